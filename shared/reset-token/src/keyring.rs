@@ -1,0 +1,136 @@
+//! The key ring: one current signing key plus older verify-only keys, each named by a key id
+//! (`kid`) that tokens carry in their header, so rotation never breaks links already sent.
+//!
+//! Stored as one flat JSON object, the shape AWS Secrets Manager's `GenerateSecretString` can
+//! produce at deploy time:
+//!
+//! ```json
+//! {"current": "2026-11", "2026-11": "<new key>", "2026-05": "<older key, verify only>"}
+//! ```
+//!
+//! A key is a string of at least [`MIN_KEY_CHARS`] characters (32 random bytes in base64url, or the
+//! 64-character string CloudFormation generates) and is used as the HMAC key as it stands.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use hmac::{Hmac, KeyInit, Mac};
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use sha2::Sha256;
+
+/// Shortest key accepted: 43 base64url characters carry 256 bits.
+pub const MIN_KEY_CHARS: usize = 43;
+/// Keys with fewer distinct characters than this are not random (`aaaa…`, `abcabc…`).
+const MIN_DISTINCT_CHARS: usize = 16;
+const CURRENT_FIELD: &str = "current";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeyRingError {
+    #[error("the signing-key secret is not a JSON object of strings: {0}")]
+    NotJson(String),
+    #[error("the signing-key secret has no \"current\" field naming the signing key id")]
+    NoCurrent,
+    #[error("the signing-key secret names current key id {0:?}, which it does not hold")]
+    CurrentMissing(String),
+    #[error("key id {0:?} is invalid: use 1 to 64 characters of A-Z a-z 0-9 . _ -")]
+    BadKid(String),
+    #[error(
+        "key {0:?} is too weak: use at least {MIN_KEY_CHARS} random characters (e.g. 32 random bytes, base64url)"
+    )]
+    WeakKey(String),
+}
+
+pub(crate) struct Key {
+    pub(crate) kid: String,
+    pub(crate) encoding: EncodingKey,
+    pub(crate) decoding: DecodingKey,
+    /// A subkey for account fingerprints, so the signing key never MACs two kinds of message.
+    pub(crate) fingerprint_key: [u8; 32],
+}
+
+pub struct KeyRing {
+    current: String,
+    keys: BTreeMap<String, Key>,
+}
+
+impl fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Key ids only: key material never reaches a log.
+        f.debug_struct("KeyRing").field("current", &self.current).field("kids", &self.kids()).finish()
+    }
+}
+
+impl KeyRing {
+    /// Parses the secret's JSON (see the module docs), refusing weak keys and bad key ids.
+    pub fn from_json(secret: &str) -> Result<Self, KeyRingError> {
+        let mut map: BTreeMap<String, String> =
+            serde_json::from_str(secret).map_err(|err| KeyRingError::NotJson(err.to_string()))?;
+        let current = map.remove(CURRENT_FIELD).ok_or(KeyRingError::NoCurrent)?;
+        Self::new(&current, map)
+    }
+
+    /// Builds a ring from `(kid, key)` pairs; `current` names the signing key.
+    pub fn new(current: &str, keys: impl IntoIterator<Item = (String, String)>) -> Result<Self, KeyRingError> {
+        let mut ring = BTreeMap::new();
+        for (kid, secret) in keys {
+            check_kid(&kid)?;
+            check_strength(&kid, &secret)?;
+            let bytes = secret.as_bytes();
+            let mut sub = <Hmac<Sha256> as KeyInit>::new_from_slice(bytes).expect("HMAC takes keys of any length");
+            sub.update(b"password-reset fingerprint v1");
+            let key = Key {
+                kid: kid.clone(),
+                encoding: EncodingKey::from_secret(bytes),
+                decoding: DecodingKey::from_secret(bytes),
+                fingerprint_key: sub.finalize().into_bytes().into(),
+            };
+            ring.insert(kid, key);
+        }
+        if !ring.contains_key(current) {
+            return Err(KeyRingError::CurrentMissing(current.to_owned()));
+        }
+        Ok(KeyRing { current: current.to_owned(), keys: ring })
+    }
+
+    /// A new random key in the format this ring reads (32 bytes, base64url).
+    pub fn generate_key() -> Result<String, getrandom::Error> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)?;
+        Ok(B64.encode(bytes))
+    }
+
+    pub fn current_kid(&self) -> &str {
+        &self.current
+    }
+
+    pub fn kids(&self) -> Vec<&str> {
+        self.keys.keys().map(String::as_str).collect()
+    }
+
+    pub(crate) fn current(&self) -> &Key {
+        &self.keys[&self.current]
+    }
+
+    pub(crate) fn get(&self, kid: &str) -> Option<&Key> {
+        self.keys.get(kid)
+    }
+}
+
+fn check_kid(kid: &str) -> Result<(), KeyRingError> {
+    let ok = (1..=64).contains(&kid.len())
+        && kid != CURRENT_FIELD
+        && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok { Ok(()) } else { Err(KeyRingError::BadKid(kid.to_owned())) }
+}
+
+fn check_strength(kid: &str, secret: &str) -> Result<(), KeyRingError> {
+    let mut seen = [false; 256];
+    secret.bytes().for_each(|b| seen[b as usize] = true);
+    let distinct = seen.iter().filter(|s| **s).count();
+    if secret.chars().count() < MIN_KEY_CHARS || distinct < MIN_DISTINCT_CHARS {
+        return Err(KeyRingError::WeakKey(kid.to_owned()));
+    }
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! Password-reset tokens: short-lived HS256 JWTs signed from a key ring, bound to the account
+//! state they were issued for.
+//!
+//! A token carries `sub` (user id), `aud` = [`AUDIENCE`], `iat`, `exp`, `jti` and `fgp`: a keyed
+//! fingerprint of the user's id, email and current password hash. When the password (or email)
+//! changes, the fingerprint no longer matches and every link issued before dies with it, which makes
+//! tokens single-use without a token table.
+//!
+//! Verification is two-step on purpose: [`KeyRing::verify`] checks everything the token alone can
+//! prove (shape, key id, algorithm, signature, audience, times) and yields an [`Unbound`] token;
+//! only [`Unbound::bind`] with the user's current state yields [`Claims`]. The type system keeps
+//! anyone from acting on a token whose binding was not checked.
+//!
+//! This crate knows nothing about AWS or HTTP; time is passed in so tests control it.
+
+mod keyring;
+
+pub use keyring::{KeyRing, KeyRingError, MIN_KEY_CHARS};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use hmac::{Hmac, KeyInit, Mac};
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+/// The `aud` claim of every reset token; a JWT meant for anything else is refused.
+pub const AUDIENCE: &str = "password-reset";
+/// The one signing algorithm, pinned on verify: `alg` in the header is never trusted.
+pub const ALGORITHM: Algorithm = Algorithm::HS256;
+/// How far in the future `iat` may lie (clock skew between functions), in seconds.
+pub const MAX_CLOCK_SKEW: u64 = 60;
+/// No token lives longer than this, whatever TTL is configured, in seconds.
+pub const MAX_TTL: u64 = 24 * 60 * 60;
+/// Longest token string accepted for parsing; real ones are about 330 characters.
+pub const MAX_TOKEN_LEN: usize = 2048;
+
+/// Bytes of the truncated fingerprint HMAC (128 bits).
+const FINGERPRINT_LEN: usize = 16;
+
+/// The account state a token is bound to. Any change to one of these fields invalidates the token.
+#[derive(Clone, Copy)]
+pub struct Binding<'a> {
+    pub user_id: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+}
+
+/// Why a token was refused. Clients see one answer for all of these (see the domain crate); the
+/// variants exist for logs and tests. None of them carries token material.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("token is not a well-formed JWT")]
+    Malformed,
+    #[error("token names no key id or one not in the key ring")]
+    UnknownKey,
+    #[error("token uses an algorithm other than the pinned one")]
+    WrongAlgorithm,
+    #[error("token signature does not verify")]
+    BadSignature,
+    #[error("token is for another audience")]
+    WrongAudience,
+    #[error("token claims are missing or malformed")]
+    BadClaims,
+    #[error("token has expired")]
+    Expired,
+    #[error("token was issued in the future or lives too long")]
+    BadLifetime,
+    #[error("token no longer matches the account (password or email changed)")]
+    Superseded,
+    #[error("token could not be signed")]
+    Signing(#[source] jsonwebtoken::errors::Error),
+    #[error("the operating system's random source failed")]
+    Entropy,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Payload {
+    sub: String,
+    aud: String,
+    iat: u64,
+    exp: u64,
+    jti: String,
+    fgp: String,
+}
+
+/// A freshly signed token and when it stops working (Unix seconds).
+#[derive(Clone)]
+pub struct Issued {
+    pub token: String,
+    pub expires_at: u64,
+}
+
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued").field("token", &"[redacted]").field("expires_at", &self.expires_at).finish()
+    }
+}
+
+/// A token whose signature, audience and lifetime verified, but whose binding to the account is
+/// not yet checked. The subject is readable so the caller can load the account.
+#[derive(Debug)]
+pub struct Unbound<'r> {
+    payload: Payload,
+    fingerprint_key: &'r [u8],
+}
+
+/// A token that verified completely against the account it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claims {
+    pub user_id: String,
+    pub token_id: String,
+    pub issued_at: u64,
+    pub expires_at: u64,
+}
+
+impl KeyRing {
+    /// Signs a token for `binding` with the current key, valid for `ttl` seconds from `now`.
+    pub fn issue(&self, binding: Binding<'_>, now: u64, ttl: u64) -> Result<Issued, TokenError> {
+        let key = self.current();
+        let expires_at = now + ttl.min(MAX_TTL);
+        let payload = Payload {
+            sub: binding.user_id.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            iat: now,
+            exp: expires_at,
+            jti: random_id()?,
+            fgp: B64.encode(fingerprint(&key.fingerprint_key, binding)),
+        };
+        let mut header = Header::new(ALGORITHM);
+        header.kid = Some(key.kid.clone());
+        let token = jsonwebtoken::encode(&header, &payload, &key.encoding).map_err(TokenError::Signing)?;
+        Ok(Issued { token, expires_at })
+    }
+
+    /// Checks what the token alone can prove, at time `now` (Unix seconds).
+    pub fn verify(&self, token: &str, now: u64) -> Result<Unbound<'_>, TokenError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(TokenError::Malformed);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header.alg != ALGORITHM {
+            return Err(TokenError::WrongAlgorithm);
+        }
+        let key = header.kid.as_deref().and_then(|kid| self.get(kid)).ok_or(TokenError::UnknownKey)?;
+
+        let mut validation = Validation::new(ALGORITHM);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["aud", "exp", "sub"]);
+        // Expiry is checked below against the caller's clock, with no leeway.
+        validation.validate_exp = false;
+        validation.leeway = 0;
+
+        let payload = jsonwebtoken::decode::<Payload>(token, &key.decoding, &validation)
+            .map_err(|err| classify(err.kind()))?
+            .claims;
+
+        if payload.exp <= now {
+            return Err(TokenError::Expired);
+        }
+        if payload.iat > now + MAX_CLOCK_SKEW || payload.exp <= payload.iat || payload.exp - payload.iat > MAX_TTL {
+            return Err(TokenError::BadLifetime);
+        }
+        Ok(Unbound { payload, fingerprint_key: &key.fingerprint_key })
+    }
+}
+
+impl Unbound<'_> {
+    /// The user id the token names, to load the account it must be bound to.
+    pub fn subject(&self) -> &str {
+        &self.payload.sub
+    }
+
+    /// Completes verification against the account's current state.
+    pub fn bind(self, binding: Binding<'_>) -> Result<Claims, TokenError> {
+        if binding.user_id != self.payload.sub {
+            return Err(TokenError::Superseded);
+        }
+        let given = B64.decode(&self.payload.fgp).map_err(|_| TokenError::BadClaims)?;
+        // Constant-time comparison of the truncated MAC.
+        fingerprint_mac(self.fingerprint_key, binding)
+            .verify_truncated_left(&given)
+            .ok()
+            .filter(|_| given.len() == FINGERPRINT_LEN)
+            .ok_or(TokenError::Superseded)?;
+        Ok(Claims {
+            user_id: self.payload.sub,
+            token_id: self.payload.jti,
+            issued_at: self.payload.iat,
+            expires_at: self.payload.exp,
+        })
+    }
+}
+
+fn classify(kind: &jsonwebtoken::errors::ErrorKind) -> TokenError {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match kind {
+        K::InvalidSignature => TokenError::BadSignature,
+        K::InvalidAlgorithm | K::InvalidAlgorithmName | K::MissingAlgorithm => TokenError::WrongAlgorithm,
+        K::InvalidAudience => TokenError::WrongAudience,
+        K::ExpiredSignature => TokenError::Expired,
+        K::MissingRequiredClaim(_) | K::InvalidClaimFormat(_) | K::Json(_) => TokenError::BadClaims,
+        _ => TokenError::Malformed,
+    }
+}
+
+fn fingerprint_mac(key: &[u8], binding: Binding<'_>) -> Hmac<Sha256> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+    // Length-prefixed fields, so no two different bindings produce the same input.
+    for field in [binding.user_id, binding.email, binding.password_hash] {
+        mac.update(&(field.len() as u64).to_be_bytes());
+        mac.update(field.as_bytes());
+    }
+    mac
+}
+
+fn fingerprint(key: &[u8], binding: Binding<'_>) -> [u8; FINGERPRINT_LEN] {
+    let full = fingerprint_mac(key, binding).finalize().into_bytes();
+    let mut out = [0u8; FINGERPRINT_LEN];
+    out.copy_from_slice(&full[..FINGERPRINT_LEN]);
+    out
+}
+
+fn random_id() -> Result<String, TokenError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|_| TokenError::Entropy)?;
+    Ok(B64.encode(bytes))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,311 @@
+use super::*;
+use jsonwebtoken::{EncodingKey, encode};
+use serde_json::{Value, json};
+
+const K1: &str = "k1-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+const K2: &str = "k2-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkj";
+const NOW: u64 = 1_800_000_000;
+const TTL: u64 = 1800;
+
+fn ring(current: &str, keys: &[(&str, &str)]) -> KeyRing {
+    KeyRing::new(current, keys.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap()
+}
+
+fn alice() -> Binding<'static> {
+    Binding { user_id: "u-alice", email: "alice@example.com", password_hash: "$argon2id$v=19$old" }
+}
+
+fn issue(ring: &KeyRing) -> String {
+    ring.issue(alice(), NOW, TTL).unwrap().token
+}
+
+/// Signs an arbitrary header/payload with a raw key, as an attacker who knows (or guesses) it would.
+fn forge(header: Header, payload: &Value, key: &str) -> String {
+    encode(&header, payload, &EncodingKey::from_secret(key.as_bytes())).unwrap()
+}
+
+fn header(alg: Algorithm, kid: Option<&str>) -> Header {
+    let mut h = Header::new(alg);
+    h.kid = kid.map(str::to_owned);
+    h
+}
+
+/// The payload a real token for alice carries, decoded without verification.
+fn real_payload(ring: &KeyRing) -> Value {
+    let token = issue(ring);
+    let body = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&B64.decode(body).unwrap()).unwrap()
+}
+
+fn verify_bound(ring: &KeyRing, token: &str, now: u64, binding: Binding<'_>) -> Result<Claims, TokenError> {
+    ring.verify(token, now)?.bind(binding)
+}
+
+#[test]
+fn round_trip_yields_the_claims_it_was_issued_with() {
+    let r = ring("k1", &[("k1", K1)]);
+    let issued = r.issue(alice(), NOW, TTL).unwrap();
+    assert_eq!(issued.expires_at, NOW + TTL);
+    let claims = verify_bound(&r, &issued.token, NOW + 10, alice()).unwrap();
+    assert_eq!(claims.user_id, "u-alice");
+    assert_eq!((claims.issued_at, claims.expires_at), (NOW, NOW + TTL));
+    assert_eq!(claims.token_id.len(), 22, "128-bit jti in base64url");
+}
+
+#[test]
+fn every_token_has_a_fresh_id() {
+    let r = ring("k1", &[("k1", K1)]);
+    assert_ne!(issue(&r), issue(&r));
+}
+
+#[test]
+fn the_header_names_the_current_key_and_the_pinned_algorithm() {
+    let r = ring("k2", &[("k1", K1), ("k2", K2)]);
+    let h = jsonwebtoken::decode_header(issue(&r)).unwrap();
+    assert_eq!((h.alg, h.kid.as_deref()), (Algorithm::HS256, Some("k2")));
+}
+
+#[test]
+fn the_token_holds_no_email_or_hash_in_clear() {
+    let r = ring("k1", &[("k1", K1)]);
+    let p = real_payload(&r);
+    let text = p.to_string();
+    assert!(!text.contains("alice@"), "{text}");
+    assert!(!text.contains("argon2"), "{text}");
+    assert_eq!(p["aud"], AUDIENCE);
+}
+
+#[test]
+fn a_tampered_payload_fails_the_signature() {
+    let r = ring("k1", &[("k1", K1)]);
+    let token = issue(&r);
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut payload = real_payload(&r);
+    payload["sub"] = json!("u-mallory");
+    let forged_body = B64.encode(payload.to_string());
+    let tampered = format!("{}.{}.{}", parts[0], forged_body, parts[2]);
+    assert_eq!(r.verify(&tampered, NOW).unwrap_err(), TokenError::BadSignature);
+}
+
+#[test]
+fn a_tampered_header_is_refused() {
+    let r = ring("k1", &[("k1", K1)]);
+    let token = issue(&r);
+    let parts: Vec<&str> = token.split('.').collect();
+    let cases = [
+        (json!({"alg": "HS256", "typ": "JWT", "kid": "k1", "x": 1}), TokenError::BadSignature),
+        (json!({"alg": "HS512", "typ": "JWT", "kid": "k1"}), TokenError::WrongAlgorithm),
+        (json!({"alg": "none", "typ": "JWT", "kid": "k1"}), TokenError::Malformed),
+        (json!({"alg": "HS256", "typ": "JWT", "kid": "k9"}), TokenError::UnknownKey),
+    ];
+    for (h, expected) in cases {
+        let tampered = format!("{}.{}.{}", B64.encode(h.to_string()), parts[1], parts[2]);
+        assert_eq!(r.verify(&tampered, NOW).unwrap_err(), expected, "header {h}");
+    }
+}
+
+#[test]
+fn a_tampered_or_missing_signature_is_refused() {
+    let r = ring("k1", &[("k1", K1)]);
+    let token = issue(&r);
+    let (head, sig) = token.rsplit_once('.').unwrap();
+    let mut flipped: Vec<u8> = B64.decode(sig).unwrap();
+    flipped[0] ^= 1;
+    let cases = [
+        format!("{head}.{}", B64.encode(flipped)),
+        format!("{head}."),
+        head.to_string(),
+        token[..token.len() - 5].to_string(),
+    ];
+    for t in cases {
+        assert!(r.verify(&t, NOW).is_err(), "accepted {t}");
+    }
+}
+
+#[test]
+fn alg_none_is_refused_even_without_a_signature() {
+    let r = ring("k1", &[("k1", K1)]);
+    let h = B64.encode(r#"{"alg":"none","typ":"JWT","kid":"k1"}"#);
+    let body = B64.encode(real_payload(&r).to_string());
+    for t in [format!("{h}.{body}."), format!("{h}.{body}")] {
+        assert_eq!(r.verify(&t, NOW).unwrap_err(), TokenError::Malformed);
+    }
+}
+
+#[test]
+fn other_algorithms_with_the_same_key_are_refused() {
+    let r = ring("k1", &[("k1", K1)]);
+    let payload = real_payload(&r);
+    for alg in [Algorithm::HS384, Algorithm::HS512] {
+        let t = forge(header(alg, Some("k1")), &payload, K1);
+        assert_eq!(r.verify(&t, NOW).unwrap_err(), TokenError::WrongAlgorithm, "{alg:?}");
+    }
+}
+
+#[test]
+fn a_token_signed_with_a_foreign_key_fails() {
+    let r = ring("k1", &[("k1", K1)]);
+    let t = forge(header(Algorithm::HS256, Some("k1")), &real_payload(&r), K2);
+    assert_eq!(r.verify(&t, NOW).unwrap_err(), TokenError::BadSignature);
+}
+
+#[test]
+fn an_unknown_or_missing_key_id_is_refused() {
+    let r = ring("k1", &[("k1", K1)]);
+    let payload = real_payload(&r);
+    for kid in [Some("k2"), None, Some("")] {
+        let t = forge(header(Algorithm::HS256, kid), &payload, K1);
+        assert_eq!(r.verify(&t, NOW).unwrap_err(), TokenError::UnknownKey, "kid {kid:?}");
+    }
+}
+
+#[test]
+fn a_token_expires_at_exp_exactly() {
+    let r = ring("k1", &[("k1", K1)]);
+    let t = issue(&r);
+    assert!(r.verify(&t, NOW + TTL - 1).is_ok());
+    assert_eq!(r.verify(&t, NOW + TTL).unwrap_err(), TokenError::Expired);
+    assert_eq!(r.verify(&t, NOW + 10 * TTL).unwrap_err(), TokenError::Expired);
+}
+
+#[test]
+fn the_ttl_is_capped() {
+    let r = ring("k1", &[("k1", K1)]);
+    let issued = r.issue(alice(), NOW, 10 * MAX_TTL).unwrap();
+    assert_eq!(issued.expires_at, NOW + MAX_TTL);
+}
+
+#[test]
+fn bad_lifetimes_are_refused_even_when_signed() {
+    let r = ring("k1", &[("k1", K1)]);
+    let base = real_payload(&r);
+    let cases = [
+        (NOW + MAX_CLOCK_SKEW + 1, NOW + 1000 + MAX_CLOCK_SKEW), // issued in the future
+        (NOW - 10, NOW + MAX_TTL),                                // lives longer than the cap
+        (NOW + 5, NOW + 5),                                       // exp == iat
+    ];
+    for (iat, exp) in cases {
+        let mut p = base.clone();
+        p["iat"] = json!(iat);
+        p["exp"] = json!(exp);
+        let t = forge(header(Algorithm::HS256, Some("k1")), &p, K1);
+        assert_eq!(r.verify(&t, NOW).unwrap_err(), TokenError::BadLifetime, "iat {iat} exp {exp}");
+    }
+}
+
+#[test]
+fn another_audience_is_refused() {
+    let r = ring("k1", &[("k1", K1)]);
+    for aud in [json!("email-verification"), json!(["other"]), json!("")] {
+        let mut p = real_payload(&r);
+        p["aud"] = aud.clone();
+        let t = forge(header(Algorithm::HS256, Some("k1")), &p, K1);
+        let err = r.verify(&t, NOW).unwrap_err();
+        assert!(matches!(err, TokenError::WrongAudience | TokenError::BadClaims), "aud {aud}: {err:?}");
+    }
+}
+
+#[test]
+fn missing_extra_or_mistyped_claims_are_refused() {
+    let r = ring("k1", &[("k1", K1)]);
+    let mut cases = Vec::new();
+    for field in ["sub", "jti", "fgp", "iat", "exp", "aud"] {
+        let mut p = real_payload(&r);
+        p.as_object_mut().unwrap().remove(field);
+        cases.push((format!("without {field}"), p));
+    }
+    let mut extra = real_payload(&r);
+    extra["admin"] = json!(true);
+    cases.push(("extra claim".into(), extra));
+    let mut typed = real_payload(&r);
+    typed["exp"] = json!("tomorrow");
+    cases.push(("string exp".into(), typed));
+    for (what, p) in cases {
+        let t = forge(header(Algorithm::HS256, Some("k1")), &p, K1);
+        assert!(r.verify(&t, NOW).is_err(), "accepted a token {what}");
+    }
+}
+
+#[test]
+fn garbage_and_oversized_tokens_are_malformed() {
+    let r = ring("k1", &[("k1", K1)]);
+    let long = "a".repeat(MAX_TOKEN_LEN + 1);
+    for t in ["", "a.b.c", "not a token", "....", long.as_str(), "eyJ.eyJ.x\0"] {
+        assert_eq!(r.verify(t, NOW).unwrap_err(), TokenError::Malformed, "{t:.20}");
+    }
+}
+
+#[test]
+fn a_password_or_email_change_supersedes_the_token() {
+    let r = ring("k1", &[("k1", K1)]);
+    let t = issue(&r);
+    let changed_password = Binding { password_hash: "$argon2id$v=19$new", ..alice() };
+    let changed_email = Binding { email: "alice@elsewhere.example", ..alice() };
+    let other_user = Binding { user_id: "u-bob", ..alice() };
+    for b in [changed_password, changed_email, other_user] {
+        assert_eq!(verify_bound(&r, &t, NOW, b).unwrap_err(), TokenError::Superseded);
+    }
+    assert!(verify_bound(&r, &t, NOW, alice()).is_ok());
+}
+
+#[test]
+fn a_forged_fingerprint_is_refused() {
+    let r = ring("k1", &[("k1", K1)]);
+    for fgp in [json!(""), json!("AAAAAAAAAAAAAAAAAAAAAA"), json!("not base64!"), json!("AAAA")] {
+        let mut p = real_payload(&r);
+        p["fgp"] = fgp.clone();
+        let t = forge(header(Algorithm::HS256, Some("k1")), &p, K1);
+        assert!(verify_bound(&r, &t, NOW, alice()).is_err(), "accepted fgp {fgp}");
+    }
+}
+
+#[test]
+fn rotation_keeps_old_links_until_the_old_key_is_removed() {
+    let before = ring("k1", &[("k1", K1)]);
+    let old_link = issue(&before);
+
+    let rotated = ring("k2", &[("k1", K1), ("k2", K2)]);
+    assert!(verify_bound(&rotated, &old_link, NOW, alice()).is_ok(), "old link dies on rotation");
+    let new_link = issue(&rotated);
+    assert_eq!(jsonwebtoken::decode_header(&new_link).unwrap().kid.as_deref(), Some("k2"));
+    assert_eq!(before.verify(&new_link, NOW).unwrap_err(), TokenError::UnknownKey);
+
+    let retired = ring("k2", &[("k2", K2)]);
+    assert_eq!(retired.verify(&old_link, NOW).unwrap_err(), TokenError::UnknownKey);
+    assert!(verify_bound(&retired, &new_link, NOW, alice()).is_ok());
+}
+
+#[test]
+fn the_secret_json_is_parsed_and_weak_keys_are_refused() {
+    let ok = KeyRing::from_json(&json!({"current": "k2", "k1": K1, "k2": K2}).to_string()).unwrap();
+    assert_eq!((ok.current_kid(), ok.kids()), ("k2", vec!["k1", "k2"]));
+
+    let generated = KeyRing::generate_key().unwrap();
+    assert!(KeyRing::from_json(&json!({"current": "g", "g": generated}).to_string()).is_ok());
+
+    let cases = [
+        ("not json".to_string(), "NotJson"),
+        (json!(["k1"]).to_string(), "NotJson"),
+        (json!({"current": "k1", "k1": 7}).to_string(), "NotJson"),
+        (json!({"k1": K1}).to_string(), "NoCurrent"),
+        (json!({"current": "k3", "k1": K1}).to_string(), "CurrentMissing"),
+        (json!({"current": "k1", "k1": "short-key"}).to_string(), "WeakKey"),
+        (json!({"current": "k1", "k1": "a".repeat(64)}).to_string(), "WeakKey"),
+        (json!({"current": "k 1", "k 1": K1}).to_string(), "BadKid"),
+    ];
+    for (secret, expected) in cases {
+        let err = KeyRing::from_json(&secret).unwrap_err();
+        assert!(format!("{err:?}").starts_with(expected), "{secret}: {err:?}");
+    }
+}
+
+#[test]
+fn debug_output_never_shows_key_material_or_tokens() {
+    let r = ring("k1", &[("k1", K1)]);
+    let shown = format!("{r:?}");
+    assert!(shown.contains("k1") && !shown.contains(&K1[3..]), "{shown}");
+    let issued = r.issue(alice(), NOW, TTL).unwrap();
+    assert!(!format!("{issued:?}").contains(&issued.token[..20]));
+    let err = KeyRing::from_json(&json!({"current": "k1", "k1": "s3cr3t-but-short"}).to_string()).unwrap_err();
+    assert!(!err.to_string().contains("s3cr3t"));
+}
