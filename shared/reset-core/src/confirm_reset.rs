@@ -1,0 +1,96 @@
+//! Use case: someone presents a reset token and a new password.
+//!
+//! The token must verify, name an active user, and still match that user's email and password
+//! hash; the new hash is written only if the hash is still the one the token was bound to, so of
+//! many concurrent confirms with one token exactly one wins.
+
+use reset_token::TokenError;
+
+use crate::domain::{NewPassword, PasswordChange, ResetToken, UserId};
+use crate::ports::{GetUser, KeySource, Mailer, SetPassword, WriteOutcome};
+use crate::{Deps, mail, password, unix_now};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfirmError {
+    /// Every token failure, whatever the cause: the client gets one answer for all of them.
+    #[error("the reset link is invalid or has expired")]
+    InvalidToken(#[source] TokenRejected),
+    #[error("a backing service is unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Why a token was refused: for logs only.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenRejected {
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("the token names no user that exists")]
+    UserGone,
+    #[error("the account is disabled")]
+    Disabled,
+    #[error("the password was changed since the token was checked")]
+    LostRace,
+}
+
+impl TokenRejected {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TokenRejected::Token(TokenError::Expired) => "expired",
+            TokenRejected::Token(TokenError::Superseded) => "superseded",
+            TokenRejected::Token(_) => "invalid",
+            TokenRejected::UserGone => "user_gone",
+            TokenRejected::Disabled => "disabled",
+            TokenRejected::LostRace => "lost_race",
+        }
+    }
+}
+
+fn rejected(why: impl Into<TokenRejected>) -> ConfirmError {
+    ConfirmError::InvalidToken(why.into())
+}
+
+#[tracing::instrument(name = "confirm_reset", skip_all, fields(user_id))]
+pub async fn confirm_reset<U, M, K>(deps: &Deps<U, M, K>, token: &ResetToken, password: NewPassword) -> Result<UserId, ConfirmError>
+where
+    U: GetUser + SetPassword,
+    M: Mailer,
+    K: KeySource,
+{
+    let ring = deps.keys.get().await.map_err(ConfirmError::Unavailable)?;
+    let now = unix_now();
+    let unbound = ring.verify(token.as_ref(), now).map_err(rejected)?;
+    let user_id = UserId::parse(unbound.subject()).map_err(|_| rejected(TokenError::BadClaims))?;
+    tracing::Span::current().record("user_id", user_id.as_ref());
+
+    let user = deps.users.get_user(&user_id).await.map_err(ConfirmError::Unavailable)?;
+    let user = user.ok_or_else(|| rejected(TokenRejected::UserGone))?;
+    if !user.active {
+        return Err(rejected(TokenRejected::Disabled));
+    }
+    unbound.bind(user.binding()).map_err(rejected)?;
+
+    let change = PasswordChange {
+        user_id: user.id.clone(),
+        expected_email: user.email.clone(),
+        expected_hash: user.password_hash.clone(),
+        new_hash: password::hash(password).await?,
+        changed_at: now,
+    };
+    match deps.users.set_password(&change).await.map_err(ConfirmError::Unavailable)? {
+        WriteOutcome::Written => {}
+        WriteOutcome::Conflict => return Err(rejected(TokenRejected::LostRace)),
+    }
+    tracing::info!(outcome = "password_changed", "password reset confirmed");
+
+    // The change stands whatever happens to the notice; a failed notice is logged, not returned.
+    let notice = async {
+        let to = crate::domain::Email::parse(&user.email)?;
+        deps.mailer.send(&mail::password_changed(&deps.settings, to, now)?).await
+    };
+    if let Err(err) = notice.await {
+        tracing::error!(error = ?err, metric = "changed_mail_failed", "password-changed notice was not sent");
+    }
+    Ok(user.id)
+}

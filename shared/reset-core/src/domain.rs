@@ -1,0 +1,298 @@
+//! Newtypes that parse instead of validate: once a value has one of these types it is valid, and
+//! nothing downstream checks it again.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+use unicode_normalization::UnicodeNormalization;
+
+/// Longest address SMTP can carry (RFC 5321 path limit less the brackets).
+const MAX_EMAIL_LEN: usize = 254;
+
+/// A normalized email address: trimmed, Unicode NFC, lowercase, one `@`, no quoting, no comments,
+/// no control characters (so no CR/LF header injection), at most 254 bytes.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a valid email address")]
+pub struct InvalidEmail;
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, InvalidEmail> {
+        // Controls are refused anywhere, before trimming: "a@b.c\r\nBcc: x" must not become valid.
+        if raw.chars().any(char::is_control) {
+            return Err(InvalidEmail);
+        }
+        let normalized: String = raw.trim().nfc().collect::<String>().to_lowercase();
+        let (local, domain) = normalized.rsplit_once('@').ok_or(InvalidEmail)?;
+        let plain = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || "\"()<>[]\\,;:@".contains(c));
+        let ok = normalized.len() <= MAX_EMAIL_LEN
+            && plain(local)
+            && plain(domain)
+            && local.len() <= 64
+            && domain.contains('.')
+            && email_address::EmailAddress::is_valid(&normalized);
+        if ok { Ok(Email(normalized)) } else { Err(InvalidEmail) }
+    }
+
+    /// The part after `@`, for logs that must not hold the whole address.
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+}
+
+impl AsRef<str> for Email {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Email {
+    // Whole addresses stay out of logs; the domain is enough to debug delivery.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email(***@{})", self.domain())
+    }
+}
+
+/// A user's primary key as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserId(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a valid user id")]
+pub struct InvalidUserId;
+
+impl UserId {
+    pub fn parse(raw: &str) -> Result<Self, InvalidUserId> {
+        let ok = !raw.is_empty() && raw.len() <= 256 && !raw.chars().any(char::is_control);
+        if ok { Ok(UserId(raw.to_owned())) } else { Err(InvalidUserId) }
+    }
+}
+
+impl AsRef<str> for UserId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A reset token as a client sent it: the right shape to be worth verifying, nothing more.
+#[derive(Clone)]
+pub struct ResetToken(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a reset token")]
+pub struct InvalidToken;
+
+impl ResetToken {
+    pub fn parse(raw: &str) -> Result<Self, InvalidToken> {
+        let ok = (1..=reset_token::MAX_TOKEN_LEN).contains(&raw.len())
+            && raw.split('.').count() == 3
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        if ok { Ok(ResetToken(raw.to_owned())) } else { Err(InvalidToken) }
+    }
+}
+
+impl AsRef<str> for ResetToken {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ResetToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ResetToken([redacted])")
+    }
+}
+
+/// The password length policy (NIST SP 800-63B): lengths in Unicode code points after NFKC,
+/// no composition rules, every character allowed, never truncated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordPolicy {
+    pub min_chars: usize,
+    pub max_chars: usize,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        PasswordPolicy { min_chars: 12, max_chars: 256 }
+    }
+}
+
+/// One reason a password was refused, with a code for programs and words for people.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PasswordProblem {
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the password does not meet the policy")]
+pub struct WeakPassword(pub Vec<PasswordProblem>);
+
+/// A new password that meets the policy, held NFKC-normalized (what gets hashed) and never printed.
+pub struct NewPassword(SecretString);
+
+impl NewPassword {
+    pub fn parse(raw: String, policy: PasswordPolicy) -> Result<Self, WeakPassword> {
+        let normalized: String = raw.nfkc().collect();
+        drop(raw);
+        let chars = normalized.chars().count();
+        let mut problems = Vec::new();
+        if chars < policy.min_chars {
+            problems.push(PasswordProblem {
+                code: "too_short",
+                message: format!("Use at least {} characters; this one has {chars}.", policy.min_chars),
+            });
+        }
+        if chars > policy.max_chars {
+            problems.push(PasswordProblem {
+                code: "too_long",
+                message: format!("Use at most {} characters; this one has {chars}.", policy.max_chars),
+            });
+        }
+        if problems.is_empty() { Ok(NewPassword(normalized.into())) } else { Err(WeakPassword(problems)) }
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword([redacted])")
+    }
+}
+
+/// A user as the password-reset flow sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    /// The address exactly as stored; mail goes here, never to what a client typed.
+    pub email: String,
+    /// The current PHC hash string; reset tokens are bound to it.
+    pub password_hash: String,
+    /// False for accounts the table marks as disabled: they never get a link.
+    pub active: bool,
+}
+
+impl User {
+    pub fn binding(&self) -> reset_token::Binding<'_> {
+        reset_token::Binding { user_id: self.id.as_ref(), email: &self.email, password_hash: &self.password_hash }
+    }
+}
+
+/// The write that replaces a password, only if the account still is as the token saw it.
+#[derive(Debug, Clone)]
+pub struct PasswordChange {
+    pub user_id: UserId,
+    pub expected_email: String,
+    pub expected_hash: String,
+    pub new_hash: String,
+    /// Unix seconds; the application's session layer ends sessions older than this.
+    pub changed_at: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_normalized_and_lowercased() {
+        let cases = [
+            ("  Alice@Example.COM ", "alice@example.com"),
+            ("bob.o'neil+tag@sub.example.org", "bob.o'neil+tag@sub.example.org"),
+            // U+0065 U+0301 (e + combining acute) and U+00E9 are one address after NFC.
+            ("rene\u{301}@example.com", "ren\u{e9}@example.com"),
+            ("\u{c9}MILE@EXAMPLE.COM", "\u{e9}mile@example.com"),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(Email::parse(raw).map(|e| e.0), Ok(expected.to_string()), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn bad_emails_are_refused() {
+        let long_local = format!("{}@example.com", "a".repeat(65));
+        let long = format!("{}@{}.com", "a".repeat(60), "b".repeat(200));
+        let cases = [
+            ("", "empty"),
+            ("plainaddress", "no @"),
+            ("@example.com", "no local part"),
+            ("alice@", "no domain"),
+            ("alice@localhost", "no dot in domain"),
+            ("alice@@example.com", "two @"),
+            ("a@b@example.com", "two @"),
+            ("alice@example.com\r\nBcc: eve@evil.test", "CR/LF injection"),
+            ("alice@example.com\n", "trailing newline"),
+            ("ali\0ce@example.com", "NUL"),
+            ("\"alice\"@example.com", "quoted local part"),
+            ("alice(comment)@example.com", "comment"),
+            ("Alice <alice@example.com>", "display name"),
+            ("alice@example.com, eve@evil.test", "list"),
+            ("ali ce@example.com", "space"),
+            ("alice@[127.0.0.1]", "domain literal"),
+            (long_local.as_str(), "local part over 64"),
+            (long.as_str(), "over 254"),
+        ];
+        for (raw, why) in cases {
+            assert_eq!(Email::parse(raw), Err(InvalidEmail), "accepted {why}: {raw:?}");
+        }
+    }
+
+    #[test]
+    fn email_debug_hides_the_local_part() {
+        let e = Email::parse("alice@example.com").unwrap();
+        assert_eq!(format!("{e:?}"), "Email(***@example.com)");
+    }
+
+    #[test]
+    fn password_length_counts_code_points_after_nfkc() {
+        let policy = PasswordPolicy::default();
+        // 12 CJK characters are 36 bytes but 12 code points: accepted.
+        assert!(NewPassword::parse("密码密码密码密码密码密码".into(), policy).is_ok());
+        // 11 code points, however many bytes: refused.
+        let err = NewPassword::parse("ééééééééééé".into(), policy).unwrap_err();
+        assert_eq!(err.0[0].code, "too_short");
+        // The ligature U+FB01 becomes "fi" under NFKC: 6 ligatures count as 12.
+        let p = NewPassword::parse("\u{fb01}".repeat(6), policy).unwrap();
+        assert_eq!(p.expose(), "fi".repeat(6));
+        // Spaces are characters like any other.
+        assert!(NewPassword::parse("correct horse battery".into(), policy).is_ok());
+    }
+
+    #[test]
+    fn password_bounds_are_enforced_with_reasons() {
+        let policy = PasswordPolicy::default();
+        assert!(NewPassword::parse("a".repeat(12), policy).is_ok());
+        assert!(NewPassword::parse("a".repeat(256), policy).is_ok());
+        let short = NewPassword::parse("a".repeat(11), policy).unwrap_err();
+        assert_eq!(short.0[0].message, "Use at least 12 characters; this one has 11.");
+        let long = NewPassword::parse("a".repeat(257), policy).unwrap_err();
+        assert_eq!(long.0[0].code, "too_long");
+        assert!(NewPassword::parse(String::new(), policy).is_err());
+    }
+
+    #[test]
+    fn tokens_must_look_like_a_jwt_to_be_verified() {
+        assert!(ResetToken::parse("aGVhZA.Ym9keQ.c2ln").is_ok());
+        for bad in ["", "a.b", "a.b.c.d", "a.b.c\n", "a b.c.d", &"a.b.c".repeat(1000)] {
+            assert!(ResetToken::parse(bad).is_err(), "{bad:.20}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let p = NewPassword::parse("hunter2hunter2".into(), PasswordPolicy::default()).unwrap();
+        assert!(!format!("{p:?}").contains("hunter2"));
+        let t = ResetToken::parse("aGVhZA.Ym9keQ.c2ln").unwrap();
+        assert!(!format!("{t:?}").contains("aGVhZA"));
+    }
+}

@@ -1,0 +1,123 @@
+//! In-memory adapters: a first-class implementation of every port, for handler tests and for
+//! trying the domain without AWS. Clones share state, so a test keeps a handle while the
+//! function owns another. Each can be told to fail, to exercise outage paths.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use anyhow::bail;
+use reset_token::KeyRing;
+
+use crate::domain::{Email, PasswordChange, User, UserId};
+use crate::ports::{FindUserByEmail, GetUser, KeySource, Mail, Mailer, SetPassword, WriteOutcome};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A switch shared by clones that makes an adapter fail like an unreachable service.
+#[derive(Clone, Default)]
+pub struct Outage(Arc<AtomicBool>);
+
+impl Outage {
+    pub fn set(&self, down: bool) {
+        self.0.store(down, Ordering::SeqCst);
+    }
+    fn check(&self, what: &str) -> anyhow::Result<()> {
+        if self.0.load(Ordering::SeqCst) {
+            bail!("{what} is unreachable (simulated outage)");
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct MemoryUsers {
+    users: Arc<Mutex<HashMap<UserId, User>>>,
+    pub outage: Outage,
+}
+
+impl MemoryUsers {
+    pub fn insert(&self, user: User) {
+        lock(&self.users).insert(user.id.clone(), user);
+    }
+    pub fn remove(&self, id: &UserId) {
+        lock(&self.users).remove(id);
+    }
+    pub fn get(&self, id: &UserId) -> Option<User> {
+        lock(&self.users).get(id).cloned()
+    }
+}
+
+impl FindUserByEmail for MemoryUsers {
+    async fn find_by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
+        self.outage.check("the user store")?;
+        Ok(lock(&self.users).values().find(|u| u.email == email.as_ref()).cloned())
+    }
+}
+
+impl GetUser for MemoryUsers {
+    async fn get_user(&self, id: &UserId) -> anyhow::Result<Option<User>> {
+        self.outage.check("the user store")?;
+        Ok(self.get(id))
+    }
+}
+
+impl SetPassword for MemoryUsers {
+    async fn set_password(&self, change: &PasswordChange) -> anyhow::Result<WriteOutcome> {
+        self.outage.check("the user store")?;
+        let mut users = lock(&self.users);
+        match users.get_mut(&change.user_id) {
+            Some(u) if u.password_hash == change.expected_hash && u.email == change.expected_email => {
+                u.password_hash = change.new_hash.clone();
+                Ok(WriteOutcome::Written)
+            }
+            _ => Ok(WriteOutcome::Conflict),
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct MemoryMailer {
+    sent: Arc<Mutex<Vec<Mail>>>,
+    pub outage: Outage,
+}
+
+impl MemoryMailer {
+    pub fn sent(&self) -> Vec<Mail> {
+        lock(&self.sent).clone()
+    }
+}
+
+impl Mailer for MemoryMailer {
+    async fn send(&self, mail: &Mail) -> anyhow::Result<()> {
+        self.outage.check("the mail service")?;
+        lock(&self.sent).push(mail.clone());
+        Ok(())
+    }
+}
+
+/// A key source holding the secret's JSON, replaceable to simulate rotation.
+#[derive(Clone)]
+pub struct MemoryKeys {
+    secret: Arc<Mutex<String>>,
+    pub outage: Outage,
+}
+
+impl MemoryKeys {
+    pub fn new(secret_json: impl Into<String>) -> Self {
+        MemoryKeys { secret: Arc::new(Mutex::new(secret_json.into())), outage: Outage::default() }
+    }
+    pub fn replace(&self, secret_json: impl Into<String>) {
+        *lock(&self.secret) = secret_json.into();
+    }
+}
+
+impl KeySource for MemoryKeys {
+    async fn fetch(&self) -> anyhow::Result<KeyRing> {
+        self.outage.check("the key store")?;
+        let secret = lock(&self.secret).clone();
+        Ok(KeyRing::from_json(&secret)?)
+    }
+}

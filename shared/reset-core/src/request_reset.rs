@@ -1,0 +1,78 @@
+//! Use case: someone asks for a reset link for an email address.
+//!
+//! Invariant: the caller's answer is the same whether the account exists, does not exist, is
+//! disabled, or the mail could not be sent. Only a failure that hits every request alike (keys or
+//! user store unavailable) may change it.
+
+use crate::domain::Email;
+use crate::ports::{FindUserByEmail, KeySource, Mailer};
+use crate::{Deps, mail, unix_now};
+
+/// What happened, for logs and tests; never shown to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestOutcome {
+    Sent,
+    UnknownAccount,
+    DisabledAccount,
+    /// The stored address is not one we can safely send to.
+    UnusableAddress,
+    /// The link could not be made or the mail could not be sent (logged as an error).
+    Failed,
+}
+
+impl RequestOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestOutcome::Sent => "sent",
+            RequestOutcome::UnknownAccount => "unknown_account",
+            RequestOutcome::DisabledAccount => "disabled_account",
+            RequestOutcome::UnusableAddress => "unusable_address",
+            RequestOutcome::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RequestResetError {
+    /// The key ring or the user store could not be reached; nothing was sent.
+    #[error("a backing service is unavailable")]
+    Unavailable(#[source] anyhow::Error),
+}
+
+#[tracing::instrument(name = "request_reset", skip_all, fields(email_domain = email.domain()))]
+pub async fn request_reset<U, M, K>(deps: &Deps<U, M, K>, email: &Email) -> Result<RequestOutcome, RequestResetError>
+where
+    U: FindUserByEmail,
+    M: Mailer,
+    K: KeySource,
+{
+    // Keys first, for every request: a key outage must look the same for known and unknown accounts.
+    let ring = deps.keys.get().await.map_err(RequestResetError::Unavailable)?;
+    let user = deps.users.find_by_email(email).await.map_err(RequestResetError::Unavailable)?;
+
+    let outcome = match user {
+        None => RequestOutcome::UnknownAccount,
+        Some(user) if !user.active => RequestOutcome::DisabledAccount,
+        Some(user) => match Email::parse(&user.email) {
+            Err(_) => RequestOutcome::UnusableAddress,
+            Ok(to) => {
+                let sent = async {
+                    let ttl = deps.settings.token_ttl.as_secs();
+                    let issued = ring.issue(user.binding(), unix_now(), ttl)?;
+                    let mail = mail::reset_link(&deps.settings, to, &deps.settings.reset_link(&issued.token))?;
+                    deps.mailer.send(&mail).await
+                };
+                match sent.await {
+                    Ok(()) => RequestOutcome::Sent,
+                    Err(err) => {
+                        // Not the client's business (it would reveal the account), but never silent.
+                        tracing::error!(user_id = %user.id, error = ?err, metric = "reset_mail_failed", "reset mail was not sent");
+                        RequestOutcome::Failed
+                    }
+                }
+            }
+        },
+    };
+    tracing::info!(outcome = outcome.as_str(), "reset requested");
+    Ok(outcome)
+}

@@ -1,0 +1,107 @@
+//! What the use cases need to know that is not a port: where links point, how long they live,
+//! the password policy, and the branding mails carry.
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::domain::PasswordPolicy;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The hosted reset page; links are this URL plus `token=...`, never built from a request.
+    pub reset_page_url: Url,
+    pub token_ttl: Duration,
+    pub password_policy: PasswordPolicy,
+    pub app_name: String,
+    /// Where a user who did not ask for a reset can turn (an address or a URL), if anywhere.
+    pub support_contact: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadResetUrl {
+    #[error("the reset page URL must use https (http only for localhost)")]
+    NotHttps,
+    #[error("the reset page URL must not carry a fragment, a token parameter or credentials")]
+    Unsafe,
+}
+
+/// Checks a configured reset page URL: https (plain http only on loopback, for local runs), no
+/// credentials, no fragment, no `token` parameter of its own.
+pub fn parse_reset_page_url(raw: &str) -> Result<Url, anyhow::Error> {
+    let url = Url::parse(raw)?;
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
+        return Err(BadResetUrl::NotHttps.into());
+    }
+    if url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.query_pairs().any(|(k, _)| k == "token")
+    {
+        return Err(BadResetUrl::Unsafe.into());
+    }
+    Ok(url)
+}
+
+impl Settings {
+    /// The emailed link: the configured page with the token appended as a query parameter.
+    pub fn reset_link(&self, token: &str) -> String {
+        let mut url = self.reset_page_url.clone();
+        url.query_pairs_mut().append_pair("token", token);
+        url.into()
+    }
+}
+
+/// "30 minutes", "1 hour", "90 seconds": how long a link lasts, in words.
+pub fn human_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    let (n, unit) = match secs {
+        s if s >= 3600 && s % 3600 == 0 => (s / 3600, "hour"),
+        s if s >= 60 && s % 60 == 0 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_urls_must_be_safe() {
+        for ok in ["https://auth.example.com/reset-password", "http://127.0.0.1:9000/reset", "https://x.example/r?lang=en"] {
+            assert!(parse_reset_page_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://auth.example.com/reset",
+            "ftp://example.com/reset",
+            "https://example.com/reset#frag",
+            "https://user:pw@example.com/reset",
+            "https://example.com/reset?token=fixed",
+            "not a url",
+        ] {
+            assert!(parse_reset_page_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn links_keep_existing_query_parameters() {
+        let settings = Settings {
+            reset_page_url: parse_reset_page_url("https://x.example/r?lang=en").unwrap(),
+            token_ttl: Duration::from_secs(1800),
+            password_policy: Default::default(),
+            app_name: "X".into(),
+            support_contact: None,
+        };
+        assert_eq!(settings.reset_link("a.b.c"), "https://x.example/r?lang=en&token=a.b.c");
+    }
+
+    #[test]
+    fn durations_read_as_words() {
+        let cases = [(1800, "30 minutes"), (3600, "1 hour"), (7200, "2 hours"), (60, "1 minute"), (90, "90 seconds")];
+        for (secs, words) in cases {
+            assert_eq!(human_duration(Duration::from_secs(secs)), words);
+        }
+    }
+}
