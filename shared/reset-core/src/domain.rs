@@ -140,9 +140,8 @@ pub struct WeakPassword(pub Vec<PasswordProblem>);
 pub struct NewPassword(SecretString);
 
 impl NewPassword {
-    pub fn parse(raw: String, policy: PasswordPolicy) -> Result<Self, WeakPassword> {
+    pub fn parse(raw: &str, policy: PasswordPolicy) -> Result<Self, WeakPassword> {
         let normalized: String = raw.nfkc().collect();
-        drop(raw);
         let chars = normalized.chars().count();
         let mut problems = Vec::new();
         if chars < policy.min_chars {
@@ -257,27 +256,27 @@ mod tests {
     fn password_length_counts_code_points_after_nfkc() {
         let policy = PasswordPolicy::default();
         // 12 CJK characters are 36 bytes but 12 code points: accepted.
-        assert!(NewPassword::parse("密码密码密码密码密码密码".into(), policy).is_ok());
+        assert!(NewPassword::parse("密码密码密码密码密码密码", policy).is_ok());
         // 11 code points, however many bytes: refused.
-        let err = NewPassword::parse("ééééééééééé".into(), policy).unwrap_err();
+        let err = NewPassword::parse("ééééééééééé", policy).unwrap_err();
         assert_eq!(err.0[0].code, "too_short");
         // The ligature U+FB01 becomes "fi" under NFKC: 6 ligatures count as 12.
-        let p = NewPassword::parse("\u{fb01}".repeat(6), policy).unwrap();
+        let p = NewPassword::parse(&"\u{fb01}".repeat(6), policy).unwrap();
         assert_eq!(p.expose(), "fi".repeat(6));
         // Spaces are characters like any other.
-        assert!(NewPassword::parse("correct horse battery".into(), policy).is_ok());
+        assert!(NewPassword::parse("correct horse battery", policy).is_ok());
     }
 
     #[test]
     fn password_bounds_are_enforced_with_reasons() {
         let policy = PasswordPolicy::default();
-        assert!(NewPassword::parse("a".repeat(12), policy).is_ok());
-        assert!(NewPassword::parse("a".repeat(256), policy).is_ok());
-        let short = NewPassword::parse("a".repeat(11), policy).unwrap_err();
+        assert!(NewPassword::parse(&"a".repeat(12), policy).is_ok());
+        assert!(NewPassword::parse(&"a".repeat(256), policy).is_ok());
+        let short = NewPassword::parse(&"a".repeat(11), policy).unwrap_err();
         assert_eq!(short.0[0].message, "Use at least 12 characters; this one has 11.");
-        let long = NewPassword::parse("a".repeat(257), policy).unwrap_err();
+        let long = NewPassword::parse(&"a".repeat(257), policy).unwrap_err();
         assert_eq!(long.0[0].code, "too_long");
-        assert!(NewPassword::parse(String::new(), policy).is_err());
+        assert!(NewPassword::parse("", policy).is_err());
     }
 
     #[test]
@@ -290,7 +289,7 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug() {
-        let p = NewPassword::parse("hunter2hunter2".into(), PasswordPolicy::default()).unwrap();
+        let p = NewPassword::parse("hunter2hunter2", PasswordPolicy::default()).unwrap();
         assert!(!format!("{p:?}").contains("hunter2"));
         let t = ResetToken::parse("aGVhZA.Ym9keQ.c2ln").unwrap();
         assert!(!format!("{t:?}").contains("aGVhZA"));

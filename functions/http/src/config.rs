@@ -1,0 +1,170 @@
+//! Configuration, read once at cold start from the environment the template sets. Every problem
+//! is reported at once, by variable name, and the function refuses to start with a bad setup.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::str::FromStr;
+use std::time::Duration;
+
+use reset_aws::UserTable;
+use reset_core::Settings;
+use reset_core::domain::PasswordPolicy;
+use reset_core::settings::parse_reset_page_url;
+
+pub struct Config {
+    pub settings: Settings,
+    pub table: UserTable,
+    pub signing_key_secret: String,
+    pub key_cache_ttl: Duration,
+    pub sender: String,
+    pub ses_configuration_set: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {}", .0.join("; "))]
+pub struct ConfigError(pub Vec<String>);
+
+/// Reads variables from a map, collecting every problem instead of stopping at the first.
+struct Reader<'a> {
+    vars: &'a HashMap<String, String>,
+    problems: Vec<String>,
+}
+
+impl Reader<'_> {
+    fn optional(&self, name: &str) -> Option<String> {
+        self.vars.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn text(&mut self, name: &str, default: &str) -> String {
+        let value = self.optional(name).unwrap_or_else(|| default.to_owned());
+        if value.chars().any(char::is_control) {
+            self.problems.push(format!("{name} must not contain control characters"));
+        }
+        value
+    }
+
+    fn required(&mut self, name: &str) -> String {
+        let value = self.text(name, "");
+        if value.is_empty() {
+            self.problems.push(format!("{name} is required"));
+        }
+        value
+    }
+
+    fn number<T: FromStr + PartialOrd + Display + Copy>(&mut self, name: &str, default: T, min: T, max: T) -> T {
+        let Some(raw) = self.optional(name) else { return default };
+        match raw.parse::<T>() {
+            Ok(n) if n >= min && n <= max => n,
+            _ => {
+                self.problems.push(format!("{name} must be a whole number from {min} to {max}"));
+                default
+            }
+        }
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let mut r = Reader { vars, problems: Vec::new() };
+        let defaults = UserTable::default();
+
+        let reset_url = r.required("RESET_PAGE_URL");
+        let reset_page_url = match parse_reset_page_url(&reset_url) {
+            Ok(url) => Some(url),
+            Err(err) if !reset_url.is_empty() => {
+                r.problems.push(format!("RESET_PAGE_URL is unusable: {err}"));
+                None
+            }
+            Err(_) => None,
+        };
+        let min_chars = r.number("PASSWORD_MIN_LENGTH", 12usize, 8, 64);
+        let max_chars = r.number("PASSWORD_MAX_LENGTH", 256usize, 64, 256);
+        let token_ttl = Duration::from_secs(r.number("TOKEN_TTL_SECONDS", 1800u64, 60, 86_400));
+        let key_cache_ttl = Duration::from_secs(r.number("KEY_CACHE_SECONDS", 300u64, 1, 3600));
+        let active_statuses = r.text("USER_ACTIVE_STATUSES", "active").split(',').map(|s| s.trim().to_owned()).collect();
+
+        let table = UserTable {
+            table: r.text("USERS_TABLE", &defaults.table),
+            email_index: r.text("USERS_EMAIL_INDEX", &defaults.email_index),
+            id: r.text("USER_ID_ATTRIBUTE", &defaults.id),
+            email: r.text("USER_EMAIL_ATTRIBUTE", &defaults.email),
+            password_hash: r.text("USER_PASSWORD_HASH_ATTRIBUTE", &defaults.password_hash),
+            status: r.text("USER_STATUS_ATTRIBUTE", &defaults.status),
+            active_statuses,
+            password_changed_at: r.text("USER_PASSWORD_CHANGED_AT_ATTRIBUTE", &defaults.password_changed_at),
+        };
+        let config = Config {
+            table,
+            signing_key_secret: r.required("SIGNING_KEY_SECRET_ID"),
+            key_cache_ttl,
+            sender: r.required("SENDER_EMAIL"),
+            ses_configuration_set: r.optional("SES_CONFIGURATION_SET"),
+            settings: Settings {
+                reset_page_url: match reset_page_url {
+                    Some(url) => url,
+                    None => return Err(ConfigError(r.problems)),
+                },
+                token_ttl,
+                password_policy: PasswordPolicy { min_chars, max_chars },
+                app_name: r.text("APP_NAME", "Your account"),
+                support_contact: r.optional("SUPPORT_CONTACT"),
+            },
+        };
+        if r.problems.is_empty() { Ok(config) } else { Err(ConfigError(r.problems)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    const MINIMAL: [(&str, &str); 3] = [
+        ("RESET_PAGE_URL", "https://auth.example.com/reset-password"),
+        ("SIGNING_KEY_SECRET_ID", "reset/signing-keys"),
+        ("SENDER_EMAIL", "no-reply@example.com"),
+    ];
+
+    #[test]
+    fn defaults_fill_everything_but_the_three_required_settings() {
+        let c = Config::from_vars(&vars(&MINIMAL)).unwrap();
+        assert_eq!(c.table, UserTable::default());
+        assert_eq!(c.settings.token_ttl, Duration::from_secs(1800));
+        assert_eq!(c.key_cache_ttl, Duration::from_secs(300));
+        assert_eq!(c.settings.password_policy, PasswordPolicy::default());
+    }
+
+    #[test]
+    fn every_problem_is_reported_by_name() {
+        let err = Config::from_vars(&vars(&[("TOKEN_TTL_SECONDS", "forever"), ("RESET_PAGE_URL", "http://evil.example/")]))
+            .err()
+            .unwrap()
+            .to_string();
+        for name in ["RESET_PAGE_URL is unusable", "SIGNING_KEY_SECRET_ID", "SENDER_EMAIL", "TOKEN_TTL_SECONDS"] {
+            assert!(err.contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn names_of_an_existing_table_are_configurable() {
+        let mut v = vars(&MINIMAL);
+        v.extend(vars(&[("USERS_TABLE", "accounts"), ("USER_EMAIL_ATTRIBUTE", "mail"), ("USER_ACTIVE_STATUSES", "ok, verified")]));
+        let c = Config::from_vars(&v).unwrap();
+        assert_eq!((c.table.table.as_str(), c.table.email.as_str()), ("accounts", "mail"));
+        assert_eq!(c.table.active_statuses, vec!["ok", "verified"]);
+    }
+
+    #[test]
+    fn a_sender_with_a_line_break_is_refused() {
+        let mut v = vars(&MINIMAL);
+        v.insert("SENDER_EMAIL".into(), "a@example.com\nBcc: x@evil.test".into());
+        assert!(Config::from_vars(&v).is_err());
+    }
+}

@@ -1,0 +1,9 @@
+//! Cold start builds everything once (config, clients, keys); each invocation only handles.
+
+use lambda_http::{Error, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let deps = reset_http::init().await?;
+    run(service_fn(|req| reset_password::handle(&deps, req))).await
+}

@@ -1,0 +1,162 @@
+//! Users in DynamoDB. Table, index and attribute names are configurable so the service can sit on
+//! an existing users table.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use reset_core::domain::{Email, PasswordChange, User, UserId};
+use reset_core::ports::{FindUserByEmail, GetUser, SetPassword, WriteOutcome};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Where users live and what their attributes are called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserTable {
+    pub table: String,
+    /// A global secondary index whose partition key is the email attribute.
+    pub email_index: String,
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub status: String,
+    /// Status values that count as active; an item without the status attribute is active.
+    pub active_statuses: Vec<String>,
+    /// Set (Unix seconds) on every reset, so sessions older than it can be ended.
+    pub password_changed_at: String,
+}
+
+impl Default for UserTable {
+    fn default() -> Self {
+        UserTable {
+            table: "users".into(),
+            email_index: "email-index".into(),
+            id: "id".into(),
+            email: "email".into(),
+            password_hash: "password_hash".into(),
+            status: "status".into(),
+            active_statuses: vec!["active".into()],
+            password_changed_at: "password_changed_at".into(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct DynamoUsers {
+    client: Client,
+    table: Arc<UserTable>,
+}
+
+impl DynamoUsers {
+    pub fn new(client: Client, table: UserTable) -> Self {
+        DynamoUsers { client, table: Arc::new(table) }
+    }
+
+    fn string<'i>(&self, item: &'i Item, name: &str) -> Option<&'i str> {
+        item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+    }
+
+    /// Item → model. `None` when the item lacks what a reset needs (no password hash: nothing a
+    /// token could be bound to).
+    fn user(&self, item: &Item) -> anyhow::Result<Option<User>> {
+        let t = &self.table;
+        let (Some(id), Some(email), Some(hash)) =
+            (self.string(item, &t.id), self.string(item, &t.email), self.string(item, &t.password_hash))
+        else {
+            return Ok(None);
+        };
+        let active = match self.string(item, &t.status) {
+            None => !item.contains_key(&t.status),
+            Some(status) => t.active_statuses.iter().any(|a| a.eq_ignore_ascii_case(status)),
+        };
+        let id = UserId::parse(id).context("a user item has an unusable id")?;
+        Ok(Some(User { id, email: email.to_owned(), password_hash: hash.to_owned(), active }))
+    }
+
+    async fn get_item(&self, id: &str) -> anyhow::Result<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table.table)
+            .key(&self.table.id, AttributeValue::S(id.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("DynamoDB GetItem on the users table failed")?;
+        Ok(out.item)
+    }
+}
+
+impl FindUserByEmail for DynamoUsers {
+    async fn find_by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
+        let t = &self.table;
+        let out = self
+            .client
+            .query()
+            .table_name(&t.table)
+            .index_name(&t.email_index)
+            .key_condition_expression("#email = :email")
+            .expression_attribute_names("#email", &t.email)
+            .expression_attribute_values(":email", AttributeValue::S(email.as_ref().to_owned()))
+            .limit(2)
+            .send()
+            .await
+            .context("DynamoDB Query on the email index failed")?;
+        let items = out.items();
+        if items.len() > 1 {
+            // Two accounts claim one address: sending either a link would be a guess.
+            tracing::warn!(metric = "duplicate_email", "several users share one email; no link sent");
+            return Ok(None);
+        }
+        let Some(found) = items.first() else { return Ok(None) };
+        // An index that projects only keys gives the id; the item itself gives the rest.
+        if let Some(user) = self.user(found)? {
+            return Ok(Some(user));
+        }
+        let Some(id) = self.string(found, &t.id) else { return Ok(None) };
+        match self.get_item(id).await? {
+            Some(item) => self.user(&item),
+            None => Ok(None),
+        }
+    }
+}
+
+impl GetUser for DynamoUsers {
+    async fn get_user(&self, id: &UserId) -> anyhow::Result<Option<User>> {
+        match self.get_item(id.as_ref()).await? {
+            Some(item) => self.user(&item),
+            None => Ok(None),
+        }
+    }
+}
+
+impl SetPassword for DynamoUsers {
+    async fn set_password(&self, change: &PasswordChange) -> anyhow::Result<WriteOutcome> {
+        let t = &self.table;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&t.table)
+            .key(&t.id, AttributeValue::S(change.user_id.as_ref().to_owned()))
+            .update_expression("SET #hash = :new_hash, #changed = :changed_at")
+            .condition_expression("#hash = :old_hash AND #email = :email")
+            .expression_attribute_names("#hash", &t.password_hash)
+            .expression_attribute_names("#changed", &t.password_changed_at)
+            .expression_attribute_names("#email", &t.email)
+            .expression_attribute_values(":new_hash", AttributeValue::S(change.new_hash.clone()))
+            .expression_attribute_values(":old_hash", AttributeValue::S(change.expected_hash.clone()))
+            .expression_attribute_values(":email", AttributeValue::S(change.expected_email.clone()))
+            .expression_attribute_values(":changed_at", AttributeValue::N(change.changed_at.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(WriteOutcome::Written),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Ok(WriteOutcome::Conflict)
+            }
+            Err(err) => Err(anyhow::Error::new(err).context("DynamoDB UpdateItem on the users table failed")),
+        }
+    }
+}

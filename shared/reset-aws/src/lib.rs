@@ -1,0 +1,34 @@
+//! AWS adapters for the `reset-core` ports: users in DynamoDB ([`DynamoUsers`]), mail through SES v2
+//! ([`SesMailer`]) and the signing keys in Secrets Manager ([`SecretsKeys`]). Item ↔ model
+//! conversion lives here; the domain never sees an AWS type.
+
+mod dynamodb;
+mod secrets;
+mod ses;
+
+use std::time::Duration;
+
+pub use dynamodb::{DynamoUsers, UserTable};
+pub use secrets::SecretsKeys;
+pub use ses::SesMailer;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// Shared SDK configuration, loaded once at cold start. Every call is bounded well inside the
+/// function timeout (10 s in the template): 1 s to connect, 1.5 s per attempt, 3 attempts with
+/// the standard (jittered, token-bucket) retry strategy, 4 s in all. `AWS_ENDPOINT_URL` points
+/// every client at a local stand-in such as moto.
+pub async fn sdk_config() -> SdkConfig {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_millis(1500))
+        .operation_timeout(Duration::from_secs(4))
+        .build();
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .load()
+        .await
+}
