@@ -18,11 +18,10 @@ pub type AwsDeps = Deps<DynamoUsers, SesMailer, SecretsKeys>;
 
 /// Everything a function needs, built once per cold start: configuration, SDK clients, and the
 /// signing keys (fetched now, then cached).
-pub async fn aws_deps(config: Config) -> AwsDeps {
-    let sdk = reset_aws::sdk_config().await;
-    let users = DynamoUsers::new(aws_sdk_dynamodb::Client::new(&sdk), config.table);
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), config.sender, config.ses_configuration_set);
-    let keys = SecretsKeys::new(aws_sdk_secretsmanager::Client::new(&sdk), config.signing_key_secret);
+pub async fn aws_deps(config: Config, sdk: &aws_config::SdkConfig) -> AwsDeps {
+    let users = DynamoUsers::new(aws_sdk_dynamodb::Client::new(sdk), config.table);
+    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.sender, config.ses_configuration_set);
+    let keys = SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), config.signing_key_secret);
     Deps { users, mailer, keys: KeyCache::load(keys, config.key_cache_ttl).await, settings: config.settings }
 }
 
@@ -30,5 +29,5 @@ pub async fn aws_deps(config: Config) -> AwsDeps {
 pub async fn init() -> Result<AwsDeps, ConfigError> {
     lambda_http::tracing::init_default_subscriber();
     let config = Config::from_env().inspect_err(|err| tracing::error!(%err, "refusing to start"))?;
-    Ok(aws_deps(config).await)
+    Ok(aws_deps(config, &reset_aws::sdk_config().await).await)
 }

@@ -14,13 +14,18 @@ pub use ses::SesMailer;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 
 /// Shared SDK configuration, loaded once at cold start. Every call is bounded well inside the
 /// function timeout (10 s in the template): 1 s to connect, 1.5 s per attempt, 3 attempts with
 /// the standard (jittered, token-bucket) retry strategy, 4 s in all. `AWS_ENDPOINT_URL` points
 /// every client at a local stand-in such as moto.
 pub async fn sdk_config() -> SdkConfig {
+    sdk_loader().load().await
+}
+
+/// The loader behind [`sdk_config`], for callers that must add to it (tests point it at moto).
+pub fn sdk_loader() -> ConfigLoader {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(1))
         .operation_attempt_timeout(Duration::from_millis(1500))
@@ -29,6 +34,4 @@ pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(3))
-        .load()
-        .await
 }

@@ -1,0 +1,264 @@
+//! The real handlers over in-memory adapters, driven by the API Gateway events in `events/`.
+
+use reset_core::password;
+use reset_core::reset_token::KeyRing;
+use reset_tests::events::{self, EXPECTED, Reply};
+use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
+
+use crate::helpers::{kid_of, KEY_A, KEY_B, MemoryApp, NEW_PASSWORD, RESET_PAGE, confirm_event, request_event, secret, token_in};
+
+fn assert_json_error(reply: &Reply, status: u16, code: &str, context: &str) {
+    assert_eq!(reply.status, status, "{context}: {}", reply.body);
+    assert_eq!(reply.error_code().as_deref(), Some(code), "{context}: {}", reply.body);
+    let message = reply.json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(!message.is_empty(), "{context}: a human message");
+    assert_eq!(reply.header("content-type"), Some("application/json"), "{context}");
+}
+
+#[test]
+fn every_event_file_has_a_documented_answer() {
+    let mut documented: Vec<&str> = EXPECTED.iter().map(|e| e.file).collect();
+    documented.sort();
+    assert_eq!(events::files(), documented, "events/ and events::EXPECTED must list the same files");
+}
+
+#[tokio::test]
+async fn every_event_gives_its_documented_answer_and_bad_ones_change_nothing() {
+    for expected in EXPECTED {
+        let app = MemoryApp::new().await;
+        let before = app.user(DEMO_USER_ID);
+        let reply = app.call(&events::load(expected.file)).await;
+
+        assert_eq!(reply.status, expected.status, "{}: {}", expected.file, reply.body);
+        assert_eq!(reply.error_code().as_deref(), expected.error, "{}", expected.file);
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{}", expected.file);
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{}", expected.file);
+        if let Some(code) = expected.error {
+            assert_json_error(&reply, expected.status, code, expected.file);
+        }
+        let mails = app.mailer.sent();
+        assert_eq!(mails.len(), usize::from(expected.mails_demo_user), "{}: mails sent", expected.file);
+        if expected.status != 200 {
+            assert_eq!(app.user(DEMO_USER_ID), before, "{}: the user must not change", expected.file);
+        }
+    }
+}
+
+#[tokio::test]
+async fn known_unknown_and_disabled_accounts_get_byte_identical_answers() {
+    let app = MemoryApp::new().await;
+    app.add_user("u-disabled", "disabled@example.com", DEMO_PASSWORD, false);
+    let known = app.call(&request_event(DEMO_EMAIL)).await;
+    let unknown = app.call(&request_event("nobody@example.com")).await;
+    let disabled = app.call(&request_event("disabled@example.com")).await;
+    for (what, other) in [("unknown", &unknown), ("disabled", &disabled)] {
+        assert_eq!(known.status, other.status, "{what}");
+        assert_eq!(known.headers, other.headers, "{what}");
+        assert_eq!(known.body, other.body, "{what}");
+    }
+    assert_eq!(known.status, 202);
+    assert_eq!(known.body, request_reset::ACCEPTED_BODY);
+    let mails = app.mailer.sent();
+    assert_eq!(mails.len(), 1, "only the known, active account gets mail");
+    assert_eq!(mails[0].to.as_ref(), DEMO_EMAIL);
+}
+
+#[tokio::test]
+async fn mail_goes_to_the_stored_address_and_lookalikes_match_nothing() {
+    let app = MemoryApp::new().await;
+    // Typed differently, normalized to the stored address: the mail goes to the stored one.
+    assert_eq!(app.call(&request_event("  DEMO@Example.com ")).await.status, 202);
+    // Look-alikes (Cyrillic а, dotless ı, fullwidth ＠ is invalid) must not reach the demo user.
+    for lookalike in ["demo@ex\u{430}mple.com", "demo@example.com\u{200b}", "d\u{131}mo@example.com"] {
+        let reply = app.call(&request_event(lookalike)).await;
+        assert!(reply.status == 202 || reply.status == 400, "{lookalike}: {}", reply.status);
+    }
+    let mails = app.mailer.sent();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].to.as_ref(), DEMO_EMAIL);
+}
+
+#[tokio::test]
+async fn the_link_comes_from_configuration_never_from_the_host_header() {
+    let app = MemoryApp::new().await;
+    let mut event = request_event(DEMO_EMAIL);
+    event["headers"]["host"] = "evil.test".into();
+    event["headers"]["x-forwarded-host"] = "evil.test".into();
+    event["requestContext"]["domainName"] = "evil.test".into();
+    assert_eq!(app.call(&event).await.status, 202);
+    let mail = &app.mailer.sent()[0];
+    assert!(mail.text.contains(&format!("{RESET_PAGE}?token=")), "{}", mail.text);
+    assert!(!mail.text.contains("evil.test") && !mail.html.contains("evil.test"));
+    // The mail says how long the link lasts and what to do if the user did not ask.
+    assert!(mail.text.contains("expires in 30 minutes"), "{}", mail.text);
+    assert!(mail.text.contains("If you did not ask for this"), "{}", mail.text);
+    assert!(mail.html.contains(&format!("href=\"{RESET_PAGE}?token=")), "{}", mail.html);
+}
+
+#[tokio::test]
+async fn the_emailed_token_changes_the_password_once() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    let old_hash = app.user(DEMO_USER_ID).password_hash;
+
+    let reply = app.call(&confirm_event(&token, NEW_PASSWORD)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body, reset_password::CHANGED_BODY);
+    let user = app.user(DEMO_USER_ID);
+    assert_ne!(user.password_hash, old_hash);
+    assert!(user.password_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", user.password_hash);
+    assert!(password::verify(NEW_PASSWORD, &user.password_hash));
+    assert!(!password::verify(DEMO_PASSWORD, &user.password_hash));
+
+    let again = app.call(&confirm_event(&token, "yet another long passphrase")).await;
+    assert_json_error(&again, 400, "invalid_or_expired_token", "second use");
+    assert_eq!(app.user(DEMO_USER_ID), user, "the second use changes nothing");
+
+    let notices: Vec<_> = app.mailer.sent().into_iter().filter(|m| m.subject.contains("was changed")).collect();
+    assert_eq!(notices.len(), 1, "one password-changed notice");
+    assert!(notices[0].text.contains("If it was not you"), "{}", notices[0].text);
+    assert!(!notices[0].text.contains(NEW_PASSWORD));
+}
+
+#[tokio::test]
+async fn a_weak_password_is_refused_with_reasons_and_the_link_still_works() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    let before = app.user(DEMO_USER_ID);
+    for (password, code) in [("short", "too_short"), (&*"x".repeat(257), "too_long"), ("", "too_short")] {
+        let reply = app.call(&confirm_event(&token, password)).await;
+        assert_json_error(&reply, 422, "weak_password", password);
+        assert_eq!(reply.json()["reasons"][0]["code"], code, "{}", reply.body);
+    }
+    assert_eq!(app.user(DEMO_USER_ID), before);
+    assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200);
+}
+
+#[tokio::test]
+async fn every_token_failure_gets_the_same_answer_and_changes_nothing() {
+    let app = MemoryApp::new().await;
+    app.add_user("u-disabled", "disabled@example.com", DEMO_PASSWORD, false);
+    let now = reset_core::unix_now();
+    let valid = app.token_for_demo().await;
+    let (head, sig) = valid.rsplit_once('.').unwrap();
+    let foreign = KeyRing::new("a", [("a".to_string(), KEY_B.to_string())]).unwrap();
+    let demo = app.user(DEMO_USER_ID);
+    let disabled = app.user("u-disabled");
+    let mut cases: Vec<(&str, String)> = vec![
+        ("expired", app.token_issued_at(now - 3600, 1800).await),
+        ("issued in the future", app.token_issued_at(now + 600, 1800).await),
+        ("foreign key", foreign.issue(demo.binding(), now, 1800).unwrap().token),
+        ("disabled account", app.keys_ring().await.issue(disabled.binding(), now, 1800).unwrap().token),
+        ("tampered signature", format!("{head}.{}", sig.chars().rev().collect::<String>())),
+        ("truncated", valid[..valid.len() - 4].to_string()),
+        ("not a jwt", "a.b.c".into()),
+    ];
+    // A user who no longer exists.
+    let gone = app.token_issued_at(now, 1800).await;
+    cases.push(("deleted user", gone));
+
+    let mut answers = Vec::new();
+    for (what, token) in &cases {
+        if *what == "deleted user" {
+            app.users.remove(&demo.id);
+        }
+        let reply = app.call(&confirm_event(token, NEW_PASSWORD)).await;
+        assert_json_error(&reply, 400, "invalid_or_expired_token", what);
+        answers.push(reply.body);
+    }
+    answers.dedup();
+    assert_eq!(answers.len(), 1, "one identical body for every token failure");
+    assert_eq!(app.user("u-disabled"), disabled);
+}
+
+#[tokio::test]
+async fn rotation_keeps_links_already_sent_until_the_old_key_is_removed() {
+    let app = MemoryApp::new().await;
+    let before_rotation = app.token_for_demo().await;
+    app.keys.replace(secret("b", &[("a", KEY_A), ("b", KEY_B)]));
+    let after_rotation = app.token_for_demo().await;
+    assert_eq!((kid_of(&before_rotation), kid_of(&after_rotation)), ("a".into(), "b".into()));
+
+    // Old key still in the secret: the old link works.
+    assert_eq!(app.call(&confirm_event(&before_rotation, NEW_PASSWORD)).await.status, 200);
+
+    // Old key removed: a link signed with it fails, however fresh.
+    let app = MemoryApp::new().await;
+    let old = app.token_for_demo().await;
+    app.keys.replace(secret("b", &[("b", KEY_B)]));
+    let reply = app.call(&confirm_event(&old, NEW_PASSWORD)).await;
+    assert_json_error(&reply, 400, "invalid_or_expired_token", "retired key");
+}
+
+#[tokio::test]
+async fn an_unreachable_user_store_gives_503_with_retry_after_and_changes_nothing() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    app.users.outage.set(true);
+    for event in [request_event(DEMO_EMAIL), request_event("nobody@example.com"), confirm_event(&token, NEW_PASSWORD)] {
+        let reply = app.call(&event).await;
+        assert_json_error(&reply, 503, "service_unavailable", "store down");
+        assert_eq!(reply.header("retry-after"), Some("5"));
+    }
+    app.users.outage.set(false);
+    assert!(password::verify(DEMO_PASSWORD, &app.user(DEMO_USER_ID).password_hash), "nothing changed");
+    assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200, "the link survives the outage");
+}
+
+#[tokio::test]
+async fn keys_unavailable_at_cold_start_answer_503_alike_for_every_account() {
+    let app = MemoryApp::new().await;
+    app.keys.outage.set(true);
+    let app2 = MemoryApp { deps: reset_core::Deps { keys: reset_core::KeyCache::load(app.keys.clone(), std::time::Duration::ZERO).await, ..app.deps }, ..app };
+    let known = app2.call(&request_event(DEMO_EMAIL)).await;
+    let unknown = app2.call(&request_event("nobody@example.com")).await;
+    assert_json_error(&known, 503, "service_unavailable", "keys down");
+    assert_eq!((known.headers, known.body), (unknown.headers, unknown.body));
+    assert!(app2.mailer.sent().is_empty());
+    // Once the secret can be read, the same process recovers without a restart.
+    app2.keys.outage.set(false);
+    assert_eq!(app2.call(&request_event(DEMO_EMAIL)).await.status, 202);
+}
+
+#[tokio::test]
+async fn a_failed_refresh_keeps_serving_the_cached_keys() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    app.keys.outage.set(true);
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    assert_eq!(app.mailer.sent().len(), 2, "links still go out on the cached keys");
+    assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_mail_failure_does_not_change_any_answer() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    app.mailer.outage.set(true);
+    let known = app.call(&request_event(DEMO_EMAIL)).await;
+    let unknown = app.call(&request_event("nobody@example.com")).await;
+    assert_eq!((known.status, &known.body), (unknown.status, &unknown.body));
+    assert_eq!(known.status, 202);
+    // The reset itself stands even if its notice cannot be sent.
+    assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200);
+    assert!(password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash));
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404() {
+    let app = MemoryApp::new().await;
+    let mut event = request_event(DEMO_EMAIL);
+    event["rawPath"] = "/password-reset/other".into();
+    event["requestContext"]["http"]["path"] = "/password-reset/other".into();
+    assert_json_error(&app.call(&event).await, 404, "not_found", "unknown path");
+}
+
+#[tokio::test]
+async fn the_mail_link_carries_a_token_the_ring_verifies() {
+    let app = MemoryApp::new().await;
+    app.call(&request_event(DEMO_EMAIL)).await;
+    let token = token_in(&app.mailer.sent()[0].text);
+    let ring = app.keys_ring().await;
+    let unbound = ring.verify(&token, reset_core::unix_now()).unwrap();
+    assert_eq!(unbound.subject(), DEMO_USER_ID);
+}

@@ -1,0 +1,164 @@
+//! Test apps: the real handlers over in-memory adapters ([`MemoryApp`]) or over the real AWS SDK
+//! against a moto server of their own ([`MotoApp`]), driven by API Gateway events.
+
+use std::time::Duration;
+
+use lambda_http::{Body, Response};
+use reset_core::domain::User;
+use reset_core::domain::UserId;
+use reset_core::memory::{MemoryKeys, MemoryMailer, MemoryUsers};
+use reset_core::ports::{FindUserByEmail, GetUser, KeySource, Mailer, SetPassword};
+use reset_core::reset_token::KeyRing;
+use reset_core::settings::parse_reset_page_url;
+use reset_core::{Deps, KeyCache, Settings, password};
+use reset_http::AwsDeps;
+use reset_tests::events::{self, Reply};
+use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, Stack};
+use serde_json::{Value, json};
+
+pub const RESET_PAGE: &str = "https://auth.example.com/reset-password";
+pub const KEY_A: &str = "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
+pub const KEY_B: &str = "key-b-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlk";
+pub const NEW_PASSWORD: &str = "a new and long passphrase";
+
+pub fn secret(current: &str, keys: &[(&str, &str)]) -> String {
+    let mut v = json!({ "current": current });
+    for (kid, key) in keys {
+        v[*kid] = json!(key);
+    }
+    v.to_string()
+}
+
+/// Sends an event to whichever function serves its path, as API Gateway would.
+pub async fn call<U, M, K>(deps: &Deps<U, M, K>, event: &Value) -> Reply
+where
+    U: FindUserByEmail + GetUser + SetPassword,
+    M: Mailer,
+    K: KeySource,
+{
+    let request = events::to_request(event);
+    let response: Response<Body> = if event["rawPath"] == request_reset::PATH {
+        request_reset::handle(deps, request).await
+    } else {
+        reset_password::handle(deps, request).await
+    }
+    .expect("handlers are infallible");
+    response.into()
+}
+
+pub fn request_event(email: &str) -> Value {
+    events::with_body_field(events::load("request-reset.json"), "email", email)
+}
+
+pub fn confirm_event(token: &str, password: &str) -> Value {
+    let event = events::with_body_field(events::load("reset-password-confirm.json"), "token", token);
+    events::with_body_field(event, "password", password)
+}
+
+pub fn settings() -> Settings {
+    Settings {
+        reset_page_url: parse_reset_page_url(RESET_PAGE).unwrap(),
+        token_ttl: Duration::from_secs(1800),
+        password_policy: Default::default(),
+        app_name: "Demo App".into(),
+        support_contact: Some("support@example.com".into()),
+    }
+}
+
+pub struct MemoryApp {
+    pub deps: Deps<MemoryUsers, MemoryMailer, MemoryKeys>,
+    pub users: MemoryUsers,
+    pub mailer: MemoryMailer,
+    pub keys: MemoryKeys,
+}
+
+impl MemoryApp {
+    /// The demo user in place, key `a` signing, and keys re-read on every request (cache TTL 0) so
+    /// rotation tests see changes at once.
+    pub async fn new() -> Self {
+        let users = MemoryUsers::default();
+        let mailer = MemoryMailer::default();
+        let keys = MemoryKeys::new(secret("a", &[("a", KEY_A)]));
+        let app = MemoryApp {
+            deps: Deps {
+                users: users.clone(),
+                mailer: mailer.clone(),
+                keys: KeyCache::load(keys.clone(), Duration::ZERO).await,
+                settings: settings(),
+            },
+            users,
+            mailer,
+            keys,
+        };
+        app.add_user(DEMO_USER_ID, DEMO_EMAIL, DEMO_PASSWORD, true);
+        app
+    }
+
+    pub fn add_user(&self, id: &str, email: &str, password: &str, active: bool) {
+        let password_hash = password::hash_blocking(password).unwrap();
+        self.users.insert(User { id: UserId::parse(id).unwrap(), email: email.into(), password_hash, active });
+    }
+
+    pub fn user(&self, id: &str) -> User {
+        self.users.get(&UserId::parse(id).unwrap()).expect("the user exists")
+    }
+
+    pub async fn call(&self, event: &Value) -> Reply {
+        call(&self.deps, event).await
+    }
+
+    /// Asks for a link for the demo user and returns the token from the mail it got.
+    pub async fn token_for_demo(&self) -> String {
+        let before = self.mailer.sent().len();
+        assert_eq!(self.call(&request_event(DEMO_EMAIL)).await.status, 202);
+        let mails = self.mailer.sent();
+        assert_eq!(mails.len(), before + 1, "one reset mail");
+        token_in(&mails[before].text)
+    }
+
+    /// The key ring now in the secret.
+    pub async fn keys_ring(&self) -> KeyRing {
+        self.keys.fetch().await.unwrap()
+    }
+
+    /// A token for the demo user signed at `issued_at` with the ring now in the secret.
+    pub async fn token_issued_at(&self, issued_at: u64, ttl: u64) -> String {
+        self.keys_ring().await.issue(self.user(DEMO_USER_ID).binding(), issued_at, ttl).unwrap().token
+    }
+}
+
+/// The token of the first reset link in a text.
+pub fn token_in(text: &str) -> String {
+    let start = text.find("token=").expect("a reset link") + "token=".len();
+    text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect()
+}
+
+pub struct MotoApp {
+    pub stack: Stack,
+    pub deps: AwsDeps,
+}
+
+impl MotoApp {
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    pub async fn start_with(overrides: &[(&str, &str)]) -> Self {
+        let mut stack = Stack::start(None, RESET_PAGE).await.expect("moto starts and is provisioned");
+        stack.overrides = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let deps = stack.deps().await;
+        MotoApp { stack, deps }
+    }
+
+    pub async fn call(&self, event: &Value) -> Reply {
+        call(&self.deps, event).await
+    }
+}
+
+/// The key id in a token's header.
+pub fn kid_of(token: &str) -> String {
+    use base64::Engine as _;
+    let header = token.split('.').next().unwrap();
+    let json: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    json["kid"].as_str().unwrap().to_owned()
+}

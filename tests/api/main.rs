@@ -1,0 +1,6 @@
+//! All integration tests build into this one binary (one link of the AWS SDK).
+
+mod cargo_lambda;
+mod handlers;
+mod helpers;
+mod moto;

@@ -1,0 +1,125 @@
+//! The production wiring (real AWS SDK: DynamoDB, SES v2, Secrets Manager) against a moto server
+//! each test starts for itself.
+
+use reset_core::password;
+use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
+
+use crate::helpers::{MotoApp, kid_of, NEW_PASSWORD, RESET_PAGE, confirm_event, request_event};
+
+#[tokio::test]
+async fn request_mail_link_confirm_then_the_link_is_dead() {
+    let app = MotoApp::start().await;
+    let reply = app.call(&request_event(DEMO_EMAIL)).await;
+    assert_eq!(reply.status, 202, "{}", reply.body);
+
+    let mails = app.stack.mails().unwrap();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let mail = &mails[0];
+    assert_eq!(mail.destinations.to, vec![DEMO_EMAIL.to_string()]);
+    assert_eq!(mail.source, reset_tests::stack::SENDER);
+    let link = mail.reset_link().expect("the mail holds a reset link");
+    assert!(link.starts_with(&format!("{RESET_PAGE}?token=")), "{link}");
+    let token = mail.token().unwrap();
+
+    let reply = app.call(&confirm_event(&token, NEW_PASSWORD)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let stored = app.stack.password_hash(DEMO_USER_ID).await.unwrap();
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+    assert!(password::verify(NEW_PASSWORD, &stored), "the stored hash verifies the new password");
+    assert!(!password::verify(DEMO_PASSWORD, &stored));
+    let item = app.stack.user_item(DEMO_USER_ID).await.unwrap().unwrap();
+    let changed_at: u64 = item["password_changed_at"].as_n().unwrap().parse().unwrap();
+    assert!(changed_at.abs_diff(reset_core::unix_now()) < 60, "password_changed_at is set");
+
+    let again = app.call(&confirm_event(&token, "yet another long passphrase")).await;
+    assert_eq!((again.status, again.error_code().as_deref()), (400, Some("invalid_or_expired_token")));
+    assert_eq!(app.stack.password_hash(DEMO_USER_ID).await.unwrap(), stored, "the dead link changed nothing");
+
+    let mails = app.stack.mails().unwrap();
+    assert_eq!(mails.len(), 2, "a password-changed notice follows the reset");
+    assert!(mails[1].subject.contains("was changed"), "{}", mails[1].subject);
+    assert_eq!(mails[1].destinations.to, vec![DEMO_EMAIL.to_string()]);
+}
+
+#[tokio::test]
+async fn unknown_and_disabled_accounts_get_the_same_202_and_no_mail() {
+    let app = MotoApp::start().await;
+    app.stack.put_user("u-disabled", "disabled@example.com", DEMO_PASSWORD, Some("disabled")).await.unwrap();
+    let known = app.call(&request_event(DEMO_EMAIL)).await;
+    let unknown = app.call(&request_event("nobody@example.com")).await;
+    let disabled = app.call(&request_event("disabled@example.com")).await;
+    for other in [&unknown, &disabled] {
+        assert_eq!((known.status, &known.headers, &known.body), (other.status, &other.headers, &other.body));
+    }
+    let mails = app.stack.mails().unwrap();
+    assert_eq!(mails.len(), 1, "only the demo user got mail");
+    assert_eq!(mails[0].destinations.to, vec![DEMO_EMAIL.to_string()]);
+}
+
+#[tokio::test]
+async fn of_twenty_concurrent_confirms_with_one_token_exactly_one_succeeds() {
+    let app = MotoApp::start().await;
+    app.call(&request_event(DEMO_EMAIL)).await;
+    let token = app.stack.mails().unwrap()[0].token().unwrap();
+    let passwords: Vec<String> = (0..20).map(|i| format!("concurrent passphrase {i:02}")).collect();
+    let events: Vec<_> = passwords.iter().map(|p| confirm_event(&token, p)).collect();
+    let replies = futures::future::join_all(events.iter().map(|e| app.call(e))).await;
+
+    let winners: Vec<usize> = replies.iter().enumerate().filter(|(_, r)| r.status == 200).map(|(i, _)| i).collect();
+    assert_eq!(winners.len(), 1, "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    for r in replies.iter().filter(|r| r.status != 200) {
+        assert_eq!((r.status, r.error_code().as_deref()), (400, Some("invalid_or_expired_token")), "{}", r.body);
+    }
+    let stored = app.stack.password_hash(DEMO_USER_ID).await.unwrap();
+    assert!(password::verify(&passwords[winners[0]], &stored), "the winner's password is the one stored");
+}
+
+#[tokio::test]
+async fn aws_unreachable_mid_flow_gives_503_and_nothing_changes() {
+    let mut app = MotoApp::start().await;
+    app.call(&request_event(DEMO_EMAIL)).await;
+    let token = app.stack.mails().unwrap()[0].token().unwrap();
+    app.stack.moto.stop();
+    for event in [request_event(DEMO_EMAIL), request_event("nobody@example.com"), confirm_event(&token, NEW_PASSWORD)] {
+        let reply = app.call(&event).await;
+        assert_eq!((reply.status, reply.error_code().as_deref()), (503, Some("service_unavailable")), "{}", reply.body);
+        assert_eq!(reply.header("retry-after"), Some("5"));
+    }
+}
+
+#[tokio::test]
+async fn an_unverified_sender_keeps_the_202_and_sends_nothing() {
+    let app = MotoApp::start_with(&[("SENDER_EMAIL", "no-reply@unverified.example")]).await;
+    let known = app.call(&request_event(DEMO_EMAIL)).await;
+    let unknown = app.call(&request_event("nobody@example.com")).await;
+    assert_eq!((known.status, &known.body), (202, &unknown.body));
+    assert!(app.stack.mails().unwrap().is_empty(), "SES refused the unverified sender");
+}
+
+#[tokio::test]
+async fn a_missing_secret_gives_503_for_every_account() {
+    let app = MotoApp::start_with(&[("SIGNING_KEY_SECRET_ID", "no/such/secret")]).await;
+    let known = app.call(&request_event(DEMO_EMAIL)).await;
+    let unknown = app.call(&request_event("nobody@example.com")).await;
+    assert_eq!((known.status, &known.body), (503, &unknown.body));
+    assert!(app.stack.mails().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_rotated_secret_reaches_a_running_function_within_the_cache_ttl() {
+    let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1")]).await;
+    app.call(&request_event(DEMO_EMAIL)).await;
+    let old_link = app.stack.mails().unwrap()[0].token().unwrap();
+    let current = app.stack.secrets().get_secret_value().secret_id(reset_tests::stack::SECRET_ID).send().await.unwrap();
+    let mut ring: serde_json::Value = serde_json::from_str(current.secret_string().unwrap()).unwrap();
+    ring["local-2"] = reset_core::reset_token::KeyRing::generate_key().unwrap().into();
+    ring["current"] = "local-2".into();
+    app.stack.put_secret(&ring.to_string()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    app.call(&request_event(DEMO_EMAIL)).await;
+    let new_link = app.stack.mails().unwrap()[1].token().unwrap();
+    assert_eq!((kid_of(&old_link), kid_of(&new_link)), ("local-1".to_string(), "local-2".to_string()));
+    // The link sent before rotation still works while its key is in the secret.
+    assert_eq!(app.call(&confirm_event(&old_link, NEW_PASSWORD)).await.status, 200);
+}

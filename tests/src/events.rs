@@ -1,0 +1,152 @@
+//! The API Gateway HTTP API (v2) events in `events/`: the same files `sam local invoke -e` takes,
+//! loaded as handler requests, with what each must produce.
+
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use lambda_http::{Body, Request, Response};
+use serde_json::Value;
+
+use crate::workspace_root;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    RequestReset,
+    ResetPassword,
+}
+
+impl Function {
+    /// Events are named after the function that serves them.
+    pub fn of(file: &str) -> Function {
+        if file.starts_with("request-reset") { Function::RequestReset } else { Function::ResetPassword }
+    }
+    pub fn binary(self) -> &'static str {
+        match self {
+            Function::RequestReset => "request-reset",
+            Function::ResetPassword => "reset-password",
+        }
+    }
+}
+
+/// What an event must produce when replayed as it stands (tokens in the files are placeholders).
+pub struct Expected {
+    pub file: &'static str,
+    pub status: u16,
+    /// The `error` code of the JSON body, for 4xx answers.
+    pub error: Option<&'static str>,
+    /// Whether the demo user gets a reset mail.
+    pub mails_demo_user: bool,
+}
+
+const fn ok(file: &'static str, status: u16, mails_demo_user: bool) -> Expected {
+    Expected { file, status, error: None, mails_demo_user }
+}
+const fn err(file: &'static str, status: u16, error: &'static str) -> Expected {
+    Expected { file, status, error: Some(error), mails_demo_user: false }
+}
+
+pub const EXPECTED: &[Expected] = &[
+    ok("request-reset.json", 202, true),
+    ok("request-reset-unknown-account.json", 202, false),
+    ok("request-reset-mixed-case-email.json", 202, true),
+    ok("request-reset-base64-body.json", 202, true),
+    err("request-reset-invalid-email.json", 400, "invalid_email"),
+    err("request-reset-crlf-injection.json", 400, "invalid_email"),
+    err("request-reset-malformed-json.json", 400, "malformed_json"),
+    err("request-reset-missing-email.json", 400, "invalid_request"),
+    err("request-reset-email-not-a-string.json", 400, "invalid_request"),
+    err("request-reset-wrong-content-type.json", 415, "unsupported_media_type"),
+    err("request-reset-oversized-body.json", 413, "payload_too_large"),
+    err("request-reset-wrong-method.json", 405, "method_not_allowed"),
+    err("reset-password-confirm.json", 400, "invalid_or_expired_token"),
+    err("reset-password-invalid-token.json", 400, "invalid_or_expired_token"),
+    err("reset-password-weak-password.json", 422, "weak_password"),
+    err("reset-password-malformed-json.json", 400, "malformed_json"),
+    err("reset-password-missing-password.json", 400, "invalid_request"),
+    err("reset-password-wrong-content-type.json", 415, "unsupported_media_type"),
+    err("reset-password-wrong-method.json", 405, "method_not_allowed"),
+];
+
+pub fn dir() -> PathBuf {
+    workspace_root().join("events")
+}
+
+/// Every event file, sorted.
+pub fn files() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir())
+        .expect("events/ exists")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}
+
+pub fn load(file: &str) -> Value {
+    let text = std::fs::read_to_string(dir().join(file)).unwrap_or_else(|e| panic!("events/{file}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("events/{file} is not JSON: {e}"))
+}
+
+/// The event with its JSON body's `field` set to `value` (e.g. a real token in place of the placeholder).
+pub fn with_body_field(mut event: Value, field: &str, value: &str) -> Value {
+    let mut body: Value = serde_json::from_str(event["body"].as_str().expect("a text body")).expect("a JSON body");
+    body[field] = Value::String(value.to_owned());
+    event["body"] = Value::String(body.to_string());
+    event
+}
+
+/// The event as the request lambda_http hands a handler.
+pub fn to_request(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event")
+}
+
+/// A response, from whichever side it was seen: a handler, `cargo lambda invoke`, or HTTP.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+    pub fn error_code(&self) -> Option<String> {
+        self.json()["error"].as_str().map(str::to_owned)
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// From the API Gateway response JSON that `cargo lambda invoke` prints.
+    pub fn from_apigw(value: &Value) -> Reply {
+        let raw = value["body"].as_str().unwrap_or_default();
+        let body = if value["isBase64Encoded"].as_bool() == Some(true) {
+            String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(raw).unwrap_or_default()).into_owned()
+        } else {
+            raw.to_owned()
+        };
+        let headers = value["headers"]
+            .as_object()
+            .map(|h| h.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect())
+            .unwrap_or_default();
+        Reply { status: value["statusCode"].as_u64().unwrap_or_default() as u16, headers, body }
+    }
+}
+
+impl From<Response<Body>> for Reply {
+    fn from(response: Response<Body>) -> Reply {
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+            .collect();
+        let body = match response.body() {
+            Body::Text(t) => t.clone(),
+            Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+            _ => String::new(),
+        };
+        Reply { status: response.status().as_u16(), headers, body }
+    }
+}

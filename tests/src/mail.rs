@@ -1,0 +1,51 @@
+//! Mail read back from moto (`/moto-api/data.json`, `ses.Message`): what SES accepted to send.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SentMail {
+    pub id: String,
+    pub source: String,
+    pub subject: String,
+    /// The HTML body (moto keeps the HTML part when there is one).
+    pub body: String,
+    pub destinations: Destinations,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Destinations {
+    #[serde(rename = "ToAddresses", default)]
+    pub to: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Data {
+    #[serde(default)]
+    ses: Ses,
+}
+
+#[derive(Deserialize, Default)]
+struct Ses {
+    #[serde(rename = "Message", default)]
+    messages: Vec<SentMail>,
+}
+
+pub fn sent(moto_url: &str) -> anyhow::Result<Vec<SentMail>> {
+    let mut response = ureq::get(&format!("{moto_url}/moto-api/data.json")).call()?;
+    let data: Data = response.body_mut().read_json()?;
+    Ok(data.ses.messages)
+}
+
+impl SentMail {
+    /// The first link in the mail that carries a `token` parameter.
+    pub fn reset_link(&self) -> Option<String> {
+        self.body.split("href=\"").skip(1).filter_map(|rest| rest.split('"').next()).find(|href| href.contains("token=")).map(|href| href.replace("&amp;", "&"))
+    }
+
+    /// The token of the reset link.
+    pub fn token(&self) -> Option<String> {
+        let link = self.reset_link()?;
+        let (_, query) = link.split_once('?')?;
+        query.split('&').find_map(|pair| pair.strip_prefix("token=")).map(str::to_owned)
+    }
+}

@@ -1,0 +1,71 @@
+//! Child processes that cannot outlive their owner: each runs in its own process group, and the
+//! whole group (cargo-lambda's function processes included) is stopped on drop.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Managed {
+    name: String,
+    child: Child,
+}
+
+impl Managed {
+    /// Starts `cmd` in a new process group, its output appended to `log`.
+    pub fn spawn(name: &str, mut cmd: Command, log: &Path) -> anyhow::Result<Self> {
+        use std::os::unix::process::CommandExt as _;
+        if let Some(dir) = log.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let out = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+        cmd.stdin(Stdio::null()).stdout(out.try_clone()?).stderr(out).process_group(0);
+        let child = cmd.spawn().map_err(|e| anyhow::anyhow!("could not start {name}: {e}"))?;
+        Ok(Managed { name: name.to_owned(), child })
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Stops the whole group: SIGTERM, then SIGKILL after a grace period.
+    pub fn stop(&mut self) {
+        if !self.is_running() {
+            return;
+        }
+        let group = -(self.child.id() as i32);
+        // SAFETY: kill(2) with a negative pid signals the process group we created; no memory is touched.
+        unsafe { libc::kill(group, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline && self.is_running() {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // SAFETY: as above; the group may already be gone, which kill reports and we ignore.
+        unsafe { libc::kill(group, libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for Managed {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Waits until `ready` holds, or fails after `timeout` (or if the process died).
+pub fn wait_until(process: &mut Managed, timeout: Duration, mut ready: impl FnMut() -> bool) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if ready() {
+            return Ok(());
+        }
+        if !process.is_running() {
+            anyhow::bail!("{} exited before it was ready (see its log)", process.name());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    anyhow::bail!("{} was not ready within {timeout:?}", process.name())
+}

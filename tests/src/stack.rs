@@ -1,0 +1,206 @@
+//! A moto server on loopback, provisioned like the SAM template provisions AWS: the users table
+//! with its email index, the signing-key secret, a verified sender, and a demo user.
+
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use aws_config::{Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+use reset_aws::UserTable;
+use reset_core::password;
+use reset_core::reset_token::KeyRing;
+use reset_http::{AwsDeps, Config};
+
+use crate::mail::{self, SentMail};
+use crate::process::{Managed, wait_until};
+use crate::{free_port, venv_tool, workspace_root};
+
+pub const REGION: &str = "us-east-1";
+pub const SECRET_ID: &str = "password-reset/signing-keys";
+pub const SENDER: &str = "Password Reset <no-reply@example.com>";
+pub const SENDER_DOMAIN: &str = "example.com";
+pub const DEMO_USER_ID: &str = "demo-user";
+pub const DEMO_EMAIL: &str = "demo@example.com";
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+
+pub struct Moto {
+    pub url: String,
+    process: Managed,
+}
+
+impl Moto {
+    /// Starts `moto_server` from the project's `.venv` on `port` (a free one if `None`).
+    pub fn start(port: Option<u16>) -> anyhow::Result<Moto> {
+        let port = port.unwrap_or_else(free_port);
+        let mut cmd = Command::new(venv_tool("moto_server"));
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+        let log = workspace_root().join(format!("target/test-logs/moto-{port}.log"));
+        let mut process = Managed::spawn("moto", cmd, &log)?;
+        let url = format!("http://127.0.0.1:{port}");
+        let probe = format!("{url}/moto-api/");
+        wait_until(&mut process, Duration::from_secs(30), || ureq::get(&probe).call().is_ok())?;
+        Ok(Moto { url, process })
+    }
+
+    /// Stops the server, to test what happens when AWS is unreachable.
+    pub fn stop(&mut self) {
+        self.process.stop();
+    }
+}
+
+pub struct Stack {
+    pub moto: Moto,
+    pub sdk: SdkConfig,
+    pub table: UserTable,
+    /// Extra environment for the functions (e.g. `TOKEN_TTL_SECONDS`).
+    pub overrides: Vec<(String, String)>,
+    pub reset_page_url: String,
+}
+
+impl Stack {
+    /// Starts moto and provisions it, with the demo user in place.
+    pub async fn start(moto_port: Option<u16>, reset_page_url: &str) -> anyhow::Result<Stack> {
+        let moto = Moto::start(moto_port)?;
+        let sdk = reset_aws::sdk_loader()
+            .endpoint_url(&moto.url)
+            .region(Region::new(REGION))
+            .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
+            .load()
+            .await;
+        let stack = Stack {
+            moto,
+            sdk,
+            table: UserTable::default(),
+            overrides: Vec::new(),
+            reset_page_url: reset_page_url.to_owned(),
+        };
+        stack.provision().await?;
+        stack.put_user(DEMO_USER_ID, DEMO_EMAIL, DEMO_PASSWORD, None).await?;
+        Ok(stack)
+    }
+
+    async fn provision(&self) -> anyhow::Result<()> {
+        let t = &self.table;
+        let attr = |name: &str| {
+            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+        };
+        let hash_key = |name: &str| KeySchemaElement::builder().attribute_name(name).key_type(KeyType::Hash).build();
+        self.dynamodb()
+            .create_table()
+            .table_name(&t.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr(&t.id)?)
+            .attribute_definitions(attr(&t.email)?)
+            .key_schema(hash_key(&t.id)?)
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(&t.email_index)
+                    .key_schema(hash_key(&t.email)?)
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .build()?,
+            )
+            .send()
+            .await
+            .context("creating the users table")?;
+
+        let key = KeyRing::generate_key()?;
+        let secret = serde_json::json!({"current": "local-1", "local-1": key}).to_string();
+        self.secrets().create_secret().name(SECRET_ID).secret_string(secret).send().await.context("creating the secret")?;
+
+        self.ses().create_email_identity().email_identity(SENDER_DOMAIN).send().await.context("verifying the sender")?;
+        Ok(())
+    }
+
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk)
+    }
+    pub fn secrets(&self) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.sdk)
+    }
+    pub fn ses(&self) -> aws_sdk_sesv2::Client {
+        aws_sdk_sesv2::Client::new(&self.sdk)
+    }
+
+    /// The environment the functions run with against this stack (what template.yaml sets in AWS).
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = [
+            ("AWS_ENDPOINT_URL", self.moto.url.as_str()),
+            ("AWS_REGION", REGION),
+            ("AWS_DEFAULT_REGION", REGION),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("USERS_TABLE", &self.table.table),
+            ("USERS_EMAIL_INDEX", &self.table.email_index),
+            ("SIGNING_KEY_SECRET_ID", SECRET_ID),
+            ("SENDER_EMAIL", SENDER),
+            ("RESET_PAGE_URL", &self.reset_page_url),
+            ("APP_NAME", "Demo App"),
+            ("SUPPORT_CONTACT", "support@example.com"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        env.extend(self.overrides.iter().cloned());
+        env
+    }
+
+    pub fn config(&self) -> Config {
+        Config::from_vars(&self.env().into_iter().collect()).expect("the stack's configuration is valid")
+    }
+
+    /// The production wiring, pointed at this stack: what a cold start builds.
+    pub async fn deps(&self) -> AwsDeps {
+        reset_http::aws_deps(self.config(), &self.sdk).await
+    }
+
+    /// Puts a user with an argon2id hash of `password`; `status` as the table would hold it.
+    pub async fn put_user(&self, id: &str, email: &str, password: &str, status: Option<&str>) -> anyhow::Result<()> {
+        let t = &self.table;
+        let mut put = self
+            .dynamodb()
+            .put_item()
+            .table_name(&t.table)
+            .item(&t.id, AttributeValue::S(id.into()))
+            .item(&t.email, AttributeValue::S(email.into()))
+            .item(&t.password_hash, AttributeValue::S(password::hash_blocking(password)?));
+        if let Some(status) = status {
+            put = put.item(&t.status, AttributeValue::S(status.into()));
+        }
+        put.send().await.context("putting a user")?;
+        Ok(())
+    }
+
+    /// A user's stored item, as DynamoDB holds it (strongly consistent).
+    pub async fn user_item(&self, id: &str) -> anyhow::Result<Option<std::collections::HashMap<String, AttributeValue>>> {
+        let out = self
+            .dynamodb()
+            .get_item()
+            .table_name(&self.table.table)
+            .key(&self.table.id, AttributeValue::S(id.into()))
+            .consistent_read(true)
+            .send()
+            .await?;
+        Ok(out.item)
+    }
+
+    pub async fn password_hash(&self, id: &str) -> anyhow::Result<String> {
+        let item = self.user_item(id).await?.context("the user exists")?;
+        Ok(item[&self.table.password_hash].as_s().map_err(|_| anyhow::anyhow!("hash is a string"))?.clone())
+    }
+
+    /// Replaces the signing-key secret (rotation).
+    pub async fn put_secret(&self, json: &str) -> anyhow::Result<()> {
+        self.secrets().put_secret_value().secret_id(SECRET_ID).secret_string(json).send().await?;
+        Ok(())
+    }
+
+    /// Every mail moto has accepted so far.
+    pub fn mails(&self) -> anyhow::Result<Vec<SentMail>> {
+        mail::sent(&self.moto.url)
+    }
+}
