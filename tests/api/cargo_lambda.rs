@@ -1,1 +1,50 @@
+//! The functions as `cargo lambda watch` serves them: every event in `events/` replayed with
+//! `cargo lambda invoke --data-file`, and the whole journey over plain HTTP at the template's
+//! paths (the router table in Cargo.toml), all against moto through the real SDK.
 
+use reset_core::password;
+use reset_tests::events::{self, EXPECTED, Function};
+use reset_tests::functions::Watch;
+use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID, Stack};
+use reset_tests::{free_port, workspace_root};
+use serde_json::json;
+
+use crate::helpers::NEW_PASSWORD;
+
+fn post(url: &str, body: &serde_json::Value) -> (u16, String) {
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let mut response = agent.post(url).header("content-type", "application/json").send(body.to_string()).expect("the local API answers");
+    (response.status().as_u16(), response.body_mut().read_to_string().unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_replay_through_cargo_lambda_and_the_journey_works_over_http() {
+    let port = free_port();
+    let api = format!("http://127.0.0.1:{port}");
+    let stack = Stack::start(None, &format!("{api}/reset-password")).await.expect("moto starts");
+    let log = workspace_root().join(format!("target/test-logs/watch-{port}.log"));
+    let mut watch = Watch::start(Some(port), &stack.env(), &log).expect("cargo lambda watch starts");
+
+    for expected in EXPECTED {
+        let function = Function::of(expected.file).binary();
+        let reply = watch.invoke(function, &events::dir().join(expected.file)).unwrap_or_else(|e| panic!("{}: {e:#}", expected.file));
+        assert_eq!(reply.status, expected.status, "{}: {}", expected.file, reply.body);
+        assert_eq!(reply.error_code().as_deref(), expected.error, "{}", expected.file);
+    }
+    let mailed = EXPECTED.iter().filter(|e| e.mails_demo_user).count();
+    assert_eq!(stack.mails().unwrap().len(), mailed, "one mail per event that asks for the demo user");
+
+    // The journey over HTTP, at the same paths as deployed.
+    let (status, body) = post(&format!("{api}/password-reset/request"), &json!({ "email": DEMO_EMAIL }));
+    assert_eq!((status, body.as_str()), (202, request_reset::ACCEPTED_BODY));
+    let mails = stack.mails().unwrap();
+    let link = mails.last().unwrap().reset_link().expect("a reset link");
+    assert!(link.starts_with(&format!("{api}/reset-password?token=")), "{link}");
+    let token = mails.last().unwrap().token().unwrap();
+
+    let confirm = json!({ "token": token, "password": NEW_PASSWORD });
+    assert_eq!(post(&format!("{api}/password-reset/confirm"), &confirm).0, 200);
+    assert!(password::verify(NEW_PASSWORD, &stack.password_hash(DEMO_USER_ID).await.unwrap()));
+    let (status, body) = post(&format!("{api}/password-reset/confirm"), &confirm);
+    assert_eq!(status, 400, "{body}");
+}

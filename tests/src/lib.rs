@@ -3,6 +3,7 @@
 //! from moto ([`mail`]), and replay the API Gateway events in `events/` ([`events`]).
 
 pub mod events;
+pub mod functions;
 pub mod mail;
 pub mod process;
 pub mod stack;

@@ -1,1 +1,70 @@
-fn main() {}
+//! The local stack in one command (`scripts/dev`): moto on loopback, provisioned like the SAM
+//! template (table + email index, signing-key secret, verified sender, a demo user), both
+//! functions under `cargo lambda watch` at the template's paths, and every reset link that is
+//! mailed printed as it is sent. Ctrl-C stops everything it started.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use reset_tests::functions::Watch;
+use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, Stack};
+use reset_tests::workspace_root;
+
+fn port(var: &str, default: u16) -> anyhow::Result<u16> {
+    match std::env::var(var) {
+        Ok(v) => v.parse().map_err(|_| anyhow::anyhow!("{var} must be a port number")),
+        Err(_) => Ok(default),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let moto_port = port("MOTO_PORT", 5050)?;
+    let api_port = port("API_PORT", 9000)?;
+    let api = format!("http://127.0.0.1:{api_port}");
+
+    println!("Starting moto on 127.0.0.1:{moto_port} and provisioning it ...");
+    let stack = Stack::start(Some(moto_port), &format!("{api}/reset-password")).await?;
+    println!("Starting both functions with cargo lambda watch (the first request builds them) ...");
+    let log = workspace_root().join(".local/functions.log");
+    let _watch = Watch::start(Some(api_port), &stack.env(), &log)?;
+
+    println!(
+        r#"
+Local password-reset stack is up.
+  API:            {api}
+    POST {api}/password-reset/request   {{"email": "..."}}
+    POST {api}/password-reset/confirm   {{"token": "...", "password": "..."}}
+  Moto (AWS):     {moto}   (sent mail: {moto}/moto-api/data.json)
+  Demo user:      {DEMO_EMAIL} / {DEMO_PASSWORD}
+  Function logs:  {log}
+
+Try:
+  curl -i -H 'content-type: application/json' -d '{{"email":"{DEMO_EMAIL}"}}' {api}/password-reset/request
+
+Reset links appear below as mail is sent. Ctrl-C stops everything.
+"#,
+        moto = stack.moto.url,
+        log = log.display(),
+    );
+
+    let mut seen = HashSet::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = tick.tick() => {
+                for mail in stack.mails().unwrap_or_default() {
+                    if seen.insert(mail.id.clone()) {
+                        println!("\nMail to {}: {}", mail.destinations.to.join(", "), mail.subject);
+                        if let Some(link) = mail.reset_link() {
+                            println!("  reset link: {link}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println!("\nStopping ...");
+    Ok(())
+}
