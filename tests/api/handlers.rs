@@ -262,3 +262,47 @@ async fn the_mail_link_carries_a_token_the_ring_verifies() {
     let unbound = ring.verify(&token, reset_core::unix_now()).unwrap();
     assert_eq!(unbound.subject(), DEMO_USER_ID);
 }
+
+/// Collects everything the subscriber writes, for the log-hygiene test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_log_line_holds_a_token_a_password_or_a_whole_email() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    app.call(&confirm_event(&token, "short")).await;
+    app.call(&confirm_event(&format!("{token}x"), NEW_PASSWORD)).await;
+    app.mailer.outage.set(true);
+    app.call(&request_event(DEMO_EMAIL)).await;
+    app.call(&confirm_event(&token, NEW_PASSWORD)).await;
+    app.users.outage.set(true);
+    app.call(&request_event("someone.else@example.com")).await;
+    app.call(&confirm_event(&token, NEW_PASSWORD)).await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("reset requested") && logs.contains("password reset confirmed"), "the flow was logged:\n{logs}");
+    assert!(logs.contains("reset_mail_failed") || logs.contains("changed_mail_failed"), "failures are logged:\n{logs}");
+    let (_, signature) = token.rsplit_once('.').unwrap();
+    for secret in [token.as_str(), signature, NEW_PASSWORD, DEMO_PASSWORD, DEMO_EMAIL, "someone.else@example.com", KEY_A] {
+        assert!(!logs.contains(secret), "a log line holds {secret:.12}…:\n{logs}");
+    }
+}

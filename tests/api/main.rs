@@ -4,3 +4,4 @@ mod cargo_lambda;
 mod handlers;
 mod helpers;
 mod moto;
+mod template;

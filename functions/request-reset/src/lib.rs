@@ -5,7 +5,7 @@
 
 use std::convert::Infallible;
 
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use reset_core::Deps;
 use reset_core::domain::Email;
@@ -30,11 +30,7 @@ where
     M: Mailer,
     K: KeySource,
 {
-    Ok(match (req.uri().path(), req.method()) {
-        (PATH, &Method::POST) => request(deps, &req).await.unwrap_or_else(ApiError::into_response),
-        (PATH, _) => ApiError::method_not_allowed().into_response(),
-        _ => ApiError::not_found().into_response(),
-    })
+    reset_http::post_endpoint(&req, PATH, |req| request(deps, req)).await
 }
 
 async fn request<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Result<Response<Body>, ApiError>

@@ -1,0 +1,66 @@
+//! template.yaml stays deployable and in step with the code: it lints clean, routes the same
+//! paths the handlers and the local router serve, sets only variables the config reads, and
+//! generates a signing-key secret the key ring accepts.
+
+use std::process::Command;
+
+use reset_core::reset_token::KeyRing;
+use reset_tests::{venv_tool, workspace_root};
+
+fn read(file: &str) -> String {
+    std::fs::read_to_string(workspace_root().join(file)).unwrap()
+}
+
+/// The value after `key:` on the first line (after `after`) that has it, unquoted.
+fn value_of(text: &str, after: &str, key: &str) -> String {
+    let start = text.find(after).unwrap_or_else(|| panic!("{after} in template.yaml"));
+    let line = text[start..].lines().find(|l| l.trim_start().starts_with(&format!("{key}:"))).unwrap();
+    line.split_once(':').unwrap().1.trim().trim_matches('\'').to_owned()
+}
+
+#[test]
+fn cfn_lint_passes() {
+    let out = Command::new(venv_tool("cfn-lint")).arg("template.yaml").current_dir(workspace_root()).output().unwrap();
+    assert!(out.status.success(), "cfn-lint:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_template_the_local_router_and_the_handlers_serve_the_same_paths() {
+    let template = read("template.yaml");
+    let cargo = read("Cargo.toml");
+    for (path, function, binary) in [
+        (request_reset::PATH, "RequestResetFunction", "request-reset"),
+        (reset_password::PATH, "ResetPasswordFunction", "reset-password"),
+    ] {
+        assert_eq!(value_of(&template, &format!("  {function}:"), "Path"), path, "template route of {function}");
+        assert_eq!(value_of(&template, &format!("  {function}:"), "Binary"), binary, "template binary of {function}");
+        let route = format!(r#""{path}" = [{{ method = "POST", function = "{binary}" }}]"#);
+        assert!(cargo.contains(&route), "Cargo.toml router lacks {route}");
+    }
+}
+
+#[test]
+fn every_variable_the_template_sets_is_read_by_the_config() {
+    let template = read("template.yaml");
+    let config = read("functions/http/src/config.rs");
+    let block = &template[template.find("      Variables:").unwrap()..template.find("\nResources:").unwrap()];
+    let names: Vec<&str> = block.lines().skip(1).filter_map(|l| l.trim().split_once(':')).map(|(k, _)| k).collect();
+    assert!(names.len() >= 8, "{names:?}");
+    for name in names {
+        assert!(config.contains(&format!("\"{name}\"")), "template sets {name}, which Config never reads");
+    }
+}
+
+#[test]
+fn the_secret_generated_at_deploy_time_is_a_valid_key_ring() {
+    let template = read("template.yaml");
+    let shape = value_of(&template, "  SigningKeySecret:", "SecretStringTemplate");
+    let key_name = value_of(&template, "  SigningKeySecret:", "GenerateStringKey");
+    let length: usize = value_of(&template, "  SigningKeySecret:", "PasswordLength").parse().unwrap();
+    // What CloudFormation does: add a random alphanumeric string of that length under that key.
+    let generated: String = KeyRing::generate_key().unwrap().chars().filter(char::is_ascii_alphanumeric).cycle().take(length).collect();
+    let mut secret: serde_json::Value = serde_json::from_str(&shape).expect("SecretStringTemplate is JSON");
+    secret[&key_name] = generated.into();
+    let ring = KeyRing::from_json(&secret.to_string()).expect("the generated secret is accepted");
+    assert_eq!(ring.current_kid(), key_name);
+}
