@@ -23,7 +23,7 @@ async fn events_replay_through_cargo_lambda_and_the_journey_works_over_http() {
     let api = format!("http://127.0.0.1:{port}");
     let stack = Stack::start(None, &format!("{api}/reset-password")).await.expect("moto starts");
     let log = workspace_root().join(format!("target/test-logs/watch-{port}.log"));
-    let mut watch = Watch::start(Some(port), &stack.env(), &log).expect("cargo lambda watch starts");
+    let mut watch = Watch::start(Some(port), &stack.env(), &log, false).expect("cargo lambda watch starts");
 
     for expected in EXPECTED {
         let function = Function::of(expected.file).binary();

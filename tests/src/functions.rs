@@ -26,11 +26,15 @@ fn cargo_lambda() -> Command {
 
 impl Watch {
     /// Starts `cargo lambda watch` on loopback with `env` for the functions, and waits until
-    /// it listens. The functions are built on their first invocation (into the shared target dir).
-    pub fn start(port: Option<u16>, env: &[(String, String)], log: &Path) -> anyhow::Result<Watch> {
+    /// it listens. The functions are built on their first invocation (into the shared target dir);
+    /// with `reload`, they are rebuilt when the source changes. CORS stays off, as deployed.
+    pub fn start(port: Option<u16>, env: &[(String, String)], log: &Path, reload: bool) -> anyhow::Result<Watch> {
         let port = port.unwrap_or_else(free_port);
         let mut cmd = cargo_lambda();
-        cmd.args(["watch", "--ignore-changes", "--disable-cors", "-A", "127.0.0.1", "-P", &port.to_string()]);
+        cmd.args(["watch", "--disable-cors", "-A", "127.0.0.1", "-P", &port.to_string()]);
+        if !reload {
+            cmd.arg("--ignore-changes");
+        }
         for (k, v) in env {
             cmd.arg("--env-var").arg(format!("{k}={v}"));
         }

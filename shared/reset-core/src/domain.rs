@@ -10,7 +10,8 @@ use unicode_normalization::UnicodeNormalization;
 const MAX_EMAIL_LEN: usize = 254;
 
 /// A normalized email address: trimmed, Unicode NFC, lowercase, one `@`, no quoting, no comments,
-/// no control characters (so no CR/LF header injection), at most 254 bytes.
+/// no control or invisible characters (so no CR/LF header injection and no zero-width look-alikes),
+/// at most 254 bytes.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
@@ -21,7 +22,7 @@ pub struct InvalidEmail;
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, InvalidEmail> {
         // Controls are refused anywhere, before trimming: "a@b.c\r\nBcc: x" must not become valid.
-        if raw.chars().any(char::is_control) {
+        if raw.chars().any(|c| c.is_control() || is_invisible(c)) {
             return Err(InvalidEmail);
         }
         let normalized: String = raw.trim().nfc().collect::<String>().to_lowercase();
@@ -40,6 +41,11 @@ impl Email {
     pub fn domain(&self) -> &str {
         self.0.rsplit_once('@').map_or("", |(_, d)| d)
     }
+}
+
+/// Zero-width, joiner, bidi-override and other format characters that render as nothing.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
 impl AsRef<str> for Email {
@@ -232,6 +238,9 @@ mod tests {
             ("alice@example.com\r\nBcc: eve@evil.test", "CR/LF injection"),
             ("alice@example.com\n", "trailing newline"),
             ("ali\0ce@example.com", "NUL"),
+            ("demo@example.com\u{200b}", "zero-width space"),
+            ("de\u{202e}moc.elpmaxe@", "right-to-left override"),
+            ("de\u{ad}mo@example.com", "soft hyphen"),
             ("\"alice\"@example.com", "quoted local part"),
             ("alice(comment)@example.com", "comment"),
             ("Alice <alice@example.com>", "display name"),

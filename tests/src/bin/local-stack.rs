@@ -27,7 +27,7 @@ async fn main() -> anyhow::Result<()> {
     let stack = Stack::start(Some(moto_port), &format!("{api}/reset-password")).await?;
     println!("Starting both functions with cargo lambda watch (the first request builds them) ...");
     let log = workspace_root().join(".local/functions.log");
-    let _watch = Watch::start(Some(api_port), &stack.env(), &log)?;
+    let _watch = Watch::start(Some(api_port), &stack.env(), &log, true)?;
 
     println!(
         r#"
@@ -42,7 +42,7 @@ Local password-reset stack is up.
 Try:
   curl -i -H 'content-type: application/json' -d '{{"email":"{DEMO_EMAIL}"}}' {api}/password-reset/request
 
-Reset links appear below as mail is sent. Ctrl-C stops everything.
+Edits to the functions rebuild them. Reset links appear below as mail is sent. Ctrl-C stops everything.
 "#,
         moto = stack.moto.url,
         log = log.display(),
