@@ -34,11 +34,12 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts `moto_server` from the project's `.venv` on `port` (a free one if `None`).
+    /// Starts moto from the project's `.venv` on `port` (a free one if `None`), serving one
+    /// request at a time so conditional writes are atomic as in DynamoDB (see `moto_serial.py`).
     pub fn start(port: Option<u16>) -> anyhow::Result<Moto> {
         let port = port.unwrap_or_else(free_port);
-        let mut cmd = Command::new(venv_tool("moto_server"));
-        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+        let mut cmd = Command::new(venv_tool("python"));
+        cmd.arg(workspace_root().join("tests/moto_serial.py")).args(["127.0.0.1", &port.to_string()]);
         let log = workspace_root().join(format!("target/test-logs/moto-{port}.log"));
         let mut process = Managed::spawn("moto", cmd, &log)?;
         let url = format!("http://127.0.0.1:{port}");
