@@ -9,7 +9,7 @@ use reset_core::domain::UserId;
 use reset_core::memory::{MemoryKeys, MemoryMailer, MemoryUsers};
 use reset_core::ports::{FindUserByEmail, GetUser, KeySource, Mailer, SetPassword};
 use reset_core::reset_token::KeyRing;
-use reset_core::settings::parse_reset_page_url;
+use reset_core::settings::parse_page_url;
 use reset_core::{Deps, KeyCache, Settings, password};
 use reset_http::AwsDeps;
 use reset_tests::events::{self, Reply};
@@ -57,11 +57,10 @@ pub fn confirm_event(token: &str, password: &str) -> Value {
 
 pub fn settings() -> Settings {
     Settings {
-        reset_page_url: parse_reset_page_url(RESET_PAGE).unwrap(),
-        token_ttl: Duration::from_secs(1800),
-        password_policy: Default::default(),
         app_name: "Demo App".into(),
         support_contact: Some("support@example.com".into()),
+        login_url: Some(parse_page_url("https://app.example.com/login").unwrap()),
+        ..Settings::for_reset_page(parse_page_url(RESET_PAGE).unwrap())
     }
 }
 

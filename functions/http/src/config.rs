@@ -9,7 +9,8 @@ use std::time::Duration;
 use reset_aws::UserTable;
 use reset_core::Settings;
 use reset_core::domain::PasswordPolicy;
-use reset_core::settings::parse_reset_page_url;
+use reset_core::settings::{forgot_page_beside, parse_page_url};
+use url::Url;
 
 pub struct Config {
     pub settings: Settings,
@@ -51,6 +52,15 @@ impl Reader<'_> {
         value
     }
 
+    /// A page URL (see `parse_page_url`); `None` when absent or unusable (then a problem is noted).
+    fn url(&mut self, name: &str, required: bool) -> Option<Url> {
+        let raw = if required { self.required(name) } else { self.text(name, "") };
+        if raw.is_empty() {
+            return None;
+        }
+        parse_page_url(&raw).map_err(|err| self.problems.push(format!("{name} is unusable: {err}"))).ok()
+    }
+
     fn number<T: FromStr + PartialOrd + Display + Copy>(&mut self, name: &str, default: T, min: T, max: T) -> T {
         let Some(raw) = self.optional(name) else { return default };
         match raw.parse::<T>() {
@@ -72,15 +82,9 @@ impl Config {
         let mut r = Reader { vars, problems: Vec::new() };
         let defaults = UserTable::default();
 
-        let reset_url = r.required("RESET_PAGE_URL");
-        let reset_page_url = match parse_reset_page_url(&reset_url) {
-            Ok(url) => Some(url),
-            Err(err) if !reset_url.is_empty() => {
-                r.problems.push(format!("RESET_PAGE_URL is unusable: {err}"));
-                None
-            }
-            Err(_) => None,
-        };
+        let reset_page_url = r.url("RESET_PAGE_URL", true);
+        let forgot_page_url = r.url("FORGOT_PAGE_URL", false);
+        let login_url = r.url("LOGIN_URL", false);
         let min_chars = r.number("PASSWORD_MIN_LENGTH", 12usize, 8, 64);
         let max_chars = r.number("PASSWORD_MAX_LENGTH", 256usize, 64, 256);
         let token_ttl = Duration::from_secs(r.number("TOKEN_TTL_SECONDS", 1800u64, 60, 86_400));
@@ -104,10 +108,16 @@ impl Config {
             sender: r.required("SENDER_EMAIL"),
             ses_configuration_set: r.optional("SES_CONFIGURATION_SET"),
             settings: Settings {
+                forgot_page_url: match (forgot_page_url, &reset_page_url) {
+                    (Some(url), _) => url,
+                    (None, Some(reset)) => forgot_page_beside(reset),
+                    (None, None) => return Err(ConfigError(r.problems)),
+                },
                 reset_page_url: match reset_page_url {
                     Some(url) => url,
                     None => return Err(ConfigError(r.problems)),
                 },
+                login_url,
                 token_ttl,
                 password_policy: PasswordPolicy { min_chars, max_chars },
                 app_name: r.text("APP_NAME", "Your account"),

@@ -5,8 +5,10 @@
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use reset_core::domain::{InvalidEmail, InvalidToken, PasswordProblem, WeakPassword};
-use reset_core::{ConfirmError, RequestResetError};
+use reset_core::{ConfirmError, RequestResetError, Settings, pages};
 use serde::Serialize;
+
+use crate::body::BodyError;
 
 /// Seconds a client should wait after a 503.
 pub const RETRY_AFTER_SECS: u32 = 5;
@@ -19,11 +21,13 @@ pub struct ApiError {
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<PasswordProblem>,
+    #[serde(skip)]
+    allow: Option<&'static str>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, error, message: message.into(), reasons: Vec::new() }
+        ApiError { status, error, message: message.into(), reasons: Vec::new(), allow: None }
     }
 
     pub fn invalid_token() -> Self {
@@ -42,12 +46,24 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side. Try again later.")
     }
 
+    /// The answer to a body that could not be read; `shape` says what the endpoint takes.
+    pub fn from_body(err: BodyError, shape: &str) -> Self {
+        let (code, message) = match err {
+            BodyError::MediaType => ("unsupported_media_type", "Send the request body as JSON, with Content-Type: application/json."),
+            BodyError::TooLarge => ("payload_too_large", "The request body must be at most 16384 bytes."),
+            BodyError::Malformed => ("malformed_json", "The request body is not valid JSON."),
+            BodyError::Shape => ("invalid_request", shape),
+        };
+        Self::new(err.status(), code, message)
+    }
+
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "There is nothing at this address.")
     }
 
-    pub fn method_not_allowed() -> Self {
-        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This address only takes POST.")
+    /// 405; `allow` lists the methods the path takes.
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        Self { allow: Some(allow), ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("This address takes {allow} only.")) }
     }
 
     pub fn into_response(self) -> Response<Body> {
@@ -57,8 +73,26 @@ impl ApiError {
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
         }
-        if self.status == StatusCode::METHOD_NOT_ALLOWED {
-            headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
+        if let Some(allow) = self.allow {
+            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        response
+    }
+}
+
+impl ApiError {
+    /// The same outcome as a page, for the browser routes: token failures get the "invalid or
+    /// expired link" page, outages the "try again" page (with `Retry-After`), the rest a short
+    /// message. The status is the one the JSON answer would have.
+    pub fn into_page(self, settings: &Settings) -> Response<Body> {
+        let body = match (self.status, self.error) {
+            (_, "invalid_or_expired_token") => pages::invalid_link(settings),
+            (StatusCode::SERVICE_UNAVAILABLE | StatusCode::INTERNAL_SERVER_ERROR, _) => pages::unavailable(settings),
+            _ => pages::bad_request(settings, &self.message),
+        };
+        let mut response = html_response(self.status, body);
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
         }
         response
     }
@@ -114,16 +148,27 @@ impl From<ConfirmError> for ApiError {
     }
 }
 
-/// A JSON response with the headers every answer of this service carries.
-pub fn json_response(status: StatusCode, body: String) -> Response<Body> {
+/// A response with the headers every answer of this service carries.
+fn response(status: StatusCode, content_type: &'static str, csp: HeaderValue, body: String) -> Response<Body> {
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
+}
+
+pub fn json_response(status: StatusCode, body: String) -> Response<Body> {
+    response(status, "application/json", HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"), body)
+}
+
+/// An HTML page, under the pages' Content-Security-Policy (our inline style and script by hash).
+pub fn html_response(status: StatusCode, body: String) -> Response<Body> {
+    let csp = HeaderValue::from_str(&reset_core::pages::CONTENT_SECURITY_POLICY).unwrap_or(HeaderValue::from_static("default-src 'none'"));
+    response(status, "text/html; charset=utf-8", csp, body)
 }

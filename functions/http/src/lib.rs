@@ -6,12 +6,9 @@ mod body;
 mod config;
 mod error;
 
-pub use body::{MAX_BODY_BYTES, read_json};
+pub use body::{BodyError, Form, MAX_BODY_BYTES, read_form, read_json};
 pub use config::{Config, ConfigError};
-pub use error::{ApiError, RETRY_AFTER_SECS, json_response};
-
-use std::convert::Infallible;
-use std::future::Future;
+pub use error::{ApiError, RETRY_AFTER_SECS, html_response, json_response};
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
@@ -37,16 +34,32 @@ pub async fn init() -> Result<AwsDeps, ConfigError> {
     Ok(aws_deps(config, &reset_aws::sdk_config().await).await)
 }
 
-/// Serves one `POST` endpoint: `run` for `POST path`, 405 for another method on it, 404 elsewhere.
-/// Never fails: every error has become a response by the time it returns.
-pub async fn post_endpoint<'r, F, Fut>(req: &'r Request, path: &str, run: F) -> Result<Response<Body>, Infallible>
-where
-    F: FnOnce(&'r Request) -> Fut,
-    Fut: Future<Output = Result<Response<Body>, ApiError>>,
-{
-    Ok(match (req.uri().path() == path, req.method() == Method::POST) {
-        (true, true) => run(req).await.unwrap_or_else(ApiError::into_response),
-        (true, false) => ApiError::method_not_allowed().into_response(),
-        (false, _) => ApiError::not_found().into_response(),
-    })
+/// Strips the body of an answer to HEAD; the status and headers stay what GET would send.
+pub fn finish(method: &Method, mut response: Response<Body>) -> Response<Body> {
+    if method == Method::HEAD {
+        *response.body_mut() = Body::Empty;
+    }
+    response
+}
+
+/// The value of cookie `name`, if the request carries it (API Gateway's `cookies` arrive as
+/// `Cookie` headers).
+pub fn cookie<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
+    req.headers()
+        .get_all(lambda_http::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// Adds a `Set-Cookie` header; a value that cannot be a header is dropped (and logged).
+pub fn set_cookie(response: &mut Response<Body>, cookie: String) {
+    match lambda_http::http::HeaderValue::try_from(cookie) {
+        Ok(value) => {
+            response.headers_mut().append(lambda_http::http::header::SET_COOKIE, value);
+        }
+        Err(_) => tracing::error!("a cookie could not be set"),
+    }
 }

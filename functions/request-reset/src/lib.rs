@@ -1,21 +1,23 @@
-//! request-reset: `POST /password-reset/request` with `{"email": "..."}`.
+//! request-reset: `POST /password-reset/request` with `{"email": "..."}`, and the hosted
+//! forgot-password page (`GET /forgot-password`, form `POST /forgot-password`).
 //!
-//! Invariant: the answer is `202` with one fixed body whether the account exists, does not exist,
-//! is disabled, or its mail could not be sent.
+//! Invariant: every well-formed request gets one fixed answer (`202` JSON, or the "check your
+//! inbox" page) whether the account exists, does not exist, is disabled, or its mail failed.
 
 use std::convert::Infallible;
 
-use lambda_http::http::StatusCode;
+use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use reset_core::Deps;
-use reset_core::domain::Email;
 use reset_core::ports::{FindUserByEmail, KeySource, Mailer};
-use reset_http::{ApiError, json_response, read_json};
+use reset_core::{Deps, pages};
+use reset_core::domain::Email;
+use reset_http::{ApiError, html_response, json_response, read_form, read_json};
 use serde::Deserialize;
 
 pub const PATH: &str = "/password-reset/request";
+pub const FORGOT_PATH: &str = "/forgot-password";
 
-/// The one answer to every well-formed request.
+/// The one answer to every well-formed JSON request.
 pub const ACCEPTED_BODY: &str = r#"{"message":"If an account uses this address, we have sent it a link to reset the password. Check your inbox."}"#;
 
 #[derive(Deserialize)]
@@ -30,7 +32,16 @@ where
     M: Mailer,
     K: KeySource,
 {
-    reset_http::post_endpoint(&req, PATH, |req| request(deps, req)).await
+    let method = req.method().clone();
+    let response = match (req.uri().path(), &method) {
+        (PATH, &Method::POST) => request(deps, &req).await.unwrap_or_else(ApiError::into_response),
+        (PATH, _) => ApiError::method_not_allowed("POST").into_response(),
+        (FORGOT_PATH, &Method::GET | &Method::HEAD) => html_response(StatusCode::OK, pages::forgot(&deps.settings, "", None)),
+        (FORGOT_PATH, &Method::POST) => forgot(deps, &req).await,
+        (FORGOT_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(),
+        _ => ApiError::not_found().into_response(),
+    };
+    Ok(reset_http::finish(&method, response))
 }
 
 async fn request<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Result<Response<Body>, ApiError>
@@ -43,4 +54,26 @@ where
     let email = Email::parse(&body.email)?;
     reset_core::request_reset(deps, &email).await?;
     Ok(json_response(StatusCode::ACCEPTED, ACCEPTED_BODY.to_owned()))
+}
+
+/// The forgot-password form's submission: the same use case, answered as pages.
+async fn forgot<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Response<Body>
+where
+    U: FindUserByEmail,
+    M: Mailer,
+    K: KeySource,
+{
+    let settings = &deps.settings;
+    let typed = match read_form(req).and_then(|form| form.field("email").map(str::to_owned)) {
+        Ok(typed) => typed,
+        Err(err) => return ApiError::from_body(err, "Send the form with one field, email.").into_page(settings),
+    };
+    let Ok(email) = Email::parse(&typed) else {
+        let error = ApiError::from(reset_core::domain::InvalidEmail);
+        return html_response(error.status, pages::forgot(settings, &typed, Some(&error.message)));
+    };
+    match reset_core::request_reset(deps, &email).await {
+        Ok(_) => html_response(StatusCode::OK, pages::check_inbox(settings)),
+        Err(err) => ApiError::from(err).into_page(settings),
+    }
 }

@@ -1,20 +1,31 @@
-//! reset-password: `POST /password-reset/confirm` with `{"token": "...", "password": "..."}`.
+//! reset-password: `POST /password-reset/confirm` with `{"token": "...", "password": "..."}`, and
+//! the hosted reset page (`GET`/`HEAD`/`POST /reset-password`).
 //!
 //! Every token failure (bad signature, expired, wrong audience, unknown key, user gone, password
-//! already changed) gets one identical `400 invalid_or_expired_token`.
+//! already changed) gets one identical answer: `400 invalid_or_expired_token`, or the "invalid or
+//! expired link" page. GET and HEAD never consume a token: mail scanners may open links first.
+//!
+//! The emailed link carries the token in its query. The page checks it, moves it into a short-lived
+//! `HttpOnly; Secure; SameSite=Strict` cookie scoped to the page, and sends the browser to the
+//! page's URL without the query, so the token stays out of history, logs and `Referer`.
 
 use std::convert::Infallible;
 
-use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
-use reset_core::Deps;
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
 use reset_core::domain::{NewPassword, ResetToken};
 use reset_core::ports::{GetUser, KeySource, Mailer, SetPassword};
-use reset_http::{ApiError, json_response, read_json};
+use reset_core::{Deps, Settings, pages, unix_now};
+use reset_http::{ApiError, BodyError, html_response, json_response, read_form, read_json};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 pub const PATH: &str = "/password-reset/confirm";
+pub const PAGE_PATH: &str = "/reset-password";
+/// The cookie that holds the token between the link and the form.
+pub const COOKIE: &str = "reset_token";
+/// Longest the cookie lives, in seconds (less if the token expires sooner).
+pub const COOKIE_MAX_AGE: u64 = 15 * 60;
 
 pub const CHANGED_BODY: &str = r#"{"message":"Your password has been changed. You can sign in with it now."}"#;
 
@@ -31,7 +42,16 @@ where
     M: Mailer,
     K: KeySource,
 {
-    reset_http::post_endpoint(&req, PATH, |req| confirm(deps, req)).await
+    let method = req.method().clone();
+    let response = match (req.uri().path(), &method) {
+        (PATH, &Method::POST) => confirm(deps, &req).await.unwrap_or_else(ApiError::into_response),
+        (PATH, _) => ApiError::method_not_allowed("POST").into_response(),
+        (PAGE_PATH, &Method::GET | &Method::HEAD) => show(deps, &req).await,
+        (PAGE_PATH, &Method::POST) => submit(deps, &req).await,
+        (PAGE_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(),
+        _ => ApiError::not_found().into_response(),
+    };
+    Ok(reset_http::finish(&method, response))
 }
 
 async fn confirm<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Result<Response<Body>, ApiError>
@@ -45,4 +65,90 @@ where
     let password = NewPassword::parse(body.password.expose_secret(), deps.settings.password_policy)?;
     reset_core::confirm_reset(deps, &token, password).await?;
     Ok(json_response(StatusCode::OK, CHANGED_BODY.to_owned()))
+}
+
+/// `Set-Cookie` for the token, scoped to the reset page.
+fn token_cookie(settings: &Settings, token: &str, max_age: u64) -> String {
+    let path = settings.reset_page_url.path();
+    format!("{COOKIE}={token}; Max-Age={max_age}; Path={path}; HttpOnly; Secure; SameSite=Strict")
+}
+
+fn clear_cookie(settings: &Settings, mut response: Response<Body>) -> Response<Body> {
+    reset_http::set_cookie(&mut response, token_cookie(settings, "", 0));
+    response
+}
+
+/// A token failure or outage as a page; a dead token's cookie is cleared.
+fn failure_page(settings: &Settings, err: ApiError) -> Response<Body> {
+    let dead_token = err.error == "invalid_or_expired_token";
+    let page = err.into_page(settings);
+    if dead_token { clear_cookie(settings, page) } else { page }
+}
+
+/// GET/HEAD: from the emailed link (token in the query) check it and move it into the cookie;
+/// otherwise show the form if the cookie's token is still good. Nothing is written.
+async fn show<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Response<Body>
+where
+    U: GetUser,
+    M: Mailer,
+    K: KeySource,
+{
+    let settings = &deps.settings;
+    let from_link = req.query_string_parameters_ref().and_then(|q| q.first("token")).map(str::to_owned);
+    let raw = from_link.as_deref().or_else(|| reset_http::cookie(req, COOKIE)).unwrap_or_default();
+    let checked = match ResetToken::parse(raw) {
+        Ok(token) => reset_core::check_token(deps, &token).await.map(|checked| (token, checked)).map_err(ApiError::from),
+        Err(invalid) => Err(ApiError::from(invalid)),
+    };
+    let (token, checked) = match checked {
+        Ok(ok) => ok,
+        Err(err) => return failure_page(settings, err),
+    };
+    if from_link.is_none() {
+        return html_response(StatusCode::OK, pages::reset_form(settings, &[]));
+    }
+    let max_age = checked.expires_at.saturating_sub(unix_now()).min(COOKIE_MAX_AGE);
+    let mut response = html_response(StatusCode::SEE_OTHER, String::new());
+    if let Ok(location) = HeaderValue::from_str(settings.reset_page_url.as_str()) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    reset_http::set_cookie(&mut response, token_cookie(settings, token.as_ref(), max_age));
+    response
+}
+
+/// POST: the form's new password, applied exactly as the JSON confirm does.
+async fn submit<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Response<Body>
+where
+    U: GetUser + SetPassword,
+    M: Mailer,
+    K: KeySource,
+{
+    let settings = &deps.settings;
+    let token = match ResetToken::parse(reset_http::cookie(req, COOKIE).unwrap_or_default()) {
+        Ok(token) => token,
+        Err(invalid) => return failure_page(settings, ApiError::from(invalid)),
+    };
+    let fields = read_form(req).and_then(|form| Ok((form.field("password")?.to_owned(), form.field("confirm")?.to_owned())));
+    let (password, again) = match fields {
+        Ok(fields) => fields,
+        Err(err @ (BodyError::MediaType | BodyError::TooLarge | BodyError::Malformed | BodyError::Shape)) => {
+            return ApiError::from_body(err, "Send the form with the fields password and confirm.").into_page(settings);
+        }
+    };
+    let (password, again) = (SecretString::from(password), SecretString::from(again));
+    if password.expose_secret() != again.expose_secret() {
+        let errors = ["The two passwords are not the same. Type the new password twice.".to_owned()];
+        return html_response(StatusCode::UNPROCESSABLE_ENTITY, pages::reset_form(settings, &errors));
+    }
+    let password = match NewPassword::parse(password.expose_secret(), settings.password_policy) {
+        Ok(password) => password,
+        Err(weak) => {
+            let errors: Vec<String> = weak.0.into_iter().map(|p| p.message).collect();
+            return html_response(StatusCode::UNPROCESSABLE_ENTITY, pages::reset_form(settings, &errors));
+        }
+    };
+    match reset_core::confirm_reset(deps, &token, password).await {
+        Ok(_) => clear_cookie(settings, html_response(StatusCode::OK, pages::password_changed(settings))),
+        Err(err) => failure_page(settings, ApiError::from(err)),
+    }
 }

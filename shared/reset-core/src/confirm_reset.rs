@@ -6,7 +6,7 @@
 
 use reset_token::TokenError;
 
-use crate::domain::{NewPassword, PasswordChange, ResetToken, UserId};
+use crate::domain::{NewPassword, PasswordChange, ResetToken, User, UserId};
 use crate::ports::{GetUser, KeySource, Mailer, SetPassword, WriteOutcome};
 use crate::{Deps, mail, password, unix_now};
 
@@ -51,16 +51,24 @@ fn rejected(why: impl Into<TokenRejected>) -> ConfirmError {
     ConfirmError::InvalidToken(why.into())
 }
 
-#[tracing::instrument(name = "confirm_reset", skip_all, fields(user_id))]
-pub async fn confirm_reset<U, M, K>(deps: &Deps<U, M, K>, token: &ResetToken, password: NewPassword) -> Result<UserId, ConfirmError>
+/// A token that verified against the current state of the account it names.
+#[derive(Debug)]
+pub struct CheckedToken {
+    pub user: User,
+    /// When the token stops working (Unix seconds).
+    pub expires_at: u64,
+}
+
+/// Verifies a token completely (signature, lifetime, account exists, is active, still matches)
+/// and changes nothing: safe for GET and HEAD, which mail scanners send before the user.
+#[tracing::instrument(name = "check_token", skip_all, fields(user_id))]
+pub async fn check_token<U, M, K>(deps: &Deps<U, M, K>, token: &ResetToken) -> Result<CheckedToken, ConfirmError>
 where
-    U: GetUser + SetPassword,
-    M: Mailer,
+    U: GetUser,
     K: KeySource,
 {
     let ring = deps.keys.get().await.map_err(ConfirmError::Unavailable)?;
-    let now = unix_now();
-    let unbound = ring.verify(token.as_ref(), now).map_err(rejected)?;
+    let unbound = ring.verify(token.as_ref(), unix_now()).map_err(rejected)?;
     let user_id = UserId::parse(unbound.subject()).map_err(|_| rejected(TokenError::BadClaims))?;
     tracing::Span::current().record("user_id", user_id.as_ref());
 
@@ -69,8 +77,19 @@ where
     if !user.active {
         return Err(rejected(TokenRejected::Disabled));
     }
-    unbound.bind(user.binding()).map_err(rejected)?;
+    let claims = unbound.bind(user.binding()).map_err(rejected)?;
+    Ok(CheckedToken { user, expires_at: claims.expires_at })
+}
 
+#[tracing::instrument(name = "confirm_reset", skip_all)]
+pub async fn confirm_reset<U, M, K>(deps: &Deps<U, M, K>, token: &ResetToken, password: NewPassword) -> Result<UserId, ConfirmError>
+where
+    U: GetUser + SetPassword,
+    M: Mailer,
+    K: KeySource,
+{
+    let CheckedToken { user, .. } = check_token(deps, token).await?;
+    let now = unix_now();
     let change = PasswordChange {
         user_id: user.id.clone(),
         expected_email: user.email.clone(),
@@ -82,7 +101,7 @@ where
         WriteOutcome::Written => {}
         WriteOutcome::Conflict => return Err(rejected(TokenRejected::LostRace)),
     }
-    tracing::info!(outcome = "password_changed", "password reset confirmed");
+    tracing::info!(outcome = "password_changed", user_id = %user.id, "password reset confirmed");
 
     // The change stands whatever happens to the notice; a failed notice is logged, not returned.
     let notice = async {

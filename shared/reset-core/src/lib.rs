@@ -8,12 +8,13 @@ pub mod domain;
 pub mod keys;
 pub mod mail;
 pub mod memory;
+pub mod pages;
 pub mod password;
 pub mod ports;
 pub mod request_reset;
 pub mod settings;
 
-pub use confirm_reset::{ConfirmError, TokenRejected, confirm_reset};
+pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, check_token, confirm_reset};
 pub use keys::KeyCache;
 pub use request_reset::{RequestOutcome, RequestResetError, request_reset};
 pub use reset_token;

@@ -11,6 +11,10 @@ use crate::domain::PasswordPolicy;
 pub struct Settings {
     /// The hosted reset page; links are this URL plus `token=...`, never built from a request.
     pub reset_page_url: Url,
+    /// The hosted "forgot password" page (by default beside the reset page).
+    pub forgot_page_url: Url,
+    /// Where a user signs in after a reset, if the application has told us.
+    pub login_url: Option<Url>,
     pub token_ttl: Duration,
     pub password_policy: PasswordPolicy,
     pub app_name: String,
@@ -26,9 +30,9 @@ pub enum BadResetUrl {
     Unsafe,
 }
 
-/// Checks a configured reset page URL: https (plain http only on loopback, for local runs), no
+/// Checks a configured page URL: https (plain http only on loopback, for local runs), no
 /// credentials, no fragment, no `token` parameter of its own.
-pub fn parse_reset_page_url(raw: &str) -> Result<Url, anyhow::Error> {
+pub fn parse_page_url(raw: &str) -> Result<Url, anyhow::Error> {
     let url = Url::parse(raw)?;
     let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     if !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
@@ -44,7 +48,27 @@ pub fn parse_reset_page_url(raw: &str) -> Result<Url, anyhow::Error> {
     Ok(url)
 }
 
+/// The forgot-password page beside a reset page: `https://x/a/reset-password` → `https://x/a/forgot-password`.
+pub fn forgot_page_beside(reset_page_url: &Url) -> Url {
+    let mut url = reset_page_url.join("forgot-password").unwrap_or_else(|_| reset_page_url.clone());
+    url.set_query(None);
+    url
+}
+
 impl Settings {
+    /// Settings with defaults for everything but the reset page (tests, examples).
+    pub fn for_reset_page(reset_page_url: Url) -> Self {
+        Settings {
+            forgot_page_url: forgot_page_beside(&reset_page_url),
+            reset_page_url,
+            login_url: None,
+            token_ttl: Duration::from_secs(1800),
+            password_policy: PasswordPolicy::default(),
+            app_name: "Your account".into(),
+            support_contact: None,
+        }
+    }
+
     /// The emailed link: the configured page with the token appended as a query parameter.
     pub fn reset_link(&self, token: &str) -> String {
         let mut url = self.reset_page_url.clone();
@@ -71,7 +95,7 @@ mod tests {
     #[test]
     fn reset_urls_must_be_safe() {
         for ok in ["https://auth.example.com/reset-password", "http://127.0.0.1:9000/reset", "https://x.example/r?lang=en"] {
-            assert!(parse_reset_page_url(ok).is_ok(), "{ok}");
+            assert!(parse_page_url(ok).is_ok(), "{ok}");
         }
         for bad in [
             "http://auth.example.com/reset",
@@ -81,20 +105,21 @@ mod tests {
             "https://example.com/reset?token=fixed",
             "not a url",
         ] {
-            assert!(parse_reset_page_url(bad).is_err(), "{bad}");
+            assert!(parse_page_url(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn links_keep_existing_query_parameters() {
-        let settings = Settings {
-            reset_page_url: parse_reset_page_url("https://x.example/r?lang=en").unwrap(),
-            token_ttl: Duration::from_secs(1800),
-            password_policy: Default::default(),
-            app_name: "X".into(),
-            support_contact: None,
-        };
+        let settings = Settings::for_reset_page(parse_page_url("https://x.example/r?lang=en").unwrap());
         assert_eq!(settings.reset_link("a.b.c"), "https://x.example/r?lang=en&token=a.b.c");
+    }
+
+    #[test]
+    fn the_forgot_page_sits_beside_the_reset_page() {
+        let url = |s: &str| parse_page_url(s).unwrap();
+        assert_eq!(forgot_page_beside(&url("https://x.example/reset-password")).as_str(), "https://x.example/forgot-password");
+        assert_eq!(forgot_page_beside(&url("https://x.example/auth/reset?lang=en")).as_str(), "https://x.example/auth/forgot-password");
     }
 
     #[test]
