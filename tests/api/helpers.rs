@@ -37,7 +37,8 @@ where
     K: KeySource,
 {
     let request = events::to_request(event);
-    let response: Response<Body> = if event["rawPath"] == request_reset::PATH {
+    let serves_request_reset = [request_reset::PATH, request_reset::FORGOT_PATH].contains(&event["rawPath"].as_str().unwrap_or_default());
+    let response: Response<Body> = if serves_request_reset {
         request_reset::handle(deps, request).await
     } else {
         reset_password::handle(deps, request).await

@@ -1,7 +1,9 @@
 //! All integration tests build into this one binary (one link of the AWS SDK).
 
+mod browser;
 mod cargo_lambda;
 mod handlers;
 mod helpers;
 mod moto;
+mod pages;
 mod template;

@@ -65,6 +65,18 @@ pub const EXPECTED: &[Expected] = &[
     err("reset-password-missing-password.json", 400, "invalid_request"),
     err("reset-password-wrong-content-type.json", 415, "unsupported_media_type"),
     err("reset-password-wrong-method.json", 405, "method_not_allowed"),
+    // The hosted pages (HTML: no JSON error code).
+    ok("request-reset-forgot-page.json", 200, false),
+    ok("request-reset-forgot-page-head.json", 200, false),
+    ok("request-reset-forgot-form.json", 200, true),
+    ok("request-reset-forgot-form-unknown-account.json", 200, false),
+    ok("request-reset-forgot-form-invalid-email.json", 400, false),
+    ok("request-reset-forgot-form-wrong-content-type.json", 415, false),
+    ok("reset-password-page-from-link.json", 400, false),
+    ok("reset-password-page-head.json", 400, false),
+    ok("reset-password-page-without-token.json", 400, false),
+    ok("reset-password-form.json", 400, false),
+    ok("reset-password-form-mismatch.json", 422, false),
 ];
 
 pub fn dir() -> PathBuf {

@@ -7,7 +7,9 @@
 //!
 //! The emailed link carries the token in its query. The page checks it, moves it into a short-lived
 //! `HttpOnly; Secure; SameSite=Strict` cookie scoped to the page, and sends the browser to the
-//! page's URL without the query, so the token stays out of history, logs and `Referer`.
+//! page's URL without the query (`303`), so the token stays out of history, logs and `Referer`.
+//! A link clicked on another site (webmail: `Sec-Fetch-Site: cross-site`) gets a same-site hop
+//! page instead, because browsers drop Strict cookies after a redirect that began cross-site.
 
 use std::convert::Infallible;
 
@@ -108,10 +110,17 @@ where
         return html_response(StatusCode::OK, pages::reset_form(settings, &[]));
     }
     let max_age = checked.expires_at.saturating_sub(unix_now()).min(COOKIE_MAX_AGE);
-    let mut response = html_response(StatusCode::SEE_OTHER, String::new());
-    if let Ok(location) = HeaderValue::from_str(settings.reset_page_url.as_str()) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
+    let cross_site = req.headers().get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
+    let mut response = if cross_site {
+        // A webmail click: a redirect would arrive without the Strict cookie; hop same-site instead.
+        html_response(StatusCode::OK, pages::continue_to_form(settings))
+    } else {
+        let mut redirect = html_response(StatusCode::SEE_OTHER, String::new());
+        if let Ok(location) = HeaderValue::from_str(settings.reset_page_url.as_str()) {
+            redirect.headers_mut().insert(header::LOCATION, location);
+        }
+        redirect
+    };
     reset_http::set_cookie(&mut response, token_cookie(settings, token.as_ref(), max_age));
     response
 }

@@ -72,6 +72,14 @@ struct Message<'a> {
     link: Option<(&'a str, &'a str)>,
 }
 
+#[derive(Template)]
+#[template(path = "pages/continue.html")]
+struct Continue<'a> {
+    brand: Brand<'a>,
+    assets: &'a Assets,
+    next: &'a str,
+}
+
 fn render(template: impl Template) -> String {
     template.render().unwrap_or_else(|err| {
         tracing::error!(error = %err, "a page did not render");
@@ -114,6 +122,13 @@ pub fn check_inbox(settings: &Settings) -> String {
         ],
         Some((settings.forgot_page_url.as_str(), "Ask for a new link")),
     )
+}
+
+/// A same-site hop to the reset page, for links clicked on another site: browsers do not send
+/// a `SameSite=Strict` cookie after a redirect that began on another site, but they do on a
+/// navigation this page starts (a meta refresh, or the Continue link without it).
+pub fn continue_to_form(settings: &Settings) -> String {
+    render(Continue { brand: brand(settings), assets: &ASSETS, next: settings.reset_page_url.as_str() })
 }
 
 pub fn invalid_link(settings: &Settings) -> String {

@@ -1,0 +1,214 @@
+//! The whole journey in headless Chromium (Debian's chromium + chromium-driver), against the
+//! functions under `cargo lambda watch` and moto: forgot-password form, the emailed link (opened
+//! by mail scanners first, then clicked from another site, then typed), the reset form's errors,
+//! success, and the dead link. Every page is saved as a screenshot under `target/screenshots/`.
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpListener;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use reset_core::password;
+use reset_tests::functions::Watch;
+use reset_tests::process::{Managed, wait_until};
+use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, Stack};
+use reset_tests::{free_port, workspace_root};
+use serde_json::json;
+
+use crate::helpers::NEW_PASSWORD;
+
+struct Browser {
+    client: Client,
+    _driver: Managed,
+    shots: std::path::PathBuf,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let port = free_port();
+        let mut cmd = Command::new("chromedriver");
+        cmd.arg(format!("--port={port}"));
+        let log = workspace_root().join(format!("target/test-logs/chromedriver-{port}.log"));
+        let mut driver = Managed::spawn("chromedriver", cmd, &log)
+            .expect("chromedriver is installed (scripts/setup installs Debian's chromium-driver)");
+        wait_until(&mut driver, Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()).unwrap();
+
+        let profile = workspace_root().join(format!("target/test-logs/chromium-profile-{port}"));
+        let args = [
+            "--headless=new".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--window-size=900,1000".into(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        let caps = json!({ "browserName": "chrome", "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args } });
+        let client = ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.as_object().unwrap().clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session");
+        let shots = workspace_root().join("target/screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        Browser { client, _driver: driver, shots }
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Waits until the page's heading is `expected` (pages load after a click), then returns the page text.
+    async fn expect_heading(&self, expected: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let heading = match self.client.find(Locator::Css("h1")).await {
+                Ok(h1) => h1.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if heading == expected {
+                return self.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+            }
+            assert!(Instant::now() < deadline, "expected the page {expected:?}, saw {heading:?} at {}", self.url().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn url(&self) -> String {
+        self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    }
+
+    async fn set_passwords(&self, password: &str, again: &str) {
+        self.type_into("#password", password).await;
+        self.type_into("#confirm", again).await;
+        self.click("button[type=submit]").await;
+    }
+}
+
+/// A one-page "webmail" on another site (localhost vs 127.0.0.1) that links to the reset URL, so
+/// the click is a cross-site navigation as from a real mail client.
+fn serve_webmail(link: &str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://localhost:{}/inbox", listener.local_addr().unwrap().port());
+    let page = format!("<!DOCTYPE html><title>Inbox</title><a id=\"reset\" href=\"{link}\">Choose a new password</a>");
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten().take(4) {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", page.len());
+            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(page.as_bytes()));
+        }
+    });
+    url
+}
+
+/// What a mail scanner does with a link: fetch it, follow nothing, keep nothing.
+fn scanner_fetch(method: &str, url: &str) -> u16 {
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().new_agent();
+    let response = match method {
+        "HEAD" => agent.head(url).call(),
+        _ => agent.get(url).call(),
+    };
+    response.expect("the local API answers").status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_whole_journey_in_a_real_browser() {
+    let port = free_port();
+    let api = format!("http://127.0.0.1:{port}");
+    let mut stack = Stack::start(None, &format!("{api}/reset-password")).await.expect("moto starts");
+    stack.overrides.push(("LOGIN_URL".into(), format!("{api}/login")));
+    let log = workspace_root().join(format!("target/test-logs/watch-{port}.log"));
+    let _watch = Watch::start(Some(port), &stack.env(), &log, false).expect("cargo lambda watch starts");
+    let browser = Browser::start().await;
+
+    // 1. Forgot-password form → the fixed "check your inbox" page.
+    browser.client.goto(&format!("{api}/forgot-password")).await.unwrap();
+    browser.expect_heading("Forgot your password?").await;
+    browser.screenshot("01-forgot-password").await;
+    browser.type_into("#email", "not an email").await;
+    browser.click("button[type=submit]").await;
+    let page = browser.expect_heading("Forgot your password?").await;
+    assert!(page.contains("Enter a valid email address"), "{page}");
+    browser.screenshot("02-forgot-password-invalid-email").await;
+    browser.type_into("#email", DEMO_EMAIL).await;
+    browser.click("button[type=submit]").await;
+    let page = browser.expect_heading("Check your inbox").await;
+    assert!(page.contains("expires in 30 minutes"), "{page}");
+    browser.screenshot("03-check-your-inbox").await;
+
+    // 2. The mail, read back from moto.
+    let mails = stack.mails().unwrap();
+    assert_eq!(mails.len(), 1, "one mail");
+    let link = mails[0].reset_link().expect("a reset link");
+    assert!(link.starts_with(&format!("{api}/reset-password?token=")), "{link}");
+
+    // 3. Mail scanners open the link first, twice, with GET and HEAD: nothing is consumed.
+    for method in ["HEAD", "GET", "HEAD", "GET"] {
+        assert_eq!(scanner_fetch(method, &link), 303, "{method}");
+    }
+
+    // 4. The user clicks the link in their webmail (another site): they reach the form.
+    browser.client.goto(&serve_webmail(&link)).await.unwrap();
+    browser.click("#reset").await;
+    browser.expect_heading("Choose a new password").await;
+    assert_eq!(browser.url().await, format!("{api}/reset-password"), "the token left the address bar");
+    browser.client.delete_all_cookies().await.unwrap();
+
+    // 5. Opened directly: the token leaves the address bar too.
+    browser.client.goto(&link).await.unwrap();
+    browser.expect_heading("Choose a new password").await;
+    assert_eq!(browser.url().await, format!("{api}/reset-password"), "no token in the address bar");
+    browser.screenshot("04-choose-a-new-password").await;
+
+    // The show-password toggle (progressive enhancement) reveals both fields.
+    browser.type_into("#password", "peek-a-boo").await;
+    browser.click("button.toggle").await;
+    let shown = browser.client.find(Locator::Css("#password")).await.unwrap().attr("type").await.unwrap();
+    assert_eq!(shown.as_deref(), Some("text"));
+    browser.click("button.toggle").await;
+
+    // 6. Mismatched passwords, then a too-short one: the form says why, nothing changes.
+    browser.set_passwords(NEW_PASSWORD, "something else entirely").await;
+    let page = browser.expect_heading("Choose a new password").await;
+    assert!(page.contains("The two passwords are not the same"), "{page}");
+    browser.screenshot("05-passwords-do-not-match").await;
+    browser.set_passwords("short", "short").await;
+    let page = browser.expect_heading("Choose a new password").await;
+    assert!(page.contains("Use at least 12 characters; this one has 5."), "{page}");
+    browser.screenshot("06-password-too-short").await;
+    assert!(password::verify(DEMO_PASSWORD, &stack.password_hash(DEMO_USER_ID).await.unwrap()), "nothing changed yet");
+
+    // 7. A good password: success, with the way to sign in.
+    browser.set_passwords(NEW_PASSWORD, NEW_PASSWORD).await;
+    browser.expect_heading("Your password has been changed").await;
+    let sign_in = browser.client.find(Locator::Css("a.button")).await.unwrap().attr("href").await.unwrap();
+    assert_eq!(sign_in, Some(format!("{api}/login")));
+    browser.screenshot("07-password-changed").await;
+    assert!(password::verify(NEW_PASSWORD, &stack.password_hash(DEMO_USER_ID).await.unwrap()), "the new hash verifies");
+
+    // 8. The same link again: plainly dead, with the way to a new one.
+    browser.client.goto(&link).await.unwrap();
+    browser.expect_heading("This link is invalid or has expired").await;
+    let again = browser.client.find(Locator::Css("a.button")).await.unwrap().attr("href").await.unwrap();
+    assert_eq!(again, Some(format!("{api}/forgot-password")));
+    browser.screenshot("08-link-invalid-or-expired").await;
+
+    browser.client.close().await.unwrap();
+}

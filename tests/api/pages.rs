@@ -1,0 +1,151 @@
+//! The hosted pages through the handlers: security headers, the token's move from the link into
+//! the cookie, GET/HEAD never consuming a token, and identical answers for every account.
+
+use reset_core::password;
+use reset_tests::events::{self, Reply};
+use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
+use serde_json::Value;
+
+use crate::helpers::{MemoryApp, NEW_PASSWORD, RESET_PAGE};
+
+fn link_event(token: &str, method: &str, fetch_site: Option<&str>) -> Value {
+    let mut event = events::load("reset-password-page-from-link.json");
+    event["rawQueryString"] = format!("token={token}").into();
+    event["queryStringParameters"]["token"] = token.into();
+    event["requestContext"]["http"]["method"] = method.into();
+    event["headers"]["host"] = "evil.test".into();
+    match fetch_site {
+        Some(site) => event["headers"]["sec-fetch-site"] = site.into(),
+        None => drop(event["headers"].as_object_mut().unwrap().remove("sec-fetch-site")),
+    }
+    event
+}
+
+fn form_event(cookie: Option<&str>, password: &str, confirm: &str) -> Value {
+    let mut event = events::load("reset-password-form.json");
+    let body: String = form_urlencoded::Serializer::new(String::new()).append_pair("password", password).append_pair("confirm", confirm).finish();
+    event["body"] = body.into();
+    event["cookies"] = match cookie {
+        Some(token) => serde_json::json!([format!("reset_token={token}")]),
+        None => serde_json::json!([]),
+    };
+    event
+}
+
+fn forgot_event(email: &str) -> Value {
+    let mut event = events::load("request-reset-forgot-form.json");
+    event["body"] = form_urlencoded::Serializer::new(String::new()).append_pair("email", email).finish().into();
+    event
+}
+
+fn assert_page_headers(reply: &Reply, what: &str) {
+    assert_eq!(reply.header("content-type"), Some("text/html; charset=utf-8"), "{what}");
+    let csp = reply.header("content-security-policy").unwrap_or_default();
+    for directive in ["default-src 'none'", "style-src 'sha256-", "script-src 'sha256-", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"] {
+        assert!(csp.contains(directive), "{what}: CSP lacks {directive}: {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+    assert_eq!(reply.header("referrer-policy"), Some("no-referrer"), "{what}");
+    assert_eq!(reply.header("cache-control"), Some("no-store"), "{what}");
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{what}");
+    assert!(reply.header("strict-transport-security").is_some_and(|v| v.starts_with("max-age=")), "{what}");
+}
+
+#[tokio::test]
+async fn every_page_carries_the_strict_headers() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    let pages = [
+        ("forgot form", events::load("request-reset-forgot-page.json")),
+        ("forgot submit", forgot_event(DEMO_EMAIL)),
+        ("invalid email", forgot_event("nope")),
+        ("link", link_event(&token, "GET", None)),
+        ("cross-site link", link_event(&token, "GET", Some("cross-site"))),
+        ("dead link", link_event("a.b.c", "GET", None)),
+        ("form mismatch", form_event(Some(&token), NEW_PASSWORD, "other")),
+        ("no cookie", form_event(None, NEW_PASSWORD, NEW_PASSWORD)),
+    ];
+    for (what, event) in pages {
+        assert_page_headers(&app.call(&event).await, what);
+    }
+}
+
+#[tokio::test]
+async fn the_link_moves_the_token_into_a_strict_cookie_and_consumes_nothing() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    let before = app.user(DEMO_USER_ID);
+
+    for method in ["HEAD", "GET", "HEAD", "GET"] {
+        let reply = app.call(&link_event(&token, method, None)).await;
+        assert_eq!(reply.status, 303, "{method}");
+        assert_eq!(reply.header("location"), Some(RESET_PAGE), "{method}: from configuration, not the Host header");
+        let cookie = reply.header("set-cookie").unwrap_or_default();
+        assert!(cookie.starts_with(&format!("reset_token={token};")), "{cookie}");
+        for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/reset-password", "Max-Age=900"] {
+            assert!(cookie.contains(attribute), "{method}: {cookie} lacks {attribute}");
+        }
+        if method == "HEAD" {
+            assert!(reply.body.is_empty(), "HEAD has no body");
+        }
+    }
+    assert_eq!(app.user(DEMO_USER_ID), before, "GET and HEAD change nothing");
+
+    // A click from another site gets a same-site hop page with the same cookie, not a redirect.
+    let hop = app.call(&link_event(&token, "GET", Some("cross-site"))).await;
+    assert_eq!(hop.status, 200);
+    assert!(hop.header("set-cookie").unwrap_or_default().contains("SameSite=Strict"));
+    assert!(hop.body.contains(&format!("http-equiv=\"refresh\" content=\"0; url={RESET_PAGE}\"")), "{}", hop.body);
+    assert!(!hop.body.contains(&token), "the token is not repeated in the page");
+
+    // The form, with the cookie, changes the password once and clears the cookie.
+    let done = app.call(&form_event(Some(&token), NEW_PASSWORD, NEW_PASSWORD)).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("Your password has been changed"));
+    assert!(done.header("set-cookie").unwrap_or_default().contains("Max-Age=0"), "the cookie is cleared");
+    assert!(password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash));
+
+    let dead = app.call(&link_event(&token, "GET", None)).await;
+    assert_eq!(dead.status, 400);
+    assert!(dead.body.contains("This link is invalid or has expired"));
+    assert!(dead.body.contains("href=\"https://auth.example.com/forgot-password\""), "{}", dead.body);
+}
+
+#[tokio::test]
+async fn form_errors_re_render_the_form_and_change_nothing() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    let cases = [
+        (NEW_PASSWORD, "not the same", 422, "The two passwords are not the same"),
+        ("short", "short", 422, "Use at least 12 characters; this one has 5."),
+    ];
+    for (password, confirm, status, message) in cases {
+        let reply = app.call(&form_event(Some(&token), password, confirm)).await;
+        assert_eq!(reply.status, status, "{message}");
+        assert!(reply.body.contains(message), "{}", reply.body);
+        assert!(reply.body.contains("role=\"alert\""), "errors are announced");
+        assert!(!reply.body.contains(password) || password == "short", "the password is not echoed");
+    }
+    let no_cookie = app.call(&form_event(None, NEW_PASSWORD, NEW_PASSWORD)).await;
+    assert_eq!(no_cookie.status, 400);
+    assert!(password::verify(DEMO_PASSWORD, &app.user(DEMO_USER_ID).password_hash), "nothing changed");
+}
+
+#[tokio::test]
+async fn the_forgot_form_answers_the_same_for_every_account() {
+    let app = MemoryApp::new().await;
+    app.add_user("u-disabled", "disabled@example.com", DEMO_PASSWORD, false);
+    let known = app.call(&forgot_event(DEMO_EMAIL)).await;
+    for other in ["nobody@example.com", "disabled@example.com"] {
+        let reply = app.call(&forgot_event(other)).await;
+        assert_eq!((reply.status, &reply.headers, &reply.body), (known.status, &known.headers, &known.body), "{other}");
+    }
+    assert!(known.body.contains("Check your inbox"));
+    assert_eq!(app.mailer.sent().len(), 1);
+
+    // A bad address re-renders the form with the reason, the typed text escaped.
+    let bad = app.call(&forgot_event("<script>x</script>")).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("Enter a valid email address"), "{}", bad.body);
+    assert!(!bad.body.contains("<script>x"), "the typed text is escaped: {}", bad.body);
+}
