@@ -24,18 +24,35 @@ fn cfn_lint_passes() {
     assert!(out.status.success(), "cfn-lint:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
 
+/// Every route: method, path (the handler's constant), the template's integration, the binary.
+const ROUTES: &[(&str, &str, &str, &str)] = &[
+    ("POST", request_reset::PATH, "RequestResetIntegration", "request-reset"),
+    ("GET", request_reset::FORGOT_PATH, "RequestResetIntegration", "request-reset"),
+    ("HEAD", request_reset::FORGOT_PATH, "RequestResetIntegration", "request-reset"),
+    ("POST", request_reset::FORGOT_PATH, "RequestResetIntegration", "request-reset"),
+    ("POST", reset_password::PATH, "ResetPasswordIntegration", "reset-password"),
+    ("GET", reset_password::PAGE_PATH, "ResetPasswordIntegration", "reset-password"),
+    ("HEAD", reset_password::PAGE_PATH, "ResetPasswordIntegration", "reset-password"),
+    ("POST", reset_password::PAGE_PATH, "ResetPasswordIntegration", "reset-password"),
+];
+
 #[test]
-fn the_template_the_local_router_and_the_handlers_serve_the_same_paths() {
+fn the_template_the_local_router_and_the_handlers_serve_the_same_routes() {
     let template = read("template.yaml");
-    let cargo = read("Cargo.toml");
-    for (path, function, binary) in [
-        (request_reset::PATH, "RequestResetFunction", "request-reset"),
-        (reset_password::PATH, "ResetPasswordFunction", "reset-password"),
-    ] {
-        assert_eq!(value_of(&template, &format!("  {function}:"), "Path"), path, "template route of {function}");
+    let cargo: toml::Value = toml::from_str(&read("Cargo.toml")).unwrap();
+    let router = &cargo["workspace"]["metadata"]["lambda"]["watch"]["router"];
+    for (method, path, integration, binary) in ROUTES {
+        let route = format!("RouteKey: {method} {path}\n      Target: !Sub \"integrations/${{{integration}}}\"");
+        assert!(template.contains(&route), "template.yaml lacks {route}");
+        let local = router[*path].as_array().unwrap_or_else(|| panic!("Cargo.toml router lacks {path}"));
+        assert!(
+            local.iter().any(|r| r["method"].as_str() == Some(method) && r["function"].as_str() == Some(binary)),
+            "Cargo.toml router lacks {method} {path} -> {binary}"
+        );
+    }
+    assert_eq!(template.matches("RouteKey:").count(), ROUTES.len(), "no route without a test");
+    for (function, binary) in [("RequestResetFunction", "request-reset"), ("ResetPasswordFunction", "reset-password")] {
         assert_eq!(value_of(&template, &format!("  {function}:"), "Binary"), binary, "template binary of {function}");
-        let route = format!(r#""{path}" = [{{ method = "POST", function = "{binary}" }}]"#);
-        assert!(cargo.contains(&route), "Cargo.toml router lacks {route}");
     }
 }
 
@@ -44,7 +61,12 @@ fn every_variable_the_template_sets_is_read_by_the_config() {
     let template = read("template.yaml");
     let config = read("functions/http/src/config.rs");
     let block = &template[template.find("      Variables:").unwrap()..template.find("\nResources:").unwrap()];
-    let names: Vec<&str> = block.lines().skip(1).filter_map(|l| l.trim().split_once(':')).map(|(k, _)| k).collect();
+    let names: Vec<&str> = block
+        .lines()
+        .filter_map(|l| l.trim().split_once(':'))
+        .map(|(k, _)| k)
+        .filter(|k| k.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .collect();
     assert!(names.len() >= 8, "{names:?}");
     for name in names {
         assert!(config.contains(&format!("\"{name}\"")), "template sets {name}, which Config never reads");
