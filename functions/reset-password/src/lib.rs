@@ -18,7 +18,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use reset_core::domain::{NewPassword, ResetToken};
 use reset_core::ports::{GetUser, KeySource, Mailer, SetPassword};
 use reset_core::{Deps, Settings, pages, unix_now};
-use reset_http::{ApiError, BodyError, html_response, json_response, read_form, read_json};
+use reset_http::{ApiError, html_response, json_response, read_form, read_json};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -140,9 +140,7 @@ where
     let fields = read_form(req).and_then(|form| Ok((form.field("password")?.to_owned(), form.field("confirm")?.to_owned())));
     let (password, again) = match fields {
         Ok(fields) => fields,
-        Err(err @ (BodyError::MediaType | BodyError::TooLarge | BodyError::Malformed | BodyError::Shape)) => {
-            return ApiError::from_body(err, "Send the form with the fields password and confirm.").into_page(settings);
-        }
+        Err(err) => return ApiError::from_body(err, "Send the form with the fields password and confirm.").into_page(settings),
     };
     let (password, again) = (SecretString::from(password), SecretString::from(again));
     if password.expose_secret() != again.expose_secret() {
