@@ -128,7 +128,16 @@ async fn a_weak_password_is_refused_with_reasons_and_the_link_still_works() {
     let app = MemoryApp::new().await;
     let token = app.token_for_demo().await;
     let before = app.user(DEMO_USER_ID);
-    for (password, code) in [("short", "too_short"), (&*"x".repeat(257), "too_long"), ("", "too_short")] {
+    let cases = [
+        ("short", "too_short"),
+        (&*"x".repeat(257), "too_long"),
+        ("", "too_short"),
+        ("password1234", "too_guessable"),
+        ("qwerty123456", "too_guessable"),
+        ("demo@example.com!", "contains_email"),
+        ("my demo password", "contains_email"),
+    ];
+    for (password, code) in cases {
         let reply = app.call(&confirm_event(&token, password)).await;
         assert_json_error(&reply, 422, "weak_password", password);
         assert_eq!(reply.json()["reasons"][0]["code"], code, "{}", reply.body);

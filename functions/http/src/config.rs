@@ -87,6 +87,7 @@ impl Config {
         let login_url = r.url("LOGIN_URL", false);
         let min_chars = r.number("PASSWORD_MIN_LENGTH", 12usize, 8, 64);
         let max_chars = r.number("PASSWORD_MAX_LENGTH", 256usize, 64, 256);
+        let min_score = r.number("PASSWORD_MIN_SCORE", 3u8, 0, 4);
         let token_ttl = Duration::from_secs(r.number("TOKEN_TTL_SECONDS", 1800u64, 60, 86_400));
         let key_cache_ttl = Duration::from_secs(r.number("KEY_CACHE_SECONDS", 300u64, 1, 3600));
         let active_statuses = r.text("USER_ACTIVE_STATUSES", "active").split(',').map(|s| s.trim().to_owned()).collect();
@@ -119,7 +120,7 @@ impl Config {
                 },
                 login_url,
                 token_ttl,
-                password_policy: PasswordPolicy { min_chars, max_chars },
+                password_policy: PasswordPolicy { min_chars, max_chars, min_score },
                 app_name: r.text("APP_NAME", "Your account"),
                 support_contact: r.optional("SUPPORT_CONTACT"),
             },

@@ -136,6 +136,7 @@ impl From<ConfirmError> for ApiError {
                 tracing::info!(outcome = "token_rejected", reason = why.as_str(), "reset confirm refused");
                 Self::invalid_token()
             }
+            ConfirmError::WeakPassword(weak) => weak.into(),
             ConfirmError::Unavailable(cause) => {
                 tracing::error!(error = ?cause, "reset confirm failed: dependency unavailable");
                 Self::unavailable()

@@ -156,6 +156,10 @@ where
     };
     match reset_core::confirm_reset(deps, &token, password).await {
         Ok(_) => clear_cookie(settings, html_response(StatusCode::OK, pages::password_changed(settings))),
+        Err(reset_core::ConfirmError::WeakPassword(weak)) => {
+            let errors: Vec<String> = weak.0.into_iter().map(|p| p.message).collect();
+            html_response(StatusCode::UNPROCESSABLE_ENTITY, pages::reset_form(settings, &errors))
+        }
         Err(err) => failure_page(settings, ApiError::from(err)),
     }
 }

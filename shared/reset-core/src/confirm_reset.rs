@@ -6,7 +6,7 @@
 
 use reset_token::TokenError;
 
-use crate::domain::{NewPassword, PasswordChange, ResetToken, User, UserId};
+use crate::domain::{NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
 use crate::ports::{GetUser, KeySource, Mailer, SetPassword, WriteOutcome};
 use crate::{Deps, mail, password, unix_now};
 
@@ -15,6 +15,9 @@ pub enum ConfirmError {
     /// Every token failure, whatever the cause: the client gets one answer for all of them.
     #[error("the reset link is invalid or has expired")]
     InvalidToken(#[source] TokenRejected),
+    /// The password is guessable for this account (too common, or built from its email).
+    #[error(transparent)]
+    WeakPassword(#[from] WeakPassword),
     #[error("a backing service is unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
@@ -89,6 +92,7 @@ where
     K: KeySource,
 {
     let CheckedToken { user, .. } = check_token(deps, token).await?;
+    password.check_strength(deps.settings.password_policy, &user.email, &deps.settings.app_name)?;
     let now = unix_now();
     let change = PasswordChange {
         user_id: user.id.clone(),

@@ -123,13 +123,18 @@ impl fmt::Debug for ResetToken {
 pub struct PasswordPolicy {
     pub min_chars: usize,
     pub max_chars: usize,
+    /// Lowest zxcvbn score accepted (0 to 4), judged with the account's email as context.
+    pub min_score: u8,
 }
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        PasswordPolicy { min_chars: 12, max_chars: 256 }
+        PasswordPolicy { min_chars: 12, max_chars: 256, min_score: 3 }
     }
 }
+
+/// zxcvbn's cost grows with length; the first characters decide how guessable a password is.
+const STRENGTH_SAMPLE_CHARS: usize = 100;
 
 /// One reason a password was refused, with a code for programs and words for people.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -167,6 +172,42 @@ impl NewPassword {
 
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
+    }
+
+    /// The checks that need the account: not built from its email, and not guessable (zxcvbn,
+    /// given the email's parts and the application's name as words an attacker would try first).
+    pub fn check_strength(&self, policy: PasswordPolicy, email: &str, app_name: &str) -> Result<(), WeakPassword> {
+        let password = self.expose().to_lowercase();
+        let email = email.to_lowercase();
+        let local = email.split('@').next().unwrap_or_default();
+        let mut context: Vec<&str> = vec![email.as_str(), local];
+        context.extend(local.split(['.', '_', '-', '+']).filter(|w| w.len() >= 3));
+        context.extend(email.split('@').nth(1).unwrap_or_default().split('.').filter(|w| w.len() >= 3));
+        let app = app_name.to_lowercase();
+        context.extend(app.split_whitespace().filter(|w| w.len() >= 3));
+
+        let mut problems = Vec::new();
+        if local.chars().count() >= 3 && password.contains(local) {
+            problems.push(PasswordProblem {
+                code: "contains_email",
+                message: "Do not build your password from your email address.".into(),
+            });
+        }
+        let sample: String = self.expose().chars().take(STRENGTH_SAMPLE_CHARS).collect();
+        let estimate = zxcvbn::zxcvbn(&sample, &context);
+        if u8::from(estimate.score()) < policy.min_score {
+            let mut message = String::from("This password is too easy to guess.");
+            if let Some(feedback) = estimate.feedback() {
+                if let Some(warning) = feedback.warning() {
+                    message.push_str(&format!(" {warning}"));
+                }
+                if let Some(suggestion) = feedback.suggestions().first() {
+                    message.push_str(&format!(" {suggestion}"));
+                }
+            }
+            problems.push(PasswordProblem { code: "too_guessable", message });
+        }
+        if problems.is_empty() { Ok(()) } else { Err(WeakPassword(problems)) }
     }
 }
 
@@ -286,6 +327,43 @@ mod tests {
         let long = NewPassword::parse(&"a".repeat(257), policy).unwrap_err();
         assert_eq!(long.0[0].code, "too_long");
         assert!(NewPassword::parse("", policy).is_err());
+    }
+
+    fn strength(password: &str, email: &str) -> Result<(), Vec<&'static str>> {
+        let p = NewPassword::parse(password, PasswordPolicy::default()).unwrap();
+        p.check_strength(PasswordPolicy::default(), email, "Demo App").map_err(|w| w.0.iter().map(|p| p.code).collect())
+    }
+
+    #[test]
+    fn guessable_passwords_are_refused_with_the_reason() {
+        let cases: [(&str, Vec<&str>); 7] = [
+            ("password1234", vec!["too_guessable"]),
+            ("qwertyuiopasdf", vec!["too_guessable"]),
+            ("aaaaaaaaaaaaaaaa", vec!["too_guessable"]),
+            (&*"x9-Lq".repeat(50), vec!["too_guessable"]),
+            ("123456789012", vec!["too_guessable"]),
+            ("alice.smith2026", vec!["contains_email", "too_guessable"]),
+            ("demoappdemoapp", vec!["too_guessable"]),
+        ];
+        for (password, expected) in cases {
+            assert_eq!(strength(password, "alice.smith@example.com"), Err(expected), "{password}");
+        }
+        let weak = NewPassword::parse("password1234", PasswordPolicy::default()).unwrap();
+        let err = weak.check_strength(PasswordPolicy::default(), "a@example.com", "X").unwrap_err();
+        assert!(err.0[0].message.starts_with("This password is too easy to guess."), "{}", err.0[0].message);
+    }
+
+    const LONG_PASSPHRASE: &str = "seven purple elephants juggle quietly on the dark side of a borrowed moon while a tired \
+        lighthouse keeper hums off-key sea shanties to forty-two sleepy gulls";
+
+    #[test]
+    fn strong_passwords_pass_whatever_their_characters() {
+        for password in ["correct horse battery staple", "a new and long passphrase", "Tr0ub4dour&3-zebra-quilt", "密码是一只会飞的紫色大象", LONG_PASSPHRASE] {
+            assert_eq!(strength(password, "alice.smith@example.com"), Ok(()), "{password}");
+        }
+        // The bar is configurable.
+        let p = NewPassword::parse("password1234", PasswordPolicy::default()).unwrap();
+        assert!(p.check_strength(PasswordPolicy { min_score: 0, ..Default::default() }, "a@example.com", "X").is_ok());
     }
 
     #[test]
