@@ -5,7 +5,7 @@ use reset_core::reset_token::KeyRing;
 use reset_tests::events::{self, EXPECTED, Reply};
 use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 
-use crate::helpers::{kid_of, KEY_A, KEY_B, MemoryApp, NEW_PASSWORD, RESET_PAGE, confirm_event, request_event, secret, token_in};
+use crate::helpers::{capture_logs, kid_of, KEY_A, KEY_B, MemoryApp, NEW_PASSWORD, RESET_PAGE, confirm_event, request_event, secret, token_in};
 
 fn assert_json_error(reply: &Reply, status: u16, code: &str, context: &str) {
     assert_eq!(reply.status, status, "{context}: {}", reply.body);
@@ -275,30 +275,9 @@ async fn the_mail_link_carries_a_token_the_ring_verifies() {
     assert_eq!(unbound.subject(), DEMO_USER_ID);
 }
 
-/// Collects everything the subscriber writes, for the log-hygiene test.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_log_line_holds_a_token_a_password_or_a_whole_email() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+    let captured = capture_logs();
     let app = MemoryApp::new().await;
     let token = app.token_for_demo().await;
     app.call(&confirm_event(&token, "short")).await;
@@ -310,11 +289,25 @@ async fn no_log_line_holds_a_token_a_password_or_a_whole_email() {
     app.call(&request_event("someone.else@example.com")).await;
     app.call(&confirm_event(&token, NEW_PASSWORD)).await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("reset requested") && logs.contains("password reset confirmed"), "the flow was logged:\n{logs}");
     assert!(logs.contains("reset_mail_failed") || logs.contains("changed_mail_failed"), "failures are logged:\n{logs}");
     let (_, signature) = token.rsplit_once('.').unwrap();
     for secret in [token.as_str(), signature, NEW_PASSWORD, DEMO_PASSWORD, DEMO_EMAIL, "someone.else@example.com", KEY_A] {
         assert!(!logs.contains(secret), "a log line holds {secret:.12}…:\n{logs}");
     }
+}
+
+/// With tokio's clock paused, time only moves when every task waits, so this measures the time
+/// box itself, deterministically: known and unknown accounts both answer after exactly the floor.
+#[tokio::test(start_paused = true)]
+async fn every_request_answers_after_the_same_time_floor() {
+    let mut app = MemoryApp::new().await;
+    app.deps.settings.request_time_floor = std::time::Duration::from_millis(400);
+    for email in [DEMO_EMAIL, "nobody@example.com", DEMO_EMAIL] {
+        let started = tokio::time::Instant::now();
+        assert_eq!(app.call(&request_event(email)).await.status, 202);
+        assert_eq!(started.elapsed(), std::time::Duration::from_millis(400), "{email}");
+    }
+    assert_eq!(app.mailer.sent().len(), 2, "the known account still got its mails");
 }

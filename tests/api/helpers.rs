@@ -162,3 +162,37 @@ pub fn kid_of(token: &str) -> String {
     let json: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
     json["kid"].as_str().unwrap().to_owned()
 }
+
+/// Everything the test binary logs (at TRACE) from the first call on, for the log-hygiene test.
+/// One process-wide subscriber: a thread-scoped one can miss events whose callsites other test
+/// threads registered first (tracing caches each callsite's interest).
+#[derive(Clone, Default)]
+pub struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn capture_logs() -> Captured {
+    static LOGS: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in the tests");
+        captured
+    })
+    .clone()
+}

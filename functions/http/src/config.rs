@@ -89,6 +89,7 @@ impl Config {
         let max_chars = r.number("PASSWORD_MAX_LENGTH", 256usize, 64, 256);
         let min_score = r.number("PASSWORD_MIN_SCORE", 3u8, 0, 4);
         let token_ttl = Duration::from_secs(r.number("TOKEN_TTL_SECONDS", 1800u64, 60, 86_400));
+        let request_time_floor = Duration::from_millis(r.number("REQUEST_TIME_FLOOR_MS", 400u64, 0, 5000));
         let key_cache_ttl = Duration::from_secs(r.number("KEY_CACHE_SECONDS", 300u64, 1, 3600));
         let active_statuses = r.text("USER_ACTIVE_STATUSES", "active").split(',').map(|s| s.trim().to_owned()).collect();
 
@@ -120,6 +121,7 @@ impl Config {
                 },
                 login_url,
                 token_ttl,
+                request_time_floor,
                 password_policy: PasswordPolicy { min_chars, max_chars, min_score },
                 app_name: r.text("APP_NAME", "Your account"),
                 support_contact: r.optional("SUPPORT_CONTACT"),

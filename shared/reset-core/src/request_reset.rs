@@ -39,8 +39,28 @@ pub enum RequestResetError {
     Unavailable(#[source] anyhow::Error),
 }
 
+/// Runs the request inside a time box: the answer comes no sooner than the configured floor, so
+/// its timing does not tell a known account (lookup, signing, SES) from an unknown one (lookup).
+/// Work that overruns the floor is logged, so the floor can be raised.
 #[tracing::instrument(name = "request_reset", skip_all, fields(email_domain = email.domain()))]
 pub async fn request_reset<U, M, K>(deps: &Deps<U, M, K>, email: &Email) -> Result<RequestOutcome, RequestResetError>
+where
+    U: FindUserByEmail,
+    M: Mailer,
+    K: KeySource,
+{
+    let floor = deps.settings.request_time_floor;
+    let started = tokio::time::Instant::now();
+    let result = unboxed(deps, email).await;
+    let spent = started.elapsed();
+    if spent > floor && !floor.is_zero() {
+        tracing::warn!(spent_ms = spent.as_millis() as u64, metric = "request_timebox_overrun", "reset request took longer than its time floor");
+    }
+    tokio::time::sleep_until(started + floor).await;
+    result
+}
+
+async fn unboxed<U, M, K>(deps: &Deps<U, M, K>, email: &Email) -> Result<RequestOutcome, RequestResetError>
 where
     U: FindUserByEmail,
     M: Mailer,

@@ -16,6 +16,9 @@ pub struct Settings {
     /// Where a user signs in after a reset, if the application has told us.
     pub login_url: Option<Url>,
     pub token_ttl: Duration,
+    /// Every reset request takes at least this long, so known and unknown accounts answer after
+    /// the same time (a known one also signs a token and calls SES).
+    pub request_time_floor: Duration,
     pub password_policy: PasswordPolicy,
     pub app_name: String,
     /// Where a user who did not ask for a reset can turn (an address or a URL), if anywhere.
@@ -63,6 +66,7 @@ impl Settings {
             reset_page_url,
             login_url: None,
             token_ttl: Duration::from_secs(1800),
+            request_time_floor: Duration::ZERO,
             password_policy: PasswordPolicy::default(),
             app_name: "Your account".into(),
             support_contact: None,
