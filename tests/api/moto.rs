@@ -106,20 +106,36 @@ async fn a_missing_secret_gives_503_for_every_account() {
 }
 
 #[tokio::test]
-async fn a_rotated_secret_reaches_a_running_function_within_the_cache_ttl() {
+async fn rotation_with_the_tool_keeps_old_links_until_retired_and_reaches_running_functions() {
+    use rotate_signing_key::{Command, run};
     let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1")]).await;
-    app.call(&request_event(DEMO_EMAIL)).await;
-    let old_link = app.stack.mails().unwrap()[0].token().unwrap();
-    let current = app.stack.secrets().get_secret_value().secret_id(reset_tests::stack::SECRET_ID).send().await.unwrap();
-    let mut ring: serde_json::Value = serde_json::from_str(current.secret_string().unwrap()).unwrap();
-    ring["local-2"] = reset_core::reset_token::KeyRing::generate_key().unwrap().into();
-    ring["current"] = "local-2".into();
-    app.stack.put_secret(&ring.to_string()).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let client = app.stack.secrets();
+    let secret_id = reset_tests::stack::SECRET_ID;
+    let link = |n: usize| app.stack.mails().unwrap()[n].token().unwrap();
+    let cache_ttl = std::time::Duration::from_millis(1100);
 
     app.call(&request_event(DEMO_EMAIL)).await;
-    let new_link = app.stack.mails().unwrap()[1].token().unwrap();
-    assert_eq!((kid_of(&old_link), kid_of(&new_link)), ("local-1".to_string(), "local-2".to_string()));
-    // The link sent before rotation still works while its key is in the secret.
-    assert_eq!(app.call(&confirm_event(&old_link, NEW_PASSWORD)).await.status, 200);
+    let old_link = link(0);
+    let added = run(&client, secret_id, Command::Add, reset_core::unix_now()).await.unwrap();
+    assert!(added.starts_with("added k") && !added.contains('='), "{added}");
+    tokio::time::sleep(cache_ttl).await;
+
+    // The running function signs with the new key, and the old link still works.
+    app.call(&request_event(DEMO_EMAIL)).await;
+    let new_link = link(1);
+    assert_eq!(kid_of(&old_link), "local-1");
+    assert!(kid_of(&new_link).starts_with('k') && kid_of(&new_link) != "local-1");
+    let probe = crate::helpers::confirm_event(&old_link, "short");
+    assert_eq!(app.call(&probe).await.status, 422, "the old link still verifies (only the password is refused)");
+
+    // Retiring right away is refused: links signed with the old key may still be out there.
+    let early = run(&client, secret_id, Command::Retire { min_age: rotate_signing_key::DEFAULT_MIN_AGE, force: false }, reset_core::unix_now()).await;
+    assert!(early.unwrap_err().to_string().contains("Retire later"));
+
+    let retired = run(&client, secret_id, Command::Retire { min_age: std::time::Duration::ZERO, force: false }, reset_core::unix_now()).await.unwrap();
+    assert!(retired.contains("retired local-1"), "{retired}");
+    tokio::time::sleep(cache_ttl).await;
+    let dead = app.call(&confirm_event(&old_link, NEW_PASSWORD)).await;
+    assert_eq!((dead.status, dead.error_code().as_deref()), (400, Some("invalid_or_expired_token")));
+    assert_eq!(app.call(&confirm_event(&new_link, NEW_PASSWORD)).await.status, 200);
 }

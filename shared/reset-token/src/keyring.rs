@@ -118,6 +118,34 @@ impl KeyRing {
     }
 }
 
+/// Rotation, step 1: the secret with `key` added under `kid` as the current signing key. Older
+/// keys stay, verify-only, so links already sent keep working.
+pub fn add_current_key(secret: &str, kid: &str, key: &str) -> Result<String, KeyRingError> {
+    let mut map: BTreeMap<String, String> =
+        serde_json::from_str(secret).map_err(|err| KeyRingError::NotJson(err.to_string()))?;
+    if map.contains_key(kid) {
+        return Err(KeyRingError::BadKid(kid.to_owned()));
+    }
+    map.insert(kid.to_owned(), key.to_owned());
+    map.insert(CURRENT_FIELD.to_owned(), kid.to_owned());
+    checked(map)
+}
+
+/// Rotation, step 2 (once links signed with older keys have expired): only the current key stays.
+pub fn retire_old_keys(secret: &str) -> Result<String, KeyRingError> {
+    let map: BTreeMap<String, String> = serde_json::from_str(secret).map_err(|err| KeyRingError::NotJson(err.to_string()))?;
+    let current = map.get(CURRENT_FIELD).ok_or(KeyRingError::NoCurrent)?.clone();
+    let key = map.get(&current).ok_or_else(|| KeyRingError::CurrentMissing(current.clone()))?.clone();
+    checked(BTreeMap::from([(CURRENT_FIELD.to_owned(), current.clone()), (current, key)]))
+}
+
+/// Serializes a secret after checking that it loads as a key ring.
+fn checked(map: BTreeMap<String, String>) -> Result<String, KeyRingError> {
+    let json = serde_json::to_string(&map).map_err(|err| KeyRingError::NotJson(err.to_string()))?;
+    KeyRing::from_json(&json)?;
+    Ok(json)
+}
+
 fn check_kid(kid: &str) -> Result<(), KeyRingError> {
     let ok = (1..=64).contains(&kid.len())
         && kid != CURRENT_FIELD

@@ -15,7 +15,7 @@
 
 mod keyring;
 
-pub use keyring::{KeyRing, KeyRingError, MIN_KEY_CHARS};
+pub use keyring::{KeyRing, KeyRingError, MIN_KEY_CHARS, add_current_key, retire_old_keys};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;

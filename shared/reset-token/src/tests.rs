@@ -309,3 +309,23 @@ fn debug_output_never_shows_key_material_or_tokens() {
     let err = KeyRing::from_json(&json!({"current": "k1", "k1": "s3cr3t-but-short"}).to_string()).unwrap_err();
     assert!(!err.to_string().contains("s3cr3t"));
 }
+
+#[test]
+fn rotation_adds_a_current_key_then_retires_the_old_ones() {
+    let start = json!({"current": "k1", "k1": K1}).to_string();
+    let before = KeyRing::from_json(&start).unwrap();
+    let old_link = before.issue(alice(), NOW, TTL).unwrap().token;
+
+    let rotated = add_current_key(&start, "k2", K2).unwrap();
+    let ring = KeyRing::from_json(&rotated).unwrap();
+    assert_eq!((ring.current_kid(), ring.kids()), ("k2", vec!["k1", "k2"]));
+    assert!(verify_bound(&ring, &old_link, NOW, alice()).is_ok(), "links sent before rotation still work");
+
+    let retired = retire_old_keys(&rotated).unwrap();
+    let ring = KeyRing::from_json(&retired).unwrap();
+    assert_eq!(ring.kids(), vec!["k2"]);
+    assert_eq!(ring.verify(&old_link, NOW).unwrap_err(), TokenError::UnknownKey);
+
+    assert!(matches!(add_current_key(&rotated, "k2", K2), Err(KeyRingError::BadKid(_))), "a kid is never reused");
+    assert!(matches!(add_current_key(&start, "k2", "weak"), Err(KeyRingError::WeakKey(_))), "a weak key is refused");
+}

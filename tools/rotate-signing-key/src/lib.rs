@@ -1,0 +1,63 @@
+//! Signing-key rotation in two steps, so no link ever breaks early:
+//!
+//! 1. `add`: a new random key becomes the current signing key; older keys stay, verify-only.
+//!    Running functions pick it up within `KEY_CACHE_SECONDS`.
+//! 2. `retire`: once every link signed with an older key has expired (`TOKEN_TTL_SECONDS` plus
+//!    `KEY_CACHE_SECONDS` after step 1), only the current key stays. Refused earlier unless forced.
+//!
+//! Key ids are `k<unix seconds>`, so the age of the current key is known. Only key ids are printed.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use aws_sdk_secretsmanager::Client;
+use reset_core::reset_token::{KeyRing, add_current_key, retire_old_keys};
+
+/// Default wait before `retire`: the default token TTL plus the default key cache.
+pub const DEFAULT_MIN_AGE: Duration = Duration::from_secs(1800 + 300);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Add,
+    Retire { min_age: Duration, force: bool },
+}
+
+async fn read(client: &Client, secret_id: &str) -> anyhow::Result<String> {
+    let out = client.get_secret_value().secret_id(secret_id).send().await.context("reading the signing-key secret")?;
+    out.secret_string().map(str::to_owned).context("the signing-key secret has no string value")
+}
+
+async fn write(client: &Client, secret_id: &str, json: String) -> anyhow::Result<()> {
+    client.put_secret_value().secret_id(secret_id).secret_string(json).send().await.context("writing the signing-key secret")?;
+    Ok(())
+}
+
+/// Runs one step at time `now` (Unix seconds); returns what it did, in words.
+pub async fn run(client: &Client, secret_id: &str, command: Command, now: u64) -> anyhow::Result<String> {
+    let secret = read(client, secret_id).await?;
+    let ring = KeyRing::from_json(&secret)?;
+    match command {
+        Command::Add => {
+            let kid = format!("k{now}");
+            let key = KeyRing::generate_key().map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            write(client, secret_id, add_current_key(&secret, &kid, &key)?).await?;
+            Ok(format!("added {kid} as the current signing key; kept {} for verification", ring.kids().join(", ")))
+        }
+        Command::Retire { min_age, force } => {
+            let current = ring.current_kid();
+            let age = current.strip_prefix('k').and_then(|t| t.parse::<u64>().ok()).map(|t| now.saturating_sub(t));
+            let old_enough = age.is_some_and(|age| age >= min_age.as_secs());
+            if !old_enough && !force {
+                bail!(
+                    "the current key {current} was added {} ago; links signed with older keys may still work for up to {} s. \
+                     Retire later, or pass --force",
+                    age.map_or("at an unknown time".into(), |a| format!("{a} s")),
+                    min_age.as_secs()
+                );
+            }
+            let retired: Vec<&str> = ring.kids().into_iter().filter(|k| *k != current).collect();
+            write(client, secret_id, retire_old_keys(&secret)?).await?;
+            Ok(format!("kept {current}; retired {}", if retired.is_empty() { "nothing".into() } else { retired.join(", ") }))
+        }
+    }
+}
