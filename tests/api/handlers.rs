@@ -292,6 +292,13 @@ async fn no_log_line_holds_a_token_a_password_or_a_whole_email() {
     let logs = captured.text();
     assert!(logs.contains("reset requested") && logs.contains("password reset confirmed"), "the flow was logged:\n{logs}");
     assert!(logs.contains("reset_mail_failed") || logs.contains("changed_mail_failed"), "failures are logged:\n{logs}");
+    // The audit trail: every outcome, with the request id and source IP from API Gateway and a
+    // keyed hash of the email (the same address, the same hash).
+    for expected in ["reset_requested", "reset_confirmed", "password_changed", "token_rejected", "weak_password", "unavailable", "email_hash"] {
+        assert!(logs.contains(expected), "the audit log lacks {expected}:\n{logs}");
+    }
+    assert!(logs.contains("request_id=\"c6af9ac6-7b61-11e6-9a41-93e8deadbeef\"") || logs.contains("request_id=c6af9ac6"), "{logs}");
+    assert!(logs.contains("203.0.113.7"), "source IP:\n{logs}");
     let (_, signature) = token.rsplit_once('.').unwrap();
     for secret in [token.as_str(), signature, NEW_PASSWORD, DEMO_PASSWORD, DEMO_EMAIL, "someone.else@example.com", KEY_A] {
         assert!(!logs.contains(secret), "a log line holds {secret:.12}…:\n{logs}");

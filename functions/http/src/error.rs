@@ -106,13 +106,15 @@ impl From<InvalidEmail> for ApiError {
 
 impl From<InvalidToken> for ApiError {
     fn from(_: InvalidToken) -> Self {
-        tracing::info!(outcome = "token_rejected", reason = "malformed", "reset confirm refused");
+        tracing::info!(audit = "reset_confirmed", outcome = "token_rejected", reason = "malformed", "reset confirm refused");
         Self::invalid_token()
     }
 }
 
 impl From<WeakPassword> for ApiError {
     fn from(weak: WeakPassword) -> Self {
+        let codes: Vec<&str> = weak.0.iter().map(|p| p.code).collect();
+        tracing::info!(audit = "reset_confirmed", outcome = "weak_password", reasons = ?codes, "reset confirm refused");
         let message = weak.0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" ");
         ApiError { reasons: weak.0, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", message) }
     }
@@ -122,7 +124,7 @@ impl From<RequestResetError> for ApiError {
     fn from(err: RequestResetError) -> Self {
         match err {
             RequestResetError::Unavailable(cause) => {
-                tracing::error!(error = ?cause, "reset request failed: dependency unavailable");
+                tracing::error!(audit = "reset_requested", outcome = "unavailable", error = ?cause, "reset request failed: dependency unavailable");
                 Self::unavailable()
             }
         }
@@ -133,16 +135,16 @@ impl From<ConfirmError> for ApiError {
     fn from(err: ConfirmError) -> Self {
         match err {
             ConfirmError::InvalidToken(why) => {
-                tracing::info!(outcome = "token_rejected", reason = why.as_str(), "reset confirm refused");
+                tracing::info!(audit = "reset_confirmed", outcome = "token_rejected", reason = why.as_str(), "reset confirm refused");
                 Self::invalid_token()
             }
             ConfirmError::WeakPassword(weak) => weak.into(),
             ConfirmError::Unavailable(cause) => {
-                tracing::error!(error = ?cause, "reset confirm failed: dependency unavailable");
+                tracing::error!(audit = "reset_confirmed", outcome = "unavailable", error = ?cause, "reset confirm failed: dependency unavailable");
                 Self::unavailable()
             }
             ConfirmError::Unexpected(cause) => {
-                tracing::error!(error = ?cause, "reset confirm failed unexpectedly");
+                tracing::error!(audit = "reset_confirmed", outcome = "failed", error = ?cause, "reset confirm failed unexpectedly");
                 Self::internal()
             }
         }

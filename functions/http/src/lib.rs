@@ -34,6 +34,19 @@ pub async fn init() -> Result<AwsDeps, ConfigError> {
     Ok(aws_deps(config, &reset_aws::sdk_config().await).await)
 }
 
+/// The span every request runs in, carrying what the audit log needs from the edge: API Gateway's
+/// request id and the caller's IP. Use-case events logged inside it carry both.
+pub fn request_span(req: &Request) -> tracing::Span {
+    use lambda_http::RequestExt as _;
+    use lambda_http::request::RequestContext;
+    #[allow(unreachable_patterns)] // other event sources are compiled out (apigw_http only)
+    let (request_id, source_ip) = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => (ctx.request_id.clone(), ctx.http.source_ip.clone()),
+        _ => (None, None),
+    };
+    tracing::info_span!("request", request_id = request_id.as_deref().unwrap_or("-"), source_ip = source_ip.as_deref().unwrap_or("-"))
+}
+
 /// Strips the body of an answer to HEAD; the status and headers stay what GET would send.
 pub fn finish(method: &Method, mut response: Response<Body>) -> Response<Body> {
     if method == Method::HEAD {

@@ -13,6 +13,7 @@ use reset_core::{Deps, pages};
 use reset_core::domain::Email;
 use reset_http::{ApiError, html_response, json_response, read_form, read_json};
 use serde::Deserialize;
+use tracing::Instrument as _;
 
 pub const PATH: &str = "/password-reset/request";
 pub const FORGOT_PATH: &str = "/forgot-password";
@@ -33,14 +34,17 @@ where
     K: KeySource,
 {
     let method = req.method().clone();
-    let response = match (req.uri().path(), &method) {
+    let span = reset_http::request_span(&req);
+    let response = async { match (req.uri().path(), &method) {
         (PATH, &Method::POST) => request(deps, &req).await.unwrap_or_else(ApiError::into_response),
         (PATH, _) => ApiError::method_not_allowed("POST").into_response(),
         (FORGOT_PATH, &Method::GET | &Method::HEAD) => html_response(StatusCode::OK, pages::forgot(&deps.settings, "", None)),
         (FORGOT_PATH, &Method::POST) => forgot(deps, &req).await,
         (FORGOT_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(),
         _ => ApiError::not_found().into_response(),
-    };
+    } }
+    .instrument(span)
+    .await;
     Ok(reset_http::finish(&method, response))
 }
 

@@ -21,6 +21,7 @@ use reset_core::{Deps, Settings, pages, unix_now};
 use reset_http::{ApiError, html_response, json_response, read_form, read_json};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use tracing::Instrument as _;
 
 pub const PATH: &str = "/password-reset/confirm";
 pub const PAGE_PATH: &str = "/reset-password";
@@ -45,14 +46,17 @@ where
     K: KeySource,
 {
     let method = req.method().clone();
-    let response = match (req.uri().path(), &method) {
+    let span = reset_http::request_span(&req);
+    let response = async { match (req.uri().path(), &method) {
         (PATH, &Method::POST) => confirm(deps, &req).await.unwrap_or_else(ApiError::into_response),
         (PATH, _) => ApiError::method_not_allowed("POST").into_response(),
         (PAGE_PATH, &Method::GET | &Method::HEAD) => show(deps, &req).await,
         (PAGE_PATH, &Method::POST) => submit(deps, &req).await,
         (PAGE_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(),
         _ => ApiError::not_found().into_response(),
-    };
+    } }
+    .instrument(span)
+    .await;
     Ok(reset_http::finish(&method, response))
 }
 
@@ -149,17 +153,17 @@ where
     }
     let password = match NewPassword::parse(password.expose_secret(), settings.password_policy) {
         Ok(password) => password,
-        Err(weak) => {
-            let errors: Vec<String> = weak.0.into_iter().map(|p| p.message).collect();
-            return html_response(StatusCode::UNPROCESSABLE_ENTITY, pages::reset_form(settings, &errors));
-        }
+        Err(weak) => return weak_password_form(settings, ApiError::from(weak)),
     };
     match reset_core::confirm_reset(deps, &token, password).await {
         Ok(_) => clear_cookie(settings, html_response(StatusCode::OK, pages::password_changed(settings))),
-        Err(reset_core::ConfirmError::WeakPassword(weak)) => {
-            let errors: Vec<String> = weak.0.into_iter().map(|p| p.message).collect();
-            html_response(StatusCode::UNPROCESSABLE_ENTITY, pages::reset_form(settings, &errors))
-        }
+        Err(reset_core::ConfirmError::WeakPassword(weak)) => weak_password_form(settings, ApiError::from(weak)),
         Err(err) => failure_page(settings, ApiError::from(err)),
     }
+}
+
+/// The form again, with the reasons the password was refused.
+fn weak_password_form(settings: &Settings, refused: ApiError) -> Response<Body> {
+    let errors: Vec<String> = refused.reasons.into_iter().map(|p| p.message).collect();
+    html_response(refused.status, pages::reset_form(settings, &errors))
 }

@@ -105,7 +105,7 @@ where
         WriteOutcome::Written => {}
         WriteOutcome::Conflict => return Err(rejected(TokenRejected::LostRace)),
     }
-    tracing::info!(outcome = "password_changed", user_id = %user.id, "password reset confirmed");
+    tracing::info!(audit = "reset_confirmed", outcome = "password_changed", user_id = %user.id, "password reset confirmed");
 
     // The change stands whatever happens to the notice; a failed notice is logged, not returned.
     let notice = async {

@@ -93,6 +93,6 @@ where
             }
         },
     };
-    tracing::info!(outcome = outcome.as_str(), "reset requested");
+    tracing::info!(audit = "reset_requested", outcome = outcome.as_str(), email_hash = %ring.audit_hash(email.as_ref()), "reset requested");
     Ok(outcome)
 }

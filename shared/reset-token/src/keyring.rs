@@ -48,6 +48,14 @@ pub(crate) struct Key {
     pub(crate) decoding: DecodingKey,
     /// A subkey for account fingerprints, so the signing key never MACs two kinds of message.
     pub(crate) fingerprint_key: [u8; 32],
+    /// A subkey for pseudonymous hashes in audit logs.
+    audit_key: [u8; 32],
+}
+
+fn subkey(secret: &[u8], label: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(label);
+    mac.finalize().into_bytes().into()
 }
 
 pub struct KeyRing {
@@ -78,13 +86,12 @@ impl KeyRing {
             check_kid(&kid)?;
             check_strength(&kid, &secret)?;
             let bytes = secret.as_bytes();
-            let mut sub = <Hmac<Sha256> as KeyInit>::new_from_slice(bytes).expect("HMAC takes keys of any length");
-            sub.update(b"password-reset fingerprint v1");
             let key = Key {
                 kid: kid.clone(),
                 encoding: EncodingKey::from_secret(bytes),
                 decoding: DecodingKey::from_secret(bytes),
-                fingerprint_key: sub.finalize().into_bytes().into(),
+                fingerprint_key: subkey(bytes, b"password-reset fingerprint v1"),
+                audit_key: subkey(bytes, b"password-reset audit v1"),
             };
             ring.insert(kid, key);
         }
@@ -99,6 +106,14 @@ impl KeyRing {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes)?;
         Ok(B64.encode(bytes))
+    }
+
+    /// A keyed, truncated hash of `value` (an email) for audit logs: the same value gives the same
+    /// hash while the signing key stays, and nobody without the key can test guesses against it.
+    pub fn audit_hash(&self, value: &str) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.current().audit_key).expect("HMAC takes keys of any length");
+        mac.update(value.as_bytes());
+        B64.encode(&mac.finalize().into_bytes()[..12])
     }
 
     pub fn current_kid(&self) -> &str {

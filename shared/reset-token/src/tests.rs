@@ -329,3 +329,15 @@ fn rotation_adds_a_current_key_then_retires_the_old_ones() {
     assert!(matches!(add_current_key(&rotated, "k2", K2), Err(KeyRingError::BadKid(_))), "a kid is never reused");
     assert!(matches!(add_current_key(&start, "k2", "weak"), Err(KeyRingError::WeakKey(_))), "a weak key is refused");
 }
+
+#[test]
+fn audit_hashes_correlate_without_revealing() {
+    let r = ring("k1", &[("k1", K1)]);
+    let a = r.audit_hash("alice@example.com");
+    assert_eq!(a, r.audit_hash("alice@example.com"), "stable for one address");
+    assert_ne!(a, r.audit_hash("bob@example.com"));
+    assert_eq!(a.len(), 16);
+    assert!(!a.contains("alice"));
+    let other = ring("k2", &[("k2", K2)]);
+    assert_ne!(a, other.audit_hash("alice@example.com"), "keyed: another key gives another hash");
+}
