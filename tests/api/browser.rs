@@ -133,6 +133,7 @@ async fn the_whole_journey_in_a_real_browser() {
     let port = free_port();
     let api = format!("http://127.0.0.1:{port}");
     let mut stack = Stack::start(None, &format!("{api}/reset-password")).await.expect("moto starts");
+    stack.overrides = reset_tests::stack::generous_limits();
     stack.overrides.push(("LOGIN_URL".into(), format!("{api}/login")));
     let log = workspace_root().join(format!("target/test-logs/watch-{port}.log"));
     let _watch = Watch::start(Some(port), &stack.env(), &log, false).expect("cargo lambda watch starts");

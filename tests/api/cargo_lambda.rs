@@ -21,7 +21,8 @@ fn post(url: &str, body: &serde_json::Value) -> (u16, String) {
 async fn events_replay_through_cargo_lambda_and_the_journey_works_over_http() {
     let port = free_port();
     let api = format!("http://127.0.0.1:{port}");
-    let stack = Stack::start(None, &format!("{api}/reset-password")).await.expect("moto starts");
+    let mut stack = Stack::start(None, &format!("{api}/reset-password")).await.expect("moto starts");
+    stack.overrides = reset_tests::stack::generous_limits();
     let log = workspace_root().join(format!("target/test-logs/watch-{port}.log"));
     let mut watch = Watch::start(Some(port), &stack.env(), &log, false).expect("cargo lambda watch starts");
 

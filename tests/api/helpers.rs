@@ -7,7 +7,7 @@ use lambda_http::{Body, Response};
 use reset_core::domain::User;
 use reset_core::domain::UserId;
 use reset_core::memory::{MemoryKeys, MemoryMailer, MemoryUsers};
-use reset_core::ports::{FindUserByEmail, GetUser, KeySource, Mailer, SetPassword};
+use reset_core::ports::{CountHits, FindUserByEmail, GetUser, KeySource, Mailer, SetPassword};
 use reset_core::reset_token::KeyRing;
 use reset_core::settings::parse_page_url;
 use reset_core::{Deps, KeyCache, Settings, password};
@@ -21,6 +21,10 @@ pub const KEY_A: &str = "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
 pub const KEY_B: &str = "key-b-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlk";
 pub const NEW_PASSWORD: &str = "a new and long passphrase";
 
+/// Limits that tests of other behaviour never reach; rate-limit tests use the defaults.
+pub const GENEROUS_LIMITS: reset_core::settings::RateLimits =
+    reset_core::settings::RateLimits { email_per_minute: 1000, email_per_day: 1000, ip_per_minute: 10_000 };
+
 pub fn secret(current: &str, keys: &[(&str, &str)]) -> String {
     let mut v = json!({ "current": current });
     for (kid, key) in keys {
@@ -32,7 +36,7 @@ pub fn secret(current: &str, keys: &[(&str, &str)]) -> String {
 /// Sends an event to whichever function serves its path, as API Gateway would.
 pub async fn call<U, M, K>(deps: &Deps<U, M, K>, event: &Value) -> Reply
 where
-    U: FindUserByEmail + GetUser + SetPassword,
+    U: FindUserByEmail + GetUser + SetPassword + CountHits,
     M: Mailer,
     K: KeySource,
 {
@@ -61,6 +65,7 @@ pub fn settings() -> Settings {
         app_name: "Demo App".into(),
         support_contact: Some("support@example.com".into()),
         login_url: Some(parse_page_url("https://app.example.com/login").unwrap()),
+        rate_limits: GENEROUS_LIMITS,
         ..Settings::for_reset_page(parse_page_url(RESET_PAGE).unwrap())
     }
 }
@@ -145,7 +150,8 @@ impl MotoApp {
 
     pub async fn start_with(overrides: &[(&str, &str)]) -> Self {
         let mut stack = Stack::start(None, RESET_PAGE).await.expect("moto starts and is provisioned");
-        stack.overrides = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        stack.overrides = reset_tests::stack::generous_limits();
+        stack.overrides.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let deps = stack.deps().await;
         MotoApp { stack, deps }
     }

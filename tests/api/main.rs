@@ -6,4 +6,5 @@ mod handlers;
 mod helpers;
 mod moto;
 mod pages;
+mod rate_limits;
 mod template;

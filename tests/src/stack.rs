@@ -109,6 +109,16 @@ impl Stack {
             .await
             .context("creating the users table")?;
 
+        self.dynamodb()
+            .create_table()
+            .table_name(&t.rate_limit_table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr("key")?)
+            .key_schema(hash_key("key")?)
+            .send()
+            .await
+            .context("creating the rate-limit table")?;
+
         let key = KeyRing::generate_key()?;
         let secret = serde_json::json!({"current": "local-1", "local-1": key}).to_string();
         self.secrets().create_secret().name(SECRET_ID).secret_string(secret).send().await.context("creating the secret")?;
@@ -137,6 +147,7 @@ impl Stack {
             ("AWS_SECRET_ACCESS_KEY", "test"),
             ("USERS_TABLE", &self.table.table),
             ("USERS_EMAIL_INDEX", &self.table.email_index),
+            ("RATE_LIMIT_TABLE", &self.table.rate_limit_table),
             ("SIGNING_KEY_SECRET_ID", SECRET_ID),
             ("SENDER_EMAIL", SENDER),
             ("RESET_PAGE_URL", &self.reset_page_url),
@@ -204,4 +215,12 @@ impl Stack {
     pub fn mails(&self) -> anyhow::Result<Vec<SentMail>> {
         mail::sent(&self.moto.url)
     }
+}
+
+/// Environment that lifts the rate limits, for tests and benchmarks of other behaviour.
+pub fn generous_limits() -> Vec<(String, String)> {
+    [("RATE_LIMIT_EMAIL_PER_MINUTE", "1000"), ("RATE_LIMIT_EMAIL_PER_DAY", "1000"), ("RATE_LIMIT_IP_PER_MINUTE", "10000")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use reset_aws::UserTable;
 use reset_core::Settings;
 use reset_core::domain::PasswordPolicy;
-use reset_core::settings::{forgot_page_beside, parse_page_url};
+use reset_core::settings::{RateLimits, forgot_page_beside, parse_page_url};
 use url::Url;
 
 pub struct Config {
@@ -102,6 +102,13 @@ impl Config {
             status: r.text("USER_STATUS_ATTRIBUTE", &defaults.status),
             active_statuses,
             password_changed_at: r.text("USER_PASSWORD_CHANGED_AT_ATTRIBUTE", &defaults.password_changed_at),
+            rate_limit_table: r.text("RATE_LIMIT_TABLE", &defaults.rate_limit_table),
+        };
+        let rate_defaults = RateLimits::default();
+        let rate_limits = RateLimits {
+            email_per_minute: r.number("RATE_LIMIT_EMAIL_PER_MINUTE", rate_defaults.email_per_minute, 1, 1000),
+            email_per_day: r.number("RATE_LIMIT_EMAIL_PER_DAY", rate_defaults.email_per_day, 1, 100_000),
+            ip_per_minute: r.number("RATE_LIMIT_IP_PER_MINUTE", rate_defaults.ip_per_minute, 1, 100_000),
         };
         let config = Config {
             table,
@@ -123,6 +130,7 @@ impl Config {
                 token_ttl,
                 request_time_floor,
                 password_policy: PasswordPolicy { min_chars, max_chars, min_score },
+                rate_limits,
                 app_name: r.text("APP_NAME", "Your account"),
                 support_contact: r.optional("SUPPORT_CONTACT"),
             },

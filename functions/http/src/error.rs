@@ -23,11 +23,14 @@ pub struct ApiError {
     pub reasons: Vec<PasswordProblem>,
     #[serde(skip)]
     allow: Option<&'static str>,
+    #[serde(skip)]
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, error, message: message.into(), reasons: Vec::new(), allow: None }
+        let retry_after = (status == StatusCode::SERVICE_UNAVAILABLE).then_some(u64::from(RETRY_AFTER_SECS));
+        ApiError { status, error, message: message.into(), reasons: Vec::new(), allow: None, retry_after }
     }
 
     pub fn invalid_token() -> Self {
@@ -57,6 +60,12 @@ impl ApiError {
         Self::new(err.status(), code, message)
     }
 
+    /// 429 for a source over its request budget, with when to try again.
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        let message = format!("Too many requests from your network. Try again in {retry_after} seconds.");
+        Self { retry_after: Some(retry_after), ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message) }
+    }
+
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "There is nothing at this address.")
     }
@@ -70,8 +79,8 @@ impl ApiError {
         let body = serde_json::to_string(&self).unwrap_or_else(|_| r#"{"error":"internal_error"}"#.to_owned());
         let mut response = json_response(self.status, body);
         let headers = response.headers_mut();
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if let Some(allow) = self.allow {
             headers.insert(header::ALLOW, HeaderValue::from_static(allow));
@@ -91,8 +100,8 @@ impl ApiError {
             _ => pages::bad_request(settings, &self.message),
         };
         let mut response = html_response(self.status, body);
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

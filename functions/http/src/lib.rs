@@ -13,6 +13,7 @@ pub use error::{ApiError, RETRY_AFTER_SECS, html_response, json_response};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use reset_aws::{DynamoUsers, SecretsKeys, SesMailer};
+use reset_core::ports::{CountHits, Hit};
 use reset_core::{Deps, KeyCache};
 
 /// The production wiring: users in DynamoDB, mail through SES, keys in Secrets Manager.
@@ -40,11 +41,38 @@ pub fn request_span(req: &Request) -> tracing::Span {
     use lambda_http::RequestExt as _;
     use lambda_http::request::RequestContext;
     #[allow(unreachable_patterns)] // other event sources are compiled out (apigw_http only)
-    let (request_id, source_ip) = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => (ctx.request_id.clone(), ctx.http.source_ip.clone()),
-        _ => (None, None),
+    let request_id = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.as_deref(),
+        _ => None,
     };
-    tracing::info_span!("request", request_id = request_id.as_deref().unwrap_or("-"), source_ip = source_ip.as_deref().unwrap_or("-"))
+    tracing::info_span!("request", request_id = request_id.unwrap_or("-"), source_ip = source_ip(req).unwrap_or("-"))
+}
+
+/// The caller's IP as API Gateway saw it (not a header the client controls).
+fn source_ip(req: &Request) -> Option<&str> {
+    use lambda_http::RequestExt as _;
+    use lambda_http::request::RequestContext;
+    #[allow(unreachable_patterns)] // other event sources are compiled out (apigw_http only)
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.as_deref(),
+        _ => None,
+    }
+}
+
+/// Spends one request of the source IP's per-minute budget; over it, a 429 with `Retry-After`.
+pub async fn limit_source_ip<U: CountHits>(users: &U, req: &Request, per_minute: u32) -> Result<(), ApiError> {
+    let key = format!("ip#{}", source_ip(req).unwrap_or("unknown"));
+    match users.hit(&key, per_minute, 60, reset_core::unix_now()).await {
+        Ok(Hit::Allowed) => Ok(()),
+        Ok(Hit::Limited { retry_after }) => {
+            tracing::warn!(audit = "rate_limited", outcome = "source_ip_over_budget", metric = "ip_rate_limited", "request refused");
+            Err(ApiError::too_many_requests(retry_after))
+        }
+        Err(err) => {
+            tracing::error!(error = ?err, "rate limit unavailable");
+            Err(ApiError::unavailable())
+        }
+    }
 }
 
 /// Strips the body of an answer to HEAD; the status and headers stay what GET would send.

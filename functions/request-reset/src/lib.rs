@@ -8,10 +8,10 @@ use std::convert::Infallible;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use reset_core::ports::{FindUserByEmail, KeySource, Mailer};
+use reset_core::ports::{CountHits, FindUserByEmail, KeySource, Mailer};
 use reset_core::{Deps, pages};
 use reset_core::domain::Email;
-use reset_http::{ApiError, html_response, json_response, read_form, read_json};
+use reset_http::{ApiError, html_response, json_response, limit_source_ip, read_form, read_json};
 use serde::Deserialize;
 use tracing::Instrument as _;
 
@@ -29,7 +29,7 @@ struct RequestBody {
 
 pub async fn handle<U, M, K>(deps: &Deps<U, M, K>, req: Request) -> Result<Response<Body>, Infallible>
 where
-    U: FindUserByEmail,
+    U: FindUserByEmail + CountHits,
     M: Mailer,
     K: KeySource,
 {
@@ -50,10 +50,11 @@ where
 
 async fn request<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Result<Response<Body>, ApiError>
 where
-    U: FindUserByEmail,
+    U: FindUserByEmail + CountHits,
     M: Mailer,
     K: KeySource,
 {
+    limit_source_ip(&deps.users, req, deps.settings.rate_limits.ip_per_minute).await?;
     let body: RequestBody = read_json(req, r#"Send a JSON object with one string field, "email"."#)?;
     let email = Email::parse(&body.email)?;
     reset_core::request_reset(deps, &email).await?;
@@ -63,11 +64,14 @@ where
 /// The forgot-password form's submission: the same use case, answered as pages.
 async fn forgot<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Response<Body>
 where
-    U: FindUserByEmail,
+    U: FindUserByEmail + CountHits,
     M: Mailer,
     K: KeySource,
 {
     let settings = &deps.settings;
+    if let Err(limited) = limit_source_ip(&deps.users, req, settings.rate_limits.ip_per_minute).await {
+        return limited.into_page(settings);
+    }
     let typed = match read_form(req).and_then(|form| form.field("email").map(str::to_owned)) {
         Ok(typed) => typed,
         Err(err) => return ApiError::from_body(err, "Send the form with one field, email.").into_page(settings),

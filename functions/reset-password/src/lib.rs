@@ -16,9 +16,9 @@ use std::convert::Infallible;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use reset_core::domain::{NewPassword, ResetToken};
-use reset_core::ports::{GetUser, KeySource, Mailer, SetPassword};
+use reset_core::ports::{CountHits, GetUser, KeySource, Mailer, SetPassword};
 use reset_core::{Deps, Settings, pages, unix_now};
-use reset_http::{ApiError, html_response, json_response, read_form, read_json};
+use reset_http::{ApiError, html_response, json_response, limit_source_ip, read_form, read_json};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tracing::Instrument as _;
@@ -41,7 +41,7 @@ struct ConfirmBody {
 
 pub async fn handle<U, M, K>(deps: &Deps<U, M, K>, req: Request) -> Result<Response<Body>, Infallible>
 where
-    U: GetUser + SetPassword,
+    U: GetUser + SetPassword + CountHits,
     M: Mailer,
     K: KeySource,
 {
@@ -62,10 +62,11 @@ where
 
 async fn confirm<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Result<Response<Body>, ApiError>
 where
-    U: GetUser + SetPassword,
+    U: GetUser + SetPassword + CountHits,
     M: Mailer,
     K: KeySource,
 {
+    limit_source_ip(&deps.users, req, deps.settings.rate_limits.ip_per_minute).await?;
     let body: ConfirmBody = read_json(req, r#"Send a JSON object with two string fields, "token" and "password"."#)?;
     let token = ResetToken::parse(&body.token)?;
     let password = NewPassword::parse(body.password.expose_secret(), deps.settings.password_policy)?;
@@ -95,11 +96,14 @@ fn failure_page(settings: &Settings, err: ApiError) -> Response<Body> {
 /// otherwise show the form if the cookie's token is still good. Nothing is written.
 async fn show<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Response<Body>
 where
-    U: GetUser,
+    U: GetUser + CountHits,
     M: Mailer,
     K: KeySource,
 {
     let settings = &deps.settings;
+    if let Err(limited) = limit_source_ip(&deps.users, req, settings.rate_limits.ip_per_minute).await {
+        return limited.into_page(settings);
+    }
     let from_link = req.query_string_parameters_ref().and_then(|q| q.first("token")).map(str::to_owned);
     let raw = from_link.as_deref().or_else(|| reset_http::cookie(req, COOKIE)).unwrap_or_default();
     let checked = match ResetToken::parse(raw) {
@@ -132,11 +136,14 @@ where
 /// POST: the form's new password, applied exactly as the JSON confirm does.
 async fn submit<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Response<Body>
 where
-    U: GetUser + SetPassword,
+    U: GetUser + SetPassword + CountHits,
     M: Mailer,
     K: KeySource,
 {
     let settings = &deps.settings;
+    if let Err(limited) = limit_source_ip(&deps.users, req, settings.rate_limits.ip_per_minute).await {
+        return limited.into_page(settings);
+    }
     let token = match ResetToken::parse(reset_http::cookie(req, COOKIE).unwrap_or_default()) {
         Ok(token) => token,
         Err(invalid) => return failure_page(settings, ApiError::from(invalid)),

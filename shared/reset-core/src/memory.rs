@@ -10,7 +10,7 @@ use anyhow::bail;
 use reset_token::KeyRing;
 
 use crate::domain::{Email, PasswordChange, User, UserId};
-use crate::ports::{FindUserByEmail, GetUser, KeySource, Mail, Mailer, SetPassword, WriteOutcome};
+use crate::ports::{CountHits, FindUserByEmail, GetUser, Hit, KeySource, Mail, Mailer, SetPassword, WriteOutcome, window};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -35,6 +35,7 @@ impl Outage {
 #[derive(Clone, Default)]
 pub struct MemoryUsers {
     users: Arc<Mutex<HashMap<UserId, User>>>,
+    hits: Arc<Mutex<HashMap<String, u32>>>,
     pub outage: Outage,
 }
 
@@ -75,6 +76,20 @@ impl SetPassword for MemoryUsers {
             }
             _ => Ok(WriteOutcome::Conflict),
         }
+    }
+}
+
+impl CountHits for MemoryUsers {
+    async fn hit(&self, key: &str, limit: u32, window_secs: u64, now: u64) -> anyhow::Result<Hit> {
+        self.outage.check("the user store")?;
+        let (start, retry_after) = window(now, window_secs);
+        let mut hits = lock(&self.hits);
+        let count = hits.entry(format!("{key}#{start}")).or_insert(0);
+        if *count >= limit {
+            return Ok(Hit::Limited { retry_after });
+        }
+        *count += 1;
+        Ok(Hit::Allowed)
     }
 }
 

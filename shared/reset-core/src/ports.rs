@@ -55,3 +55,23 @@ pub trait Mailer: Send + Sync {
 pub trait KeySource: Send + Sync {
     fn fetch(&self) -> impl Future<Output = anyhow::Result<KeyRing>> + Send;
 }
+
+/// The answer to one hit on a rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    Allowed,
+    /// Over the limit until the window ends, this many seconds from now.
+    Limited { retry_after: u64 },
+}
+
+/// Counts hits per key in fixed windows, atomically: of many concurrent hits on a window with
+/// room for one, exactly one is allowed.
+pub trait CountHits: Send + Sync {
+    fn hit(&self, key: &str, limit: u32, window_secs: u64, now: u64) -> impl Future<Output = anyhow::Result<Hit>> + Send;
+}
+
+/// The start of the fixed window that `now` falls in, and the seconds until it ends.
+pub fn window(now: u64, window_secs: u64) -> (u64, u64) {
+    let start = now - now % window_secs.max(1);
+    (start, start + window_secs - now)
+}

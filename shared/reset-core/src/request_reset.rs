@@ -5,7 +5,7 @@
 //! user store unavailable) may change it.
 
 use crate::domain::Email;
-use crate::ports::{FindUserByEmail, KeySource, Mailer};
+use crate::ports::{CountHits, FindUserByEmail, Hit, KeySource, Mailer};
 use crate::{Deps, mail, unix_now};
 
 /// What happened, for logs and tests; never shown to the client.
@@ -13,6 +13,8 @@ use crate::{Deps, mail, unix_now};
 pub enum RequestOutcome {
     Sent,
     UnknownAccount,
+    /// The address was mailed too often lately; nothing is looked up or sent.
+    RateLimited,
     DisabledAccount,
     /// The stored address is not one we can safely send to.
     UnusableAddress,
@@ -25,6 +27,7 @@ impl RequestOutcome {
         match self {
             RequestOutcome::Sent => "sent",
             RequestOutcome::UnknownAccount => "unknown_account",
+            RequestOutcome::RateLimited => "rate_limited",
             RequestOutcome::DisabledAccount => "disabled_account",
             RequestOutcome::UnusableAddress => "unusable_address",
             RequestOutcome::Failed => "failed",
@@ -45,7 +48,7 @@ pub enum RequestResetError {
 #[tracing::instrument(name = "request_reset", skip_all, fields(email_domain = email.domain()))]
 pub async fn request_reset<U, M, K>(deps: &Deps<U, M, K>, email: &Email) -> Result<RequestOutcome, RequestResetError>
 where
-    U: FindUserByEmail,
+    U: FindUserByEmail + CountHits,
     M: Mailer,
     K: KeySource,
 {
@@ -62,15 +65,30 @@ where
 
 async fn unboxed<U, M, K>(deps: &Deps<U, M, K>, email: &Email) -> Result<RequestOutcome, RequestResetError>
 where
-    U: FindUserByEmail,
+    U: FindUserByEmail + CountHits,
     M: Mailer,
     K: KeySource,
 {
     // Keys first, for every request: a key outage must look the same for known and unknown accounts.
     let ring = deps.keys.get().await.map_err(RequestResetError::Unavailable)?;
-    let user = deps.users.find_by_email(email).await.map_err(RequestResetError::Unavailable)?;
+    let email_hash = ring.audit_hash(email.as_ref());
+
+    // Per address, counted alike for every address (known or not), keyed by hash: the limits
+    // table never holds an email.
+    let limits = deps.settings.rate_limits;
+    let now = unix_now();
+    let mut limited = false;
+    for (limit, window) in [(limits.email_per_minute, 60), (limits.email_per_day, 86_400)] {
+        let key = format!("email#{email_hash}#{window}");
+        if deps.users.hit(&key, limit, window, now).await.map_err(RequestResetError::Unavailable)? != Hit::Allowed {
+            limited = true;
+            break;
+        }
+    }
+    let user = if limited { None } else { deps.users.find_by_email(email).await.map_err(RequestResetError::Unavailable)? };
 
     let outcome = match user {
+        None if limited => RequestOutcome::RateLimited,
         None => RequestOutcome::UnknownAccount,
         Some(user) if !user.active => RequestOutcome::DisabledAccount,
         Some(user) => match Email::parse(&user.email) {
@@ -93,6 +111,6 @@ where
             }
         },
     };
-    tracing::info!(audit = "reset_requested", outcome = outcome.as_str(), email_hash = %ring.audit_hash(email.as_ref()), "reset requested");
+    tracing::info!(audit = "reset_requested", outcome = outcome.as_str(), email_hash = %email_hash, "reset requested");
     Ok(outcome)
 }

@@ -20,9 +20,27 @@ pub struct Settings {
     /// the same time (a known one also signs a token and calls SES).
     pub request_time_floor: Duration,
     pub password_policy: PasswordPolicy,
+    pub rate_limits: RateLimits,
     pub app_name: String,
     /// Where a user who did not ask for a reset can turn (an address or a URL), if anywhere.
     pub support_contact: Option<String>,
+}
+
+/// How often one address may be mailed, and how many requests one IP may send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Reset mails per address per minute (more requests get the same answer and no mail).
+    pub email_per_minute: u32,
+    /// Reset mails per address per 24 hours.
+    pub email_per_day: u32,
+    /// Requests per source IP per minute on the endpoints that do work (then 429).
+    pub ip_per_minute: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits { email_per_minute: 1, email_per_day: 5, ip_per_minute: 30 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,6 +86,7 @@ impl Settings {
             token_ttl: Duration::from_secs(1800),
             request_time_floor: Duration::ZERO,
             password_policy: PasswordPolicy::default(),
+            rate_limits: RateLimits::default(),
             app_name: "Your account".into(),
             support_contact: None,
         }
