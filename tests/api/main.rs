@@ -4,6 +4,7 @@ mod browser;
 mod cargo_lambda;
 mod handlers;
 mod helpers;
+mod hostile;
 mod moto;
 mod pages;
 mod rate_limits;

@@ -1,0 +1,223 @@
+//! Hostile input, table-driven: every endpoint, JSON and form. Each request gets its documented
+//! 4xx, nothing changes, no mail goes anywhere but the stored address, and no log line holds a
+//! token, a password or a whole email.
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use reset_core::reset_token::AUDIENCE;
+use reset_tests::events;
+use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID};
+use serde_json::{Value, json};
+
+use crate::helpers::{KEY_A, KEY_B, MemoryApp, capture_logs};
+
+struct Case {
+    name: String,
+    event: Value,
+    status: u16,
+    code: Option<&'static str>,
+}
+
+fn with_body(file: &str, content_type: Option<&str>, body: &str) -> Value {
+    let mut event = events::load(file);
+    event["body"] = body.into();
+    event["isBase64Encoded"] = false.into();
+    match content_type {
+        Some(ct) => event["headers"]["content-type"] = ct.into(),
+        None => drop(event["headers"].as_object_mut().unwrap().remove("content-type")),
+    }
+    event
+}
+
+const JSON: Option<&str> = Some("application/json");
+const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
+
+fn forge(kid: Option<&str>, alg: Algorithm, key: &str, claims: Value) -> String {
+    let mut header = Header::new(alg);
+    header.kid = kid.map(str::to_owned);
+    encode(&header, &claims, &EncodingKey::from_secret(key.as_bytes())).unwrap()
+}
+
+#[tokio::test]
+async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
+    let captured = capture_logs();
+    let app = MemoryApp::new().await;
+    app.add_user("u-gone", "gone@example.com", "whatever password 1", true);
+    let valid = app.token_for_demo().await;
+    let ring = app.keys_ring().await;
+    let gone_user = ring.issue(app.user("u-gone").binding(), reset_core::unix_now(), 1800).unwrap().token;
+    app.users.remove(&reset_core::domain::UserId::parse("u-gone").unwrap());
+    let before = app.user(DEMO_USER_ID);
+    let mails_before = app.mailer.sent().len();
+
+    let now = reset_core::unix_now();
+    let real: Value = {
+        use base64::Engine as _;
+        let body = valid.split('.').nth(1).unwrap();
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(body).unwrap()).unwrap()
+    };
+    let claims = |patch: Value| {
+        let mut c = real.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        c
+    };
+    let (head, sig) = valid.rsplit_once('.').unwrap();
+    let none_header = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT","kid":"a"}"#)
+    };
+    let hostile_tokens: Vec<(&str, String)> = vec![
+        ("alg none", format!("{none_header}.{}.", valid.split('.').nth(1).unwrap())),
+        ("alg none, no dot", format!("{none_header}.{}", valid.split('.').nth(1).unwrap())),
+        ("HS512 with the real key", forge(Some("a"), Algorithm::HS512, KEY_A, real.clone())),
+        ("swapped kid", forge(Some("b"), Algorithm::HS256, KEY_A, real.clone())),
+        ("no kid", forge(None, Algorithm::HS256, KEY_A, real.clone())),
+        ("foreign key", forge(Some("a"), Algorithm::HS256, KEY_B, real.clone())),
+        ("other audience", forge(Some("a"), Algorithm::HS256, KEY_A, claims(json!({"aud": "email-verification"})))),
+        ("expired", forge(Some("a"), Algorithm::HS256, KEY_A, claims(json!({"iat": now - 4000, "exp": now - 2200})))),
+        ("future iat", forge(Some("a"), Algorithm::HS256, KEY_A, claims(json!({"iat": now + 3600, "exp": now + 5400})))),
+        ("extra claim", forge(Some("a"), Algorithm::HS256, KEY_A, claims(json!({"admin": true})))),
+        ("other subject", forge(Some("a"), Algorithm::HS256, KEY_A, claims(json!({"sub": "u-someone"})))),
+        ("deleted user", gone_user.clone()),
+        ("truncated", valid[..valid.len() - 10].to_string()),
+        ("tampered signature", format!("{head}.{}", sig.chars().rev().collect::<String>())),
+        ("empty", String::new()),
+        ("spaces", "a b.c d.e f".into()),
+        ("very long", "a".repeat(5000) + ".b.c"),
+        ("audience claim missing", forge(Some("a"), Algorithm::HS256, KEY_A, { let mut c = real.clone(); c.as_object_mut().unwrap().remove("aud"); c })),
+    ];
+    assert_eq!(AUDIENCE, real["aud"]);
+
+    let strong = "a hostile but long passphrase";
+    let mut cases: Vec<Case> = Vec::new();
+    let mut add = |name: &str, event: Value, status: u16, code: Option<&'static str>| {
+        cases.push(Case { name: name.to_owned(), event, status, code });
+    };
+    let req = "request-reset.json";
+    let confirm = "reset-password-confirm.json";
+
+    // POST /password-reset/request
+    for (name, body) in [
+        ("truncated object", "{\"email\": \"demo@example.com\""),
+        ("only a brace", "{"),
+        ("single quotes", "{'email': 'demo@example.com'}"),
+        ("trailing garbage", "{\"email\": \"demo@example.com\"} x"),
+        ("empty body", ""),
+        ("nul byte outside strings", "{\"email\":\0\"demo@example.com\"}"),
+    ] {
+        add(&format!("request: {name}"), with_body(req, JSON, body), 400, Some("malformed_json"));
+    }
+    let deep = format!("{{\"email\": {}{}}}", "[".repeat(4000), "]".repeat(4000));
+    // The typed body refuses the first `[`: nesting depth is never reached.
+    add("request: deeply nested", with_body(req, JSON, &deep), 400, Some("invalid_request"));
+    for (name, body) in [
+        ("duplicate keys", r#"{"email":"x@example.com","email":"demo@example.com"}"#.to_string()),
+        ("array", "[]".into()),
+        ("bare string", "\"demo@example.com\"".into()),
+        ("null", "null".into()),
+        ("number", "42".into()),
+        ("email is a number", r#"{"email": 42}"#.into()),
+        ("email is null", r#"{"email": null}"#.into()),
+        ("email is an object", r#"{"email": {"$ne": ""}}"#.into()),
+        ("email is an array", r#"{"email": ["demo@example.com"]}"#.into()),
+        ("extra field", r#"{"email": "demo@example.com", "admin": true}"#.into()),
+        ("missing email", r#"{}"#.into()),
+    ] {
+        add(&format!("request: {name}"), with_body(req, JSON, &body), 400, Some("invalid_request"));
+    }
+    for (name, email) in [
+        ("CR/LF header injection", "demo@example.com\r\nBcc: attacker@evil.test"),
+        ("LF only", "demo@example.com\nBcc: attacker@evil.test"),
+        ("NUL", "demo@example.com\u{0}attacker@evil.test"),
+        ("two addresses", "demo@example.com,attacker@evil.test"),
+        ("display name", "Demo <attacker@evil.test>"),
+        ("quoted local part", "\"demo@example.com\"@evil.test"),
+        ("zero-width space", "demo@example.com\u{200b}"),
+        ("right-to-left override", "demo@\u{202e}moc.elpmaxe"),
+        ("300 characters", &format!("{}@example.com", "a".repeat(300))),
+        ("IP literal", "demo@[127.0.0.1]"),
+        ("empty", ""),
+    ] {
+        add(&format!("request: {name}"), with_body(req, JSON, &json!({ "email": email }).to_string()), 400, Some("invalid_email"));
+    }
+    for (name, ct) in [("no content type", None), ("text/plain", Some("text/plain")), ("latin-1 JSON", Some("application/json; charset=latin1")), ("multipart", Some("multipart/form-data; boundary=x")), ("form", FORM)] {
+        add(&format!("request: {name}"), with_body(req, ct, r#"{"email": "demo@example.com"}"#), 415, Some("unsupported_media_type"));
+    }
+    add("request: 20 KiB body", with_body(req, JSON, &json!({ "email": "a".repeat(20_000) }).to_string()), 413, Some("payload_too_large"));
+    add("request: 1 MiB body", with_body(req, JSON, &"x".repeat(1 << 20)), 413, Some("payload_too_large"));
+    // Look-alikes of the demo address are valid addresses of their own: the usual 202, no mail to anyone known.
+    for (name, email) in [("Cyrillic a", "demo@ex\u{430}mple.com"), ("dotless i (CVE-2019-19844)", "d\u{131}mo@example.com"), ("Kelvin sign", "\u{212a}im@example.com"), ("IDN domain", "demo@b\u{fc}cher.example")] {
+        add(&format!("request: look-alike {name}"), with_body(req, JSON, &json!({ "email": email }).to_string()), 202, None);
+    }
+
+    // POST /password-reset/confirm
+    for (name, token) in &hostile_tokens {
+        let body = json!({ "token": token, "password": strong }).to_string();
+        add(&format!("confirm: token {name}"), with_body(confirm, JSON, &body), 400, Some("invalid_or_expired_token"));
+    }
+    for (name, body) in [("truncated", "{\"token\": \"a.b.c\", \"password\": "), ("only a bracket", "[")] {
+        add(&format!("confirm: {name}"), with_body(confirm, JSON, body), 400, Some("malformed_json"));
+    }
+    for (name, body) in [
+        ("password is a number", json!({ "token": valid, "password": 1234567890123_u64 })),
+        ("token is a number", json!({ "token": 1, "password": strong })),
+        ("missing password", json!({ "token": valid })),
+        ("missing token", json!({ "password": strong })),
+        ("extra claim in body", json!({ "token": valid, "password": strong, "user_id": "u-someone" })),
+        ("duplicate", json!(null)),
+    ] {
+        let text = if name == "duplicate" { format!(r#"{{"token":"{valid}","password":"{strong}","password":"x"}}"#) } else { body.to_string() };
+        add(&format!("confirm: {name}"), with_body(confirm, JSON, &text), 400, Some("invalid_request"));
+    }
+    add("confirm: 10 000-character password", with_body(confirm, JSON, &json!({ "token": valid, "password": "p".repeat(10_000) }).to_string()), 422, Some("weak_password"));
+    add("confirm: NUL-only password", with_body(confirm, JSON, &json!({ "token": valid, "password": "\u{0}".repeat(5) }).to_string()), 422, Some("weak_password"));
+    add("confirm: text/plain", with_body(confirm, Some("text/plain"), &json!({ "token": valid, "password": strong }).to_string()), 415, Some("unsupported_media_type"));
+    add("confirm: 17 KiB", with_body(confirm, JSON, &json!({ "token": valid, "password": "p".repeat(17_000) }).to_string()), 413, Some("payload_too_large"));
+
+    // POST /forgot-password (form)
+    let forgot = "request-reset-forgot-form.json";
+    add("forgot form: missing field", with_body(forgot, FORM, "mail=demo%40example.com"), 400, None);
+    add("forgot form: duplicate field", with_body(forgot, FORM, "email=x%40example.com&email=demo%40example.com"), 400, None);
+    add("forgot form: CR/LF", with_body(forgot, FORM, "email=demo%40example.com%0D%0ABcc%3A+x%40evil.test"), 400, None);
+    add("forgot form: NUL", with_body(forgot, FORM, "email=demo%40example.com%00"), 400, None);
+    add("forgot form: JSON body", with_body(forgot, JSON, r#"{"email":"demo@example.com"}"#), 415, None);
+    add("forgot form: 20 KiB", with_body(forgot, FORM, &format!("email={}", "a".repeat(20_000))), 413, None);
+
+    // POST /reset-password (form + cookie)
+    let reset = "reset-password-form.json";
+    let with_cookie = |body: &str, cookie: &str| {
+        let mut e = with_body(reset, FORM, body);
+        e["cookies"] = json!([format!("reset_token={cookie}")]);
+        e
+    };
+    let pair = format!("password={0}&confirm={0}", strong.replace(' ', "+"));
+    add("reset form: no cookie", { let mut e = with_body(reset, FORM, &pair); e["cookies"] = json!([]); e }, 400, None);
+    for (name, token) in hostile_tokens.iter().take(6) {
+        add(&format!("reset form: cookie token {name}"), with_cookie(&pair, token), 400, None);
+    }
+    add("reset form: missing confirm", with_cookie(&format!("password={}", strong.replace(' ', "+")), &valid), 400, None);
+    add("reset form: duplicate password", with_cookie(&format!("{pair}&password=x"), &valid), 400, None);
+    add("reset form: JSON body", { let mut e = with_cookie(&pair, &valid); e["headers"]["content-type"] = "application/json".into(); e }, 415, None);
+    add("reset form: mismatch", with_cookie(&format!("password={}&confirm=other", strong.replace(' ', "+")), &valid), 422, None);
+    add("reset form: too long", with_cookie(&format!("password={0}&confirm={0}", "p".repeat(300)), &valid), 422, None);
+
+    assert!(cases.len() >= 60, "only {} hostile cases", cases.len());
+    for case in &cases {
+        let reply = app.call(&case.event).await;
+        assert_eq!(reply.status, case.status, "{}: {}", case.name, reply.body.chars().take(200).collect::<String>());
+        assert_eq!(reply.error_code().as_deref(), case.code, "{}", case.name);
+    }
+    assert_eq!(app.user(DEMO_USER_ID), before, "no hostile request changed the user");
+    let mails = app.mailer.sent();
+    assert_eq!(mails.len(), mails_before, "no hostile request sent mail: {mails:?}");
+
+    let logs = captured.text();
+    for (name, token) in hostile_tokens.iter().filter(|(_, t)| t.len() > 20) {
+        assert!(!logs.contains(token.as_str()), "a log line holds the {name} token");
+    }
+    for secret in [valid.as_str(), strong, DEMO_EMAIL, "attacker@evil.test"] {
+        assert!(!logs.contains(secret), "a log line holds {secret:.16}");
+    }
+    println!("{} hostile requests", cases.len());
+}
