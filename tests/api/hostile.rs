@@ -144,6 +144,10 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     for (name, ct) in [("no content type", None), ("text/plain", Some("text/plain")), ("latin-1 JSON", Some("application/json; charset=latin1")), ("multipart", Some("multipart/form-data; boundary=x")), ("form", FORM)] {
         add(&format!("request: {name}"), with_body(req, ct, r#"{"email": "demo@example.com"}"#), 415, Some("unsupported_media_type"));
     }
+    // Bytes that are not UTF-8, as API Gateway passes a body it cannot treat as text (base64).
+    let mut not_utf8 = with_body(req, JSON, "//4A");
+    not_utf8["isBase64Encoded"] = true.into();
+    add("request: not UTF-8", not_utf8, 400, Some("malformed_json"));
     add("request: 20 KiB body", with_body(req, JSON, &json!({ "email": "a".repeat(20_000) }).to_string()), 413, Some("payload_too_large"));
     add("request: 1 MiB body", with_body(req, JSON, &"x".repeat(1 << 20)), 413, Some("payload_too_large"));
     // Look-alikes of the demo address are valid addresses of their own: the usual 202, no mail to anyone known.

@@ -8,4 +8,5 @@ mod hostile;
 mod moto;
 mod pages;
 mod rate_limits;
+mod schema;
 mod template;
