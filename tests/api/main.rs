@@ -2,6 +2,7 @@
 
 mod browser;
 mod cargo_lambda;
+mod faults;
 mod handlers;
 mod helpers;
 mod hostile;

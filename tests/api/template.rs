@@ -90,3 +90,20 @@ fn the_secret_generated_at_deploy_time_is_a_valid_key_ring() {
     let ring = KeyRing::from_json(&secret.to_string()).expect("the generated secret is accepted");
     assert_eq!(ring.current_kid(), key_name);
 }
+
+#[test]
+fn every_metric_the_code_logs_has_a_cloudwatch_metric_filter() {
+    let template = read("template.yaml");
+    let mut metrics = Vec::new();
+    for file in ["shared/reset-core/src/request_reset.rs", "shared/reset-core/src/confirm_reset.rs", "functions/http/src/lib.rs"] {
+        let source = read(file);
+        for piece in source.split("metric = \"").skip(1) {
+            metrics.push(piece.split('"').next().unwrap().to_owned());
+        }
+    }
+    assert!(metrics.len() >= 4, "{metrics:?}");
+    for metric in metrics {
+        let filter = format!(r#"FilterPattern: '{{ $.fields.metric = "{metric}" }}'"#);
+        assert!(template.contains(&filter), "template.yaml has no metric filter for {metric}");
+    }
+}
