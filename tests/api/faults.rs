@@ -1,6 +1,7 @@
-//! DynamoDB slow (accepts, never answers) or throttled (ThrottlingException on every call), with
-//! keys and mail on moto: a defined 503 with Retry-After, well inside the function timeout, and
-//! nothing written. (Unreachable AWS is covered in moto.rs.)
+//! AWS slow (accepts, never answers) or throttling, one service at a time, the others on moto:
+//! DynamoDB gives a defined 503 with Retry-After well inside the function timeout and writes
+//! nothing; SES changes no answer; Secrets Manager at cold start gives the same 503 for every
+//! account. (Unreachable AWS is covered in moto.rs.)
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
@@ -14,9 +15,9 @@ use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID};
 
 use crate::helpers::{MotoApp, NEW_PASSWORD, call, confirm_event, request_event};
 
-/// A stand-in for DynamoDB on loopback: `throttle` answers every call with ThrottlingException,
-/// otherwise it accepts connections and never answers.
-fn fake_dynamodb(throttle: bool) -> String {
+/// A stand-in AWS endpoint on loopback: `throttle` answers every call with DynamoDB's
+/// ThrottlingException, otherwise it accepts connections and never answers.
+fn fake_aws(throttle: bool) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
@@ -40,12 +41,7 @@ fn fake_dynamodb(throttle: bool) -> String {
 }
 
 async fn with_dynamodb_at(app: &MotoApp, endpoint: &str) -> Deps<DynamoUsers, reset_aws::SesMailer, reset_aws::SecretsKeys> {
-    let sdk = reset_aws::sdk_loader()
-        .endpoint_url(endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "fake"))
-        .load()
-        .await;
+    let sdk = sdk_at(endpoint).await;
     let moto = app.stack.deps().await;
     Deps { users: DynamoUsers::new(aws_sdk_dynamodb::Client::new(&sdk), app.stack.config().table), ..moto }
 }
@@ -55,7 +51,7 @@ async fn assert_503_and_nothing_changed(throttle: bool) {
     app.call(&request_event(DEMO_EMAIL)).await;
     let token = app.stack.mails().unwrap()[0].token().unwrap();
     let hash_before = app.stack.password_hash(DEMO_USER_ID).await.unwrap();
-    let deps = with_dynamodb_at(&app, &fake_dynamodb(throttle)).await;
+    let deps = with_dynamodb_at(&app, &fake_aws(throttle)).await;
 
     for event in [request_event(DEMO_EMAIL), confirm_event(&token, NEW_PASSWORD)] {
         let started = Instant::now();
@@ -78,4 +74,45 @@ async fn a_slow_dynamodb_gives_503_within_the_timeouts() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_throttling_dynamodb_gives_503_after_the_retries() {
     assert_503_and_nothing_changed(true).await;
+}
+
+async fn sdk_at(endpoint: &str) -> aws_config::SdkConfig {
+    reset_aws::sdk_loader()
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "fake"))
+        .load()
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_ses_keeps_every_answer_and_the_reset_stands() {
+    let app = MotoApp::start().await;
+    app.call(&request_event(DEMO_EMAIL)).await;
+    let token = app.stack.mails().unwrap()[0].token().unwrap();
+    let sdk = sdk_at(&fake_aws(false)).await;
+    let config = app.stack.config();
+    let mailer = reset_aws::SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), config.sender, None);
+    let deps = Deps { mailer, ..app.stack.deps().await };
+
+    let known = call(&deps, &request_event(DEMO_EMAIL)).await;
+    let unknown = call(&deps, &request_event("nobody@example.com")).await;
+    assert_eq!((known.status, &known.body), (202, &unknown.body), "a mail failure changes no answer");
+    assert_eq!(call(&deps, &confirm_event(&token, NEW_PASSWORD)).await.status, 200, "the reset stands without its notice");
+    assert!(reset_core::password::verify(NEW_PASSWORD, &app.stack.password_hash(DEMO_USER_ID).await.unwrap()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_secrets_manager_at_cold_start_gives_503_for_every_account() {
+    let app = MotoApp::start().await;
+    let sdk = sdk_at(&fake_aws(false)).await;
+    let config = app.stack.config();
+    let keys = reset_aws::SecretsKeys::new(aws_sdk_secretsmanager::Client::new(&sdk), config.signing_key_secret);
+    let moto = app.stack.deps().await;
+    let deps = Deps { keys: reset_core::KeyCache::load(keys, Duration::from_secs(300)).await, ..moto };
+    let known = call(&deps, &request_event(DEMO_EMAIL)).await;
+    let unknown = call(&deps, &request_event("nobody@example.com")).await;
+    assert_eq!((known.status, known.error_code().as_deref()), (503, Some("service_unavailable")));
+    assert_eq!((&known.headers, &known.body), (&unknown.headers, &unknown.body), "the same 503 whatever the account");
+    assert!(app.stack.mails().unwrap().is_empty());
 }
