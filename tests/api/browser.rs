@@ -10,13 +10,12 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use reset_core::password;
-use reset_tests::functions::Watch;
 use reset_tests::process::{Managed, wait_until};
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, Stack};
+use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 use reset_tests::{free_port, workspace_root};
 use serde_json::json;
 
-use crate::helpers::NEW_PASSWORD;
+use crate::helpers::{LocalApi, NEW_PASSWORD};
 
 struct Browser {
     client: Client,
@@ -130,13 +129,8 @@ fn scanner_fetch(method: &str, url: &str) -> u16 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_whole_journey_in_a_real_browser() {
-    let port = free_port();
-    let api = format!("http://127.0.0.1:{port}");
-    let mut stack = Stack::start(None, &format!("{api}/reset-password")).await.expect("moto starts");
-    stack.overrides = reset_tests::stack::generous_limits();
-    stack.overrides.push(("LOGIN_URL".into(), format!("{api}/login")));
-    let log = workspace_root().join(format!("target/test-logs/watch-{port}.log"));
-    let _watch = Watch::start(Some(port), &stack.env(), &log, false).expect("cargo lambda watch starts");
+    // LOGIN_URL must be known before the port is: point it at a path the test can recognise.
+    let LocalApi { url: api, stack, watch: _watch } = LocalApi::start(&[("LOGIN_URL", "https://app.example.com/login")]).await;
     let browser = Browser::start().await;
 
     // 1. Forgot-password form → the fixed "check your inbox" page.
@@ -200,7 +194,7 @@ async fn the_whole_journey_in_a_real_browser() {
     browser.set_passwords(NEW_PASSWORD, NEW_PASSWORD).await;
     browser.expect_heading("Your password has been changed").await;
     let sign_in = browser.client.find(Locator::Css("a.button")).await.unwrap().attr("href").await.unwrap();
-    assert_eq!(sign_in, Some(format!("{api}/login")));
+    assert_eq!(sign_in.as_deref(), Some("https://app.example.com/login"));
     browser.screenshot("07-password-changed").await;
     assert!(password::verify(NEW_PASSWORD, &stack.password_hash(DEMO_USER_ID).await.unwrap()), "the new hash verifies");
 

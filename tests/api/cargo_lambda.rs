@@ -4,12 +4,10 @@
 
 use reset_core::password;
 use reset_tests::events::{self, EXPECTED, Function};
-use reset_tests::functions::Watch;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID, Stack};
-use reset_tests::{free_port, workspace_root};
+use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID};
 use serde_json::json;
 
-use crate::helpers::NEW_PASSWORD;
+use crate::helpers::{LocalApi, NEW_PASSWORD};
 
 fn post(url: &str, body: &serde_json::Value) -> (u16, String) {
     let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
@@ -19,12 +17,7 @@ fn post(url: &str, body: &serde_json::Value) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn events_replay_through_cargo_lambda_and_the_journey_works_over_http() {
-    let port = free_port();
-    let api = format!("http://127.0.0.1:{port}");
-    let mut stack = Stack::start(None, &format!("{api}/reset-password")).await.expect("moto starts");
-    stack.overrides = reset_tests::stack::generous_limits();
-    let log = workspace_root().join(format!("target/test-logs/watch-{port}.log"));
-    let mut watch = Watch::start(Some(port), &stack.env(), &log, false).expect("cargo lambda watch starts");
+    let LocalApi { url: api, stack, mut watch } = LocalApi::start(&[]).await;
 
     for expected in EXPECTED {
         let function = Function::of(expected.file).binary();

@@ -202,3 +202,24 @@ pub fn capture_logs() -> Captured {
     })
     .clone()
 }
+
+/// Moto and both functions under `cargo lambda watch`, with the rate limits lifted (tests of other
+/// behaviour must not trip them) and `overrides` on top.
+pub struct LocalApi {
+    pub url: String,
+    pub stack: Stack,
+    pub watch: reset_tests::functions::Watch,
+}
+
+impl LocalApi {
+    pub async fn start(overrides: &[(&str, &str)]) -> LocalApi {
+        let port = reset_tests::free_port();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut stack = Stack::start(None, &format!("{url}/reset-password")).await.expect("moto starts");
+        stack.overrides = reset_tests::stack::generous_limits();
+        stack.overrides.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let log = reset_tests::workspace_root().join(format!("target/test-logs/watch-{port}.log"));
+        let watch = reset_tests::functions::Watch::start(Some(port), &stack.env(), &log, false).expect("cargo lambda watch starts");
+        LocalApi { url, stack, watch }
+    }
+}

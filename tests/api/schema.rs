@@ -5,20 +5,15 @@
 
 use std::process::Command;
 
-use reset_tests::functions::Watch;
-use reset_tests::stack::{Stack, generous_limits};
-use reset_tests::{free_port, venv_tool, workspace_root};
+use reset_tests::{venv_tool, workspace_root};
+
+use crate::helpers::LocalApi;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn schemathesis_finds_nothing_against_the_local_stack() {
-    let port = free_port();
-    let api = format!("http://127.0.0.1:{port}");
-    let mut stack = Stack::start(None, &format!("{api}/reset-password")).await.expect("moto starts");
-    // Many generated requests from one IP: lift the budgets, and the time floor (not under test here).
-    stack.overrides = generous_limits();
-    stack.overrides.push(("REQUEST_TIME_FLOOR_MS".into(), "0".into()));
-    let log = workspace_root().join(format!("target/test-logs/watch-{port}.log"));
-    let _watch = Watch::start(Some(port), &stack.env(), &log, false).expect("cargo lambda watch starts");
+    // Many generated requests: the time floor (not under test here) would only slow them down.
+    let local = LocalApi::start(&[("REQUEST_TIME_FLOOR_MS", "0")]).await;
+    let api = local.url.clone();
 
     let out = Command::new(venv_tool("schemathesis"))
         .current_dir(workspace_root())
