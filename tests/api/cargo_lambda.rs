@@ -17,7 +17,8 @@ fn post(url: &str, body: &serde_json::Value) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn events_replay_through_cargo_lambda_and_the_journey_works_over_http() {
-    let LocalApi { url: api, stack, mut watch } = LocalApi::start(&[]).await;
+    // The real binaries, logging as verbosely as an operator could turn them.
+    let LocalApi { url: api, stack, mut watch } = LocalApi::start(&[("AWS_LAMBDA_LOG_LEVEL", "trace")]).await;
 
     for expected in EXPECTED {
         let function = Function::of(expected.file).binary();
@@ -41,4 +42,11 @@ async fn events_replay_through_cargo_lambda_and_the_journey_works_over_http() {
     assert!(password::verify(NEW_PASSWORD, &stack.password_hash(DEMO_USER_ID).await.unwrap()));
     let (status, body) = post(&format!("{api}/password-reset/confirm"), &confirm);
     assert_eq!(status, 400, "{body}");
+
+    // Even at TRACE, the functions' logs hold no token, password or whole address.
+    let logs = std::fs::read_to_string(watch.log()).unwrap();
+    assert!(logs.contains("reset_requested"), "the functions logged");
+    for secret in [token.as_str(), NEW_PASSWORD, DEMO_EMAIL] {
+        assert!(!logs.contains(secret), "a function log line holds {secret:.16}");
+    }
 }

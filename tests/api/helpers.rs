@@ -169,7 +169,8 @@ pub fn kid_of(token: &str) -> String {
     json["kid"].as_str().unwrap().to_owned()
 }
 
-/// Everything the test binary logs (at TRACE) from the first call on, for the log-hygiene test.
+/// Everything the test binary logs from the first call on, under the functions' own filter turned
+/// all the way up (TRACE, with the SDK's wire logs capped), for the log-hygiene tests.
 /// One process-wide subscriber: a thread-scoped one can miss events whose callsites other test
 /// threads registered first (tracing caches each callsite's interest).
 #[derive(Clone, Default)]
@@ -196,7 +197,7 @@ pub fn capture_logs() -> Captured {
     LOGS.get_or_init(|| {
         let captured = Captured::default();
         let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
+        let subscriber = tracing_subscriber::fmt().with_env_filter(reset_http::log_filter("trace")).with_writer(move || writer.clone()).finish();
         tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in the tests");
         captured
     })

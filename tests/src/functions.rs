@@ -16,6 +16,7 @@ pub struct Watch {
     pub url: String,
     pub port: u16,
     process: Managed,
+    log: std::path::PathBuf,
 }
 
 fn cargo_lambda() -> Command {
@@ -41,7 +42,12 @@ impl Watch {
         let mut process = Managed::spawn("cargo lambda watch", cmd, log)?;
         let address = format!("127.0.0.1:{port}");
         wait_until(&mut process, Duration::from_secs(60), || std::net::TcpStream::connect(&address).is_ok())?;
-        Ok(Watch { url: format!("http://{address}"), port, process })
+        Ok(Watch { url: format!("http://{address}"), port, process, log: log.to_path_buf() })
+    }
+
+    /// The file that watch and the functions write their logs to.
+    pub fn log(&self) -> &Path {
+        &self.log
     }
 
     /// `cargo lambda invoke <function> --data-file <event>`: the event as API Gateway would send it.

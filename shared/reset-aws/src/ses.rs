@@ -1,7 +1,7 @@
 //! Mail through SES v2 `SendEmail`, from a configured, verified sender.
 
-use anyhow::Context as _;
 use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::error::ProvideErrorMetadata as _;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use reset_core::ports::{Mail, Mailer};
 
@@ -36,7 +36,23 @@ impl Mailer for SesMailer {
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await
-            .context("SES SendEmail failed")?;
+            // SES messages quote addresses (in the sandbox, the recipient's): keep only the code.
+            .map_err(|err| match err.code() {
+                Some(code) => anyhow::anyhow!("SES SendEmail was refused: {code}"),
+                None => anyhow::anyhow!("SES SendEmail failed: {}", transport_kind(&err)),
+            })?;
         Ok(())
+    }
+}
+
+/// What kind of failure happened before SES answered, without any of its text.
+fn transport_kind<E, R>(err: &aws_sdk_sesv2::error::SdkError<E, R>) -> &'static str {
+    use aws_sdk_sesv2::error::SdkError;
+    match err {
+        SdkError::ConstructionFailure(_) => "the request could not be built",
+        SdkError::TimeoutError(_) => "timeout",
+        SdkError::DispatchFailure(_) => "the service could not be reached",
+        SdkError::ResponseError(_) => "the answer could not be read",
+        _ => "error",
     }
 }

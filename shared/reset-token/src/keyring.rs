@@ -74,7 +74,7 @@ impl KeyRing {
     /// Parses the secret's JSON (see the module docs), refusing weak keys and bad key ids.
     pub fn from_json(secret: &str) -> Result<Self, KeyRingError> {
         let mut map: BTreeMap<String, String> =
-            serde_json::from_str(secret).map_err(|err| KeyRingError::NotJson(err.to_string()))?;
+            serde_json::from_str(secret).map_err(not_json)?;
         let current = map.remove(CURRENT_FIELD).ok_or(KeyRingError::NoCurrent)?;
         Self::new(&current, map)
     }
@@ -137,7 +137,7 @@ impl KeyRing {
 /// keys stay, verify-only, so links already sent keep working.
 pub fn add_current_key(secret: &str, kid: &str, key: &str) -> Result<String, KeyRingError> {
     let mut map: BTreeMap<String, String> =
-        serde_json::from_str(secret).map_err(|err| KeyRingError::NotJson(err.to_string()))?;
+        serde_json::from_str(secret).map_err(not_json)?;
     if map.contains_key(kid) {
         return Err(KeyRingError::BadKid(kid.to_owned()));
     }
@@ -148,15 +148,20 @@ pub fn add_current_key(secret: &str, kid: &str, key: &str) -> Result<String, Key
 
 /// Rotation, step 2 (once links signed with older keys have expired): only the current key stays.
 pub fn retire_old_keys(secret: &str) -> Result<String, KeyRingError> {
-    let map: BTreeMap<String, String> = serde_json::from_str(secret).map_err(|err| KeyRingError::NotJson(err.to_string()))?;
+    let map: BTreeMap<String, String> = serde_json::from_str(secret).map_err(not_json)?;
     let current = map.get(CURRENT_FIELD).ok_or(KeyRingError::NoCurrent)?.clone();
     let key = map.get(&current).ok_or_else(|| KeyRingError::CurrentMissing(current.clone()))?.clone();
     checked(BTreeMap::from([(CURRENT_FIELD.to_owned(), current.clone()), (current, key)]))
 }
 
+/// Where and what kind of JSON problem, never serde's message: it can quote values (keys).
+fn not_json(err: serde_json::Error) -> KeyRingError {
+    KeyRingError::NotJson(format!("{:?} error at line {} column {}", err.classify(), err.line(), err.column()))
+}
+
 /// Serializes a secret after checking that it loads as a key ring.
 fn checked(map: BTreeMap<String, String>) -> Result<String, KeyRingError> {
-    let json = serde_json::to_string(&map).map_err(|err| KeyRingError::NotJson(err.to_string()))?;
+    let json = serde_json::to_string(&map).map_err(not_json)?;
     KeyRing::from_json(&json)?;
     Ok(json)
 }

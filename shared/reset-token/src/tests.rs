@@ -341,3 +341,12 @@ fn audit_hashes_correlate_without_revealing() {
     let other = ring("k2", &[("k2", K2)]);
     assert_ne!(a, other.audit_hash("alice@example.com"), "keyed: another key gives another hash");
 }
+
+#[test]
+fn a_malformed_secret_is_described_without_quoting_it() {
+    for secret in [r#"{"current": "k1", "k1": 918273645546372819}"#.to_string(), format!(r#"{{"current": "k1", "k1": ["{K1}"]}}"#)] {
+        let err = KeyRing::from_json(&secret).unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+        assert!(!err.contains("918273645546372819") && !err.contains(&K1[3..]), "the message quotes the secret: {err}");
+    }
+}
