@@ -179,8 +179,12 @@ pub fn json_response(status: StatusCode, body: String) -> Response<Body> {
     response(status, "application/json", HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"), body)
 }
 
+/// The pages' Content-Security-Policy as a header value, built once per process.
+static PAGE_CSP: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
+    HeaderValue::from_str(&reset_core::pages::CONTENT_SECURITY_POLICY).unwrap_or(HeaderValue::from_static("default-src 'none'"))
+});
+
 /// An HTML page, under the pages' Content-Security-Policy (our inline style and script by hash).
 pub fn html_response(status: StatusCode, body: String) -> Response<Body> {
-    let csp = HeaderValue::from_str(&reset_core::pages::CONTENT_SECURITY_POLICY).unwrap_or(HeaderValue::from_static("default-src 'none'"));
-    response(status, "text/html; charset=utf-8", csp, body)
+    response(status, "text/html; charset=utf-8", PAGE_CSP.clone(), body)
 }

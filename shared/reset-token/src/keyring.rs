@@ -61,6 +61,8 @@ fn subkey(secret: &[u8], label: &[u8]) -> [u8; 32] {
 pub struct KeyRing {
     current: String,
     keys: BTreeMap<String, Key>,
+    /// What `verify` asks of every token, built once with the ring rather than per token.
+    pub(crate) validation: jsonwebtoken::Validation,
 }
 
 impl fmt::Debug for KeyRing {
@@ -98,7 +100,7 @@ impl KeyRing {
         if !ring.contains_key(current) {
             return Err(KeyRingError::CurrentMissing(current.to_owned()));
         }
-        Ok(KeyRing { current: current.to_owned(), keys: ring })
+        Ok(KeyRing { current: current.to_owned(), keys: ring, validation: crate::validation() })
     }
 
     /// A new random key in the format this ring reads (32 bytes, base64url).

@@ -145,14 +145,7 @@ impl KeyRing {
         }
         let key = header.kid.as_deref().and_then(|kid| self.get(kid)).ok_or(TokenError::UnknownKey)?;
 
-        let mut validation = Validation::new(ALGORITHM);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["aud", "exp", "sub"]);
-        // Expiry is checked below against the caller's clock, with no leeway.
-        validation.validate_exp = false;
-        validation.leeway = 0;
-
-        let payload = jsonwebtoken::decode::<Payload>(token, &key.decoding, &validation)
+        let payload = jsonwebtoken::decode::<Payload>(token, &key.decoding, &self.validation)
             .map_err(|err| classify(err.kind()))?
             .claims;
 
@@ -191,6 +184,17 @@ impl Unbound<'_> {
             expires_at: self.payload.exp,
         })
     }
+}
+
+/// The pinned algorithm and audience; expiry is checked in `verify` against the caller's clock,
+/// with no leeway.
+fn validation() -> Validation {
+    let mut validation = Validation::new(ALGORITHM);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_required_spec_claims(&["aud", "exp", "sub"]);
+    validation.validate_exp = false;
+    validation.leeway = 0;
+    validation
 }
 
 fn classify(kind: &jsonwebtoken::errors::ErrorKind) -> TokenError {
