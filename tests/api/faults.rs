@@ -40,10 +40,13 @@ fn fake_aws(throttle: bool) -> String {
     url
 }
 
-async fn with_dynamodb_at(app: &MotoApp, endpoint: &str) -> Deps<DynamoUsers, reset_aws::SesMailer, reset_aws::SecretsKeys> {
+async fn with_dynamodb_at(app: &MotoApp, endpoint: &str) -> Deps<reset_aws::Aws> {
     let sdk = sdk_at(endpoint).await;
     let moto = app.stack.deps().await;
-    Deps { users: DynamoUsers::new(aws_sdk_dynamodb::Client::new(&sdk), app.stack.config().table), ..moto }
+    let config = app.stack.config();
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let limits = reset_aws::DynamoLimits::new(client.clone(), config.rate_limit_table);
+    Deps { users: DynamoUsers::new(client, config.table), limits, ..moto }
 }
 
 async fn assert_503_and_nothing_changed(throttle: bool) {

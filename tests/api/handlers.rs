@@ -318,3 +318,17 @@ async fn every_request_answers_after_the_same_time_floor() {
     }
     assert_eq!(app.mailer.sent().len(), 2, "the known account still got its mails");
 }
+
+#[tokio::test]
+async fn an_unreachable_limits_store_gives_503_and_nothing_is_looked_up_sent_or_written() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    app.limits.outage.set(true);
+    for event in [request_event(DEMO_EMAIL), confirm_event(&token, NEW_PASSWORD)] {
+        let reply = app.call(&event).await;
+        assert_json_error(&reply, 503, "service_unavailable", "limits down");
+        assert_eq!(reply.header("retry-after"), Some("5"));
+    }
+    assert_eq!(app.mailer.sent().len(), 1, "no mail while the limits cannot be counted");
+    assert!(password::verify(DEMO_PASSWORD, &app.user(DEMO_USER_ID).password_hash), "nothing changed");
+}

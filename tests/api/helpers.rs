@@ -4,26 +4,21 @@
 use std::time::Duration;
 
 use lambda_http::{Body, Response};
-use reset_core::domain::User;
-use reset_core::domain::UserId;
-use reset_core::memory::{MemoryKeys, MemoryMailer, MemoryUsers};
-use reset_core::ports::{CountHits, FindUserByEmail, GetUser, KeySource, Mailer, SetPassword};
+use reset_core::domain::{StoredEmail, User, UserId};
+use reset_core::memory::{InMemory, MemoryKeys, MemoryLimits, MemoryMailer, MemoryUsers};
+use reset_core::ports::KeySource as _;
 use reset_core::reset_token::KeyRing;
 use reset_core::settings::parse_page_url;
-use reset_core::{Deps, KeyCache, Settings, password};
-use reset_http::AwsDeps;
+use reset_core::{ConfirmPorts, Deps, KeyCache, RequestPorts, Settings, password};
 use reset_tests::events::{self, Reply};
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, Stack};
+use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, GENEROUS_LIMITS, Stack};
+use reset_wiring::AwsDeps;
 use serde_json::{Value, json};
 
 pub const RESET_PAGE: &str = "https://auth.example.com/reset-password";
 pub const KEY_A: &str = "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
 pub const KEY_B: &str = "key-b-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlk";
 pub const NEW_PASSWORD: &str = "a new and long passphrase";
-
-/// Limits that tests of other behaviour never reach; rate-limit tests use the defaults.
-pub const GENEROUS_LIMITS: reset_core::settings::RateLimits =
-    reset_core::settings::RateLimits { email_per_minute: 1000, email_per_day: 1000, ip_per_minute: 10_000 };
 
 pub fn secret(current: &str, keys: &[(&str, &str)]) -> String {
     let mut v = json!({ "current": current });
@@ -34,12 +29,7 @@ pub fn secret(current: &str, keys: &[(&str, &str)]) -> String {
 }
 
 /// Sends an event to whichever function serves its path, as API Gateway would.
-pub async fn call<U, M, K>(deps: &Deps<U, M, K>, event: &Value) -> Reply
-where
-    U: FindUserByEmail + GetUser + SetPassword + CountHits,
-    M: Mailer,
-    K: KeySource,
-{
+pub async fn call<A: RequestPorts + ConfirmPorts>(deps: &Deps<A>, event: &Value) -> Reply {
     let request = events::to_request(event);
     let serves_request_reset = [request_reset::PATH, request_reset::FORGOT_PATH].contains(&event["rawPath"].as_str().unwrap_or_default());
     let response: Response<Body> = if serves_request_reset {
@@ -71,8 +61,9 @@ pub fn settings() -> Settings {
 }
 
 pub struct MemoryApp {
-    pub deps: Deps<MemoryUsers, MemoryMailer, MemoryKeys>,
+    pub deps: Deps<InMemory>,
     pub users: MemoryUsers,
+    pub limits: MemoryLimits,
     pub mailer: MemoryMailer,
     pub keys: MemoryKeys,
 }
@@ -82,16 +73,19 @@ impl MemoryApp {
     /// rotation tests see changes at once.
     pub async fn new() -> Self {
         let users = MemoryUsers::default();
+        let limits = MemoryLimits::default();
         let mailer = MemoryMailer::default();
         let keys = MemoryKeys::new(secret("a", &[("a", KEY_A)]));
         let app = MemoryApp {
             deps: Deps {
                 users: users.clone(),
+                limits: limits.clone(),
                 mailer: mailer.clone(),
                 keys: KeyCache::load(keys.clone(), Duration::ZERO).await,
                 settings: settings(),
             },
             users,
+            limits,
             mailer,
             keys,
         };
@@ -101,7 +95,7 @@ impl MemoryApp {
 
     pub fn add_user(&self, id: &str, email: &str, password: &str, active: bool) {
         let password_hash = password::hash_blocking(password).unwrap();
-        self.users.insert(User { id: UserId::parse(id).unwrap(), email: email.into(), password_hash, active });
+        self.users.insert(User { id: UserId::parse(id).unwrap(), email: StoredEmail::new(email), password_hash, active });
     }
 
     pub fn user(&self, id: &str) -> User {
@@ -197,7 +191,7 @@ pub fn capture_logs() -> Captured {
     LOGS.get_or_init(|| {
         let captured = Captured::default();
         let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt().with_env_filter(reset_http::log_filter("trace")).with_writer(move || writer.clone()).finish();
+        let subscriber = tracing_subscriber::fmt().with_env_filter(reset_wiring::log_filter("trace")).with_writer(move || writer.clone()).finish();
         tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in the tests");
         captured
     })

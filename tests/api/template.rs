@@ -63,7 +63,7 @@ fn the_template_the_local_router_and_the_handlers_serve_the_same_routes() {
 #[test]
 fn every_variable_the_template_sets_is_read_by_the_config() {
     let template = read("template.yaml");
-    let config = read("functions/http/src/config.rs");
+    let config = read("shared/reset-wiring/src/config.rs");
     let block = &template[template.find("      Variables:").unwrap()..template.find("\nResources:").unwrap()];
     let names: Vec<&str> = block
         .lines()
@@ -95,7 +95,7 @@ fn the_secret_generated_at_deploy_time_is_a_valid_key_ring() {
 fn every_metric_the_code_logs_has_a_cloudwatch_metric_filter() {
     let template = read("template.yaml");
     let mut metrics = Vec::new();
-    for file in ["shared/reset-core/src/request_reset.rs", "shared/reset-core/src/confirm_reset.rs", "functions/http/src/lib.rs"] {
+    for file in ["shared/reset-core/src/request_reset.rs", "shared/reset-core/src/confirm_reset.rs", "shared/reset-http/src/lib.rs"] {
         let source = read(file);
         for piece in source.split("metric = \"").skip(1) {
             metrics.push(piece.split('"').next().unwrap().to_owned());

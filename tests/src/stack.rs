@@ -14,7 +14,8 @@ use aws_sdk_dynamodb::types::{
 use reset_aws::UserTable;
 use reset_core::password;
 use reset_core::reset_token::KeyRing;
-use reset_http::{AwsDeps, Config};
+use reset_core::settings::RateLimits;
+use reset_wiring::{AwsDeps, Config};
 
 use crate::mail::{self, SentMail};
 use crate::process::{Managed, wait_until};
@@ -111,7 +112,7 @@ impl Stack {
 
         self.dynamodb()
             .create_table()
-            .table_name(&t.rate_limit_table)
+            .table_name(reset_aws::DEFAULT_LIMITS_TABLE)
             .billing_mode(BillingMode::PayPerRequest)
             .attribute_definitions(attr("key")?)
             .key_schema(hash_key("key")?)
@@ -147,7 +148,7 @@ impl Stack {
             ("AWS_SECRET_ACCESS_KEY", "test"),
             ("USERS_TABLE", &self.table.table),
             ("USERS_EMAIL_INDEX", &self.table.email_index),
-            ("RATE_LIMIT_TABLE", &self.table.rate_limit_table),
+            ("RATE_LIMIT_TABLE", reset_aws::DEFAULT_LIMITS_TABLE),
             ("SIGNING_KEY_SECRET_ID", SECRET_ID),
             ("SENDER_EMAIL", SENDER),
             ("RESET_PAGE_URL", &self.reset_page_url),
@@ -167,7 +168,7 @@ impl Stack {
 
     /// The production wiring, pointed at this stack: what a cold start builds.
     pub async fn deps(&self) -> AwsDeps {
-        reset_http::aws_deps(self.config(), &self.sdk).await
+        reset_wiring::aws_deps(self.config(), &self.sdk).await
     }
 
     /// Puts a user with an argon2id hash of `password`; `status` as the table would hold it.
@@ -217,10 +218,14 @@ impl Stack {
     }
 }
 
-/// Environment that lifts the rate limits, for tests and benchmarks of other behaviour.
+/// Limits that tests and benchmarks of other behaviour never reach; rate-limit tests use the defaults.
+pub const GENEROUS_LIMITS: RateLimits = RateLimits { email_per_minute: 1000, email_per_day: 1000, ip_per_minute: 10_000 };
+
+/// [`GENEROUS_LIMITS`] as the functions' environment.
 pub fn generous_limits() -> Vec<(String, String)> {
-    [("RATE_LIMIT_EMAIL_PER_MINUTE", "1000"), ("RATE_LIMIT_EMAIL_PER_DAY", "1000"), ("RATE_LIMIT_IP_PER_MINUTE", "10000")]
+    let l = GENEROUS_LIMITS;
+    [("RATE_LIMIT_EMAIL_PER_MINUTE", l.email_per_minute), ("RATE_LIMIT_EMAIL_PER_DAY", l.email_per_day), ("RATE_LIMIT_IP_PER_MINUTE", l.ip_per_minute)]
         .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .map(|(k, v)| (k.to_owned(), v.to_string()))
         .collect()
 }

@@ -8,9 +8,8 @@ use std::convert::Infallible;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use reset_core::ports::{CountHits, FindUserByEmail, KeySource, Mailer};
-use reset_core::{Deps, pages};
 use reset_core::domain::Email;
+use reset_core::{Deps, RequestPorts, pages};
 use reset_http::{ApiError, html_response, json_response, limit_source_ip, read_form, read_json};
 use serde::Deserialize;
 use tracing::Instrument as _;
@@ -19,6 +18,9 @@ pub const PATH: &str = "/password-reset/request";
 pub const FORGOT_PATH: &str = "/forgot-password";
 
 /// The one answer to every well-formed JSON request.
+const JSON_SHAPE: &str = r#"Send a JSON object with one string field, "email"."#;
+const FORM_SHAPE: &str = "Send the form with one field, email.";
+
 pub const ACCEPTED_BODY: &str = r#"{"message":"If an account uses this address, we have sent it a link to reset the password. Check your inbox."}"#;
 
 #[derive(Deserialize)]
@@ -27,12 +29,7 @@ struct RequestBody {
     email: String,
 }
 
-pub async fn handle<U, M, K>(deps: &Deps<U, M, K>, req: Request) -> Result<Response<Body>, Infallible>
-where
-    U: FindUserByEmail + CountHits,
-    M: Mailer,
-    K: KeySource,
-{
+pub async fn handle<A: RequestPorts>(deps: &Deps<A>, req: Request) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
     let span = reset_http::request_span(&req);
     let response = async { match (req.uri().path(), &method) {
@@ -48,37 +45,27 @@ where
     Ok(reset_http::finish(&method, response))
 }
 
-async fn request<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Result<Response<Body>, ApiError>
-where
-    U: FindUserByEmail + CountHits,
-    M: Mailer,
-    K: KeySource,
-{
-    limit_source_ip(&deps.users, req, deps.settings.rate_limits.ip_per_minute).await?;
-    let body: RequestBody = read_json(req, r#"Send a JSON object with one string field, "email"."#)?;
+async fn request<A: RequestPorts>(deps: &Deps<A>, req: &Request) -> Result<Response<Body>, ApiError> {
+    limit_source_ip(&deps.limits, req, deps.settings.rate_limits.ip_per_minute).await?;
+    let body: RequestBody = read_json(req).map_err(|err| ApiError::from_body(err, JSON_SHAPE))?;
     let email = Email::parse(&body.email)?;
     reset_core::request_reset(deps, &email).await?;
     Ok(json_response(StatusCode::ACCEPTED, ACCEPTED_BODY.to_owned()))
 }
 
 /// The forgot-password form's submission: the same use case, answered as pages.
-async fn forgot<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Response<Body>
-where
-    U: FindUserByEmail + CountHits,
-    M: Mailer,
-    K: KeySource,
-{
+async fn forgot<A: RequestPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> {
     let settings = &deps.settings;
-    if let Err(limited) = limit_source_ip(&deps.users, req, settings.rate_limits.ip_per_minute).await {
+    if let Err(limited) = limit_source_ip(&deps.limits, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(settings);
     }
     let typed = match read_form(req).and_then(|form| form.field("email").map(str::to_owned)) {
         Ok(typed) => typed,
-        Err(err) => return ApiError::from_body(err, "Send the form with one field, email.").into_page(settings),
+        Err(err) => return ApiError::from_body(err, FORM_SHAPE).into_page(settings),
     };
     let Ok(email) = Email::parse(&typed) else {
         let error = ApiError::from(reset_core::domain::InvalidEmail);
-        return html_response(error.status, pages::forgot(settings, &typed, Some(&error.message)));
+        return html_response(error.status(), pages::forgot(settings, &typed, Some(&error.message)));
     };
     match reset_core::request_reset(deps, &email).await {
         Ok(_) => html_response(StatusCode::OK, pages::check_inbox(settings)),

@@ -16,9 +16,8 @@ use std::convert::Infallible;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use reset_core::domain::{NewPassword, ResetToken};
-use reset_core::ports::{CountHits, GetUser, KeySource, Mailer, SetPassword};
-use reset_core::{Deps, Settings, pages, unix_now};
-use reset_http::{ApiError, html_response, json_response, limit_source_ip, read_form, read_json};
+use reset_core::{ConfirmError, ConfirmPorts, Deps, Settings, pages, unix_now};
+use reset_http::{ApiError, ErrorCode, html_response, json_response, limit_source_ip, read_form, read_json};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tracing::Instrument as _;
@@ -30,6 +29,9 @@ pub const COOKIE: &str = "reset_token";
 /// Longest the cookie lives, in seconds (less if the token expires sooner).
 pub const COOKIE_MAX_AGE: u64 = 15 * 60;
 
+const JSON_SHAPE: &str = r#"Send a JSON object with two string fields, "token" and "password"."#;
+const FORM_SHAPE: &str = "Send the form with the fields password and confirm.";
+
 pub const CHANGED_BODY: &str = r#"{"message":"Your password has been changed. You can sign in with it now."}"#;
 
 #[derive(Deserialize)]
@@ -39,12 +41,7 @@ struct ConfirmBody {
     password: SecretString,
 }
 
-pub async fn handle<U, M, K>(deps: &Deps<U, M, K>, req: Request) -> Result<Response<Body>, Infallible>
-where
-    U: GetUser + SetPassword + CountHits,
-    M: Mailer,
-    K: KeySource,
-{
+pub async fn handle<A: ConfirmPorts>(deps: &Deps<A>, req: Request) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
     let span = reset_http::request_span(&req);
     let response = async { match (req.uri().path(), &method) {
@@ -60,16 +57,19 @@ where
     Ok(reset_http::finish(&method, response))
 }
 
-async fn confirm<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Result<Response<Body>, ApiError>
-where
-    U: GetUser + SetPassword + CountHits,
-    M: Mailer,
-    K: KeySource,
-{
-    limit_source_ip(&deps.users, req, deps.settings.rate_limits.ip_per_minute).await?;
-    let body: ConfirmBody = read_json(req, r#"Send a JSON object with two string fields, "token" and "password"."#)?;
-    let token = ResetToken::parse(&body.token)?;
-    let password = NewPassword::parse(body.password.expose_secret(), deps.settings.password_policy)?;
+/// A confirm refused at the edge, while parsing (a malformed token, a password outside the length
+/// policy): audited like the refusals the use case meets itself.
+fn refused(err: impl Into<ConfirmError>) -> ApiError {
+    let err = err.into();
+    reset_core::audit_refusal(&err);
+    err.into()
+}
+
+async fn confirm<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Result<Response<Body>, ApiError> {
+    limit_source_ip(&deps.limits, req, deps.settings.rate_limits.ip_per_minute).await?;
+    let body: ConfirmBody = read_json(req).map_err(|err| ApiError::from_body(err, JSON_SHAPE))?;
+    let token = ResetToken::parse(&body.token).map_err(refused)?;
+    let password = NewPassword::parse(body.password.expose_secret(), deps.settings.password_policy).map_err(refused)?;
     reset_core::confirm_reset(deps, &token, password).await?;
     Ok(json_response(StatusCode::OK, CHANGED_BODY.to_owned()))
 }
@@ -87,28 +87,23 @@ fn clear_cookie(settings: &Settings, mut response: Response<Body>) -> Response<B
 
 /// A token failure or outage as a page; a dead token's cookie is cleared.
 fn failure_page(settings: &Settings, err: ApiError) -> Response<Body> {
-    let dead_token = err.error == "invalid_or_expired_token";
+    let dead_token = err.code == ErrorCode::InvalidOrExpiredToken;
     let page = err.into_page(settings);
     if dead_token { clear_cookie(settings, page) } else { page }
 }
 
 /// GET/HEAD: from the emailed link (token in the query) check it and move it into the cookie;
 /// otherwise show the form if the cookie's token is still good. Nothing is written.
-async fn show<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Response<Body>
-where
-    U: GetUser + CountHits,
-    M: Mailer,
-    K: KeySource,
-{
+async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> {
     let settings = &deps.settings;
-    if let Err(limited) = limit_source_ip(&deps.users, req, settings.rate_limits.ip_per_minute).await {
+    if let Err(limited) = limit_source_ip(&deps.limits, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(settings);
     }
     let from_link = req.query_string_parameters_ref().and_then(|q| q.first("token")).map(str::to_owned);
     let raw = from_link.as_deref().or_else(|| reset_http::cookie(req, COOKIE)).unwrap_or_default();
     let checked = match ResetToken::parse(raw) {
         Ok(token) => reset_core::check_token(deps, &token).await.map(|checked| (token, checked)).map_err(ApiError::from),
-        Err(invalid) => Err(ApiError::from(invalid)),
+        Err(invalid) => Err(refused(invalid)),
     };
     let (token, checked) = match checked {
         Ok(ok) => ok,
@@ -134,43 +129,39 @@ where
 }
 
 /// POST: the form's new password, applied exactly as the JSON confirm does.
-async fn submit<U, M, K>(deps: &Deps<U, M, K>, req: &Request) -> Response<Body>
-where
-    U: GetUser + SetPassword + CountHits,
-    M: Mailer,
-    K: KeySource,
-{
+async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> {
     let settings = &deps.settings;
-    if let Err(limited) = limit_source_ip(&deps.users, req, settings.rate_limits.ip_per_minute).await {
+    if let Err(limited) = limit_source_ip(&deps.limits, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(settings);
     }
     let token = match ResetToken::parse(reset_http::cookie(req, COOKIE).unwrap_or_default()) {
         Ok(token) => token,
-        Err(invalid) => return failure_page(settings, ApiError::from(invalid)),
+        Err(invalid) => return failure_page(settings, refused(invalid)),
     };
     let fields = read_form(req).and_then(|form| Ok((form.field("password")?.to_owned(), form.field("confirm")?.to_owned())));
     let (password, again) = match fields {
         Ok(fields) => fields,
-        Err(err) => return ApiError::from_body(err, "Send the form with the fields password and confirm.").into_page(settings),
+        Err(err) => return ApiError::from_body(err, FORM_SHAPE).into_page(settings),
     };
     let (password, again) = (SecretString::from(password), SecretString::from(again));
     if password.expose_secret() != again.expose_secret() {
-        let errors = ["The two passwords are not the same. Type the new password twice.".to_owned()];
-        return html_response(StatusCode::UNPROCESSABLE_ENTITY, pages::reset_form(settings, &errors));
+        let differ = ApiError::passwords_differ();
+        return html_response(differ.status(), pages::reset_form(settings, &[differ.message]));
     }
     let password = match NewPassword::parse(password.expose_secret(), settings.password_policy) {
         Ok(password) => password,
-        Err(weak) => return weak_password_form(settings, ApiError::from(weak)),
+        Err(weak) => return weak_password_form(settings, refused(weak)),
     };
     match reset_core::confirm_reset(deps, &token, password).await {
         Ok(_) => clear_cookie(settings, html_response(StatusCode::OK, pages::password_changed(settings))),
-        Err(reset_core::ConfirmError::WeakPassword(weak)) => weak_password_form(settings, ApiError::from(weak)),
+        Err(ConfirmError::WeakPassword(weak)) => weak_password_form(settings, ApiError::from(weak)),
         Err(err) => failure_page(settings, ApiError::from(err)),
     }
 }
 
 /// The form again, with the reasons the password was refused.
 fn weak_password_form(settings: &Settings, refused: ApiError) -> Response<Body> {
+    let status = refused.status();
     let errors: Vec<String> = refused.reasons.into_iter().map(|p| p.message).collect();
-    html_response(refused.status, pages::reset_form(settings, &errors))
+    html_response(status, pages::reset_form(settings, &errors))
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use reset_core::domain::{Email, PasswordChange, User, UserId};
-use reset_core::ports::{CountHits, FindUserByEmail, GetUser, Hit, SetPassword, WriteOutcome, window};
+use reset_core::domain::{Email, PasswordChange, StoredEmail, User, UserId};
+use reset_core::ports::{FindUserByEmail, GetUser, SetPassword, WriteOutcome};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -26,8 +26,6 @@ pub struct UserTable {
     pub active_statuses: Vec<String>,
     /// Set (Unix seconds) on every reset, so sessions older than it can be ended.
     pub password_changed_at: String,
-    /// The rate-limit counters: partition key `key` (S), `count` (N), TTL on `expires_at` (N).
-    pub rate_limit_table: String,
 }
 
 impl Default for UserTable {
@@ -41,7 +39,6 @@ impl Default for UserTable {
             status: "status".into(),
             active_statuses: vec!["active".into()],
             password_changed_at: "password_changed_at".into(),
-            rate_limit_table: "password-reset-rate-limits".into(),
         }
     }
 }
@@ -75,7 +72,7 @@ impl DynamoUsers {
             Some(status) => t.active_statuses.iter().any(|a| a.eq_ignore_ascii_case(status)),
         };
         let id = UserId::parse(id).context("a user item has an unusable id")?;
-        Ok(Some(User { id, email: email.to_owned(), password_hash: hash.to_owned(), active }))
+        Ok(Some(User { id, email: StoredEmail::new(email), password_hash: hash.to_owned(), active }))
     }
 
     async fn get_item(&self, id: &str) -> anyhow::Result<Option<Item>> {
@@ -160,35 +157,6 @@ impl SetPassword for DynamoUsers {
                 Ok(WriteOutcome::Conflict)
             }
             Err(err) => Err(anyhow::Error::new(err).context("DynamoDB UpdateItem on the users table failed")),
-        }
-    }
-}
-
-impl CountHits for DynamoUsers {
-    async fn hit(&self, key: &str, limit: u32, window_secs: u64, now: u64) -> anyhow::Result<Hit> {
-        let (start, retry_after) = window(now, window_secs);
-        // One conditional update: it counts the hit only while the window has room, so concurrent
-        // hits can never pass the limit together. TTL removes old windows.
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table.rate_limit_table)
-            .key("key", AttributeValue::S(format!("{key}#{start}")))
-            .update_expression("ADD #count :one SET #expires = :expires")
-            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_names("#expires", "expires_at")
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
-            .expression_attribute_values(":expires", AttributeValue::N((start + window_secs + 60).to_string()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Hit::Allowed),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(Hit::Limited { retry_after })
-            }
-            Err(err) => Err(anyhow::Error::new(err).context("DynamoDB UpdateItem on the rate-limit table failed")),
         }
     }
 }

@@ -1,16 +1,29 @@
-//! AWS adapters for the `reset-core` ports: users in DynamoDB ([`DynamoUsers`]), mail through SES v2
+//! AWS adapters for the `reset-core` ports: users in DynamoDB ([`DynamoUsers`]), rate-limit
+//! counters in a DynamoDB table of their own ([`DynamoLimits`]), mail through SES v2
 //! ([`SesMailer`]) and the signing keys in Secrets Manager ([`SecretsKeys`]). Item ↔ model
 //! conversion lives here; the domain never sees an AWS type.
 
 mod dynamodb;
+mod limits;
 mod secrets;
 mod ses;
 
 use std::time::Duration;
 
 pub use dynamodb::{DynamoUsers, UserTable};
+pub use limits::{DEFAULT_LIMITS_TABLE, DynamoLimits};
 pub use secrets::SecretsKeys;
 pub use ses::SesMailer;
+
+/// The production adapters, as one bundle for `reset_core::Deps`.
+pub struct Aws;
+
+impl reset_core::Adapters for Aws {
+    type Users = DynamoUsers;
+    type Limits = DynamoLimits;
+    type Mailer = SesMailer;
+    type Keys = SecretsKeys;
+}
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;

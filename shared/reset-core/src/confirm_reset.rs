@@ -6,9 +6,9 @@
 
 use reset_token::TokenError;
 
-use crate::domain::{NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
-use crate::ports::{GetUser, KeySource, Mailer, SetPassword, WriteOutcome};
-use crate::{Deps, mail, password, unix_now};
+use crate::domain::{InvalidToken, NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
+use crate::ports::{GetUser, Mailer as _, SetPassword as _, WriteOutcome};
+use crate::{Adapters, ConfirmPorts, Deps, mail, password, unix_now};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfirmError {
@@ -27,6 +27,9 @@ pub enum ConfirmError {
 /// Why a token was refused: for logs only.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenRejected {
+    /// Not even shaped like a token; refused at the edge before anything was looked up.
+    #[error("not a reset token")]
+    Malformed,
     #[error(transparent)]
     Token(#[from] TokenError),
     #[error("the token names no user that exists")]
@@ -40,6 +43,7 @@ pub enum TokenRejected {
 impl TokenRejected {
     pub fn as_str(&self) -> &'static str {
         match self {
+            TokenRejected::Malformed => "malformed",
             TokenRejected::Token(TokenError::Expired) => "expired",
             TokenRejected::Token(TokenError::Superseded) => "superseded",
             TokenRejected::Token(_) => "invalid",
@@ -54,6 +58,33 @@ fn rejected(why: impl Into<TokenRejected>) -> ConfirmError {
     ConfirmError::InvalidToken(why.into())
 }
 
+impl From<InvalidToken> for ConfirmError {
+    fn from(_: InvalidToken) -> Self {
+        rejected(TokenRejected::Malformed)
+    }
+}
+
+/// The audit event for a refused or failed confirm (or link check). The use cases log their own
+/// refusals; the edge calls this for what it refuses while parsing (a malformed token, a password
+/// the length policy refuses), so every refusal leaves the same trail.
+pub fn audit_refusal(err: &ConfirmError) {
+    match err {
+        ConfirmError::InvalidToken(why) => {
+            tracing::info!(audit = "reset_confirmed", outcome = "token_rejected", reason = why.as_str(), "reset confirm refused");
+        }
+        ConfirmError::WeakPassword(weak) => {
+            let codes: Vec<&str> = weak.0.iter().map(|p| p.code).collect();
+            tracing::info!(audit = "reset_confirmed", outcome = "weak_password", reasons = ?codes, "reset confirm refused");
+        }
+        ConfirmError::Unavailable(cause) => {
+            tracing::error!(audit = "reset_confirmed", outcome = "unavailable", error = ?cause, "reset confirm failed: dependency unavailable");
+        }
+        ConfirmError::Unexpected(cause) => {
+            tracing::error!(audit = "reset_confirmed", outcome = "failed", error = ?cause, "reset confirm failed unexpectedly");
+        }
+    }
+}
+
 /// A token that verified against the current state of the account it names.
 #[derive(Debug)]
 pub struct CheckedToken {
@@ -65,11 +96,11 @@ pub struct CheckedToken {
 /// Verifies a token completely (signature, lifetime, account exists, is active, still matches)
 /// and changes nothing: safe for GET and HEAD, which mail scanners send before the user.
 #[tracing::instrument(name = "check_token", skip_all, fields(user_id))]
-pub async fn check_token<U, M, K>(deps: &Deps<U, M, K>, token: &ResetToken) -> Result<CheckedToken, ConfirmError>
-where
-    U: GetUser,
-    K: KeySource,
-{
+pub async fn check_token<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken) -> Result<CheckedToken, ConfirmError> {
+    checked(deps, token).await.inspect_err(audit_refusal)
+}
+
+async fn checked<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken) -> Result<CheckedToken, ConfirmError> {
     let ring = deps.keys.get().await.map_err(ConfirmError::Unavailable)?;
     let unbound = ring.verify(token.as_ref(), unix_now()).map_err(rejected)?;
     let user_id = UserId::parse(unbound.subject()).map_err(|_| rejected(TokenError::BadClaims))?;
@@ -85,18 +116,17 @@ where
 }
 
 #[tracing::instrument(name = "confirm_reset", skip_all)]
-pub async fn confirm_reset<U, M, K>(deps: &Deps<U, M, K>, token: &ResetToken, password: NewPassword) -> Result<UserId, ConfirmError>
-where
-    U: GetUser + SetPassword,
-    M: Mailer,
-    K: KeySource,
-{
-    let CheckedToken { user, .. } = check_token(deps, token).await?;
+pub async fn confirm_reset<A: ConfirmPorts>(deps: &Deps<A>, token: &ResetToken, password: NewPassword) -> Result<UserId, ConfirmError> {
+    confirmed(deps, token, password).await.inspect_err(audit_refusal)
+}
+
+async fn confirmed<A: ConfirmPorts>(deps: &Deps<A>, token: &ResetToken, password: NewPassword) -> Result<UserId, ConfirmError> {
+    let CheckedToken { user, .. } = checked(deps, token).await?;
     password.check_strength(deps.settings.password_policy, &user.email, &deps.settings.app_name)?;
     let now = unix_now();
     let change = PasswordChange {
         user_id: user.id.clone(),
-        expected_email: user.email.clone(),
+        expected_email: user.email.as_stored().to_owned(),
         expected_hash: user.password_hash.clone(),
         new_hash: password::hash(password).await?,
         changed_at: now,
@@ -109,8 +139,8 @@ where
 
     // The change stands whatever happens to the notice; a failed notice is logged, not returned.
     let notice = async {
-        let to = crate::domain::Email::parse(&user.email)?;
-        deps.mailer.send(&mail::password_changed(&deps.settings, to, now)?).await
+        let to = user.email.mailbox().ok_or_else(|| anyhow::anyhow!("the stored address is not one mail can go to"))?;
+        deps.mailer.send(&mail::password_changed(&deps.settings, to.clone(), now)?).await
     };
     if let Err(err) = notice.await {
         tracing::error!(error = ?err, metric = "changed_mail_failed", "password-changed notice was not sent");

@@ -176,9 +176,9 @@ impl NewPassword {
 
     /// The checks that need the account: not built from its email, and not guessable (zxcvbn,
     /// given the email's parts and the application's name as words an attacker would try first).
-    pub fn check_strength(&self, policy: PasswordPolicy, email: &str, app_name: &str) -> Result<(), WeakPassword> {
+    pub fn check_strength(&self, policy: PasswordPolicy, email: &StoredEmail, app_name: &str) -> Result<(), WeakPassword> {
         let password = self.expose().to_lowercase();
-        let email = email.to_lowercase();
+        let email = email.as_stored().to_lowercase();
         let local = email.split('@').next().unwrap_or_default();
         let mut context: Vec<&str> = vec![email.as_str(), local];
         context.extend(local.split(['.', '_', '-', '+']).filter(|w| w.len() >= 3));
@@ -217,12 +217,48 @@ impl fmt::Debug for NewPassword {
     }
 }
 
+/// An address as the user table holds it, parsed once when the item is read: kept byte for byte
+/// (tokens and the conditional write are bound to exactly what is stored), with the [`Email`] it
+/// parses to, if it is one we can safely send to.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredEmail {
+    stored: String,
+    mailbox: Option<Email>,
+}
+
+impl StoredEmail {
+    pub fn new(stored: impl Into<String>) -> Self {
+        let stored = stored.into();
+        let mailbox = Email::parse(&stored).ok();
+        StoredEmail { stored, mailbox }
+    }
+
+    /// Exactly what the table holds.
+    pub fn as_stored(&self) -> &str {
+        &self.stored
+    }
+
+    /// Where mail for this account goes; `None` if the stored value is not a usable address.
+    pub fn mailbox(&self) -> Option<&Email> {
+        self.mailbox.as_ref()
+    }
+}
+
+impl fmt::Debug for StoredEmail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.mailbox {
+            Some(email) => write!(f, "StoredEmail({email:?})"),
+            None => f.write_str("StoredEmail(unusable)"),
+        }
+    }
+}
+
 /// A user as the password-reset flow sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,
-    /// The address exactly as stored; mail goes here, never to what a client typed.
-    pub email: String,
+    /// The stored address; mail goes here, never to what a client typed.
+    pub email: StoredEmail,
     /// The current PHC hash string; reset tokens are bound to it.
     pub password_hash: String,
     /// False for accounts the table marks as disabled: they never get a link.
@@ -231,7 +267,7 @@ pub struct User {
 
 impl User {
     pub fn binding(&self) -> reset_token::Binding<'_> {
-        reset_token::Binding { user_id: self.id.as_ref(), email: &self.email, password_hash: &self.password_hash }
+        reset_token::Binding { user_id: self.id.as_ref(), email: self.email.as_stored(), password_hash: &self.password_hash }
     }
 }
 
@@ -331,7 +367,7 @@ mod tests {
 
     fn strength(password: &str, email: &str) -> Result<(), Vec<&'static str>> {
         let p = NewPassword::parse(password, PasswordPolicy::default()).unwrap();
-        p.check_strength(PasswordPolicy::default(), email, "Demo App").map_err(|w| w.0.iter().map(|p| p.code).collect())
+        p.check_strength(PasswordPolicy::default(), &StoredEmail::new(email), "Demo App").map_err(|w| w.0.iter().map(|p| p.code).collect())
     }
 
     #[test]
@@ -349,7 +385,7 @@ mod tests {
             assert_eq!(strength(password, "alice.smith@example.com"), Err(expected), "{password}");
         }
         let weak = NewPassword::parse("password1234", PasswordPolicy::default()).unwrap();
-        let err = weak.check_strength(PasswordPolicy::default(), "a@example.com", "X").unwrap_err();
+        let err = weak.check_strength(PasswordPolicy::default(), &StoredEmail::new("a@example.com"), "X").unwrap_err();
         assert!(err.0[0].message.starts_with("This password is too easy to guess."), "{}", err.0[0].message);
     }
 
@@ -363,7 +399,7 @@ mod tests {
         }
         // The bar is configurable.
         let p = NewPassword::parse("password1234", PasswordPolicy::default()).unwrap();
-        assert!(p.check_strength(PasswordPolicy { min_score: 0, ..Default::default() }, "a@example.com", "X").is_ok());
+        assert!(p.check_strength(PasswordPolicy { min_score: 0, ..Default::default() }, &StoredEmail::new("a@example.com"), "X").is_ok());
     }
 
     #[test]

@@ -14,17 +14,38 @@ pub mod ports;
 pub mod request_reset;
 pub mod settings;
 
-pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, check_token, confirm_reset};
+pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_reset};
 pub use keys::KeyCache;
 pub use request_reset::{RequestOutcome, RequestResetError, request_reset};
 pub use reset_token;
 pub use settings::Settings;
 
+use ports::{CountHits, FindUserByEmail, GetUser, KeySource, Mailer, SetPassword};
+
+/// The adapter types one wiring plugs into the ports (AWS in `reset-aws`, [`memory::InMemory`]
+/// for tests), named once so that use cases and handlers take one type parameter, not four.
+pub trait Adapters {
+    type Users: Send + Sync;
+    type Limits: CountHits;
+    type Mailer: Mailer;
+    type Keys: KeySource;
+}
+
+/// What request-reset runs against: users found by email (plus limits, mail and keys).
+pub trait RequestPorts: Adapters<Users: FindUserByEmail> {}
+impl<A: Adapters<Users: FindUserByEmail>> RequestPorts for A {}
+
+/// What reset-password runs against: users read by id and written conditionally.
+pub trait ConfirmPorts: Adapters<Users: GetUser + SetPassword> {}
+impl<A: Adapters<Users: GetUser + SetPassword>> ConfirmPorts for A {}
+
 /// Everything a use case runs against, built once per process (at cold start).
-pub struct Deps<U, M, K> {
-    pub users: U,
-    pub mailer: M,
-    pub keys: KeyCache<K>,
+pub struct Deps<A: Adapters> {
+    pub users: A::Users,
+    /// The rate-limit counters: their own store, so a limits outage is its own failure.
+    pub limits: A::Limits,
+    pub mailer: A::Mailer,
+    pub keys: KeyCache<A::Keys>,
     pub settings: Settings,
 }
 

@@ -32,10 +32,19 @@ impl Outage {
     }
 }
 
+/// Every port in memory.
+pub struct InMemory;
+
+impl crate::Adapters for InMemory {
+    type Users = MemoryUsers;
+    type Limits = MemoryLimits;
+    type Mailer = MemoryMailer;
+    type Keys = MemoryKeys;
+}
+
 #[derive(Clone, Default)]
 pub struct MemoryUsers {
     users: Arc<Mutex<HashMap<UserId, User>>>,
-    hits: Arc<Mutex<HashMap<String, u32>>>,
     pub outage: Outage,
 }
 
@@ -54,7 +63,7 @@ impl MemoryUsers {
 impl FindUserByEmail for MemoryUsers {
     async fn find_by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
         self.outage.check("the user store")?;
-        Ok(lock(&self.users).values().find(|u| u.email == email.as_ref()).cloned())
+        Ok(lock(&self.users).values().find(|u| u.email.as_stored() == email.as_ref()).cloned())
     }
 }
 
@@ -70,7 +79,7 @@ impl SetPassword for MemoryUsers {
         self.outage.check("the user store")?;
         let mut users = lock(&self.users);
         match users.get_mut(&change.user_id) {
-            Some(u) if u.password_hash == change.expected_hash && u.email == change.expected_email => {
+            Some(u) if u.password_hash == change.expected_hash && u.email.as_stored() == change.expected_email => {
                 u.password_hash = change.new_hash.clone();
                 Ok(WriteOutcome::Written)
             }
@@ -79,9 +88,16 @@ impl SetPassword for MemoryUsers {
     }
 }
 
-impl CountHits for MemoryUsers {
+/// Rate-limit counters in memory.
+#[derive(Clone, Default)]
+pub struct MemoryLimits {
+    hits: Arc<Mutex<HashMap<String, u32>>>,
+    pub outage: Outage,
+}
+
+impl CountHits for MemoryLimits {
     async fn hit(&self, key: &str, limit: u32, window_secs: u64, now: u64) -> anyhow::Result<Hit> {
-        self.outage.check("the user store")?;
+        self.outage.check("the limits store")?;
         let (start, retry_after) = window(now, window_secs);
         let mut hits = lock(&self.hits);
         let count = hits.entry(format!("{key}#{start}")).or_insert(0);

@@ -5,8 +5,8 @@
 //! user store unavailable) may change it.
 
 use crate::domain::Email;
-use crate::ports::{CountHits, FindUserByEmail, Hit, KeySource, Mailer};
-use crate::{Deps, mail, unix_now};
+use crate::ports::{CountHits as _, FindUserByEmail as _, Hit, Mailer as _};
+use crate::{Deps, RequestPorts, mail, unix_now};
 
 /// What happened, for logs and tests; never shown to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,15 +46,13 @@ pub enum RequestResetError {
 /// its timing does not tell a known account (lookup, signing, SES) from an unknown one (lookup).
 /// Work that overruns the floor is logged, so the floor can be raised.
 #[tracing::instrument(name = "request_reset", skip_all, fields(email_domain = email.domain()))]
-pub async fn request_reset<U, M, K>(deps: &Deps<U, M, K>, email: &Email) -> Result<RequestOutcome, RequestResetError>
-where
-    U: FindUserByEmail + CountHits,
-    M: Mailer,
-    K: KeySource,
-{
+pub async fn request_reset<A: RequestPorts>(deps: &Deps<A>, email: &Email) -> Result<RequestOutcome, RequestResetError> {
     let floor = deps.settings.request_time_floor;
     let started = tokio::time::Instant::now();
     let result = unboxed(deps, email).await;
+    if let Err(RequestResetError::Unavailable(cause)) = &result {
+        tracing::error!(audit = "reset_requested", outcome = "unavailable", error = ?cause, "reset request failed: dependency unavailable");
+    }
     let spent = started.elapsed();
     if spent > floor && !floor.is_zero() {
         tracing::warn!(spent_ms = spent.as_millis() as u64, metric = "request_timebox_overrun", "reset request took longer than its time floor");
@@ -63,12 +61,7 @@ where
     result
 }
 
-async fn unboxed<U, M, K>(deps: &Deps<U, M, K>, email: &Email) -> Result<RequestOutcome, RequestResetError>
-where
-    U: FindUserByEmail + CountHits,
-    M: Mailer,
-    K: KeySource,
-{
+async fn unboxed<A: RequestPorts>(deps: &Deps<A>, email: &Email) -> Result<RequestOutcome, RequestResetError> {
     // Keys first, for every request: a key outage must look the same for known and unknown accounts.
     let ring = deps.keys.get().await.map_err(RequestResetError::Unavailable)?;
     let email_hash = ring.audit_hash(email.as_ref());
@@ -80,7 +73,7 @@ where
     let mut limited = false;
     for (limit, window) in [(limits.email_per_minute, 60), (limits.email_per_day, 86_400)] {
         let key = format!("email#{email_hash}#{window}");
-        if deps.users.hit(&key, limit, window, now).await.map_err(RequestResetError::Unavailable)? != Hit::Allowed {
+        if deps.limits.hit(&key, limit, window, now).await.map_err(RequestResetError::Unavailable)? != Hit::Allowed {
             limited = true;
             break;
         }
@@ -91,13 +84,13 @@ where
         None if limited => RequestOutcome::RateLimited,
         None => RequestOutcome::UnknownAccount,
         Some(user) if !user.active => RequestOutcome::DisabledAccount,
-        Some(user) => match Email::parse(&user.email) {
-            Err(_) => RequestOutcome::UnusableAddress,
-            Ok(to) => {
+        Some(user) => match user.email.mailbox() {
+            None => RequestOutcome::UnusableAddress,
+            Some(to) => {
                 let sent = async {
                     let ttl = deps.settings.token_ttl.as_secs();
                     let issued = ring.issue(user.binding(), unix_now(), ttl)?;
-                    let mail = mail::reset_link(&deps.settings, to, &deps.settings.reset_link(&issued.token))?;
+                    let mail = mail::reset_link(&deps.settings, to.clone(), &deps.settings.reset_link(&issued.token))?;
                     deps.mailer.send(&mail).await
                 };
                 match sent.await {

@@ -7,6 +7,13 @@ use url::Url;
 
 use crate::domain::PasswordPolicy;
 
+/// How long a reset link works, unless configured otherwise.
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(30 * 60);
+/// How long a function keeps the key ring before reading the secret again, unless configured.
+pub const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(5 * 60);
+/// The least time a reset request takes in production, unless configured.
+pub const DEFAULT_REQUEST_TIME_FLOOR: Duration = Duration::from_millis(400);
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The hosted reset page; links are this URL plus `token=...`, never built from a request.
@@ -83,7 +90,7 @@ impl Settings {
             forgot_page_url: forgot_page_beside(&reset_page_url),
             reset_page_url,
             login_url: None,
-            token_ttl: Duration::from_secs(1800),
+            token_ttl: DEFAULT_TOKEN_TTL,
             request_time_floor: Duration::ZERO,
             password_policy: PasswordPolicy::default(),
             rate_limits: RateLimits::default(),

@@ -12,9 +12,10 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use aws_sdk_secretsmanager::Client;
 use reset_core::reset_token::{KeyRing, add_current_key, retire_old_keys};
+use reset_core::settings::{DEFAULT_KEY_CACHE_TTL, DEFAULT_TOKEN_TTL};
 
 /// Default wait before `retire`: the default token TTL plus the default key cache.
-pub const DEFAULT_MIN_AGE: Duration = Duration::from_secs(1800 + 300);
+pub const DEFAULT_MIN_AGE: Duration = DEFAULT_TOKEN_TTL.saturating_add(DEFAULT_KEY_CACHE_TTL);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {

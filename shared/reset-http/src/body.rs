@@ -3,40 +3,44 @@
 
 use std::collections::HashMap;
 
-use lambda_http::http::{StatusCode, header};
+use lambda_http::http::header;
 use lambda_http::{Body, Request};
 use serde::de::DeserializeOwned;
-
-use crate::error::ApiError;
 
 /// Largest body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-const JSON: &str = "application/json";
-const FORM: &str = "application/x-www-form-urlencoded";
+/// The body an endpoint takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    /// `application/json`: the JSON API.
+    Json,
+    /// `application/x-www-form-urlencoded`: the hosted pages' forms.
+    Form,
+}
+
+impl Media {
+    fn mime(self) -> &'static str {
+        match self {
+            Media::Json => "application/json",
+            Media::Form => "application/x-www-form-urlencoded",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyError {
-    MediaType,
+    /// Not the media type the endpoint takes (which is carried).
+    MediaType(Media),
     TooLarge,
     Malformed,
     /// Well-formed, but not the fields the endpoint takes.
     Shape,
 }
 
-impl BodyError {
-    pub fn status(self) -> StatusCode {
-        match self {
-            BodyError::MediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            BodyError::Malformed | BodyError::Shape => StatusCode::BAD_REQUEST,
-        }
-    }
-}
-
-fn body_bytes<'r>(req: &'r Request, media_type: &str) -> Result<&'r [u8], BodyError> {
-    if !has_media_type(req, media_type) {
-        return Err(BodyError::MediaType);
+fn body_bytes(req: &Request, media: Media) -> Result<&[u8], BodyError> {
+    if !has_media_type(req, media.mime()) {
+        return Err(BodyError::MediaType(media));
     }
     let bytes: &[u8] = match req.body() {
         Body::Text(text) => text.as_bytes(),
@@ -49,13 +53,12 @@ fn body_bytes<'r>(req: &'r Request, media_type: &str) -> Result<&'r [u8], BodyEr
     Ok(bytes)
 }
 
-/// Parses a JSON body into `T`. `shape` tells the client what was expected; serde's own
-/// messages are not passed on, since they can quote the (secret) values that were sent.
-pub fn read_json<T: DeserializeOwned>(req: &Request, shape: &str) -> Result<T, ApiError> {
-    let bytes = body_bytes(req, JSON).map_err(|e| ApiError::from_body(e, shape))?;
+/// Parses a JSON body into `T`. serde's own messages are not passed on, since they can quote the
+/// (secret) values that were sent.
+pub fn read_json<T: DeserializeOwned>(req: &Request) -> Result<T, BodyError> {
+    let bytes = body_bytes(req, Media::Json)?;
     serde_json::from_slice(bytes).map_err(|err| {
-        let kind = if err.classify() == serde_json::error::Category::Data { BodyError::Shape } else { BodyError::Malformed };
-        ApiError::from_body(kind, shape)
+        if err.classify() == serde_json::error::Category::Data { BodyError::Shape } else { BodyError::Malformed }
     })
 }
 
@@ -71,7 +74,7 @@ impl Form {
 
 /// Parses an `application/x-www-form-urlencoded` body; a field sent twice is refused.
 pub fn read_form(req: &Request) -> Result<Form, BodyError> {
-    let bytes = body_bytes(req, FORM)?;
+    let bytes = body_bytes(req, Media::Form)?;
     let mut fields = HashMap::new();
     for (key, value) in form_urlencoded::parse(bytes) {
         if fields.insert(key.into_owned(), value.into_owned()).is_some() {

@@ -6,15 +6,18 @@ use std::fmt::Display;
 use std::str::FromStr;
 use std::time::Duration;
 
-use reset_aws::UserTable;
+use reset_aws::{DEFAULT_LIMITS_TABLE, UserTable};
 use reset_core::Settings;
 use reset_core::domain::PasswordPolicy;
-use reset_core::settings::{RateLimits, forgot_page_beside, parse_page_url};
+use reset_core::settings::{
+    DEFAULT_KEY_CACHE_TTL, DEFAULT_REQUEST_TIME_FLOOR, DEFAULT_TOKEN_TTL, RateLimits, forgot_page_beside, parse_page_url,
+};
 use url::Url;
 
 pub struct Config {
     pub settings: Settings,
     pub table: UserTable,
+    pub rate_limit_table: String,
     pub signing_key_secret: String,
     pub key_cache_ttl: Duration,
     pub sender: String,
@@ -85,12 +88,14 @@ impl Config {
         let reset_page_url = r.url("RESET_PAGE_URL", true);
         let forgot_page_url = r.url("FORGOT_PAGE_URL", false);
         let login_url = r.url("LOGIN_URL", false);
-        let min_chars = r.number("PASSWORD_MIN_LENGTH", 12usize, 8, 64);
-        let max_chars = r.number("PASSWORD_MAX_LENGTH", 256usize, 64, 256);
-        let min_score = r.number("PASSWORD_MIN_SCORE", 3u8, 0, 4);
-        let token_ttl = Duration::from_secs(r.number("TOKEN_TTL_SECONDS", 1800u64, 60, 86_400));
-        let request_time_floor = Duration::from_millis(r.number("REQUEST_TIME_FLOOR_MS", 400u64, 0, 5000));
-        let key_cache_ttl = Duration::from_secs(r.number("KEY_CACHE_SECONDS", 300u64, 1, 3600));
+        let policy = PasswordPolicy::default();
+        let min_chars = r.number("PASSWORD_MIN_LENGTH", policy.min_chars, 8, 64);
+        let max_chars = r.number("PASSWORD_MAX_LENGTH", policy.max_chars, 64, 256);
+        let min_score = r.number("PASSWORD_MIN_SCORE", policy.min_score, 0, 4);
+        let token_ttl = Duration::from_secs(r.number("TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL.as_secs(), 60, 86_400));
+        let floor_ms = DEFAULT_REQUEST_TIME_FLOOR.as_millis() as u64;
+        let request_time_floor = Duration::from_millis(r.number("REQUEST_TIME_FLOOR_MS", floor_ms, 0, 5000));
+        let key_cache_ttl = Duration::from_secs(r.number("KEY_CACHE_SECONDS", DEFAULT_KEY_CACHE_TTL.as_secs(), 1, 3600));
         let active_statuses = r.text("USER_ACTIVE_STATUSES", "active").split(',').map(|s| s.trim().to_owned()).collect();
 
         let table = UserTable {
@@ -102,8 +107,8 @@ impl Config {
             status: r.text("USER_STATUS_ATTRIBUTE", &defaults.status),
             active_statuses,
             password_changed_at: r.text("USER_PASSWORD_CHANGED_AT_ATTRIBUTE", &defaults.password_changed_at),
-            rate_limit_table: r.text("RATE_LIMIT_TABLE", &defaults.rate_limit_table),
         };
+        let rate_limit_table = r.text("RATE_LIMIT_TABLE", DEFAULT_LIMITS_TABLE);
         let rate_defaults = RateLimits::default();
         let rate_limits = RateLimits {
             email_per_minute: r.number("RATE_LIMIT_EMAIL_PER_MINUTE", rate_defaults.email_per_minute, 1, 1000),
@@ -112,6 +117,7 @@ impl Config {
         };
         let config = Config {
             table,
+            rate_limit_table,
             signing_key_secret: r.required("SIGNING_KEY_SECRET_ID"),
             key_cache_ttl,
             sender: r.required("SENDER_EMAIL"),
@@ -159,6 +165,8 @@ mod tests {
         assert_eq!(c.table, UserTable::default());
         assert_eq!(c.settings.token_ttl, Duration::from_secs(1800));
         assert_eq!(c.key_cache_ttl, Duration::from_secs(300));
+        assert_eq!(c.settings.request_time_floor, Duration::from_millis(400));
+        assert_eq!(c.rate_limit_table, "password-reset-rate-limits");
         assert_eq!(c.settings.password_policy, PasswordPolicy::default());
     }
 

@@ -1,0 +1,249 @@
+//! The one place where outcomes become HTTP: the error codes clients see ([`ErrorCode`]), the
+//! status of each, the JSON error shape, the page each error shows, and the headers every
+//! response carries. Clients get a code and a short message; the cause chain goes to the log
+//! (logged by the use case or handler that met it, never by a conversion).
+
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+use reset_core::domain::{InvalidEmail, PasswordProblem, WeakPassword};
+use reset_core::{ConfirmError, RequestResetError, Settings, pages};
+use serde::Serialize;
+
+use crate::body::{BodyError, MAX_BODY_BYTES, Media};
+
+/// Seconds a client should wait after a 503.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// Every error a client can get, serialized as the stable `error` string of the JSON answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidOrExpiredToken,
+    InvalidEmail,
+    WeakPassword,
+    /// The form's two password fields differ (pages only).
+    PasswordsDiffer,
+    InvalidRequest,
+    MalformedJson,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    NotFound,
+    MethodNotAllowed,
+    TooManyRequests,
+    ServiceUnavailable,
+    InternalError,
+}
+
+impl ErrorCode {
+    /// The HTTP status of each error: the one mapping.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::InvalidOrExpiredToken | ErrorCode::InvalidEmail | ErrorCode::InvalidRequest | ErrorCode::MalformedJson => {
+                StatusCode::BAD_REQUEST
+            }
+            ErrorCode::WeakPassword | ErrorCode::PasswordsDiffer => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApiError {
+    #[serde(rename = "error")]
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<PasswordProblem>,
+    #[serde(skip)]
+    allow: Option<&'static str>,
+    #[serde(skip)]
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        let retry_after = (code == ErrorCode::ServiceUnavailable).then_some(u64::from(RETRY_AFTER_SECS));
+        ApiError { code, message: message.into(), reasons: Vec::new(), allow: None, retry_after }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    pub fn invalid_token() -> Self {
+        Self::new(ErrorCode::InvalidOrExpiredToken, "This reset link is invalid or has expired. Ask for a new one.")
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(ErrorCode::ServiceUnavailable, "The service is briefly unavailable. Try again in a few seconds.")
+    }
+
+    pub fn internal() -> Self {
+        Self::new(ErrorCode::InternalError, "Something went wrong on our side. Try again later.")
+    }
+
+    pub fn passwords_differ() -> Self {
+        Self::new(ErrorCode::PasswordsDiffer, "The two passwords are not the same. Type the new password twice.")
+    }
+
+    /// The answer to a body that could not be read; `shape` says what the endpoint takes.
+    pub fn from_body(err: BodyError, shape: &str) -> Self {
+        match err {
+            BodyError::MediaType(Media::Json) => {
+                Self::new(ErrorCode::UnsupportedMediaType, "Send the request body as JSON, with Content-Type: application/json.")
+            }
+            // A person sees this one, on a page: the form reached us in a shape its page never sends.
+            BodyError::MediaType(Media::Form) => {
+                Self::new(ErrorCode::UnsupportedMediaType, "This form could not be read. Go back to the page and send it again.")
+            }
+            BodyError::TooLarge => Self::new(ErrorCode::PayloadTooLarge, format!("The request body must be at most {MAX_BODY_BYTES} bytes.")),
+            BodyError::Malformed => Self::new(ErrorCode::MalformedJson, "The request body is not valid JSON."),
+            BodyError::Shape => Self::new(ErrorCode::InvalidRequest, shape),
+        }
+    }
+
+    /// 429 for a source over its request budget, with when to try again.
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        let message = format!("Too many requests from your network. Try again in {retry_after} seconds.");
+        Self { retry_after: Some(retry_after), ..Self::new(ErrorCode::TooManyRequests, message) }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(ErrorCode::NotFound, "There is nothing at this address.")
+    }
+
+    /// 405; `allow` lists the methods the path takes.
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        Self { allow: Some(allow), ..Self::new(ErrorCode::MethodNotAllowed, format!("This address takes {allow} only.")) }
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let body = serde_json::to_string(&self).unwrap_or_else(|_| r#"{"error":"internal_error"}"#.to_owned());
+        let mut response = json_response(self.status(), body);
+        let headers = response.headers_mut();
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(allow) = self.allow {
+            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        response
+    }
+
+    /// The same outcome as a page, for the browser routes: token failures get the "invalid or
+    /// expired link" page, outages the "try again" page (with `Retry-After`), the rest a short
+    /// message. The status is the one the JSON answer would have.
+    pub fn into_page(self, settings: &Settings) -> Response<Body> {
+        let body = match self.code {
+            ErrorCode::InvalidOrExpiredToken => pages::invalid_link(settings),
+            ErrorCode::ServiceUnavailable | ErrorCode::InternalError => pages::unavailable(settings),
+            ErrorCode::InvalidEmail
+            | ErrorCode::WeakPassword
+            | ErrorCode::PasswordsDiffer
+            | ErrorCode::InvalidRequest
+            | ErrorCode::MalformedJson
+            | ErrorCode::UnsupportedMediaType
+            | ErrorCode::PayloadTooLarge
+            | ErrorCode::NotFound
+            | ErrorCode::MethodNotAllowed
+            | ErrorCode::TooManyRequests => pages::bad_request(settings, &self.message),
+        };
+        let mut response = html_response(self.status(), body);
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<InvalidEmail> for ApiError {
+    fn from(_: InvalidEmail) -> Self {
+        Self::new(ErrorCode::InvalidEmail, "Enter a valid email address, like name@example.com.")
+    }
+}
+
+impl From<WeakPassword> for ApiError {
+    fn from(weak: WeakPassword) -> Self {
+        let message = weak.0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" ");
+        ApiError { reasons: weak.0, ..Self::new(ErrorCode::WeakPassword, message) }
+    }
+}
+
+impl From<RequestResetError> for ApiError {
+    fn from(err: RequestResetError) -> Self {
+        match err {
+            RequestResetError::Unavailable(_) => Self::unavailable(),
+        }
+    }
+}
+
+impl From<ConfirmError> for ApiError {
+    fn from(err: ConfirmError) -> Self {
+        match err {
+            ConfirmError::InvalidToken(_) => Self::invalid_token(),
+            ConfirmError::WeakPassword(weak) => weak.into(),
+            ConfirmError::Unavailable(_) => Self::unavailable(),
+            ConfirmError::Unexpected(_) => Self::internal(),
+        }
+    }
+}
+
+/// A response with the headers every answer of this service carries.
+fn response(status: StatusCode, content_type: &'static str, csp: HeaderValue, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+pub fn json_response(status: StatusCode, body: String) -> Response<Body> {
+    response(status, "application/json", HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"), body)
+}
+
+/// The pages' Content-Security-Policy as a header value, built once per process.
+static PAGE_CSP: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
+    HeaderValue::from_str(&reset_core::pages::CONTENT_SECURITY_POLICY).unwrap_or(HeaderValue::from_static("default-src 'none'"))
+});
+
+/// An HTML page, under the pages' Content-Security-Policy (our inline style and script by hash).
+pub fn html_response(status: StatusCode, body: String) -> Response<Body> {
+    response(status, "text/html; charset=utf-8", PAGE_CSP.clone(), body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_to_the_documented_strings() {
+        let cases = [
+            (ErrorCode::InvalidOrExpiredToken, "invalid_or_expired_token", 400),
+            (ErrorCode::UnsupportedMediaType, "unsupported_media_type", 415),
+            (ErrorCode::PayloadTooLarge, "payload_too_large", 413),
+            (ErrorCode::WeakPassword, "weak_password", 422),
+            (ErrorCode::ServiceUnavailable, "service_unavailable", 503),
+        ];
+        for (code, text, status) in cases {
+            assert_eq!(serde_json::to_value(code).unwrap(), text);
+            assert_eq!(code.status().as_u16(), status, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_size_message_names_the_real_limit() {
+        assert!(ApiError::from_body(BodyError::TooLarge, "").message.contains(&MAX_BODY_BYTES.to_string()));
+    }
+}

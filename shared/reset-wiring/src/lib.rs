@@ -1,0 +1,78 @@
+//! What every function builds once at cold start, whatever its trigger (HTTP or a queue):
+//! [`Config`] from the environment, logging with the wire capped ([`init_logging`]), and the AWS
+//! adapters wired into `reset_core::Deps` ([`aws_deps`]). Nothing here knows HTTP.
+
+mod config;
+
+pub use config::{Config, ConfigError};
+
+use reset_aws::{Aws, DynamoLimits, DynamoUsers, SecretsKeys, SesMailer};
+use reset_core::{Deps, KeyCache};
+
+/// The production wiring: users and limits in DynamoDB, mail through SES, keys in Secrets Manager.
+pub type AwsDeps = Deps<Aws>;
+
+/// Everything a function needs, built once per cold start: configuration, SDK clients, and the
+/// signing keys (fetched now, then cached).
+pub async fn aws_deps(config: Config, sdk: &aws_config::SdkConfig) -> AwsDeps {
+    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+    let users = DynamoUsers::new(dynamodb.clone(), config.table);
+    let limits = DynamoLimits::new(dynamodb, config.rate_limit_table);
+    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.sender, config.ses_configuration_set);
+    let keys = SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), config.signing_key_secret);
+    Deps { users, limits, mailer, keys: KeyCache::load(keys, config.key_cache_ttl).await, settings: config.settings }
+}
+
+/// The Lambda runtime logs each raw event (request bodies: emails, passwords, tokens) at TRACE:
+/// capped at INFO, which keeps its per-invocation span with Lambda's request id.
+const RUNTIME_TARGETS: &[&str] = &["lambda_http", "lambda_runtime", "lambda_runtime_api_client"];
+
+/// Libraries whose DEBUG/TRACE output is the wire itself (request and response bodies: recipient
+/// addresses, reset links, keys): capped at WARN whatever level is asked for.
+const WIRE_TARGETS: &[&str] = &[
+    "aws_config",
+    "aws_runtime",
+    "aws_sdk_dynamodb",
+    "aws_sdk_secretsmanager",
+    "aws_sdk_sesv2",
+    "aws_sdk_sts",
+    "aws_smithy_http",
+    "aws_smithy_http_client",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "h2",
+    "hyper",
+    "hyper_util",
+    "rustls",
+];
+
+/// The log filter: `requested` (e.g. `info`, `debug`, or directives) with the runtime and the
+/// wire capped.
+pub fn log_filter(requested: &str) -> tracing_subscriber::EnvFilter {
+    let caps: Vec<String> = RUNTIME_TARGETS
+        .iter()
+        .map(|target| format!("{target}=info"))
+        .chain(WIRE_TARGETS.iter().map(|target| format!("{target}=warn")))
+        .collect();
+    tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing_subscriber::filter::LevelFilter::INFO.into())
+        .parse_lossy(format!("{requested},{}", caps.join(",")))
+}
+
+/// Logging as Lambda's default subscriber sets it up (AWS_LAMBDA_LOG_LEVEL or RUST_LOG, JSON
+/// when AWS_LAMBDA_LOG_FORMAT says so), but with the AWS SDK's wire logs capped: turning the level
+/// up to debug a function must not put tokens or addresses in CloudWatch.
+pub fn init_logging() {
+    let requested = std::env::var("AWS_LAMBDA_LOG_LEVEL").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| "info".into());
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let logs = tracing_subscriber::fmt().with_target(false).without_time().with_env_filter(log_filter(&requested.to_lowercase()));
+    // Only fails if a subscriber is already installed, which then stays.
+    let _ = if json { logs.json().try_init() } else { logs.try_init() };
+}
+
+/// Cold start for any function: logging, configuration, clients, keys.
+pub async fn init() -> Result<AwsDeps, ConfigError> {
+    init_logging();
+    let config = Config::from_env().inspect_err(|err| tracing::error!(%err, "refusing to start"))?;
+    Ok(aws_deps(config, &reset_aws::sdk_config().await).await)
+}
