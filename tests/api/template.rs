@@ -91,19 +91,84 @@ fn the_secret_generated_at_deploy_time_is_a_valid_key_ring() {
     assert_eq!(ring.current_kid(), key_name);
 }
 
-#[test]
-fn every_metric_the_code_logs_has_a_cloudwatch_metric_filter() {
-    let template = read("template.yaml");
-    let mut metrics = Vec::new();
-    for file in ["shared/reset-core/src/request_reset.rs", "shared/reset-core/src/confirm_reset.rs", "shared/reset-http/src/lib.rs"] {
-        let source = read(file);
-        for piece in source.split("metric = \"").skip(1) {
-            metrics.push(piece.split('"').next().unwrap().to_owned());
+/// Which functions' log groups each source file that logs a metric writes to. A new file that
+/// logs a metric fails the test below until it is listed here.
+const EMITTERS: &[(&str, &[&str])] = &[
+    ("shared/reset-core/src/request_reset.rs", &["RequestResetLogGroup"]),
+    ("shared/reset-core/src/confirm_reset.rs", &["ResetPasswordLogGroup"]),
+    // `DynamoUsers::find_by_email`: only request-reset looks users up by email.
+    ("shared/reset-aws/src/dynamodb.rs", &["RequestResetLogGroup"]),
+    // `limit_source_ip`: every HTTP function.
+    ("shared/reset-http/src/lib.rs", &["RequestResetLogGroup", "ResetPasswordLogGroup"]),
+];
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
         }
     }
-    assert!(metrics.len() >= 4, "{metrics:?}");
-    for metric in metrics {
-        let filter = format!(r#"FilterPattern: '{{ $.fields.metric = "{metric}" }}'"#);
-        assert!(template.contains(&filter), "template.yaml has no metric filter for {metric}");
+}
+
+/// (log group, filter pattern) of every metric filter in the template.
+fn metric_filters(template: &str) -> Vec<(String, String)> {
+    // One block per top-level resource: a line indented by exactly two spaces starts the next.
+    let mut blocks: Vec<String> = Vec::new();
+    for line in template.lines() {
+        let starts_resource = line.starts_with("  ") && !line[2..].starts_with(' ') && !line.trim().is_empty();
+        match blocks.last_mut() {
+            Some(block) if !starts_resource => {
+                block.push('\n');
+                block.push_str(line);
+            }
+            _ => blocks.push(line.to_owned()),
+        }
     }
+    blocks
+        .iter()
+        .filter(|resource| resource.contains("Type: AWS::Logs::MetricFilter"))
+        .map(|resource| {
+            let field = |key: &str| {
+                let line = resource.lines().find(|l| l.trim_start().starts_with(key)).unwrap_or_else(|| panic!("{key} in {resource}"));
+                line.split_once(':').unwrap().1.trim().to_owned()
+            };
+            (field("LogGroupName:").trim_start_matches("!Ref ").to_owned(), field("FilterPattern:"))
+        })
+        .collect()
+}
+
+#[test]
+fn every_metric_the_code_logs_has_a_metric_filter_on_the_log_group_it_is_written_to() {
+    let root = workspace_root();
+    let filters = metric_filters(&read("template.yaml"));
+    let mut files = Vec::new();
+    for dir in ["shared", "functions", "tools"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let mut checked = 0;
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap();
+        let metrics: Vec<&str> = source.split("metric = \"").skip(1).map(|piece| piece.split('"').next().unwrap()).collect();
+        if metrics.is_empty() {
+            continue;
+        }
+        let relative = file.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
+        let (_, groups) = EMITTERS
+            .iter()
+            .find(|(f, _)| *f == relative)
+            .unwrap_or_else(|| panic!("{relative} logs {metrics:?}: list in EMITTERS which functions run it"));
+        for metric in metrics {
+            let pattern = format!(r#"'{{ $.fields.metric = "{metric}" }}'"#);
+            for group in *groups {
+                let found = filters.iter().any(|(g, p)| g == group && *p == pattern);
+                assert!(found, "template.yaml has no metric filter for {metric} on {group} (logged in {relative})");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 6, "only {checked} metric/log-group pairs found");
 }
