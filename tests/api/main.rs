@@ -6,6 +6,7 @@ mod faults;
 mod handlers;
 mod helpers;
 mod hostile;
+mod local_stack;
 mod moto;
 mod pages;
 mod rate_limits;

@@ -1,5 +1,6 @@
-//! Child processes that cannot outlive their owner: each runs in its own process group, and the
-//! whole group (cargo-lambda's function processes included) is stopped on drop.
+//! Child processes that cannot outlive their owner: each runs in its own process group, the whole
+//! group (cargo-lambda's function processes included) is stopped on drop, and if the owner dies
+//! without dropping (SIGKILL, a crash) the kernel sends the child SIGTERM (`PR_SET_PDEATHSIG`).
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -11,9 +12,25 @@ pub struct Managed {
 }
 
 impl Managed {
-    /// Starts `cmd` in a new process group, its output appended to `log`.
+    /// Starts `cmd` in a new process group, its output appended to `log`. The parent-death signal
+    /// follows the thread that forks: spawn from a thread that lives as long as the child (the
+    /// main thread, or the test's own).
     pub fn spawn(name: &str, mut cmd: Command, log: &Path) -> anyhow::Result<Self> {
         use std::os::unix::process::CommandExt as _;
+        let owner = std::process::id() as libc::pid_t;
+        // SAFETY: prctl and getppid are async-signal-safe and touch no memory of the parent.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The owner died between fork and prctl: nobody will signal us, so do not start.
+                if libc::getppid() != owner {
+                    return Err(std::io::Error::other("the owner exited while starting"));
+                }
+                Ok(())
+            });
+        }
         if let Some(dir) = log.parent() {
             std::fs::create_dir_all(dir)?;
         }

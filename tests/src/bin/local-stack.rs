@@ -1,7 +1,9 @@
 //! The local stack in one command (`scripts/dev`): moto on loopback, provisioned like the SAM
 //! template (table + email index, signing-key secret, verified sender, a demo user), both
 //! functions under `cargo lambda watch` at the template's paths, and every reset link that is
-//! mailed printed as it is sent. Ctrl-C stops everything it started.
+//! mailed printed as it is sent. Ctrl-C, SIGTERM or SIGHUP (a closed terminal, a process manager)
+//! stop everything it started; if the runner is killed outright, its children get SIGTERM from the
+//! kernel (see `reset_tests::process`).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -19,6 +21,12 @@ fn port(var: &str, default: u16) -> anyhow::Result<u16> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    // Installed first: from here on these signals end the loop below, and the drops stop the children.
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+
     let moto_port = port("MOTO_PORT", 5050)?;
     let api_port = port("API_PORT", 9000)?;
     let api = format!("http://127.0.0.1:{api_port}");
@@ -43,6 +51,7 @@ Try:
   curl -i -H 'content-type: application/json' -d '{{"email":"{DEMO_EMAIL}"}}' {api}/password-reset/request
 
 Edits to the functions rebuild them. Reset links appear below as mail is sent. Ctrl-C stops everything.
+Stack ready.
 "#,
         moto = stack.moto.url,
         log = log.display(),
@@ -52,7 +61,9 @@ Edits to the functions rebuild them. Reset links appear below as mail is sent. C
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = interrupt.recv() => break,
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => break,
             _ = tick.tick() => {
                 for mail in stack.mails().unwrap_or_default() {
                     if seen.insert(mail.id.clone()) {
