@@ -40,6 +40,105 @@ fn fake_aws(throttle: bool) -> String {
     url
 }
 
+/// A stand-in in front of moto that forwards every DynamoDB call except those `fail` picks (by
+/// `X-Amz-Target` and body), which get DynamoDB's 500 InternalServerError: one operation fails,
+/// after every call before it worked for real.
+fn moto_failing(moto: &str, fail: fn(&str, &str) -> bool) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let moto = moto.to_owned();
+    std::thread::spawn(move || {
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+        for mut stream in listener.incoming().flatten().take(500) {
+            let mut raw = Vec::new();
+            let mut buf = [0u8; 65536];
+            let (head, mut body) = loop {
+                let n = stream.read(&mut buf).unwrap_or(0);
+                if n == 0 {
+                    break (String::new(), Vec::new());
+                }
+                raw.extend_from_slice(&buf[..n]);
+                if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break (String::from_utf8_lossy(&raw[..end]).into_owned(), raw[end + 4..].to_vec());
+                }
+            };
+            let headers: Vec<(String, String)> = head
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+                .collect();
+            let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+            let length: usize = header("content-length").parse().unwrap_or(0);
+            while body.len() < length {
+                let n = stream.read(&mut buf).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                body.extend_from_slice(&buf[..n]);
+            }
+            let path = head.split(' ').nth(1).unwrap_or("/").to_owned();
+            let (status, content_type, answer) = if fail(&header("x-amz-target"), &String::from_utf8_lossy(&body)) {
+                let error = r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"simulated fault"}"#;
+                (500, "application/x-amz-json-1.0".to_owned(), error.as_bytes().to_vec())
+            } else {
+                let mut request = agent.post(format!("{moto}{path}"));
+                for (k, v) in headers.iter().filter(|(k, _)| !["host", "content-length", "connection"].contains(&k.as_str())) {
+                    request = request.header(k, v);
+                }
+                let mut response = request.send(&body[..]).expect("moto answers");
+                let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                (response.status().as_u16(), content_type, response.body_mut().read_to_vec().unwrap_or_default())
+            };
+            let head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                answer.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&answer));
+        }
+    });
+    url
+}
+
+fn on_users_table(target: &str, body: &str, operation: &str) -> bool {
+    target.ends_with(&format!(".{operation}")) && body.contains(r#""TableName":"users""#)
+}
+
+/// One DynamoDB operation on the users table fails (the limits table and everything else work):
+/// the request gets the 503, and afterwards the item, the mail and the link are as they were.
+async fn assert_one_failing_operation_changes_nothing(fail: fn(&str, &str) -> bool, what: &str) {
+    let app = MotoApp::start().await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    let token = app.stack.mails().unwrap()[0].token().unwrap();
+    let item_before = app.stack.user_item(DEMO_USER_ID).await.unwrap();
+    let deps = with_dynamodb_at(&app, &moto_failing(&app.stack.moto.url, fail)).await;
+
+    let events = [request_event(DEMO_EMAIL), confirm_event(&token, NEW_PASSWORD)];
+    let replies: Vec<_> = futures::future::join_all(events.iter().map(|e| call(&deps, e))).await;
+    let failed: Vec<_> = replies.iter().filter(|r| r.status == 503).collect();
+    assert!(!failed.is_empty(), "{what}: some request must meet the fault: {:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    for reply in &failed {
+        assert_eq!((reply.error_code().as_deref(), reply.header("retry-after")), (Some("service_unavailable"), Some("5")), "{what}");
+    }
+    assert_eq!(app.stack.user_item(DEMO_USER_ID).await.unwrap(), item_before, "{what}: the item is as it was");
+    let mails = app.stack.mails().unwrap();
+    let after = replies[0].status == 202;
+    let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(mails.len(), 1 + usize::from(after), "{what}: {subjects:?}");
+    assert!(mails.iter().all(|m| !m.subject.contains("was changed")), "{what}: a notice for a change that did not happen");
+    assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200, "{what}: the link survives");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_password_write_gives_503_and_leaves_the_item_as_it_was() {
+    assert_one_failing_operation_changes_nothing(|t, b| on_users_table(t, b, "UpdateItem"), "UpdateItem fails").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_user_read_gives_503_after_the_limiter_and_changes_nothing() {
+    assert_one_failing_operation_changes_nothing(|t, b| on_users_table(t, b, "GetItem") || on_users_table(t, b, "Query"), "reads fail").await;
+}
+
 async fn with_dynamodb_at(app: &MotoApp, endpoint: &str) -> Deps<reset_aws::Aws> {
     let sdk = sdk_at(endpoint).await;
     let moto = app.stack.deps().await;
@@ -79,7 +178,7 @@ async fn a_throttling_dynamodb_gives_503_after_the_retries() {
     assert_503_and_nothing_changed(true).await;
 }
 
-async fn sdk_at(endpoint: &str) -> aws_config::SdkConfig {
+pub async fn sdk_at(endpoint: &str) -> aws_config::SdkConfig {
     reset_aws::sdk_loader()
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))

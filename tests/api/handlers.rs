@@ -306,17 +306,26 @@ async fn no_log_line_holds_a_token_a_password_or_a_whole_email() {
 }
 
 /// With tokio's clock paused, time only moves when every task waits, so this measures the time
-/// box itself, deterministically: known and unknown accounts both answer after exactly the floor.
+/// box itself, deterministically. Only the known account's path does slow work (a 150 ms mail
+/// send): both still answer after exactly the floor, so the floor starts before the work and
+/// overlaps it (a floor started after the lookup, or `work; sleep(floor)`, would give 550 ms).
 #[tokio::test(start_paused = true)]
 async fn every_request_answers_after_the_same_time_floor() {
+    use std::time::Duration;
     let mut app = MemoryApp::new().await;
-    app.deps.settings.request_time_floor = std::time::Duration::from_millis(400);
+    app.deps.settings.request_time_floor = Duration::from_millis(400);
+    app.mailer.set_latency(Duration::from_millis(150));
     for email in [DEMO_EMAIL, "nobody@example.com", DEMO_EMAIL] {
         let started = tokio::time::Instant::now();
         assert_eq!(app.call(&request_event(email)).await.status, 202);
-        assert_eq!(started.elapsed(), std::time::Duration::from_millis(400), "{email}");
+        assert_eq!(started.elapsed(), Duration::from_millis(400), "{email}");
     }
     assert_eq!(app.mailer.sent().len(), 2, "the known account still got its mails");
+    // Work longer than the floor is not cut short: the answer waits for it (and is logged).
+    app.mailer.set_latency(Duration::from_millis(650));
+    let started = tokio::time::Instant::now();
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    assert_eq!(started.elapsed(), Duration::from_millis(650));
 }
 
 #[tokio::test]
@@ -331,4 +340,25 @@ async fn an_unreachable_limits_store_gives_503_and_nothing_is_looked_up_sent_or_
     }
     assert_eq!(app.mailer.sent().len(), 1, "no mail while the limits cannot be counted");
     assert!(password::verify(DEMO_PASSWORD, &app.user(DEMO_USER_ID).password_hash), "nothing changed");
+}
+
+#[tokio::test]
+async fn a_failing_password_write_gives_503_changes_nothing_and_the_link_survives() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    let before = app.user(DEMO_USER_ID);
+    app.users.write_outage.set(true);
+    for event in [confirm_event(&token, NEW_PASSWORD), crate::helpers::link_event(&token, "GET", None)] {
+        let reply = app.call(&event).await;
+        // The link GET reads only: it still works while writes fail.
+        if event["rawPath"] == reset_password::PATH {
+            assert_json_error(&reply, 503, "service_unavailable", "write down");
+        } else {
+            assert_eq!(reply.status, 303, "the link GET does not write");
+        }
+    }
+    app.users.write_outage.set(false);
+    assert_eq!(app.user(DEMO_USER_ID), before, "the failed write left the user as it was");
+    assert_eq!(app.mailer.sent().len(), 1, "no password-changed notice for a change that did not happen");
+    assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200, "the link survives the failed write");
 }

@@ -50,6 +50,21 @@ pub fn confirm_event(token: &str, password: &str) -> Value {
     events::with_body_field(event, "password", password)
 }
 
+/// The emailed link opened in a browser: `method` on the reset page with the token in the query
+/// (and a hostile `Host`, which must not matter); `fetch_site` as the browser would send it.
+pub fn link_event(token: &str, method: &str, fetch_site: Option<&str>) -> Value {
+    let mut event = events::load("reset-password-page-from-link.json");
+    event["rawQueryString"] = format!("token={token}").into();
+    event["queryStringParameters"]["token"] = token.into();
+    event["requestContext"]["http"]["method"] = method.into();
+    event["headers"]["host"] = "evil.test".into();
+    match fetch_site {
+        Some(site) => event["headers"]["sec-fetch-site"] = site.into(),
+        None => drop(event["headers"].as_object_mut().unwrap().remove("sec-fetch-site")),
+    }
+    event
+}
+
 pub fn settings() -> Settings {
     Settings {
         app_name: "Demo App".into(),

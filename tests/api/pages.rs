@@ -6,20 +6,7 @@ use reset_tests::events::{self, Reply};
 use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 use serde_json::Value;
 
-use crate::helpers::{MemoryApp, NEW_PASSWORD, RESET_PAGE};
-
-fn link_event(token: &str, method: &str, fetch_site: Option<&str>) -> Value {
-    let mut event = events::load("reset-password-page-from-link.json");
-    event["rawQueryString"] = format!("token={token}").into();
-    event["queryStringParameters"]["token"] = token.into();
-    event["requestContext"]["http"]["method"] = method.into();
-    event["headers"]["host"] = "evil.test".into();
-    match fetch_site {
-        Some(site) => event["headers"]["sec-fetch-site"] = site.into(),
-        None => drop(event["headers"].as_object_mut().unwrap().remove("sec-fetch-site")),
-    }
-    event
-}
+use crate::helpers::{MemoryApp, NEW_PASSWORD, RESET_PAGE, link_event};
 
 fn form_event(cookie: Option<&str>, password: &str, confirm: &str) -> Value {
     let mut event = events::load("reset-password-form.json");

@@ -45,7 +45,10 @@ impl crate::Adapters for InMemory {
 #[derive(Clone, Default)]
 pub struct MemoryUsers {
     users: Arc<Mutex<HashMap<UserId, User>>>,
+    /// Fails every operation (reads first, so nothing is written).
     pub outage: Outage,
+    /// Fails only the password write: reads work, so the failure comes after the token checked.
+    pub write_outage: Outage,
 }
 
 impl MemoryUsers {
@@ -77,6 +80,7 @@ impl GetUser for MemoryUsers {
 impl SetPassword for MemoryUsers {
     async fn set_password(&self, change: &PasswordChange) -> anyhow::Result<WriteOutcome> {
         self.outage.check("the user store")?;
+        self.write_outage.check("the user store (writes)")?;
         let mut users = lock(&self.users);
         match users.get_mut(&change.user_id) {
             Some(u) if u.password_hash == change.expected_hash && u.email.as_stored() == change.expected_email => {
@@ -112,6 +116,7 @@ impl CountHits for MemoryLimits {
 #[derive(Clone, Default)]
 pub struct MemoryMailer {
     sent: Arc<Mutex<Vec<Mail>>>,
+    latency: Arc<Mutex<std::time::Duration>>,
     pub outage: Outage,
 }
 
@@ -119,10 +124,19 @@ impl MemoryMailer {
     pub fn sent(&self) -> Vec<Mail> {
         lock(&self.sent).clone()
     }
+
+    /// Makes every send take `latency` (tokio time, so a paused test clock measures it exactly).
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        *lock(&self.latency) = latency;
+    }
 }
 
 impl Mailer for MemoryMailer {
     async fn send(&self, mail: &Mail) -> anyhow::Result<()> {
+        let latency = *lock(&self.latency);
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
         self.outage.check("the mail service")?;
         lock(&self.sent).push(mail.clone());
         Ok(())

@@ -100,10 +100,16 @@ impl std::fmt::Debug for Issued {
 
 /// A token whose signature, audience and lifetime verified, but whose binding to the account is
 /// not yet checked. The subject is readable so the caller can load the account.
-#[derive(Debug)]
 pub struct Unbound<'r> {
     payload: Payload,
     fingerprint_key: &'r [u8],
+}
+
+impl std::fmt::Debug for Unbound<'_> {
+    // The fingerprint subkey is key material; the subject and expiry are enough to debug with.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unbound").field("subject", &self.payload.sub).field("expires_at", &self.payload.exp).finish_non_exhaustive()
+    }
 }
 
 /// A token that verified completely against the account it names.

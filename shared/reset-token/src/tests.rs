@@ -305,7 +305,17 @@ fn debug_output_never_shows_key_material_or_tokens() {
     let shown = format!("{r:?}");
     assert!(shown.contains("k1") && !shown.contains(&K1[3..]), "{shown}");
     let issued = r.issue(alice(), NOW, TTL).unwrap();
-    assert!(!format!("{issued:?}").contains(&issued.token[..20]));
+    let signature = issued.token.rsplit('.').next().unwrap();
+    let payload = issued.token.split('.').nth(1).unwrap();
+    assert!(!format!("{issued:?}").contains(signature) && !format!("{issued:?}").contains(payload), "{issued:?}");
+    // A verified but unbound token holds the fingerprint subkey: its Debug must not print it.
+    let unbound = r.verify(&issued.token, NOW).unwrap();
+    let shown = format!("{unbound:?}");
+    let subkey_bytes = format!("{:?}", unbound.fingerprint_key);
+    let subkey_hex: String = unbound.fingerprint_key.iter().map(|b| format!("{b:02x}")).collect();
+    assert!(shown.contains("u-alice"), "{shown}");
+    assert!(!shown.contains(&subkey_bytes[1..subkey_bytes.len() - 1]) && !shown.contains(&subkey_hex), "{shown}");
+    assert!(!shown.contains(signature) && !shown.contains(&K1[3..]), "{shown}");
     let err = KeyRing::from_json(&json!({"current": "k1", "k1": "s3cr3t-but-short"}).to_string()).unwrap_err();
     assert!(!err.to_string().contains("s3cr3t"));
 }
