@@ -170,6 +170,38 @@ impl MotoApp {
     }
 }
 
+/// Sends every event at once against the production wiring on `stack`: one task each, each with
+/// its own SDK clients (so its own connections), all released together by a barrier, and each
+/// inside a span carrying `run` so its log lines can be told from other tests' lines.
+pub async fn race(stack: &Stack, events: Vec<Value>, run: &str) -> Vec<Reply> {
+    use tracing::Instrument as _;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(events.len()));
+    let mut tasks = Vec::new();
+    for event in events {
+        let deps = stack.deps().await;
+        let barrier = barrier.clone();
+        let span = tracing::info_span!("race", run = %run);
+        tasks.push(tokio::spawn(
+            async move {
+                barrier.wait().await;
+                call(&deps, &event).await
+            }
+            .instrument(span),
+        ));
+    }
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.push(task.await.expect("a racing request panicked"));
+    }
+    replies
+}
+
+/// A name no other test's log lines carry.
+pub fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{prefix}-{nanos}-{}", reset_tests::free_port())
+}
+
 /// The key id in a token's header.
 pub fn kid_of(token: &str) -> String {
     use base64::Engine as _;

@@ -56,14 +56,19 @@ async fn unknown_and_disabled_accounts_get_the_same_202_and_no_mail() {
     assert_eq!(mails[0].destinations.to, vec![DEMO_EMAIL.to_string()]);
 }
 
-#[tokio::test]
+/// Twenty confirms race for real: separate tasks and clients, released together. At least one must
+/// lose at the conditional write (`lost_race`: it read the old hash, so it passed every check,
+/// and only the store's condition stopped it); sequential requests, or a lock in the process,
+/// would instead all fail at the token check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn of_twenty_concurrent_confirms_with_one_token_exactly_one_succeeds() {
+    let logs = crate::helpers::capture_logs();
     let app = MotoApp::start().await;
-    app.call(&request_event(DEMO_EMAIL)).await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let token = app.stack.mails().unwrap()[0].token().unwrap();
     let passwords: Vec<String> = (0..20).map(|i| format!("concurrent passphrase {i:02}")).collect();
-    let events: Vec<_> = passwords.iter().map(|p| confirm_event(&token, p)).collect();
-    let replies = futures::future::join_all(events.iter().map(|e| app.call(e))).await;
+    let run = crate::helpers::unique("confirm-race");
+    let replies = crate::helpers::race(&app.stack, passwords.iter().map(|p| confirm_event(&token, p)).collect(), &run).await;
 
     let winners: Vec<usize> = replies.iter().enumerate().filter(|(_, r)| r.status == 200).map(|(i, _)| i).collect();
     assert_eq!(winners.len(), 1, "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
@@ -72,6 +77,13 @@ async fn of_twenty_concurrent_confirms_with_one_token_exactly_one_succeeds() {
     }
     let stored = app.stack.password_hash(DEMO_USER_ID).await.unwrap();
     assert!(password::verify(&passwords[winners[0]], &stored), "the winner's password is the one stored");
+
+    let logs = logs.text();
+    let lost = logs.lines().filter(|l| l.contains(&run) && l.contains("lost_race")).count();
+    assert!(lost >= 1, "no confirm lost at the conditional write, so none raced another to the store");
+    let notices: Vec<_> = app.stack.mails().unwrap().into_iter().filter(|m| m.subject.contains("was changed")).collect();
+    assert_eq!(notices.len(), 1, "exactly one password-changed mail");
+    assert_eq!(notices[0].destinations.to, vec![DEMO_EMAIL.to_string()]);
 }
 
 /// Keys loaded and the limits table up, then the users table and SES become unreachable (nothing

@@ -51,11 +51,23 @@ async fn a_source_ip_over_its_budget_gets_429_with_retry_after_on_both_endpoints
     assert_eq!(app.call(&elsewhere).await.status, 202);
 }
 
-#[tokio::test(flavor = "multi_thread")]
+/// Fifty requests for one address, each its own task with its own clients, released together:
+/// the per-address counter's conditional write lets exactly one through. (moto serves one call at
+/// a time, as DynamoDB applies conditional writes one at a time.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_parallel_requests_for_one_address_send_exactly_one_mail() {
+    let logs = crate::helpers::capture_logs();
     let app = MotoApp::start_with(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "1"), ("RATE_LIMIT_EMAIL_PER_DAY", "5")]).await;
-    let event = request_event(DEMO_EMAIL);
-    let replies = futures::future::join_all((0..50).map(|_| app.call(&event))).await;
-    assert!(replies.iter().all(|r| r.status == 202 && r.body == replies[0].body), "one answer for all");
-    assert_eq!(app.stack.mails().unwrap().len(), 1, "exactly one mail");
+    let run = crate::helpers::unique("address-race");
+    let replies = crate::helpers::race(&app.stack, vec![request_event(DEMO_EMAIL); 50], &run).await;
+    for reply in &replies {
+        assert_eq!((reply.status, &reply.headers, &reply.body), (202, &replies[0].headers, &replies[0].body), "one answer for all");
+    }
+    let mails = app.stack.mails().unwrap();
+    assert_eq!(mails.len(), 1, "exactly one mail");
+    assert_eq!(mails[0].destinations.to, vec![DEMO_EMAIL.to_string()]);
+    let logs = logs.text();
+    let limited = logs.lines().filter(|l| l.contains(&run) && l.contains("outcome=\"rate_limited\"")).count();
+    let sent = logs.lines().filter(|l| l.contains(&run) && l.contains("outcome=\"sent\"")).count();
+    assert_eq!((sent, limited), (1, 49), "one request counted and sent, the other 49 refused by the counter");
 }
