@@ -6,6 +6,7 @@ use std::process::Command;
 
 use reset_core::reset_token::KeyRing;
 use reset_tests::{venv_tool, workspace_root};
+use reset_wiring::Config;
 
 fn read(file: &str) -> String {
     std::fs::read_to_string(workspace_root().join(file)).unwrap()
@@ -58,12 +59,30 @@ fn the_template_the_local_router_and_the_handlers_serve_the_same_routes() {
     for (function, binary) in [("RequestResetFunction", "request-reset"), ("ResetPasswordFunction", "reset-password")] {
         assert_eq!(value_of(&template, &format!("  {function}:"), "Binary"), binary, "template binary of {function}");
     }
+    // Each integration invokes the function whose binary serves its paths.
+    for (integration, function) in [("RequestResetIntegration", "RequestResetFunction"), ("ResetPasswordIntegration", "ResetPasswordFunction")] {
+        let target = value_of(&template, &format!("  {integration}:"), "IntegrationUri");
+        assert_eq!(target, format!("!GetAtt {function}.Arn"), "{integration} invokes {target}");
+    }
 }
 
+/// Each variable the template can set, a value unlike its default, and how the config shows it.
+const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
+    ("USERS_TABLE", "accounts", |c| c.table.table == "accounts"),
+    ("USERS_EMAIL_INDEX", "by-mail", |c| c.table.email_index == "by-mail"),
+    ("RATE_LIMIT_TABLE", "limits-x", |c| c.rate_limit_table == "limits-x"),
+    ("SIGNING_KEY_SECRET_ID", "keys/x", |c| c.signing_key_secret == "keys/x"),
+    ("SENDER_EMAIL", "sender@x.example", |c| c.sender == "sender@x.example"),
+    ("RESET_PAGE_URL", "https://x.example/r", |c| c.settings.reset_page_url.as_str() == "https://x.example/r"),
+    ("LOGIN_URL", "https://x.example/login", |c| c.settings.login_url.as_ref().is_some_and(|u| u.as_str() == "https://x.example/login")),
+    ("TOKEN_TTL_SECONDS", "900", |c| c.settings.token_ttl == std::time::Duration::from_secs(900)),
+    ("APP_NAME", "Example Co", |c| c.settings.app_name == "Example Co"),
+    ("SUPPORT_CONTACT", "help@x.example", |c| c.settings.support_contact.as_deref() == Some("help@x.example")),
+];
+
 #[test]
-fn every_variable_the_template_sets_is_read_by_the_config() {
+fn every_variable_the_template_sets_changes_what_the_config_holds() {
     let template = read("template.yaml");
-    let config = read("shared/reset-wiring/src/config.rs");
     let block = &template[template.find("      Variables:").unwrap()..template.find("\nResources:").unwrap()];
     let names: Vec<&str> = block
         .lines()
@@ -71,9 +90,16 @@ fn every_variable_the_template_sets_is_read_by_the_config() {
         .map(|(k, _)| k)
         .filter(|k| k.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
         .collect();
-    assert!(names.len() >= 8, "{names:?}");
-    for name in names {
-        assert!(config.contains(&format!("\"{name}\"")), "template sets {name}, which Config never reads");
+    let listed: Vec<&str> = VARIABLE_EFFECTS.iter().map(|(name, _, _)| *name).collect();
+    assert_eq!(names, listed, "the template's variables and this table must list the same names");
+    let required = [("RESET_PAGE_URL", "https://auth.example.com/reset-password"), ("SIGNING_KEY_SECRET_ID", "k"), ("SENDER_EMAIL", "s@example.com")];
+    for (name, value, effect) in VARIABLE_EFFECTS {
+        let mut vars: std::collections::HashMap<String, String> = required.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let without = Config::from_vars(&vars).unwrap();
+        assert!(!effect(&without), "{name}: the default already looks like {value}");
+        vars.insert(name.to_string(), value.to_string());
+        let with = Config::from_vars(&vars).unwrap_or_else(|e| panic!("{name}={value}: {e}"));
+        assert!(effect(&with), "{name}={value} has no effect on the configuration");
     }
 }
 
