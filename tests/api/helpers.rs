@@ -221,6 +221,25 @@ impl Captured {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
+
+    /// The log records (an event with every line it spans: an error's cause chain or backtrace
+    /// continues on lines of its own) that carry `run`, joined by newlines.
+    pub fn records_of(&self, run: &str) -> String {
+        let text = self.text();
+        let mut records: Vec<String> = Vec::new();
+        for line in text.lines() {
+            let starts_record = line.len() > 5 && line[..4].bytes().all(|b| b.is_ascii_digit()) && line[4..].starts_with('-');
+            match records.last_mut() {
+                Some(record) if !starts_record => {
+                    record.push('\n');
+                    record.push_str(line);
+                }
+                _ => records.push(line.to_owned()),
+            }
+        }
+        records.retain(|r| r.lines().next().is_some_and(|first| first.contains(run)));
+        records.join("\n")
+    }
 }
 
 impl std::io::Write for Captured {
@@ -264,4 +283,51 @@ impl LocalApi {
         let watch = reset_tests::functions::Watch::start(Some(port), &stack.env(), &log, false).expect("cargo lambda watch starts");
         LocalApi { url, stack, watch }
     }
+}
+
+/// Every form a secret can take in a log line: as typed, URL-encoded as form bodies carry it
+/// (`%40`, `+` or `%20` for spaces), and base64 as API Gateway encodes a body (standard and
+/// URL-safe), at each of the three alignments it can have inside a longer encoded body.
+pub fn wire_forms(secret: &str) -> Vec<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let mut forms = vec![secret.to_owned(), form.replace('+', "%20"), form];
+    for shift in 0..3 {
+        let mut bytes = vec![b'x'; shift];
+        bytes.extend_from_slice(secret.as_bytes());
+        // Only the characters that depend on the secret's bytes alone, whatever surrounds it.
+        let start = if shift == 0 { 0 } else { 4 };
+        let end = (bytes.len() / 3) * 4;
+        for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+            let encoded = engine.encode(&bytes);
+            if end > start + 8 {
+                forms.push(encoded[start..end].to_owned());
+            }
+        }
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// Fails if `logs` holds `secret` in any of its [`wire_forms`].
+pub fn assert_not_logged(logs: &str, secret: &str, what: &str) {
+    for form in wire_forms(secret) {
+        assert!(!logs.contains(&form), "a log line holds {what} (as {form:.12}…)");
+    }
+}
+
+#[test]
+fn wire_forms_find_a_secret_inside_encoded_bodies() {
+    use base64::Engine as _;
+    let secret = "demo@example.com";
+    for prefix in ["", "e", "em", r#"{"email":""#] {
+        let body = format!("{prefix}{secret}\"}}");
+        let encoded = base64::engine::general_purpose::STANDARD.encode(body.as_bytes());
+        assert!(wire_forms(secret).iter().any(|f| encoded.contains(f.as_str())), "{prefix:?}");
+    }
+    let form: String = form_urlencoded::Serializer::new(String::new()).append_pair("password", "a new and long passphrase").finish();
+    assert!(wire_forms("a new and long passphrase").iter().any(|f| form.contains(f.as_str())));
+    assert!(wire_forms(secret).contains(&"demo%40example.com".to_owned()));
 }
