@@ -12,7 +12,7 @@ pub struct Managed {
 }
 
 impl Managed {
-    /// Starts `cmd` in a new process group, its output appended to `log`. The parent-death signal
+    /// Starts `cmd` in a new process group, its output in `log` (emptied first: a log holds one run). The parent-death signal
     /// follows the thread that forks: spawn from a thread that lives as long as the child (the
     /// main thread, or the test's own).
     pub fn spawn(name: &str, mut cmd: Command, log: &Path) -> anyhow::Result<Self> {
@@ -34,7 +34,7 @@ impl Managed {
         if let Some(dir) = log.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let out = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+        let out = std::fs::File::create(log)?;
         cmd.stdin(Stdio::null()).stdout(out.try_clone()?).stderr(out).process_group(0);
         let child = cmd.spawn().map_err(|e| anyhow::anyhow!("could not start {name}: {e}"))?;
         Ok(Managed { name: name.to_owned(), child })
