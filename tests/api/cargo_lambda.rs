@@ -25,9 +25,14 @@ async fn events_replay_through_cargo_lambda_and_the_journey_works_over_http() {
         let reply = watch.invoke(function, &events::dir().join(expected.file)).unwrap_or_else(|e| panic!("{}: {e:#}", expected.file));
         assert_eq!(reply.status, expected.status, "{}: {}", expected.file, reply.body);
         assert_eq!(reply.error_code().as_deref(), expected.error, "{}", expected.file);
+        if let Some(words) = expected.shows {
+            assert!(reply.body.contains(words), "{}: the page must say {words:?}", expected.file);
+        }
     }
     let mailed = EXPECTED.iter().filter(|e| e.mails_demo_user).count();
-    assert_eq!(stack.mails().unwrap().len(), mailed, "one mail per event that asks for the demo user");
+    let mails = stack.mails().unwrap();
+    assert_eq!(mails.len(), mailed, "one mail per event that asks for the demo user");
+    assert!(mails.iter().all(|m| m.destinations.to == [DEMO_EMAIL]), "mail only to the stored address");
 
     // The journey over HTTP, at the same paths as deployed.
     let (status, body) = post(&format!("{api}/password-reset/request"), &json!({ "email": DEMO_EMAIL }));

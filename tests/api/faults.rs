@@ -150,7 +150,7 @@ async fn with_dynamodb_at(app: &MotoApp, endpoint: &str) -> Deps<reset_aws::Aws>
 
 async fn assert_503_and_nothing_changed(throttle: bool) {
     let app = MotoApp::start().await;
-    app.call(&request_event(DEMO_EMAIL)).await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let token = app.stack.mails().unwrap()[0].token().unwrap();
     let hash_before = app.stack.password_hash(DEMO_USER_ID).await.unwrap();
     let deps = with_dynamodb_at(&app, &fake_aws(throttle)).await;

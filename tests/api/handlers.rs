@@ -36,8 +36,13 @@ async fn every_event_gives_its_documented_answer_and_bad_ones_change_nothing() {
         if let Some(code) = expected.error {
             assert_json_error(&reply, expected.status, code, expected.file);
         }
+        if let Some(words) = expected.shows {
+            assert_eq!(reply.header("content-type"), Some("text/html; charset=utf-8"), "{}", expected.file);
+            assert!(reply.body.contains(words), "{}: the page must say {words:?}:\n{}", expected.file, reply.body);
+        }
         let mails = app.mailer.sent();
         assert_eq!(mails.len(), usize::from(expected.mails_demo_user), "{}: mails sent", expected.file);
+        assert!(mails.iter().all(|m| m.to.as_ref() == DEMO_EMAIL), "{}: mail only to the stored address", expected.file);
         if expected.status != 200 {
             assert_eq!(app.user(DEMO_USER_ID), before, "{}: the user must not change", expected.file);
         }
@@ -172,6 +177,7 @@ async fn every_token_failure_gets_the_same_answer_and_changes_nothing() {
     let mut answers = Vec::new();
     for (what, token) in &cases {
         if *what == "deleted user" {
+            assert_eq!(app.user(DEMO_USER_ID), demo, "no refused token changed the demo user");
             app.users.remove(&demo.id);
         }
         let reply = app.call(&confirm_event(token, NEW_PASSWORD)).await;
@@ -249,7 +255,7 @@ async fn a_mail_failure_does_not_change_any_answer() {
     app.mailer.outage.set(true);
     let known = app.call(&request_event(DEMO_EMAIL)).await;
     let unknown = app.call(&request_event("nobody@example.com")).await;
-    assert_eq!((known.status, &known.body), (unknown.status, &unknown.body));
+    assert_eq!((known.status, &known.headers, &known.body), (unknown.status, &unknown.headers, &unknown.body));
     assert_eq!(known.status, 202);
     // The reset itself stands even if its notice cannot be sent.
     assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200);
@@ -268,7 +274,7 @@ async fn unknown_paths_are_404() {
 #[tokio::test]
 async fn the_mail_link_carries_a_token_the_ring_verifies() {
     let app = MemoryApp::new().await;
-    app.call(&request_event(DEMO_EMAIL)).await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let token = token_in(&app.mailer.sent()[0].text);
     let ring = app.keys_ring().await;
     let unbound = ring.verify(&token, reset_core::unix_now()).unwrap();

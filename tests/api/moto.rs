@@ -120,7 +120,7 @@ async fn an_unverified_sender_keeps_the_202_and_sends_nothing() {
     let app = MotoApp::start_with(&[("SENDER_EMAIL", "no-reply@unverified.example")]).await;
     let known = app.call(&request_event(DEMO_EMAIL)).await;
     let unknown = app.call(&request_event("nobody@example.com")).await;
-    assert_eq!((known.status, &known.body), (202, &unknown.body));
+    assert_eq!((known.status, &known.headers, &known.body), (202, &unknown.headers, &unknown.body));
     assert!(app.stack.mails().unwrap().is_empty(), "SES refused the unverified sender");
     // The failure is logged, but SES's message quotes addresses (the recipient's, in the SES
     // sandbox): only its error code may reach the log.
@@ -134,7 +134,7 @@ async fn a_missing_secret_gives_503_for_every_account() {
     let app = MotoApp::start_with(&[("SIGNING_KEY_SECRET_ID", "no/such/secret")]).await;
     let known = app.call(&request_event(DEMO_EMAIL)).await;
     let unknown = app.call(&request_event("nobody@example.com")).await;
-    assert_eq!((known.status, &known.body), (503, &unknown.body));
+    assert_eq!((known.status, &known.headers, &known.body), (503, &unknown.headers, &unknown.body));
     assert!(app.stack.mails().unwrap().is_empty());
 }
 
@@ -147,14 +147,14 @@ async fn rotation_with_the_tool_keeps_old_links_until_retired_and_reaches_runnin
     let link = |n: usize| app.stack.mails().unwrap()[n].token().unwrap();
     let cache_ttl = std::time::Duration::from_millis(1100);
 
-    app.call(&request_event(DEMO_EMAIL)).await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let old_link = link(0);
     let added = run(&client, secret_id, Command::Add, reset_core::unix_now()).await.unwrap();
     assert!(added.starts_with("added k") && !added.contains('='), "{added}");
     tokio::time::sleep(cache_ttl).await;
 
     // The running function signs with the new key, and the old link still works.
-    app.call(&request_event(DEMO_EMAIL)).await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let new_link = link(1);
     assert_eq!(kid_of(&old_link), "local-1");
     assert!(kid_of(&new_link).starts_with('k') && kid_of(&new_link) != "local-1");

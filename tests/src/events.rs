@@ -36,14 +36,20 @@ pub struct Expected {
     pub error: Option<&'static str>,
     /// Whether the demo user gets a reset mail.
     pub mails_demo_user: bool,
+    /// Words the page must show (HTML answers with a body): which page it is, or why it refused.
+    pub shows: Option<&'static str>,
 }
 
 const fn ok(file: &'static str, status: u16, mails_demo_user: bool) -> Expected {
-    Expected { file, status, error: None, mails_demo_user }
+    Expected { file, status, error: None, mails_demo_user, shows: None }
 }
 const fn err(file: &'static str, status: u16, error: &'static str) -> Expected {
-    Expected { file, status, error: Some(error), mails_demo_user: false }
+    Expected { file, status, error: Some(error), mails_demo_user: false, shows: None }
 }
+const fn page(file: &'static str, status: u16, mails_demo_user: bool, shows: &'static str) -> Expected {
+    Expected { file, status, error: None, mails_demo_user, shows: Some(shows) }
+}
+const INVALID_LINK: &str = "This link is invalid or has expired";
 
 pub const EXPECTED: &[Expected] = &[
     ok("request-reset.json", 202, true),
@@ -66,17 +72,17 @@ pub const EXPECTED: &[Expected] = &[
     err("reset-password-wrong-content-type.json", 415, "unsupported_media_type"),
     err("reset-password-wrong-method.json", 405, "method_not_allowed"),
     // The hosted pages (HTML: no JSON error code).
-    ok("request-reset-forgot-page.json", 200, false),
+    page("request-reset-forgot-page.json", 200, false, "Forgot your password?"),
     ok("request-reset-forgot-page-head.json", 200, false),
-    ok("request-reset-forgot-form.json", 200, true),
-    ok("request-reset-forgot-form-unknown-account.json", 200, false),
-    ok("request-reset-forgot-form-invalid-email.json", 400, false),
-    ok("request-reset-forgot-form-wrong-content-type.json", 415, false),
-    ok("reset-password-page-from-link.json", 400, false),
+    page("request-reset-forgot-form.json", 200, true, "Check your inbox"),
+    page("request-reset-forgot-form-unknown-account.json", 200, false, "Check your inbox"),
+    page("request-reset-forgot-form-invalid-email.json", 400, false, "Enter a valid email address"),
+    page("request-reset-forgot-form-wrong-content-type.json", 415, false, "This form could not be read"),
+    page("reset-password-page-from-link.json", 400, false, INVALID_LINK),
     ok("reset-password-page-head.json", 400, false),
-    ok("reset-password-page-without-token.json", 400, false),
-    ok("reset-password-form.json", 400, false),
-    ok("reset-password-form-mismatch.json", 422, false),
+    page("reset-password-page-without-token.json", 400, false, INVALID_LINK),
+    page("reset-password-form.json", 400, false, INVALID_LINK),
+    page("reset-password-form-mismatch.json", 422, false, "The two passwords are not the same"),
 ];
 
 pub fn dir() -> PathBuf {
