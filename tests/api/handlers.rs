@@ -71,19 +71,24 @@ async fn known_unknown_and_disabled_accounts_get_byte_identical_answers() {
 #[tokio::test]
 async fn mail_goes_to_the_stored_address_and_lookalikes_match_nothing() {
     let app = MemoryApp::new().await;
+    // The accounts the look-alikes below could be confused with.
+    app.add_user("u-dimo", "dimo@example.com", DEMO_PASSWORD, true);
+    app.add_user("u-kim", "kim@example.com", DEMO_PASSWORD, true);
     // Typed differently, normalized to the stored address: the mail goes to the stored one.
     assert_eq!(app.call(&request_event("  DEMO@Example.com ")).await.status, 202);
-    // Look-alikes that are valid addresses of their own (Cyrillic а, dotless ı) get the usual 202
-    // and match no one; invisible characters are refused outright.
+    // Look-alikes that are valid addresses of their own (Cyrillic а for demo, dotless ı for dimo,
+    // CVE-2019-19844) get the usual 202 and match no one; invisible characters are refused.
     for lookalike in ["demo@ex\u{430}mple.com", "d\u{131}mo@example.com", "DEMO@EXAMPLE.COM.evil.test"] {
         assert_eq!(app.call(&request_event(lookalike)).await.status, 202, "{lookalike}");
     }
     for invisible in ["demo@example.com\u{200b}", "de\u{200d}mo@example.com"] {
         assert_eq!(app.call(&request_event(invisible)).await.error_code().as_deref(), Some("invalid_email"), "{invisible:?}");
     }
-    let mails = app.mailer.sent();
-    assert_eq!(mails.len(), 1, "{mails:?}");
-    assert_eq!(mails[0].to.as_ref(), DEMO_EMAIL);
+    // Canonically equivalent spellings are the same address (NFC: the Kelvin sign is K): its
+    // owner gets the mail, at the address as stored, never as typed.
+    assert_eq!(app.call(&request_event("\u{212a}im@example.com")).await.status, 202);
+    let recipients: Vec<String> = app.mailer.sent().iter().map(|m| m.to.as_ref().to_owned()).collect();
+    assert_eq!(recipients, [DEMO_EMAIL, "kim@example.com"]);
 }
 
 #[tokio::test]
