@@ -31,7 +31,7 @@ impl Browser {
         let log = workspace_root().join(format!("target/test-logs/chromedriver-{port}.log"));
         let mut driver = Managed::spawn("chromedriver", cmd, &log)
             .expect("chromedriver is installed (scripts/setup installs Debian's chromium-driver)");
-        wait_until(&mut driver, Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()).unwrap();
+        wait_until(&mut driver, Duration::from_secs(20), |driver| driver.listens_on(port)).unwrap();
 
         let profile = workspace_root().join(format!("target/test-logs/chromium-profile-{port}"));
         let args = [

@@ -273,15 +273,23 @@ pub struct LocalApi {
 }
 
 impl LocalApi {
+    /// (The API's port is chosen before moto starts, since links point at it; if something takes
+    /// it first, watch exits and the whole start is tried again on another port.)
     pub async fn start(overrides: &[(&str, &str)]) -> LocalApi {
-        let port = reset_tests::free_port();
-        let url = format!("http://127.0.0.1:{port}");
-        let mut stack = Stack::start(None, &format!("{url}/reset-password")).await.expect("moto starts");
-        stack.overrides = reset_tests::stack::generous_limits();
-        stack.overrides.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let log = reset_tests::workspace_root().join(format!("target/test-logs/watch-{port}.log"));
-        let watch = reset_tests::functions::Watch::start(Some(port), &stack.env(), &log, false).expect("cargo lambda watch starts");
-        LocalApi { url, stack, watch }
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            let port = reset_tests::free_port();
+            let url = format!("http://127.0.0.1:{port}");
+            let mut stack = Stack::start(None, &format!("{url}/reset-password")).await.expect("moto starts");
+            stack.overrides = reset_tests::stack::generous_limits();
+            stack.overrides.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            let log = reset_tests::workspace_root().join(format!("target/test-logs/watch-{port}.log"));
+            match reset_tests::functions::Watch::start(Some(port), &stack.env(), &log, false) {
+                Ok(watch) => return LocalApi { url, stack, watch },
+                Err(err) => failures.push(format!("{err:#}")),
+            }
+        }
+        panic!("cargo lambda watch did not start: {failures:?}")
     }
 }
 

@@ -175,3 +175,13 @@ async fn rotation_with_the_tool_keeps_old_links_until_retired_and_reaches_runnin
     assert_eq!((dead.status, dead.error_code().as_deref()), (400, Some("invalid_or_expired_token")));
     assert_eq!(app.call(&confirm_event(&new_link, NEW_PASSWORD)).await.status, 200);
 }
+
+/// A port someone else took between `free_port` and the child's bind: the child exits, and the
+/// start must fail (and be retried elsewhere) instead of taking the other server for its own.
+#[test]
+fn a_taken_port_is_never_mistaken_for_our_moto() {
+    let first = reset_tests::stack::Moto::start(None).expect("moto starts");
+    let port: u16 = first.url.rsplit(':').next().unwrap().parse().unwrap();
+    let second = reset_tests::stack::Moto::start(Some(port));
+    assert!(second.is_err(), "a second moto on {port} attached to the first one");
+}

@@ -41,7 +41,7 @@ impl Watch {
         }
         let mut process = Managed::spawn("cargo lambda watch", cmd, log)?;
         let address = format!("127.0.0.1:{port}");
-        wait_until(&mut process, Duration::from_secs(60), || std::net::TcpStream::connect(&address).is_ok())?;
+        wait_until(&mut process, Duration::from_secs(60), |watch| watch.listens_on(port))?;
         Ok(Watch { url: format!("http://{address}"), port, process, log: log.to_path_buf() })
     }
 

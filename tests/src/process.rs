@@ -64,6 +64,30 @@ impl Managed {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// Whether this process itself holds a listening TCP socket on `port` (read from /proc), so a
+    /// server another test left on a port we were given is never mistaken for ours.
+    pub fn listens_on(&self, port: u16) -> bool {
+        let suffix = format!(":{port:04X}");
+        let inodes: Vec<String> = ["/proc/net/tcp", "/proc/net/tcp6"]
+            .iter()
+            .filter_map(|table| std::fs::read_to_string(table).ok())
+            .flat_map(|table| {
+                table
+                    .lines()
+                    .skip(1)
+                    .filter_map(|line| {
+                        let fields: Vec<&str> = line.split_whitespace().collect();
+                        // local address, state 0A = LISTEN, inode
+                        let listening = fields.len() > 9 && fields[1].ends_with(&suffix) && fields[3] == "0A";
+                        listening.then(|| format!("socket:[{}]", fields[9]))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{}/fd", self.child.id())) else { return false };
+        fds.flatten().filter_map(|fd| std::fs::read_link(fd.path()).ok()).any(|target| inodes.iter().any(|i| target.as_os_str() == i.as_str()))
+    }
 }
 
 impl Drop for Managed {
@@ -72,15 +96,16 @@ impl Drop for Managed {
     }
 }
 
-/// Waits until `ready` holds, or fails after `timeout` (or if the process died).
-pub fn wait_until(process: &mut Managed, timeout: Duration, mut ready: impl FnMut() -> bool) -> anyhow::Result<()> {
+/// Waits until `ready` holds for the process, or fails after `timeout` or as soon as the process
+/// has died (checked first: a dead child's port may answer for someone else).
+pub fn wait_until(process: &mut Managed, timeout: Duration, mut ready: impl FnMut(&Managed) -> bool) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
-        if ready() {
-            return Ok(());
-        }
         if !process.is_running() {
             anyhow::bail!("{} exited before it was ready (see its log)", process.name());
+        }
+        if ready(process) {
+            return Ok(());
         }
         std::thread::sleep(Duration::from_millis(100));
     }

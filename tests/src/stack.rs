@@ -35,17 +35,31 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts moto from the project's `.venv` on `port` (a free one if `None`), serving one
-    /// request at a time so conditional writes are atomic as in DynamoDB (see `moto_serial.py`).
+    /// Starts moto from the project's `.venv` on `port` (a free one if `None`, tried again on
+    /// another if something took it first), serving one request at a time so conditional writes
+    /// are atomic as in DynamoDB (see `moto_serial.py`).
     pub fn start(port: Option<u16>) -> anyhow::Result<Moto> {
-        let port = port.unwrap_or_else(free_port);
+        let Some(port) = port else {
+            let mut last = None;
+            for _ in 0..3 {
+                match Self::start_on(free_port()) {
+                    Ok(moto) => return Ok(moto),
+                    Err(err) => last = Some(err),
+                }
+            }
+            return Err(last.expect("three tries"));
+        };
+        Self::start_on(port)
+    }
+
+    fn start_on(port: u16) -> anyhow::Result<Moto> {
         let mut cmd = Command::new(venv_tool("python"));
         cmd.arg(workspace_root().join("tests/moto_serial.py")).args(["127.0.0.1", &port.to_string()]);
         let log = workspace_root().join(format!("target/test-logs/moto-{port}.log"));
         let mut process = Managed::spawn("moto", cmd, &log)?;
         let url = format!("http://127.0.0.1:{port}");
         let probe = format!("{url}/moto-api/");
-        wait_until(&mut process, Duration::from_secs(30), || ureq::get(&probe).call().is_ok())?;
+        wait_until(&mut process, Duration::from_secs(30), |moto| moto.listens_on(port) && ureq::get(&probe).call().is_ok())?;
         Ok(Moto { url, process })
     }
 
