@@ -174,10 +174,13 @@ async fn the_whole_journey_in_a_real_browser() {
 
     // The show-password toggle (progressive enhancement) reveals both fields.
     browser.type_into("#password", "peek-a-boo").await;
-    browser.click("button.toggle").await;
-    let shown = browser.client.find(Locator::Css("#password")).await.unwrap().attr("type").await.unwrap();
-    assert_eq!(shown.as_deref(), Some("text"));
-    browser.click("button.toggle").await;
+    for (pressed, expected) in [("shown", "text"), ("hidden again", "password")] {
+        browser.click("button.toggle").await;
+        for field in ["#password", "#confirm"] {
+            let kind = browser.client.find(Locator::Css(field)).await.unwrap().attr("type").await.unwrap();
+            assert_eq!(kind.as_deref(), Some(expected), "{field} after the toggle: {pressed}");
+        }
+    }
 
     // 6. Mismatched passwords, then a too-short one: the form says why, nothing changes.
     browser.set_passwords(NEW_PASSWORD, "something else entirely").await;
