@@ -3,6 +3,7 @@
 mod browser;
 mod cargo_lambda;
 mod faults;
+mod fuzz;
 mod handlers;
 mod helpers;
 mod hostile;

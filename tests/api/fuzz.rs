@@ -1,0 +1,55 @@
+//! `fuzz/` (nightly, sanitizers, outside the workspace) must not rot unseen: the test run builds
+//! its targets on the stable toolchain, without coverage instrumentation, and runs each for a
+//! few thousand inputs seeded with the bodies of `events/`. No coverage guidance, so this finds
+//! little; it proves the targets compile against today's code and hold on real inputs. Real
+//! fuzzing: README, "Fuzzing".
+
+use std::process::Command;
+
+use reset_tests::{events, workspace_root};
+
+#[test]
+fn the_fuzz_targets_build_and_run_on_the_events_bodies() {
+    let root = workspace_root();
+    // The workspace's versions, so the build reuses what the workspace already compiled.
+    std::fs::copy(root.join("Cargo.lock"), root.join("fuzz/Cargo.lock")).unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let build = Command::new(cargo)
+        .args(["build", "--quiet", "--manifest-path", "fuzz/Cargo.toml", "--target-dir", "target", "--bins"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "the fuzz targets do not build:\n{}", String::from_utf8_lossy(&build.stderr));
+
+    let corpus = root.join("target/fuzz-smoke");
+    let _ = std::fs::remove_dir_all(&corpus);
+    std::fs::create_dir_all(&corpus).unwrap();
+    let mut seeds = 0;
+    for file in events::files() {
+        let event = events::load(&file);
+        let body = event["body"].as_str().unwrap_or_default();
+        let bytes = if event["isBase64Encoded"] == true {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.decode(body).unwrap_or_default()
+        } else {
+            body.as_bytes().to_vec()
+        };
+        if !bytes.is_empty() {
+            std::fs::write(corpus.join(format!("{seeds:03}")), [&[seeds as u8], &bytes[..]].concat()).unwrap();
+            seeds += 1;
+        }
+    }
+    assert!(seeds >= 10, "only {seeds} seeds");
+
+    for target in ["token", "request"] {
+        let artifacts = format!("-artifact_prefix={}/", root.join("target").display());
+        let run = Command::new(root.join("target/debug").join(target))
+            .args(["-runs=3000", "-max_total_time=20", "-max_len=4096", "-seed=1", &artifacts])
+            .arg(&corpus)
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "fuzz target {target} failed:\n{log}");
+        assert!(log.contains("Done 3000 runs") || log.contains("DONE"), "{target} did not run its inputs:\n{log}");
+    }
+}
