@@ -59,8 +59,7 @@ pub async fn handle<A: ConfirmPorts>(deps: &Deps<A>, req: Request) -> Result<Res
 
 /// A confirm refused at the edge, while parsing (a malformed token, a password outside the length
 /// policy): audited like the refusals the use case meets itself.
-fn refused(err: impl Into<ConfirmError>) -> ApiError {
-    let err = err.into();
+fn refused(err: ConfirmError) -> ApiError {
     reset_core::audit_refusal(&err);
     err.into()
 }
@@ -68,8 +67,8 @@ fn refused(err: impl Into<ConfirmError>) -> ApiError {
 async fn confirm<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Result<Response<Body>, ApiError> {
     limit_source_ip(&deps.limits, req, deps.settings.rate_limits.ip_per_minute).await?;
     let body: ConfirmBody = read_json(req).map_err(|err| ApiError::from_body(err, JSON_SHAPE))?;
-    let token = ResetToken::parse(&body.token).map_err(refused)?;
-    let password = NewPassword::parse(body.password.expose_secret(), deps.settings.password_policy).map_err(refused)?;
+    let token = ResetToken::parse(&body.token).map_err(|invalid| refused(invalid.into()))?;
+    let password = NewPassword::parse(body.password.expose_secret(), deps.settings.password_policy).map_err(|weak| refused(weak.into()))?;
     reset_core::confirm_reset(deps, &token, password).await?;
     Ok(json_response(StatusCode::OK, CHANGED_BODY.to_owned()))
 }
@@ -103,7 +102,7 @@ async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> 
     let raw = from_link.as_deref().or_else(|| reset_http::cookie(req, COOKIE)).unwrap_or_default();
     let checked = match ResetToken::parse(raw) {
         Ok(token) => reset_core::check_token(deps, &token).await.map(|checked| (token, checked)).map_err(ApiError::from),
-        Err(invalid) => Err(refused(invalid)),
+        Err(invalid) => Err(refused(invalid.into())),
     };
     let (token, checked) = match checked {
         Ok(ok) => ok,
@@ -136,7 +135,7 @@ async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body
     }
     let token = match ResetToken::parse(reset_http::cookie(req, COOKIE).unwrap_or_default()) {
         Ok(token) => token,
-        Err(invalid) => return failure_page(settings, refused(invalid)),
+        Err(invalid) => return failure_page(settings, refused(invalid.into())),
     };
     let fields = read_form(req).and_then(|form| Ok((form.field("password")?.to_owned(), form.field("confirm")?.to_owned())));
     let (password, again) = match fields {
@@ -150,7 +149,7 @@ async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body
     }
     let password = match NewPassword::parse(password.expose_secret(), settings.password_policy) {
         Ok(password) => password,
-        Err(weak) => return weak_password_form(settings, refused(weak)),
+        Err(weak) => return weak_password_form(settings, refused(weak.into())),
     };
     match reset_core::confirm_reset(deps, &token, password).await {
         Ok(_) => clear_cookie(settings, html_response(StatusCode::OK, pages::password_changed(settings))),

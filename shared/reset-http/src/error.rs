@@ -15,8 +15,7 @@ use crate::body::{BodyError, MAX_BODY_BYTES, Media};
 pub const RETRY_AFTER_SECS: u32 = 5;
 
 /// Every error a client can get, serialized as the stable `error` string of the JSON answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     InvalidOrExpiredToken,
     InvalidEmail,
@@ -35,6 +34,25 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The stable string clients match on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidOrExpiredToken => "invalid_or_expired_token",
+            ErrorCode::InvalidEmail => "invalid_email",
+            ErrorCode::WeakPassword => "weak_password",
+            ErrorCode::PasswordsDiffer => "passwords_differ",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::TooManyRequests => "too_many_requests",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::InternalError => "internal_error",
+        }
+    }
+
     /// The HTTP status of each error: the one mapping.
     pub fn status(self) -> StatusCode {
         match self {
@@ -50,6 +68,13 @@ impl ErrorCode {
             ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+impl Serialize for ErrorCode {
+    // One string table, not a serializer path per variant: this sits in every function's binary.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -238,6 +263,7 @@ mod tests {
         ];
         for (code, text, status) in cases {
             assert_eq!(serde_json::to_value(code).unwrap(), text);
+            assert_eq!(code.as_str(), text);
             assert_eq!(code.status().as_u16(), status, "{text}");
         }
     }
