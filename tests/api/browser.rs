@@ -72,7 +72,12 @@ impl Browser {
                 Err(_) => String::new(),
             };
             if heading == expected {
-                return self.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+                // The page may navigate between the two reads (the hop page refreshes itself):
+                // a stale body is "not yet", like a missing heading.
+                let body = async { self.client.find(Locator::Css("body")).await?.text().await }.await;
+                if let Ok(body) = body {
+                    return body;
+                }
             }
             assert!(Instant::now() < deadline, "expected the page {expected:?}, saw {heading:?} at {}", self.url().await);
             tokio::time::sleep(Duration::from_millis(100)).await;
