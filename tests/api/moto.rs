@@ -116,17 +116,20 @@ async fn aws_unreachable_mid_flow_gives_503_and_nothing_changes() {
 
 #[tokio::test]
 async fn an_unverified_sender_keeps_the_202_and_sends_nothing() {
+    use tracing::Instrument as _;
     let logs = crate::helpers::capture_logs();
+    let run = crate::helpers::unique("unverified-sender");
     let app = MotoApp::start_with(&[("SENDER_EMAIL", "no-reply@unverified.example")]).await;
-    let known = app.call(&request_event(DEMO_EMAIL)).await;
-    let unknown = app.call(&request_event("nobody@example.com")).await;
+    let (known, unknown) = async { (app.call(&request_event(DEMO_EMAIL)).await, app.call(&request_event("nobody@example.com")).await) }
+        .instrument(tracing::info_span!("test", run = %run))
+        .await;
     assert_eq!((known.status, &known.headers, &known.body), (202, &unknown.headers, &unknown.body));
     assert!(app.stack.mails().unwrap().is_empty(), "SES refused the unverified sender");
     // The failure is logged, but SES's message quotes addresses (the recipient's, in the SES
     // sandbox): only its error code may reach the log.
-    let logs = logs.text();
-    assert!(logs.contains("reset_mail_failed") && logs.contains("MessageRejected"), "{logs}");
-    assert!(!logs.contains("unverified.example"), "an address from SES's message reached the log");
+    let ours = logs.records_of(&run);
+    assert!(ours.contains("reset_mail_failed") && ours.contains("MessageRejected"), "{ours}");
+    assert!(!logs.text().contains("unverified.example"), "an address from SES's message reached the log");
 }
 
 #[tokio::test]
