@@ -264,6 +264,19 @@ pub fn capture_logs() -> Captured {
     .clone()
 }
 
+/// One request to each function, with time to spare: watch compiles a function on its first
+/// invocation (about 25 s on a fresh target dir), which must not eat a test's own timeouts.
+fn warm_up(api: &str) {
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(300)))
+        .build()
+        .new_agent();
+    for page in ["forgot-password", "reset-password"] {
+        agent.get(format!("{api}/{page}")).call().unwrap_or_else(|e| panic!("{page} did not answer after its build: {e}"));
+    }
+}
+
 /// Moto and both functions under `cargo lambda watch`, with the rate limits lifted (tests of other
 /// behaviour must not trip them) and `overrides` on top.
 pub struct LocalApi {
@@ -285,7 +298,10 @@ impl LocalApi {
             stack.overrides.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
             let log = reset_tests::workspace_root().join(format!("target/test-logs/watch-{port}.log"));
             match reset_tests::functions::Watch::start(Some(port), &stack.env(), &log, false) {
-                Ok(watch) => return LocalApi { url, stack, watch },
+                Ok(watch) => {
+                    warm_up(&url);
+                    return LocalApi { url, stack, watch };
+                }
                 Err(err) => failures.push(format!("{err:#}")),
             }
         }
