@@ -1,0 +1,310 @@
+//! lambda-bench: the release binaries (`cargo lambda build --release`, `target/lambda/*/bootstrap`)
+//! run as Lambda runs them, through a minimal Lambda Runtime API served here, beside the floor (a
+//! bare lambda_http function built the same way) and a plain Python equivalent of each function
+//! (awslambdaric + boto3 + itsdangerous + argon2-cffi), all against one moto, one after another.
+//!
+//! Per function: init (exec → first `/next`), the first invocation's latency, warm p50/p99, CPU
+//! per invocation (utime + stime from /proc, first and warm), and peak RSS (VmHWM). Run it with
+//! `scripts/bench`, which builds what it measures first.
+
+mod runtime_api;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use reset_core::reset_token::KeyRing;
+use reset_tests::events;
+use reset_tests::stack::Stack;
+use reset_tests::workspace_root;
+use runtime_api::RuntimeApi;
+use serde_json::Value;
+
+/// Warm invocations per function (after the first).
+const WARM_REQUESTS: usize = 100;
+const WARM_CONFIRMS: usize = 40;
+const NEW_PASSWORD: &str = "a new and long passphrase";
+/// The Python equivalent's itsdangerous key (a benchmark stand-in, not a secret).
+const PYTHON_SIGNING_SECRET: &str = "bench-signing-secret-0123456789abcdef";
+
+struct Scenario {
+    name: &'static str,
+    /// What one invocation costs in AWS calls, said in the table.
+    calls: &'static str,
+    command: Command,
+    events: Vec<Value>,
+    status: u16,
+}
+
+struct Measured {
+    name: &'static str,
+    calls: &'static str,
+    init: Duration,
+    first: Duration,
+    warm: Vec<Duration>,
+    cpu_first_ms: f64,
+    cpu_warm_ms: f64,
+    /// The same warm average from utime + stime (10 ms ticks over all invocations).
+    ticks_warm_ms: f64,
+    peak_rss_mb: f64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let root = workspace_root();
+    let mut stack = Stack::start(None, "https://auth.example.com/reset-password").await?;
+    stack.overrides = reset_tests::stack::generous_limits();
+    stack.overrides.push(("REQUEST_TIME_FLOOR_MS".into(), "0".into()));
+    let env = stack.env();
+    let logs = root.join("target/bench-logs");
+    std::fs::create_dir_all(&logs)?;
+
+    let binary = |name: &str| -> anyhow::Result<Command> { Ok(Command::new(shipped(&root, name)?)) };
+    let python = |module: &str| {
+        let mut cmd = Command::new(root.join(".venv/bin/python"));
+        cmd.args(["-m", "awslambdaric", &format!("{module}.handler")]).current_dir(root.join("bench/python"));
+        cmd.env("BENCH_SIGNING_SECRET", PYTHON_SIGNING_SECRET);
+        cmd
+    };
+
+    let request = events::load("request-reset.json");
+    let requests = vec![request.clone(); WARM_REQUESTS + 1];
+    let rust_confirms = confirms_for_rust(&stack, WARM_CONFIRMS + 1).await?;
+    let python_confirms = confirms_for_python(&stack, &env, &root, WARM_CONFIRMS + 1).await?;
+
+    let scenarios = vec![
+        Scenario { name: "floor: bare lambda_http", calls: "none", command: binary("bench-hello")?, events: requests.clone(), status: 200 },
+        Scenario {
+            name: "request-reset (known account, floor 0)",
+            calls: "UpdateItem ×3, Query, SendEmail",
+            command: binary("request-reset")?,
+            events: requests.clone(),
+            status: 202,
+        },
+        Scenario { name: "Python request-reset", calls: "Query, SendEmail", command: python("request_reset"), events: requests, status: 202 },
+        Scenario {
+            name: "reset-password (confirm)",
+            calls: "UpdateItem, GetItem, UpdateItem, SendEmail",
+            command: binary("reset-password")?,
+            events: rust_confirms,
+            status: 200,
+        },
+        Scenario {
+            name: "Python reset-password (confirm)",
+            calls: "GetItem, UpdateItem",
+            command: python("reset_password"),
+            events: python_confirms,
+            status: 200,
+        },
+    ];
+
+    let mut results = Vec::new();
+    for scenario in scenarios {
+        let name = scenario.name;
+        let log = logs.join(format!("{}.log", name.split([' ', ':']).next().unwrap_or("run")));
+        results.push(measure(scenario, &env, &log).with_context(|| format!("measuring {name} (log: {})", log.display()))?);
+    }
+    print_report(&results, &root);
+    Ok(())
+}
+
+/// The `bootstrap` inside a function's deployment zip (`cargo lambda build --release
+/// --output-format zip`), unpacked under target/bench-bin: exactly the bytes that ship.
+fn shipped(root: &Path, name: &str) -> anyhow::Result<PathBuf> {
+    let zip = root.join("target/lambda").join(name).join("bootstrap.zip");
+    anyhow::ensure!(zip.exists(), "{} is missing: run `cargo lambda build --release --output-format zip` (scripts/bench does)", zip.display());
+    let dir = root.join("target/bench-bin").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let status = Command::new(root.join(".venv/bin/python")).args(["-m", "zipfile", "-e"]).arg(&zip).arg(&dir).status()?;
+    anyhow::ensure!(status.success(), "could not unpack {}", zip.display());
+    let bootstrap = dir.join("bootstrap");
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&bootstrap, std::fs::Permissions::from_mode(0o755))?;
+    Ok(bootstrap)
+}
+
+/// One user per confirm, each with a token the running ring signed.
+async fn confirms_for_rust(stack: &Stack, n: usize) -> anyhow::Result<Vec<Value>> {
+    let secret = stack.secrets().get_secret_value().secret_id(reset_tests::stack::SECRET_ID).send().await?;
+    let ring = KeyRing::from_json(secret.secret_string().context("a string secret")?)?;
+    let mut out = Vec::new();
+    for i in 0..n {
+        let (id, email) = (format!("bench-rust-{i}"), format!("bench-rust-{i}@example.com"));
+        stack.put_user(&id, &email, "an old and long passphrase", None).await?;
+        let hash = stack.password_hash(&id).await?;
+        let binding = reset_core::reset_token::Binding { user_id: &id, email: &email, password_hash: &hash };
+        let token = ring.issue(binding, reset_core::unix_now(), 1800)?.token;
+        out.push(confirm_event(&token));
+    }
+    Ok(out)
+}
+
+/// One user per confirm, each with a token the Python function's own signer issued.
+async fn confirms_for_python(stack: &Stack, env: &[(String, String)], root: &Path, n: usize) -> anyhow::Result<Vec<Value>> {
+    let ids: Vec<String> = (0..n).map(|i| format!("bench-python-{i}")).collect();
+    for id in &ids {
+        stack.put_user(id, &format!("{id}@example.com"), "an old and long passphrase", None).await?;
+    }
+    let out = Command::new(root.join(".venv/bin/python"))
+        .arg("reset_password.py")
+        .arg("issue")
+        .args(&ids)
+        .current_dir(root.join("bench/python"))
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .env("BENCH_SIGNING_SECRET", PYTHON_SIGNING_SECRET)
+        .output()?;
+    anyhow::ensure!(out.status.success(), "issuing Python tokens failed: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(String::from_utf8(out.stdout)?.lines().map(confirm_event).collect())
+}
+
+fn confirm_event(token: &str) -> Value {
+    let event = events::with_body_field(events::load("reset-password-confirm.json"), "token", token);
+    events::with_body_field(event, "password", NEW_PASSWORD)
+}
+
+fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyhow::Result<Measured> {
+    let mut api = RuntimeApi::start()?;
+    let out = std::fs::File::create(log)?;
+    scenario
+        .command
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .env("AWS_LAMBDA_RUNTIME_API", api.address())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("_HANDLER", "handler")
+        .stdin(Stdio::null())
+        .stdout(out.try_clone()?)
+        .stderr(out);
+    let started = Instant::now();
+    let mut child = scenario.command.spawn().context("starting the function")?;
+    let pid = child.id();
+    let result = (|| {
+        let init = api.wait_first_poll(started, Duration::from_secs(60), &mut child)?;
+        let cpu_ready = cpu_ms(pid)?;
+        let mut ticks_after_first = 0.0;
+        let mut latencies = Vec::new();
+        let mut cpu_after_first = 0.0;
+        for (i, event) in scenario.events.iter().enumerate() {
+            let (took, answer) = api.invoke(&event.to_string(), Duration::from_secs(60))?;
+            let status = answer["statusCode"].as_u64().unwrap_or(0);
+            if status != u64::from(scenario.status) {
+                bail!("invocation {i} answered {status}, not {}: {answer}", scenario.status);
+            }
+            latencies.push(took);
+            if i == 0 {
+                cpu_after_first = cpu_ms(pid)?;
+                ticks_after_first = utime_stime_ms(pid)?;
+            }
+        }
+        let cpu_end = cpu_ms(pid)?;
+        let ticks_warm = (utime_stime_ms(pid)? - ticks_after_first) / (scenario.events.len() - 1) as f64;
+        let warm = latencies.split_off(1);
+        Ok(Measured {
+            name: scenario.name,
+            calls: scenario.calls,
+            init,
+            first: latencies[0],
+            cpu_first_ms: cpu_after_first - cpu_ready,
+            cpu_warm_ms: (cpu_end - cpu_after_first) / warm.len() as f64,
+            ticks_warm_ms: ticks_warm,
+            warm,
+            peak_rss_mb: peak_rss_kb(pid)? as f64 / 1024.0,
+        })
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+/// CPU time the process has used, in milliseconds: the scheduler's nanosecond count of each of
+/// its threads (`/proc/PID/task/*/schedstat`), since utime + stime come in 10 ms ticks, too
+/// coarse for one invocation. A thread that has ended drops out of the sum, so the threads that
+/// run invocations (the runtime's, tokio's blocking pool within its 10 s keep-alive) must live
+/// through a measurement, as they do here; `utime_stime_ms` cross-checks the warm average.
+fn cpu_ms(pid: u32) -> anyhow::Result<f64> {
+    let mut nanos = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))?.flatten() {
+        if let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) {
+            nanos += stat.split_whitespace().next().unwrap_or("0").parse::<u64>().unwrap_or(0);
+        }
+    }
+    Ok(nanos as f64 / 1e6)
+}
+
+/// utime + stime of the whole process (every thread, live or ended), in milliseconds.
+fn utime_stime_ms(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may hold spaces) start at field 3 (state).
+    let after = &stat[stat.rfind(')').context("a stat line")? + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
+    // SAFETY: sysconf reads a constant of the system; no memory is touched.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    Ok(ticks * 1000.0 / per_second)
+}
+
+fn peak_rss_kb(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).context("VmHWM")?;
+    Ok(line.split_whitespace().nth(1).context("a number")?.parse()?)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn print_report(results: &[Measured], root: &Path) {
+    println!("\n| function | AWS calls per invoke | init ms | first invoke ms | warm p50 ms | warm p99 ms | CPU first invoke ms | CPU per warm invoke ms (utime+stime) | peak RSS MB |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for m in results {
+        let mut warm = m.warm.clone();
+        warm.sort();
+        println!(
+            "| {} | {} | {:.1} | {:.1} | {:.2} | {:.2} | {:.1} | {:.2} ({:.2}) | {:.1} |",
+            m.name,
+            m.calls,
+            ms(m.init),
+            ms(m.first),
+            ms(percentile(&warm, 0.5)),
+            ms(percentile(&warm, 0.99)),
+            m.cpu_first_ms,
+            m.cpu_warm_ms,
+            m.ticks_warm_ms,
+            m.peak_rss_mb
+        );
+    }
+    let by = |prefix: &str| results.iter().find(|m| m.name.starts_with(prefix));
+    println!("\nRatios (same run):");
+    if let Some(floor) = by("floor") {
+        for m in results.iter().filter(|m| !m.name.starts_with("floor")) {
+            println!("- {}: init {:.1}x the floor", m.name, ms(m.init) / ms(floor.init));
+        }
+    }
+    for (rust, python) in [("request-reset", "Python request-reset"), ("reset-password", "Python reset-password")] {
+        if let (Some(r), Some(p)) = (by(rust), by(python)) {
+            println!(
+                "- {rust}: CPU per warm invoke {:.2}x Python's, peak RSS {:.2}x, init {:.2}x",
+                r.cpu_warm_ms / p.cpu_warm_ms,
+                r.peak_rss_mb / p.peak_rss_mb,
+                ms(r.init) / ms(p.init)
+            );
+        }
+    }
+    println!("\nDeployment packages (target/lambda/*/bootstrap.zip, if built with --output-format zip):");
+    for name in ["request-reset", "reset-password", "bench-hello"] {
+        let zip: PathBuf = root.join("target/lambda").join(name).join("bootstrap.zip");
+        if let Ok(meta) = std::fs::metadata(&zip) {
+            println!("- {name}: {:.2} MB ({} bytes)", meta.len() as f64 / 1e6, meta.len());
+        }
+    }
+}
