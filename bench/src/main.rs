@@ -23,7 +23,7 @@ use serde_json::Value;
 
 /// Warm invocations per function (after the first).
 const WARM_REQUESTS: usize = 100;
-const WARM_CONFIRMS: usize = 40;
+const WARM_CONFIRMS: usize = 100;
 const NEW_PASSWORD: &str = "a new and long passphrase";
 /// The Python equivalent's itsdangerous key (a benchmark stand-in, not a secret).
 const PYTHON_SIGNING_SECRET: &str = "bench-signing-secret-0123456789abcdef";

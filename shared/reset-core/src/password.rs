@@ -1,19 +1,45 @@
 //! argon2id with the OWASP parameters (m = 19456 KiB, t = 2, p = 1), run on the blocking pool so
 //! a hash never stalls the async executor.
+//!
+//! Memory: each hash needs a 19 MiB block. A fresh one per hash costs page faults and zeroing,
+//! and glibc serves such blocks from per-thread arenas that keep them (its mmap threshold rises
+//! after the first free), so every blocking-pool thread ended up holding one: 149 MB peak RSS
+//! in the shipped reset-password. Blocks are instead kept and reused, one per hash that may run
+//! at once, and [`hash`] runs at most [`MAX_CONCURRENT_HASHES`] at a time.
+
+use std::sync::Mutex;
 
 use anyhow::Context as _;
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::PasswordVerifier as _;
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use tokio::sync::Semaphore;
 
 use crate::domain::NewPassword;
 
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(19_456, 2, 1, Some(32)).expect("OWASP argon2 parameters are valid");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+/// Hashes [`hash`] runs at once; more wait their turn (about 20 ms each). A Lambda process serves
+/// one request at a time, so one is all it ever needs; a host serving many requests per process
+/// (`cargo lambda watch`) queues them instead of holding one 19 MiB block per request.
+pub const MAX_CONCURRENT_HASHES: usize = 1;
+
+const SALT_LEN: usize = 16;
+const OUTPUT_LEN: usize = 32;
+
+static TURNS: Semaphore = Semaphore::const_new(MAX_CONCURRENT_HASHES);
+/// Blocks free for the next hash; one per hash that ran at the same time as another, at most.
+static BLOCKS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+fn params() -> Params {
+    Params::new(19_456, 2, 1, Some(OUTPUT_LEN)).expect("OWASP argon2 parameters are valid")
 }
 
-/// Hashes to a PHC string with a fresh random salt.
+fn argon2() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
+}
+
+/// Hashes to a PHC string with a fresh random salt, waiting for a turn if others are hashing.
 pub async fn hash(password: NewPassword) -> anyhow::Result<String> {
+    let _turn = TURNS.acquire().await.context("the hashing turns were closed")?;
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || span.in_scope(|| hash_blocking(password.expose())))
         .await
@@ -25,10 +51,63 @@ pub fn verify(password: &str, phc: &str) -> bool {
     argon2().verify_password(password.as_bytes(), phc).is_ok()
 }
 
-/// Hashes on the current thread: for seeding users and benchmarks, never on a request path.
+/// Hashes on the current thread with a kept block (the request path goes through [`hash`]; this
+/// is also for seeding users and benchmarks).
 pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
+    let lock = || BLOCKS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let params = params();
+    let mut blocks = lock().pop().unwrap_or_else(|| vec![Block::default(); params.block_count()]);
+    let hashed = hash_with(password, &params, &mut blocks);
+    lock().push(blocks);
+    hashed
+}
+
+/// argon2id over `blocks` (every block is written before it is read, so a kept one needs no
+/// clearing), as a PHC string.
+fn hash_with(password: &str, params: &Params, blocks: &mut [Block]) -> anyhow::Result<String> {
+    let mut salt = [0u8; SALT_LEN];
+    getrandom::fill(&mut salt).map_err(|err| anyhow::anyhow!("no randomness for a salt: {err}"))?;
+    let mut out = [0u8; OUTPUT_LEN];
     argon2()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|err| anyhow::anyhow!("argon2 hashing failed: {err}"))
+        .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
+        .map_err(|err| anyhow::anyhow!("argon2 hashing failed: {err}"))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(|err| anyhow::anyhow!("argon2 parameters: {err}"))?,
+        salt: Some(Salt::new(&salt).map_err(|err| anyhow::anyhow!("argon2 salt: {err}"))?),
+        hash: Some(Output::new(&out).map_err(|err| anyhow::anyhow!("argon2 output: {err}"))?),
+    };
+    Ok(phc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_block_gives_hashes_that_verify_and_differ_by_salt() {
+        let first = hash_blocking("correct horse battery staple").unwrap();
+        let second = hash_blocking("correct horse battery staple").unwrap();
+        assert!(first.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{first}");
+        assert_ne!(first, second, "a fresh salt each time");
+        for phc in [&first, &second] {
+            assert!(verify("correct horse battery staple", phc));
+            assert!(!verify("correct horse battery stapler", phc));
+        }
+    }
+
+    #[test]
+    fn a_reused_block_hashes_exactly_as_a_fresh_one() {
+        // The same password and salt through a kept (dirty) block and through argon2's own fresh
+        // allocation give the same bytes: reuse changes nothing but the memory it costs.
+        let params = params();
+        let salt = [7u8; SALT_LEN];
+        let mut dirty = vec![Block::default(); params.block_count()];
+        let (mut reused, mut fresh) = ([0u8; OUTPUT_LEN], [0u8; OUTPUT_LEN]);
+        argon2().hash_password_into_with_memory(b"some other password", &salt, &mut reused, &mut dirty).unwrap();
+        argon2().hash_password_into_with_memory(b"a password", &salt, &mut reused, &mut dirty).unwrap();
+        argon2().hash_password_into(b"a password", &salt, &mut fresh).unwrap();
+        assert_eq!(reused, fresh);
+    }
 }
