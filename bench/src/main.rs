@@ -47,6 +47,8 @@ struct Measured {
     cpu_warm_ms: f64,
     /// The same warm average from utime + stime (10 ms ticks over all invocations).
     ticks_warm_ms: f64,
+    /// RSS when init ends (the first poll).
+    init_rss_mb: f64,
     peak_rss_mb: f64,
 }
 
@@ -106,6 +108,35 @@ async fn main() -> anyhow::Result<()> {
         results.push(measure(scenario, &env, &log).with_context(|| format!("measuring {name} (log: {})", log.display()))?);
     }
     print_report(&results, &root);
+    print_argon2(&root)?;
+    Ok(())
+}
+
+/// One argon2id hash three ways, one after another: as shipped, as criterion measured it in this
+/// run (bench profile; `scripts/bench` runs it first), and libargon2 through argon2-cffi.
+fn print_argon2(root: &Path) -> anyhow::Result<()> {
+    let median = |mut cmd: Command| -> anyhow::Result<f64> {
+        let out = cmd.output()?;
+        anyhow::ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        Ok(String::from_utf8(out.stdout)?.trim().parse()?)
+    };
+    let shipped = median(Command::new(shipped(root, "bench-argon2")?))?;
+    let mut cffi = Command::new(root.join(".venv/bin/python"));
+    cffi.arg(root.join("bench/python/argon2_bench.py"));
+    let cffi = median(cffi)?;
+    let estimates = root.join("target/criterion/argon2id/hash_m19456_t2_p1/new/estimates.json");
+    let criterion = std::fs::read_to_string(&estimates)
+        .ok()
+        .and_then(|json| serde_json::from_str::<Value>(&json).ok())
+        .and_then(|v| v["median"]["point_estimate"].as_f64())
+        .map(|ns| ns / 1e6);
+    println!("\nargon2id (m = 19456 KiB, t = 2, p = 1), median of one hash:");
+    println!("- as shipped (release zip, kept block): {shipped:.2} ms");
+    match criterion {
+        Some(c) => println!("- criterion, bench profile: {c:.2} ms (shipped / criterion = {:.2})", shipped / c),
+        None => println!("- criterion: no result at {} (run `cargo bench -p reset-core -- argon2id`)", estimates.display()),
+    }
+    println!("- libargon2 via argon2-cffi: {cffi:.2} ms (shipped / argon2-cffi = {:.2})", shipped / cffi);
     Ok(())
 }
 
@@ -186,6 +217,7 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
     let result = (|| {
         let init = api.wait_first_poll(started, Duration::from_secs(60), &mut child)?;
         let cpu_ready = cpu_ms(pid)?;
+        let init_rss_mb = rss_kb(pid, "VmRSS:")? as f64 / 1024.0;
         let mut ticks_after_first = 0.0;
         let mut latencies = Vec::new();
         let mut cpu_after_first = 0.0;
@@ -213,7 +245,8 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
             cpu_warm_ms: (cpu_end - cpu_after_first) / warm.len() as f64,
             ticks_warm_ms: ticks_warm,
             warm,
-            peak_rss_mb: peak_rss_kb(pid)? as f64 / 1024.0,
+            init_rss_mb,
+            peak_rss_mb: rss_kb(pid, "VmHWM:")? as f64 / 1024.0,
         })
     })();
     let _ = child.kill();
@@ -248,9 +281,10 @@ fn utime_stime_ms(pid: u32) -> anyhow::Result<f64> {
     Ok(ticks * 1000.0 / per_second)
 }
 
-fn peak_rss_kb(pid: u32) -> anyhow::Result<u64> {
+/// A memory figure from /proc/PID/status: `VmRSS:` now, `VmHWM:` the peak so far.
+fn rss_kb(pid: u32, field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).context("VmHWM")?;
+    let line = status.lines().find(|l| l.starts_with(field)).context("the field")?;
     Ok(line.split_whitespace().nth(1).context("a number")?.parse()?)
 }
 
@@ -264,13 +298,13 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn print_report(results: &[Measured], root: &Path) {
-    println!("\n| function | AWS calls per invoke | init ms | first invoke ms | warm p50 ms | warm p99 ms | CPU first invoke ms | CPU per warm invoke ms (utime+stime) | peak RSS MB |");
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("\n| function | AWS calls per invoke | init ms | first invoke ms | warm p50 ms | warm p99 ms | CPU first invoke ms | CPU per warm invoke ms (utime+stime) | RSS after init MB | peak RSS MB |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for m in results {
         let mut warm = m.warm.clone();
         warm.sort();
         println!(
-            "| {} | {} | {:.1} | {:.1} | {:.2} | {:.2} | {:.1} | {:.2} ({:.2}) | {:.1} |",
+            "| {} | {} | {:.1} | {:.1} | {:.2} | {:.2} | {:.1} | {:.2} ({:.2}) | {:.1} | {:.1} |",
             m.name,
             m.calls,
             ms(m.init),
@@ -280,6 +314,7 @@ fn print_report(results: &[Measured], root: &Path) {
             m.cpu_first_ms,
             m.cpu_warm_ms,
             m.ticks_warm_ms,
+            m.init_rss_mb,
             m.peak_rss_mb
         );
     }

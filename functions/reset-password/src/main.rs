@@ -5,5 +5,6 @@ use lambda_http::{Error, run, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let deps = reset_wiring::init().await?;
+    reset_core::prepare_confirms();
     run(service_fn(|req| reset_password::handle(&deps, req))).await
 }

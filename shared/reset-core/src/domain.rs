@@ -174,6 +174,12 @@ impl NewPassword {
         self.0.expose_secret()
     }
 
+    /// Builds what the strength check builds on first use (zxcvbn's dictionaries, keyboard graphs
+    /// and patterns) now: at cold start, which runs at full CPU, not in the first user's confirm.
+    pub fn prepare_strength_check() {
+        let _ = zxcvbn::zxcvbn("Prepare the strength check: 2026-11-26, qwerty!", &["example.com"]);
+    }
+
     /// The checks that need the account: not built from its email, and not guessable (zxcvbn,
     /// given the email's parts and the application's name as words an attacker would try first).
     pub fn check_strength(&self, policy: PasswordPolicy, email: &StoredEmail, app_name: &str) -> Result<(), WeakPassword> {

@@ -49,6 +49,13 @@ pub struct Deps<A: Adapters> {
     pub settings: Settings,
 }
 
+/// What a confirm would otherwise build on first use (the strength check's dictionaries, the
+/// argon2 block), built now: call it at cold start, which runs at full CPU.
+pub fn prepare_confirms() {
+    domain::NewPassword::prepare_strength_check();
+    password::prepare();
+}
+
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
