@@ -108,8 +108,40 @@ async fn main() -> anyhow::Result<()> {
         results.push(measure(scenario, &env, &log).with_context(|| format!("measuring {name} (log: {})", log.display()))?);
     }
     print_report(&results, &root);
+    print_memory_sizes(&results);
     print_argon2(&root)?;
     Ok(())
+}
+
+/// Lambda gives a function CPU in proportion to its memory: one vCPU at 1,769 MB.
+const MB_PER_VCPU: f64 = 1769.0;
+/// arm64 (what the template deploys), us-east-1: per GB-second and per request.
+const PRICE_PER_GB_SECOND: f64 = 0.000_013_333_4;
+const PRICE_PER_REQUEST: f64 = 0.000_000_2;
+/// request-reset answers no sooner than this in production (REQUEST_TIME_FLOOR_MS).
+const REQUEST_FLOOR_MS: f64 = 400.0;
+
+/// Expected warm latency and cost per million calls at each memory size, from the measured CPU
+/// (stretched by the CPU share) and the measured time spent waiting (unchanged): the way AWS
+/// Lambda Power Tuning reports it, but derived, not measured in AWS.
+fn print_memory_sizes(results: &[Measured]) {
+    println!("\nBy memory size (derived from the CPU above; waits on AWS taken as measured against moto):\n");
+    println!("| function | MB | vCPU share | warm latency ms | billed ms | cost per 1M calls (arm64) |");
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for m in results.iter().filter(|m| m.name.starts_with("request-reset") || m.name.starts_with("reset-password")) {
+        let mut warm = m.warm.clone();
+        warm.sort();
+        let wall = ms(percentile(&warm, 0.5));
+        let waiting = (wall - m.cpu_warm_ms).max(0.0);
+        let floor = if m.name.starts_with("request-reset") { REQUEST_FLOOR_MS } else { 0.0 };
+        for mb in [128.0, 256.0, 512.0, 1024.0] {
+            let share = f64::min(mb / MB_PER_VCPU, 1.0);
+            let latency = m.cpu_warm_ms / share + waiting;
+            let billed = latency.max(floor).ceil();
+            let cost = 1e6 * (billed / 1000.0 * mb / 1024.0 * PRICE_PER_GB_SECOND + PRICE_PER_REQUEST);
+            println!("| {} | {mb:.0} | {share:.3} | {latency:.1} | {billed:.0} | ${cost:.2} |", m.name.split(' ').next().unwrap_or(m.name));
+        }
+    }
 }
 
 /// One argon2id hash three ways, one after another: as shipped, as criterion measured it in this
