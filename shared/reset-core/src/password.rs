@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 
 use crate::domain::NewPassword;
 
-/// Hashes [`hash`] runs at once; more wait their turn (about 20 ms each). A Lambda process serves
+/// Hashes [`hash`] runs at once; more wait their turn (about 13 ms each, scripts/bench). A Lambda process serves
 /// one request at a time, so one is all it ever needs; a host serving many requests per process
 /// (`cargo lambda watch`) queues them instead of holding one 19 MiB block per request.
 pub const MAX_CONCURRENT_HASHES: usize = 1;
@@ -33,6 +33,11 @@ fn params() -> Params {
     Params::new(19_456, 2, 1, Some(OUTPUT_LEN)).expect("OWASP argon2 parameters are valid")
 }
 
+/// A block for one hash, allocated but not yet touched (calloc'd pages fault in on first write).
+fn new_blocks() -> Vec<Block> {
+    vec![Block::default(); params().block_count()]
+}
+
 fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
 }
@@ -40,7 +45,7 @@ fn argon2() -> Argon2<'static> {
 /// Allocates the kept block at cold start and faults its pages in (19 MiB: about 5,000 page
 /// faults), at init's full CPU instead of in the first user's confirm.
 pub fn prepare() {
-    let mut blocks = vec![Block::default(); params().block_count()];
+    let mut blocks = new_blocks();
     let bytes = std::mem::size_of_val(blocks.as_slice());
     let base = blocks.as_mut_ptr().cast::<u8>();
     for offset in (0..bytes).step_by(4096) {
@@ -70,7 +75,7 @@ pub fn verify(password: &str, phc: &str) -> bool {
 pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
     let lock = || BLOCKS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let params = params();
-    let mut blocks = lock().pop().unwrap_or_else(|| vec![Block::default(); params.block_count()]);
+    let mut blocks = lock().pop().unwrap_or_else(new_blocks);
     let hashed = hash_with(password, &params, &mut blocks);
     lock().push(blocks);
     hashed
@@ -115,9 +120,8 @@ mod tests {
     fn a_reused_block_hashes_exactly_as_a_fresh_one() {
         // The same password and salt through a kept (dirty) block and through argon2's own fresh
         // allocation give the same bytes: reuse changes nothing but the memory it costs.
-        let params = params();
         let salt = [7u8; SALT_LEN];
-        let mut dirty = vec![Block::default(); params.block_count()];
+        let mut dirty = new_blocks();
         let (mut reused, mut fresh) = ([0u8; OUTPUT_LEN], [0u8; OUTPUT_LEN]);
         argon2().hash_password_into_with_memory(b"some other password", &salt, &mut reused, &mut dirty).unwrap();
         argon2().hash_password_into_with_memory(b"a password", &salt, &mut reused, &mut dirty).unwrap();
