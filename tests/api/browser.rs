@@ -135,7 +135,7 @@ fn scanner_fetch(method: &str, url: &str) -> u16 {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_whole_journey_in_a_real_browser() {
     // LOGIN_URL must be known before the port is: point it at a path the test can recognise.
-    let LocalApi { url: api, stack, watch: _watch } = LocalApi::start(&[("LOGIN_URL", "https://app.example.com/login")]).await;
+    let LocalApi { url: api, stack, watch: _watch, pump: _pump } = LocalApi::start(&[("LOGIN_URL", "https://app.example.com/login")]).await;
     let browser = Browser::start().await;
 
     // 1. Forgot-password form → the fixed "check your inbox" page.
@@ -153,8 +153,8 @@ async fn the_whole_journey_in_a_real_browser() {
     assert!(page.contains("expires in 30 minutes"), "{page}");
     browser.screenshot("03-check-your-inbox").await;
 
-    // 2. The mail, read back from moto.
-    let mails = stack.mails().unwrap();
+    // 2. The mail (queued, then sent by the mail worker), read back from moto.
+    let mails = stack.mails_eventually(1).unwrap();
     assert_eq!(mails.len(), 1, "one mail");
     let link = mails[0].reset_link().expect("a reset link");
     assert!(link.starts_with(&format!("{api}/reset-password?token=")), "{link}");

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use lambda_http::{Body, Response};
 use reset_core::domain::{StoredEmail, User, UserId};
-use reset_core::memory::{InMemory, MemoryKeys, MemoryLimits, MemoryMailer, MemoryUsers};
+use reset_core::memory::{InMemory, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
 use reset_core::ports::KeySource as _;
 use reset_core::reset_token::KeyRing;
 use reset_core::settings::parse_page_url;
-use reset_core::{ConfirmPorts, Deps, KeyCache, RequestPorts, Settings, password};
+use reset_core::{Adapters, ConfirmPorts, Delivery, Deps, KeyCache, Settings, password};
 use reset_tests::events::{self, Reply};
 use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, GENEROUS_LIMITS, Stack};
 use reset_wiring::AwsDeps;
@@ -29,7 +29,7 @@ pub fn secret(current: &str, keys: &[(&str, &str)]) -> String {
 }
 
 /// Sends an event to whichever function serves its path, as API Gateway would.
-pub async fn call<A: RequestPorts + ConfirmPorts>(deps: &Deps<A>, event: &Value) -> Reply {
+pub async fn call<A: Adapters + ConfirmPorts>(deps: &Deps<A>, event: &Value) -> Reply {
     let request = events::to_request(event);
     let serves_request_reset = [request_reset::PATH, request_reset::FORGOT_PATH].contains(&event["rawPath"].as_str().unwrap_or_default());
     let response: Response<Body> = if serves_request_reset {
@@ -80,6 +80,7 @@ pub struct MemoryApp {
     pub users: MemoryUsers,
     pub limits: MemoryLimits,
     pub mailer: MemoryMailer,
+    pub queue: MemoryQueue,
     pub keys: MemoryKeys,
 }
 
@@ -90,18 +91,21 @@ impl MemoryApp {
         let users = MemoryUsers::default();
         let limits = MemoryLimits::default();
         let mailer = MemoryMailer::default();
+        let queue = MemoryQueue::default();
         let keys = MemoryKeys::new(secret("a", &[("a", KEY_A)]));
         let app = MemoryApp {
             deps: Deps {
                 users: users.clone(),
                 limits: limits.clone(),
                 mailer: mailer.clone(),
+                queue: queue.clone(),
                 keys: KeyCache::load(keys.clone(), Duration::ZERO).await,
                 settings: settings(),
             },
             users,
             limits,
             mailer,
+            queue,
             keys,
         };
         app.add_user(DEMO_USER_ID, DEMO_EMAIL, DEMO_PASSWORD, true);
@@ -121,10 +125,31 @@ impl MemoryApp {
         call(&self.deps, event).await
     }
 
+    /// Runs the mail worker's use case once on every queued job, as the queue would hand them
+    /// out; a job that must be retried goes back on the queue. Returns what became of each.
+    pub async fn deliver(&self) -> Vec<Delivery> {
+        let mut deliveries = Vec::new();
+        for job in self.queue.take() {
+            let delivery = reset_core::deliver_mail(&self.deps, &job, 1).await;
+            if delivery == Delivery::Retry {
+                reset_core::ports::MailQueue::enqueue(&self.queue, &job).await.expect("the memory queue takes it back");
+            }
+            deliveries.push(delivery);
+        }
+        deliveries
+    }
+
+    /// Delivers whatever is queued, then every mail sent so far.
+    pub async fn mails(&self) -> Vec<reset_core::ports::Mail> {
+        self.deliver().await;
+        self.mailer.sent()
+    }
+
     /// Asks for a link for the demo user and returns the token from the mail it got.
     pub async fn token_for_demo(&self) -> String {
         let before = self.mailer.sent().len();
         assert_eq!(self.call(&request_event(DEMO_EMAIL)).await.status, 202);
+        self.deliver().await;
         let mails = self.mailer.sent();
         assert_eq!(mails.len(), before + 1, "one reset mail");
         token_in(&mails[before].text)
@@ -168,6 +193,27 @@ impl MotoApp {
     pub async fn call(&self, event: &Value) -> Reply {
         call(&self.deps, event).await
     }
+
+    /// Feeds every queued message to the mail worker (its real handler, in this process, on
+    /// the production wiring), as Lambda's event source would, until the queue shows none.
+    pub async fn deliver(&self) -> usize {
+        deliver_queued(&self.stack, &self.deps).await
+    }
+
+    /// Delivers whatever is queued, then every mail moto has accepted.
+    pub async fn mails(&self) -> Vec<reset_tests::mail::SentMail> {
+        self.deliver().await;
+        self.stack.mails().expect("moto's sent mail can be read")
+    }
+}
+
+/// Feeds `stack`'s queue to the mail worker's handler running on `deps`.
+pub async fn deliver_queued(stack: &Stack, deps: &AwsDeps) -> usize {
+    let worker = |event: Value| async move {
+        let event: mail_worker::SqsEvent = serde_json::from_value(event)?;
+        Ok(serde_json::to_value(mail_worker::handle(deps, event).await)?)
+    };
+    stack.queue.deliver_with(worker).await.expect("the mail queue can be read")
 }
 
 /// Sends every event at once against the production wiring on `stack`: one task each, each with
@@ -194,6 +240,37 @@ pub async fn race(stack: &Stack, events: Vec<Value>, run: &str) -> Vec<Reply> {
         replies.push(task.await.expect("a racing request panicked"));
     }
     replies
+}
+
+/// Five (or `workers`) mail workers at once on `stack`'s queue, each with its own clients and
+/// inside a span carrying `run`, until the queue shows nothing; returns how many messages were
+/// handed out.
+pub async fn race_workers(stack: &Stack, workers: usize, run: &str) -> usize {
+    use tracing::Instrument as _;
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let deps = stack.deps().await;
+        let queue = stack.queue.clone();
+        let span = tracing::info_span!("race", run = %run);
+        tasks.push(tokio::spawn(
+            async move {
+                let worker = |event: Value| {
+                    let deps = &deps;
+                    async move {
+                        let event: mail_worker::SqsEvent = serde_json::from_value(event)?;
+                        Ok(serde_json::to_value(mail_worker::handle(deps, event).await)?)
+                    }
+                };
+                queue.deliver_with(worker).await.expect("the mail queue can be read")
+            }
+            .instrument(span),
+        ));
+    }
+    let mut handed = 0;
+    for task in tasks {
+        handed += task.await.expect("a racing worker panicked");
+    }
+    handed
 }
 
 /// A name no other test's log lines carry.
@@ -266,6 +343,7 @@ pub fn capture_logs() -> Captured {
 
 /// One request to each function, with time to spare: watch compiles a function on its first
 /// invocation (about 25 s on a fresh target dir), which must not eat a test's own timeouts.
+/// The mail worker gets an empty batch.
 fn warm_up(api: &str) {
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -275,6 +353,9 @@ fn warm_up(api: &str) {
     for page in ["forgot-password", "reset-password"] {
         agent.get(format!("{api}/{page}")).call().unwrap_or_else(|e| panic!("{page} did not answer after its build: {e}"));
     }
+    let invoke = format!("{api}/2015-03-31/functions/mail-worker/invocations");
+    let reply = agent.post(&invoke).send_json(json!({"Records": []})).unwrap_or_else(|e| panic!("the mail worker did not answer after its build: {e}"));
+    assert_eq!(reply.status(), 200, "the mail worker answers an empty batch");
 }
 
 /// Moto and both functions under `cargo lambda watch`, with the rate limits lifted (tests of other
@@ -283,6 +364,8 @@ pub struct LocalApi {
     pub url: String,
     pub stack: Stack,
     pub watch: reset_tests::functions::Watch,
+    /// The mail queue fed to the mail worker under watch, every 100 ms.
+    pub pump: reset_tests::queue::Pump,
 }
 
 impl LocalApi {
@@ -300,7 +383,8 @@ impl LocalApi {
             match reset_tests::functions::Watch::start(Some(port), &stack.env(), &log, false) {
                 Ok(watch) => {
                     warm_up(&url);
-                    return LocalApi { url, stack, watch };
+                    let pump = reset_tests::queue::Pump::start(stack.queue.clone(), watch.invoke_url("mail-worker"), Duration::from_millis(100));
+                    return LocalApi { url, stack, watch, pump };
                 }
                 Err(err) => failures.push(format!("{err:#}")),
             }

@@ -55,7 +55,7 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     let gone_user = ring.issue(app.user("u-gone").binding(), reset_core::unix_now(), 1800).unwrap().token;
     app.users.remove(&reset_core::domain::UserId::parse("u-gone").unwrap());
     let before = app.user(DEMO_USER_ID);
-    let mails_before = app.mailer.sent().len();
+    let mails_before = app.mails().await.len();
 
     let now = reset_core::unix_now();
     let real: Value = {
@@ -223,7 +223,7 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
         assert_eq!(reply.error_code().as_deref(), case.code, "{}", case.name);
     }
     assert_eq!(app.user(DEMO_USER_ID), before, "no hostile request changed the user");
-    let mails = app.mailer.sent();
+    let mails = app.mails().await;
     assert_eq!(mails.len(), mails_before, "no hostile request sent mail: {mails:?}");
 
     let logs = captured.text();

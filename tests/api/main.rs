@@ -8,6 +8,7 @@ mod handlers;
 mod helpers;
 mod hostile;
 mod local_stack;
+mod mail_delivery;
 mod moto;
 mod pages;
 mod rate_limits;

@@ -1,5 +1,5 @@
-//! The production wiring (real AWS SDK: DynamoDB, SES v2, Secrets Manager) against a moto server
-//! each test starts for itself.
+//! The production wiring (real AWS SDK: DynamoDB, SES v2, SQS, Secrets Manager) against a moto
+//! server each test starts for itself, with the mail worker's real handler fed from the queue.
 
 use reset_core::password;
 use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
@@ -12,7 +12,7 @@ async fn request_mail_link_confirm_then_the_link_is_dead() {
     let reply = app.call(&request_event(DEMO_EMAIL)).await;
     assert_eq!(reply.status, 202, "{}", reply.body);
 
-    let mails = app.stack.mails().unwrap();
+    let mails = app.mails().await;
     assert_eq!(mails.len(), 1, "{mails:?}");
     let mail = &mails[0];
     assert_eq!(mail.destinations.to, vec![DEMO_EMAIL.to_string()]);
@@ -35,7 +35,7 @@ async fn request_mail_link_confirm_then_the_link_is_dead() {
     assert_eq!((again.status, again.error_code().as_deref()), (400, Some("invalid_or_expired_token")));
     assert_eq!(app.stack.password_hash(DEMO_USER_ID).await.unwrap(), stored, "the dead link changed nothing");
 
-    let mails = app.stack.mails().unwrap();
+    let mails = app.mails().await;
     assert_eq!(mails.len(), 2, "a password-changed notice follows the reset");
     assert!(mails[1].subject.contains("was changed"), "{}", mails[1].subject);
     assert_eq!(mails[1].destinations.to, vec![DEMO_EMAIL.to_string()]);
@@ -51,7 +51,7 @@ async fn unknown_and_disabled_accounts_get_the_same_202_and_no_mail() {
     for other in [&unknown, &disabled] {
         assert_eq!((known.status, &known.headers, &known.body), (other.status, &other.headers, &other.body));
     }
-    let mails = app.stack.mails().unwrap();
+    let mails = app.mails().await;
     assert_eq!(mails.len(), 1, "only the demo user got mail");
     assert_eq!(mails[0].destinations.to, vec![DEMO_EMAIL.to_string()]);
 }
@@ -65,7 +65,7 @@ async fn of_twenty_concurrent_confirms_with_one_token_exactly_one_succeeds() {
     let logs = crate::helpers::capture_logs();
     let app = MotoApp::start().await;
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
-    let token = app.stack.mails().unwrap()[0].token().unwrap();
+    let token = app.mails().await[0].token().unwrap();
     let passwords: Vec<String> = (0..20).map(|i| format!("concurrent passphrase {i:02}")).collect();
     let run = crate::helpers::unique("confirm-race");
     let replies = crate::helpers::race(&app.stack, passwords.iter().map(|p| confirm_event(&token, p)).collect(), &run).await;
@@ -81,25 +81,27 @@ async fn of_twenty_concurrent_confirms_with_one_token_exactly_one_succeeds() {
     let logs = logs.text();
     let lost = logs.lines().filter(|l| l.contains(&run) && l.contains("lost_race")).count();
     assert!(lost >= 1, "no confirm lost at the conditional write, so none raced another to the store");
-    let notices: Vec<_> = app.stack.mails().unwrap().into_iter().filter(|m| m.subject.contains("was changed")).collect();
+    let notices: Vec<_> = app.mails().await.into_iter().filter(|m| m.subject.contains("was changed")).collect();
     assert_eq!(notices.len(), 1, "exactly one password-changed mail");
     assert_eq!(notices[0].destinations.to, vec![DEMO_EMAIL.to_string()]);
 }
 
-/// Keys loaded and the limits table up, then the users table and SES become unreachable (nothing
-/// listens at their endpoint): the lookup and the read fail after the limiter, every answer is the
-/// same 503, and moto, read afterwards, holds the user and the mail as they were.
+/// Keys loaded and the limits table up, then the users table, SES and the mail queue become
+/// unreachable (nothing listens at their endpoint): a request cannot queue its job and a confirm
+/// cannot read the user; every answer is the same 503, and moto, read afterwards, holds the user,
+/// the queue and the mail as they were.
 #[tokio::test]
 async fn aws_unreachable_mid_flow_gives_503_and_nothing_changes() {
     let app = MotoApp::start().await;
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
-    let token = app.stack.mails().unwrap()[0].token().unwrap();
+    let token = app.mails().await[0].token().unwrap();
     let item_before = app.stack.user_item(DEMO_USER_ID).await.unwrap();
     let gone = crate::faults::sdk_at(&format!("http://127.0.0.1:{}", reset_tests::free_port())).await;
     let config = app.stack.config();
     let deps = reset_core::Deps {
         users: reset_aws::DynamoUsers::new(aws_sdk_dynamodb::Client::new(&gone), config.table),
-        mailer: reset_aws::SesMailer::new(aws_sdk_sesv2::Client::new(&gone), config.sender, None),
+        mailer: reset_core::Paced::new(reset_aws::SesMailer::new(aws_sdk_sesv2::Client::new(&gone), config.sender, None), Default::default()),
+        queue: reset_aws::SqsQueue::new(aws_sdk_sqs::Client::new(&gone), config.mail_queue_url),
         ..app.stack.deps().await
     };
     let mut answers = Vec::new();
@@ -111,24 +113,34 @@ async fn aws_unreachable_mid_flow_gives_503_and_nothing_changes() {
     }
     assert_eq!(answers[0], answers[1], "the same 503 for a known and an unknown address");
     assert_eq!(app.stack.user_item(DEMO_USER_ID).await.unwrap(), item_before, "the user is as it was");
-    assert_eq!(app.stack.mails().unwrap().len(), 1, "no mail went out");
+    assert_eq!(app.stack.queue.depth().await.unwrap(), 0, "nothing was queued");
+    assert_eq!(app.mails().await.len(), 1, "no mail went out");
 }
 
+/// SES refuses for good (an unverified sender: MessageRejected): the request's answer never knew,
+/// the worker logs the refusal with a metric and settles the message instead of retrying it.
 #[tokio::test]
-async fn an_unverified_sender_keeps_the_202_and_sends_nothing() {
+async fn an_unverified_sender_keeps_the_202_and_the_refusal_is_not_retried() {
     use tracing::Instrument as _;
     let logs = crate::helpers::capture_logs();
     let run = crate::helpers::unique("unverified-sender");
     let app = MotoApp::start_with(&[("SENDER_EMAIL", "no-reply@unverified.example")]).await;
-    let (known, unknown) = async { (app.call(&request_event(DEMO_EMAIL)).await, app.call(&request_event("nobody@example.com")).await) }
-        .instrument(tracing::info_span!("test", run = %run))
-        .await;
+    let (known, unknown, mails) = async {
+        let known = app.call(&request_event(DEMO_EMAIL)).await;
+        let unknown = app.call(&request_event("nobody@example.com")).await;
+        (known, unknown, app.mails().await)
+    }
+    .instrument(tracing::info_span!("test", run = %run))
+    .await;
     assert_eq!((known.status, &known.headers, &known.body), (202, &unknown.headers, &unknown.body));
-    assert!(app.stack.mails().unwrap().is_empty(), "SES refused the unverified sender");
+    assert!(mails.is_empty(), "SES refused the unverified sender");
+    assert_eq!(app.stack.queue.depth().await.unwrap(), 0, "the refused message is settled, not retried");
+    assert!(app.stack.queue.dead_letters().await.unwrap().is_empty());
     // The failure is logged, but SES's message quotes addresses (the recipient's, in the SES
     // sandbox): only its error code may reach the log.
     let ours = logs.records_of(&run);
-    assert!(ours.contains("reset_mail_failed") && ours.contains("MessageRejected"), "{ours}");
+    assert!(ours.contains("mail_refused") && ours.contains("MessageRejected"), "{ours}");
+    assert!(!ours.contains("mail_retry"), "{ours}");
     assert!(!logs.text().contains("unverified.example"), "an address from SES's message reached the log");
 }
 
@@ -138,7 +150,7 @@ async fn a_missing_secret_gives_503_for_every_account() {
     let known = app.call(&request_event(DEMO_EMAIL)).await;
     let unknown = app.call(&request_event("nobody@example.com")).await;
     assert_eq!((known.status, &known.headers, &known.body), (503, &unknown.headers, &unknown.body));
-    assert!(app.stack.mails().unwrap().is_empty());
+    assert!(app.mails().await.is_empty());
 }
 
 #[tokio::test]
@@ -147,18 +159,17 @@ async fn rotation_with_the_tool_keeps_old_links_until_retired_and_reaches_runnin
     let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1")]).await;
     let client = app.stack.secrets();
     let secret_id = reset_tests::stack::SECRET_ID;
-    let link = |n: usize| app.stack.mails().unwrap()[n].token().unwrap();
     let cache_ttl = std::time::Duration::from_millis(1100);
 
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
-    let old_link = link(0);
+    let old_link = app.mails().await[0].token().unwrap();
     let added = run(&client, secret_id, Command::Add, reset_core::unix_now()).await.unwrap();
     assert!(added.starts_with("added k") && !added.contains('='), "{added}");
     tokio::time::sleep(cache_ttl).await;
 
     // The running function signs with the new key, and the old link still works.
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
-    let new_link = link(1);
+    let new_link = app.mails().await[1].token().unwrap();
     assert_eq!(kid_of(&old_link), "local-1");
     assert!(kid_of(&new_link).starts_with('k') && kid_of(&new_link) != "local-1");
     // Probe without spending it: the link GET verifies the token completely (303 to the form) or

@@ -130,7 +130,7 @@ async fn the_forgot_form_answers_the_same_for_every_account() {
         assert_eq!((reply.status, &reply.headers, &reply.body), (known.status, &known.headers, &known.body), "{other}");
     }
     assert!(known.body.contains("Check your inbox"));
-    assert_eq!(app.mailer.sent().len(), 1);
+    assert_eq!(app.mails().await.len(), 1);
 
     // A bad address re-renders the form with the reason, the typed text escaped.
     let bad = app.call(&forgot_event("<script>x</script>")).await;

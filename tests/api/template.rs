@@ -56,7 +56,7 @@ fn the_template_the_local_router_and_the_handlers_serve_the_same_routes() {
         assert!(routed, "Cargo.toml router lacks {method} {path} -> {binary}");
     }
     assert_eq!(template.matches("RouteKey:").count(), ROUTES.len(), "no route without a test");
-    for (function, binary) in [("RequestResetFunction", "request-reset"), ("ResetPasswordFunction", "reset-password")] {
+    for (function, binary) in [("RequestResetFunction", "request-reset"), ("ResetPasswordFunction", "reset-password"), ("MailWorkerFunction", "mail-worker")] {
         assert_eq!(value_of(&template, &format!("  {function}:"), "Binary"), binary, "template binary of {function}");
     }
     // Each integration invokes the function whose binary serves its paths.
@@ -73,6 +73,11 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("RATE_LIMIT_TABLE", "limits-x", |c| c.rate_limit_table == "limits-x"),
     ("SIGNING_KEY_SECRET_ID", "keys/x", |c| c.signing_key_secret == "keys/x"),
     ("SENDER_EMAIL", "sender@x.example", |c| c.sender == "sender@x.example"),
+    ("SES_CONFIGURATION_SET", "set-x", |c| c.ses_configuration_set.as_deref() == Some("set-x")),
+    ("MAIL_QUEUE_URL", "https://sqs.x.example/1/q", |c| c.mail_queue_url == "https://sqs.x.example/1/q"),
+    ("MAIL_MAX_AGE_SECONDS", "600", |c| c.settings.mail_max_age == std::time::Duration::from_secs(600)),
+    ("SES_MAX_SEND_RATE", "14", |c| c.send_interval == std::time::Duration::from_secs(1) / 14),
+    ("MAIL_WORKER_CONCURRENCY", "2", |c| c.send_interval == std::time::Duration::from_secs(2)),
     ("RESET_PAGE_URL", "https://x.example/r", |c| c.settings.reset_page_url.as_str() == "https://x.example/r"),
     ("LOGIN_URL", "https://x.example/login", |c| c.settings.login_url.as_ref().is_some_and(|u| u.as_str() == "https://x.example/login")),
     ("TOKEN_TTL_SECONDS", "900", |c| c.settings.token_ttl == std::time::Duration::from_secs(900)),
@@ -92,7 +97,12 @@ fn every_variable_the_template_sets_changes_what_the_config_holds() {
         .collect();
     let listed: Vec<&str> = VARIABLE_EFFECTS.iter().map(|(name, _, _)| *name).collect();
     assert_eq!(names, listed, "the template's variables and this table must list the same names");
-    let required = [("RESET_PAGE_URL", "https://auth.example.com/reset-password"), ("SIGNING_KEY_SECRET_ID", "k"), ("SENDER_EMAIL", "s@example.com")];
+    let required = [
+        ("RESET_PAGE_URL", "https://auth.example.com/reset-password"),
+        ("SIGNING_KEY_SECRET_ID", "k"),
+        ("SENDER_EMAIL", "s@example.com"),
+        ("MAIL_QUEUE_URL", "https://sqs.example/1/q"),
+    ];
     for (name, value, effect) in VARIABLE_EFFECTS {
         let mut vars: std::collections::HashMap<String, String> = required.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let without = Config::from_vars(&vars).unwrap();
@@ -122,8 +132,10 @@ fn the_secret_generated_at_deploy_time_is_a_valid_key_ring() {
 const EMITTERS: &[(&str, &[&str])] = &[
     ("shared/reset-core/src/request_reset.rs", &["RequestResetLogGroup"]),
     ("shared/reset-core/src/confirm_reset.rs", &["ResetPasswordLogGroup"]),
-    // `DynamoUsers::find_by_email`: only request-reset looks users up by email.
-    ("shared/reset-aws/src/dynamodb.rs", &["RequestResetLogGroup"]),
+    ("shared/reset-core/src/deliver_mail.rs", &["MailWorkerLogGroup"]),
+    ("functions/mail-worker/src/lib.rs", &["MailWorkerLogGroup"]),
+    // `DynamoUsers::find_by_email`: only the mail worker looks users up by email.
+    ("shared/reset-aws/src/dynamodb.rs", &["MailWorkerLogGroup"]),
     // `limit_source_ip`: every HTTP function.
     ("shared/reset-http/src/lib.rs", &["RequestResetLogGroup", "ResetPasswordLogGroup"]),
 ];
@@ -197,4 +209,108 @@ fn every_metric_the_code_logs_has_a_metric_filter_on_the_log_group_it_is_written
         }
     }
     assert!(checked >= 6, "only {checked} metric/log-group pairs found");
+}
+
+/// The mail worker's settings per send rate follow the arithmetic the template and the README
+/// state: C = max(2, ceil(R / 10)) workers, each paced at C / R seconds a mail, so together at
+/// most R mails a second; a batch's pacing (B x C / R) fits in 20 s of the worker's 30 s timeout;
+/// a batching window only from 50 mails a second.
+#[test]
+fn the_send_rate_mapping_follows_the_documented_arithmetic() {
+    let template = read("template.yaml");
+    let allowed = value_of(&template, "  SesMaxSendRate:", "AllowedValues");
+    let rates: Vec<u32> = allowed.trim_matches(['[', ']']).split(',').map(|r| r.trim().trim_matches('"').parse().unwrap()).collect();
+    assert!(rates.len() >= 5 && rates.contains(&1) && rates.contains(&14), "{rates:?}");
+    let timeout: u32 = value_of(&template, "  MailWorkerFunction:", "Timeout").parse().unwrap();
+    for rate in rates {
+        let row = template.lines().find(|l| l.trim_start().starts_with(&format!("\"{rate}\": {{"))).unwrap_or_else(|| panic!("no mapping for {rate}"));
+        let field = |name: &str| -> u32 {
+            let after = &row[row.find(&format!("{name}: ")).unwrap_or_else(|| panic!("{name} for {rate}")) + name.len() + 2..];
+            after.split([',', ' ', '}']).next().unwrap().parse().unwrap()
+        };
+        let (concurrency, batch, window) = (field("Concurrency"), field("BatchSize"), field("BatchingWindow"));
+        assert_eq!(concurrency, 2.max(rate.div_ceil(10)), "concurrency for {rate}/s");
+        assert!((1..=10).contains(&batch), "batch for {rate}/s");
+        let pacing = f64::from(batch) * f64::from(concurrency) / f64::from(rate);
+        assert!(pacing <= 20.0 && pacing < f64::from(timeout), "a batch at {rate}/s paces for {pacing} s");
+        assert_eq!(window, u32::from(rate >= 50), "batching window for {rate}/s");
+        // What the worker computes from the two variables the template passes it.
+        let vars = [
+            ("RESET_PAGE_URL", "https://auth.example.com/reset-password".to_owned()),
+            ("SIGNING_KEY_SECRET_ID", "k".to_owned()),
+            ("SENDER_EMAIL", "s@example.com".to_owned()),
+            ("MAIL_QUEUE_URL", "https://sqs.example/1/q".to_owned()),
+            ("SES_MAX_SEND_RATE", rate.to_string()),
+            ("MAIL_WORKER_CONCURRENCY", concurrency.to_string()),
+        ];
+        let config = Config::from_vars(&vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()).unwrap();
+        let per_second_together = f64::from(concurrency) / config.send_interval.as_secs_f64();
+        assert!((per_second_together - f64::from(rate)).abs() < 1e-6, "{rate}/s: the workers together send {per_second_together}/s");
+    }
+}
+
+/// The top-level resource `name`'s block of template.yaml.
+fn resource_block<'t>(template: &'t str, name: &str) -> &'t str {
+    let start = template.find(&format!("\n  {name}:\n")).unwrap_or_else(|| panic!("{name} in template.yaml")) + 1;
+    let rest = &template[start..];
+    let end = rest[1..]
+        .lines()
+        .scan(1, |offset, line| {
+            let at = *offset;
+            *offset += line.len() + 1;
+            Some((at, line))
+        })
+        .find(|(_, line)| line.starts_with("  ") && !line[2..].starts_with(' ') && !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+        .map_or(rest.len(), |(at, _)| at);
+    &rest[..end]
+}
+
+/// Every IAM action a block grants (single actions and lists).
+fn actions(block: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut in_list = false;
+    for line in block.lines() {
+        let trimmed = line.trim();
+        if let Some(value) = trimmed.strip_prefix("Action:") {
+            in_list = value.trim().is_empty();
+            if !in_list {
+                found.push(value.trim().to_owned());
+            }
+        } else if in_list && trimmed.starts_with("- ") {
+            found.push(trimmed.trim_start_matches("- ").to_owned());
+        } else {
+            in_list = false;
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Least privilege, function by function: exactly the calls its code makes. request-reset reads
+/// no user and sends no mail; only the mail worker reaches SES.
+#[test]
+fn each_function_may_do_exactly_what_its_code_does() {
+    let template = read("template.yaml");
+    let expected: &[(&str, &[&str])] = &[
+        ("RequestResetFunction", &["dynamodb:UpdateItem", "secretsmanager:GetSecretValue", "sqs:SendMessage"]),
+        ("ResetPasswordFunction", &["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem", "secretsmanager:GetSecretValue", "sqs:SendMessage"]),
+        (
+            "MailWorkerFunction",
+            &[
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+                "secretsmanager:GetSecretValue",
+                "ses:SendEmail",
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ReceiveMessage",
+            ],
+        ),
+    ];
+    for (function, granted) in expected {
+        assert_eq!(actions(resource_block(&template, function)), *granted, "{function}");
+    }
+    let worker = resource_block(&template, "MailWorkerFunction");
+    assert!(worker.contains(":configuration-set/${MailConfigurationSet}"), "SES is granted on the configuration set too");
 }

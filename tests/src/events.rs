@@ -1,5 +1,6 @@
-//! The API Gateway HTTP API (v2) events in `events/`: the same files `sam local invoke -e` takes,
-//! loaded as handler requests, with what each must produce.
+//! The events in `events/`: the same files `sam local invoke -e` takes. API Gateway HTTP API (v2)
+//! events for the HTTP functions, loaded as handler requests, with what each must produce
+//! ([`EXPECTED`]); SQS events for the mail worker ([`SQS_EXPECTED`]).
 
 use std::path::PathBuf;
 
@@ -13,19 +14,63 @@ use crate::workspace_root;
 pub enum Function {
     RequestReset,
     ResetPassword,
+    MailWorker,
 }
 
 impl Function {
     /// Events are named after the function that serves them.
     pub fn of(file: &str) -> Function {
-        if file.starts_with("request-reset") { Function::RequestReset } else { Function::ResetPassword }
+        if file.starts_with("request-reset") {
+            Function::RequestReset
+        } else if file.starts_with("mail-worker") {
+            Function::MailWorker
+        } else {
+            Function::ResetPassword
+        }
     }
     pub fn binary(self) -> &'static str {
         match self {
             Function::RequestReset => "request-reset",
             Function::ResetPassword => "reset-password",
+            Function::MailWorker => "mail-worker",
         }
     }
+}
+
+/// What an SQS event for the mail worker must produce once its times are fresh ([`fresh`]).
+pub struct SqsExpected {
+    pub file: &'static str,
+    /// Messages reported in `batchItemFailures` (to come back later).
+    pub failures: usize,
+    /// Mails the demo user gets.
+    pub mails_demo_user: usize,
+}
+
+pub const SQS_EXPECTED: &[SqsExpected] = &[
+    SqsExpected { file: "mail-worker-reset-link.json", failures: 0, mails_demo_user: 1 },
+    // A link for the demo user, one for an unknown address (no mail), a password-changed notice.
+    SqsExpected { file: "mail-worker-batch.json", failures: 0, mails_demo_user: 2 },
+    // An unreadable body is dropped (with a metric), not retried, and the rest of the batch goes out.
+    SqsExpected { file: "mail-worker-poison.json", failures: 0, mails_demo_user: 1 },
+];
+
+/// An SQS event with its jobs' times set to now (the files carry a fixed date, which a worker
+/// would drop as stale) and fresh job ids (so a replay is not a duplicate of the last one).
+pub fn fresh(mut event: Value) -> Value {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    for record in event["Records"].as_array_mut().into_iter().flatten() {
+        let Ok(mut job) = serde_json::from_str::<Value>(record["body"].as_str().unwrap_or_default()) else { continue };
+        for field in ["requested_at", "changed_at"] {
+            if job.get(field).is_some() {
+                job[field] = now.into();
+            }
+        }
+        if let Some(id) = job["id"].as_str() {
+            job["id"] = format!("{id}-{now}-{}", crate::free_port()).into();
+        }
+        record["body"] = job.to_string().into();
+    }
+    event
 }
 
 /// What an event must produce when replayed as it stands (tokens in the files are placeholders).

@@ -1,4 +1,4 @@
-//! Both functions served locally by `cargo lambda watch`, routed by the
+//! The functions served locally by `cargo lambda watch`, routed by the
 //! `[workspace.metadata.lambda.watch.router]` table in Cargo.toml so local URLs equal the
 //! template's paths, plus `cargo lambda invoke` to replay an event file.
 
@@ -45,6 +45,11 @@ impl Watch {
         Ok(Watch { url: format!("http://{address}"), port, process, log: log.to_path_buf() })
     }
 
+    /// Where watch takes an invocation of `function` (what the Lambda Invoke API would).
+    pub fn invoke_url(&self, function: &str) -> String {
+        format!("{}/2015-03-31/functions/{function}/invocations", self.url)
+    }
+
     /// The file that watch and the functions write their logs to.
     pub fn log(&self) -> &Path {
         &self.log
@@ -52,6 +57,11 @@ impl Watch {
 
     /// `cargo lambda invoke <function> --data-file <event>`: the event as API Gateway would send it.
     pub fn invoke(&mut self, function: &str, event_file: &Path) -> anyhow::Result<Reply> {
+        Ok(Reply::from_apigw(&self.invoke_json(function, event_file)?))
+    }
+
+    /// `cargo lambda invoke`, answering with the function's JSON as it stands (e.g. an SQS batch response).
+    pub fn invoke_json(&mut self, function: &str, event_file: &Path) -> anyhow::Result<serde_json::Value> {
         anyhow::ensure!(self.process.is_running(), "cargo lambda watch is not running");
         let out = cargo_lambda()
             .args(["invoke", "-A", "127.0.0.1", "-P", &self.port.to_string(), "--output-format", "json", "--data-file"])
@@ -60,8 +70,6 @@ impl Watch {
             .output()
             .context("running cargo lambda invoke")?;
         anyhow::ensure!(out.status.success(), "cargo lambda invoke failed: {}", String::from_utf8_lossy(&out.stderr));
-        let value: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .with_context(|| format!("invoke printed no JSON: {}", String::from_utf8_lossy(&out.stdout)))?;
-        Ok(Reply::from_apigw(&value))
+        serde_json::from_slice(&out.stdout).with_context(|| format!("invoke printed no JSON: {}", String::from_utf8_lossy(&out.stdout)))
     }
 }

@@ -1,11 +1,13 @@
 //! Test support and the local stack: start moto and child processes that die with us
-//! ([`process`]), provision the table, secret, sender and demo user ([`stack`]), read mail back
-//! from moto ([`mail`]), and replay the API Gateway events in `events/` ([`events`]).
+//! ([`process`]), provision the tables, mail queues, secret, sender and demo user ([`stack`]),
+//! feed the mail worker from the queue as Lambda's event source would ([`queue`]), read mail back
+//! from moto ([`mail`]), and replay the events in `events/` ([`events`]).
 
 pub mod events;
 pub mod functions;
 pub mod mail;
 pub mod process;
+pub mod queue;
 pub mod stack;
 
 use std::path::PathBuf;

@@ -28,6 +28,10 @@ pub const SENDER_DOMAIN: &str = "example.com";
 pub const DEMO_USER_ID: &str = "demo-user";
 pub const DEMO_EMAIL: &str = "demo@example.com";
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
+pub const MAIL_QUEUE: &str = "password-reset-mail";
+pub const MAIL_DLQ: &str = "password-reset-mail-dlq";
+/// Receives before SQS moves a message to the dead-letter queue (the template's default).
+pub const MAX_RECEIVES: u32 = 5;
 
 pub struct Moto {
     pub url: String,
@@ -76,6 +80,8 @@ pub struct Stack {
     /// Extra environment for the functions (e.g. `TOKEN_TTL_SECONDS`).
     pub overrides: Vec<(String, String)>,
     pub reset_page_url: String,
+    /// The mail queue and its dead-letter queue.
+    pub queue: crate::queue::MailQueues,
 }
 
 impl Stack {
@@ -88,12 +94,16 @@ impl Stack {
             .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
             .load()
             .await;
+        let queue = crate::queue::MailQueues::create(aws_sdk_sqs::Client::new(&sdk), MAIL_QUEUE, MAIL_DLQ, MAX_RECEIVES)
+            .await
+            .context("creating the mail queues")?;
         let stack = Stack {
             moto,
             sdk,
             table: UserTable::default(),
             overrides: Vec::new(),
             reset_page_url: reset_page_url.to_owned(),
+            queue,
         };
         stack.provision().await?;
         stack.put_user(DEMO_USER_ID, DEMO_EMAIL, DEMO_PASSWORD, None).await?;
@@ -165,6 +175,11 @@ impl Stack {
             ("RATE_LIMIT_TABLE", reset_aws::DEFAULT_LIMITS_TABLE),
             ("SIGNING_KEY_SECRET_ID", SECRET_ID),
             ("SENDER_EMAIL", SENDER),
+            ("MAIL_QUEUE_URL", &self.queue.url),
+            // Locally SES is moto: pace at 1000 mails a second, retry after 1 s, 2 s, 4 s ...
+            ("SES_MAX_SEND_RATE", "1000"),
+            ("MAIL_WORKER_CONCURRENCY", "1"),
+            ("MAIL_RETRY_BASE_SECONDS", "1"),
             ("RESET_PAGE_URL", &self.reset_page_url),
             ("APP_NAME", "Demo App"),
             ("SUPPORT_CONTACT", "support@example.com"),
@@ -230,15 +245,35 @@ impl Stack {
     pub fn mails(&self) -> anyhow::Result<Vec<SentMail>> {
         mail::sent(&self.moto.url)
     }
+
+    /// The mails moto has accepted once there are at least `n` (a mail worker fed by a
+    /// [`crate::queue::Pump`] sends them a moment after the request); an error after 20 s.
+    pub fn mails_eventually(&self, n: usize) -> anyhow::Result<Vec<SentMail>> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let mails = self.mails()?;
+            if mails.len() >= n {
+                return Ok(mails);
+            }
+            anyhow::ensure!(std::time::Instant::now() < deadline, "{} mails after 20 s, expected {n}", mails.len());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 /// Limits that tests and benchmarks of other behaviour never reach; rate-limit tests use the defaults.
-pub const GENEROUS_LIMITS: RateLimits = RateLimits { email_per_minute: 1000, email_per_day: 1000, ip_per_minute: 10_000 };
+pub const GENEROUS_LIMITS: RateLimits =
+    RateLimits { email_per_minute: 1000, email_per_day: 1000, email_per_day_total: 1000, ip_per_minute: 10_000 };
 
 /// [`GENEROUS_LIMITS`] as the functions' environment.
 pub fn generous_limits() -> Vec<(String, String)> {
     let l = GENEROUS_LIMITS;
-    [("RATE_LIMIT_EMAIL_PER_MINUTE", l.email_per_minute), ("RATE_LIMIT_EMAIL_PER_DAY", l.email_per_day), ("RATE_LIMIT_IP_PER_MINUTE", l.ip_per_minute)]
+    [
+        ("RATE_LIMIT_EMAIL_PER_MINUTE", l.email_per_minute),
+        ("RATE_LIMIT_EMAIL_PER_DAY", l.email_per_day),
+        ("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", l.email_per_day_total),
+        ("RATE_LIMIT_IP_PER_MINUTE", l.ip_per_minute),
+    ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_string()))
         .collect()

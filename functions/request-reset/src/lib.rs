@@ -2,14 +2,15 @@
 //! forgot-password page (`GET /forgot-password`, form `POST /forgot-password`).
 //!
 //! Invariant: every well-formed request gets one fixed answer (`202` JSON, or the "check your
-//! inbox" page) whether the account exists, does not exist, is disabled, or its mail failed.
+//! inbox" page) after the same work: one job on the mail queue. Whether the account exists is
+//! decided by the mail worker, out of the caller's sight.
 
 use std::convert::Infallible;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use reset_core::domain::Email;
-use reset_core::{Deps, RequestPorts, pages};
+use reset_core::{Adapters, Deps, pages};
 use reset_http::{ApiError, html_response, json_response, limit_source_ip, read_form, read_json};
 use serde::Deserialize;
 use tracing::Instrument as _;
@@ -29,7 +30,7 @@ struct RequestBody {
     email: String,
 }
 
-pub async fn handle<A: RequestPorts>(deps: &Deps<A>, req: Request) -> Result<Response<Body>, Infallible> {
+pub async fn handle<A: Adapters>(deps: &Deps<A>, req: Request) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
     let span = reset_http::request_span(&req);
     let response = async { match (req.uri().path(), &method) {
@@ -45,18 +46,18 @@ pub async fn handle<A: RequestPorts>(deps: &Deps<A>, req: Request) -> Result<Res
     Ok(reset_http::finish(&method, response))
 }
 
-async fn request<A: RequestPorts>(deps: &Deps<A>, req: &Request) -> Result<Response<Body>, ApiError> {
-    limit_source_ip(&deps.limits, req, deps.settings.rate_limits.ip_per_minute).await?;
+async fn request<A: Adapters>(deps: &Deps<A>, req: &Request) -> Result<Response<Body>, ApiError> {
+    limit_source_ip(deps, req, deps.settings.rate_limits.ip_per_minute).await?;
     let body: RequestBody = read_json(req).map_err(|err| ApiError::from_body(err, JSON_SHAPE))?;
     let email = Email::parse(&body.email)?;
-    reset_core::request_reset(deps, &email).await?;
+    reset_core::request_reset(deps, &email, &reset_http::requester(req)).await?;
     Ok(json_response(StatusCode::ACCEPTED, ACCEPTED_BODY.to_owned()))
 }
 
 /// The forgot-password form's submission: the same use case, answered as pages.
-async fn forgot<A: RequestPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> {
+async fn forgot<A: Adapters>(deps: &Deps<A>, req: &Request) -> Response<Body> {
     let settings = &deps.settings;
-    if let Err(limited) = limit_source_ip(&deps.limits, req, settings.rate_limits.ip_per_minute).await {
+    if let Err(limited) = limit_source_ip(deps, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(settings);
     }
     let typed = match read_form(req).and_then(|form| form.field("email").map(str::to_owned)) {
@@ -67,7 +68,7 @@ async fn forgot<A: RequestPorts>(deps: &Deps<A>, req: &Request) -> Response<Body
         let error = ApiError::from(reset_core::domain::InvalidEmail);
         return html_response(error.status(), pages::forgot(settings, &typed, Some(&error.message)));
     };
-    match reset_core::request_reset(deps, &email).await {
+    match reset_core::request_reset(deps, &email, &reset_http::requester(req)).await {
         Ok(_) => html_response(StatusCode::OK, pages::check_inbox(settings)),
         Err(err) => ApiError::from(err).into_page(settings),
     }

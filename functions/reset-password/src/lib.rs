@@ -65,7 +65,7 @@ fn refused(err: ConfirmError) -> ApiError {
 }
 
 async fn confirm<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Result<Response<Body>, ApiError> {
-    limit_source_ip(&deps.limits, req, deps.settings.rate_limits.ip_per_minute).await?;
+    limit_source_ip(deps, req, deps.settings.rate_limits.ip_per_minute).await?;
     let body: ConfirmBody = read_json(req).map_err(|err| ApiError::from_body(err, JSON_SHAPE))?;
     let token = ResetToken::parse(&body.token).map_err(|invalid| refused(invalid.into()))?;
     let password = NewPassword::parse(body.password.expose_secret(), deps.settings.password_policy).map_err(|weak| refused(weak.into()))?;
@@ -95,7 +95,7 @@ fn failure_page(settings: &Settings, err: ApiError) -> Response<Body> {
 /// otherwise show the form if the cookie's token is still good. Nothing is written.
 async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> {
     let settings = &deps.settings;
-    if let Err(limited) = limit_source_ip(&deps.limits, req, settings.rate_limits.ip_per_minute).await {
+    if let Err(limited) = limit_source_ip(deps, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(settings);
     }
     let from_link = req.query_string_parameters_ref().and_then(|q| q.first("token")).map(str::to_owned);
@@ -130,7 +130,7 @@ async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> 
 /// POST: the form's new password, applied exactly as the JSON confirm does.
 async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> {
     let settings = &deps.settings;
-    if let Err(limited) = limit_source_ip(&deps.limits, req, settings.rate_limits.ip_per_minute).await {
+    if let Err(limited) = limit_source_ip(deps, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(settings);
     }
     let token = match ResetToken::parse(reset_http::cookie(req, COOKIE).unwrap_or_default()) {

@@ -1,12 +1,14 @@
 //! AWS adapters for the `reset-core` ports: users in DynamoDB ([`DynamoUsers`]), rate-limit
-//! counters in a DynamoDB table of their own ([`DynamoLimits`]), mail through SES v2
-//! ([`SesMailer`]) and the signing keys in Secrets Manager ([`SecretsKeys`]). Item ↔ model
+//! counters and the job ledger in a DynamoDB table of their own ([`DynamoLimits`]), mail through
+//! SES v2 ([`SesMailer`]), the mail queue in SQS ([`SqsQueue`]) and the signing keys in Secrets
+//! Manager ([`SecretsKeys`]). Item ↔ model
 //! conversion lives here; the domain never sees an AWS type.
 
 mod dynamodb;
 mod limits;
 mod secrets;
 mod ses;
+mod sqs;
 
 use std::time::Duration;
 
@@ -14,6 +16,7 @@ pub use dynamodb::{DynamoUsers, UserTable};
 pub use limits::{DEFAULT_LIMITS_TABLE, DynamoLimits};
 pub use secrets::SecretsKeys;
 pub use ses::SesMailer;
+pub use sqs::SqsQueue;
 
 /// The production adapters, as one bundle for `reset_core::Deps`.
 pub struct Aws;
@@ -21,7 +24,9 @@ pub struct Aws;
 impl reset_core::Adapters for Aws {
     type Users = DynamoUsers;
     type Limits = DynamoLimits;
-    type Mailer = SesMailer;
+    /// Paced: a mail worker never sends faster than its share of the account's SES rate.
+    type Mailer = reset_core::Paced<SesMailer>;
+    type Queue = SqsQueue;
     type Keys = SecretsKeys;
 }
 

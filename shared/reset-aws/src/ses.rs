@@ -3,7 +3,7 @@
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::ProvideErrorMetadata as _;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
-use reset_core::ports::{Mail, Mailer};
+use reset_core::ports::{Mail, MailError, Mailer};
 
 #[derive(Clone)]
 pub struct SesMailer {
@@ -23,11 +23,14 @@ fn utf8(data: &str) -> anyhow::Result<Content> {
 }
 
 impl Mailer for SesMailer {
-    async fn send(&self, mail: &Mail) -> anyhow::Result<()> {
-        let message = Message::builder()
-            .subject(utf8(&mail.subject)?)
-            .body(Body::builder().text(utf8(&mail.text)?).html(utf8(&mail.html)?).build())
-            .build();
+    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+        let content = || -> anyhow::Result<Message> {
+            Ok(Message::builder()
+                .subject(utf8(&mail.subject)?)
+                .body(Body::builder().text(utf8(&mail.text)?).html(utf8(&mail.html)?).build())
+                .build())
+        };
+        let message = content().map_err(MailError::Permanent)?;
         self.client
             .send_email()
             .from_email_address(&self.from)
@@ -38,11 +41,30 @@ impl Mailer for SesMailer {
             .await
             // SES messages quote addresses (in the sandbox, the recipient's): keep only the code.
             .map_err(|err| match err.code() {
-                Some(code) => anyhow::anyhow!("SES SendEmail was refused: {code}"),
-                None => anyhow::anyhow!("SES SendEmail failed: {}", transport_kind(&err)),
+                Some(code) => {
+                    let refused = anyhow::anyhow!("SES SendEmail was refused: {code}");
+                    if is_permanent(code) { MailError::Permanent(refused) } else { MailError::Transient(refused) }
+                }
+                None => MailError::Transient(anyhow::anyhow!("SES SendEmail failed: {}", transport_kind(&err))),
             })?;
         Ok(())
     }
+}
+
+/// SES v2 `SendEmail` errors that the same mail would meet again: a rejected message, a sender
+/// or configuration set that is not set up, a paused or suspended account. Throttling
+/// (`TooManyRequestsException`), the daily quota (`LimitExceededException`), 5xx answers and the
+/// network are worth a later try.
+fn is_permanent(code: &str) -> bool {
+    matches!(
+        code,
+        "MessageRejected"
+            | "MailFromDomainNotVerifiedException"
+            | "AccountSuspendedException"
+            | "SendingPausedException"
+            | "NotFoundException"
+            | "BadRequestException"
+    )
 }
 
 /// What kind of failure happened before SES answered, without any of its text.

@@ -7,8 +7,9 @@
 use reset_token::TokenError;
 
 use crate::domain::{InvalidToken, NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
-use crate::ports::{GetUser, Mailer as _, SetPassword as _, WriteOutcome};
-use crate::{Adapters, ConfirmPorts, Deps, mail, password, unix_now};
+use crate::mail_job::{ChangedJob, MailJob, new_job_id};
+use crate::ports::{GetUser, MailQueue as _, SetPassword as _, WriteOutcome};
+use crate::{Adapters, ConfirmPorts, Deps, password, unix_now};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfirmError {
@@ -137,13 +138,19 @@ async fn confirmed<A: ConfirmPorts>(deps: &Deps<A>, token: &ResetToken, password
     }
     tracing::info!(audit = "reset_confirmed", outcome = "password_changed", user_id = %user.id, "password reset confirmed");
 
-    // The change stands whatever happens to the notice; a failed notice is logged, not returned.
-    let notice = async {
-        let to = user.email.mailbox().ok_or_else(|| anyhow::anyhow!("the stored address is not one mail can go to"))?;
-        deps.mailer.send(&mail::password_changed(&deps.settings, to.clone(), now)?).await
+    // The change stands whatever happens to the notice: a failure to queue it is logged with a
+    // metric, not returned. Queued, it is retried by the mail worker like any mail.
+    let queued = async {
+        let job = ChangedJob {
+            id: new_job_id()?,
+            user_id: user.id.as_ref().to_owned(),
+            email: user.email.as_stored().to_owned(),
+            changed_at: now,
+        };
+        deps.queue.enqueue(&MailJob::PasswordChanged(job)).await
     };
-    if let Err(err) = notice.await {
-        tracing::error!(error = ?err, metric = "changed_mail_failed", "password-changed notice was not sent");
+    if let Err(err) = queued.await {
+        tracing::error!(error = ?err, metric = "changed_mail_enqueue_failed", "password-changed notice was not queued");
     }
     Ok(user.id)
 }

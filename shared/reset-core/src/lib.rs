@@ -1,12 +1,14 @@
 //! The password-reset domain, free of AWS and HTTP: newtypes that parse at the edge ([`domain`]),
-//! the ports the use cases need ([`ports`]), the two use cases ([`request_reset`],
-//! [`confirm_reset`]), and in-memory adapters ([`memory`]) so the whole flow runs in tests
-//! without a network.
+//! the ports the use cases need ([`ports`]), the jobs on the mail queue ([`mail_job`]), the three
+//! use cases ([`request_reset`], [`deliver_mail`], [`confirm_reset`]), and in-memory adapters
+//! ([`memory`]) so the whole flow runs in tests without a network.
 
 pub mod confirm_reset;
+pub mod deliver_mail;
 pub mod domain;
 pub mod keys;
 pub mod mail;
+pub mod mail_job;
 pub mod memory;
 pub mod pages;
 pub mod password;
@@ -16,11 +18,12 @@ pub mod settings;
 
 pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_reset};
 pub use keys::KeyCache;
-pub use request_reset::{RequestOutcome, RequestResetError, request_reset};
+pub use deliver_mail::{Delivery, DeliveryPorts, Paced, Settled, deliver_mail};
+pub use request_reset::{RequestResetError, Requester, request_reset};
 pub use reset_token;
 pub use settings::Settings;
 
-use ports::{CountHits, FindUserByEmail, GetUser, KeySource, Mailer, SetPassword};
+use ports::{CountHits, GetUser, KeySource, MailQueue, Mailer, SetPassword};
 
 /// The adapter types one wiring plugs into the ports (AWS in `reset-aws`, [`memory::InMemory`]
 /// for tests), named once so that use cases and handlers take one type parameter, not four.
@@ -28,12 +31,9 @@ pub trait Adapters {
     type Users: Send + Sync;
     type Limits: CountHits;
     type Mailer: Mailer;
+    type Queue: MailQueue;
     type Keys: KeySource;
 }
-
-/// What request-reset runs against: users found by email (plus limits, mail and keys).
-pub trait RequestPorts: Adapters<Users: FindUserByEmail> {}
-impl<A: Adapters<Users: FindUserByEmail>> RequestPorts for A {}
 
 /// What reset-password runs against: users read by id and written conditionally.
 pub trait ConfirmPorts: Adapters<Users: GetUser + SetPassword> {}
@@ -45,6 +45,8 @@ pub struct Deps<A: Adapters> {
     /// The rate-limit counters: their own store, so a limits outage is its own failure.
     pub limits: A::Limits,
     pub mailer: A::Mailer,
+    /// Where the HTTP functions leave mail for the mail worker.
+    pub queue: A::Queue,
     pub keys: KeyCache<A::Keys>,
     pub settings: Settings,
 }

@@ -3,14 +3,18 @@
 //! function owns another. Each can be told to fail, to exercise outage paths.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use anyhow::bail;
 use reset_token::KeyRing;
 
 use crate::domain::{Email, PasswordChange, User, UserId};
-use crate::ports::{CountHits, FindUserByEmail, GetUser, Hit, KeySource, Mail, Mailer, SetPassword, WriteOutcome, window};
+use crate::mail_job::MailJob;
+use crate::ports::{
+    Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, Mail, MailError, MailQueue, Mailer, SetPassword,
+    WriteOutcome, window,
+};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -39,6 +43,7 @@ impl crate::Adapters for InMemory {
     type Users = MemoryUsers;
     type Limits = MemoryLimits;
     type Mailer = MemoryMailer;
+    type Queue = MemoryQueue;
     type Keys = MemoryKeys;
 }
 
@@ -92,11 +97,55 @@ impl SetPassword for MemoryUsers {
     }
 }
 
-/// Rate-limit counters in memory.
+/// Rate-limit counters and the job ledger in memory.
 #[derive(Clone, Default)]
 pub struct MemoryLimits {
     hits: Arc<Mutex<HashMap<String, u32>>>,
+    jobs: Arc<Mutex<HashMap<String, JobState>>>,
     pub outage: Outage,
+}
+
+#[derive(Clone, Copy)]
+enum JobState {
+    Working { lease_until: u64 },
+    Retry { counted: bool },
+    Done,
+}
+
+impl JobLedger for MemoryLimits {
+    async fn claim(&self, job_id: &str, now: u64, lease_secs: u64) -> anyhow::Result<Claim> {
+        self.outage.check("the limits store")?;
+        let mut jobs = lock(&self.jobs);
+        let counted = match jobs.get(job_id).copied() {
+            None => false,
+            Some(JobState::Retry { counted }) => counted,
+            // A crashed attempt: whether it spent the budget is unknown, so it counts again.
+            Some(JobState::Working { lease_until, .. }) if lease_until < now => false,
+            Some(JobState::Working { .. }) => return Ok(Claim::Busy),
+            Some(JobState::Done) => return Ok(Claim::Done),
+        };
+        jobs.insert(job_id.to_owned(), JobState::Working { lease_until: now + lease_secs });
+        Ok(Claim::Mine { counted })
+    }
+
+    async fn finish(&self, job_id: &str) -> anyhow::Result<()> {
+        self.outage.check("the limits store")?;
+        lock(&self.jobs).insert(job_id.to_owned(), JobState::Done);
+        Ok(())
+    }
+
+    async fn release(&self, job_id: &str, counted: bool) -> anyhow::Result<()> {
+        self.outage.check("the limits store")?;
+        lock(&self.jobs).insert(job_id.to_owned(), JobState::Retry { counted });
+        Ok(())
+    }
+}
+
+impl MemoryLimits {
+    /// Every counter's key, as the store holds it.
+    pub fn keys(&self) -> Vec<String> {
+        lock(&self.hits).keys().cloned().collect()
+    }
 }
 
 impl CountHits for MemoryLimits {
@@ -117,12 +166,21 @@ impl CountHits for MemoryLimits {
 pub struct MemoryMailer {
     sent: Arc<Mutex<Vec<Mail>>>,
     latency: Arc<Mutex<std::time::Duration>>,
+    failures_left: Arc<AtomicU32>,
+    /// Fails every send as a throttled or unreachable service would (worth a retry).
     pub outage: Outage,
+    /// Refuses every send for good, as a rejected message or a paused account would.
+    pub refusal: Outage,
 }
 
 impl MemoryMailer {
     pub fn sent(&self) -> Vec<Mail> {
         lock(&self.sent).clone()
+    }
+
+    /// Fails the next `n` sends for now (then sends again).
+    pub fn fail_next(&self, n: u32) {
+        self.failures_left.store(n, Ordering::SeqCst);
     }
 
     /// Makes every send take `latency` (tokio time, so a paused test clock measures it exactly).
@@ -132,13 +190,56 @@ impl MemoryMailer {
 }
 
 impl Mailer for MemoryMailer {
-    async fn send(&self, mail: &Mail) -> anyhow::Result<()> {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
         let latency = *lock(&self.latency);
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
-        self.outage.check("the mail service")?;
+        self.outage.check("the mail service").map_err(MailError::Transient)?;
+        self.refusal.check("the mail service (refusing)").map_err(MailError::Permanent)?;
+        if self.failures_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+            return Err(MailError::Transient(anyhow::anyhow!("the mail service is throttling (simulated)")));
+        }
         lock(&self.sent).push(mail.clone());
+        Ok(())
+    }
+}
+
+/// The mail queue in memory: jobs in order, and the back-offs asked for.
+#[derive(Clone, Default)]
+pub struct MemoryQueue {
+    jobs: Arc<Mutex<Vec<MailJob>>>,
+    delays: Arc<Mutex<Vec<(String, u64)>>>,
+    pub outage: Outage,
+}
+
+impl MemoryQueue {
+    /// Takes every queued job out, oldest first.
+    pub fn take(&self) -> Vec<MailJob> {
+        std::mem::take(&mut *lock(&self.jobs))
+    }
+
+    /// The jobs queued so far, left in the queue.
+    pub fn queued(&self) -> Vec<MailJob> {
+        lock(&self.jobs).clone()
+    }
+
+    /// Every (receipt, seconds) back-off asked for.
+    pub fn delays(&self) -> Vec<(String, u64)> {
+        lock(&self.delays).clone()
+    }
+}
+
+impl MailQueue for MemoryQueue {
+    async fn enqueue(&self, job: &MailJob) -> anyhow::Result<()> {
+        self.outage.check("the mail queue")?;
+        lock(&self.jobs).push(job.clone());
+        Ok(())
+    }
+
+    async fn retry_after(&self, receipt: &str, delay_secs: u64) -> anyhow::Result<()> {
+        self.outage.check("the mail queue")?;
+        lock(&self.delays).push((receipt.to_owned(), delay_secs));
         Ok(())
     }
 }

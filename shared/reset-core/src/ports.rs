@@ -1,12 +1,13 @@
 //! Ports: the narrow capabilities the use cases need from the outside world. One trait per
 //! capability, so each function takes only what it uses (and its IAM role grants only that).
-//! Adapters: `reset-aws` (DynamoDB, SES, Secrets Manager) and [`crate::memory`].
+//! Adapters: `reset-aws` (DynamoDB, SES, SQS, Secrets Manager) and [`crate::memory`].
 
 use std::future::Future;
 
 use reset_token::KeyRing;
 
 use crate::domain::{Email, PasswordChange, User, UserId};
+use crate::mail_job::MailJob;
 
 /// Looks a user up by normalized email. Eventually consistent is fine: it only decides whether
 /// to send a link.
@@ -47,8 +48,49 @@ impl std::fmt::Debug for Mail {
     }
 }
 
+/// Why a mail was not sent: worth another try later, or never.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// Throttled, a 5xx, a timeout, the network: the same mail may go through later.
+    #[error("the mail service failed for now")]
+    Transient(#[source] anyhow::Error),
+    /// Refused for good (rejected message, unverified identity, paused or suspended account):
+    /// sending it again would fail again.
+    #[error("the mail service refused the mail")]
+    Permanent(#[source] anyhow::Error),
+}
+
 pub trait Mailer: Send + Sync {
-    fn send(&self, mail: &Mail) -> impl Future<Output = anyhow::Result<()>> + Send;
+    fn send(&self, mail: &Mail) -> impl Future<Output = Result<(), MailError>> + Send;
+}
+
+/// The queue between the HTTP functions and the mail worker.
+pub trait MailQueue: Send + Sync {
+    /// Queues one job; `Ok` only once the queue holds it.
+    fn enqueue(&self, job: &MailJob) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Makes a received message that failed come back after `delay_secs` (the retry back-off).
+    fn retry_after(&self, receipt: &str, delay_secs: u64) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// Whose turn a queued job is, so that a message delivered twice sends one mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This delivery owns the job until it finishes, releases it, or its lease runs out.
+    /// `counted`: an earlier attempt already spent the job's rate-limit hits.
+    Mine { counted: bool },
+    /// The job was finished before (sent, or settled without a mail): nothing to do.
+    Done,
+    /// Another delivery of the same message holds a live lease: try again later.
+    Busy,
+}
+
+/// Records which jobs were handled, with a lease so a crashed attempt does not block the job.
+pub trait JobLedger: Send + Sync {
+    fn claim(&self, job_id: &str, now: u64, lease_secs: u64) -> impl Future<Output = anyhow::Result<Claim>> + Send;
+    /// The job is settled for good; later deliveries of it are duplicates.
+    fn finish(&self, job_id: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// The attempt failed; the next delivery may claim the job again.
+    fn release(&self, job_id: &str, counted: bool) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
 /// Where the signing keys live. Fetched at cold start and then through [`crate::KeyCache`].

@@ -11,8 +11,10 @@ use crate::domain::PasswordPolicy;
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(30 * 60);
 /// How long a function keeps the key ring before reading the secret again, unless configured.
 pub const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(5 * 60);
-/// The least time a reset request takes in production, unless configured.
-pub const DEFAULT_REQUEST_TIME_FLOOR: Duration = Duration::from_millis(400);
+/// How long a queued reset mail stays worth sending, unless configured.
+pub const DEFAULT_MAIL_MAX_AGE: Duration = Duration::from_secs(15 * 60);
+/// The first retry back-off of a failed mail (doubled per attempt), unless configured.
+pub const DEFAULT_MAIL_RETRY_BASE: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -23,9 +25,10 @@ pub struct Settings {
     /// Where a user signs in after a reset, if the application has told us.
     pub login_url: Option<Url>,
     pub token_ttl: Duration,
-    /// Every reset request takes at least this long, so known and unknown accounts answer after
-    /// the same time (a known one also signs a token and calls SES).
-    pub request_time_floor: Duration,
+    /// A queued reset mail older than this is dropped (with a metric), not sent.
+    pub mail_max_age: Duration,
+    /// The back-off before a failed mail is tried again, doubled per attempt.
+    pub mail_retry_base: Duration,
     pub password_policy: PasswordPolicy,
     pub rate_limits: RateLimits,
     pub app_name: String,
@@ -38,15 +41,18 @@ pub struct Settings {
 pub struct RateLimits {
     /// Reset mails per address per minute (more requests get the same answer and no mail).
     pub email_per_minute: u32,
-    /// Reset mails per address per 24 hours.
+    /// Reset mails per address per day asked for from one requester network (IPv4 /24, IPv6 /64):
+    /// one requester cannot spend another's budget.
     pub email_per_day: u32,
+    /// Reset mails per address per day from all requesters together (reaching it logs a metric).
+    pub email_per_day_total: u32,
     /// Requests per source IP per minute on the endpoints that do work (then 429).
     pub ip_per_minute: u32,
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
-        RateLimits { email_per_minute: 1, email_per_day: 5, ip_per_minute: 30 }
+        RateLimits { email_per_minute: 1, email_per_day: 5, email_per_day_total: 20, ip_per_minute: 30 }
     }
 }
 
@@ -91,7 +97,8 @@ impl Settings {
             reset_page_url,
             login_url: None,
             token_ttl: DEFAULT_TOKEN_TTL,
-            request_time_floor: Duration::ZERO,
+            mail_max_age: DEFAULT_MAIL_MAX_AGE,
+            mail_retry_base: DEFAULT_MAIL_RETRY_BASE,
             password_policy: PasswordPolicy::default(),
             rate_limits: RateLimits::default(),
             app_name: "Your account".into(),

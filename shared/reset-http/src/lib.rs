@@ -11,19 +11,30 @@ pub use error::{ApiError, ErrorCode, RETRY_AFTER_SECS, html_response, json_respo
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
-use reset_core::ports::{CountHits, Hit};
+use reset_core::{Adapters, Deps, Requester};
+use reset_core::mail_job::RequesterNetwork;
+use reset_core::ports::{CountHits as _, Hit};
 
 /// The span every request runs in, carrying what the audit log needs from the edge: API Gateway's
 /// request id and the caller's IP. Use-case events logged inside it carry both.
 pub fn request_span(req: &Request) -> tracing::Span {
+    tracing::info_span!("request", request_id = request_id(req).unwrap_or("-"), source_ip = source_ip(req).unwrap_or("-"))
+}
+
+/// Who sent a request, as the use cases need it: the network (from API Gateway's source IP, not
+/// a header the client controls) and API Gateway's request id.
+pub fn requester(req: &Request) -> Requester {
+    Requester { network: RequesterNetwork::of(source_ip(req)), request_id: request_id(req).map(str::to_owned), locale: None }
+}
+
+fn request_id(req: &Request) -> Option<&str> {
     use lambda_http::RequestExt as _;
     use lambda_http::request::RequestContext;
     #[allow(unreachable_patterns)] // other event sources are compiled out (apigw_http only)
-    let request_id = match req.request_context_ref() {
+    match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.as_deref(),
         _ => None,
-    };
-    tracing::info_span!("request", request_id = request_id.unwrap_or("-"), source_ip = source_ip(req).unwrap_or("-"))
+    }
 }
 
 /// The caller's IP as API Gateway saw it (not a header the client controls).
@@ -38,17 +49,19 @@ fn source_ip(req: &Request) -> Option<&str> {
 }
 
 /// Spends one request of the source IP's per-minute budget; over it, a 429 with `Retry-After`.
-pub async fn limit_source_ip<L: CountHits>(limits: &L, req: &Request, per_minute: u32) -> Result<(), ApiError> {
-    let key = format!("ip#{}", source_ip(req).unwrap_or("unknown"));
-    match limits.hit(&key, per_minute, 60, reset_core::unix_now()).await {
-        Ok(Hit::Allowed) => Ok(()),
-        Ok(Hit::Limited { retry_after }) => {
+/// The counter is keyed by a keyed hash of the IP: the limits table holds no address.
+pub async fn limit_source_ip<A: Adapters>(deps: &Deps<A>, req: &Request, per_minute: u32) -> Result<(), ApiError> {
+    fn unavailable(err: impl std::fmt::Debug) -> ApiError {
+        tracing::error!(error = ?err, "rate limit unavailable");
+        ApiError::unavailable()
+    }
+    let ring = deps.keys.get().await.map_err(unavailable)?;
+    let key = format!("ip#{}", ring.audit_hash(source_ip(req).unwrap_or("unknown")));
+    match deps.limits.hit(&key, per_minute, 60, reset_core::unix_now()).await.map_err(unavailable)? {
+        Hit::Allowed => Ok(()),
+        Hit::Limited { retry_after } => {
             tracing::warn!(audit = "rate_limited", outcome = "source_ip_over_budget", metric = "ip_rate_limited", "request refused");
             Err(ApiError::too_many_requests(retry_after))
-        }
-        Err(err) => {
-            tracing::error!(error = ?err, "rate limit unavailable");
-            Err(ApiError::unavailable())
         }
     }
 }

@@ -10,7 +10,8 @@ use reset_aws::{DEFAULT_LIMITS_TABLE, UserTable};
 use reset_core::Settings;
 use reset_core::domain::PasswordPolicy;
 use reset_core::settings::{
-    DEFAULT_KEY_CACHE_TTL, DEFAULT_REQUEST_TIME_FLOOR, DEFAULT_TOKEN_TTL, RateLimits, forgot_page_beside, parse_page_url,
+    DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE, DEFAULT_MAIL_RETRY_BASE, DEFAULT_TOKEN_TTL, RateLimits, forgot_page_beside,
+    parse_page_url,
 };
 use url::Url;
 
@@ -22,6 +23,11 @@ pub struct Config {
     pub key_cache_ttl: Duration,
     pub sender: String,
     pub ses_configuration_set: Option<String>,
+    /// The mail queue: request-reset and reset-password send to it, the mail worker sets back-offs on it.
+    pub mail_queue_url: String,
+    /// The least time between two mails from one worker process: its share of the SES send rate
+    /// (`MAIL_WORKER_CONCURRENCY` processes share `SES_MAX_SEND_RATE` mails per second).
+    pub send_interval: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,8 +99,11 @@ impl Config {
         let max_chars = r.number("PASSWORD_MAX_LENGTH", policy.max_chars, 64, 256);
         let min_score = r.number("PASSWORD_MIN_SCORE", policy.min_score, 0, 4);
         let token_ttl = Duration::from_secs(r.number("TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL.as_secs(), 60, 86_400));
-        let floor_ms = DEFAULT_REQUEST_TIME_FLOOR.as_millis() as u64;
-        let request_time_floor = Duration::from_millis(r.number("REQUEST_TIME_FLOOR_MS", floor_ms, 0, 5000));
+        let mail_max_age = Duration::from_secs(r.number("MAIL_MAX_AGE_SECONDS", DEFAULT_MAIL_MAX_AGE.as_secs(), 60, 86_400));
+        let mail_retry_base = Duration::from_secs(r.number("MAIL_RETRY_BASE_SECONDS", DEFAULT_MAIL_RETRY_BASE.as_secs(), 0, 900));
+        let send_rate: u32 = r.number("SES_MAX_SEND_RATE", 1, 1, 100_000);
+        let concurrency: u32 = r.number("MAIL_WORKER_CONCURRENCY", 1, 1, 1000);
+        let send_interval = Duration::from_secs_f64(f64::from(concurrency) / f64::from(send_rate));
         let key_cache_ttl = Duration::from_secs(r.number("KEY_CACHE_SECONDS", DEFAULT_KEY_CACHE_TTL.as_secs(), 1, 3600));
         let active_statuses = r.text("USER_ACTIVE_STATUSES", "active").split(',').map(|s| s.trim().to_owned()).collect();
 
@@ -113,6 +122,7 @@ impl Config {
         let rate_limits = RateLimits {
             email_per_minute: r.number("RATE_LIMIT_EMAIL_PER_MINUTE", rate_defaults.email_per_minute, 1, 1000),
             email_per_day: r.number("RATE_LIMIT_EMAIL_PER_DAY", rate_defaults.email_per_day, 1, 100_000),
+            email_per_day_total: r.number("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", rate_defaults.email_per_day_total, 1, 1_000_000),
             ip_per_minute: r.number("RATE_LIMIT_IP_PER_MINUTE", rate_defaults.ip_per_minute, 1, 100_000),
         };
         let config = Config {
@@ -122,6 +132,8 @@ impl Config {
             key_cache_ttl,
             sender: r.required("SENDER_EMAIL"),
             ses_configuration_set: r.optional("SES_CONFIGURATION_SET"),
+            mail_queue_url: r.required("MAIL_QUEUE_URL"),
+            send_interval,
             settings: Settings {
                 forgot_page_url: match (forgot_page_url, &reset_page_url) {
                     (Some(url), _) => url,
@@ -134,7 +146,8 @@ impl Config {
                 },
                 login_url,
                 token_ttl,
-                request_time_floor,
+                mail_max_age,
+                mail_retry_base,
                 password_policy: PasswordPolicy { min_chars, max_chars, min_score },
                 rate_limits,
                 app_name: r.text("APP_NAME", "Your account"),
@@ -153,19 +166,22 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
-    const MINIMAL: [(&str, &str); 3] = [
+    const MINIMAL: [(&str, &str); 4] = [
         ("RESET_PAGE_URL", "https://auth.example.com/reset-password"),
         ("SIGNING_KEY_SECRET_ID", "reset/signing-keys"),
         ("SENDER_EMAIL", "no-reply@example.com"),
+        ("MAIL_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-mail"),
     ];
 
     #[test]
-    fn defaults_fill_everything_but_the_three_required_settings() {
+    fn defaults_fill_everything_but_the_four_required_settings() {
         let c = Config::from_vars(&vars(&MINIMAL)).unwrap();
         assert_eq!(c.table, UserTable::default());
         assert_eq!(c.settings.token_ttl, Duration::from_secs(1800));
         assert_eq!(c.key_cache_ttl, Duration::from_secs(300));
-        assert_eq!(c.settings.request_time_floor, Duration::from_millis(400));
+        assert_eq!(c.settings.mail_max_age, Duration::from_secs(900));
+        assert_eq!(c.settings.mail_retry_base, Duration::from_secs(30));
+        assert_eq!(c.send_interval, Duration::from_secs(1), "the SES sandbox's rate, one process");
         assert_eq!(c.rate_limit_table, "password-reset-rate-limits");
         assert_eq!(c.settings.password_policy, PasswordPolicy::default());
     }
@@ -176,7 +192,7 @@ mod tests {
             .err()
             .unwrap()
             .to_string();
-        for name in ["RESET_PAGE_URL is unusable", "SIGNING_KEY_SECRET_ID", "SENDER_EMAIL", "TOKEN_TTL_SECONDS"] {
+        for name in ["RESET_PAGE_URL is unusable", "SIGNING_KEY_SECRET_ID", "SENDER_EMAIL", "MAIL_QUEUE_URL", "TOKEN_TTL_SECONDS"] {
             assert!(err.contains(name), "{err}");
         }
     }
@@ -188,6 +204,13 @@ mod tests {
         let c = Config::from_vars(&v).unwrap();
         assert_eq!((c.table.table.as_str(), c.table.email.as_str()), ("accounts", "mail"));
         assert_eq!(c.table.active_statuses, vec!["ok", "verified"]);
+    }
+
+    #[test]
+    fn workers_share_the_send_rate() {
+        let mut v = vars(&MINIMAL);
+        v.extend(vars(&[("SES_MAX_SEND_RATE", "14"), ("MAIL_WORKER_CONCURRENCY", "2")]));
+        assert_eq!(Config::from_vars(&v).unwrap().send_interval, Duration::from_secs(2) / 14);
     }
 
     #[test]

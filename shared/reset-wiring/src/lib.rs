@@ -6,10 +6,11 @@ mod config;
 
 pub use config::{Config, ConfigError};
 
-use reset_aws::{Aws, DynamoLimits, DynamoUsers, SecretsKeys, SesMailer};
-use reset_core::{Deps, KeyCache};
+use reset_aws::{Aws, DynamoLimits, DynamoUsers, SecretsKeys, SesMailer, SqsQueue};
+use reset_core::{Deps, KeyCache, Paced};
 
-/// The production wiring: users and limits in DynamoDB, mail through SES, keys in Secrets Manager.
+/// The production wiring: users and limits in DynamoDB, mail through SES (paced), the mail queue
+/// in SQS, keys in Secrets Manager.
 pub type AwsDeps = Deps<Aws>;
 
 /// Everything a function needs, built once per cold start: configuration, SDK clients, and the
@@ -19,8 +20,16 @@ pub async fn aws_deps(config: Config, sdk: &aws_config::SdkConfig) -> AwsDeps {
     let users = DynamoUsers::new(dynamodb.clone(), config.table);
     let limits = DynamoLimits::new(dynamodb, config.rate_limit_table);
     let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.sender, config.ses_configuration_set);
+    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), config.mail_queue_url);
     let keys = SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), config.signing_key_secret);
-    Deps { users, limits, mailer, keys: KeyCache::load(keys, config.key_cache_ttl).await, settings: config.settings }
+    Deps {
+        users,
+        limits,
+        mailer: Paced::new(mailer, config.send_interval),
+        queue,
+        keys: KeyCache::load(keys, config.key_cache_ttl).await,
+        settings: config.settings,
+    }
 }
 
 /// The Lambda runtime logs each raw event (request bodies: emails, passwords, tokens) at TRACE:
@@ -35,6 +44,7 @@ const WIRE_TARGETS: &[&str] = &[
     "aws_sdk_dynamodb",
     "aws_sdk_secretsmanager",
     "aws_sdk_sesv2",
+    "aws_sdk_sqs",
     "aws_sdk_sts",
     "aws_smithy_http",
     "aws_smithy_http_client",

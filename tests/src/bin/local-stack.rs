@@ -1,6 +1,7 @@
 //! The local stack in one command (`scripts/dev`): moto on loopback, provisioned like the SAM
-//! template (table + email index, signing-key secret, verified sender, a demo user), both
-//! functions under `cargo lambda watch` at the template's paths, and every reset link that is
+//! template (tables, mail queue and dead-letter queue, signing-key secret, verified sender, a demo
+//! user), the functions under `cargo lambda watch` at the template's paths, the mail queue fed to
+//! the mail worker as SQS events (as Lambda's event source does), and every reset link that is
 //! mailed printed as it is sent. Ctrl-C, SIGTERM or SIGHUP (a closed terminal, a process manager)
 //! stop everything it started; if the runner is killed outright, its children get SIGTERM from the
 //! kernel (see `reset_tests::process`).
@@ -9,6 +10,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use reset_tests::functions::Watch;
+use reset_tests::queue::Pump;
 use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, Stack};
 use reset_tests::workspace_root;
 
@@ -33,9 +35,11 @@ async fn main() -> anyhow::Result<()> {
 
     println!("Starting moto on 127.0.0.1:{moto_port} and provisioning it ...");
     let stack = Stack::start(Some(moto_port), &format!("{api}/reset-password")).await?;
-    println!("Starting both functions with cargo lambda watch (the first request builds them) ...");
+    println!("Starting the functions with cargo lambda watch (the first request builds them) ...");
     let log = workspace_root().join(".local/functions.log");
-    let _watch = Watch::start(Some(api_port), &stack.env(), &log, true)?;
+    let watch = Watch::start(Some(api_port), &stack.env(), &log, true)?;
+    // Polled every 200 ms: a requested link is printed within about a second.
+    let _pump = Pump::start(stack.queue.clone(), watch.invoke_url("mail-worker"), Duration::from_millis(200));
 
     println!(
         r#"
@@ -44,6 +48,7 @@ Local password-reset stack is up.
     POST {api}/password-reset/request   {{"email": "..."}}
     POST {api}/password-reset/confirm   {{"token": "...", "password": "..."}}
   Moto (AWS):     {moto}   (sent mail: {moto}/moto-api/data.json)
+  Mail queue:     {queue}   (fed to the mail-worker function)
   Demo user:      {DEMO_EMAIL} / {DEMO_PASSWORD}
   Function logs:  {log}
 
@@ -54,6 +59,7 @@ Edits to the functions rebuild them. Reset links appear below as mail is sent. C
 Stack ready.
 "#,
         moto = stack.moto.url,
+        queue = stack.queue.url,
         log = log.display(),
     );
 

@@ -1,0 +1,57 @@
+//! mail-worker: fed by the mail queue (SQS, partial batch responses). Each message is one
+//! [`MailJob`]; [`reset_core::deliver_mail`] decides and sends. A message that failed for now is
+//! reported in `batchItemFailures` and made to come back after a growing back-off; every other
+//! outcome (sent, duplicate, stale, limited, refused, unreadable) deletes it. After the queue's
+//! maximum receives, SQS moves a message to the dead-letter queue.
+
+pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use reset_core::deliver_mail::{Delivery, DeliveryPorts, Settled, retry_delay};
+use reset_core::mail_job::MailJob;
+use reset_core::ports::MailQueue as _;
+use reset_core::{Deps, deliver_mail};
+use tracing::Instrument as _;
+
+/// Delivers a batch one message at a time (the mailer paces the sends) and answers with the
+/// messages that must come back.
+pub async fn handle<A: DeliveryPorts>(deps: &Deps<A>, event: SqsEvent) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for message in event.records {
+        let message_id = message.message_id.clone().unwrap_or_default();
+        let span = tracing::info_span!("message", message_id = %message_id);
+        let delivery = deliver(deps, &message).instrument(span.clone()).await;
+        if delivery == Delivery::Retry {
+            back_off(deps, &message).instrument(span).await;
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = message_id;
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}
+
+/// How often SQS has handed this message out (1 on the first delivery).
+pub fn receive_count(message: &SqsMessage) -> u32 {
+    message.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse().ok()).unwrap_or(1)
+}
+
+async fn deliver<A: DeliveryPorts>(deps: &Deps<A>, message: &SqsMessage) -> Delivery {
+    match MailJob::from_json(message.body.as_deref().unwrap_or_default()) {
+        Ok(job) => deliver_mail(deps, &job, receive_count(message)).await,
+        Err(err) => {
+            // A retry cannot fix a body that does not parse; it must not hold up the batch either.
+            // The error names the position, not the content.
+            tracing::error!(error = ?err.classify(), line = err.line(), column = err.column(), metric = "mail_job_malformed", "queued message is not a mail job; dropped");
+            Delivery::Settled(Settled::Malformed)
+        }
+    }
+}
+
+/// Makes a failed message come back after the back-off for its attempt, instead of after the
+/// queue's whole visibility timeout. If that fails, it comes back after the visibility timeout.
+async fn back_off<A: DeliveryPorts>(deps: &Deps<A>, message: &SqsMessage) {
+    let Some(receipt) = message.receipt_handle.as_deref() else { return };
+    let delay = retry_delay(deps.settings.mail_retry_base, receive_count(message));
+    if let Err(err) = deps.queue.retry_after(receipt, delay.as_secs()).await {
+        tracing::warn!(error = ?err, "the back-off could not be set; the message comes back after the queue's visibility timeout");
+    }
+}

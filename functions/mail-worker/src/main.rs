@@ -1,0 +1,12 @@
+//! Cold start builds everything once (config, clients, keys); each invocation only delivers.
+
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let deps = reset_wiring::init().await?;
+    run(service_fn(|event: LambdaEvent<mail_worker::SqsEvent>| async {
+        Ok::<_, std::convert::Infallible>(mail_worker::handle(&deps, event.payload).await)
+    }))
+    .await
+}

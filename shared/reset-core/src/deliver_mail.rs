@@ -1,0 +1,290 @@
+//! Use case: the mail worker delivers one queued job ([`MailJob`]).
+//!
+//! A reset link: drop it if it waited too long, claim it (so a message delivered twice sends one
+//! mail), spend the address's budgets (per requester network, a global cap, one per minute), look
+//! the account up, sign a link that lives from now, send. A password-changed notice: claim, send.
+//! A failure worth retrying releases the claim and asks for the message back; anything else
+//! settles the message for good, with a log line (and a metric where an operator must look).
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::domain::{Email, StoredEmail};
+use crate::mail_job::{ChangedJob, MailJob, ResetLinkJob};
+use crate::ports::{Claim, CountHits, FindUserByEmail, Hit, JobLedger, Mail, MailError, Mailer};
+use crate::{Adapters, Deps, mail, unix_now};
+
+/// How long one delivery owns a job: longer than the worker's timeout, so a live attempt is never
+/// overtaken; short enough that a crashed one blocks nothing for long.
+pub const JOB_LEASE_SECS: u64 = 60;
+
+/// What the mail worker runs against: users found by email, counters that also keep the job ledger.
+pub trait DeliveryPorts: Adapters<Users: FindUserByEmail, Limits: CountHits + JobLedger> {}
+impl<A: Adapters<Users: FindUserByEmail, Limits: CountHits + JobLedger>> DeliveryPorts for A {}
+
+/// What became of one delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Done with this message, whatever the outcome: it must not come back.
+    Settled(Settled),
+    /// It failed for now: the message should come back later.
+    Retry,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    Sent,
+    /// This job was handled by an earlier delivery of the same message.
+    Duplicate,
+    /// The job waited longer than the configured age; a late link confuses more than it helps.
+    Stale,
+    /// One of the address's budgets is spent; nothing was looked up or sent.
+    RateLimited,
+    UnknownAccount,
+    DisabledAccount,
+    /// The stored address is not one we can safely send to.
+    UnusableAddress,
+    /// The mail service refused this mail for good.
+    Refused,
+    /// The message is not a job this worker can read.
+    Malformed,
+}
+
+impl Settled {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Settled::Sent => "sent",
+            Settled::Duplicate => "duplicate",
+            Settled::Stale => "stale",
+            Settled::RateLimited => "rate_limited",
+            Settled::UnknownAccount => "unknown_account",
+            Settled::DisabledAccount => "disabled_account",
+            Settled::UnusableAddress => "unusable_address",
+            Settled::Refused => "refused",
+            Settled::Malformed => "malformed",
+        }
+    }
+}
+
+/// A failed attempt: whether its rate-limit hits were spent (so a retry does not spend them
+/// twice), and why it failed.
+struct Failed {
+    counted: bool,
+    cause: anyhow::Error,
+}
+
+fn failed(counted: bool) -> impl FnOnce(anyhow::Error) -> Failed {
+    move |cause| Failed { counted, cause }
+}
+
+/// Delivers one job. `attempt` is how often the queue has handed this message out (1 = first).
+#[tracing::instrument(name = "deliver_mail", skip_all, fields(job_id = job.id(), kind = job.kind(), attempt))]
+pub async fn deliver_mail<A: DeliveryPorts>(deps: &Deps<A>, job: &MailJob, attempt: u32) -> Delivery {
+    tracing::Span::current().record("attempt", attempt);
+    match job {
+        MailJob::ResetLink(job) => deliver_reset_link(deps, job).await,
+        MailJob::PasswordChanged(job) => claimed(deps, &job.id, |_| send_changed_notice(deps, job)).await,
+    }
+}
+
+async fn deliver_reset_link<A: DeliveryPorts>(deps: &Deps<A>, job: &ResetLinkJob) -> Delivery {
+    let age = unix_now().saturating_sub(job.requested_at);
+    if age > deps.settings.mail_max_age.as_secs() {
+        tracing::warn!(audit = "reset_mail", outcome = "stale", age_secs = age, metric = "reset_mail_stale", "reset mail dropped: it waited too long");
+        return Delivery::Settled(Settled::Stale);
+    }
+    let Ok(email) = Email::parse(&job.email) else {
+        tracing::error!(audit = "reset_mail", outcome = "malformed", metric = "mail_job_malformed", "reset mail dropped: the queued address does not parse");
+        return Delivery::Settled(Settled::Malformed);
+    };
+    claimed(deps, &job.id, |counted| send_reset_link(deps, job, &email, counted)).await
+}
+
+/// Runs `attempt` while holding the job's claim: finishes the job when it settles, releases it
+/// when it fails (keeping whether its budget was spent).
+async fn claimed<A, F, Fut>(deps: &Deps<A>, job_id: &str, attempt: F) -> Delivery
+where
+    A: DeliveryPorts,
+    F: FnOnce(bool) -> Fut,
+    Fut: Future<Output = Result<Settled, Failed>>,
+{
+    let counted = match deps.limits.claim(job_id, unix_now(), JOB_LEASE_SECS).await {
+        Ok(Claim::Mine { counted }) => counted,
+        Ok(Claim::Done) => {
+            tracing::info!(outcome = "duplicate", "mail job was handled before; nothing sent");
+            return Delivery::Settled(Settled::Duplicate);
+        }
+        Ok(Claim::Busy) => {
+            tracing::warn!(outcome = "busy", "another delivery of this mail job is running; it comes back later");
+            return Delivery::Retry;
+        }
+        Err(err) => {
+            tracing::error!(error = ?err, metric = "mail_retry", "the job ledger is unavailable; the mail comes back later");
+            return Delivery::Retry;
+        }
+    };
+    match attempt(counted).await {
+        Ok(settled) => {
+            if let Err(err) = deps.limits.finish(job_id).await {
+                // The outcome stands (a retry now would send twice); a redelivery after the lease
+                // ends could repeat it, which the log makes visible.
+                tracing::warn!(error = ?err, "mail job settled but not recorded as done");
+            }
+            Delivery::Settled(settled)
+        }
+        Err(Failed { counted, cause }) => {
+            tracing::error!(error = ?cause, metric = "mail_retry", "mail not sent this time; it comes back later");
+            if let Err(err) = deps.limits.release(job_id, counted).await {
+                tracing::warn!(error = ?err, "mail job not released; it is claimable again when its lease ends");
+            }
+            Delivery::Retry
+        }
+    }
+}
+
+async fn send_reset_link<A: DeliveryPorts>(deps: &Deps<A>, job: &ResetLinkJob, email: &Email, counted: bool) -> Result<Settled, Failed> {
+    let ring = deps.keys.get().await.map_err(failed(counted))?;
+    let email_hash = ring.audit_hash(email.as_ref());
+    let audit = |outcome: Settled| {
+        tracing::info!(audit = "reset_mail", outcome = outcome.as_str(), email_hash = %email_hash, request_id = job.request_id.as_deref().unwrap_or("-"), "reset mail settled");
+        outcome
+    };
+    if !counted && spend_budgets(deps, &email_hash, &job.requester).await.map_err(failed(false))? != Hit::Allowed {
+        return Ok(audit(Settled::RateLimited));
+    }
+    // Spent (now or by an earlier attempt): from here on a retry must not spend them again.
+    let user = deps.users.find_by_email(email).await.map_err(failed(true))?;
+    let outcome = match user {
+        None => Settled::UnknownAccount,
+        Some(user) if !user.active => Settled::DisabledAccount,
+        Some(user) => match user.email.mailbox() {
+            None => Settled::UnusableAddress,
+            Some(to) => {
+                // Signed now, so the link's lifetime counts from the mail, not from the request.
+                let issued = ring.issue(user.binding(), unix_now(), deps.settings.token_ttl.as_secs()).map_err(|e| failed(true)(e.into()))?;
+                let mail = mail::reset_link(&deps.settings, to.clone(), &deps.settings.reset_link(&issued.token)).map_err(failed(true))?;
+                send(deps, &mail).await?
+            }
+        },
+    };
+    Ok(audit(outcome))
+}
+
+/// Spends one hit of each of the address's budgets, the requester's own first: a requester over
+/// its budget spends nothing of the budgets other requesters share. `Limited` if any is spent.
+async fn spend_budgets<A: DeliveryPorts>(deps: &Deps<A>, email_hash: &str, requester: &str) -> anyhow::Result<Hit> {
+    let limits = deps.settings.rate_limits;
+    let now = unix_now();
+    const DAY: u64 = 86_400;
+    let budgets = [
+        (format!("email#{email_hash}#from#{requester}"), limits.email_per_day, DAY, false),
+        (format!("email#{email_hash}"), limits.email_per_day_total, DAY, true),
+        (format!("email#{email_hash}"), limits.email_per_minute, 60, false),
+    ];
+    for (key, limit, window, global) in budgets {
+        let hit = deps.limits.hit(&format!("{key}#{window}"), limit, window, now).await?;
+        if hit != Hit::Allowed {
+            if global {
+                tracing::warn!(metric = "email_daily_cap_reached", "an address reached its daily cap for all requesters together");
+            }
+            return Ok(hit);
+        }
+    }
+    Ok(Hit::Allowed)
+}
+
+async fn send_changed_notice<A: DeliveryPorts>(deps: &Deps<A>, job: &ChangedJob) -> Result<Settled, Failed> {
+    let stored = StoredEmail::new(job.email.clone());
+    let outcome = match stored.mailbox() {
+        None => Settled::UnusableAddress,
+        Some(to) => {
+            let mail = mail::password_changed(&deps.settings, to.clone(), job.changed_at).map_err(failed(true))?;
+            send(deps, &mail).await?
+        }
+    };
+    tracing::info!(audit = "changed_mail", outcome = outcome.as_str(), user_id = %job.user_id, "password-changed notice settled");
+    Ok(outcome)
+}
+
+/// Sends, sorting failures: for now (retry), or for good (settle, with a metric; the span says
+/// which kind of mail).
+async fn send<A: DeliveryPorts>(deps: &Deps<A>, mail: &Mail) -> Result<Settled, Failed> {
+    match deps.mailer.send(mail).await {
+        Ok(()) => Ok(Settled::Sent),
+        Err(MailError::Transient(cause)) => Err(failed(true)(cause)),
+        Err(MailError::Permanent(cause)) => {
+            tracing::error!(error = ?cause, metric = "mail_refused", "the mail service refused the mail for good; not retried");
+            Ok(Settled::Refused)
+        }
+    }
+}
+
+/// The back-off before a failed message comes back: `base` doubled per earlier attempt, at most
+/// 15 minutes.
+pub fn retry_delay(base: Duration, attempt: u32) -> Duration {
+    let doubled = base.saturating_mul(1u32 << attempt.clamp(1, 16).saturating_sub(1));
+    doubled.min(Duration::from_secs(15 * 60))
+}
+
+/// A mailer that never sends faster than one mail per `interval` (per process): the worker's
+/// share of the account's SES send rate.
+pub struct Paced<M> {
+    inner: M,
+    interval: Duration,
+    next: Mutex<Option<Instant>>,
+}
+
+impl<M> Paced<M> {
+    pub fn new(inner: M, interval: Duration) -> Self {
+        Paced { inner, interval, next: Mutex::new(None) }
+    }
+}
+
+impl<M: Mailer> Mailer for Paced<M> {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+        if !self.interval.is_zero() {
+            let mut next = self.next.lock().await;
+            if let Some(at) = *next {
+                tokio::time::sleep_until(at).await;
+            }
+            *next = Some(Instant::now() + self.interval);
+        }
+        self.inner.send(mail).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_and_stop_growing() {
+        let base = Duration::from_secs(30);
+        let delays: Vec<u64> = (1..=6).map(|n| retry_delay(base, n).as_secs()).collect();
+        assert_eq!(delays, [30, 60, 120, 240, 480, 900]);
+        assert_eq!(retry_delay(Duration::ZERO, 3), Duration::ZERO);
+        assert_eq!(retry_delay(base, u32::MAX), Duration::from_secs(900));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn paced_mail_goes_out_one_interval_apart() {
+        use crate::memory::MemoryMailer;
+        let inner = MemoryMailer::default();
+        let paced = Paced::new(inner.clone(), Duration::from_millis(500));
+        let mail = Mail {
+            to: Email::parse("a@example.com").unwrap(),
+            subject: "s".into(),
+            text: "t".into(),
+            html: "h".into(),
+        };
+        let start = Instant::now();
+        for _ in 0..3 {
+            paced.send(&mail).await.unwrap();
+        }
+        assert_eq!(inner.sent().len(), 3);
+        assert_eq!(start.elapsed(), Duration::from_millis(1000), "three sends take two intervals");
+    }
+}

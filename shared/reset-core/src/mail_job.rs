@@ -1,0 +1,166 @@
+//! The messages on the mail queue: what an HTTP function hands the mail worker. They hold an
+//! address (the queue is encrypted and messages live minutes), never a token: links are made at
+//! send time, so a link's lifetime counts from the mail.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+/// One mail to send. Serialized as JSON with a `kind` tag; fields added later must be optional,
+/// so a worker of either version reads messages queued by the other during a deploy.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MailJob {
+    /// Someone asked for a reset link for `email`.
+    ResetLink(ResetLinkJob),
+    /// A password was changed: tell the account's owner.
+    PasswordChanged(ChangedJob),
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetLinkJob {
+    /// Random, unique per request: the idempotency key of this mail.
+    pub id: String,
+    /// The normalized address as typed (parsed again by the worker).
+    pub email: String,
+    /// A keyed hash of the requester's network (IPv4 /24, IPv6 /64): whose budget the request spends.
+    pub requester: String,
+    /// API Gateway's request id, to follow one request through both functions' logs.
+    #[serde(default)]
+    pub request_id: Option<String>,
+    /// When the request was accepted (Unix seconds): stale jobs are dropped.
+    pub requested_at: u64,
+    /// The page's language, if it had one.
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedJob {
+    pub id: String,
+    pub user_id: String,
+    /// The account's stored address when the password changed.
+    pub email: String,
+    pub changed_at: u64,
+}
+
+impl MailJob {
+    pub fn id(&self) -> &str {
+        match self {
+            MailJob::ResetLink(job) => &job.id,
+            MailJob::PasswordChanged(job) => &job.id,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MailJob::ResetLink(_) => "reset_link",
+            MailJob::PasswordChanged(_) => "password_changed",
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a mail job always serializes")
+    }
+
+    pub fn from_json(body: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(body)
+    }
+}
+
+impl fmt::Debug for MailJob {
+    // Addresses stay out of debug prints.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailJob").field("kind", &self.kind()).field("id", &self.id()).finish_non_exhaustive()
+    }
+}
+
+/// A fresh job id: 128 random bits, hex. (Without randomness every id would be the same and
+/// every mail after the first a "duplicate", so that is an error, not a fallback.)
+pub fn new_job_id() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|err| anyhow::anyhow!("no randomness for a job id: {err}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The network a request came from, as far as budgets go: an IPv4 /24 or an IPv6 /64, so one
+/// household or one cloud subnet is one requester. Unparsable sources share one bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequesterNetwork(String);
+
+impl RequesterNetwork {
+    pub fn of(source_ip: Option<&str>) -> Self {
+        let network = match source_ip.and_then(|ip| ip.trim().parse::<IpAddr>().ok()) {
+            Some(IpAddr::V4(v4)) => {
+                let [a, b, c, _] = v4.octets();
+                format!("{a}.{b}.{c}.0/24")
+            }
+            Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+                Some(v4) => return Self::of(Some(&v4.to_string())),
+                None => {
+                    let s = v6.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+            },
+            None => "unknown".to_owned(),
+        };
+        RequesterNetwork(network)
+    }
+}
+
+impl AsRef<str> for RequesterNetwork {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requesters_are_networks_not_addresses() {
+        let cases = [
+            (Some("203.0.113.7"), "203.0.113.0/24"),
+            (Some("203.0.113.250"), "203.0.113.0/24"),
+            (Some("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64"),
+            (Some("2001:db8:1:2::ffff"), "2001:db8:1:2::/64"),
+            (Some("::ffff:198.51.100.9"), "198.51.100.0/24"),
+            (Some("not an ip"), "unknown"),
+            (None, "unknown"),
+        ];
+        for (ip, network) in cases {
+            assert_eq!(RequesterNetwork::of(ip).as_ref(), network, "{ip:?}");
+        }
+    }
+
+    #[test]
+    fn jobs_round_trip_and_read_older_shapes() {
+        let job = MailJob::ResetLink(ResetLinkJob {
+            id: new_job_id().unwrap(),
+            email: "a@example.com".into(),
+            requester: "h".into(),
+            request_id: Some("r".into()),
+            requested_at: 7,
+            locale: None,
+        });
+        assert_eq!(MailJob::from_json(&job.to_json()).unwrap(), job);
+        let minimal = r#"{"kind":"reset_link","id":"x","email":"a@example.com","requester":"h","requested_at":1}"#;
+        assert!(matches!(MailJob::from_json(minimal), Ok(MailJob::ResetLink(_))));
+        assert!(MailJob::from_json(r#"{"kind":"unknown"}"#).is_err());
+        assert_eq!(new_job_id().unwrap().len(), 32);
+        assert_ne!(new_job_id().unwrap(), new_job_id().unwrap());
+    }
+
+    #[test]
+    fn debug_prints_hold_no_address() {
+        let job = MailJob::PasswordChanged(ChangedJob {
+            id: "x".into(),
+            user_id: "u".into(),
+            email: "secret@example.com".into(),
+            changed_at: 1,
+        });
+        assert!(!format!("{job:?}").contains("secret"));
+    }
+}

@@ -1,0 +1,295 @@
+//! The mail worker: its SQS events, retries with back-off, dead letters, duplicates, stale and
+//! poison messages, permanent refusals, the queue failing under request-reset, and the
+//! password-changed notice going through the same queue. In memory for the decisions, against
+//! moto (real SQS, DynamoDB and SES calls, with a proxy that makes SES throttle) for the rest.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use reset_core::mail_job::{MailJob, ResetLinkJob, new_job_id};
+use reset_core::{Delivery, Settled};
+use reset_tests::events::{self, SQS_EXPECTED};
+use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID, MAX_RECEIVES};
+use serde_json::{Value, json};
+use tracing::Instrument as _;
+
+use crate::helpers::{MemoryApp, MotoApp, NEW_PASSWORD, call, capture_logs, confirm_event, request_event, unique};
+
+fn reset_job(email: &str, requested_at: u64) -> MailJob {
+    MailJob::ResetLink(ResetLinkJob {
+        id: new_job_id().unwrap(),
+        email: email.into(),
+        requester: "test-requester".into(),
+        request_id: None,
+        requested_at,
+        locale: None,
+    })
+}
+
+/// One SQS record carrying `job`, handed out for the `receives`-th time.
+fn sqs_event(bodies: &[String], receives: u32) -> mail_worker::SqsEvent {
+    let records: Vec<Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(n, body)| {
+            json!({
+                "messageId": format!("m-{n}"),
+                "receiptHandle": format!("r-{n}"),
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": receives.to_string()},
+                "eventSource": "aws:sqs",
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+fn failures(response: &mail_worker::SqsBatchResponse) -> Vec<String> {
+    response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect()
+}
+
+#[tokio::test]
+async fn sqs_events_give_their_documented_batch_answers() {
+    for expected in SQS_EXPECTED {
+        let app = MemoryApp::new().await;
+        let event = serde_json::from_value(events::fresh(events::load(expected.file))).unwrap();
+        let response = mail_worker::handle(&app.deps, event).await;
+        assert_eq!(response.batch_item_failures.len(), expected.failures, "{}", expected.file);
+        let mails = app.mailer.sent();
+        assert_eq!(mails.iter().filter(|m| m.to.as_ref() == DEMO_EMAIL).count(), expected.mails_demo_user, "{}", expected.file);
+        assert_eq!(mails.len(), expected.mails_demo_user, "{}: mail only to the demo user", expected.file);
+    }
+}
+
+/// A send that fails for now reports the message as failed and makes it come back after a
+/// back-off that doubles per receive (30 s, 60 s, 120 s ...); the rest of the batch goes on.
+#[tokio::test]
+async fn a_failing_send_is_reported_and_comes_back_after_a_growing_back_off() {
+    let app = MemoryApp::new().await;
+    app.mailer.outage.set(true);
+    for receives in 1..=3 {
+        let bodies = [reset_job(DEMO_EMAIL, reset_core::unix_now()).to_json(), reset_job("nobody@example.com", reset_core::unix_now()).to_json()];
+        let response = mail_worker::handle(&app.deps, sqs_event(&bodies, receives)).await;
+        assert_eq!(failures(&response), ["m-0"], "only the known address needed the mail service");
+    }
+    let delays: Vec<u64> = app.queue.delays().into_iter().map(|(receipt, secs)| if receipt == "r-0" { secs } else { 0 }).collect();
+    assert_eq!(delays, [30, 60, 120]);
+}
+
+/// SES fails for the first attempt only: the retry sends, and must not be refused by the
+/// one-per-minute budget the first attempt already spent.
+#[tokio::test]
+async fn a_retried_mail_does_not_spend_the_budget_twice() {
+    let mut app = MemoryApp::new().await;
+    app.deps.settings.rate_limits.email_per_minute = 1;
+    app.mailer.fail_next(1);
+    let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
+    assert_eq!(reset_core::deliver_mail(&app.deps, &job, 1).await, Delivery::Retry);
+    assert_eq!(reset_core::deliver_mail(&app.deps, &job, 2).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(app.mailer.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn a_message_delivered_twice_sends_one_mail() {
+    let app = MemoryApp::new().await;
+    let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
+    assert_eq!(reset_core::deliver_mail(&app.deps, &job, 1).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(reset_core::deliver_mail(&app.deps, &job, 1).await, Delivery::Settled(Settled::Duplicate));
+    assert_eq!(app.mailer.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_is_settled_with_a_metric_and_not_retried() {
+    let logs = capture_logs();
+    let run = unique("refused");
+    let app = MemoryApp::new().await;
+    app.mailer.refusal.set(true);
+    let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
+    let delivery = reset_core::deliver_mail(&app.deps, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
+    assert_eq!(delivery, Delivery::Settled(Settled::Refused));
+    assert!(logs.records_of(&run).contains("metric=\"mail_refused\""));
+    // Delivered again (SQS at least once), it is a duplicate: nothing is tried again.
+    app.mailer.refusal.set(false);
+    assert_eq!(reset_core::deliver_mail(&app.deps, &job, 2).await, Delivery::Settled(Settled::Duplicate));
+    assert!(app.mailer.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_stale_job_is_dropped_with_a_metric() {
+    let logs = capture_logs();
+    let run = unique("stale");
+    let app = MemoryApp::new().await;
+    let age = app.deps.settings.mail_max_age.as_secs() + 1;
+    let job = reset_job(DEMO_EMAIL, reset_core::unix_now() - age);
+    let delivery = reset_core::deliver_mail(&app.deps, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
+    assert_eq!(delivery, Delivery::Settled(Settled::Stale));
+    assert!(logs.records_of(&run).contains("metric=\"reset_mail_stale\""));
+    assert!(app.mailer.sent().is_empty());
+    // Just inside the age, it goes out.
+    let fresh = reset_job(DEMO_EMAIL, reset_core::unix_now() - age + 5);
+    assert_eq!(reset_core::deliver_mail(&app.deps, &fresh, 1).await, Delivery::Settled(Settled::Sent));
+}
+
+/// The change stands when its notice cannot be queued; the failure is logged with a metric.
+#[tokio::test]
+async fn a_notice_that_cannot_be_queued_is_logged_and_does_not_undo_the_change() {
+    let logs = capture_logs();
+    let run = unique("notice-enqueue");
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    app.queue.outage.set(true);
+    let reply = app.call(&confirm_event(&token, NEW_PASSWORD)).instrument(tracing::info_span!("test", run = %run)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reset_core::password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash));
+    assert!(logs.records_of(&run).contains("metric=\"changed_mail_enqueue_failed\""));
+}
+
+/// The queue refuses (down or throttling): every address gets the same 503 with Retry-After, as
+/// JSON and as a page, and nothing was queued.
+#[tokio::test]
+async fn an_unavailable_queue_gives_the_same_503_for_every_address() {
+    let app = MemoryApp::new().await;
+    app.queue.outage.set(true);
+    let known = app.call(&request_event(DEMO_EMAIL)).await;
+    let unknown = app.call(&request_event("nobody@example.com")).await;
+    assert_eq!((known.status, known.header("retry-after")), (503, Some("5")));
+    assert_eq!((&known.headers, &known.body), (&unknown.headers, &unknown.body));
+    let form = |email: &str| {
+        let mut event = events::load("request-reset-forgot-form.json");
+        event["body"] = format!("email={}", email.replace('@', "%40")).into();
+        event
+    };
+    let known = app.call(&form(DEMO_EMAIL)).await;
+    let unknown = app.call(&form("nobody@example.com")).await;
+    assert_eq!((known.status, known.header("retry-after")), (503, Some("5")));
+    assert_eq!((&known.headers, &known.body), (&unknown.headers, &unknown.body));
+    app.queue.outage.set(false);
+    assert!(app.queue.queued().is_empty(), "nothing half-done");
+}
+
+// ---- against moto -------------------------------------------------------------------------
+
+/// The production wiring with SES behind a proxy that throttles (429 TooManyRequestsException)
+/// while `throttling` is set.
+async fn deps_with_throttling_ses(app: &MotoApp, throttling: Arc<AtomicBool>) -> reset_wiring::AwsDeps {
+    let proxy = crate::faults::moto_faulty(&app.stack.moto.url, move |_target, path, _body| {
+        (path.starts_with("/v2/email/outbound-emails") && throttling.load(Ordering::SeqCst)).then_some(crate::faults::SES_THROTTLED)
+    });
+    let sdk = crate::faults::sdk_at(&proxy).await;
+    let config = app.stack.config();
+    let mailer = reset_aws::SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), config.sender, None);
+    reset_core::Deps { mailer: reset_core::Paced::new(mailer, std::time::Duration::ZERO), ..app.stack.deps().await }
+}
+
+/// Hands the queue to the worker batch by batch; `after_batch` sees each response. Returns the
+/// number of messages handed out.
+async fn pump(app: &MotoApp, deps: &reset_wiring::AwsDeps, mut after_batch: impl FnMut(&mail_worker::SqsBatchResponse)) -> usize {
+    let mut handed = 0;
+    for _ in 0..20 {
+        let Some(event) = app.stack.queue.receive_event().await.unwrap() else { break };
+        handed += event["Records"].as_array().unwrap().len();
+        let response = mail_worker::handle(deps, serde_json::from_value(event.clone()).unwrap()).await;
+        after_batch(&response);
+        app.stack.queue.settle(&event, &serde_json::to_value(&response).unwrap()).await.unwrap();
+    }
+    handed
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ses_throttling_twice_then_accepting_gives_exactly_one_mail() {
+    let app = MotoApp::start_with(&[("MAIL_RETRY_BASE_SECONDS", "0")]).await;
+    let throttling = Arc::new(AtomicBool::new(true));
+    let deps = deps_with_throttling_ses(&app, throttling.clone()).await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    let mut failed = 0;
+    let handed = pump(&app, &deps, |response| {
+        failed += response.batch_item_failures.len();
+        if failed == 2 {
+            throttling.store(false, Ordering::SeqCst);
+        }
+    })
+    .await;
+    assert_eq!((handed, failed), (3, 2), "two failed deliveries, then the one that sent");
+    assert_eq!(app.stack.mails().unwrap().len(), 1, "exactly one mail");
+    assert_eq!(app.stack.queue.depth().await.unwrap(), 0);
+    assert!(app.stack.queue.dead_letters().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ses_always_throttling_moves_the_message_to_the_dead_letter_queue_with_a_metric() {
+    let logs = capture_logs();
+    let run = unique("dead-letter");
+    let app = MotoApp::start_with(&[("MAIL_RETRY_BASE_SECONDS", "0")]).await;
+    let deps = deps_with_throttling_ses(&app, Arc::new(AtomicBool::new(true))).await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    let handed = pump(&app, &deps, |_| {}).instrument(tracing::info_span!("test", run = %run)).await;
+    assert_eq!(handed, MAX_RECEIVES as usize, "handed out the queue's maximum number of times");
+    let dead = app.stack.queue.dead_letters().await.unwrap();
+    assert_eq!(dead.len(), 1, "the message is in the dead-letter queue");
+    assert!(matches!(MailJob::from_json(&dead[0]), Ok(MailJob::ResetLink(_))));
+    assert_eq!(app.stack.queue.depth().await.unwrap(), 0);
+    assert!(app.stack.mails().unwrap().is_empty());
+    let records = logs.records_of(&run);
+    assert_eq!(records.matches("metric=\"mail_retry\"").count(), MAX_RECEIVES as usize, "{records}");
+    assert!(records.contains("TooManyRequestsException"), "{records}");
+}
+
+#[tokio::test]
+async fn a_duplicated_message_sends_one_mail() {
+    let app = MotoApp::start().await;
+    let body = reset_job(DEMO_EMAIL, reset_core::unix_now()).to_json();
+    app.stack.queue.send_raw(&body).await.unwrap();
+    app.stack.queue.send_raw(&body).await.unwrap();
+    assert_eq!(app.deliver().await, 2);
+    // And once more, later, after the first was settled.
+    app.stack.queue.send_raw(&body).await.unwrap();
+    assert_eq!(app.mails().await.len(), 1, "one mail for one job");
+}
+
+#[tokio::test]
+async fn a_stale_message_sends_nothing_and_logs_a_metric() {
+    let logs = capture_logs();
+    let run = unique("stale-moto");
+    let app = MotoApp::start().await;
+    let sixteen_minutes_ago = reset_core::unix_now() - 16 * 60;
+    app.stack.queue.send_raw(&reset_job(DEMO_EMAIL, sixteen_minutes_ago).to_json()).await.unwrap();
+    let mails = async { app.mails().await }.instrument(tracing::info_span!("test", run = %run)).await;
+    assert!(mails.is_empty());
+    assert_eq!(app.stack.queue.depth().await.unwrap(), 0, "dropped, not retried");
+    assert!(logs.records_of(&run).contains("metric=\"reset_mail_stale\""));
+}
+
+#[tokio::test]
+async fn a_poison_message_does_not_block_the_rest_of_its_batch() {
+    let logs = capture_logs();
+    let run = unique("poison");
+    let app = MotoApp::start().await;
+    app.stack.queue.send_raw("{not a mail job: demo@example.com").await.unwrap();
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    let event = app.stack.queue.receive_event().await.unwrap().unwrap();
+    assert_eq!(event["Records"].as_array().unwrap().len(), 2, "both in one batch");
+    let response = mail_worker::handle(&app.deps, serde_json::from_value(event.clone()).unwrap())
+        .instrument(tracing::info_span!("test", run = %run))
+        .await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    app.stack.queue.settle(&event, &serde_json::to_value(&response).unwrap()).await.unwrap();
+    assert_eq!(app.stack.mails().unwrap().len(), 1, "the good message went out");
+    assert_eq!(app.stack.queue.depth().await.unwrap(), 0);
+    let records = logs.records_of(&run);
+    assert!(records.contains("metric=\"mail_job_malformed\""), "{records}");
+    crate::helpers::assert_not_logged(&records, DEMO_EMAIL, "the poison body's address");
+}
+
+/// SQS throttles SendMessage: the same 503 for every address, and nothing reaches the queue.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_throttling_queue_gives_the_same_503_for_every_address() {
+    let app = MotoApp::start().await;
+    let sdk = crate::faults::sdk_at(&crate::faults::fake_aws(true)).await;
+    let queue = reset_aws::SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), app.stack.config().mail_queue_url);
+    let deps = reset_core::Deps { queue, ..app.stack.deps().await };
+    let known = call(&deps, &request_event(DEMO_EMAIL)).await;
+    let unknown = call(&deps, &request_event("nobody@example.com")).await;
+    assert_eq!((known.status, known.error_code().as_deref(), known.header("retry-after")), (503, Some("service_unavailable"), Some("5")));
+    assert_eq!((&known.headers, &known.body), (&unknown.headers, &unknown.body));
+    assert_eq!(app.stack.queue.depth().await.unwrap(), 0);
+}

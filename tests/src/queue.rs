@@ -1,0 +1,200 @@
+//! The mail queue on moto, and what Lambda's SQS event source does in AWS: receive a batch, hand
+//! it to the mail worker as a real SQS event, delete the messages the worker did not report in
+//! `batchItemFailures`. Locally the worker runs either in this process ([`MailQueues::deliver_with`])
+//! or under `cargo lambda watch` ([`Pump`], through its invoke endpoint).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use serde_json::{Value, json};
+
+use crate::stack::REGION;
+
+/// Most messages one event carries (the template's batch size is at most this).
+pub const BATCH: i32 = 10;
+
+#[derive(Clone)]
+pub struct MailQueues {
+    pub client: Client,
+    pub url: String,
+    pub arn: String,
+    pub dlq_url: String,
+}
+
+impl MailQueues {
+    /// The queue and its dead-letter queue as the template makes them: the DLQ takes a message
+    /// after `max_receives` receives.
+    pub async fn create(client: Client, name: &str, dlq_name: &str, max_receives: u32) -> anyhow::Result<MailQueues> {
+        let dlq_url = client.create_queue().queue_name(dlq_name).send().await?.queue_url.context("a DLQ url")?;
+        let dlq_arn = Self::arn_of(&client, &dlq_url).await?;
+        let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives}).to_string();
+        let url = client
+            .create_queue()
+            .queue_name(name)
+            .attributes(QueueAttributeName::RedrivePolicy, redrive)
+            .attributes(QueueAttributeName::VisibilityTimeout, "30")
+            .send()
+            .await?
+            .queue_url
+            .context("a queue url")?;
+        let arn = Self::arn_of(&client, &url).await?;
+        Ok(MailQueues { client, url, arn, dlq_url })
+    }
+
+    async fn arn_of(client: &Client, url: &str) -> anyhow::Result<String> {
+        let out = client.get_queue_attributes().queue_url(url).attribute_names(QueueAttributeName::QueueArn).send().await?;
+        out.attributes.and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned()).context("a queue ARN")
+    }
+
+    /// Puts a raw body on the queue (a poison message, or a job made by hand).
+    pub async fn send_raw(&self, body: &str) -> anyhow::Result<()> {
+        self.client.send_message().queue_url(&self.url).message_body(body).send().await?;
+        Ok(())
+    }
+
+    /// Up to [`BATCH`] visible messages, as the SQS event Lambda would hand the worker; `None`
+    /// when nothing is visible. (No long polling: the test moto serves one request at a time.)
+    pub async fn receive_event(&self) -> anyhow::Result<Option<Value>> {
+        let out = self
+            .client
+            .receive_message()
+            .queue_url(&self.url)
+            .max_number_of_messages(BATCH)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .context("receiving from the mail queue")?;
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return Ok(None);
+        }
+        let records: Vec<Value> = messages
+            .iter()
+            .map(|m| {
+                let attributes: serde_json::Map<String, Value> = m
+                    .attributes
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.as_str().to_owned(), Value::String(v.clone())))
+                    .collect();
+                json!({
+                    "messageId": m.message_id,
+                    "receiptHandle": m.receipt_handle,
+                    "body": m.body,
+                    "attributes": attributes,
+                    "messageAttributes": {},
+                    "md5OfBody": m.md5_of_body,
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": self.arn,
+                    "awsRegion": REGION,
+                })
+            })
+            .collect();
+        Ok(Some(json!({ "Records": records })))
+    }
+
+    /// Deletes every message of `event` that the worker's `response` did not report as failed
+    /// (what the event source does with a partial batch response). A response that is not a
+    /// batch response fails the whole batch, as in Lambda.
+    pub async fn settle(&self, event: &Value, response: &Value) -> anyhow::Result<()> {
+        let Some(failures) = response["batchItemFailures"].as_array() else { return Ok(()) };
+        let failed: Vec<&str> = failures.iter().filter_map(|f| f["itemIdentifier"].as_str()).collect();
+        for record in event["Records"].as_array().into_iter().flatten() {
+            if !failed.contains(&record["messageId"].as_str().unwrap_or_default()) {
+                let receipt = record["receiptHandle"].as_str().unwrap_or_default();
+                self.client.delete_message().queue_url(&self.url).receipt_handle(receipt).send().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands every batch visible now to `worker` and settles it, until nothing is visible.
+    /// Returns how many messages were handed out.
+    pub async fn deliver_with<F, Fut>(&self, worker: F) -> anyhow::Result<usize>
+    where
+        F: Fn(Value) -> Fut,
+        Fut: Future<Output = anyhow::Result<Value>>,
+    {
+        let mut handed = 0;
+        while let Some(event) = self.receive_event().await? {
+            handed += event["Records"].as_array().map_or(0, Vec::len);
+            let response = worker(event.clone()).await?;
+            self.settle(&event, &response).await?;
+        }
+        Ok(handed)
+    }
+
+    /// The bodies of the messages in the dead-letter queue (received, then made visible again).
+    pub async fn dead_letters(&self) -> anyhow::Result<Vec<String>> {
+        let out = self.client.receive_message().queue_url(&self.dlq_url).max_number_of_messages(BATCH).visibility_timeout(0).send().await?;
+        Ok(out.messages.unwrap_or_default().into_iter().filter_map(|m| m.body).collect())
+    }
+
+    /// Messages on the main queue, visible or in flight.
+    pub async fn depth(&self) -> anyhow::Result<usize> {
+        let out = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await?;
+        let attributes = out.attributes.unwrap_or_default();
+        let count = |name| attributes.get(&name).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+        Ok(count(QueueAttributeName::ApproximateNumberOfMessages) + count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible))
+    }
+}
+
+/// The SQS event source for a worker under `cargo lambda watch`: a thread that polls the queue
+/// every `every` and invokes the worker through watch's invoke endpoint. Stops when dropped.
+pub struct Pump {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Pump {
+    pub fn start(queues: MailQueues, invoke_url: String, every: Duration) -> Pump {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for the pump");
+            runtime.block_on(async move {
+                let agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(Duration::from_secs(300)))
+                    .build()
+                    .new_agent();
+                while !stopping.load(Ordering::SeqCst) {
+                    let invoke = |event: Value| {
+                        let agent = agent.clone();
+                        let url = invoke_url.clone();
+                        async move {
+                            let mut reply = agent.post(&url).send_json(&event).context("invoking the mail worker")?;
+                            Ok(reply.body_mut().read_json::<Value>().unwrap_or(Value::Null))
+                        }
+                    };
+                    if let Err(err) = queues.deliver_with(invoke).await {
+                        eprintln!("mail pump: {err:#}");
+                    }
+                    tokio::time::sleep(every).await;
+                }
+            });
+        });
+        Pump { stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for Pump {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
