@@ -4,6 +4,6 @@ use lambda_http::{Error, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let deps = reset_wiring::init().await?;
+    let deps = reset_wiring::init::<reset_wiring::AwsHttp>().await?;
     run(service_fn(|req| request_reset::handle(&deps, req))).await
 }

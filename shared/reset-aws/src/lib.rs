@@ -18,14 +18,26 @@ pub use secrets::SecretsKeys;
 pub use ses::SesMailer;
 pub use sqs::SqsQueue;
 
-/// The production adapters, as one bundle for `reset_core::Deps`.
+/// The production adapters, as one bundle for `reset_core::Deps`: the mail worker's, with SES.
 pub struct Aws;
 
 impl reset_core::Adapters for Aws {
     type Users = DynamoUsers;
     type Limits = DynamoLimits;
-    /// Paced: a mail worker never sends faster than its share of the account's SES rate.
+    /// Paced: a mail worker never sends faster than its share of the account's SES send rate.
     type Mailer = reset_core::Paced<SesMailer>;
+    type Queue = SqsQueue;
+    type Keys = SecretsKeys;
+}
+
+/// The HTTP functions' bundle: they queue mail and never send it, so no SES client is built or
+/// linked (reset-password's zip stays under 4 MB).
+pub struct AwsHttp;
+
+impl reset_core::Adapters for AwsHttp {
+    type Users = DynamoUsers;
+    type Limits = DynamoLimits;
+    type Mailer = reset_core::QueueOnly;
     type Queue = SqsQueue;
     type Keys = SecretsKeys;
 }

@@ -229,6 +229,17 @@ pub fn retry_delay(base: Duration, attempt: u32) -> Duration {
     doubled.min(Duration::from_secs(15 * 60))
 }
 
+/// The mailer of a function that only queues mail (request-reset, reset-password): it has no
+/// mail client at all, so none is linked into its binary. Nothing on those functions' paths
+/// sends; if something ever did, the send fails for good and says why.
+pub struct QueueOnly;
+
+impl Mailer for QueueOnly {
+    async fn send(&self, _mail: &Mail) -> Result<(), MailError> {
+        Err(MailError::Permanent(anyhow::anyhow!("this function queues mail for the mail worker; it has no mail client")))
+    }
+}
+
 /// A mailer that never sends faster than one mail per `interval` (per process): the worker's
 /// share of the account's SES send rate.
 pub struct Paced<M> {

@@ -18,7 +18,7 @@ pub mod settings;
 
 pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_reset};
 pub use keys::KeyCache;
-pub use deliver_mail::{Delivery, DeliveryPorts, Paced, Settled, deliver_mail};
+pub use deliver_mail::{Delivery, DeliveryPorts, Paced, QueueOnly, Settled, deliver_mail};
 pub use request_reset::{RequestResetError, Requester, request_reset};
 pub use reset_token;
 pub use settings::Settings;

@@ -5,31 +5,49 @@
 mod config;
 
 pub use config::{Config, ConfigError};
+pub use reset_aws::{Aws, AwsHttp};
 
-use reset_aws::{Aws, DynamoLimits, DynamoUsers, SecretsKeys, SesMailer, SqsQueue};
-use reset_core::{Deps, KeyCache, Paced};
+use reset_aws::{DynamoLimits, DynamoUsers, SecretsKeys, SesMailer, SqsQueue};
+use reset_core::{Adapters, Deps, KeyCache, Paced, QueueOnly};
 
 /// The production wiring: users and limits in DynamoDB, mail through SES (paced), the mail queue
-/// in SQS, keys in Secrets Manager.
+/// in SQS, keys in Secrets Manager. The mail worker's.
 pub type AwsDeps = Deps<Aws>;
+/// The same without a mail client, for the HTTP functions, which only queue mail.
+pub type HttpDeps = Deps<AwsHttp>;
+
+/// How a bundle's mailer is built: SES for the mail worker, nothing for the HTTP functions.
+pub trait BuildMailer: Sized {
+    fn build(config: &Config, sdk: &aws_config::SdkConfig) -> Self;
+}
+
+impl BuildMailer for Paced<SesMailer> {
+    fn build(config: &Config, sdk: &aws_config::SdkConfig) -> Self {
+        let ses = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.sender.clone(), config.ses_configuration_set.clone());
+        Paced::new(ses, config.send_interval)
+    }
+}
+
+impl BuildMailer for QueueOnly {
+    fn build(_: &Config, _: &aws_config::SdkConfig) -> Self {
+        QueueOnly
+    }
+}
+
+/// The AWS bundles `aws_deps` can build: everything but the mailer is the same.
+pub trait AwsBundle: Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer> {}
+impl<A: Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer>> AwsBundle for A {}
 
 /// Everything a function needs, built once per cold start: configuration, SDK clients, and the
 /// signing keys (fetched now, then cached).
-pub async fn aws_deps(config: Config, sdk: &aws_config::SdkConfig) -> AwsDeps {
+pub async fn aws_deps<A: AwsBundle>(config: Config, sdk: &aws_config::SdkConfig) -> Deps<A> {
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+    let mailer = A::Mailer::build(&config, sdk);
     let users = DynamoUsers::new(dynamodb.clone(), config.table);
     let limits = DynamoLimits::new(dynamodb, config.rate_limit_table);
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.sender, config.ses_configuration_set);
     let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), config.mail_queue_url);
     let keys = SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), config.signing_key_secret);
-    Deps {
-        users,
-        limits,
-        mailer: Paced::new(mailer, config.send_interval),
-        queue,
-        keys: KeyCache::load(keys, config.key_cache_ttl).await,
-        settings: config.settings,
-    }
+    Deps { users, limits, mailer, queue, keys: KeyCache::load(keys, config.key_cache_ttl).await, settings: config.settings }
 }
 
 /// The Lambda runtime logs each raw event (request bodies: emails, passwords, tokens) at TRACE:
@@ -80,8 +98,9 @@ pub fn init_logging() {
     let _ = if json { logs.json().try_init() } else { logs.try_init() };
 }
 
-/// Cold start for any function: logging, configuration, clients, keys.
-pub async fn init() -> Result<AwsDeps, ConfigError> {
+/// Cold start for any function: logging, configuration, clients, keys (`A` says which bundle:
+/// [`Aws`] for the mail worker, [`AwsHttp`] for the functions that only queue mail).
+pub async fn init<A: AwsBundle>() -> Result<Deps<A>, ConfigError> {
     init_logging();
     let config = Config::from_env().inspect_err(|err| tracing::error!(%err, "refusing to start"))?;
     Ok(aws_deps(config, &reset_aws::sdk_config().await).await)
