@@ -1,4 +1,4 @@
-"""Shared by the two Python equivalents: clients built once per process, as a Lambda would."""
+"""Shared by the Python equivalents: clients built once per process, as a Lambda would."""
 import json
 import os
 
@@ -7,6 +7,8 @@ from itsdangerous import URLSafeTimedSerializer
 
 DYNAMODB = boto3.client("dynamodb")
 SESV2 = boto3.client("sesv2")
+SQS = boto3.client("sqs")
+MAIL_QUEUE_URL = os.environ["MAIL_QUEUE_URL"]
 USERS_TABLE = os.environ["USERS_TABLE"]
 EMAIL_INDEX = os.environ["USERS_EMAIL_INDEX"]
 SENDER = os.environ["SENDER_EMAIL"]
