@@ -103,7 +103,7 @@ impl Config {
         let mail_retry_base = Duration::from_secs(r.number("MAIL_RETRY_BASE_SECONDS", DEFAULT_MAIL_RETRY_BASE.as_secs(), 0, 900));
         let send_rate: u32 = r.number("SES_MAX_SEND_RATE", 1, 1, 100_000);
         let concurrency: u32 = r.number("MAIL_WORKER_CONCURRENCY", 1, 1, 1000);
-        let send_interval = Duration::from_secs_f64(f64::from(concurrency) / f64::from(send_rate));
+        let send_interval = Duration::from_secs(u64::from(concurrency)) / send_rate;
         let key_cache_ttl = Duration::from_secs(r.number("KEY_CACHE_SECONDS", DEFAULT_KEY_CACHE_TTL.as_secs(), 1, 3600));
         let active_statuses = r.text("USER_ACTIVE_STATUSES", "active").split(',').map(|s| s.trim().to_owned()).collect();
 
