@@ -7,8 +7,6 @@
 //! per invocation (utime + stime from /proc, first and warm), and peak RSS (VmHWM). Run it with
 //! `scripts/bench`, which builds what it measures first.
 
-mod runtime_api;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,7 +16,7 @@ use reset_core::reset_token::KeyRing;
 use reset_tests::events;
 use reset_tests::stack::Stack;
 use reset_tests::workspace_root;
-use runtime_api::RuntimeApi;
+use reset_tests::runtime_api::RuntimeApi;
 use serde_json::Value;
 
 /// Warm invocations per function (after the first).

@@ -269,3 +269,44 @@ async fn a_slow_secrets_manager_at_cold_start_gives_503_for_every_account() {
     assert_eq!((&known.headers, &known.body), (&unknown.headers, &unknown.body), "the same 503 whatever the account");
     assert!(app.mails().await.is_empty());
 }
+
+/// reset-password's IAM policy lets it read four attributes of a user and write two (the
+/// template's `dynamodb:Attributes` conditions): a confirm, watched on the wire, touches no other
+/// attribute, reads with a projection (IAM refuses a read of the whole item) and asks for no
+/// return values.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_confirm_touches_only_the_attributes_its_iam_policy_names() {
+    use std::sync::{Arc, Mutex};
+    let app = MotoApp::start().await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    let token = app.mails().await[0].token().unwrap();
+    let seen: Arc<Mutex<Vec<(String, serde_json::Value)>>> = Arc::default();
+    let record = seen.clone();
+    let proxy = moto_faulty(&app.stack.moto.url, move |target, _path, body| {
+        if body.contains(r#""TableName":"users""#) {
+            record.lock().unwrap().push((target.rsplit('.').next().unwrap_or_default().to_owned(), serde_json::from_str(body).unwrap_or_default()));
+        }
+        None
+    });
+    let deps = with_dynamodb_at(&app, &proxy).await;
+    assert_eq!(call(&deps, &confirm_event(&token, NEW_PASSWORD)).await.status, 200);
+
+    let t = &app.stack.table;
+    let readable = [&t.id, &t.email, &t.password_hash, &t.status];
+    let writable = [&t.id, &t.email, &t.password_hash, &t.password_changed_at];
+    let seen = seen.lock().unwrap();
+    let operations: Vec<&str> = seen.iter().map(|(op, _)| op.as_str()).collect();
+    assert_eq!(operations, ["GetItem", "UpdateItem"], "a confirm reads the user, then writes it");
+    for (operation, body) in seen.iter() {
+        let mut names: Vec<String> = body["ExpressionAttributeNames"].as_object().map(|m| m.values().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+        names.extend(body["Key"].as_object().map(|k| k.keys().cloned().collect::<Vec<_>>()).unwrap_or_default());
+        let allowed: &[&String] = if operation == "GetItem" { &readable } else { &writable };
+        for name in &names {
+            assert!(allowed.contains(&name), "{operation} touches {name}, which its IAM condition does not allow");
+        }
+        if operation == "GetItem" {
+            assert!(body["ProjectionExpression"].is_string(), "a read of the whole item is refused by IAM");
+        }
+        assert!(body["ReturnValues"].as_str().is_none_or(|v| v == "NONE"), "{operation} asks for values back");
+    }
+}

@@ -12,5 +12,6 @@ mod mail_delivery;
 mod moto;
 mod pages;
 mod rate_limits;
+mod sam;
 mod schema;
 mod template;

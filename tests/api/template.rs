@@ -62,7 +62,8 @@ fn the_template_the_local_router_and_the_handlers_serve_the_same_routes() {
     // Each integration invokes the function whose binary serves its paths.
     for (integration, function) in [("RequestResetIntegration", "RequestResetFunction"), ("ResetPasswordIntegration", "ResetPasswordFunction")] {
         let target = value_of(&template, &format!("  {integration}:"), "IntegrationUri");
-        assert_eq!(target, format!("!GetAtt {function}.Arn"), "{integration} invokes {target}");
+        // The alias `live`, which gradual deployments move from version to version.
+        assert_eq!(target, format!("!Ref {function}.Alias"), "{integration} invokes {target}");
     }
 }
 
@@ -70,7 +71,17 @@ fn the_template_the_local_router_and_the_handlers_serve_the_same_routes() {
 const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("USERS_TABLE", "accounts", |c| c.table.table == "accounts"),
     ("USERS_EMAIL_INDEX", "by-mail", |c| c.table.email_index == "by-mail"),
+    ("USER_ID_ATTRIBUTE", "uid", |c| c.table.id == "uid"),
+    ("USER_EMAIL_ATTRIBUTE", "mail", |c| c.table.email == "mail"),
+    ("USER_PASSWORD_HASH_ATTRIBUTE", "pw", |c| c.table.password_hash == "pw"),
+    ("USER_STATUS_ATTRIBUTE", "state", |c| c.table.status == "state"),
+    ("USER_ACTIVE_STATUSES", "ok,verified", |c| c.table.active_statuses == ["ok", "verified"]),
+    ("USER_PASSWORD_CHANGED_AT_ATTRIBUTE", "pw_at", |c| c.table.password_changed_at == "pw_at"),
     ("RATE_LIMIT_TABLE", "limits-x", |c| c.rate_limit_table == "limits-x"),
+    ("RATE_LIMIT_EMAIL_PER_MINUTE", "2", |c| c.settings.rate_limits.email_per_minute == 2),
+    ("RATE_LIMIT_EMAIL_PER_DAY", "7", |c| c.settings.rate_limits.email_per_day == 7),
+    ("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", "70", |c| c.settings.rate_limits.email_per_day_total == 70),
+    ("RATE_LIMIT_IP_PER_MINUTE", "9", |c| c.settings.rate_limits.ip_per_minute == 9),
     ("SIGNING_KEY_SECRET_ID", "keys/x", |c| c.signing_key_secret == "keys/x"),
     ("SENDER_EMAIL", "sender@x.example", |c| c.sender == "sender@x.example"),
     ("SES_CONFIGURATION_SET", "set-x", |c| c.ses_configuration_set.as_deref() == Some("set-x")),
@@ -94,6 +105,8 @@ fn every_variable_the_template_sets_changes_what_the_config_holds() {
         .filter_map(|l| l.trim().split_once(':'))
         .map(|(k, _)| k)
         .filter(|k| k.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        // The AWS SDK's own variable (set only for `sam local invoke`), not the functions' config.
+        .filter(|k| *k != "AWS_ENDPOINT_URL")
         .collect();
     let listed: Vec<&str> = VARIABLE_EFFECTS.iter().map(|(name, _, _)| *name).collect();
     assert_eq!(names, listed, "the template's variables and this table must list the same names");
@@ -152,14 +165,14 @@ fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// (log group, filter pattern) of every metric filter in the template.
-fn metric_filters(template: &str) -> Vec<(String, String)> {
-    // One block per top-level resource: a line indented by exactly two spaces starts the next.
+/// Every top-level block of the template (one per resource, parameter, output ...): a line
+/// indented by exactly two spaces starts the next.
+fn blocks(template: &str) -> Vec<String> {
     let mut blocks: Vec<String> = Vec::new();
     for line in template.lines() {
-        let starts_resource = line.starts_with("  ") && !line[2..].starts_with(' ') && !line.trim().is_empty();
+        let starts_block = line.starts_with("  ") && !line[2..].starts_with(' ') && !line.trim().is_empty() && !line.trim_start().starts_with('#');
         match blocks.last_mut() {
-            Some(block) if !starts_resource => {
+            Some(block) if !starts_block => {
                 block.push('\n');
                 block.push_str(line);
             }
@@ -167,15 +180,24 @@ fn metric_filters(template: &str) -> Vec<(String, String)> {
         }
     }
     blocks
+}
+
+/// The resources of one type.
+fn resources_of(template: &str, kind: &str) -> Vec<String> {
+    blocks(template).into_iter().filter(|b| b.contains(&format!("    Type: {kind}\n")) || b.ends_with(&format!("    Type: {kind}"))).collect()
+}
+
+/// The value after `key:` in a block, trimmed.
+fn field<'b>(block: &'b str, key: &str) -> &'b str {
+    let line = block.lines().find(|l| l.trim_start().starts_with(key)).unwrap_or_else(|| panic!("{key} in {block}"));
+    line.split_once(':').unwrap().1.trim()
+}
+
+/// (log group, filter pattern) of every metric filter in the template.
+fn metric_filters(template: &str) -> Vec<(String, String)> {
+    resources_of(template, "AWS::Logs::MetricFilter")
         .iter()
-        .filter(|resource| resource.contains("Type: AWS::Logs::MetricFilter"))
-        .map(|resource| {
-            let field = |key: &str| {
-                let line = resource.lines().find(|l| l.trim_start().starts_with(key)).unwrap_or_else(|| panic!("{key} in {resource}"));
-                line.split_once(':').unwrap().1.trim().to_owned()
-            };
-            (field("LogGroupName:").trim_start_matches("!Ref ").to_owned(), field("FilterPattern:"))
-        })
+        .map(|resource| (field(resource, "LogGroupName:").trim_start_matches("!Ref ").to_owned(), field(resource, "FilterPattern:").to_owned()))
         .collect()
 }
 
@@ -312,5 +334,99 @@ fn each_function_may_do_exactly_what_its_code_does() {
         assert_eq!(actions(resource_block(&template, function)), *granted, "{function}");
     }
     let worker = resource_block(&template, "MailWorkerFunction");
-    assert!(worker.contains(":configuration-set/${MailConfigurationSet}"), "SES is granted on the configuration set too");
+    assert!(worker.contains(":configuration-set/${Set}") && worker.contains("!Ref MailConfigurationSet"), "SES is granted on the configuration set too");
+}
+
+/// Whether an alarm watches `metric` in `namespace` (with `dimension` among its lines, if given)
+/// and notifies the alarm topic.
+fn alarmed(template: &str, namespace: &str, metric: &str, dimension: Option<&str>) -> bool {
+    resources_of(template, "AWS::CloudWatch::Alarm").iter().any(|alarm| {
+        field(alarm, "Namespace:") == namespace
+            && field(alarm, "MetricName:") == metric
+            && dimension.is_none_or(|d| alarm.contains(d))
+            && alarm.contains("AlarmActions: [!Ref AlarmTopic]")
+    })
+}
+
+/// Every metric the code logs (through its metric filter) has an alarm, and so do the functions'
+/// errors and throttles, the API's 5xx and latency, DynamoDB throttles, the dead-letter queue and
+/// SES's bounce and complaint rates. The alarm topic is encrypted with a key CloudWatch may use.
+#[test]
+fn what_must_page_someone_has_an_alarm() {
+    let template = read("template.yaml");
+    let filters = resources_of(&template, "AWS::Logs::MetricFilter");
+    assert!(filters.len() >= 8, "{} metric filters", filters.len());
+    for filter in &filters {
+        let metric = field(filter, "MetricName:");
+        assert!(alarmed(&template, "PasswordReset", metric, None), "no alarm on the code's metric {metric}");
+    }
+    for function in ["RequestResetFunction", "ResetPasswordFunction", "MailWorkerFunction"] {
+        for metric in ["Errors", "Throttles"] {
+            assert!(alarmed(&template, "AWS/Lambda", metric, Some(&format!("Value: !Ref {function}"))), "no {metric} alarm for {function}");
+        }
+        // The error alarm also rolls a deploy back.
+        let block = resource_block(&template, function);
+        assert!(block.contains("DeploymentPreference:") && block.contains("ErrorsAlarm]"), "{function} deploys gradually with its alarm");
+    }
+    for metric in ["5xx", "Latency"] {
+        assert!(alarmed(&template, "AWS/ApiGateway", metric, Some("Value: !Ref HttpApi")), "no API {metric} alarm");
+    }
+    assert!(alarmed(&template, "AWS/DynamoDB", "ThrottledRequests", Some("ExistingUsersTable")), "users table throttles");
+    assert!(alarmed(&template, "AWS/DynamoDB", "ThrottledRequests", Some("Value: !Ref RateLimitTable")), "limits table throttles");
+    assert!(alarmed(&template, "AWS/SQS", "ApproximateNumberOfMessagesVisible", Some("MailDeadLetterQueue.QueueName")), "dead letters");
+    assert!(alarmed(&template, "AWS/SES", "Reputation.BounceRate", None) && alarmed(&template, "AWS/SES", "Reputation.ComplaintRate", None));
+    let topic = resource_block(&template, "AlarmTopic");
+    assert!(topic.contains("KmsMasterKeyId: !Ref AlarmTopicKey"), "{topic}");
+    assert!(resource_block(&template, "AlarmTopicKey").contains("Service: cloudwatch.amazonaws.com"), "CloudWatch may use the topic's key");
+    // REPORT lines (init, duration, memory) reach the logs, for the dashboard's cold-start query.
+    assert!(!template.contains("SystemLogLevel: WARN"), "SystemLogLevel WARN drops Lambda's REPORT lines");
+}
+
+/// The access log holds nothing that could carry a token or a password: only `$context`
+/// variables from a list that excludes the path, the query string, headers and bodies.
+#[test]
+fn the_access_log_cannot_hold_a_token() {
+    const SAFE: &[&str] = &[
+        "requestId",
+        "requestTimeEpoch",
+        "routeKey",
+        "status",
+        "responseLatency",
+        "integrationLatency",
+        "integrationErrorMessage",
+        "identity.sourceIp",
+        "protocol",
+        "responseLength",
+    ];
+    let template = read("template.yaml");
+    let format = field(resource_block(&template, "HttpApiStage"), "Format:").trim_matches('\'');
+    let entries: serde_json::Map<String, serde_json::Value> = serde_json::from_str(format).expect("the access log format is JSON");
+    for key in ["requestId", "routeKey", "status", "latencyMs", "integrationError", "sourceIp"] {
+        assert!(entries.contains_key(key), "the access log lacks {key}");
+    }
+    for (key, value) in &entries {
+        let value = value.as_str().unwrap_or_default();
+        let variable = value.strip_prefix("$context.").unwrap_or_else(|| panic!("{key}: {value} is not a $context variable"));
+        assert!(SAFE.contains(&variable), "{key}: $context.{variable} is not known to be free of tokens");
+    }
+    assert!(!format.contains("$request") && !format.contains("path") && !format.contains("header"), "{format}");
+}
+
+/// The signing keys are readable only by the three function roles and an optional operator role,
+/// and kept when the stack goes, like the users table (with deletion protection) and the logs.
+#[test]
+fn keys_and_users_are_guarded_and_kept() {
+    let template = read("template.yaml");
+    let policy = resource_block(&template, "SigningKeySecretPolicy");
+    for role in ["RequestResetFunctionRole", "ResetPasswordFunctionRole", "MailWorkerFunctionRole"] {
+        assert!(policy.contains(&format!("!GetAtt {role}.Arn")), "{role} may read the keys");
+    }
+    assert!(policy.contains("Effect: Deny") && policy.contains("ArnNotEquals:") && policy.contains("OperatorRoleArn"), "{policy}");
+    for resource in ["UsersTable", "SigningKeySecret", "RequestResetLogGroup", "ResetPasswordLogGroup", "MailWorkerLogGroup", "ApiAccessLogGroup"] {
+        let block = resource_block(&template, resource);
+        assert!(block.contains("DeletionPolicy: Retain") && block.contains("UpdateReplacePolicy: Retain"), "{resource} is kept");
+    }
+    let users = resource_block(&template, "UsersTable");
+    assert!(users.contains("DeletionProtectionEnabled: true"), "deletion protection");
+    assert!(users.contains("ProjectionType: INCLUDE") && !users.contains("ProjectionType: ALL"), "the index copies only what it needs");
 }

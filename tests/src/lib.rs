@@ -1,13 +1,15 @@
 //! Test support and the local stack: start moto and child processes that die with us
 //! ([`process`]), provision the tables, mail queues, secret, sender and demo user ([`stack`]),
 //! feed the mail worker from the queue as Lambda's event source would ([`queue`]), read mail back
-//! from moto ([`mail`]), and replay the events in `events/` ([`events`]).
+//! from moto ([`mail`]), replay the events in `events/` ([`events`]), and run a built
+//! `bootstrap` as Lambda does ([`runtime_api`]).
 
 pub mod events;
 pub mod functions;
 pub mod mail;
 pub mod process;
 pub mod queue;
+pub mod runtime_api;
 pub mod stack;
 
 use std::path::PathBuf;

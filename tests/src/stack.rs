@@ -33,6 +33,8 @@ pub const MAIL_DLQ: &str = "password-reset-mail-dlq";
 /// Receives before SQS moves a message to the dead-letter queue (the template's default).
 pub const MAX_RECEIVES: u32 = 5;
 
+const LOOPBACK: &str = "127.0.0.1";
+
 pub struct Moto {
     pub url: String,
     process: Managed,
@@ -46,19 +48,21 @@ impl Moto {
         let Some(port) = port else {
             let mut last = None;
             for _ in 0..3 {
-                match Self::start_on(free_port()) {
+                match Self::start_on(LOOPBACK, free_port()) {
                     Ok(moto) => return Ok(moto),
                     Err(err) => last = Some(err),
                 }
             }
             return Err(last.expect("three tries"));
         };
-        Self::start_on(port)
+        Self::start_on(LOOPBACK, port)
     }
 
-    fn start_on(port: u16) -> anyhow::Result<Moto> {
+    /// Starts moto listening on `host` (e.g. `0.0.0.0`, so that containers reach it; clients here
+    /// still use loopback).
+    pub fn start_on(host: &str, port: u16) -> anyhow::Result<Moto> {
         let mut cmd = Command::new(venv_tool("python"));
-        cmd.arg(workspace_root().join("tests/moto_serial.py")).args(["127.0.0.1", &port.to_string()]);
+        cmd.arg(workspace_root().join("tests/moto_serial.py")).args([host, &port.to_string()]);
         let log = workspace_root().join(format!("target/test-logs/moto-{port}.log"));
         let mut process = Managed::spawn("moto", cmd, &log)?;
         let url = format!("http://127.0.0.1:{port}");
@@ -87,7 +91,11 @@ pub struct Stack {
 impl Stack {
     /// Starts moto and provisions it, with the demo user in place.
     pub async fn start(moto_port: Option<u16>, reset_page_url: &str) -> anyhow::Result<Stack> {
-        let moto = Moto::start(moto_port)?;
+        Self::provisioned(Moto::start(moto_port)?, reset_page_url).await
+    }
+
+    /// Provisions a moto that is already running, with the demo user in place.
+    pub async fn provisioned(moto: Moto, reset_page_url: &str) -> anyhow::Result<Stack> {
         let sdk = reset_aws::sdk_loader()
             .endpoint_url(&moto.url)
             .region(Region::new(REGION))

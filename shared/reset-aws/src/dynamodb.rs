@@ -82,6 +82,12 @@ impl DynamoUsers {
             .table_name(&self.table.table)
             .key(&self.table.id, AttributeValue::S(id.to_owned()))
             .consistent_read(true)
+            // Only what a reset reads: the template's IAM condition allows no other attribute.
+            .projection_expression("#id, #email, #hash, #status")
+            .expression_attribute_names("#id", &self.table.id)
+            .expression_attribute_names("#email", &self.table.email)
+            .expression_attribute_names("#hash", &self.table.password_hash)
+            .expression_attribute_names("#status", &self.table.status)
             .send()
             .await
             .context("DynamoDB GetItem on the users table failed")?;

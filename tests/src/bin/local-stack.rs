@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use reset_tests::functions::Watch;
 use reset_tests::queue::Pump;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, Stack};
+use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, Moto, Stack};
 use reset_tests::workspace_root;
 
 fn port(var: &str, default: u16) -> anyhow::Result<u16> {
@@ -34,7 +34,9 @@ async fn main() -> anyhow::Result<()> {
     let api = format!("http://127.0.0.1:{api_port}");
 
     println!("Starting moto on 127.0.0.1:{moto_port} and provisioning it ...");
-    let stack = Stack::start(Some(moto_port), &format!("{api}/reset-password")).await?;
+    // MOTO_HOST=0.0.0.0 lets containers (`sam local invoke`) reach it; loopback by default.
+    let moto_host = std::env::var("MOTO_HOST").unwrap_or_else(|_| "127.0.0.1".into());
+    let stack = Stack::provisioned(Moto::start_on(&moto_host, moto_port)?, &format!("{api}/reset-password")).await?;
     println!("Starting the functions with cargo lambda watch (the first request builds them) ...");
     let log = workspace_root().join(".local/functions.log");
     let watch = Watch::start(Some(api_port), &stack.env(), &log, true)?;

@@ -1,0 +1,126 @@
+//! SAM as an operator runs it, without AWS or Docker: `scripts/sam validate --lint`;
+//! `scripts/sam build` for x86_64 (the only Rust target these machines are sure to have), with
+//! each function's artifact a `bootstrap` for that architecture; and each bootstrap run with the
+//! environment `sam local invoke --env-vars local/sam-env.json` gives it (SAM CLI's own
+//! resolution of the template and the file, `tests/sam_local_env.py`), against moto through a
+//! Lambda Runtime API, answering an event from `events/`.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reset_tests::events;
+use reset_tests::runtime_api::RuntimeApi;
+use reset_tests::stack::{DEMO_EMAIL, Stack};
+use reset_tests::workspace_root;
+use serde_json::Value;
+
+/// Where `local/sam-env.json` points the functions: moto on the container's host, the port
+/// `scripts/dev` gives it.
+const SAM_LOCAL_MOTO: &str = "http://host.docker.internal:5050";
+
+fn sam() -> Command {
+    let mut cmd = Command::new(workspace_root().join("scripts/sam"));
+    cmd.current_dir(workspace_root()).env("SAM_CLI_TELEMETRY", "0");
+    cmd
+}
+
+fn run(mut cmd: Command, what: &str) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{what} failed:\n{text}");
+    text
+}
+
+#[test]
+fn sam_validate_lint_passes() {
+    let mut cmd = sam();
+    cmd.args(["validate", "--lint"]);
+    assert!(run(cmd, "sam validate --lint").contains("is a valid SAM Template"));
+}
+
+/// (logical id, an event from `events/` with its times made fresh, what the answer must show)
+const FUNCTIONS: &[(&str, &str, fn(&Value) -> bool)] = &[
+    ("RequestResetFunction", "request-reset.json", |a| a["statusCode"] == 202),
+    ("ResetPasswordFunction", "reset-password-page-without-token.json", |a| a["statusCode"] == 400),
+    ("MailWorkerFunction", "mail-worker-reset-link.json", |a| a["batchItemFailures"].as_array().is_some_and(Vec::is_empty)),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sam_build_makes_bootstraps_that_answer_with_the_sam_local_environment() {
+    let root = workspace_root();
+    let build_dir = root.join("target/sam-build");
+    let mut build = sam();
+    build.args(["build", "--build-dir"]).arg(&build_dir).args(["--parameter-overrides", "Architecture=x86_64"]);
+    run(build, "sam build (x86_64)");
+
+    let mut env = Command::new(root.join(".venv-sam/bin/python"));
+    env.arg(root.join("tests/sam_local_env.py")).args(["template.yaml", "local/sam-env.json", "Architecture=x86_64"]).current_dir(&root);
+    let resolved: Value = serde_json::from_str(&run(env, "resolving sam local's environment")).expect("JSON");
+
+    let stack = Stack::start(None, "http://127.0.0.1:9000/reset-password").await.expect("moto");
+    for (function, event_file, answered) in FUNCTIONS {
+        let bootstrap = build_dir.join(function).join("bootstrap");
+        let bytes = std::fs::read(&bootstrap).unwrap_or_else(|e| panic!("{}: {e}", bootstrap.display()));
+        assert!(bytes.starts_with(b"\x7fELF") && u16::from_le_bytes([bytes[18], bytes[19]]) == 0x3e, "{function}: not an x86-64 ELF");
+
+        // What the container would get, with the container's view of the host replaced by ours.
+        let vars = resolved[function].as_object().unwrap_or_else(|| panic!("no environment for {function}"));
+        let vars: Vec<(String, String)> =
+            vars.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().replace(SAM_LOCAL_MOTO, &stack.moto.url))).collect();
+        let value = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
+        assert_eq!(value("AWS_ENDPOINT_URL"), stack.moto.url, "{function}: the SDK is pointed at moto");
+        assert_eq!(value("MAIL_QUEUE_URL"), stack.queue.url, "{function}: the queue scripts/dev creates");
+        assert_eq!(value("USERS_TABLE"), stack.table.table, "{function}: the table scripts/dev creates");
+        assert_eq!(value("SIGNING_KEY_SECRET_ID"), reset_tests::stack::SECRET_ID, "{function}: the secret scripts/dev creates");
+
+        let mut api = RuntimeApi::start().unwrap();
+        let log = root.join(format!("target/test-logs/sam-{function}.log"));
+        let out = std::fs::File::create(&log).unwrap();
+        let mut child = Command::new(&bootstrap)
+            .env_clear()
+            .envs(vars.iter().map(|(k, v)| (k, v)))
+            .env("AWS_LAMBDA_RUNTIME_API", api.address())
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        let outcome = (|| {
+            api.wait_first_poll(started, Duration::from_secs(30), &mut child)?;
+            let event = events::fresh(events::load(event_file));
+            api.invoke(&event.to_string(), Duration::from_secs(30))
+        })();
+        let _ = child.kill();
+        let _ = child.wait();
+        let (_, answer) = outcome.unwrap_or_else(|e| panic!("{function}: {e:#} (log: {})", log.display()));
+        assert!(answered(&answer), "{function} answered {answer}");
+    }
+    // The worker's event mailed the demo user, through SES on moto.
+    let mails = stack.mails().unwrap();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].destinations.to, [DEMO_EMAIL]);
+}
+
+/// Every variable in `local/sam-env.json` is one the template declares (SAM silently ignores any
+/// other), and the file sets every variable the template computes from resources or mappings.
+#[test]
+fn the_sam_local_env_file_overrides_only_declared_variables() {
+    let template = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(workspace_root().join("local/sam-env.json")).unwrap()).unwrap();
+    let set = file["Parameters"].as_object().expect("one Parameters block for every function");
+    let globals = &template[template.find("      Variables:").unwrap()..template.find("\nResources:").unwrap()];
+    for name in set.keys() {
+        assert!(globals.contains(&format!("        {name}: ")), "{name} is not declared in the template, so SAM would ignore it");
+    }
+    for line in globals.lines().filter(|l| l.starts_with("        ") && !l.starts_with("         ") && l.contains(':')) {
+        let (name, value) = line.trim().split_once(':').unwrap();
+        let computed = ["!If", "!FindInMap", "!Ref AWS::NoValue", "!Ref RateLimitTable", "!Ref SigningKeySecret", "!Ref MailQueue"]
+            .iter()
+            .any(|f| value.trim().starts_with(f))
+            || value.trim().is_empty();
+        if computed {
+            assert!(set.contains_key(name), "{name} is computed from a resource or mapping; the file must set it");
+        }
+    }
+}
