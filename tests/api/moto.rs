@@ -199,3 +199,31 @@ fn a_taken_port_is_never_mistaken_for_our_moto() {
     let second = reset_tests::stack::Moto::start(Some(port));
     assert!(second.is_err(), "a second moto on {port} attached to the first one");
 }
+
+/// An operator follows one user's resets without their address in clear: the tool prints the
+/// keyed hash the audit log holds for the address (typed in any case), and it matches the
+/// request's and the mail's audit events.
+#[tokio::test]
+async fn the_tool_prints_the_audit_hash_the_logs_hold_for_an_address() {
+    use rotate_signing_key::{Command, run};
+    use tracing::Instrument as _;
+    let logs = crate::helpers::capture_logs();
+    let trace = crate::helpers::unique("audit-hash");
+    let app = MotoApp::start().await;
+    async {
+        assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+        app.deliver().await;
+    }
+    .instrument(tracing::info_span!("test", run = %trace))
+    .await;
+    let printed = run(&app.stack.secrets(), reset_tests::stack::SECRET_ID, Command::AuditHash { email: " Demo@Example.com ".into() }, 0).await.unwrap();
+    let hash = printed.split_whitespace().nth(1).unwrap().to_owned();
+    assert!(!printed.contains("example.com"), "{printed}");
+    let records = logs.records_of(&trace);
+    for audit in ["reset_requested", "reset_mail"] {
+        let record = records.lines().find(|l| l.contains(&format!("audit=\"{audit}\""))).unwrap_or_else(|| panic!("no {audit}:\n{records}"));
+        assert!(record.contains(&format!("email_hash={hash}")), "{audit} holds another hash than {hash}:\n{record}");
+    }
+    let other = run(&app.stack.secrets(), reset_tests::stack::SECRET_ID, Command::AuditHash { email: "nobody@example.com".into() }, 0).await.unwrap();
+    assert_ne!(other, printed);
+}

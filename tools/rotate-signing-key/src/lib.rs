@@ -6,6 +6,9 @@
 //!    `KEY_CACHE_SECONDS` after step 1), only the current key stays. Refused earlier unless forced.
 //!
 //! Key ids are `k<unix seconds>`, so the age of the current key is known. Only key ids are printed.
+//!
+//! `audit-hash <email>` prints the keyed hash the audit log holds for an address (under the
+//! current key), so an operator can follow one user's resets without the address in the logs.
 
 use std::time::Duration;
 
@@ -17,10 +20,12 @@ use reset_core::settings::{DEFAULT_KEY_CACHE_TTL, DEFAULT_TOKEN_TTL};
 /// Default wait before `retire`: the default token TTL plus the default key cache.
 pub const DEFAULT_MIN_AGE: Duration = DEFAULT_TOKEN_TTL.saturating_add(DEFAULT_KEY_CACHE_TTL);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Add,
     Retire { min_age: Duration, force: bool },
+    /// The audit log's `email_hash` of an address, normalized as the functions normalize it.
+    AuditHash { email: String },
 }
 
 async fn read(client: &Client, secret_id: &str) -> anyhow::Result<String> {
@@ -38,6 +43,10 @@ pub async fn run(client: &Client, secret_id: &str, command: Command, now: u64) -
     let secret = read(client, secret_id).await?;
     let ring = KeyRing::from_json(&secret)?;
     match command {
+        Command::AuditHash { email } => {
+            let email = reset_core::domain::Email::parse(&email).map_err(|_| anyhow::anyhow!("not an email address the service would accept"))?;
+            Ok(format!("email_hash {} (under key {}; a rotation changes it)", ring.audit_hash(email.as_ref()), ring.current_kid()))
+        }
         Command::Add => {
             let kid = format!("k{now}");
             let key = KeyRing::generate_key().map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
