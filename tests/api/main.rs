@@ -2,6 +2,7 @@
 
 mod browser;
 mod cargo_lambda;
+mod edge;
 mod faults;
 mod fuzz;
 mod handlers;

@@ -124,3 +124,40 @@ fn the_sam_local_env_file_overrides_only_declared_variables() {
         }
     }
 }
+
+/// With `EdgeProtection=true` the template still lints (cfn-lint and `sam validate --lint`; the
+/// default variant is linted above and in template.rs), and puts CloudFront with a WAF web ACL in
+/// front: the web ACL's rules, the secret header to the origin, the viewer's address passed on,
+/// no Host header passed on (API Gateway would refuse it), and the functions told the secret.
+#[test]
+fn the_edge_variant_lints_and_guards_the_origin() {
+    let root = workspace_root();
+    let template = std::fs::read_to_string(root.join("template.yaml")).unwrap();
+    let default = "  EdgeProtection:\n    Type: String\n    Default: \"false\"\n";
+    assert!(template.contains(default), "EdgeProtection defaults to false");
+    let variant = root.join("target/template-edge.yaml");
+    std::fs::write(&variant, template.replace(default, &default.replace("\"false\"", "\"true\""))).unwrap();
+    let mut lint = Command::new(reset_tests::venv_tool("cfn-lint"));
+    lint.arg(&variant);
+    run(lint, "cfn-lint on the edge variant");
+    let mut validate = sam();
+    validate.args(["validate", "--lint", "-t"]).arg(&variant);
+    run(validate, "sam validate --lint on the edge variant");
+
+    for expected in [
+        "Name: AWSManagedRulesAmazonIpReputationList",
+        "Name: AWSManagedRulesKnownBadInputsRuleSet",
+        "AggregateKeyType: IP",
+        "HeaderName: x-origin-verify",
+        "HeaderValue: !Sub \"{{resolve:secretsmanager:${OriginVerifySecret}}}\"",
+        "- CloudFront-Viewer-Address",
+        "ORIGIN_VERIFY_SECRET_ID: !If [UseEdge, !Ref OriginVerifySecret, !Ref AWS::NoValue]",
+        "WebACLId: !If [CreateEdgeWebAcl, !GetAtt EdgeWebAcl.Arn, !Ref EdgeWebAclArn]",
+    ] {
+        assert!(template.contains(expected), "the edge variant lacks {expected}");
+    }
+    let policy = &template[template.find("  EdgeOriginRequestPolicy:").unwrap()..template.find("  EdgeDistribution:").unwrap()];
+    assert!(policy.contains("HeaderBehavior: whitelist") && !policy.to_lowercase().contains("- host"), "Host must not reach API Gateway:\n{policy}");
+    assert_eq!(reset_http::ORIGIN_VERIFY_HEADER, "x-origin-verify");
+    assert_eq!(reset_http::VIEWER_ADDRESS_HEADER, "cloudfront-viewer-address");
+}

@@ -90,6 +90,7 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("SES_MAX_SEND_RATE", "14", |c| c.send_interval == std::time::Duration::from_secs(1) / 14),
     ("MAIL_WORKER_CONCURRENCY", "2", |c| c.send_interval == std::time::Duration::from_secs(2)),
     ("RESET_PAGE_URL", "https://x.example/r", |c| c.settings.reset_page_url.as_str() == "https://x.example/r"),
+    ("ORIGIN_VERIFY_SECRET_ID", "edge/x", |c| c.origin_verify_secret.as_deref() == Some("edge/x")),
     ("LOGIN_URL", "https://x.example/login", |c| c.settings.login_url.as_ref().is_some_and(|u| u.as_str() == "https://x.example/login")),
     ("TOKEN_TTL_SECONDS", "900", |c| c.settings.token_ttl == std::time::Duration::from_secs(900)),
     ("APP_NAME", "Example Co", |c| c.settings.app_name == "Example Co"),

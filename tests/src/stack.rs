@@ -205,7 +205,7 @@ impl Stack {
 
     /// The production wiring, pointed at this stack: what a cold start builds.
     pub async fn deps(&self) -> AwsDeps {
-        reset_wiring::aws_deps(self.config(), &self.sdk).await
+        reset_wiring::aws_deps(self.config(), &self.sdk).await.expect("the stack's secrets can be read")
     }
 
     /// Puts a user with an argon2id hash of `password`; `status` as the table would hold it.

@@ -32,7 +32,10 @@ struct RequestBody {
 
 pub async fn handle<A: Adapters>(deps: &Deps<A>, req: Request) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
-    let span = reset_http::request_span(&req);
+    if let Err(bypassed) = reset_http::check_edge(&req, &deps.settings) {
+        return Ok(reset_http::finish(&method, bypassed.into_response()));
+    }
+    let span = reset_http::request_span(&req, &deps.settings);
     let response = async { match (req.uri().path(), &method) {
         (PATH, &Method::POST) => request(deps, &req).await.unwrap_or_else(ApiError::into_response),
         (PATH, _) => ApiError::method_not_allowed("POST").into_response(),
@@ -50,7 +53,7 @@ async fn request<A: Adapters>(deps: &Deps<A>, req: &Request) -> Result<Response<
     limit_source_ip(deps, req, deps.settings.rate_limits.ip_per_minute).await?;
     let body: RequestBody = read_json(req).map_err(|err| ApiError::from_body(err, JSON_SHAPE))?;
     let email = Email::parse(&body.email)?;
-    reset_core::request_reset(deps, &email, &reset_http::requester(req)).await?;
+    reset_core::request_reset(deps, &email, &reset_http::requester(req, &deps.settings)).await?;
     Ok(json_response(StatusCode::ACCEPTED, ACCEPTED_BODY.to_owned()))
 }
 
@@ -68,7 +71,7 @@ async fn forgot<A: Adapters>(deps: &Deps<A>, req: &Request) -> Response<Body> {
         let error = ApiError::from(reset_core::domain::InvalidEmail);
         return html_response(error.status(), pages::forgot(settings, &typed, Some(&error.message)));
     };
-    match reset_core::request_reset(deps, &email, &reset_http::requester(req)).await {
+    match reset_core::request_reset(deps, &email, &reset_http::requester(req, settings)).await {
         Ok(_) => html_response(StatusCode::OK, pages::check_inbox(settings)),
         Err(err) => ApiError::from(err).into_page(settings),
     }

@@ -43,7 +43,10 @@ struct ConfirmBody {
 
 pub async fn handle<A: ConfirmPorts>(deps: &Deps<A>, req: Request) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
-    let span = reset_http::request_span(&req);
+    if let Err(bypassed) = reset_http::check_edge(&req, &deps.settings) {
+        return Ok(reset_http::finish(&method, bypassed.into_response()));
+    }
+    let span = reset_http::request_span(&req, &deps.settings);
     let response = async { match (req.uri().path(), &method) {
         (PATH, &Method::POST) => confirm(deps, &req).await.unwrap_or_else(ApiError::into_response),
         (PATH, _) => ApiError::method_not_allowed("POST").into_response(),

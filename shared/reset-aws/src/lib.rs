@@ -14,7 +14,7 @@ use std::time::Duration;
 
 pub use dynamodb::{DynamoUsers, UserTable};
 pub use limits::{DEFAULT_LIMITS_TABLE, DynamoLimits};
-pub use secrets::SecretsKeys;
+pub use secrets::{SecretsKeys, secret_string};
 pub use ses::SesMailer;
 pub use sqs::SqsQueue;
 

@@ -1,4 +1,5 @@
-//! The signing key ring, read from one Secrets Manager secret (format: `reset_token::KeyRing`).
+//! The signing key ring, read from one Secrets Manager secret (format: `reset_token::KeyRing`),
+//! and plain secret strings read once at cold start ([`secret_string`]).
 
 use anyhow::Context as _;
 use aws_sdk_secretsmanager::Client;
@@ -15,6 +16,13 @@ impl SecretsKeys {
     pub fn new(client: Client, secret_id: String) -> Self {
         SecretsKeys { client, secret_id }
     }
+}
+
+/// A secret's string value (e.g. the CDN's origin-verify header value), read once.
+pub async fn secret_string(client: &Client, secret_id: &str) -> anyhow::Result<reset_core::secrecy::SecretString> {
+    let out = client.get_secret_value().secret_id(secret_id).send().await.context("Secrets Manager GetSecretValue failed")?;
+    let value = out.secret_string().filter(|v| !v.is_empty()).context("the secret has no string value")?;
+    Ok(value.to_owned().into())
 }
 
 impl KeySource for SecretsKeys {

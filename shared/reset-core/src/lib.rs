@@ -21,6 +21,7 @@ pub use keys::KeyCache;
 pub use deliver_mail::{Delivery, DeliveryPorts, Paced, QueueOnly, Settled, deliver_mail};
 pub use request_reset::{RequestResetError, Requester, request_reset};
 pub use reset_token;
+pub use secrecy;
 pub use settings::Settings;
 
 use ports::{CountHits, GetUser, KeySource, MailQueue, Mailer, SetPassword};

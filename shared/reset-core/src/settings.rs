@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use secrecy::SecretString;
 use url::Url;
 
 use crate::domain::PasswordPolicy;
@@ -34,6 +35,17 @@ pub struct Settings {
     pub app_name: String,
     /// Where a user who did not ask for a reset can turn (an address or a URL), if anywhere.
     pub support_contact: Option<String>,
+    /// The CDN in front of the API, if there is one (see [`Edge`]).
+    pub edge: Option<Edge>,
+}
+
+/// The CDN in front of the API (CloudFront with AWS WAF): it adds a secret header to every
+/// request it forwards, so a request without it did not come through the CDN (and is refused),
+/// and the client's address is the viewer address the CDN reports, not the connection's peer.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    /// The value of the `x-origin-verify` header the CDN adds.
+    pub origin_secret: SecretString,
 }
 
 /// How often one address may be mailed, and how many requests one IP may send.
@@ -103,6 +115,7 @@ impl Settings {
             rate_limits: RateLimits::default(),
             app_name: "Your account".into(),
             support_contact: None,
+            edge: None,
         }
     }
 

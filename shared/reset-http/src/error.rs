@@ -26,6 +26,8 @@ pub enum ErrorCode {
     MalformedJson,
     UnsupportedMediaType,
     PayloadTooLarge,
+    /// Behind a CDN, a request that did not come through it.
+    Forbidden,
     NotFound,
     MethodNotAllowed,
     TooManyRequests,
@@ -45,6 +47,7 @@ impl ErrorCode {
             ErrorCode::MalformedJson => "malformed_json",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::TooManyRequests => "too_many_requests",
@@ -62,6 +65,7 @@ impl ErrorCode {
             ErrorCode::WeakPassword | ErrorCode::PasswordsDiffer => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
@@ -139,6 +143,11 @@ impl ApiError {
         Self { retry_after: Some(retry_after), ..Self::new(ErrorCode::TooManyRequests, message) }
     }
 
+    /// 403 for a request that bypassed the CDN the service sits behind.
+    pub fn forbidden() -> Self {
+        Self::new(ErrorCode::Forbidden, "Use the service's public address.")
+    }
+
     pub fn not_found() -> Self {
         Self::new(ErrorCode::NotFound, "There is nothing at this address.")
     }
@@ -175,6 +184,7 @@ impl ApiError {
             | ErrorCode::MalformedJson
             | ErrorCode::UnsupportedMediaType
             | ErrorCode::PayloadTooLarge
+            | ErrorCode::Forbidden
             | ErrorCode::NotFound
             | ErrorCode::MethodNotAllowed
             | ErrorCode::TooManyRequests => pages::bad_request(settings, &self.message),

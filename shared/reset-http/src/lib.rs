@@ -11,20 +11,50 @@ pub use error::{ApiError, ErrorCode, RETRY_AFTER_SECS, html_response, json_respo
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
-use reset_core::{Adapters, Deps, Requester};
+use reset_core::secrecy::ExposeSecret as _;
+use reset_core::{Adapters, Deps, Requester, Settings};
 use reset_core::mail_job::RequesterNetwork;
 use reset_core::ports::{CountHits as _, Hit};
 
-/// The span every request runs in, carrying what the audit log needs from the edge: API Gateway's
-/// request id and the caller's IP. Use-case events logged inside it carry both.
-pub fn request_span(req: &Request) -> tracing::Span {
-    tracing::info_span!("request", request_id = request_id(req).unwrap_or("-"), source_ip = source_ip(req).unwrap_or("-"))
+/// The header a CDN in front of the API adds to every request it forwards ([`Settings::edge`]).
+pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
+/// The client's address as CloudFront saw it: `ip:port` (IPv6 unbracketed).
+pub const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
+
+/// Behind a CDN, refuses (403, logged with a metric) a request that does not carry the CDN's
+/// secret header: it came straight to the API, around the WAF. Without a CDN, every request passes.
+pub fn check_edge(req: &Request, settings: &Settings) -> Result<(), ApiError> {
+    let Some(edge) = &settings.edge else { return Ok(()) };
+    let presented = req.headers().get(ORIGIN_VERIFY_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+    if constant_time_eq(presented, edge.origin_secret.expose_secret().as_bytes()) {
+        return Ok(());
+    }
+    // Not in the request span, whose source_ip would trust the unverified viewer header: the
+    // peer API Gateway saw is the one to block.
+    let peer = peer_ip(req).unwrap_or("-");
+    tracing::warn!(audit = "edge_bypassed", metric = "edge_bypassed", request_id = request_id(req).unwrap_or("-"), peer_ip = peer, "request refused: it did not come through the CDN");
+    Err(ApiError::forbidden())
 }
 
-/// Who sent a request, as the use cases need it: the network (from API Gateway's source IP, not
-/// a header the client controls) and API Gateway's request id.
-pub fn requester(req: &Request) -> Requester {
-    Requester { network: RequesterNetwork::of(source_ip(req)), request_id: request_id(req).map(str::to_owned), locale: None }
+/// Equality that takes as long whatever the first differing byte (the lengths may show).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// The span every request runs in, carrying what the audit log needs from the edge: API Gateway's
+/// request id and the caller's IP. Use-case events logged inside it carry both.
+pub fn request_span(req: &Request, settings: &Settings) -> tracing::Span {
+    tracing::info_span!("request", request_id = request_id(req).unwrap_or("-"), source_ip = source_ip(req, settings).unwrap_or("-"))
+}
+
+/// Who sent a request, as the use cases need it: the network (from the client's address, see
+/// [`source_ip`]) and API Gateway's request id.
+pub fn requester(req: &Request, settings: &Settings) -> Requester {
+    Requester {
+        network: RequesterNetwork::of(source_ip(req, settings)),
+        request_id: request_id(req).map(str::to_owned),
+        locale: None,
+    }
 }
 
 fn request_id(req: &Request) -> Option<&str> {
@@ -37,8 +67,21 @@ fn request_id(req: &Request) -> Option<&str> {
     }
 }
 
-/// The caller's IP as API Gateway saw it (not a header the client controls).
-fn source_ip(req: &Request) -> Option<&str> {
+/// The client's IP: behind a CDN (whose header [`check_edge`] has verified), the viewer address
+/// it reports; otherwise, or if it reports none, the peer API Gateway saw. Never a header a
+/// client controls: without a CDN, a forged viewer-address header is ignored.
+pub fn source_ip<'r>(req: &'r Request, settings: &Settings) -> Option<&'r str> {
+    if settings.edge.is_some() {
+        let viewer = req.headers().get(VIEWER_ADDRESS_HEADER).and_then(|v| v.to_str().ok());
+        if let Some((ip, _port)) = viewer.and_then(|v| v.trim().rsplit_once(':')) {
+            return Some(ip);
+        }
+    }
+    peer_ip(req)
+}
+
+/// The address of whoever connected to API Gateway (behind a CDN: the CDN's).
+fn peer_ip(req: &Request) -> Option<&str> {
     use lambda_http::RequestExt as _;
     use lambda_http::request::RequestContext;
     #[allow(unreachable_patterns)] // other event sources are compiled out (apigw_http only)
@@ -56,7 +99,7 @@ pub async fn limit_source_ip<A: Adapters>(deps: &Deps<A>, req: &Request, per_min
         ApiError::unavailable()
     }
     let ring = deps.keys.get().await.map_err(unavailable)?;
-    let key = format!("ip#{}", ring.audit_hash(source_ip(req).unwrap_or("unknown")));
+    let key = format!("ip#{}", ring.audit_hash(source_ip(req, &deps.settings).unwrap_or("unknown")));
     match deps.limits.hit(&key, per_minute, 60, reset_core::unix_now()).await.map_err(unavailable)? {
         Hit::Allowed => Ok(()),
         Hit::Limited { retry_after } => {

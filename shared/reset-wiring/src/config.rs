@@ -28,6 +28,8 @@ pub struct Config {
     /// The least time between two mails from one worker process: its share of the SES send rate
     /// (`MAIL_WORKER_CONCURRENCY` processes share `SES_MAX_SEND_RATE` mails per second).
     pub send_interval: Duration,
+    /// The secret holding the CDN's `x-origin-verify` value, when the API sits behind one.
+    pub origin_verify_secret: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +136,7 @@ impl Config {
             ses_configuration_set: r.optional("SES_CONFIGURATION_SET"),
             mail_queue_url: r.required("MAIL_QUEUE_URL"),
             send_interval,
+            origin_verify_secret: r.optional("ORIGIN_VERIFY_SECRET_ID"),
             settings: Settings {
                 forgot_page_url: match (forgot_page_url, &reset_page_url) {
                     (Some(url), _) => url,
@@ -152,6 +155,8 @@ impl Config {
                 rate_limits,
                 app_name: r.text("APP_NAME", "Your account"),
                 support_contact: r.optional("SUPPORT_CONTACT"),
+                // Filled in by the wiring, which reads the secret at cold start.
+                edge: None,
             },
         };
         if r.problems.is_empty() { Ok(config) } else { Err(ConfigError(r.problems)) }

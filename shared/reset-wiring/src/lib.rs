@@ -38,16 +38,22 @@ impl BuildMailer for QueueOnly {
 pub trait AwsBundle: Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer> {}
 impl<A: Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer>> AwsBundle for A {}
 
-/// Everything a function needs, built once per cold start: configuration, SDK clients, and the
-/// signing keys (fetched now, then cached).
-pub async fn aws_deps<A: AwsBundle>(config: Config, sdk: &aws_config::SdkConfig) -> Deps<A> {
+/// Everything a function needs, built once per cold start: configuration, SDK clients, the
+/// signing keys (fetched now, then cached) and, behind a CDN, its origin-verify value (fetched
+/// now; without it the function cannot tell the CDN's requests from others, so it does not start).
+pub async fn aws_deps<A: AwsBundle>(mut config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Deps<A>> {
+    let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+    if let Some(secret_id) = &config.origin_verify_secret {
+        let origin_secret = reset_aws::secret_string(&secrets, secret_id).await.map_err(|err| err.context("reading the CDN's origin-verify secret"))?;
+        config.settings.edge = Some(reset_core::settings::Edge { origin_secret });
+    }
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let mailer = A::Mailer::build(&config, sdk);
     let users = DynamoUsers::new(dynamodb.clone(), config.table);
     let limits = DynamoLimits::new(dynamodb, config.rate_limit_table);
     let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), config.mail_queue_url);
-    let keys = SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), config.signing_key_secret);
-    Deps { users, limits, mailer, queue, keys: KeyCache::load(keys, config.key_cache_ttl).await, settings: config.settings }
+    let keys = SecretsKeys::new(secrets, config.signing_key_secret);
+    Ok(Deps { users, limits, mailer, queue, keys: KeyCache::load(keys, config.key_cache_ttl).await, settings: config.settings })
 }
 
 /// The Lambda runtime logs each raw event (request bodies: emails, passwords, tokens) at TRACE:
@@ -100,8 +106,8 @@ pub fn init_logging() {
 
 /// Cold start for any function: logging, configuration, clients, keys (`A` says which bundle:
 /// [`Aws`] for the mail worker, [`AwsHttp`] for the functions that only queue mail).
-pub async fn init<A: AwsBundle>() -> Result<Deps<A>, ConfigError> {
+pub async fn init<A: AwsBundle>() -> anyhow::Result<Deps<A>> {
     init_logging();
     let config = Config::from_env().inspect_err(|err| tracing::error!(%err, "refusing to start"))?;
-    Ok(aws_deps(config, &reset_aws::sdk_config().await).await)
+    aws_deps(config, &reset_aws::sdk_config().await).await.inspect_err(|err| tracing::error!(error = ?err, "refusing to start"))
 }
