@@ -33,6 +33,10 @@ async fn every_event_gives_its_documented_answer_and_bad_ones_change_nothing() {
         assert_eq!(reply.error_code().as_deref(), expected.error, "{}", expected.file);
         assert_eq!(reply.header("cache-control"), Some("no-store"), "{}", expected.file);
         assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{}", expected.file);
+        assert_eq!(reply.header("access-control-allow-origin"), None, "{}: no CORS", expected.file);
+        for isolation in ["cross-origin-opener-policy", "cross-origin-resource-policy"] {
+            assert_eq!(reply.header(isolation), Some("same-origin"), "{}: {isolation}", expected.file);
+        }
         if let Some(code) = expected.error {
             assert_json_error(&reply, expected.status, code, expected.file);
         }
@@ -337,6 +341,10 @@ async fn no_log_line_holds_a_token_a_password_or_a_whole_email() {
         assert!(ours.contains(expected), "the audit log lacks {expected}:\n{ours}");
     }
     assert!(ours.contains("request_id=\"c6af9ac6-7b61-11e6-9a41-93e8deadbeef\""), "{ours}");
+    // The link's id (`jti`) ties the mail that carried it to the confirm that used it.
+    let sent = ours.lines().find(|l| l.contains("audit=\"reset_mail\"") && l.contains("outcome=\"sent\"")).expect("a sent mail");
+    let token_id = sent.split("token_id=").nth(1).and_then(|rest| rest.split(['"', ' ', '}']).find(|s| !s.is_empty())).expect("the mail's token_id");
+    assert!(ours.lines().any(|l| l.contains("outcome=\"password_changed\"") && l.contains(token_id)), "the confirm names the same token_id {token_id}:\n{ours}");
     assert!(ours.contains("203.0.113.7"), "source IP:\n{ours}");
     let (_, signature) = token.rsplit_once('.').unwrap();
     for (what, secret) in [
@@ -401,7 +409,7 @@ async fn a_failing_password_write_gives_503_changes_nothing_and_the_link_survive
     let token = app.token_for_demo().await;
     let before = app.user(DEMO_USER_ID);
     app.users.write_outage.set(true);
-    for event in [confirm_event(&token, NEW_PASSWORD), crate::helpers::link_event(&token, "GET", None)] {
+    for event in [confirm_event(&token, NEW_PASSWORD), crate::helpers::link_event(&token, "GET", Some("none"))] {
         let reply = app.call(&event).await;
         // The link GET reads only: it still works while writes fail.
         if event["rawPath"] == reset_password::PATH {

@@ -174,7 +174,7 @@ async fn rotation_with_the_tool_keeps_old_links_until_retired_and_reaches_runnin
     assert!(kid_of(&new_link).starts_with('k') && kid_of(&new_link) != "local-1");
     // Probe without spending it: the link GET verifies the token completely (303 to the form) or
     // answers the invalid-link page (400).
-    let probe = crate::helpers::link_event(&old_link, "GET", None);
+    let probe = crate::helpers::link_event(&old_link, "GET", Some("none"));
     assert_eq!(app.call(&probe).await.status, 303, "the old link still verifies after rotation");
 
     // Retiring right away is refused: links signed with the old key may still be out there.

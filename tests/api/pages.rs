@@ -63,9 +63,9 @@ async fn the_link_moves_the_token_into_a_strict_cookie_and_consumes_nothing() {
     let token = app.token_for_demo().await;
     let before = app.user(DEMO_USER_ID);
 
-    for method in ["HEAD", "GET", "HEAD", "GET"] {
-        let reply = app.call(&link_event(&token, method, None)).await;
-        assert_eq!(reply.status, 303, "{method}");
+    for (method, site) in [("HEAD", "none"), ("GET", "none"), ("HEAD", "same-origin"), ("GET", "same-site")] {
+        let reply = app.call(&link_event(&token, method, Some(site))).await;
+        assert_eq!(reply.status, 303, "{method} {site}");
         assert_eq!(reply.header("location"), Some(RESET_PAGE), "{method}: from configuration, not the Host header");
         let cookie = reply.header("set-cookie").unwrap_or_default();
         assert!(cookie.starts_with(&format!("reset_token={token};")), "{cookie}");
@@ -78,12 +78,15 @@ async fn the_link_moves_the_token_into_a_strict_cookie_and_consumes_nothing() {
     }
     assert_eq!(app.user(DEMO_USER_ID), before, "GET and HEAD change nothing");
 
-    // A click from another site gets a same-site hop page with the same cookie, not a redirect.
-    let hop = app.call(&link_event(&token, "GET", Some("cross-site"))).await;
-    assert_eq!(hop.status, 200);
-    assert!(hop.header("set-cookie").unwrap_or_default().contains("SameSite=Strict"));
-    assert!(hop.body.contains(&format!("http-equiv=\"refresh\" content=\"0; url={RESET_PAGE}\"")), "{}", hop.body);
-    assert!(!hop.body.contains(&token), "the token is not repeated in the page");
+    // A click from another site gets a same-site hop page with the same cookie, not a redirect;
+    // so does a browser that sends no Sec-Fetch-Site (Safari before 16.4), or an unknown value.
+    for site in [Some("cross-site"), None, Some("something-new")] {
+        let hop = app.call(&link_event(&token, "GET", site)).await;
+        assert_eq!(hop.status, 200, "{site:?}");
+        assert!(hop.header("set-cookie").unwrap_or_default().contains("SameSite=Strict"), "{site:?}");
+        assert!(hop.body.contains(&format!("http-equiv=\"refresh\" content=\"0; url={RESET_PAGE}\"")), "{}", hop.body);
+        assert!(!hop.body.contains(&token), "the token is not repeated in the page");
+    }
 
     // The form, with the cookie, changes the password once and clears the cookie.
     let done = app.call(&form_event(Some(&token), NEW_PASSWORD, NEW_PASSWORD)).await;
@@ -137,4 +140,53 @@ async fn the_forgot_form_answers_the_same_for_every_account() {
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("Enter a valid email address"), "{}", bad.body);
     assert!(!bad.body.contains("<script>x"), "the typed text is escaped: {}", bad.body);
+}
+
+/// A form POST must come from the page that serves it: a sibling subdomain (same-site, so the
+/// Strict cookie goes along), another site, or an opaque origin gets 403 before anything is
+/// spent; the page's own origin, and a client that sends neither header (old browsers, curl),
+/// are served.
+#[tokio::test]
+async fn forms_posted_from_another_origin_are_refused_before_anything_is_spent() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    let before = app.user(DEMO_USER_ID);
+    let with = |mut event: Value, site: Option<&str>, origin: Option<&str>| {
+        let headers = event["headers"].as_object_mut().unwrap();
+        if let Some(site) = site {
+            headers.insert("sec-fetch-site".into(), site.into());
+        }
+        if let Some(origin) = origin {
+            headers.insert("origin".into(), origin.into());
+        }
+        event
+    };
+    let refused = [
+        (Some("same-site"), Some("https://user-content.example.com")),
+        (Some("cross-site"), Some("https://evil.test")),
+        (Some("same-site"), None),
+        (None, Some("https://auth.example.com.evil.test")),
+        (None, Some("null")),
+        (Some("same-origin"), Some("http://auth.example.com")),
+    ];
+    let keys_before = app.limits.keys().len();
+    for (site, origin) in refused {
+        for (what, event) in [("forgot", forgot_event(DEMO_EMAIL)), ("reset", form_event(Some(&token), NEW_PASSWORD, NEW_PASSWORD))] {
+            let reply = app.call(&with(event, site, origin)).await;
+            assert_eq!(reply.status, 403, "{what} {site:?} {origin:?}: {}", reply.body);
+            assert!(reply.body.contains("This form was sent from another site"), "{what}: {}", reply.body);
+            assert_page_headers(&reply, what);
+        }
+    }
+    assert_eq!(app.limits.keys().len(), keys_before, "no rate-limit counter spent");
+    assert!(app.queue.queued().is_empty(), "nothing queued");
+    assert_eq!(app.user(DEMO_USER_ID), before, "the password is as it was");
+
+    // The page's own origin, and a client without either header, are served.
+    let own = app.call(&with(forgot_event(DEMO_EMAIL), Some("same-origin"), Some("https://auth.example.com"))).await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    let bare = app.call(&forgot_event("someone@example.com")).await;
+    assert_eq!(bare.status, 200, "{}", bare.body);
+    let reset = app.call(&with(form_event(Some(&token), NEW_PASSWORD, NEW_PASSWORD), Some("same-origin"), Some("https://auth.example.com"))).await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
 }

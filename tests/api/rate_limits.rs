@@ -99,6 +99,22 @@ async fn a_source_ip_over_its_budget_gets_429_with_retry_after_on_both_endpoints
     assert_eq!(app.call(&elsewhere).await.status, 202);
 }
 
+/// An IPv6 source cannot multiply its budget by changing the low 64 bits of its address: its
+/// /64 has one budget (the next /64 has its own).
+#[tokio::test]
+async fn an_ipv6_source_gets_one_budget_per_64() {
+    let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 100, email_per_day_total: 100, ip_per_minute: 3 }).await;
+    let statuses: Vec<u16> = futures::future::join_all((1..=5).map(|n| {
+        let event = request_from(&format!("u{n}@example.com"), &format!("2001:db8:7:7::{n:x}"));
+        let app = &app;
+        async move { app.call(&event).await.status }
+    }))
+    .await;
+    assert_eq!(statuses.iter().filter(|s| **s == 202).count(), 3, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 2, "{statuses:?}");
+    assert_eq!(app.call(&request_from("v@example.com", "2001:db8:7:8::1")).await.status, 202, "another /64");
+}
+
 /// Fifty requests for one address, each its own task with its own clients, released together,
 /// then their fifty jobs delivered by five workers at once (each its own clients): the
 /// per-address counter's conditional write lets exactly one through. (moto serves one call at a

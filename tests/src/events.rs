@@ -126,6 +126,9 @@ pub const EXPECTED: &[Expected] = &[
     page("request-reset-forgot-form-unknown-account.json", 200, false, "Check your inbox"),
     page("request-reset-forgot-form-invalid-email.json", 400, false, "Enter a valid email address"),
     page("request-reset-forgot-form-wrong-content-type.json", 415, false, "This form could not be read"),
+    // Posted by a page on a sibling subdomain (same-site, so SameSite cookies do not stop it).
+    page("request-reset-forgot-form-cross-origin.json", 403, false, "This form was sent from another site"),
+    page("reset-password-form-cross-origin.json", 403, false, "This form was sent from another site"),
     page("reset-password-page-from-link.json", 400, false, INVALID_LINK),
     ok("reset-password-page-head.json", 400, false),
     page("reset-password-page-without-token.json", 400, false, INVALID_LINK),

@@ -60,6 +60,9 @@ async fn request<A: Adapters>(deps: &Deps<A>, req: &Request) -> Result<Response<
 /// The forgot-password form's submission: the same use case, answered as pages.
 async fn forgot<A: Adapters>(deps: &Deps<A>, req: &Request) -> Response<Body> {
     let settings = &deps.settings;
+    if let Err(refused) = reset_http::check_form_origin(req, &settings.forgot_page_url) {
+        return refused.into_page(settings);
+    }
     if let Err(limited) = limit_source_ip(deps, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(settings);
     }

@@ -9,7 +9,10 @@
 //! `HttpOnly; Secure; SameSite=Strict` cookie scoped to the page, and sends the browser to the
 //! page's URL without the query (`303`), so the token stays out of history, logs and `Referer`.
 //! A link clicked on another site (webmail: `Sec-Fetch-Site: cross-site`) gets a same-site hop
-//! page instead, because browsers drop Strict cookies after a redirect that began cross-site.
+//! page instead, because browsers drop Strict cookies after a redirect that began cross-site; so
+//! does a request that does not say where it came from (browsers without `Sec-Fetch-Site`, such as
+//! Safari before 16.4, and scanners). Only `same-origin`, `same-site` or `none` (typed, bookmarked)
+//! get the redirect.
 
 use std::convert::Infallible;
 
@@ -115,9 +118,11 @@ async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> 
         return html_response(StatusCode::OK, pages::reset_form(settings, &[]));
     }
     let max_age = checked.expires_at.saturating_sub(unix_now()).min(COOKIE_MAX_AGE);
-    let cross_site = req.headers().get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
-    let mut response = if cross_site {
-        // A webmail click: a redirect would arrive without the Strict cookie; hop same-site instead.
+    let fetch_site = req.headers().get("sec-fetch-site").map(|v| v.as_bytes());
+    let hop = !matches!(fetch_site, Some(b"same-origin" | b"same-site" | b"none"));
+    let mut response = if hop {
+        // A webmail click (or a browser that cannot say it was not one): a redirect could arrive
+        // without the Strict cookie; hop same-site instead.
         html_response(StatusCode::OK, pages::continue_to_form(settings))
     } else {
         let mut redirect = html_response(StatusCode::SEE_OTHER, String::new());
@@ -133,6 +138,9 @@ async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> 
 /// POST: the form's new password, applied exactly as the JSON confirm does.
 async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> {
     let settings = &deps.settings;
+    if let Err(refused) = reset_http::check_form_origin(req, &settings.reset_page_url) {
+        return refused.into_page(settings);
+    }
     if let Err(limited) = limit_source_ip(deps, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(settings);
     }

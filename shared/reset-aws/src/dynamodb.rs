@@ -90,7 +90,7 @@ impl DynamoUsers {
             .expression_attribute_names("#status", &self.table.status)
             .send()
             .await
-            .context("DynamoDB GetItem on the users table failed")?;
+            .map_err(|e| crate::sdk_failure("DynamoDB GetItem on the users table", &e))?;
         Ok(out.item)
     }
 }
@@ -109,7 +109,7 @@ impl FindUserByEmail for DynamoUsers {
             .limit(2)
             .send()
             .await
-            .context("DynamoDB Query on the email index failed")?;
+            .map_err(|e| crate::sdk_failure("DynamoDB Query on the email index", &e))?;
         let items = out.items();
         if items.len() > 1 {
             // Two accounts claim one address: sending either a link would be a guess.
@@ -162,7 +162,7 @@ impl SetPassword for DynamoUsers {
             Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
                 Ok(WriteOutcome::Conflict)
             }
-            Err(err) => Err(anyhow::Error::new(err).context("DynamoDB UpdateItem on the users table failed")),
+            Err(err) => Err(crate::sdk_failure("DynamoDB UpdateItem on the users table", &err)),
         }
     }
 }

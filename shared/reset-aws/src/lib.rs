@@ -42,6 +42,30 @@ impl reset_core::Adapters for AwsHttp {
     type Keys = SecretsKeys;
 }
 
+/// An AWS SDK failure as a log line may hold it: the operation and the service's error code, or
+/// the kind of failure before the service answered; never the service's message, which can quote
+/// request data (SES quotes addresses; DynamoDB and Secrets Manager name tables and secrets).
+/// Every service crate re-exports the same `SdkError`, so this serves them all.
+pub(crate) fn sdk_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(
+    operation: &str,
+    err: &aws_sdk_dynamodb::error::SdkError<E, R>,
+) -> anyhow::Error {
+    use aws_sdk_dynamodb::error::{ProvideErrorMetadata as _, SdkError};
+    match err.code() {
+        Some(code) => anyhow::anyhow!("{operation} was refused: {code}"),
+        None => anyhow::anyhow!(
+            "{operation} failed: {}",
+            match err {
+                SdkError::ConstructionFailure(_) => "the request could not be built",
+                SdkError::TimeoutError(_) => "timeout",
+                SdkError::DispatchFailure(_) => "the service could not be reached",
+                SdkError::ResponseError(_) => "the answer could not be read",
+                _ => "error",
+            }
+        ),
+    }
+}
+
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};

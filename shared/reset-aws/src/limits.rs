@@ -50,7 +50,7 @@ impl CountHits for DynamoLimits {
             Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
                 Ok(Hit::Limited { retry_after })
             }
-            Err(err) => Err(anyhow::Error::new(err).context("DynamoDB UpdateItem on the rate-limit table failed")),
+            Err(err) => Err(crate::sdk_failure("DynamoDB UpdateItem on the rate-limit table", &err)),
         }
     }
 }
@@ -93,7 +93,7 @@ impl JobLedger for DynamoLimits {
                     let done = failed.item().and_then(|item| item.get("state")).and_then(|s| s.as_s().ok()).is_some_and(|s| s == "done");
                     Ok(if done { Claim::Done } else { Claim::Busy })
                 }
-                _ => Err(anyhow::Error::new(err).context("DynamoDB UpdateItem (claiming a mail job) failed")),
+                _ => Err(crate::sdk_failure("DynamoDB UpdateItem (claiming a mail job)", &err)),
             },
         }
     }
@@ -108,7 +108,7 @@ impl JobLedger for DynamoLimits {
             .expression_attribute_values(":done", AttributeValue::S("done".into()))
             .send()
             .await
-            .map_err(|err| anyhow::Error::new(err).context("DynamoDB UpdateItem (finishing a mail job) failed"))?;
+            .map_err(|err| crate::sdk_failure("DynamoDB UpdateItem (finishing a mail job)", &err))?;
         Ok(())
     }
 
@@ -125,7 +125,7 @@ impl JobLedger for DynamoLimits {
             .expression_attribute_values(":counted", AttributeValue::Bool(counted))
             .send()
             .await
-            .map_err(|err| anyhow::Error::new(err).context("DynamoDB UpdateItem (releasing a mail job) failed"))?;
+            .map_err(|err| crate::sdk_failure("DynamoDB UpdateItem (releasing a mail job)", &err))?;
         Ok(())
     }
 }

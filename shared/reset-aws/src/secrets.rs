@@ -20,7 +20,7 @@ impl SecretsKeys {
 
 /// A secret's string value (e.g. the CDN's origin-verify header value), read once.
 pub async fn secret_string(client: &Client, secret_id: &str) -> anyhow::Result<reset_core::secrecy::SecretString> {
-    let out = client.get_secret_value().secret_id(secret_id).send().await.context("Secrets Manager GetSecretValue failed")?;
+    let out = client.get_secret_value().secret_id(secret_id).send().await.map_err(|e| crate::sdk_failure("Secrets Manager GetSecretValue", &e))?;
     let value = out.secret_string().filter(|v| !v.is_empty()).context("the secret has no string value")?;
     Ok(value.to_owned().into())
 }
@@ -33,7 +33,7 @@ impl KeySource for SecretsKeys {
             .secret_id(&self.secret_id)
             .send()
             .await
-            .context("Secrets Manager GetSecretValue failed")?;
+            .map_err(|e| crate::sdk_failure("Secrets Manager GetSecretValue", &e))?;
         let json = out.secret_string().context("the signing-key secret has no string value")?;
         // KeyRingError messages name key ids only, never key material.
         KeyRing::from_json(json).context("the signing-key secret is unusable")

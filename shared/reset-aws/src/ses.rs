@@ -40,12 +40,9 @@ impl Mailer for SesMailer {
             .send()
             .await
             // SES messages quote addresses (in the sandbox, the recipient's): keep only the code.
-            .map_err(|err| match err.code() {
-                Some(code) => {
-                    let refused = anyhow::anyhow!("SES SendEmail was refused: {code}");
-                    if is_permanent(code) { MailError::Permanent(refused) } else { MailError::Transient(refused) }
-                }
-                None => MailError::Transient(anyhow::anyhow!("SES SendEmail failed: {}", transport_kind(&err))),
+            .map_err(|err| {
+                let failure = crate::sdk_failure("SES SendEmail", &err);
+                if err.code().is_some_and(is_permanent) { MailError::Permanent(failure) } else { MailError::Transient(failure) }
             })?;
         Ok(())
     }
@@ -65,16 +62,4 @@ fn is_permanent(code: &str) -> bool {
             | "NotFoundException"
             | "BadRequestException"
     )
-}
-
-/// What kind of failure happened before SES answered, without any of its text.
-fn transport_kind<E, R>(err: &aws_sdk_sesv2::error::SdkError<E, R>) -> &'static str {
-    use aws_sdk_sesv2::error::SdkError;
-    match err {
-        SdkError::ConstructionFailure(_) => "the request could not be built",
-        SdkError::TimeoutError(_) => "timeout",
-        SdkError::DispatchFailure(_) => "the service could not be reached",
-        SdkError::ResponseError(_) => "the answer could not be read",
-        _ => "error",
-    }
 }

@@ -17,11 +17,6 @@ impl SqsQueue {
     }
 }
 
-/// An SQS failure by its code only: SQS messages can quote the request.
-fn sqs_error<E: aws_sdk_sqs::error::ProvideErrorMetadata>(operation: &str, err: &E) -> anyhow::Error {
-    anyhow::anyhow!("SQS {operation} failed: {}", err.code().unwrap_or("the service could not be reached or did not answer"))
-}
-
 impl MailQueue for SqsQueue {
     async fn enqueue(&self, job: &MailJob) -> anyhow::Result<()> {
         self.client
@@ -30,7 +25,7 @@ impl MailQueue for SqsQueue {
             .message_body(job.to_json())
             .send()
             .await
-            .map_err(|err| sqs_error("SendMessage", &err))?;
+            .map_err(|err| crate::sdk_failure("SQS SendMessage", &err))?;
         Ok(())
     }
 
@@ -42,7 +37,7 @@ impl MailQueue for SqsQueue {
             .visibility_timeout(i32::try_from(delay_secs).unwrap_or(i32::MAX).min(43_200))
             .send()
             .await
-            .map_err(|err| sqs_error("ChangeMessageVisibility", &err))?;
+            .map_err(|err| crate::sdk_failure("SQS ChangeMessageVisibility", &err))?;
         Ok(())
     }
 }

@@ -96,7 +96,7 @@ pub struct CheckedToken {
 
 /// Verifies a token completely (signature, lifetime, account exists, is active, still matches)
 /// and changes nothing: safe for GET and HEAD, which mail scanners send before the user.
-#[tracing::instrument(name = "check_token", skip_all, fields(user_id))]
+#[tracing::instrument(name = "check_token", skip_all, fields(user_id, token_id))]
 pub async fn check_token<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken) -> Result<CheckedToken, ConfirmError> {
     checked(deps, token).await.inspect_err(audit_refusal)
 }
@@ -113,10 +113,11 @@ async fn checked<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken
         return Err(rejected(TokenRejected::Disabled));
     }
     let claims = unbound.bind(user.binding()).map_err(rejected)?;
+    tracing::Span::current().record("token_id", claims.token_id.as_str());
     Ok(CheckedToken { user, expires_at: claims.expires_at })
 }
 
-#[tracing::instrument(name = "confirm_reset", skip_all)]
+#[tracing::instrument(name = "confirm_reset", skip_all, fields(user_id, token_id))]
 pub async fn confirm_reset<A: ConfirmPorts>(deps: &Deps<A>, token: &ResetToken, password: NewPassword) -> Result<UserId, ConfirmError> {
     confirmed(deps, token, password).await.inspect_err(audit_refusal)
 }

@@ -81,7 +81,7 @@ fn failed(counted: bool) -> impl FnOnce(anyhow::Error) -> Failed {
 }
 
 /// Delivers one job. `attempt` is how often the queue has handed this message out (1 = first).
-#[tracing::instrument(name = "deliver_mail", skip_all, fields(job_id = job.id(), kind = job.kind(), attempt))]
+#[tracing::instrument(name = "deliver_mail", skip_all, fields(job_id = job.id(), kind = job.kind(), attempt, token_id))]
 pub async fn deliver_mail<A: DeliveryPorts>(deps: &Deps<A>, job: &MailJob, attempt: u32) -> Delivery {
     tracing::Span::current().record("attempt", attempt);
     match job {
@@ -165,6 +165,8 @@ async fn send_reset_link<A: DeliveryPorts>(deps: &Deps<A>, job: &ResetLinkJob, e
             Some(to) => {
                 // Signed now, so the link's lifetime counts from the mail, not from the request.
                 let issued = ring.issue(user.binding(), unix_now(), deps.settings.token_ttl.as_secs()).map_err(|e| failed(true)(e.into()))?;
+                // The link's id (its `jti`): a later confirm logs the same one.
+                tracing::Span::current().record("token_id", issued.token_id.as_str());
                 let mail = mail::reset_link(&deps.settings, to.clone(), &deps.settings.reset_link(&issued.token)).map_err(failed(true))?;
                 send(deps, &mail).await?
             }

@@ -109,6 +109,20 @@ impl RequesterNetwork {
     }
 }
 
+/// What one per-source-IP budget counts: an IPv4 address, or an IPv6 /64 (one subscriber's
+/// allocation: keyed by the full address, a /64 would hold 2^64 budgets). Unparsable sources
+/// share one budget.
+pub fn ip_budget_source(source_ip: Option<&str>) -> String {
+    match source_ip.and_then(|ip| ip.trim().parse::<IpAddr>().ok()) {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => RequesterNetwork::of(source_ip).0,
+        },
+        None => "unknown".to_owned(),
+    }
+}
+
 impl AsRef<str> for RequesterNetwork {
     fn as_ref(&self) -> &str {
         &self.0
@@ -133,6 +147,16 @@ mod tests {
         for (ip, network) in cases {
             assert_eq!(RequesterNetwork::of(ip).as_ref(), network, "{ip:?}");
         }
+    }
+
+    #[test]
+    fn an_ipv6_budget_is_a_64_and_an_ipv4_budget_an_address() {
+        assert_eq!(ip_budget_source(Some("203.0.113.7")), "203.0.113.7");
+        assert_eq!(ip_budget_source(Some("2001:db8:1:2:3:4:5:6")), "2001:db8:1:2::/64");
+        assert_eq!(ip_budget_source(Some("2001:db8:1:2::ffff")), ip_budget_source(Some("2001:db8:1:2:ffff::1")));
+        assert_ne!(ip_budget_source(Some("2001:db8:1:2::1")), ip_budget_source(Some("2001:db8:1:3::1")));
+        assert_eq!(ip_budget_source(Some("::ffff:198.51.100.9")), "198.51.100.9");
+        assert_eq!(ip_budget_source(None), "unknown");
     }
 
     #[test]

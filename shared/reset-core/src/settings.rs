@@ -74,6 +74,9 @@ pub enum BadResetUrl {
     NotHttps,
     #[error("the reset page URL must not carry a fragment, a token parameter or credentials")]
     Unsafe,
+    /// The path becomes the reset cookie's `Path`; `;` or `,` there would add cookie attributes.
+    #[error("the page URL's path may hold only letters, digits and - . _ ~ / %")]
+    UnsafePath,
 }
 
 /// Checks a configured page URL: https (plain http only on loopback, for local runs), no
@@ -90,6 +93,9 @@ pub fn parse_page_url(raw: &str) -> Result<Url, anyhow::Error> {
         || url.query_pairs().any(|(k, _)| k == "token")
     {
         return Err(BadResetUrl::Unsafe.into());
+    }
+    if !url.path().chars().all(|c| c.is_ascii_alphanumeric() || "-._~/%".contains(c)) {
+        return Err(BadResetUrl::UnsafePath.into());
     }
     Ok(url)
 }
@@ -153,6 +159,9 @@ mod tests {
             "https://example.com/reset#frag",
             "https://user:pw@example.com/reset",
             "https://example.com/reset?token=fixed",
+            "https://example.com/reset;Domain=evil.example",
+            "https://example.com/a,b/reset",
+            "https://example.com/reset$x",
             "not a url",
         ] {
             assert!(parse_page_url(bad).is_err(), "{bad}");

@@ -148,6 +148,11 @@ impl ApiError {
         Self::new(ErrorCode::Forbidden, "Use the service's public address.")
     }
 
+    /// 403 for a form posted from another origin (a sibling subdomain, another site).
+    pub fn cross_origin_form() -> Self {
+        Self::new(ErrorCode::Forbidden, "This form was sent from another site. Open the page again and send it from there.")
+    }
+
     pub fn not_found() -> Self {
         Self::new(ErrorCode::NotFound, "There is nothing at this address.")
     }
@@ -241,6 +246,9 @@ fn response(status: StatusCode, content_type: &'static str, csp: HeaderValue, bo
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // No other origin's window keeps a handle on ours, and no other origin may embed our answers.
+    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    headers.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
     response
 }
 

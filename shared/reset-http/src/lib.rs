@@ -13,7 +13,7 @@ use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use reset_core::secrecy::ExposeSecret as _;
 use reset_core::{Adapters, Deps, Requester, Settings};
-use reset_core::mail_job::RequesterNetwork;
+use reset_core::mail_job::{RequesterNetwork, ip_budget_source};
 use reset_core::ports::{CountHits as _, Hit};
 
 /// The header a CDN in front of the API adds to every request it forwards ([`Settings::edge`]).
@@ -39,6 +39,22 @@ pub fn check_edge(req: &Request, settings: &Settings) -> Result<(), ApiError> {
 /// Equality that takes as long whatever the first differing byte (the lengths may show).
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// A form POST must come from the page that serves the form: refused (403, audited) when the
+/// browser says it came from elsewhere, by `Sec-Fetch-Site` other than `same-origin` or an `Origin`
+/// other than `page`'s. SameSite cookies stop cross-site posts, not ones from a sibling subdomain
+/// (same-site, cross-origin). A request with neither header (an old browser, curl) is let through:
+/// it cannot carry a victim's Strict cookie cross-site, and refusing it would lock out old browsers.
+pub fn check_form_origin(req: &Request, page: &url::Url) -> Result<(), ApiError> {
+    let header = |name: &str| req.headers().get(name).map(|v| v.to_str().unwrap_or("(not text)"));
+    let reason = match (header("sec-fetch-site"), header("origin")) {
+        (Some(site), _) if site != "same-origin" => "sec_fetch_site",
+        (_, Some(origin)) if origin != page.origin().ascii_serialization() => "origin",
+        _ => return Ok(()),
+    };
+    tracing::warn!(audit = "form_refused", outcome = "cross_origin", reason, metric = "cross_origin_form", "form post from another origin refused");
+    Err(ApiError::cross_origin_form())
 }
 
 /// The span every request runs in, carrying what the audit log needs from the edge: API Gateway's
@@ -91,15 +107,15 @@ fn peer_ip(req: &Request) -> Option<&str> {
     }
 }
 
-/// Spends one request of the source IP's per-minute budget; over it, a 429 with `Retry-After`.
-/// The counter is keyed by a keyed hash of the IP: the limits table holds no address.
+/// Spends one request of the source IP's per-minute budget (an IPv6 source's /64); over it, a 429
+/// with `Retry-After`. The counter is keyed by a keyed hash: the limits table holds no address.
 pub async fn limit_source_ip<A: Adapters>(deps: &Deps<A>, req: &Request, per_minute: u32) -> Result<(), ApiError> {
     fn unavailable(err: impl std::fmt::Debug) -> ApiError {
         tracing::error!(error = ?err, "rate limit unavailable");
         ApiError::unavailable()
     }
     let ring = deps.keys.get().await.map_err(unavailable)?;
-    let key = format!("ip#{}", ring.audit_hash(source_ip(req, &deps.settings).unwrap_or("unknown")));
+    let key = format!("ip#{}", ring.audit_hash(&ip_budget_source(source_ip(req, &deps.settings))));
     match deps.limits.hit(&key, per_minute, 60, reset_core::unix_now()).await.map_err(unavailable)? {
         Hit::Allowed => Ok(()),
         Hit::Limited { retry_after } => {

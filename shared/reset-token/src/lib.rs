@@ -89,6 +89,8 @@ struct Payload {
 #[derive(Clone)]
 pub struct Issued {
     pub token: String,
+    /// The token's `jti`: names the link in audit logs without revealing it.
+    pub token_id: String,
     pub expires_at: u64,
 }
 
@@ -137,7 +139,7 @@ impl KeyRing {
         let mut header = Header::new(ALGORITHM);
         header.kid = Some(key.kid.clone());
         let token = jsonwebtoken::encode(&header, &payload, &key.encoding).map_err(TokenError::Signing)?;
-        Ok(Issued { token, expires_at })
+        Ok(Issued { token, token_id: payload.jti, expires_at })
     }
 
     /// Checks what the token alone can prove, at time `now` (Unix seconds).
