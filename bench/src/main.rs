@@ -208,7 +208,7 @@ async fn confirms_for_rust(stack: &Stack, n: usize) -> anyhow::Result<Vec<Value>
         let (id, email) = (format!("bench-rust-{i}"), format!("bench-rust-{i}@example.com"));
         stack.put_user(&id, &email, "an old and long passphrase", None).await?;
         let hash = stack.password_hash(&id).await?;
-        let binding = reset_core::reset_token::Binding { user_id: &id, email: &email, password_hash: &hash };
+        let binding = reset_core::reset_token::Binding { user_id: &id, email: &email, password_hash: &hash, status: "", epoch: "" };
         let token = ring.issue(binding, reset_core::unix_now(), 1800)?.token;
         out.push(confirm_event(&token));
     }

@@ -292,8 +292,8 @@ async fn a_confirm_touches_only_the_attributes_its_iam_policy_names() {
     assert_eq!(call(&deps, &confirm_event(&token, NEW_PASSWORD)).await.status, 200);
 
     let t = &app.stack.table;
-    let readable = [&t.id, &t.email, &t.password_hash, &t.status];
-    let writable = [&t.id, &t.email, &t.password_hash, &t.password_changed_at];
+    let readable = [&t.id, &t.email, &t.password_hash, &t.status, &t.password_changed_at];
+    let writable = [&t.id, &t.email, &t.password_hash, &t.status, &t.password_changed_at];
     let seen = seen.lock().unwrap();
     let operations: Vec<&str> = seen.iter().map(|(op, _)| op.as_str()).collect();
     assert_eq!(operations, ["GetItem", "UpdateItem"], "a confirm reads the user, then writes it");

@@ -217,6 +217,19 @@ async fn rotation_keeps_links_already_sent_until_the_old_key_is_removed() {
     assert_json_error(&reply, 400, "invalid_or_expired_token", "retired key");
 }
 
+/// A link signed with a key added after this process cached its ring (cache TTL 5 minutes) works
+/// at once: the unknown key id makes the cache read the secret again.
+#[tokio::test]
+async fn a_link_signed_with_a_key_newer_than_the_cache_works_at_once() {
+    let mut app = MemoryApp::new().await;
+    app.deps.keys = reset_core::KeyCache::load(app.keys.clone(), std::time::Duration::from_secs(300)).await;
+    app.keys.replace(secret("b", &[("a", KEY_A), ("b", KEY_B)]));
+    let token = app.token_issued_at(reset_core::unix_now(), 1800).await;
+    assert_eq!(kid_of(&token), "b");
+    let reply = app.call(&confirm_event(&token, NEW_PASSWORD)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
 #[tokio::test]
 async fn an_unreachable_user_store_gives_503_with_retry_after_and_changes_nothing() {
     let app = MemoryApp::new().await;

@@ -114,7 +114,8 @@ impl MemoryApp {
 
     pub fn add_user(&self, id: &str, email: &str, password: &str, active: bool) {
         let password_hash = password::hash_blocking(password).unwrap();
-        self.users.insert(User { id: UserId::parse(id).unwrap(), email: StoredEmail::new(email), password_hash, active });
+        let status = if active { "active" } else { "disabled" }.to_owned();
+        self.users.insert(User { id: UserId::parse(id).unwrap(), email: StoredEmail::new(email), password_hash, active, status, epoch: String::new() });
     }
 
     pub fn user(&self, id: &str) -> User {

@@ -147,6 +147,8 @@ const EMITTERS: &[(&str, &[&str])] = &[
     ("shared/reset-core/src/request_reset.rs", &["RequestResetLogGroup"]),
     ("shared/reset-core/src/confirm_reset.rs", &["ResetPasswordLogGroup"]),
     ("shared/reset-core/src/deliver_mail.rs", &["MailWorkerLogGroup"]),
+    // `KeyCache`: every function.
+    ("shared/reset-core/src/keys.rs", &["RequestResetLogGroup", "ResetPasswordLogGroup", "MailWorkerLogGroup"]),
     ("functions/mail-worker/src/lib.rs", &["MailWorkerLogGroup"]),
     // `DynamoUsers::find_by_email`: only the mail worker looks users up by email.
     ("shared/reset-aws/src/dynamodb.rs", &["MailWorkerLogGroup"]),

@@ -72,7 +72,10 @@ impl DynamoUsers {
             Some(status) => t.active_statuses.iter().any(|a| a.eq_ignore_ascii_case(status)),
         };
         let id = UserId::parse(id).context("a user item has an unusable id")?;
-        Ok(Some(User { id, email: StoredEmail::new(email), password_hash: hash.to_owned(), active }))
+        let status = self.string(item, &t.status).unwrap_or_default().to_owned();
+        // The epoch as stored: Unix seconds (N), or whatever string the application writes.
+        let epoch = item.get(&t.password_changed_at).and_then(|v| v.as_n().or_else(|_| v.as_s()).ok()).cloned().unwrap_or_default();
+        Ok(Some(User { id, email: StoredEmail::new(email), password_hash: hash.to_owned(), active, status, epoch }))
     }
 
     async fn get_item(&self, id: &str) -> anyhow::Result<Option<Item>> {
@@ -83,11 +86,12 @@ impl DynamoUsers {
             .key(&self.table.id, AttributeValue::S(id.to_owned()))
             .consistent_read(true)
             // Only what a reset reads: the template's IAM condition allows no other attribute.
-            .projection_expression("#id, #email, #hash, #status")
+            .projection_expression("#id, #email, #hash, #status, #epoch")
             .expression_attribute_names("#id", &self.table.id)
             .expression_attribute_names("#email", &self.table.email)
             .expression_attribute_names("#hash", &self.table.password_hash)
             .expression_attribute_names("#status", &self.table.status)
+            .expression_attribute_names("#epoch", &self.table.password_changed_at)
             .send()
             .await
             .map_err(|e| crate::sdk_failure("DynamoDB GetItem on the users table", &e))?;
@@ -147,7 +151,17 @@ impl SetPassword for DynamoUsers {
             .table_name(&t.table)
             .key(&t.id, AttributeValue::S(change.user_id.as_ref().to_owned()))
             .update_expression("SET #hash = :new_hash, #changed = :changed_at")
-            .condition_expression("#hash = :old_hash AND #email = :email")
+            // The status too: a confirm racing a disable must not write.
+            .condition_expression(if change.expected_status.is_empty() {
+                "#hash = :old_hash AND #email = :email AND attribute_not_exists(#status)"
+            } else {
+                "#hash = :old_hash AND #email = :email AND #status = :status"
+            })
+            .expression_attribute_names("#status", &t.status)
+            .set_expression_attribute_values(
+                (!change.expected_status.is_empty())
+                    .then(|| [(":status".to_owned(), AttributeValue::S(change.expected_status.clone()))].into()),
+            )
             .expression_attribute_names("#hash", &t.password_hash)
             .expression_attribute_names("#changed", &t.password_changed_at)
             .expression_attribute_names("#email", &t.email)

@@ -12,6 +12,8 @@ const K1: &str = "bench-key-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
 
 fn binding() -> Binding<'static> {
     Binding {
+        status: "",
+        epoch: "",
         user_id: "0b7c2e1a-7f3e-4a55-9d0e-3d1f2b9c8e77",
         email: "alice@example.com",
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA",

@@ -102,8 +102,15 @@ pub async fn check_token<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &Re
 }
 
 async fn checked<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken) -> Result<CheckedToken, ConfirmError> {
-    let ring = deps.keys.get().await.map_err(ConfirmError::Unavailable)?;
-    let unbound = ring.verify(token.as_ref(), unix_now()).map_err(rejected)?;
+    let mut ring = deps.keys.get().await.map_err(ConfirmError::Unavailable)?;
+    let now = unix_now();
+    if matches!(ring.verify(token.as_ref(), now), Err(TokenError::UnknownKey)) {
+        // Signed with a key newer than this process's ring (a rotation since the last read)?
+        if let Some(fresh) = deps.keys.refresh_for_unknown_key().await {
+            ring = fresh;
+        }
+    }
+    let unbound = ring.verify(token.as_ref(), now).map_err(rejected)?;
     let user_id = UserId::parse(unbound.subject()).map_err(|_| rejected(TokenError::BadClaims))?;
     tracing::Span::current().record("user_id", user_id.as_ref());
 
@@ -130,6 +137,7 @@ async fn confirmed<A: ConfirmPorts>(deps: &Deps<A>, token: &ResetToken, password
         user_id: user.id.clone(),
         expected_email: user.email.as_stored().to_owned(),
         expected_hash: user.password_hash.clone(),
+        expected_status: user.status.clone(),
         new_hash: password::hash(password).await?,
         changed_at: now,
     };

@@ -269,11 +269,22 @@ pub struct User {
     pub password_hash: String,
     /// False for accounts the table marks as disabled: they never get a link.
     pub active: bool,
+    /// The status as stored ("" when absent): tokens are bound to it, and the password write
+    /// is conditional on it, so a confirm racing a disable does not write.
+    pub status: String,
+    /// The reset epoch as stored (`password_changed_at`, "" when absent): tokens are bound to it.
+    pub epoch: String,
 }
 
 impl User {
     pub fn binding(&self) -> reset_token::Binding<'_> {
-        reset_token::Binding { user_id: self.id.as_ref(), email: self.email.as_stored(), password_hash: &self.password_hash }
+        reset_token::Binding {
+            user_id: self.id.as_ref(),
+            email: self.email.as_stored(),
+            password_hash: &self.password_hash,
+            status: &self.status,
+            epoch: &self.epoch,
+        }
     }
 }
 
@@ -283,6 +294,8 @@ pub struct PasswordChange {
     pub user_id: UserId,
     pub expected_email: String,
     pub expected_hash: String,
+    /// The status the token was checked against ("" for absent): the write needs it unchanged.
+    pub expected_status: String,
     pub new_hash: String,
     /// Unix seconds; the application's session layer ends sessions older than this.
     pub changed_at: u64,

@@ -1,7 +1,10 @@
 //! The key ring, fetched once at cold start and refreshed lazily after its TTL, so a rotated
 //! secret reaches running functions without a redeploy. A failed refresh keeps serving the keys
 //! already held (and waits a little before trying again), so a Secrets Manager outage does not
-//! take the service down with it.
+//! take the service down with it, but only for [`MAX_STALE`]: after that a retired or
+//! compromised key must not keep working, so requests get 503 until the secret can be read.
+//! A token signed with a key this process has not seen yet (a rotation newer than the cache)
+//! triggers one early refresh, at most every [`UNKNOWN_KEY_COOLDOWN`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,23 +17,36 @@ use crate::ports::KeySource;
 
 /// How long to wait before retrying after a failed refresh while stale keys are served.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(30);
+/// The longest keys are served after the last successful read of the secret.
+pub const MAX_STALE: Duration = Duration::from_secs(15 * 60);
+/// The least time between two refreshes forced by unknown key ids (so forged ids cannot make
+/// every request read the secret).
+pub const UNKNOWN_KEY_COOLDOWN: Duration = Duration::from_secs(10);
 
 pub struct KeyCache<S> {
     source: S,
     ttl: Duration,
-    state: Mutex<Option<Cached>>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    cached: Option<Cached>,
+    /// When an unknown key id last forced a refresh.
+    forced_at: Option<Instant>,
 }
 
 struct Cached {
     ring: Arc<KeyRing>,
     refresh_at: Instant,
+    fetched_at: Instant,
 }
 
 impl<S: KeySource> KeyCache<S> {
     /// Fetches the keys now; if that fails the cache starts empty and every request retries
     /// (answering 503 until the secret can be read).
     pub async fn load(source: S, ttl: Duration) -> Self {
-        let cache = KeyCache { source, ttl, state: Mutex::new(None) };
+        let cache = KeyCache { source, ttl, state: Mutex::new(State::default()) };
         if let Err(err) = cache.get().await {
             tracing::error!(error = ?err, "signing keys could not be loaded at start");
         }
@@ -41,23 +57,85 @@ impl<S: KeySource> KeyCache<S> {
     pub async fn get(&self) -> anyhow::Result<Arc<KeyRing>> {
         let mut state = self.state.lock().await;
         let now = Instant::now();
-        if let Some(cached) = state.as_ref().filter(|c| now < c.refresh_at) {
+        if let Some(cached) = state.cached.as_ref().filter(|c| now < c.refresh_at) {
             return Ok(cached.ring.clone());
         }
         match self.source.fetch().await {
-            Ok(ring) => {
-                let ring = Arc::new(ring);
-                *state = Some(Cached { ring: ring.clone(), refresh_at: now + self.ttl });
-                Ok(ring)
-            }
-            Err(err) => match state.as_mut() {
-                Some(stale) => {
+            Ok(ring) => Ok(self.store(&mut state, ring, now)),
+            Err(err) => match state.cached.as_mut() {
+                Some(stale) if now.duration_since(stale.fetched_at) <= MAX_STALE => {
                     tracing::warn!(error = ?err, "signing keys could not be refreshed; serving the cached ones");
                     stale.refresh_at = now + RETRY_AFTER_FAILURE.min(self.ttl);
                     Ok(stale.ring.clone())
                 }
+                Some(_) => {
+                    tracing::error!(error = ?err, metric = "keys_too_stale", "signing keys could not be refreshed for too long; refusing to use them");
+                    Err(err.context("signing keys too stale to use"))
+                }
                 None => Err(err.context("signing keys unavailable")),
             },
         }
+    }
+
+    /// A token named a key id the cached ring does not hold: read the secret again now, unless
+    /// an unknown id did so within [`UNKNOWN_KEY_COOLDOWN`]. The fresh ring, if one was read.
+    pub async fn refresh_for_unknown_key(&self) -> Option<Arc<KeyRing>> {
+        let mut state = self.state.lock().await;
+        let now = Instant::now();
+        if state.forced_at.is_some_and(|at| now.duration_since(at) < UNKNOWN_KEY_COOLDOWN) {
+            return None;
+        }
+        state.forced_at = Some(now);
+        match self.source.fetch().await {
+            Ok(ring) => Some(self.store(&mut state, ring, now)),
+            Err(err) => {
+                tracing::warn!(error = ?err, "signing keys could not be refreshed for an unknown key id");
+                None
+            }
+        }
+    }
+
+    fn store(&self, state: &mut State, ring: KeyRing, now: Instant) -> Arc<KeyRing> {
+        let ring = Arc::new(ring);
+        state.cached = Some(Cached { ring: ring.clone(), refresh_at: now + self.ttl, fetched_at: now });
+        ring
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemoryKeys;
+
+    const SECRET_A: &str = r#"{"current": "a", "a": "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#;
+    const SECRET_B: &str = r#"{"current": "b", "a": "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF", "b": "key-b-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlk"}"#;
+
+    #[tokio::test(start_paused = true)]
+    async fn stale_keys_are_served_through_an_outage_but_not_forever() {
+        let keys = MemoryKeys::new(SECRET_A);
+        let cache = KeyCache::load(keys.clone(), Duration::from_secs(300)).await;
+        keys.outage.set(true);
+        tokio::time::advance(Duration::from_secs(301)).await;
+        assert!(cache.get().await.is_ok(), "a failed refresh serves the cached keys");
+        tokio::time::advance(MAX_STALE).await;
+        assert!(cache.get().await.is_err(), "past the bound, no keys: 503");
+        keys.outage.set(false);
+        assert!(cache.get().await.is_ok(), "and back as soon as the secret can be read");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unknown_key_id_refreshes_once_per_cooldown() {
+        let keys = MemoryKeys::new(SECRET_A);
+        let cache = KeyCache::load(keys.clone(), Duration::from_secs(300)).await;
+        keys.replace(SECRET_B);
+        assert_eq!(cache.get().await.unwrap().current_kid(), "a", "cached");
+        let fresh = cache.refresh_for_unknown_key().await.expect("refreshed");
+        assert_eq!(fresh.current_kid(), "b");
+        assert_eq!(cache.get().await.unwrap().current_kid(), "b", "the cache holds the fresh ring");
+        let fetched = keys.fetches();
+        assert!(cache.refresh_for_unknown_key().await.is_none(), "not again within the cooldown");
+        assert_eq!(keys.fetches(), fetched, "the secret was not read");
+        tokio::time::advance(UNKNOWN_KEY_COOLDOWN).await;
+        assert!(cache.refresh_for_unknown_key().await.is_some(), "again after it");
     }
 }

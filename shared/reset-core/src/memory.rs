@@ -88,7 +88,11 @@ impl SetPassword for MemoryUsers {
         self.write_outage.check("the user store (writes)")?;
         let mut users = lock(&self.users);
         match users.get_mut(&change.user_id) {
-            Some(u) if u.password_hash == change.expected_hash && u.email.as_stored() == change.expected_email => {
+            Some(u)
+                if u.password_hash == change.expected_hash
+                    && u.email.as_stored() == change.expected_email
+                    && u.status == change.expected_status =>
+            {
                 u.password_hash = change.new_hash.clone();
                 Ok(WriteOutcome::Written)
             }
@@ -248,20 +252,27 @@ impl MailQueue for MemoryQueue {
 #[derive(Clone)]
 pub struct MemoryKeys {
     secret: Arc<Mutex<String>>,
+    fetches: Arc<AtomicU32>,
     pub outage: Outage,
 }
 
 impl MemoryKeys {
     pub fn new(secret_json: impl Into<String>) -> Self {
-        MemoryKeys { secret: Arc::new(Mutex::new(secret_json.into())), outage: Outage::default() }
+        MemoryKeys { secret: Arc::new(Mutex::new(secret_json.into())), fetches: Arc::default(), outage: Outage::default() }
     }
     pub fn replace(&self, secret_json: impl Into<String>) {
         *lock(&self.secret) = secret_json.into();
+    }
+
+    /// How often the secret was read.
+    pub fn fetches(&self) -> u32 {
+        self.fetches.load(Ordering::SeqCst)
     }
 }
 
 impl KeySource for MemoryKeys {
     async fn fetch(&self) -> anyhow::Result<KeyRing> {
+        self.fetches.fetch_add(1, Ordering::SeqCst);
         self.outage.check("the key store")?;
         let secret = lock(&self.secret).clone();
         Ok(KeyRing::from_json(&secret)?)

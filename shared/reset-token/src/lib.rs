@@ -44,6 +44,11 @@ pub struct Binding<'a> {
     pub user_id: &'a str,
     pub email: &'a str,
     pub password_hash: &'a str,
+    /// The account's status as stored ("" when absent).
+    pub status: &'a str,
+    /// The account's reset epoch as stored (`password_changed_at`; "" when absent): the
+    /// application bumps it to end every outstanding link (email change, re-enabling, a restore).
+    pub epoch: &'a str,
 }
 
 /// Why a token was refused. Clients see one answer for all of these (see the domain crate); the
@@ -220,7 +225,7 @@ fn classify(kind: &jsonwebtoken::errors::ErrorKind) -> TokenError {
 fn fingerprint_mac(key: &[u8], binding: Binding<'_>) -> Hmac<Sha256> {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
     // Length-prefixed fields, so no two different bindings produce the same input.
-    for field in [binding.user_id, binding.email, binding.password_hash] {
+    for field in [binding.user_id, binding.email, binding.password_hash, binding.status, binding.epoch] {
         mac.update(&(field.len() as u64).to_be_bytes());
         mac.update(field.as_bytes());
     }

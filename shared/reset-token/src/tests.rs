@@ -12,7 +12,7 @@ fn ring(current: &str, keys: &[(&str, &str)]) -> KeyRing {
 }
 
 fn alice() -> Binding<'static> {
-    Binding { user_id: "u-alice", email: "alice@example.com", password_hash: "$argon2id$v=19$old" }
+    Binding { user_id: "u-alice", email: "alice@example.com", password_hash: "$argon2id$v=19$old", status: "active", epoch: "" }
 }
 
 fn issue(ring: &KeyRing) -> String {
@@ -236,13 +236,16 @@ fn garbage_and_oversized_tokens_are_malformed() {
 }
 
 #[test]
-fn a_password_or_email_change_supersedes_the_token() {
+fn a_password_email_status_or_epoch_change_supersedes_the_token() {
     let r = ring("k1", &[("k1", K1)]);
     let t = issue(&r);
     let changed_password = Binding { password_hash: "$argon2id$v=19$new", ..alice() };
     let changed_email = Binding { email: "alice@elsewhere.example", ..alice() };
     let other_user = Binding { user_id: "u-bob", ..alice() };
-    for b in [changed_password, changed_email, other_user] {
+    let changed_status = Binding { status: "disabled", ..alice() };
+    let bumped_epoch = Binding { epoch: "1795670000", ..alice() };
+    let moved_field = Binding { status: "", epoch: "active", ..alice() };
+    for b in [changed_password, changed_email, other_user, changed_status, bumped_epoch, moved_field] {
         assert_eq!(verify_bound(&r, &t, NOW, b).unwrap_err(), TokenError::Superseded);
     }
     assert!(verify_bound(&r, &t, NOW, alice()).is_ok());
