@@ -12,7 +12,7 @@ const NOW: u64 = 1_800_000_000;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let ring = KeyRing::new("k1", [("k1".to_string(), KEY.to_string())]).unwrap();
-    let binding = Binding { user_id: "u1", email: "a@example.com", password_hash: "$argon2id$x" };
+    let binding = Binding { user_id: "u1", email: "a@example.com", password_hash: "$argon2id$x", status: "", epoch: "" };
     let _ = ResetToken::parse(text);
     if let Ok(unbound) = ring.verify(text, NOW) {
         let _ = unbound.subject();

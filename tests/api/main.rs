@@ -9,6 +9,7 @@ mod handlers;
 mod helpers;
 mod hostile;
 mod local_stack;
+mod login;
 mod mail_delivery;
 mod moto;
 mod pages;

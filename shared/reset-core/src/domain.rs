@@ -152,7 +152,8 @@ pub struct NewPassword(SecretString);
 
 impl NewPassword {
     pub fn parse(raw: &str, policy: PasswordPolicy) -> Result<Self, WeakPassword> {
-        let normalized: String = raw.nfkc().collect();
+        // The one rule a sign-in must apply too (`login_password`).
+        let normalized = login_password::normalize(raw);
         let chars = normalized.chars().count();
         let mut problems = Vec::new();
         if chars < policy.min_chars {

@@ -10,7 +10,6 @@
 use std::sync::Mutex;
 
 use anyhow::Context as _;
-use argon2::password_hash::PasswordVerifier as _;
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::Semaphore;
@@ -65,9 +64,10 @@ pub async fn hash(password: NewPassword) -> anyhow::Result<String> {
         .context("the hashing task did not finish")?
 }
 
-/// True when `password` matches the PHC string `phc` (whatever parameters it was made with).
+/// True when `password`, as typed, matches the PHC string `phc` (whatever parameters it was made
+/// with): what a sign-in does, by the rule in `login_password`.
 pub fn verify(password: &str, phc: &str) -> bool {
-    argon2().verify_password(password.as_bytes(), phc).is_ok()
+    login_password::verify(password, phc)
 }
 
 /// Hashes on the current thread with a kept block (the request path goes through [`hash`]; this

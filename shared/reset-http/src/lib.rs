@@ -42,16 +42,19 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// A form POST must come from the page that serves the form: refused (403, audited) when the
-/// browser says it came from elsewhere, by `Sec-Fetch-Site` other than `same-origin` or an `Origin`
-/// other than `page`'s. SameSite cookies stop cross-site posts, not ones from a sibling subdomain
-/// (same-site, cross-origin). A request with neither header (an old browser, curl) is let through:
-/// it cannot carry a victim's Strict cookie cross-site, and refusing it would lock out old browsers.
+/// browser says it came from elsewhere. SameSite cookies stop cross-site posts, not ones from a
+/// sibling subdomain (same-site, cross-origin). `Sec-Fetch-Site` decides when present: it must be
+/// `same-origin`. Without it, an `Origin` must be `page`'s, except `null`: under the pages'
+/// `Referrer-Policy: no-referrer` browsers send `Origin: null` on their own form posts. A request
+/// with neither header (an old browser, curl) is let through: refusing it would lock old browsers
+/// out, and the cookie is still SameSite=Strict.
 pub fn check_form_origin(req: &Request, page: &url::Url) -> Result<(), ApiError> {
     let header = |name: &str| req.headers().get(name).map(|v| v.to_str().unwrap_or("(not text)"));
     let reason = match (header("sec-fetch-site"), header("origin")) {
-        (Some(site), _) if site != "same-origin" => "sec_fetch_site",
-        (_, Some(origin)) if origin != page.origin().ascii_serialization() => "origin",
-        _ => return Ok(()),
+        (Some("same-origin"), _) => return Ok(()),
+        (Some(_), _) => "sec_fetch_site",
+        (None, Some(origin)) if origin != "null" && origin != page.origin().ascii_serialization() => "origin",
+        (None, _) => return Ok(()),
     };
     tracing::warn!(audit = "form_refused", outcome = "cross_origin", reason, metric = "cross_origin_form", "form post from another origin refused");
     Err(ApiError::cross_origin_form())
