@@ -202,7 +202,7 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     let reset = "reset-password-form.json";
     let with_cookie = |body: &str, cookie: &str| {
         let mut e = with_body(reset, FORM, body);
-        e["cookies"] = json!([format!("reset_token={cookie}")]);
+        e["cookies"] = json!([format!("__Host-reset_token={cookie}")]);
         e
     };
     let pair = format!("password={0}&confirm={0}", strong.replace(' ', "+"));

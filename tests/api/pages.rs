@@ -13,7 +13,7 @@ fn form_event(cookie: Option<&str>, password: &str, confirm: &str) -> Value {
     let body: String = form_urlencoded::Serializer::new(String::new()).append_pair("password", password).append_pair("confirm", confirm).finish();
     event["body"] = body.into();
     event["cookies"] = match cookie {
-        Some(token) => serde_json::json!([format!("reset_token={token}")]),
+        Some(token) => serde_json::json!([format!("__Host-reset_token={token}")]),
         None => serde_json::json!([]),
     };
     event
@@ -68,8 +68,8 @@ async fn the_link_moves_the_token_into_a_strict_cookie_and_consumes_nothing() {
         assert_eq!(reply.status, 303, "{method} {site}");
         assert_eq!(reply.header("location"), Some(RESET_PAGE), "{method}: from configuration, not the Host header");
         let cookie = reply.header("set-cookie").unwrap_or_default();
-        assert!(cookie.starts_with(&format!("reset_token={token};")), "{cookie}");
-        for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/reset-password", "Max-Age=900"] {
+        assert!(cookie.starts_with(&format!("__Host-reset_token={token};")), "{cookie}");
+        for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/;", "Max-Age=900"] {
             assert!(cookie.contains(attribute), "{method}: {cookie} lacks {attribute}");
         }
         if method == "HEAD" {
@@ -191,4 +191,78 @@ async fn forms_posted_from_another_origin_are_refused_before_anything_is_spent()
     assert_eq!(bare.status, 200, "{}", bare.body);
     let reset = app.call(&with(form_event(Some(&token), NEW_PASSWORD, NEW_PASSWORD), Some("same-origin"), Some("https://auth.example.com"))).await;
     assert_eq!(reset.status, 200, "{}", reset.body);
+}
+
+/// The token of the newest mail to `email` (after asking for one).
+async fn token_for(app: &MemoryApp, email: &str) -> String {
+    assert_eq!(app.call(&crate::helpers::request_event(email)).await.status, 202);
+    let mails = app.mails().await;
+    let mail = mails.iter().rev().find(|m| m.to.as_ref() == email).expect("a mail to that address");
+    crate::helpers::token_in(&mail.text)
+}
+
+/// The form and the success page say which account they change, masked, so a user who was sent
+/// someone else's link (reset fixation) can tell.
+#[tokio::test]
+async fn the_form_and_the_success_page_name_the_account_masked() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    let mut form = link_event("", "GET", Some("same-origin"));
+    form["rawQueryString"] = "".into();
+    form["queryStringParameters"] = serde_json::json!({});
+    form["cookies"] = serde_json::json!([format!("__Host-reset_token={token}")]);
+    let page = app.call(&form).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("d\u{2022}\u{2022}\u{2022}@example.com"), "{}", page.body);
+    assert!(!page.body.contains(DEMO_EMAIL), "never the whole address");
+    let mismatch = app.call(&form_event(Some(&token), NEW_PASSWORD, "other")).await;
+    assert!(mismatch.body.contains("d\u{2022}\u{2022}\u{2022}@example.com"), "{}", mismatch.body);
+    let done = app.call(&form_event(Some(&token), NEW_PASSWORD, NEW_PASSWORD)).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("The password for d\u{2022}\u{2022}\u{2022}@example.com is changed"), "{}", done.body);
+}
+
+/// A bad link opened in a browser that holds a live reset (a cross-site GET, say) answers with
+/// the invalid-link page but leaves the live reset's cookie alone.
+#[tokio::test]
+async fn a_bad_link_does_not_end_a_reset_in_progress() {
+    let app = MemoryApp::new().await;
+    let live = app.token_for_demo().await;
+    let mut bad = link_event("a.b.c", "GET", Some("cross-site"));
+    bad["cookies"] = serde_json::json!([format!("__Host-reset_token={live}")]);
+    let reply = app.call(&bad).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.header("set-cookie"), None, "the live cookie is not cleared");
+    // A dead token in the cookie itself is cleared.
+    let dead = app.call(&form_event(Some("a.b.c"), NEW_PASSWORD, NEW_PASSWORD)).await;
+    assert!(dead.header("set-cookie").unwrap_or_default().contains("Max-Age=0"), "{:?}", dead.headers);
+}
+
+/// A link for one account opened while the browser holds another account's live reset asks
+/// first, naming both; only the confirmed link replaces the cookie. Two links for the same
+/// account do not ask.
+#[tokio::test]
+async fn a_link_for_another_account_asks_before_replacing_the_live_reset() {
+    let app = MemoryApp::new().await;
+    app.add_user("u-kim", "kim@example.com", DEMO_PASSWORD, true);
+    let victims = app.token_for_demo().await;
+    let attackers = token_for(&app, "kim@example.com").await;
+    let mut swap = link_event(&attackers, "GET", Some("cross-site"));
+    swap["cookies"] = serde_json::json!([format!("__Host-reset_token={victims}")]);
+    let asked = app.call(&swap).await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(asked.body.contains("Reset another account"), "{}", asked.body);
+    assert!(asked.body.contains("d\u{2022}\u{2022}\u{2022}@example.com") && asked.body.contains("k\u{2022}\u{2022}\u{2022}@example.com"), "{}", asked.body);
+    assert_eq!(asked.header("set-cookie"), None, "the victim's reset stays");
+
+    let mut confirmed = swap.clone();
+    confirmed["rawQueryString"] = format!("token={attackers}&switch=1").into();
+    confirmed["queryStringParameters"]["switch"] = "1".into();
+    let replaced = app.call(&confirmed).await;
+    assert!(replaced.header("set-cookie").unwrap_or_default().starts_with(&format!("__Host-reset_token={attackers};")), "{:?}", replaced.headers);
+
+    let second_for_demo = app.token_for_demo().await;
+    let mut same_account = link_event(&second_for_demo, "GET", Some("none"));
+    same_account["cookies"] = serde_json::json!([format!("__Host-reset_token={victims}")]);
+    assert_eq!(app.call(&same_account).await.status, 303, "no question for the same account");
 }

@@ -27,8 +27,9 @@ use tracing::Instrument as _;
 
 pub const PATH: &str = "/password-reset/confirm";
 pub const PAGE_PATH: &str = "/reset-password";
-/// The cookie that holds the token between the link and the form.
-pub const COOKIE: &str = "reset_token";
+/// The cookie that holds the token between the link and the form. `__Host-`: the browser takes
+/// it only with `Secure`, `Path=/` and no `Domain`, so a sibling subdomain cannot plant one.
+pub const COOKIE: &str = "__Host-reset_token";
 /// Longest the cookie lives, in seconds (less if the token expires sooner).
 pub const COOKIE_MAX_AGE: u64 = 15 * 60;
 
@@ -80,21 +81,28 @@ async fn confirm<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Result<Respo
 }
 
 /// `Set-Cookie` for the token, scoped to the reset page.
-fn token_cookie(settings: &Settings, token: &str, max_age: u64) -> String {
-    let path = settings.reset_page_url.path();
-    format!("{COOKIE}={token}; Max-Age={max_age}; Path={path}; HttpOnly; Secure; SameSite=Strict")
+fn token_cookie(token: &str, max_age: u64) -> String {
+    format!("{COOKIE}={token}; Max-Age={max_age}; Path=/; HttpOnly; Secure; SameSite=Strict")
 }
 
-fn clear_cookie(settings: &Settings, mut response: Response<Body>) -> Response<Body> {
-    reset_http::set_cookie(&mut response, token_cookie(settings, "", 0));
+fn clear_cookie(mut response: Response<Body>) -> Response<Body> {
+    reset_http::set_cookie(&mut response, token_cookie("", 0));
     response
 }
 
+/// Where a token came from: only a dead token that came from the cookie clears the cookie (a bad
+/// link, or a request that did not carry the cookie, must not end a reset in progress).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Link,
+    Cookie,
+}
+
 /// A token failure or outage as a page; a dead token's cookie is cleared.
-fn failure_page(settings: &Settings, err: ApiError) -> Response<Body> {
-    let dead_token = err.code == ErrorCode::InvalidOrExpiredToken;
+fn failure_page(settings: &Settings, err: ApiError, source: Source) -> Response<Body> {
+    let dead_cookie = err.code == ErrorCode::InvalidOrExpiredToken && source == Source::Cookie;
     let page = err.into_page(settings);
-    if dead_token { clear_cookie(settings, page) } else { page }
+    if dead_cookie { clear_cookie(page) } else { page }
 }
 
 /// GET/HEAD: from the emailed link (token in the query) check it and move it into the cookie;
@@ -105,17 +113,29 @@ async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> 
         return limited.into_page(settings);
     }
     let from_link = req.query_string_parameters_ref().and_then(|q| q.first("token")).map(str::to_owned);
+    let source = if from_link.is_some() { Source::Link } else { Source::Cookie };
     let raw = from_link.as_deref().or_else(|| reset_http::cookie(req, COOKIE)).unwrap_or_default();
-    let checked = match ResetToken::parse(raw) {
-        Ok(token) => reset_core::check_token(deps, &token).await.map(|checked| (token, checked)).map_err(ApiError::from),
-        Err(invalid) => Err(refused(invalid.into())),
-    };
-    let (token, checked) = match checked {
+    let (token, checked) = match checked_token(deps, raw).await {
         Ok(ok) => ok,
-        Err(err) => return failure_page(settings, err),
+        Err(err) => return failure_page(settings, err, source),
     };
-    if from_link.is_none() {
-        return html_response(StatusCode::OK, pages::reset_form(settings, &[]));
+    if source == Source::Cookie {
+        return html_response(StatusCode::OK, pages::reset_form(settings, &checked.user.email.masked(), &[]));
+    }
+    // A live reset for another account in this browser is not replaced silently (an attacker's
+    // link opened in the victim's browser would make the victim change the attacker's password).
+    let confirmed = req.query_string_parameters_ref().and_then(|q| q.first("switch")) == Some("1");
+    if !confirmed {
+        if let Some(live) = reset_http::cookie(req, COOKIE).filter(|live| *live != token.as_ref()) {
+            if let Ok((_, current)) = checked_token(deps, live).await {
+                if current.user.id != checked.user.id {
+                    let mut again = settings.reset_link(token.as_ref());
+                    again.push_str("&switch=1");
+                    let page = pages::switch_account(settings, &current.user.email.masked(), &checked.user.email.masked(), &again);
+                    return html_response(StatusCode::OK, page);
+                }
+            }
+        }
     }
     let max_age = checked.expires_at.saturating_sub(unix_now()).min(COOKIE_MAX_AGE);
     let fetch_site = req.headers().get("sec-fetch-site").map(|v| v.as_bytes());
@@ -131,8 +151,16 @@ async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> 
         }
         redirect
     };
-    reset_http::set_cookie(&mut response, token_cookie(settings, token.as_ref(), max_age));
+    reset_http::set_cookie(&mut response, token_cookie(token.as_ref(), max_age));
     response
+}
+
+/// A token as the pages take it (the link's or the cookie's), checked completely.
+async fn checked_token<A: ConfirmPorts>(deps: &Deps<A>, raw: &str) -> Result<(ResetToken, reset_core::CheckedToken), ApiError> {
+    match ResetToken::parse(raw) {
+        Ok(token) => reset_core::check_token(deps, &token).await.map(|checked| (token, checked)).map_err(ApiError::from),
+        Err(invalid) => Err(refused(invalid.into())),
+    }
 }
 
 /// POST: the form's new password, applied exactly as the JSON confirm does.
@@ -144,10 +172,13 @@ async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body
     if let Err(limited) = limit_source_ip(deps, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(settings);
     }
-    let token = match ResetToken::parse(reset_http::cookie(req, COOKIE).unwrap_or_default()) {
-        Ok(token) => token,
-        Err(invalid) => return failure_page(settings, refused(invalid.into())),
+    // The form names the account it changes; the token is checked first so the page can say
+    // which (whatever else is wrong with the submission).
+    let (token, checked) = match checked_token(deps, reset_http::cookie(req, COOKIE).unwrap_or_default()).await {
+        Ok(ok) => ok,
+        Err(err) => return failure_page(settings, err, Source::Cookie),
     };
+    let account = checked.user.email.masked();
     let fields = read_form(req).and_then(|form| Ok((form.field("password")?.to_owned(), form.field("confirm")?.to_owned())));
     let (password, again) = match fields {
         Ok(fields) => fields,
@@ -156,22 +187,22 @@ async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body
     let (password, again) = (SecretString::from(password), SecretString::from(again));
     if password.expose_secret() != again.expose_secret() {
         let differ = ApiError::passwords_differ();
-        return html_response(differ.status(), pages::reset_form(settings, &[differ.message]));
+        return html_response(differ.status(), pages::reset_form(settings, &account, &[differ.message]));
     }
     let password = match NewPassword::parse(password.expose_secret(), settings.password_policy) {
         Ok(password) => password,
-        Err(weak) => return weak_password_form(settings, refused(weak.into())),
+        Err(weak) => return weak_password_form(settings, &account, refused(weak.into())),
     };
     match reset_core::confirm_reset(deps, &token, password).await {
-        Ok(_) => clear_cookie(settings, html_response(StatusCode::OK, pages::password_changed(settings))),
-        Err(ConfirmError::WeakPassword(weak)) => weak_password_form(settings, ApiError::from(weak)),
-        Err(err) => failure_page(settings, ApiError::from(err)),
+        Ok(_) => clear_cookie(html_response(StatusCode::OK, pages::password_changed(settings, &account))),
+        Err(ConfirmError::WeakPassword(weak)) => weak_password_form(settings, &account, ApiError::from(weak)),
+        Err(err) => failure_page(settings, ApiError::from(err), Source::Cookie),
     }
 }
 
 /// The form again, with the reasons the password was refused.
-fn weak_password_form(settings: &Settings, refused: ApiError) -> Response<Body> {
+fn weak_password_form(settings: &Settings, account: &str, refused: ApiError) -> Response<Body> {
     let status = refused.status();
     let errors: Vec<String> = refused.reasons.into_iter().map(|p| p.message).collect();
-    html_response(status, pages::reset_form(settings, &errors))
+    html_response(status, pages::reset_form(settings, account, &errors))
 }

@@ -41,6 +41,13 @@ impl Email {
     pub fn domain(&self) -> &str {
         self.0.rsplit_once('@').map_or("", |(_, d)| d)
     }
+
+    /// The address as a page may show it to whoever holds a link: the first character of the
+    /// local part and the domain (`j•••@example.com`), enough to tell one's own account.
+    pub fn masked(&self) -> String {
+        let first = self.0.chars().next().unwrap_or('?');
+        format!("{first}\u{2022}\u{2022}\u{2022}@{}", self.domain())
+    }
 }
 
 /// Zero-width, joiner, bidi-override and other format characters that render as nothing.
@@ -234,6 +241,11 @@ pub struct StoredEmail {
 }
 
 impl StoredEmail {
+    /// [`Email::masked`], or "your account" for a stored value that is not an address.
+    pub fn masked(&self) -> String {
+        self.mailbox.as_ref().map_or_else(|| "your account".to_owned(), Email::masked)
+    }
+
     pub fn new(stored: impl Into<String>) -> Self {
         let stored = stored.into();
         let mailbox = Email::parse(&stored).ok();

@@ -57,6 +57,8 @@ struct Reset<'a> {
     brand: Brand<'a>,
     assets: &'a Assets,
     action: &'a str,
+    /// The account the form changes, masked (`j•••@example.com`).
+    account: &'a str,
     min_chars: usize,
     max_chars: usize,
     errors: &'a [String],
@@ -94,12 +96,14 @@ pub fn forgot(settings: &Settings, email: &str, error: Option<&str>) -> String {
 }
 
 /// The form for the new password, with the reasons the last attempt was refused.
-pub fn reset_form(settings: &Settings, errors: &[String]) -> String {
+/// The new-password form for `account` (masked), with the reasons a try was refused.
+pub fn reset_form(settings: &Settings, account: &str, errors: &[String]) -> String {
     let policy = settings.password_policy;
     render(Reset {
         brand: brand(settings),
         assets: &ASSETS,
         action: settings.reset_page_url.path(),
+        account,
         min_chars: policy.min_chars,
         max_chars: policy.max_chars,
         errors,
@@ -141,12 +145,27 @@ pub fn invalid_link(settings: &Settings) -> String {
     )
 }
 
-pub fn password_changed(settings: &Settings) -> String {
+pub fn password_changed(settings: &Settings, account: &str) -> String {
     message(
         settings,
         "Your password has been changed",
-        &["You can sign in with your new password now. We have sent a confirmation to your email address.".into()],
+        &[format!("The password for {account} is changed. You can sign in with it now. We have sent a confirmation to that address.")],
         settings.login_url.as_ref().map(|url| (url.as_str(), "Sign in")),
+    )
+}
+
+/// A link for one account opened while this browser holds another account's reset (the other
+/// tab's cookie): ask before replacing it, naming both (masked). `continue_url` opens the link again,
+/// confirmed.
+pub fn switch_account(settings: &Settings, current: &str, new: &str, continue_url: &str) -> String {
+    message(
+        settings,
+        "Reset another account's password?",
+        &[
+            format!("This browser is already choosing a new password for {current}. The link you opened is for {new}."),
+            format!("Continue only if you asked for a link for {new}. If you did not, close this page: someone may be trying to make you change their password instead of yours."),
+        ],
+        Some((continue_url, "Continue")),
     )
 }
 
