@@ -267,3 +267,26 @@ async fn an_epoch_bump_ends_links_and_a_confirm_racing_a_disable_does_not_write(
     set(&t.status, AttributeValue::S("active".into())).await.unwrap();
     assert_eq!(users.set_password(&change).await.unwrap(), WriteOutcome::Written, "the same write passes while the status holds");
 }
+
+/// A rotation leaves the pseudonymous hashes alone: the audit log's `email_hash` of an address
+/// and the address's rate-limit counters are the same after `add` and `retire` as before.
+#[tokio::test]
+async fn rotation_keeps_audit_hashes_and_rate_limit_counters() {
+    use rotate_signing_key::{Command, run};
+    let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1"), ("RATE_LIMIT_EMAIL_PER_MINUTE", "1")]).await;
+    let client = app.stack.secrets();
+    let secret_id = reset_tests::stack::SECRET_ID;
+    let hash = || run(&client, secret_id, Command::AuditHash { email: DEMO_EMAIL.into() }, 0);
+    let before = hash().await.unwrap();
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    assert_eq!(app.mails().await.len(), 1, "the minute's one mail");
+
+    run(&client, secret_id, Command::Add, reset_core::unix_now()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    assert_eq!(app.mails().await.len(), 1, "the counter survived the rotation: no second mail this minute");
+    run(&client, secret_id, Command::Retire { min_age: std::time::Duration::ZERO, force: true }, reset_core::unix_now()).await.unwrap();
+    let after = hash().await.unwrap();
+    let value = |printed: &str| printed.split_whitespace().nth(1).unwrap().to_owned();
+    assert_eq!(value(&after), value(&before), "{before} / {after}");
+}

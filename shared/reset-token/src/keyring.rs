@@ -10,6 +10,11 @@
 //!
 //! A key is a string of at least [`MIN_KEY_CHARS`] characters (32 random bytes in base64url, or the
 //! 64-character string CloudFormation generates) and is used as the HMAC key as it stands.
+//!
+//! An optional `"audit"` field holds the secret behind pseudonymous hashes (audit logs, rate-limit
+//! counters), so they stay the same across rotations. Absent (as deployed), the current key
+//! serves; the first rotation ([`add_current_key`]) keeps that key's material there, so hashes
+//! made before the rotation still match after it, and retiring keys leaves it.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -25,6 +30,8 @@ pub const MIN_KEY_CHARS: usize = 43;
 /// Keys with fewer distinct characters than this are not random (`aaaa…`, `abcabc…`).
 const MIN_DISTINCT_CHARS: usize = 16;
 const CURRENT_FIELD: &str = "current";
+const AUDIT_FIELD: &str = "audit";
+const AUDIT_LABEL: &[u8] = b"password-reset audit v1";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyRingError {
@@ -61,6 +68,8 @@ fn subkey(secret: &[u8], label: &[u8]) -> [u8; 32] {
 pub struct KeyRing {
     current: String,
     keys: BTreeMap<String, Key>,
+    /// The audit subkey from the secret's `"audit"` field, when it has one.
+    audit_key: Option<[u8; 32]>,
     /// What `verify` asks of every token, built once with the ring rather than per token.
     pub(crate) validation: jsonwebtoken::Validation,
 }
@@ -78,7 +87,13 @@ impl KeyRing {
         let mut map: BTreeMap<String, String> =
             serde_json::from_str(secret).map_err(not_json)?;
         let current = map.remove(CURRENT_FIELD).ok_or(KeyRingError::NoCurrent)?;
-        Self::new(&current, map)
+        let audit = map.remove(AUDIT_FIELD);
+        let mut ring = Self::new(&current, map)?;
+        if let Some(audit) = audit {
+            check_strength(AUDIT_FIELD, &audit)?;
+            ring.audit_key = Some(subkey(audit.as_bytes(), AUDIT_LABEL));
+        }
+        Ok(ring)
     }
 
     /// Builds a ring from `(kid, key)` pairs; `current` names the signing key.
@@ -93,14 +108,14 @@ impl KeyRing {
                 encoding: EncodingKey::from_secret(bytes),
                 decoding: DecodingKey::from_secret(bytes),
                 fingerprint_key: subkey(bytes, b"password-reset fingerprint v1"),
-                audit_key: subkey(bytes, b"password-reset audit v1"),
+                audit_key: subkey(bytes, AUDIT_LABEL),
             };
             ring.insert(kid, key);
         }
         if !ring.contains_key(current) {
             return Err(KeyRingError::CurrentMissing(current.to_owned()));
         }
-        Ok(KeyRing { current: current.to_owned(), keys: ring, validation: crate::validation() })
+        Ok(KeyRing { current: current.to_owned(), keys: ring, audit_key: None, validation: crate::validation() })
     }
 
     /// A new random key in the format this ring reads (32 bytes, base64url).
@@ -110,10 +125,12 @@ impl KeyRing {
         Ok(B64.encode(bytes))
     }
 
-    /// A keyed, truncated hash of `value` (an email) for audit logs: the same value gives the same
-    /// hash while the signing key stays, and nobody without the key can test guesses against it.
+    /// A keyed, truncated hash of `value` (an email, a network) for audit logs and counters: the
+    /// same value gives the same hash across rotations (see the module docs), and nobody without
+    /// the secret can test guesses against it.
     pub fn audit_hash(&self, value: &str) -> String {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.current().audit_key).expect("HMAC takes keys of any length");
+        let key = self.audit_key.as_ref().unwrap_or(&self.current().audit_key);
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
         mac.update(value.as_bytes());
         B64.encode(&mac.finalize().into_bytes()[..12])
     }
@@ -143,6 +160,12 @@ pub fn add_current_key(secret: &str, kid: &str, key: &str) -> Result<String, Key
     if map.contains_key(kid) {
         return Err(KeyRingError::BadKid(kid.to_owned()));
     }
+    // The first rotation keeps the hashes' secret: the key that has served them so far.
+    if !map.contains_key(AUDIT_FIELD) {
+        let current = map.get(CURRENT_FIELD).ok_or(KeyRingError::NoCurrent)?;
+        let material = map.get(current).ok_or_else(|| KeyRingError::CurrentMissing(current.clone()))?.clone();
+        map.insert(AUDIT_FIELD.to_owned(), material);
+    }
     map.insert(kid.to_owned(), key.to_owned());
     map.insert(CURRENT_FIELD.to_owned(), kid.to_owned());
     checked(map)
@@ -153,7 +176,11 @@ pub fn retire_old_keys(secret: &str) -> Result<String, KeyRingError> {
     let map: BTreeMap<String, String> = serde_json::from_str(secret).map_err(not_json)?;
     let current = map.get(CURRENT_FIELD).ok_or(KeyRingError::NoCurrent)?.clone();
     let key = map.get(&current).ok_or_else(|| KeyRingError::CurrentMissing(current.clone()))?.clone();
-    checked(BTreeMap::from([(CURRENT_FIELD.to_owned(), current.clone()), (current, key)]))
+    let mut kept = BTreeMap::from([(CURRENT_FIELD.to_owned(), current.clone()), (current, key)]);
+    if let Some(audit) = map.get(AUDIT_FIELD) {
+        kept.insert(AUDIT_FIELD.to_owned(), audit.clone());
+    }
+    checked(kept)
 }
 
 /// Where and what kind of JSON problem, never serde's message: it can quote values (keys).
@@ -171,6 +198,7 @@ fn checked(map: BTreeMap<String, String>) -> Result<String, KeyRingError> {
 fn check_kid(kid: &str) -> Result<(), KeyRingError> {
     let ok = (1..=64).contains(&kid.len())
         && kid != CURRENT_FIELD
+        && kid != AUDIT_FIELD
         && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     if ok { Ok(()) } else { Err(KeyRingError::BadKid(kid.to_owned())) }
 }

@@ -363,3 +363,26 @@ fn a_malformed_secret_is_described_without_quoting_it() {
         assert!(!err.contains("918273645546372819") && !err.contains(&K1[3..]), "the message quotes the secret: {err}");
     }
 }
+
+#[test]
+fn rotation_keeps_the_audit_hashes_and_the_audit_field_is_no_key() {
+    let before = ring("k1", &[("k1", K1)]);
+    let secret = serde_json::json!({"current": "k1", "k1": K1}).to_string();
+    let added = crate::add_current_key(&secret, "k2", K2).unwrap();
+    let after_add = KeyRing::from_json(&added).unwrap();
+    let retired = crate::retire_old_keys(&added).unwrap();
+    let after_retire = KeyRing::from_json(&retired).unwrap();
+    for value in ["alice@example.com", "203.0.113.0/24"] {
+        assert_eq!(after_add.audit_hash(value), before.audit_hash(value), "{value}");
+        assert_eq!(after_retire.audit_hash(value), before.audit_hash(value), "{value}");
+    }
+    assert_eq!(after_retire.kids(), ["k2"], "the audit secret is not a key: no token verifies with it");
+    assert_eq!(after_retire.current_kid(), "k2");
+    // A second rotation keeps the same audit secret.
+    let again = KeyRing::from_json(&crate::add_current_key(&retired, "k3", K1).unwrap()).unwrap();
+    assert_eq!(again.audit_hash("alice@example.com"), before.audit_hash("alice@example.com"));
+    // A weak audit secret is refused like a weak key; "audit" cannot be a key id.
+    let weak = serde_json::json!({"current": "k1", "k1": K1, "audit": "short"}).to_string();
+    assert_eq!(KeyRing::from_json(&weak).err(), Some(crate::KeyRingError::WeakKey("audit".into())));
+    assert!(crate::add_current_key(&secret, "audit", K2).is_err());
+}

@@ -45,7 +45,7 @@ pub async fn run(client: &Client, secret_id: &str, command: Command, now: u64) -
     match command {
         Command::AuditHash { email } => {
             let email = reset_core::domain::Email::parse(&email).map_err(|_| anyhow::anyhow!("not an email address the service would accept"))?;
-            Ok(format!("email_hash {} (under key {}; a rotation changes it)", ring.audit_hash(email.as_ref()), ring.current_kid()))
+            Ok(format!("email_hash {} (the same across rotations)", ring.audit_hash(email.as_ref())))
         }
         Command::Add => {
             let kid = format!("k{now}");
