@@ -310,3 +310,28 @@ async fn a_confirm_touches_only_the_attributes_its_iam_policy_names() {
         assert!(body["ReturnValues"].as_str().is_none_or(|v| v == "NONE"), "{operation} asks for values back");
     }
 }
+
+/// The form checks its token first (to name the account) and then changes the password with what
+/// that check read: one read of the user, then the conditional write, as for the JSON confirm.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_form_reads_the_user_once() {
+    use std::sync::{Arc, Mutex};
+    let app = MotoApp::start().await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    let token = app.mails().await[0].token().unwrap();
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let record = seen.clone();
+    let proxy = moto_faulty(&app.stack.moto.url, move |target, _path, body| {
+        if body.contains(r#""TableName":"users""#) {
+            record.lock().unwrap().push(target.rsplit('.').next().unwrap_or_default().to_owned());
+        }
+        None
+    });
+    let deps = with_dynamodb_at(&app, &proxy).await;
+    let mut form = reset_tests::events::load("reset-password-form.json");
+    form["body"] = form_urlencoded::Serializer::new(String::new()).append_pair("password", NEW_PASSWORD).append_pair("confirm", NEW_PASSWORD).finish().into();
+    form["cookies"] = serde_json::json!([format!("__Host-reset_token={token}")]);
+    let reply = call(&deps, &form).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(*seen.lock().unwrap(), ["GetItem", "UpdateItem"]);
+}

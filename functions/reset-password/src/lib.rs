@@ -174,7 +174,7 @@ async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body
     }
     // The form names the account it changes; the token is checked first so the page can say
     // which (whatever else is wrong with the submission).
-    let (token, checked) = match checked_token(deps, reset_http::cookie(req, COOKIE).unwrap_or_default()).await {
+    let (_, checked) = match checked_token(deps, reset_http::cookie(req, COOKIE).unwrap_or_default()).await {
         Ok(ok) => ok,
         Err(err) => return failure_page(settings, err, Source::Cookie),
     };
@@ -193,7 +193,8 @@ async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body
         Ok(password) => password,
         Err(weak) => return weak_password_form(settings, &account, refused(weak.into())),
     };
-    match reset_core::confirm_reset(deps, &token, password).await {
+    // The token was checked above (to name the account): no second read of the user.
+    match reset_core::confirm_checked(deps, checked, password).await {
         Ok(_) => clear_cookie(html_response(StatusCode::OK, pages::password_changed(settings, &account))),
         Err(ConfirmError::WeakPassword(weak)) => weak_password_form(settings, &account, ApiError::from(weak)),
         Err(err) => failure_page(settings, ApiError::from(err), Source::Cookie),

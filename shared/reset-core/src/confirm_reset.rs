@@ -92,6 +92,8 @@ pub struct CheckedToken {
     pub user: User,
     /// When the token stops working (Unix seconds).
     pub expires_at: u64,
+    /// The token's `jti`, for the audit log.
+    pub token_id: String,
 }
 
 /// Verifies a token completely (signature, lifetime, account exists, is active, still matches)
@@ -121,16 +123,24 @@ async fn checked<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken
     }
     let claims = unbound.bind(user.binding()).map_err(rejected)?;
     tracing::Span::current().record("token_id", claims.token_id.as_str());
-    Ok(CheckedToken { user, expires_at: claims.expires_at })
+    Ok(CheckedToken { user, expires_at: claims.expires_at, token_id: claims.token_id })
 }
 
 #[tracing::instrument(name = "confirm_reset", skip_all, fields(user_id, token_id))]
 pub async fn confirm_reset<A: ConfirmPorts>(deps: &Deps<A>, token: &ResetToken, password: NewPassword) -> Result<UserId, ConfirmError> {
-    confirmed(deps, token, password).await.inspect_err(audit_refusal)
+    async { change_password(deps, checked(deps, token).await?, password).await }.await.inspect_err(audit_refusal)
 }
 
-async fn confirmed<A: ConfirmPorts>(deps: &Deps<A>, token: &ResetToken, password: NewPassword) -> Result<UserId, ConfirmError> {
-    let CheckedToken { user, .. } = checked(deps, token).await?;
+/// [`confirm_reset`] for a caller that has just checked the token with [`check_token`] (the form,
+/// which names the account before it takes the password): the same change, without reading the
+/// user again. The write stays conditional on what the check saw.
+#[tracing::instrument(name = "confirm_reset", skip_all, fields(user_id = %checked.user.id, token_id = %checked.token_id))]
+pub async fn confirm_checked<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken, password: NewPassword) -> Result<UserId, ConfirmError> {
+    change_password(deps, checked, password).await.inspect_err(audit_refusal)
+}
+
+async fn change_password<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken, password: NewPassword) -> Result<UserId, ConfirmError> {
+    let CheckedToken { user, .. } = checked;
     password.check_strength(deps.settings.password_policy, &user.email, &deps.settings.app_name)?;
     let now = unix_now();
     let change = PasswordChange {

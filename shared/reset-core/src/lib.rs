@@ -16,7 +16,7 @@ pub mod ports;
 pub mod request_reset;
 pub mod settings;
 
-pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_reset};
+pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_checked, confirm_reset};
 pub use keys::KeyCache;
 pub use deliver_mail::{Delivery, DeliveryPorts, Paced, QueueOnly, Settled, deliver_mail};
 pub use request_reset::{RequestResetError, Requester, request_reset};
