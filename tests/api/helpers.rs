@@ -198,7 +198,7 @@ impl MotoApp {
     /// Feeds every queued message to the mail worker (its real handler, in this process, on
     /// the production wiring), as Lambda's event source would, until the queue shows none.
     pub async fn deliver(&self) -> usize {
-        deliver_queued(&self.stack, &self.deps).await
+        deliver_queued(&self.stack.queue, &self.deps).await
     }
 
     /// Delivers whatever is queued, then every mail moto has accepted.
@@ -208,13 +208,14 @@ impl MotoApp {
     }
 }
 
-/// Feeds `stack`'s queue to the mail worker's handler running on `deps`.
-pub async fn deliver_queued(stack: &Stack, deps: &AwsDeps) -> usize {
+/// Feeds `queue` to the mail worker's handler running on `deps`, as the event source would, until
+/// it shows nothing; returns how many messages were handed out.
+pub async fn deliver_queued(queue: &reset_tests::queue::MailQueues, deps: &AwsDeps) -> usize {
     let worker = |event: Value| async move {
         let event: mail_worker::SqsEvent = serde_json::from_value(event)?;
         Ok(serde_json::to_value(mail_worker::handle(deps, event).await)?)
     };
-    stack.queue.deliver_with(worker).await.expect("the mail queue can be read")
+    queue.deliver_with(worker).await.expect("the mail queue can be read")
 }
 
 /// Sends every event at once against the production wiring on `stack`: one task each, each with
@@ -254,17 +255,7 @@ pub async fn race_workers(stack: &Stack, workers: usize, run: &str) -> usize {
         let queue = stack.queue.clone();
         let span = tracing::info_span!("race", run = %run);
         tasks.push(tokio::spawn(
-            async move {
-                let worker = |event: Value| {
-                    let deps = &deps;
-                    async move {
-                        let event: mail_worker::SqsEvent = serde_json::from_value(event)?;
-                        Ok(serde_json::to_value(mail_worker::handle(deps, event).await)?)
-                    }
-                };
-                queue.deliver_with(worker).await.expect("the mail queue can be read")
-            }
-            .instrument(span),
+            async move { deliver_queued(&queue, &deps).await }.instrument(span),
         ));
     }
     let mut handed = 0;
