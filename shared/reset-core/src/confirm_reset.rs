@@ -104,15 +104,21 @@ pub async fn check_token<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &Re
 }
 
 async fn checked<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken) -> Result<CheckedToken, ConfirmError> {
-    let mut ring = deps.keys.get().await.map_err(ConfirmError::Unavailable)?;
+    let ring = deps.keys.get().await.map_err(ConfirmError::Unavailable)?;
     let now = unix_now();
-    if matches!(ring.verify(token.as_ref(), now), Err(TokenError::UnknownKey)) {
+    let fresh;
+    let unbound = match ring.verify(token.as_ref(), now) {
         // Signed with a key newer than this process's ring (a rotation since the last read)?
-        if let Some(fresh) = deps.keys.refresh_for_unknown_key().await {
-            ring = fresh;
-        }
+        Err(TokenError::UnknownKey) => match deps.keys.refresh_for_unknown_key().await {
+            Some(refreshed) => {
+                fresh = refreshed;
+                fresh.verify(token.as_ref(), now)
+            }
+            None => Err(TokenError::UnknownKey),
+        },
+        verified => verified,
     }
-    let unbound = ring.verify(token.as_ref(), now).map_err(rejected)?;
+    .map_err(rejected)?;
     let user_id = UserId::parse(unbound.subject()).map_err(|_| rejected(TokenError::BadClaims))?;
     tracing::Span::current().record("user_id", user_id.as_ref());
 
