@@ -7,7 +7,7 @@ use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 
 use crate::helpers::{capture_logs, kid_of, KEY_A, KEY_B, MemoryApp, NEW_PASSWORD, RESET_PAGE, confirm_event, request_event, secret, token_in};
 
-fn assert_json_error(reply: &Reply, status: u16, code: &str, context: &str) {
+pub(crate) fn assert_json_error(reply: &Reply, status: u16, code: &str, context: &str) {
     assert_eq!(reply.status, status, "{context}: {}", reply.body);
     assert_eq!(reply.error_code().as_deref(), Some(code), "{context}: {}", reply.body);
     let message = reply.json()["message"].as_str().unwrap_or_default().to_owned();

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use lambda_http::{Body, Response};
 use reset_core::domain::{StoredEmail, User, UserId};
-use reset_core::memory::{InMemory, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
+use reset_core::memory::{InMemory, MemoryBreaches, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
 use reset_core::ports::KeySource as _;
 use reset_core::reset_token::KeyRing;
 use reset_core::settings::parse_page_url;
@@ -82,6 +82,7 @@ pub struct MemoryApp {
     pub mailer: MemoryMailer,
     pub queue: MemoryQueue,
     pub keys: MemoryKeys,
+    pub breaches: MemoryBreaches,
 }
 
 impl MemoryApp {
@@ -93,6 +94,7 @@ impl MemoryApp {
         let mailer = MemoryMailer::default();
         let queue = MemoryQueue::default();
         let keys = MemoryKeys::new(secret("a", &[("a", KEY_A)]));
+        let breaches = MemoryBreaches::default();
         let app = MemoryApp {
             deps: Deps {
                 users: users.clone(),
@@ -100,8 +102,11 @@ impl MemoryApp {
                 mailer: mailer.clone(),
                 queue: queue.clone(),
                 keys: KeyCache::load(keys.clone(), Duration::ZERO).await,
+                // On, with an empty corpus unless a test adds to it.
+                breaches: Some(breaches.clone()),
                 settings: settings(),
             },
+            breaches,
             users,
             limits,
             mailer,

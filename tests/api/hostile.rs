@@ -216,6 +216,34 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     add("reset form: mismatch", with_cookie(&format!("password={}&confirm=other", strong.replace(' ', "+")), &valid), 422, None);
     add("reset form: too long", with_cookie(&format!("password={0}&confirm={0}", "p".repeat(300)), &valid), 422, None);
 
+
+    // Form posts from anywhere but the page's own origin (helpers::RESET_PAGE is
+    // https://auth.example.com/...): refused with the 403 page before anything is spent.
+    let from = |mut event: Value, fetch_site: Option<&str>, origin: Option<&str>| {
+        let headers = event["headers"].as_object_mut().unwrap();
+        headers.remove("sec-fetch-site");
+        headers.remove("origin");
+        if let Some(site) = fetch_site {
+            headers.insert("sec-fetch-site".into(), site.into());
+        }
+        if let Some(origin) = origin {
+            headers.insert("origin".into(), origin.into());
+        }
+        event
+    };
+    let forgot_pair = "email=demo%40example.com";
+    for (name, site, origin) in [
+        ("a sibling subdomain (Sec-Fetch-Site: same-site)", Some("same-site"), Some("https://user-content.example.com")),
+        ("another site (Sec-Fetch-Site: cross-site)", Some("cross-site"), Some("https://evil.test")),
+        ("Sec-Fetch-Site in capitals", Some("SAME-ORIGIN"), None),
+        ("a look-alike Origin, no Sec-Fetch-Site", None, Some("https://auth.example.com.evil.test")),
+        ("the page's host over http", None, Some("http://auth.example.com")),
+        ("the page's host on another port", None, Some("https://auth.example.com:8443")),
+    ] {
+        add(&format!("reset form: from {name}"), from(with_cookie(&pair, &valid), site, origin), 403, None);
+        add(&format!("forgot form: from {name}"), from(with_body(forgot, FORM, forgot_pair), site, origin), 403, None);
+    }
+
     assert!(cases.len() >= 60, "only {} hostile cases", cases.len());
     for case in &cases {
         let reply = app.call(&case.event).await;

@@ -1,5 +1,6 @@
 //! All integration tests build into this one binary (one link of the AWS SDK).
 
+mod breached;
 mod browser;
 mod cargo_lambda;
 mod edge;
@@ -12,6 +13,7 @@ mod local_stack;
 mod login;
 mod mail_delivery;
 mod moto;
+mod observatory;
 mod pages;
 mod rate_limits;
 mod sam;

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::helpers::{MemoryApp, NEW_PASSWORD, RESET_PAGE, link_event};
 
-fn form_event(cookie: Option<&str>, password: &str, confirm: &str) -> Value {
+pub(crate) fn form_event(cookie: Option<&str>, password: &str, confirm: &str) -> Value {
     let mut event = events::load("reset-password-form.json");
     let body: String = form_urlencoded::Serializer::new(String::new()).append_pair("password", password).append_pair("confirm", confirm).finish();
     event["body"] = body.into();

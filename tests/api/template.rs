@@ -146,6 +146,7 @@ fn the_secret_generated_at_deploy_time_is_a_valid_key_ring() {
 const EMITTERS: &[(&str, &[&str])] = &[
     ("shared/reset-core/src/request_reset.rs", &["RequestResetLogGroup"]),
     ("shared/reset-core/src/confirm_reset.rs", &["ResetPasswordLogGroup"]),
+    ("shared/reset-core/src/breached.rs", &["ResetPasswordLogGroup"]),
     ("shared/reset-core/src/deliver_mail.rs", &["MailWorkerLogGroup"]),
     // `KeyCache`: every function.
     ("shared/reset-core/src/keys.rs", &["RequestResetLogGroup", "ResetPasswordLogGroup", "MailWorkerLogGroup"]),

@@ -1,11 +1,13 @@
 //! AWS adapters for the `reset-core` ports: users in DynamoDB ([`DynamoUsers`]), rate-limit
 //! counters and the job ledger in a DynamoDB table of their own ([`DynamoLimits`]), mail through
 //! SES v2 ([`SesMailer`]), the mail queue in SQS ([`SqsQueue`]) and the signing keys in Secrets
-//! Manager ([`SecretsKeys`]). Item ↔ model
+//! Manager ([`SecretsKeys`]); and, the one that is not AWS, breached passwords through the SDK's HTTP
+//! client ([`PwnedPasswords`]). Item ↔ model
 //! conversion lives here; the domain never sees an AWS type.
 
 mod dynamodb;
 mod limits;
+mod pwned;
 mod secrets;
 mod ses;
 mod sqs;
@@ -15,6 +17,7 @@ use std::time::Duration;
 pub use dynamodb::{DynamoUsers, UserTable};
 pub use limits::{DEFAULT_LIMITS_TABLE, DynamoLimits};
 pub use secrets::{SecretsKeys, secret_string};
+pub use pwned::{PWNED_PASSWORDS_RANGE_URL, PwnedPasswords};
 pub use ses::SesMailer;
 pub use sqs::SqsQueue;
 
@@ -28,6 +31,8 @@ impl reset_core::Adapters for Aws {
     type Mailer = reset_core::Paced<SesMailer>;
     type Queue = SqsQueue;
     type Keys = SecretsKeys;
+    /// The worker never judges a password.
+    type Breaches = reset_core::breached::NoBreachCheck;
 }
 
 /// The HTTP functions' bundle: they queue mail and never send it, so no SES client is built or
@@ -40,6 +45,7 @@ impl reset_core::Adapters for AwsHttp {
     type Mailer = reset_core::QueueOnly;
     type Queue = SqsQueue;
     type Keys = SecretsKeys;
+    type Breaches = PwnedPasswords;
 }
 
 /// An AWS SDK failure as a log line may hold it: the operation and the service's error code, or

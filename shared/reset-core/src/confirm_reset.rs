@@ -148,6 +148,8 @@ pub async fn confirm_checked<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedTo
 async fn change_password<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken, password: NewPassword) -> Result<UserId, ConfirmError> {
     let CheckedToken { user, .. } = checked;
     password.check_strength(deps.settings.password_policy, &user.email, &deps.settings.app_name)?;
+    // Last, and only for a password the local rules accept: the one check that leaves the process.
+    crate::breached::check_not_breached(deps.breaches.as_ref(), &password).await?;
     let now = unix_now();
     let change = PasswordChange {
         user_id: user.id.clone(),

@@ -3,6 +3,7 @@
 //! use cases ([`request_reset`], [`deliver_mail`], [`confirm_reset`]), and in-memory adapters
 //! ([`memory`]) so the whole flow runs in tests without a network.
 
+pub mod breached;
 pub mod confirm_reset;
 pub mod deliver_mail;
 pub mod domain;
@@ -24,6 +25,7 @@ pub use reset_token;
 pub use secrecy;
 pub use settings::Settings;
 
+use breached::BreachedPasswords;
 use ports::{CountHits, GetUser, KeySource, MailQueue, Mailer, SetPassword};
 
 /// The adapter types one wiring plugs into the ports (AWS in `reset-aws`, [`memory::InMemory`]
@@ -34,6 +36,7 @@ pub trait Adapters {
     type Mailer: Mailer;
     type Queue: MailQueue;
     type Keys: KeySource;
+    type Breaches: BreachedPasswords;
 }
 
 /// What reset-password runs against: users read by id and written conditionally.
@@ -49,6 +52,8 @@ pub struct Deps<A: Adapters> {
     /// Where the HTTP functions leave mail for the mail worker.
     pub queue: A::Queue,
     pub keys: KeyCache<A::Keys>,
+    /// Where a new password is looked up among breached ones; `None`: the check is off.
+    pub breaches: Option<A::Breaches>,
     pub settings: Settings,
 }
 

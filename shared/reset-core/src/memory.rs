@@ -45,6 +45,33 @@ impl crate::Adapters for InMemory {
     type Mailer = MemoryMailer;
     type Queue = MemoryQueue;
     type Keys = MemoryKeys;
+    type Breaches = MemoryBreaches;
+}
+
+/// A corpus of breached passwords, by exact (normalized) password.
+#[derive(Clone, Default)]
+pub struct MemoryBreaches {
+    passwords: Arc<Mutex<Vec<String>>>,
+    asked: Arc<AtomicU32>,
+    pub outage: Outage,
+}
+
+impl MemoryBreaches {
+    pub fn add(&self, password: &str) {
+        lock(&self.passwords).push(password.to_owned());
+    }
+    /// How many checks it answered or failed.
+    pub fn asked(&self) -> u32 {
+        self.asked.load(Ordering::SeqCst)
+    }
+}
+
+impl crate::breached::BreachedPasswords for MemoryBreaches {
+    async fn is_breached(&self, password: &crate::domain::NewPassword) -> anyhow::Result<bool> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        self.outage.check("the breached-password corpus")?;
+        Ok(lock(&self.passwords).iter().any(|p| p == password.expose()))
+    }
 }
 
 #[derive(Clone, Default)]

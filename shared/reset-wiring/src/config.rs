@@ -30,6 +30,16 @@ pub struct Config {
     pub send_interval: Duration,
     /// The secret holding the CDN's `x-origin-verify` value, when the API sits behind one.
     pub origin_verify_secret: Option<String>,
+    /// Where new passwords are looked up among breached ones (`BREACHED_PASSWORD_CHECK=on`).
+    pub breached_passwords: Option<BreachCheck>,
+}
+
+/// The breached-password lookup: a Pwned Passwords range endpoint and the most it may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreachCheck {
+    /// Ends in `/`; the five-digit prefix is appended.
+    pub range_url: String,
+    pub timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +137,26 @@ impl Config {
             email_per_day_total: r.number("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", rate_defaults.email_per_day_total, 1, 1_000_000),
             ip_per_minute: r.number("RATE_LIMIT_IP_PER_MINUTE", rate_defaults.ip_per_minute, 1, 100_000),
         };
+        let breached_passwords = match r.text("BREACHED_PASSWORD_CHECK", "off").as_str() {
+            "off" => None,
+            "on" => {
+                let range_url = r.text("BREACHED_PASSWORD_RANGE_URL", reset_aws::PWNED_PASSWORDS_RANGE_URL);
+                // The same rule as the pages' URLs: https (plain http only to this machine).
+                if let Err(err) = parse_page_url(&range_url) {
+                    r.problems.push(format!("BREACHED_PASSWORD_RANGE_URL is unusable: {err}"));
+                } else if !range_url.ends_with('/') || range_url.contains('?') {
+                    r.problems.push("BREACHED_PASSWORD_RANGE_URL must end with / (the prefix is appended) and have no query".into());
+                }
+                let timeout = Duration::from_millis(r.number("BREACHED_PASSWORD_TIMEOUT_MS", 1500, 100, 10_000));
+                Some(BreachCheck { range_url, timeout })
+            }
+            _ => {
+                r.problems.push("BREACHED_PASSWORD_CHECK must be on or off".into());
+                None
+            }
+        };
         let config = Config {
+            breached_passwords,
             table,
             rate_limit_table,
             signing_key_secret: r.required("SIGNING_KEY_SECRET_ID"),
@@ -189,6 +218,29 @@ mod tests {
         assert_eq!(c.send_interval, Duration::from_secs(1), "the SES sandbox's rate, one process");
         assert_eq!(c.rate_limit_table, "password-reset-rate-limits");
         assert_eq!(c.settings.password_policy, PasswordPolicy::default());
+        assert_eq!(c.breached_passwords, None, "the breached-password check is off unless turned on");
+    }
+
+    #[test]
+    fn the_breached_password_check_takes_an_https_range_url() {
+        let with = |pairs: &[(&str, &str)]| {
+            let mut v = vars(&MINIMAL);
+            v.extend(vars(pairs));
+            Config::from_vars(&v)
+        };
+        let on = with(&[("BREACHED_PASSWORD_CHECK", "on")]).unwrap().breached_passwords.unwrap();
+        assert_eq!(on, BreachCheck { range_url: "https://api.pwnedpasswords.com/range/".into(), timeout: Duration::from_millis(1500) });
+        let local = with(&[("BREACHED_PASSWORD_CHECK", "on"), ("BREACHED_PASSWORD_RANGE_URL", "http://127.0.0.1:9/range/")]);
+        assert!(local.is_ok(), "plain http only to this machine (a stand-in)");
+        for (name, value) in [
+            ("BREACHED_PASSWORD_CHECK", "yes"),
+            ("BREACHED_PASSWORD_RANGE_URL", "http://pwned.example/range/"),
+            ("BREACHED_PASSWORD_RANGE_URL", "https://pwned.example/range"),
+            ("BREACHED_PASSWORD_TIMEOUT_MS", "60000"),
+        ] {
+            let err = with(&[("BREACHED_PASSWORD_CHECK", "on"), (name, value)]).err().unwrap().to_string();
+            assert!(err.contains(name), "{name}={value}: {err}");
+        }
     }
 
     #[test]

@@ -4,10 +4,11 @@
 
 mod config;
 
-pub use config::{Config, ConfigError};
+pub use config::{BreachCheck, Config, ConfigError};
 pub use reset_aws::{Aws, AwsHttp};
 
-use reset_aws::{DynamoLimits, DynamoUsers, SecretsKeys, SesMailer, SqsQueue};
+use reset_aws::{DynamoLimits, DynamoUsers, PwnedPasswords, SecretsKeys, SesMailer, SqsQueue};
+use reset_core::breached::NoBreachCheck;
 use reset_core::{Adapters, Deps, KeyCache, Paced, QueueOnly};
 
 /// The production wiring: users and limits in DynamoDB, mail through SES (paced), the mail queue
@@ -34,9 +35,33 @@ impl BuildMailer for QueueOnly {
     }
 }
 
-/// The AWS bundles `aws_deps` can build: everything but the mailer is the same.
-pub trait AwsBundle: Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer> {}
-impl<A: Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer>> AwsBundle for A {}
+/// How a bundle's breached-password check is built: from the configuration for the HTTP
+/// functions (off unless turned on), never for the mail worker.
+pub trait BuildBreaches: Sized {
+    fn build(config: &Config) -> anyhow::Result<Option<Self>>;
+}
+
+impl BuildBreaches for PwnedPasswords {
+    fn build(config: &Config) -> anyhow::Result<Option<Self>> {
+        config.breached_passwords.as_ref().map(|check| PwnedPasswords::new(check.range_url.clone(), check.timeout)).transpose()
+    }
+}
+
+impl BuildBreaches for NoBreachCheck {
+    fn build(_: &Config) -> anyhow::Result<Option<Self>> {
+        Ok(None)
+    }
+}
+
+/// The AWS bundles `aws_deps` can build: everything but the mailer and the breach check is the same.
+pub trait AwsBundle:
+    Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer, Breaches: BuildBreaches>
+{
+}
+impl<A: Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer, Breaches: BuildBreaches>>
+    AwsBundle for A
+{
+}
 
 /// Everything a function needs, built once per cold start: configuration, SDK clients, the
 /// signing keys (fetched now, then cached) and, behind a CDN, its origin-verify value (fetched
@@ -49,11 +74,12 @@ pub async fn aws_deps<A: AwsBundle>(mut config: Config, sdk: &aws_config::SdkCon
     }
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let mailer = A::Mailer::build(&config, sdk);
+    let breaches = A::Breaches::build(&config)?;
     let users = DynamoUsers::new(dynamodb.clone(), config.table);
     let limits = DynamoLimits::new(dynamodb, config.rate_limit_table);
     let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), config.mail_queue_url);
     let keys = SecretsKeys::new(secrets, config.signing_key_secret);
-    Ok(Deps { users, limits, mailer, queue, keys: KeyCache::load(keys, config.key_cache_ttl).await, settings: config.settings })
+    Ok(Deps { users, limits, mailer, queue, keys: KeyCache::load(keys, config.key_cache_ttl).await, breaches, settings: config.settings })
 }
 
 /// The Lambda runtime logs each raw event (request bodies: emails, passwords, tokens) at TRACE:
