@@ -331,7 +331,8 @@ pub fn capture_logs() -> Captured {
     LOGS.get_or_init(|| {
         let captured = Captured::default();
         let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt().with_env_filter(reset_wiring::log_filter("trace")).with_writer(move || writer.clone()).finish();
+        use tracing_subscriber::layer::SubscriberExt as _;
+        let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).finish().with(reset_wiring::log_filter("trace"));
         tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in the tests");
         captured
     })
