@@ -1,10 +1,11 @@
-"""request-reset in plain Python: validate the address and queue one job for the mail worker
-(one SQS SendMessage), the same for every address. No rate limit, no keyed hashes."""
+"""request-reset in plain Python, making the Rust function's AWS calls: validate the address,
+one hit on the per-source-IP counter (conditional UpdateItem), one SQS SendMessage for the mail
+worker; the same answer for every address."""
 import json
 import time
 import uuid
 
-from common import MAIL_QUEUE_URL, SQS, answer, body_of
+from common import MAIL_QUEUE_URL, SQS, answer, body_of, hit, keyed, source_ip
 
 ACCEPTED = "If an account uses this address, we have sent it a link to reset the password. Check your inbox."
 
@@ -13,6 +14,8 @@ def handler(event, context):
     email = str(body_of(event).get("email", "")).strip().lower()
     if "@" not in email:
         return answer(400, "Enter a valid email address.")
-    job = {"kind": "reset_link", "id": uuid.uuid4().hex, "email": email, "requester": "-", "requested_at": int(time.time())}
+    if not hit(keyed("ip", source_ip(event))):
+        return answer(429, "Too many requests.")
+    job = {"kind": "reset_link", "id": uuid.uuid4().hex, "email": email, "requester": keyed("net", source_ip(event)), "requested_at": int(time.time())}
     SQS.send_message(QueueUrl=MAIL_QUEUE_URL, MessageBody=json.dumps(job))
     return answer(202, ACCEPTED)

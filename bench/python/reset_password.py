@@ -1,20 +1,25 @@
-"""reset-password (confirm) in plain Python: itsdangerous verify, one consistent GetItem,
-argon2id at the same parameters (m=19456 KiB, t=2, p=1), one conditional UpdateItem. No password
-policy, no notice mail.
+"""reset-password (confirm) in plain Python, making the Rust function's AWS calls: one hit on the
+per-source-IP counter, itsdangerous verify, one consistent GetItem, argon2id at the same parameters
+(m=19456 KiB, t=2, p=1), one conditional UpdateItem, and the password-changed notice queued (SQS
+SendMessage). No password policy (the Rust function runs zxcvbn besides).
 
 `python reset_password.py issue ID...` prints one token per user id, for the benchmark."""
+import json
 import sys
 import time
+import uuid
 
 from argon2 import PasswordHasher
 from itsdangerous import BadData
 
-from common import DYNAMODB, SIGNER, TOKEN_TTL, USERS_TABLE, answer, body_of
+from common import DYNAMODB, MAIL_QUEUE_URL, SIGNER, SQS, TOKEN_TTL, USERS_TABLE, answer, body_of, hit, keyed, source_ip
 
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
 def handler(event, context):
+    if not hit(keyed("ip", source_ip(event))):
+        return answer(429, "Too many requests.")
     body = body_of(event)
     try:
         claims = SIGNER.loads(str(body.get("token", "")), max_age=TOKEN_TTL)
@@ -34,6 +39,8 @@ def handler(event, context):
         )
     except DYNAMODB.exceptions.ConditionalCheckFailedException:
         return answer(400, "This reset link is invalid or has expired.")
+    notice = {"kind": "password_changed", "id": uuid.uuid4().hex, "user_id": claims["sub"], "changed_at": int(time.time())}
+    SQS.send_message(QueueUrl=MAIL_QUEUE_URL, MessageBody=json.dumps(notice))
     return answer(200, "Your password has been changed.")
 
 

@@ -71,7 +71,8 @@ async fn main() -> anyhow::Result<()> {
 
     let request = events::load("request-reset.json");
     let requests = vec![request.clone(); WARM_REQUESTS + 1];
-    let mail_jobs = mail_jobs(WARM_REQUESTS + 1);
+    let rust_mail_jobs = mail_jobs(WARM_REQUESTS + 1, "rust");
+    let python_mail_jobs = mail_jobs(WARM_REQUESTS + 1, "python");
     let rust_confirms = confirms_for_rust(&stack, WARM_CONFIRMS + 1).await?;
     let python_confirms = confirms_for_python(&stack, &env, &root, WARM_CONFIRMS + 1).await?;
 
@@ -84,19 +85,19 @@ async fn main() -> anyhow::Result<()> {
             events: requests.clone(),
             status: 202,
         },
-        Scenario { name: "Python request-reset", calls: "SendMessage", command: python("request_reset"), events: requests, status: 202 },
+        Scenario { name: "Python request-reset", calls: "the same", command: python("request_reset"), events: requests, status: 202 },
         Scenario {
             name: "mail-worker (one reset link)",
             calls: "UpdateItem ×4 (3 budgets, claim), Query, SendEmail, UpdateItem (done)",
             command: binary("mail-worker")?,
-            events: mail_jobs.clone(),
+            events: rust_mail_jobs,
             status: 0,
         },
         Scenario {
             name: "Python mail-worker (one reset link)",
-            calls: "Query, SendEmail",
+            calls: "the same",
             command: python("mail_worker"),
-            events: mail_jobs,
+            events: python_mail_jobs,
             status: 0,
         },
         Scenario {
@@ -108,13 +109,18 @@ async fn main() -> anyhow::Result<()> {
         },
         Scenario {
             name: "Python reset-password (confirm)",
-            calls: "GetItem, UpdateItem",
+            calls: "the same",
             command: python("reset_password"),
             events: python_confirms,
             status: 200,
         },
     ];
 
+    // BENCH_ONLY=request-reset,floor measures only the scenarios whose names hold one of those.
+    let mut scenarios = scenarios;
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        scenarios.retain(|s| only.split(',').any(|o| s.name.contains(o.trim())));
+    }
     let mut results = Vec::new();
     for scenario in scenarios {
         let name = scenario.name;
@@ -186,6 +192,13 @@ fn print_argon2(root: &Path) -> anyhow::Result<()> {
 /// The `bootstrap` inside a function's deployment zip (`cargo lambda build --release
 /// --output-format zip`), unpacked under target/bench-bin: exactly the bytes that ship.
 fn shipped(root: &Path, name: &str) -> anyhow::Result<PathBuf> {
+    // BENCH_LAMBDA_DIR: binaries from another `cargo lambda build --release` (e.g. one with
+    // CARGO_PROFILE_RELEASE_STRIP=false, whose symbols `perf report` can name), unzipped.
+    if let Ok(dir) = std::env::var("BENCH_LAMBDA_DIR") {
+        let bootstrap = Path::new(&dir).join(name).join("bootstrap");
+        anyhow::ensure!(bootstrap.exists(), "{} is missing", bootstrap.display());
+        return Ok(bootstrap);
+    }
     let zip = root.join("target/lambda").join(name).join("bootstrap.zip");
     anyhow::ensure!(zip.exists(), "{} is missing: run `cargo lambda build --release --output-format zip` (scripts/bench does)", zip.display());
     let dir = root.join("target/bench-bin").join(name);
@@ -235,9 +248,20 @@ async fn confirms_for_python(stack: &Stack, env: &[(String, String)], root: &Pat
 
 /// One SQS event per invocation, each with one fresh reset-link job for the demo user (unique
 /// ids, so none is a duplicate; the stack's generous limits let every one send).
-fn mail_jobs(n: usize) -> Vec<Value> {
+/// `n` events of one fresh reset-link job each; `side` keeps each side's job ids its own (the
+/// ledger remembers a job, so a job the Rust worker settled would be a duplicate for Python's).
+fn mail_jobs(n: usize, side: &str) -> Vec<Value> {
     let template = events::load("mail-worker-reset-link.json");
-    (0..n).map(|_| events::fresh(template.clone())).collect()
+    (0..n)
+        .map(|i| {
+            let mut event = events::fresh(template.clone());
+            let record = &mut event["Records"][0];
+            let mut job: Value = serde_json::from_str(record["body"].as_str().unwrap()).unwrap();
+            job["id"] = format!("{side}-{i}-{}", job["id"].as_str().unwrap()).into();
+            record["body"] = job.to_string().into();
+            event
+        })
+        .collect()
 }
 
 fn confirm_event(token: &str) -> Value {
@@ -261,12 +285,47 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
         .stdin(Stdio::null())
         .stdout(out.try_clone()?)
         .stderr(out);
+    // BENCH_PERF_INIT=DIR: the whole process under `perf record` from exec (DIR/<function>-init.data),
+    // for a profile of init. The figures then measure perf too: for profiles only.
+    if let Ok(dir) = std::env::var("BENCH_PERF_INIT") {
+        let mut wrapped = Command::new("perf");
+        wrapped.args(["record", "-F", "20000", "-g", "-o"]);
+        wrapped.arg(Path::new(&dir).join(format!("{}-init.data", log.file_stem().unwrap_or_default().to_string_lossy())));
+        wrapped.arg("--").arg(scenario.command.get_program()).args(scenario.command.get_args());
+        if let Some(cwd) = scenario.command.get_current_dir() {
+            wrapped.current_dir(cwd);
+        }
+        for (key, value) in scenario.command.get_envs() {
+            if let Some(value) = value {
+                wrapped.env(key, value);
+            }
+        }
+        wrapped.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        scenario.command = wrapped;
+    }
     let started = Instant::now();
     let mut child = scenario.command.spawn().context("starting the function")?;
     let pid = child.id();
     let result = (|| {
         let init = api.wait_first_poll(started, Duration::from_secs(60), &mut child)?;
         let cpu_ready = cpu_ms(pid)?;
+        // BENCH_PERF=DIR: a CPU profile of the warm invocations (perf attached after init) in
+        // DIR/<function>.data, for `perf report`. Profiled figures are not for the README.
+        let perf = match std::env::var("BENCH_PERF") {
+            Ok(dir) => Some(
+                Command::new("perf")
+                    .args(["record", "-F", "20000", "-g", "-p", &pid.to_string(), "-o"])
+                    .arg(Path::new(&dir).join(format!("{}.data", log.file_stem().unwrap_or_default().to_string_lossy())))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .context("starting perf record")?,
+            ),
+            Err(_) => None,
+        };
+        if perf.is_some() {
+            std::thread::sleep(Duration::from_millis(500));
+        }
         let init_rss_mb = rss_kb(pid, "VmRSS:")? as f64 / 1024.0;
         let mut ticks_after_first = 0.0;
         let mut latencies = Vec::new();
@@ -285,6 +344,10 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
             }
         }
         let cpu_end = cpu_ms(pid)?;
+        if let Some(mut perf) = perf {
+            let _ = Command::new("kill").args(["-INT", &perf.id().to_string()]).status();
+            let _ = perf.wait();
+        }
         let ticks_warm = (utime_stime_ms(pid)? - ticks_after_first) / (scenario.events.len() - 1) as f64;
         let warm = latencies.split_off(1);
         Ok(Measured {
@@ -300,6 +363,11 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
             peak_rss_mb: rss_kb(pid, "VmHWM:")? as f64 / 1024.0,
         })
     })();
+    if std::env::var("BENCH_PERF_INIT").is_ok() {
+        // perf writes its file on SIGINT (and passes it on to the function); SIGKILL would lose it.
+        let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+        std::thread::sleep(Duration::from_secs(2));
+    }
     let _ = child.kill();
     let _ = child.wait();
     result

@@ -2,7 +2,9 @@
 
 use lambda_http::{Error, run, service_fn};
 
-#[tokio::main]
+// One thread: Lambda hands a process one invocation at a time, and a multi-thread runtime only adds
+// cross-thread wake-ups (half the CPU of a warm request-reset went to them: scripts/bench, perf).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let deps = reset_wiring::init::<reset_wiring::AwsHttp>().await?;
     run(service_fn(|req| request_reset::handle(&deps, req))).await
