@@ -289,7 +289,8 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
     // for a profile of init. The figures then measure perf too: for profiles only.
     if let Ok(dir) = std::env::var("BENCH_PERF_INIT") {
         let mut wrapped = Command::new("perf");
-        wrapped.args(["record", "-F", "20000", "-g", "-o"]);
+        // The shipped binaries keep no frame pointers: DWARF unwinding gives whole call stacks.
+        wrapped.args(["record", "-F", "20000", "--call-graph", "dwarf", "-o"]);
         wrapped.arg(Path::new(&dir).join(format!("{}-init.data", log.file_stem().unwrap_or_default().to_string_lossy())));
         wrapped.arg("--").arg(scenario.command.get_program()).args(scenario.command.get_args());
         if let Some(cwd) = scenario.command.get_current_dir() {
@@ -314,7 +315,7 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
         let perf = match std::env::var("BENCH_PERF") {
             Ok(dir) => Some(
                 Command::new("perf")
-                    .args(["record", "-F", "20000", "-g", "-p", &pid.to_string(), "-o"])
+                    .args(["record", "-F", "5000", "--call-graph", "dwarf", "-p", &pid.to_string(), "-o"])
                     .arg(Path::new(&dir).join(format!("{}.data", log.file_stem().unwrap_or_default().to_string_lossy())))
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
