@@ -76,6 +76,55 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_millis(1500))
+        .operation_timeout(Duration::from_secs(4))
+        .build()
+}
+
+fn retries() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(3)
+}
+
+/// The functions' SDK configuration, from the variables Lambda sets and nothing else: region
+/// (`AWS_REGION`), the execution role's credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`) and, for a local stand-in such as moto, `AWS_ENDPOINT_URL`; the same
+/// timeouts and retries as [`sdk_config`].
+///
+/// Not `aws_config`'s default chain: on Lambda it always ends at the environment, and on the way
+/// it builds an STS client and reads profile files at every cold start, and links profile, SSO,
+/// web-identity, ECS and IMDS providers into every zip. Missing credentials are refused here, at
+/// cold start, with their names.
+pub fn lambda_sdk_config() -> anyhow::Result<SdkConfig> {
+    lambda_sdk_config_from(|name| std::env::var(name).ok())
+}
+
+/// [`lambda_sdk_config`] over any source of variables (the credentials provider itself reads the
+/// process environment when a call needs them).
+fn lambda_sdk_config_from(vars: impl Fn(&str) -> Option<String>) -> anyhow::Result<SdkConfig> {
+    use aws_config::Region;
+    use aws_config::environment::EnvironmentVariableCredentialsProvider;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    let var = |name: &str| vars(name).filter(|v| !v.trim().is_empty());
+    let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).ok_or_else(|| anyhow::anyhow!("AWS_REGION is not set"))?;
+    let missing: Vec<&str> = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].into_iter().filter(|name| var(name).is_none()).collect();
+    anyhow::ensure!(missing.is_empty(), "no AWS credentials in the environment: {} not set", missing.join(", "));
+    let mut config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()))
+        .sleep_impl(aws_smithy_async::rt::sleep::default_async_sleep().ok_or_else(|| anyhow::anyhow!("no async sleep for the SDK"))?)
+        .time_source(aws_smithy_async::time::SharedTimeSource::default())
+        .timeout_config(timeouts())
+        .retry_config(retries());
+    if let Some(endpoint) = var("AWS_ENDPOINT_URL") {
+        config = config.endpoint_url(endpoint);
+    }
+    Ok(config.build())
+}
+
 /// Shared SDK configuration, loaded once at cold start. Every call is bounded well inside the
 /// function timeout (10 s in the template): 1 s to connect, 1.5 s per attempt, 3 attempts with
 /// the standard (jittered, token-bucket) retry strategy, 4 s in all. `AWS_ENDPOINT_URL` points
@@ -86,12 +135,34 @@ pub async fn sdk_config() -> SdkConfig {
 
 /// The loader behind [`sdk_config`], for callers that must add to it (tests point it at moto).
 pub fn sdk_loader() -> ConfigLoader {
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(1))
-        .operation_attempt_timeout(Duration::from_millis(1500))
-        .operation_timeout(Duration::from_secs(4))
-        .build();
-    aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
+    aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts()).retry_config(retries())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lambda_sdk_config_from;
+
+    fn from(pairs: &[(&str, &str)]) -> anyhow::Result<aws_config::SdkConfig> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        lambda_sdk_config_from(move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn the_lambda_environment_is_all_the_sdk_needs_and_gaps_are_named() {
+        let lambda = [("AWS_REGION", "eu-west-1"), ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "x"), ("AWS_SESSION_TOKEN", "t")];
+        let config = from(&lambda).unwrap();
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert!(config.credentials_provider().is_some() && config.sleep_impl().is_some());
+        assert_eq!(config.endpoint_url(), None);
+        let timeouts = config.timeout_config().unwrap();
+        assert_eq!(timeouts.operation_attempt_timeout(), Some(std::time::Duration::from_millis(1500)));
+        assert_eq!(config.retry_config().unwrap().max_attempts(), 3);
+
+        let local = from(&[("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")]).unwrap();
+        assert_eq!((local.region().map(|r| r.as_ref()), local.endpoint_url()), (Some("us-east-1"), Some("http://127.0.0.1:5000")));
+
+        let err = from(&[("AWS_REGION", "eu-west-1"), ("AWS_SECRET_ACCESS_KEY", " ")]).unwrap_err().to_string();
+        assert!(err.contains("AWS_ACCESS_KEY_ID") && err.contains("AWS_SECRET_ACCESS_KEY"), "{err}");
+        assert!(from(&lambda[1..]).unwrap_err().to_string().contains("AWS_REGION"));
+    }
 }

@@ -150,7 +150,8 @@ pub fn init_logging() {
 pub async fn init<A: AwsBundle>() -> anyhow::Result<Deps<A>> {
     init_logging();
     let config = Config::from_env().inspect_err(|err| tracing::error!(%err, "refusing to start"))?;
-    aws_deps(config, &reset_aws::sdk_config().await).await.inspect_err(|err| tracing::error!(error = ?err, "refusing to start"))
+    let sdk = reset_aws::lambda_sdk_config().inspect_err(|err| tracing::error!(error = %err, "refusing to start"))?;
+    aws_deps(config, &sdk).await.inspect_err(|err| tracing::error!(error = ?err, "refusing to start"))
 }
 
 #[cfg(test)]
