@@ -8,6 +8,7 @@ pub mod confirm_reset;
 pub mod deliver_mail;
 pub mod domain;
 pub mod keys;
+pub mod locale;
 pub mod mail;
 pub mod mail_job;
 pub mod memory;

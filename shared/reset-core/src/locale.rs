@@ -1,0 +1,185 @@
+//! Which language a page or a mail speaks: the supported locales, and the negotiation every
+//! function uses. An explicit choice (`?lang=`, a stored user locale) wins over the browser's
+//! `Accept-Language` (by q-value, then order), which wins over the configured default.
+//!
+//! Matching is `fluent-langneg`'s filtering (a region falls back to its language: `pt-PT` finds
+//! `pt-BR`, `en-GB` finds `en`); the q-values are read here, since its own header parser keeps
+//! only the order. Anything malformed is skipped, never an error: a hostile header or `?lang=`
+//! value only loses its say.
+
+use fluent_langneg::{NegotiationStrategy, negotiate_languages};
+use unic_langid::LanguageIdentifier;
+
+/// A language the pages and mails are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Locale {
+    En,
+    De,
+    Fr,
+    Es,
+    PtBr,
+    Ja,
+    Ar,
+}
+
+/// The longest language tag considered (BCP 47's longest registered tags are shorter), and the
+/// most `Accept-Language` entries read: past these a value is not a browser's.
+const MAX_TAG_LEN: usize = 35;
+const MAX_ENTRIES: usize = 16;
+
+impl Locale {
+    pub const ALL: [Locale; 7] = [Locale::En, Locale::De, Locale::Fr, Locale::Es, Locale::PtBr, Locale::Ja, Locale::Ar];
+
+    /// The BCP 47 tag, as `<html lang>` and the translation files name it.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::De => "de",
+            Locale::Fr => "fr",
+            Locale::Es => "es",
+            Locale::PtBr => "pt-BR",
+            Locale::Ja => "ja",
+            Locale::Ar => "ar",
+        }
+    }
+
+    /// The writing direction, for `<html dir>`.
+    pub fn dir(self) -> &'static str {
+        if self == Locale::Ar { "rtl" } else { "ltr" }
+    }
+
+    /// The supported locale closest to `tag` (a `?lang=` value, a stored user locale, the
+    /// configured default), if any is close enough.
+    pub fn matching(tag: &str) -> Option<Locale> {
+        best(&[langid(tag)?])
+    }
+}
+
+fn langid(tag: &str) -> Option<LanguageIdentifier> {
+    let tag = tag.trim();
+    if tag.is_empty() || tag.len() > MAX_TAG_LEN || tag == "*" {
+        return None;
+    }
+    tag.parse().ok()
+}
+
+fn available() -> Vec<LanguageIdentifier> {
+    Locale::ALL.iter().map(|l| l.tag().parse().expect("the supported tags are valid")).collect()
+}
+
+/// The first supported locale that matches any of `requested`, in order.
+fn best(requested: &[LanguageIdentifier]) -> Option<Locale> {
+    let available = available();
+    let chosen = negotiate_languages(requested, &available, None, NegotiationStrategy::Filtering).into_iter().next()?;
+    let index = available.iter().position(|a| a == chosen)?;
+    Some(Locale::ALL[index])
+}
+
+/// The languages an `Accept-Language` header asks for, most wanted first: by q-value, ties in
+/// the order given. `q=0` ("not this one"), the `*` wildcard (it names nothing we could pick),
+/// malformed tags and malformed q-values are dropped.
+pub fn accepted_languages(header: &str) -> Vec<LanguageIdentifier> {
+    let mut weighted: Vec<(u16, LanguageIdentifier)> = header
+        .split(',')
+        .take(MAX_ENTRIES)
+        .filter_map(|entry| {
+            let mut parts = entry.split(';');
+            let tag = langid(parts.next()?)?;
+            let mut q = 1000;
+            for param in parts {
+                let (name, value) = param.split_once('=')?;
+                if name.trim().eq_ignore_ascii_case("q") {
+                    q = parse_q(value.trim())?;
+                }
+            }
+            (q > 0).then_some((q, tag))
+        })
+        .collect();
+    weighted.sort_by(|a, b| b.0.cmp(&a.0));
+    weighted.into_iter().map(|(_, tag)| tag).collect()
+}
+
+/// An RFC 9110 qvalue (`0`, `0.5`, `1.000`...) in thousandths; `None` if it is not one.
+fn parse_q(value: &str) -> Option<u16> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths: u16 = format!("{fraction:0<3}").parse().ok()?;
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// The page's language: an explicit choice (`?lang=`, or the value the form carried), then the
+/// browser's `Accept-Language`, then `default`.
+pub fn negotiate(explicit: Option<&str>, accept_language: Option<&str>, default: Locale) -> Locale {
+    explicit
+        .and_then(Locale::matching)
+        .or_else(|| accept_language.and_then(|header| best(&accepted_languages(header))))
+        .unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Locale::*;
+
+    #[test]
+    fn accept_language_is_read_by_q_value_with_fallbacks() {
+        let cases: &[(&str, Locale)] = &[
+            ("de-DE,de;q=0.9,en;q=0.8", De),
+            ("en-US,en;q=0.9", En),
+            ("en-GB", En),
+            ("pt-PT", PtBr),
+            ("pt", PtBr),
+            ("pt-BR", PtBr),
+            ("fr-CA;q=0.8, ja;q=0.9", Ja),
+            ("de;q=0.5, es;q=0.5", De),
+            ("ar-EG", Ar),
+            ("zh-CN, es;q=0.1", Es),
+            ("de;q=0, fr", Fr),
+            ("DE-de", De),
+            ("ja-JP;q=1.0", Ja),
+            ("en;q=0.001, de;q=0.002", De),
+        ];
+        for (header, want) in cases {
+            assert_eq!(negotiate(None, Some(header), Fr), *want, "{header}");
+        }
+    }
+
+    #[test]
+    fn what_names_nothing_supported_falls_back_to_the_default() {
+        let cases = [
+            "", "*", "zh-CN", "de;q=0", "xx-YY, *;q=0.5", ";;;", ",,,", "de;q=abc", "de;q=1.5", "de;q=0.12345", "en;q=-1",
+            "de;q", "<script>alert(1)</script>", "\u{0}de", "tlh",
+        ];
+        for header in cases {
+            assert_eq!(negotiate(None, Some(header), Es), Es, "{header:?}");
+        }
+        assert_eq!(negotiate(None, None, Ja), Ja);
+        // Only the first entries count: a header a browser would not send loses its say.
+        let long = format!("{}de", "xx,".repeat(40));
+        assert_eq!(negotiate(None, Some(&long), En), En);
+    }
+
+    #[test]
+    fn an_explicit_choice_wins_unless_it_is_not_a_supported_language() {
+        assert_eq!(negotiate(Some("ja"), Some("de"), En), Ja);
+        assert_eq!(negotiate(Some("pt-PT"), Some("de"), En), PtBr);
+        assert_eq!(negotiate(Some(" ar "), None, En), Ar);
+        for hostile in ["", "*", "xx", "../../etc/passwd", "de\r\nSet-Cookie: x=1", "de\"><script>", &"de-".repeat(50), "en-US-x-private"] {
+            assert_eq!(negotiate(Some(hostile), Some("fr"), En), Fr, "{hostile:?}: the header decides");
+        }
+    }
+
+    #[test]
+    fn tags_and_directions() {
+        for locale in Locale::ALL {
+            assert_eq!(Locale::matching(locale.tag()), Some(locale), "{locale:?} round-trips");
+            assert_eq!(locale.dir(), if locale == Ar { "rtl" } else { "ltr" });
+        }
+    }
+}
