@@ -216,3 +216,31 @@ async fn the_whole_journey_in_a_real_browser() {
 
     browser.client.close().await.unwrap();
 }
+
+/// An operator's branding as a browser renders it: the inline logo loads under the CSP (its
+/// natural width is only known once the image is allowed and decoded), the buttons take the
+/// accent, the footer line shows. The screenshot is the README's.
+#[tokio::test(flavor = "multi_thread")]
+async fn branding_renders_in_a_real_browser() {
+    use base64::Engine as _;
+    let svg = "<svg xmlns='http://www.w3.org/2000/svg' width='180' height='40'><rect width='40' height='40' rx='8' fill='#7b1fa2'/><text x='52' y='28' font-family='sans-serif' font-size='22' fill='#7b1fa2'>Example</text></svg>";
+    let logo = format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg));
+    let branding = [("ACCENT_COLOR", "#7b1fa2"), ("LOGO_URL", logo.as_str()), ("FOOTER_TEXT", "Example GmbH · Friedrichstraße 1 · Berlin")];
+    let LocalApi { url: api, watch: _watch, pump: _pump, .. } = LocalApi::start(&branding).await;
+    let browser = Browser::start().await;
+    browser.client.goto(&format!("{api}/forgot-password")).await.unwrap();
+    let text = browser.expect_heading("Forgot your password?").await;
+    assert!(text.contains("Example GmbH · Friedrichstraße 1 · Berlin"), "{text}");
+    let rendered = browser
+        .client
+        .execute(
+            "const logo = document.querySelector('img.logo');
+             const button = document.querySelector('button[type=submit]');
+             return [logo ? logo.naturalWidth : -1, getComputedStyle(button).backgroundColor, getComputedStyle(button).color];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rendered, json!([180, "rgb(123, 31, 162)", "rgb(255, 255, 255)"]), "logo loaded, accent applied");
+    browser.screenshot("09-branded-forgot-password").await;
+}

@@ -266,3 +266,50 @@ async fn a_link_for_another_account_asks_before_replacing_the_live_reset() {
     same_account["cookies"] = serde_json::json!([format!("__Host-reset_token={victims}")]);
     assert_eq!(app.call(&same_account).await.status, 303, "no question for the same account");
 }
+
+/// The `<style>` a page carries, and whether the page's CSP allows exactly it (by its hash).
+fn style_allowed(reply: &Reply) -> (String, bool) {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let start = reply.body.find("<style>").expect("an inline style") + "<style>".len();
+    let css = &reply.body[start..start + reply.body[start..].find("</style>").unwrap()];
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(css.as_bytes()));
+    let csp = reply.header("content-security-policy").unwrap_or_default();
+    (css.to_owned(), csp.contains(&format!("style-src 'sha256-{hash}'")))
+}
+
+#[tokio::test]
+async fn branding_shows_on_every_page_and_the_policy_allows_exactly_its_style_and_logo() {
+    use reset_core::branding::{Accent, Branding, Logo};
+    let plain = MemoryApp::new().await;
+    let page = plain.call(&events::load("request-reset-forgot-page.json")).await;
+    let (_, allowed) = style_allowed(&page);
+    assert!(allowed, "the default style is allowed by hash");
+    assert!(!page.header("content-security-policy").unwrap().contains("img-src"), "no logo, no images");
+    assert!(page.body.contains("<p class=\"brand\">Demo App</p>"));
+
+    let mut app = MemoryApp::new().await;
+    app.deps.settings.branding = Branding::new(
+        Some(Accent::parse("#7b1fa2").unwrap()),
+        Some(Logo::parse("https://cdn.example.com/brand/logo.svg").unwrap()),
+        Some("Example <GmbH> · Berlin".into()),
+    );
+    let token = app.token_for_demo().await;
+    let mails = app.mailer.sent();
+    assert!(mails[0].html.contains("background:#7b1fa2;"), "the mail's button takes the accent");
+    let pages = [
+        ("forgot page", app.call(&events::load("request-reset-forgot-page.json")).await),
+        ("check your inbox", app.call(&forgot_event("someone@example.com")).await),
+        ("reset form after an error", app.call(&form_event(Some(&token), "short", "short")).await),
+        ("invalid link", app.call(&link_event("a.b.c", "GET", Some("same-origin"))).await),
+    ];
+    for (what, page) in &pages {
+        let (css, allowed) = style_allowed(page);
+        assert!(allowed, "{what}: the branded style is allowed by hash");
+        assert!(css.contains(":root{--accent:#7b1fa2;--on-accent:#fff}"), "{what}");
+        let csp = page.header("content-security-policy").unwrap();
+        assert!(csp.contains("img-src https://cdn.example.com;"), "{what}: exactly the logo's origin: {csp}");
+        assert!(page.body.contains(r#"<img class="logo" src="https://cdn.example.com/brand/logo.svg" alt="Demo App">"#), "{what}");
+        assert!(page.body.contains("<p>Example &#60;GmbH&#62; · Berlin</p>") || page.body.contains("<p>Example &lt;GmbH&gt; · Berlin</p>"), "{what}: the footer, escaped: {}", page.body);
+    }
+}

@@ -95,6 +95,9 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("TOKEN_TTL_SECONDS", "900", |c| c.settings.token_ttl == std::time::Duration::from_secs(900)),
     ("APP_NAME", "Example Co", |c| c.settings.app_name == "Example Co"),
     ("SUPPORT_CONTACT", "help@x.example", |c| c.settings.support_contact.as_deref() == Some("help@x.example")),
+    ("ACCENT_COLOR", "#7b1fa2", |c| c.settings.branding.accent() == "#7b1fa2"),
+    ("LOGO_URL", "https://cdn.example.com/logo.svg", |c| c.settings.branding.logo.is_some()),
+    ("FOOTER_TEXT", "Example GmbH", |c| c.settings.branding.footer.as_deref() == Some("Example GmbH")),
 ];
 
 #[test]

@@ -37,7 +37,13 @@ impl Watch {
             cmd.arg("--ignore-changes");
         }
         for (k, v) in env {
-            cmd.arg("--env-var").arg(format!("{k}={v}"));
+            // `--env-var` splits its value at commas (a data: URL has one); the functions inherit
+            // watch's own environment too, which takes any value.
+            if v.contains(',') {
+                cmd.env(k, v);
+            } else {
+                cmd.arg("--env-var").arg(format!("{k}={v}"));
+            }
         }
         let mut process = Managed::spawn("cargo lambda watch", cmd, log)?;
         let address = format!("127.0.0.1:{port}");

@@ -39,7 +39,7 @@ pub async fn handle<A: Adapters>(deps: &Deps<A>, req: Request) -> Result<Respons
     let response = async { match (req.uri().path(), &method) {
         (PATH, &Method::POST) => request(deps, &req).await.unwrap_or_else(ApiError::into_response),
         (PATH, _) => ApiError::method_not_allowed("POST").into_response(),
-        (FORGOT_PATH, &Method::GET | &Method::HEAD) => html_response(StatusCode::OK, pages::forgot(&deps.settings, "", None)),
+        (FORGOT_PATH, &Method::GET | &Method::HEAD) => html_response(&deps.settings, StatusCode::OK, pages::forgot(&deps.settings, "", None)),
         (FORGOT_PATH, &Method::POST) => forgot(deps, &req).await,
         (FORGOT_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(),
         _ => ApiError::not_found().into_response(),
@@ -72,10 +72,10 @@ async fn forgot<A: Adapters>(deps: &Deps<A>, req: &Request) -> Response<Body> {
     };
     let Ok(email) = Email::parse(&typed) else {
         let error = ApiError::from(reset_core::domain::InvalidEmail);
-        return html_response(error.status(), pages::forgot(settings, &typed, Some(&error.message)));
+        return html_response(settings, error.status(), pages::forgot(settings, &typed, Some(&error.message)));
     };
     match reset_core::request_reset(deps, &email, &reset_http::requester(req, settings)).await {
-        Ok(_) => html_response(StatusCode::OK, pages::check_inbox(settings)),
+        Ok(_) => html_response(settings, StatusCode::OK, pages::check_inbox(settings)),
         Err(err) => ApiError::from(err).into_page(settings),
     }
 }

@@ -120,7 +120,7 @@ async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> 
         Err(err) => return failure_page(settings, err, source),
     };
     if source == Source::Cookie {
-        return html_response(StatusCode::OK, pages::reset_form(settings, &checked.user.email.masked(), &[]));
+        return html_response(settings, StatusCode::OK, pages::reset_form(settings, &checked.user.email.masked(), &[]));
     }
     // A live reset for another account in this browser is not replaced silently (an attacker's
     // link opened in the victim's browser would make the victim change the attacker's password).
@@ -132,7 +132,7 @@ async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> 
                     let mut again = settings.reset_link(token.as_ref());
                     again.push_str("&switch=1");
                     let page = pages::switch_account(settings, &current.user.email.masked(), &checked.user.email.masked(), &again);
-                    return html_response(StatusCode::OK, page);
+                    return html_response(settings, StatusCode::OK, page);
                 }
             }
         }
@@ -143,9 +143,9 @@ async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> 
     let mut response = if hop {
         // A webmail click (or a browser that cannot say it was not one): a redirect could arrive
         // without the Strict cookie; hop same-site instead.
-        html_response(StatusCode::OK, pages::continue_to_form(settings))
+        html_response(settings, StatusCode::OK, pages::continue_to_form(settings))
     } else {
-        let mut redirect = html_response(StatusCode::SEE_OTHER, String::new());
+        let mut redirect = html_response(settings, StatusCode::SEE_OTHER, String::new());
         if let Ok(location) = HeaderValue::from_str(settings.reset_page_url.as_str()) {
             redirect.headers_mut().insert(header::LOCATION, location);
         }
@@ -187,7 +187,7 @@ async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body
     let (password, again) = (SecretString::from(password), SecretString::from(again));
     if password.expose_secret() != again.expose_secret() {
         let differ = ApiError::passwords_differ();
-        return html_response(differ.status(), pages::reset_form(settings, &account, &[differ.message]));
+        return html_response(settings, differ.status(), pages::reset_form(settings, &account, &[differ.message]));
     }
     let password = match NewPassword::parse(password.expose_secret(), settings.password_policy) {
         Ok(password) => password,
@@ -195,7 +195,7 @@ async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body
     };
     // The token was checked above (to name the account): no second read of the user.
     match reset_core::confirm_checked(deps, checked, password).await {
-        Ok(_) => clear_cookie(html_response(StatusCode::OK, pages::password_changed(settings, &account))),
+        Ok(_) => clear_cookie(html_response(settings, StatusCode::OK, pages::password_changed(settings, &account))),
         Err(ConfirmError::WeakPassword(weak)) => weak_password_form(settings, &account, ApiError::from(weak)),
         Err(err) => failure_page(settings, ApiError::from(err), Source::Cookie),
     }
@@ -205,5 +205,5 @@ async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body
 fn weak_password_form(settings: &Settings, account: &str, refused: ApiError) -> Response<Body> {
     let status = refused.status();
     let errors: Vec<String> = refused.reasons.into_iter().map(|p| p.message).collect();
-    html_response(status, pages::reset_form(settings, account, &errors))
+    html_response(settings, status, pages::reset_form(settings, account, &errors))
 }

@@ -3,6 +3,7 @@
 //! use cases ([`request_reset`], [`deliver_mail`], [`confirm_reset`]), and in-memory adapters
 //! ([`memory`]) so the whole flow runs in tests without a network.
 
+pub mod branding;
 pub mod breached;
 pub mod confirm_reset;
 pub mod deliver_mail;

@@ -25,6 +25,8 @@ struct ResetHtml<'a> {
     link: &'a str,
     lifetime: &'a str,
     support: Option<&'a str>,
+    /// The button's colour: a validated `#rrggbb` (`branding::Accent`).
+    accent: &'a str,
 }
 
 #[derive(Template)]
@@ -51,7 +53,7 @@ pub fn reset_link(settings: &Settings, to: Email, link: &str) -> anyhow::Result<
         to,
         subject: format!("Reset your {app_name} password"),
         text: ResetText { app_name, link, lifetime: &lifetime, support }.render()?,
-        html: ResetHtml { app_name, link, lifetime: &lifetime, support }.render()?,
+        html: ResetHtml { app_name, link, lifetime: &lifetime, support, accent: settings.branding.accent() }.render()?,
     })
 }
 

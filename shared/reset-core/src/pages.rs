@@ -4,11 +4,7 @@
 //! the Content-Security-Policy. Everything works without the script; it only adds a
 //! show-password toggle.
 
-use std::sync::LazyLock;
-
 use askama::Template;
-use base64::Engine as _;
-use sha2::{Digest, Sha256};
 
 use crate::settings::{Settings, human_duration};
 
@@ -19,33 +15,36 @@ pub struct Assets {
 
 pub static ASSETS: Assets = Assets { css: include_str!("../assets/page.css"), js: include_str!("../assets/page.js") };
 
-fn csp_hash(source: &str) -> String {
-    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(source.as_bytes())))
+/// The policy the pages are served with: nothing loads but our own inline style (with the
+/// branding applied) and script, and the configured logo if any (see `branding`).
+pub fn content_security_policy(settings: &Settings) -> &str {
+    &settings.branding.style().csp
 }
-
-/// The policy every page is served with: nothing loads but our own inline style and script.
-pub static CONTENT_SECURITY_POLICY: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "default-src 'none'; style-src {}; script-src {}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        csp_hash(ASSETS.css),
-        csp_hash(ASSETS.js)
-    )
-});
 
 struct Brand<'a> {
     app_name: &'a str,
     support: Option<&'a str>,
+    logo: Option<&'a str>,
+    footer: Option<&'a str>,
+    /// The stylesheet, with the accent colour.
+    css: &'a str,
 }
 
 fn brand(settings: &Settings) -> Brand<'_> {
-    Brand { app_name: &settings.app_name, support: settings.support_contact.as_deref() }
+    let branding = &settings.branding;
+    Brand {
+        app_name: &settings.app_name,
+        support: settings.support_contact.as_deref(),
+        logo: branding.logo.as_ref().map(crate::branding::Logo::src),
+        footer: branding.footer.as_deref(),
+        css: &branding.style().css,
+    }
 }
 
 #[derive(Template)]
 #[template(path = "pages/forgot.html")]
 struct Forgot<'a> {
     brand: Brand<'a>,
-    assets: &'a Assets,
     action: &'a str,
     email: &'a str,
     error: Option<&'a str>,
@@ -68,7 +67,6 @@ struct Reset<'a> {
 #[template(path = "pages/message.html")]
 struct Message<'a> {
     brand: Brand<'a>,
-    assets: &'a Assets,
     title: &'a str,
     paragraphs: &'a [String],
     link: Option<(&'a str, &'a str)>,
@@ -78,7 +76,6 @@ struct Message<'a> {
 #[template(path = "pages/continue.html")]
 struct Continue<'a> {
     brand: Brand<'a>,
-    assets: &'a Assets,
     next: &'a str,
 }
 
@@ -92,7 +89,7 @@ fn render(template: impl Template) -> String {
 /// The form that asks for an email address; `error` re-renders it after a bad submission.
 pub fn forgot(settings: &Settings, email: &str, error: Option<&str>) -> String {
     let action = settings.forgot_page_url.path();
-    render(Forgot { brand: brand(settings), assets: &ASSETS, action, email, error })
+    render(Forgot { brand: brand(settings), action, email, error })
 }
 
 /// The form for the new password, with the reasons the last attempt was refused.
@@ -111,7 +108,7 @@ pub fn reset_form(settings: &Settings, account: &str, errors: &[String]) -> Stri
 }
 
 fn message(settings: &Settings, title: &str, paragraphs: &[String], link: Option<(&str, &str)>) -> String {
-    render(Message { brand: brand(settings), assets: &ASSETS, title, paragraphs, link })
+    render(Message { brand: brand(settings), title, paragraphs, link })
 }
 
 /// The one answer to every well-formed forgot-password submission, whatever the account.
@@ -132,7 +129,7 @@ pub fn check_inbox(settings: &Settings) -> String {
 /// a `SameSite=Strict` cookie after a redirect that began on another site, but they do on a
 /// navigation this page starts (a meta refresh, or the Continue link without it).
 pub fn continue_to_form(settings: &Settings) -> String {
-    render(Continue { brand: brand(settings), assets: &ASSETS, next: settings.reset_page_url.as_str() })
+    render(Continue { brand: brand(settings), next: settings.reset_page_url.as_str() })
 }
 
 pub fn invalid_link(settings: &Settings) -> String {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use url::Url;
 
+use crate::branding::Branding;
 use crate::domain::PasswordPolicy;
 
 /// How long a reset link works, unless configured otherwise.
@@ -37,6 +38,8 @@ pub struct Settings {
     pub support_contact: Option<String>,
     /// The CDN in front of the API, if there is one (see [`Edge`]).
     pub edge: Option<Edge>,
+    /// Accent colour, logo and footer line (see [`Branding`]).
+    pub branding: Branding,
 }
 
 /// The CDN in front of the API (CloudFront with AWS WAF): it adds a secret header to every
@@ -122,6 +125,7 @@ impl Settings {
             app_name: "Your account".into(),
             support_contact: None,
             edge: None,
+            branding: Branding::default(),
         }
     }
 

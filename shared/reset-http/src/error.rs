@@ -194,7 +194,7 @@ impl ApiError {
             | ErrorCode::MethodNotAllowed
             | ErrorCode::TooManyRequests => pages::bad_request(settings, &self.message),
         };
-        let mut response = html_response(self.status(), body);
+        let mut response = html_response(settings, self.status(), body);
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
@@ -256,14 +256,11 @@ pub fn json_response(status: StatusCode, body: String) -> Response<Body> {
     response(status, "application/json", HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"), body)
 }
 
-/// The pages' Content-Security-Policy as a header value, built once per process.
-static PAGE_CSP: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
-    HeaderValue::from_str(&reset_core::pages::CONTENT_SECURITY_POLICY).unwrap_or(HeaderValue::from_static("default-src 'none'"))
-});
-
-/// An HTML page, under the pages' Content-Security-Policy (our inline style and script by hash).
-pub fn html_response(status: StatusCode, body: String) -> Response<Body> {
-    response(status, "text/html; charset=utf-8", PAGE_CSP.clone(), body)
+/// An HTML page, under the pages' Content-Security-Policy (our inline style and script by hash,
+/// and the configured logo's origin), which the settings build once per process.
+pub fn html_response(settings: &Settings, status: StatusCode, body: String) -> Response<Body> {
+    let csp = HeaderValue::from_str(reset_core::pages::content_security_policy(settings)).unwrap_or(HeaderValue::from_static("default-src 'none'"));
+    response(status, "text/html; charset=utf-8", csp, body)
 }
 
 #[cfg(test)]

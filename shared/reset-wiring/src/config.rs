@@ -82,6 +82,12 @@ impl Reader<'_> {
         parse_page_url(&raw).map_err(|err| self.problems.push(format!("{name} is unusable: {err}"))).ok()
     }
 
+    /// An optional setting parsed by `parse`; a value it refuses is a problem named with its reason.
+    fn parsed<T, E: Display>(&mut self, name: &str, parse: impl Fn(&str) -> Result<T, E>) -> Option<T> {
+        let raw = self.optional(name)?;
+        parse(&raw).map_err(|err| self.problems.push(format!("{name} {err}"))).ok()
+    }
+
     fn number<T: FromStr + PartialOrd + Display + Copy>(&mut self, name: &str, default: T, min: T, max: T) -> T {
         let Some(raw) = self.optional(name) else { return default };
         match raw.parse::<T>() {
@@ -155,6 +161,11 @@ impl Config {
                 None
             }
         };
+        use reset_core::branding::{Accent, Branding, Logo, parse_footer};
+        let accent = r.parsed("ACCENT_COLOR", Accent::parse);
+        let logo = r.parsed("LOGO_URL", Logo::parse);
+        let footer = r.parsed("FOOTER_TEXT", parse_footer);
+        let branding = Branding::new(accent, logo, footer);
         let config = Config {
             breached_passwords,
             table,
@@ -186,6 +197,7 @@ impl Config {
                 support_contact: r.optional("SUPPORT_CONTACT"),
                 // Filled in by the wiring, which reads the secret at cold start.
                 edge: None,
+                branding,
             },
         };
         if r.problems.is_empty() { Ok(config) } else { Err(ConfigError(r.problems)) }
@@ -261,6 +273,21 @@ mod tests {
         let c = Config::from_vars(&v).unwrap();
         assert_eq!((c.table.table.as_str(), c.table.email.as_str()), ("accounts", "mail"));
         assert_eq!(c.table.active_statuses, vec!["ok", "verified"]);
+    }
+
+    #[test]
+    fn branding_values_are_checked_at_cold_start_and_named() {
+        let mut v = vars(&MINIMAL);
+        v.extend(vars(&[("ACCENT_COLOR", "#ffee00"), ("LOGO_URL", "http://cdn.example.com/logo.svg"), ("FOOTER_TEXT", "a\u{7}b")]));
+        let err = Config::from_vars(&v).err().unwrap().to_string();
+        assert!(err.contains("ACCENT_COLOR #ffee00 leaves white text at a contrast of"), "{err}");
+        assert!(err.contains("LOGO_URL must be an https URL"), "{err}");
+        assert!(err.contains("FOOTER_TEXT must be at most 200 characters"), "{err}");
+        let mut v = vars(&MINIMAL);
+        v.extend(vars(&[("ACCENT_COLOR", "#7B1FA2"), ("LOGO_URL", "https://cdn.example.com/logo.svg"), ("FOOTER_TEXT", "Example GmbH")]));
+        let branding = Config::from_vars(&v).unwrap().settings.branding;
+        assert_eq!((branding.accent(), branding.footer.as_deref()), ("#7b1fa2", Some("Example GmbH")));
+        assert!(branding.style().csp.contains("img-src https://cdn.example.com;"));
     }
 
     #[test]
