@@ -92,8 +92,7 @@ pub fn forgot(settings: &Settings, email: &str, error: Option<&str>) -> String {
     render(Forgot { brand: brand(settings), action, email, error })
 }
 
-/// The form for the new password, with the reasons the last attempt was refused.
-/// The new-password form for `account` (masked), with the reasons a try was refused.
+/// The new-password form for `account` (masked), with the reasons the last try was refused.
 pub fn reset_form(settings: &Settings, account: &str, errors: &[String]) -> String {
     let policy = settings.password_policy;
     render(Reset {

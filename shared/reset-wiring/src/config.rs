@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use reset_aws::{DEFAULT_LIMITS_TABLE, UserTable};
 use reset_core::Settings;
+use reset_core::branding::{Accent, Branding, Logo, parse_footer};
 use reset_core::domain::PasswordPolicy;
 use reset_core::settings::{
     DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE, DEFAULT_MAIL_RETRY_BASE, DEFAULT_TOKEN_TTL, RateLimits, forgot_page_beside,
@@ -161,7 +162,6 @@ impl Config {
                 None
             }
         };
-        use reset_core::branding::{Accent, Branding, Logo, parse_footer};
         let accent = r.parsed("ACCENT_COLOR", Accent::parse);
         let logo = r.parsed("LOGO_URL", Logo::parse);
         let footer = r.parsed("FOOTER_TEXT", parse_footer);
