@@ -157,7 +157,7 @@ async fn the_whole_journey_in_a_real_browser() {
     let mails = stack.mails_eventually(1).unwrap();
     assert_eq!(mails.len(), 1, "one mail");
     let link = mails[0].reset_link().expect("a reset link");
-    assert!(link.starts_with(&format!("{api}/reset-password?token=")), "{link}");
+    assert!(link.starts_with(&format!("{api}/reset-password?lang=en&token=")), "{link}");
 
     // 3. Mail scanners open the link first, twice, with GET and HEAD: nothing is consumed. They
     //    send no Sec-Fetch-Site, so they get the hop page (200), as old browsers do.

@@ -120,7 +120,14 @@ impl MemoryApp {
     pub fn add_user(&self, id: &str, email: &str, password: &str, active: bool) {
         let password_hash = password::hash_blocking(password).unwrap();
         let status = if active { "active" } else { "disabled" }.to_owned();
-        self.users.insert(User { id: UserId::parse(id).unwrap(), email: StoredEmail::new(email), password_hash, active, status, epoch: String::new() });
+        self.users.insert(User { id: UserId::parse(id).unwrap(), email: StoredEmail::new(email), password_hash, active, status, epoch: String::new(), locale: None });
+    }
+
+    /// Stores the language the account's owner chose (the application's user-locale attribute).
+    pub fn set_user_locale(&self, id: &str, locale: &str) {
+        let mut user = self.user(id);
+        user.locale = Some(locale.to_owned());
+        self.users.insert(user);
     }
 
     pub fn user(&self, id: &str) -> User {

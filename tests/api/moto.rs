@@ -18,7 +18,7 @@ async fn request_mail_link_confirm_then_the_link_is_dead() {
     assert_eq!(mail.destinations.to, vec![DEMO_EMAIL.to_string()]);
     assert_eq!(mail.source, reset_tests::stack::SENDER);
     let link = mail.reset_link().expect("the mail holds a reset link");
-    assert!(link.starts_with(&format!("{RESET_PAGE}?token=")), "{link}");
+    assert!(link.starts_with(&format!("{RESET_PAGE}?lang=en&token=")), "{link}");
     let token = mail.token().unwrap();
 
     let reply = app.call(&confirm_event(&token, NEW_PASSWORD)).await;

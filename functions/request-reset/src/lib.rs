@@ -10,6 +10,8 @@ use std::convert::Infallible;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use reset_core::domain::Email;
+use reset_core::locale::Locale;
+use reset_core::text::Msg;
 use reset_core::{Adapters, Deps, pages};
 use reset_http::{ApiError, html_response, json_response, limit_source_ip, read_form, read_json};
 use serde::Deserialize;
@@ -18,11 +20,13 @@ use tracing::Instrument as _;
 pub const PATH: &str = "/password-reset/request";
 pub const FORGOT_PATH: &str = "/forgot-password";
 
-/// The one answer to every well-formed JSON request.
-const JSON_SHAPE: &str = r#"Send a JSON object with one string field, "email"."#;
-const FORM_SHAPE: &str = "Send the form with one field, email.";
+const JSON_SHAPE: Msg = Msg::new("error-request-shape");
+const FORM_SHAPE: Msg = Msg::new("error-forgot-form-shape");
 
-pub const ACCEPTED_BODY: &str = r#"{"message":"If an account uses this address, we have sent it a link to reset the password. Check your inbox."}"#;
+/// The one answer to every well-formed JSON request, in `locale`.
+pub fn accepted_body(locale: Locale) -> String {
+    reset_http::message_body(&Msg::new("request-accepted"), locale)
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,50 +36,55 @@ struct RequestBody {
 
 pub async fn handle<A: Adapters>(deps: &Deps<A>, req: Request) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
+    let locale = reset_http::json_locale(&req, &deps.settings);
     if let Err(bypassed) = reset_http::check_edge(&req, &deps.settings) {
-        return Ok(reset_http::finish(&method, bypassed.into_response()));
+        return Ok(reset_http::finish(&method, bypassed.into_response(locale)));
     }
     let span = reset_http::request_span(&req, &deps.settings);
     let response = async { match (req.uri().path(), &method) {
-        (PATH, &Method::POST) => request(deps, &req).await.unwrap_or_else(ApiError::into_response),
-        (PATH, _) => ApiError::method_not_allowed("POST").into_response(),
-        (FORGOT_PATH, &Method::GET | &Method::HEAD) => html_response(&deps.settings, StatusCode::OK, pages::forgot(&deps.settings, "", None)),
+        (PATH, &Method::POST) => request(deps, &req, locale).await.unwrap_or_else(|err| err.into_response(locale)),
+        (PATH, _) => ApiError::method_not_allowed("POST").into_response(locale),
+        (FORGOT_PATH, &Method::GET | &Method::HEAD) => {
+            let reader = reset_http::reader(&req, &deps.settings);
+            html_response(&deps.settings, StatusCode::OK, pages::forgot(&reader, "", None))
+        }
         (FORGOT_PATH, &Method::POST) => forgot(deps, &req).await,
-        (FORGOT_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(),
-        _ => ApiError::not_found().into_response(),
+        (FORGOT_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(locale),
+        _ => ApiError::not_found().into_response(locale),
     } }
     .instrument(span)
     .await;
     Ok(reset_http::finish(&method, response))
 }
 
-async fn request<A: Adapters>(deps: &Deps<A>, req: &Request) -> Result<Response<Body>, ApiError> {
+async fn request<A: Adapters>(deps: &Deps<A>, req: &Request, locale: Locale) -> Result<Response<Body>, ApiError> {
     limit_source_ip(deps, req, deps.settings.rate_limits.ip_per_minute).await?;
     let body: RequestBody = read_json(req).map_err(|err| ApiError::from_body(err, JSON_SHAPE))?;
     let email = Email::parse(&body.email)?;
-    reset_core::request_reset(deps, &email, &reset_http::requester(req, &deps.settings)).await?;
-    Ok(json_response(StatusCode::ACCEPTED, ACCEPTED_BODY.to_owned()))
+    reset_core::request_reset(deps, &email, &reset_http::requester(req, &deps.settings, locale)).await?;
+    Ok(json_response(StatusCode::ACCEPTED, accepted_body(locale)))
 }
 
 /// The forgot-password form's submission: the same use case, answered as pages.
 async fn forgot<A: Adapters>(deps: &Deps<A>, req: &Request) -> Response<Body> {
     let settings = &deps.settings;
+    let reader = reset_http::reader(req, settings);
     if let Err(refused) = reset_http::check_form_origin(req, &settings.forgot_page_url) {
-        return refused.into_page(settings);
+        return refused.into_page(&reader);
     }
     if let Err(limited) = limit_source_ip(deps, req, settings.rate_limits.ip_per_minute).await {
-        return limited.into_page(settings);
+        return limited.into_page(&reader);
     }
     let typed = match read_form(req).and_then(|form| form.field("email").map(str::to_owned)) {
         Ok(typed) => typed,
-        Err(err) => return ApiError::from_body(err, FORM_SHAPE).into_page(settings),
+        Err(err) => return ApiError::from_body(err, FORM_SHAPE).into_page(&reader),
     };
     let Ok(email) = Email::parse(&typed) else {
         let error = ApiError::from(reset_core::domain::InvalidEmail);
-        return html_response(settings, error.status(), pages::forgot(settings, &typed, Some(&error.message)));
+        return html_response(settings, error.status(), pages::forgot(&reader, &typed, Some(&error.message)));
     };
-    match reset_core::request_reset(deps, &email, &reset_http::requester(req, settings)).await {
-        Ok(_) => html_response(settings, StatusCode::OK, pages::check_inbox(settings)),
-        Err(err) => ApiError::from(err).into_page(settings),
+    match reset_core::request_reset(deps, &email, &reset_http::requester(req, settings, reader.locale)).await {
+        Ok(_) => html_response(settings, StatusCode::OK, pages::check_inbox(&reader)),
+        Err(err) => ApiError::from(err).into_page(&reader),
     }
 }

@@ -19,7 +19,10 @@ use std::convert::Infallible;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use reset_core::domain::{NewPassword, ResetToken};
-use reset_core::{ConfirmError, ConfirmPorts, Deps, Settings, pages, unix_now};
+use reset_core::locale::Locale;
+use reset_core::pages::Reader;
+use reset_core::text::Msg;
+use reset_core::{CheckedToken, ConfirmError, ConfirmPorts, Deps, pages, unix_now};
 use reset_http::{ApiError, ErrorCode, html_response, json_response, limit_source_ip, read_form, read_json};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -33,10 +36,13 @@ pub const COOKIE: &str = "__Host-reset_token";
 /// Longest the cookie lives, in seconds (less if the token expires sooner).
 pub const COOKIE_MAX_AGE: u64 = 15 * 60;
 
-const JSON_SHAPE: &str = r#"Send a JSON object with two string fields, "token" and "password"."#;
-const FORM_SHAPE: &str = "Send the form with the fields password and confirm.";
+const JSON_SHAPE: Msg = Msg::new("error-confirm-shape");
+const FORM_SHAPE: Msg = Msg::new("error-reset-form-shape");
 
-pub const CHANGED_BODY: &str = r#"{"message":"Your password has been changed. You can sign in with it now."}"#;
+/// The answer to a successful JSON confirm, in `locale`.
+pub fn changed_body(locale: Locale) -> String {
+    reset_http::message_body(&Msg::new("password-changed"), locale)
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,17 +53,18 @@ struct ConfirmBody {
 
 pub async fn handle<A: ConfirmPorts>(deps: &Deps<A>, req: Request) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
+    let locale = reset_http::json_locale(&req, &deps.settings);
     if let Err(bypassed) = reset_http::check_edge(&req, &deps.settings) {
-        return Ok(reset_http::finish(&method, bypassed.into_response()));
+        return Ok(reset_http::finish(&method, bypassed.into_response(locale)));
     }
     let span = reset_http::request_span(&req, &deps.settings);
     let response = async { match (req.uri().path(), &method) {
-        (PATH, &Method::POST) => confirm(deps, &req).await.unwrap_or_else(ApiError::into_response),
-        (PATH, _) => ApiError::method_not_allowed("POST").into_response(),
+        (PATH, &Method::POST) => confirm(deps, &req, locale).await.unwrap_or_else(|err| err.into_response(locale)),
+        (PATH, _) => ApiError::method_not_allowed("POST").into_response(locale),
         (PAGE_PATH, &Method::GET | &Method::HEAD) => show(deps, &req).await,
         (PAGE_PATH, &Method::POST) => submit(deps, &req).await,
-        (PAGE_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(),
-        _ => ApiError::not_found().into_response(),
+        (PAGE_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(locale),
+        _ => ApiError::not_found().into_response(locale),
     } }
     .instrument(span)
     .await;
@@ -71,13 +78,13 @@ fn refused(err: ConfirmError) -> ApiError {
     err.into()
 }
 
-async fn confirm<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Result<Response<Body>, ApiError> {
+async fn confirm<A: ConfirmPorts>(deps: &Deps<A>, req: &Request, locale: Locale) -> Result<Response<Body>, ApiError> {
     limit_source_ip(deps, req, deps.settings.rate_limits.ip_per_minute).await?;
     let body: ConfirmBody = read_json(req).map_err(|err| ApiError::from_body(err, JSON_SHAPE))?;
     let token = ResetToken::parse(&body.token).map_err(|invalid| refused(invalid.into()))?;
     let password = NewPassword::parse(body.password.expose_secret(), deps.settings.password_policy).map_err(|weak| refused(weak.into()))?;
-    reset_core::confirm_reset(deps, &token, password).await?;
-    Ok(json_response(StatusCode::OK, CHANGED_BODY.to_owned()))
+    reset_core::confirm_reset(deps, &token, password, locale).await?;
+    Ok(json_response(StatusCode::OK, changed_body(locale)))
 }
 
 /// `Set-Cookie` for the token, scoped to the reset page.
@@ -99,9 +106,9 @@ enum Source {
 }
 
 /// A token failure or outage as a page; a dead token's cookie is cleared.
-fn failure_page(settings: &Settings, err: ApiError, source: Source) -> Response<Body> {
+fn failure_page(reader: &Reader, err: ApiError, source: Source) -> Response<Body> {
     let dead_cookie = err.code == ErrorCode::InvalidOrExpiredToken && source == Source::Cookie;
-    let page = err.into_page(settings);
+    let page = err.into_page(reader);
     if dead_cookie { clear_cookie(page) } else { page }
 }
 
@@ -109,18 +116,19 @@ fn failure_page(settings: &Settings, err: ApiError, source: Source) -> Response<
 /// otherwise show the form if the cookie's token is still good. Nothing is written.
 async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> {
     let settings = &deps.settings;
+    let reader = reset_http::reader(req, settings);
     if let Err(limited) = limit_source_ip(deps, req, settings.rate_limits.ip_per_minute).await {
-        return limited.into_page(settings);
+        return limited.into_page(&reader);
     }
     let from_link = req.query_string_parameters_ref().and_then(|q| q.first("token")).map(str::to_owned);
     let source = if from_link.is_some() { Source::Link } else { Source::Cookie };
     let raw = from_link.as_deref().or_else(|| reset_http::cookie(req, COOKIE)).unwrap_or_default();
     let (token, checked) = match checked_token(deps, raw).await {
         Ok(ok) => ok,
-        Err(err) => return failure_page(settings, err, source),
+        Err(err) => return failure_page(&reader, err, source),
     };
     if source == Source::Cookie {
-        return html_response(settings, StatusCode::OK, pages::reset_form(settings, &checked.user.email.masked(), &[]));
+        return html_response(settings, StatusCode::OK, pages::reset_form(&reader, &account(&checked, &reader), &[]));
     }
     // A live reset for another account in this browser is not replaced silently (an attacker's
     // link opened in the victim's browser would make the victim change the attacker's password).
@@ -129,9 +137,9 @@ async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> 
         if let Some(live) = reset_http::cookie(req, COOKIE).filter(|live| *live != token.as_ref()) {
             if let Ok((_, current)) = checked_token(deps, live).await {
                 if current.user.id != checked.user.id {
-                    let mut again = settings.reset_link(token.as_ref());
+                    let mut again = settings.reset_link(token.as_ref(), reader.chosen.then_some(reader.locale));
                     again.push_str("&switch=1");
-                    let page = pages::switch_account(settings, &current.user.email.masked(), &checked.user.email.masked(), &again);
+                    let page = pages::switch_account(&reader, &account(&current, &reader), &account(&checked, &reader), &again);
                     return html_response(settings, StatusCode::OK, page);
                 }
             }
@@ -143,16 +151,21 @@ async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> 
     let mut response = if hop {
         // A webmail click (or a browser that cannot say it was not one): a redirect could arrive
         // without the Strict cookie; hop same-site instead.
-        html_response(settings, StatusCode::OK, pages::continue_to_form(settings))
+        html_response(settings, StatusCode::OK, pages::continue_to_form(&reader))
     } else {
         let mut redirect = html_response(settings, StatusCode::SEE_OTHER, String::new());
-        if let Ok(location) = HeaderValue::from_str(settings.reset_page_url.as_str()) {
+        if let Ok(location) = HeaderValue::from_str(&reader.link(&settings.reset_page_url)) {
             redirect.headers_mut().insert(header::LOCATION, location);
         }
         redirect
     };
     reset_http::set_cookie(&mut response, token_cookie(token.as_ref(), max_age));
     response
+}
+
+/// The account a page names: its address masked, or "your account".
+fn account(checked: &CheckedToken, reader: &Reader) -> String {
+    checked.user.email.masked(reader.locale)
 }
 
 /// A token as the pages take it (the link's or the cookie's), checked completely.
@@ -166,44 +179,45 @@ async fn checked_token<A: ConfirmPorts>(deps: &Deps<A>, raw: &str) -> Result<(Re
 /// POST: the form's new password, applied exactly as the JSON confirm does.
 async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> {
     let settings = &deps.settings;
+    let reader = reset_http::reader(req, settings);
     if let Err(refused) = reset_http::check_form_origin(req, &settings.reset_page_url) {
-        return refused.into_page(settings);
+        return refused.into_page(&reader);
     }
     if let Err(limited) = limit_source_ip(deps, req, settings.rate_limits.ip_per_minute).await {
-        return limited.into_page(settings);
+        return limited.into_page(&reader);
     }
     // The form names the account it changes; the token is checked first so the page can say
     // which (whatever else is wrong with the submission).
     let (_, checked) = match checked_token(deps, reset_http::cookie(req, COOKIE).unwrap_or_default()).await {
         Ok(ok) => ok,
-        Err(err) => return failure_page(settings, err, Source::Cookie),
+        Err(err) => return failure_page(&reader, err, Source::Cookie),
     };
-    let account = checked.user.email.masked();
+    let account = account(&checked, &reader);
     let fields = read_form(req).and_then(|form| Ok((form.field("password")?.to_owned(), form.field("confirm")?.to_owned())));
     let (password, again) = match fields {
         Ok(fields) => fields,
-        Err(err) => return ApiError::from_body(err, FORM_SHAPE).into_page(settings),
+        Err(err) => return ApiError::from_body(err, FORM_SHAPE).into_page(&reader),
     };
     let (password, again) = (SecretString::from(password), SecretString::from(again));
     if password.expose_secret() != again.expose_secret() {
         let differ = ApiError::passwords_differ();
-        return html_response(settings, differ.status(), pages::reset_form(settings, &account, &[differ.message]));
+        return html_response(settings, differ.status(), pages::reset_form(&reader, &account, &[reader.text(&differ.message)]));
     }
     let password = match NewPassword::parse(password.expose_secret(), settings.password_policy) {
         Ok(password) => password,
-        Err(weak) => return weak_password_form(settings, &account, refused(weak.into())),
+        Err(weak) => return weak_password_form(&reader, &account, refused(weak.into())),
     };
     // The token was checked above (to name the account): no second read of the user.
-    match reset_core::confirm_checked(deps, checked, password).await {
-        Ok(_) => clear_cookie(html_response(settings, StatusCode::OK, pages::password_changed(settings, &account))),
-        Err(ConfirmError::WeakPassword(weak)) => weak_password_form(settings, &account, ApiError::from(weak)),
-        Err(err) => failure_page(settings, ApiError::from(err), Source::Cookie),
+    match reset_core::confirm_checked(deps, checked, password, reader.locale).await {
+        Ok(_) => clear_cookie(html_response(settings, StatusCode::OK, pages::password_changed(&reader, &account))),
+        Err(ConfirmError::WeakPassword(weak)) => weak_password_form(&reader, &account, ApiError::from(weak)),
+        Err(err) => failure_page(&reader, ApiError::from(err), Source::Cookie),
     }
 }
 
 /// The form again, with the reasons the password was refused.
-fn weak_password_form(settings: &Settings, account: &str, refused: ApiError) -> Response<Body> {
+fn weak_password_form(reader: &Reader, account: &str, refused: ApiError) -> Response<Body> {
     let status = refused.status();
-    let errors: Vec<String> = refused.reasons.into_iter().map(|p| p.message).collect();
-    html_response(settings, status, pages::reset_form(settings, account, &errors))
+    let errors: Vec<String> = refused.reasons.iter().map(|p| p.message(reader.locale)).collect();
+    html_response(reader.settings, status, pages::reset_form(reader, account, &errors))
 }

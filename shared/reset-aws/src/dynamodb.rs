@@ -26,6 +26,9 @@ pub struct UserTable {
     pub active_statuses: Vec<String>,
     /// Set (Unix seconds) on every reset, so sessions older than it can be ended.
     pub password_changed_at: String,
+    /// Where the application keeps the user's language (a BCP 47 tag), if it does: their mails
+    /// are written in it.
+    pub locale: Option<String>,
 }
 
 impl Default for UserTable {
@@ -39,6 +42,7 @@ impl Default for UserTable {
             status: "status".into(),
             active_statuses: vec!["active".into()],
             password_changed_at: "password_changed_at".into(),
+            locale: None,
         }
     }
 }
@@ -75,23 +79,29 @@ impl DynamoUsers {
         let status = self.string(item, &t.status).unwrap_or_default().to_owned();
         // The epoch as stored: Unix seconds (N), or whatever string the application writes.
         let epoch = item.get(&t.password_changed_at).and_then(|v| v.as_n().or_else(|_| v.as_s()).ok()).cloned().unwrap_or_default();
-        Ok(Some(User { id, email: StoredEmail::new(email), password_hash: hash.to_owned(), active, status, epoch }))
+        let locale = t.locale.as_ref().and_then(|name| self.string(item, name)).map(str::to_owned);
+        Ok(Some(User { id, email: StoredEmail::new(email), password_hash: hash.to_owned(), active, status, epoch, locale }))
     }
 
     async fn get_item(&self, id: &str) -> anyhow::Result<Option<Item>> {
-        let out = self
+        let t = &self.table;
+        let mut get = self
             .client
             .get_item()
-            .table_name(&self.table.table)
-            .key(&self.table.id, AttributeValue::S(id.to_owned()))
+            .table_name(&t.table)
+            .key(&t.id, AttributeValue::S(id.to_owned()))
             .consistent_read(true)
-            // Only what a reset reads: the template's IAM condition allows no other attribute.
-            .projection_expression("#id, #email, #hash, #status, #epoch")
-            .expression_attribute_names("#id", &self.table.id)
-            .expression_attribute_names("#email", &self.table.email)
-            .expression_attribute_names("#hash", &self.table.password_hash)
-            .expression_attribute_names("#status", &self.table.status)
-            .expression_attribute_names("#epoch", &self.table.password_changed_at)
+            .expression_attribute_names("#id", &t.id)
+            .expression_attribute_names("#email", &t.email)
+            .expression_attribute_names("#hash", &t.password_hash)
+            .expression_attribute_names("#status", &t.status)
+            .expression_attribute_names("#epoch", &t.password_changed_at);
+        // Only what a reset reads: the template's IAM condition allows no other attribute.
+        get = match &t.locale {
+            Some(locale) => get.projection_expression("#id, #email, #hash, #status, #epoch, #locale").expression_attribute_names("#locale", locale),
+            None => get.projection_expression("#id, #email, #hash, #status, #epoch"),
+        };
+        let out = get
             .send()
             .await
             .map_err(|e| crate::sdk_failure("DynamoDB GetItem on the users table", &e))?;

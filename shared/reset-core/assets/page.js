@@ -5,6 +5,6 @@ document.querySelectorAll("[data-toggle]").forEach(function (button) {
     var show = button.getAttribute("aria-pressed") !== "true";
     fields.forEach(function (field) { field.type = show ? "text" : "password"; });
     button.setAttribute("aria-pressed", String(show));
-    button.textContent = show ? "Hide passwords" : "Show passwords";
+    button.textContent = button.getAttribute(show ? "data-hide" : "data-show");
   });
 });

@@ -28,10 +28,7 @@ impl BreachedPasswords for NoBreachCheck {
 
 /// The refusal a breached password gets, beside the other [`PasswordProblem`]s.
 pub fn breached_problem() -> PasswordProblem {
-    PasswordProblem {
-        code: "breached",
-        message: "This password has appeared in a data breach, so attackers try it first. Choose another one.".into(),
-    }
+    PasswordProblem::new("breached", crate::text::Msg::new("password-breached"))
 }
 
 /// Refuses a password the corpus holds; lets it through (and logs the miss) if the corpus could

@@ -9,6 +9,7 @@ use reset_token::TokenError;
 use crate::domain::{InvalidToken, NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
 use crate::mail_job::{ChangedJob, MailJob, new_job_id};
 use crate::ports::{GetUser, MailQueue as _, SetPassword as _, WriteOutcome};
+use crate::locale::{self, Locale};
 use crate::{Adapters, ConfirmPorts, Deps, password, unix_now};
 
 #[derive(Debug, thiserror::Error)]
@@ -133,19 +134,20 @@ async fn checked<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken
 }
 
 #[tracing::instrument(name = "confirm_reset", skip_all, fields(user_id, token_id))]
-pub async fn confirm_reset<A: ConfirmPorts>(deps: &Deps<A>, token: &ResetToken, password: NewPassword) -> Result<UserId, ConfirmError> {
-    async { change_password(deps, checked(deps, token).await?, password).await }.await.inspect_err(audit_refusal)
+pub async fn confirm_reset<A: ConfirmPorts>(deps: &Deps<A>, token: &ResetToken, password: NewPassword, requested: Locale) -> Result<UserId, ConfirmError> {
+    async { change_password(deps, checked(deps, token).await?, password, requested).await }.await.inspect_err(audit_refusal)
 }
 
 /// [`confirm_reset`] for a caller that has just checked the token with [`check_token`] (the form,
 /// which names the account before it takes the password): the same change, without reading the
-/// user again. The write stays conditional on what the check saw.
+/// user again. The write stays conditional on what the check saw. `requested` is the request's
+/// language, for the password-changed notice of an account that has none stored.
 #[tracing::instrument(name = "confirm_reset", skip_all, fields(user_id = %checked.user.id, token_id = %checked.token_id))]
-pub async fn confirm_checked<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken, password: NewPassword) -> Result<UserId, ConfirmError> {
-    change_password(deps, checked, password).await.inspect_err(audit_refusal)
+pub async fn confirm_checked<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken, password: NewPassword, requested: Locale) -> Result<UserId, ConfirmError> {
+    change_password(deps, checked, password, requested).await.inspect_err(audit_refusal)
 }
 
-async fn change_password<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken, password: NewPassword) -> Result<UserId, ConfirmError> {
+async fn change_password<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken, password: NewPassword, requested: Locale) -> Result<UserId, ConfirmError> {
     let CheckedToken { user, .. } = checked;
     password.check_strength(deps.settings.password_policy, &user.email, &deps.settings.app_name)?;
     // Last, and only for a password the local rules accept: the one check that leaves the process.
@@ -173,6 +175,7 @@ async fn change_password<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken,
             user_id: user.id.as_ref().to_owned(),
             email: user.email.as_stored().to_owned(),
             changed_at: now,
+            locale: Some(locale::for_mail(user.locale.as_deref(), Some(requested.tag()), deps.settings.default_locale).tag().to_owned()),
         };
         deps.queue.enqueue(&MailJob::PasswordChanged(job)).await
     };

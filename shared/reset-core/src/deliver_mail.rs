@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use crate::domain::{Email, StoredEmail};
 use crate::mail_job::{ChangedJob, MailJob, ResetLinkJob};
 use crate::ports::{Claim, CountHits, FindUserByEmail, Hit, JobLedger, Mail, MailError, Mailer};
-use crate::{Adapters, Deps, mail, unix_now};
+use crate::{Adapters, Deps, locale, mail, unix_now};
 
 /// How long one delivery owns a job: longer than the worker's timeout, so a live attempt is never
 /// overtaken; short enough that a crashed one blocks nothing for long.
@@ -167,7 +167,9 @@ async fn send_reset_link<A: DeliveryPorts>(deps: &Deps<A>, job: &ResetLinkJob, e
                 let issued = ring.issue(user.binding(), unix_now(), deps.settings.token_ttl.as_secs()).map_err(|e| failed(true)(e.into()))?;
                 // The link's id (its `jti`): a later confirm logs the same one.
                 tracing::Span::current().record("token_id", issued.token_id.as_str());
-                let mail = mail::reset_link(&deps.settings, to.clone(), &deps.settings.reset_link(&issued.token)).map_err(failed(true))?;
+                let tr = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), deps.settings.default_locale);
+                let link = deps.settings.reset_link(&issued.token, Some(tr));
+                let mail = mail::reset_link(&deps.settings, tr, to.clone(), &link).map_err(failed(true))?;
                 send(deps, &mail).await?
             }
         },
@@ -203,7 +205,9 @@ async fn send_changed_notice<A: DeliveryPorts>(deps: &Deps<A>, job: &ChangedJob)
     let outcome = match stored.mailbox() {
         None => Settled::UnusableAddress,
         Some(to) => {
-            let mail = mail::password_changed(&deps.settings, to.clone(), job.changed_at).map_err(failed(true))?;
+            // The confirm chose the language (the account's, else its request's); else the default.
+            let tr = locale::for_mail(None, job.locale.as_deref(), deps.settings.default_locale);
+            let mail = mail::password_changed(&deps.settings, tr, to.clone(), job.changed_at).map_err(failed(true))?;
             send(deps, &mail).await?
         }
     };

@@ -5,6 +5,10 @@ use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 use unicode_normalization::UnicodeNormalization;
+use zxcvbn::feedback::{Suggestion, Warning};
+
+use crate::locale::Locale;
+use crate::text::Msg;
 
 /// Longest address SMTP can carry (RFC 5321 path limit less the brackets).
 const MAX_EMAIL_LEN: usize = 254;
@@ -143,11 +147,23 @@ impl Default for PasswordPolicy {
 /// zxcvbn's cost grows with length; the first characters decide how guessable a password is.
 const STRENGTH_SAMPLE_CHARS: usize = 100;
 
-/// One reason a password was refused, with a code for programs and words for people.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// One reason a password was refused, with a code for programs and words for people (one or
+/// more messages, rendered in the reader's language).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordProblem {
     pub code: &'static str,
-    pub message: String,
+    pub says: Vec<Msg>,
+}
+
+impl PasswordProblem {
+    pub fn new(code: &'static str, msg: Msg) -> Self {
+        PasswordProblem { code, says: vec![msg] }
+    }
+
+    /// What the reader is told, in `locale`.
+    pub fn message(&self, locale: Locale) -> String {
+        self.says.iter().map(|msg| msg.text(locale)).collect::<Vec<_>>().join(" ")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -164,16 +180,10 @@ impl NewPassword {
         let chars = normalized.chars().count();
         let mut problems = Vec::new();
         if chars < policy.min_chars {
-            problems.push(PasswordProblem {
-                code: "too_short",
-                message: format!("Use at least {} characters; this one has {chars}.", policy.min_chars),
-            });
+            problems.push(PasswordProblem::new("too_short", Msg::new("password-too-short").with("min", policy.min_chars).with("count", chars)));
         }
         if chars > policy.max_chars {
-            problems.push(PasswordProblem {
-                code: "too_long",
-                message: format!("Use at most {} characters; this one has {chars}.", policy.max_chars),
-            });
+            problems.push(PasswordProblem::new("too_long", Msg::new("password-too-long").with("max", policy.max_chars).with("count", chars)));
         }
         if problems.is_empty() { Ok(NewPassword(normalized.into())) } else { Err(WeakPassword(problems)) }
     }
@@ -202,26 +212,59 @@ impl NewPassword {
 
         let mut problems = Vec::new();
         if local.chars().count() >= 3 && password.contains(local) {
-            problems.push(PasswordProblem {
-                code: "contains_email",
-                message: "Do not build your password from your email address.".into(),
-            });
+            problems.push(PasswordProblem::new("contains_email", Msg::new("password-contains-email")));
         }
         let sample: String = self.expose().chars().take(STRENGTH_SAMPLE_CHARS).collect();
         let estimate = zxcvbn::zxcvbn(&sample, &context);
         if u8::from(estimate.score()) < policy.min_score {
-            let mut message = String::from("This password is too easy to guess.");
+            // zxcvbn speaks English only: its findings become our own messages.
+            let mut says = vec![Msg::new("password-too-guessable")];
             if let Some(feedback) = estimate.feedback() {
-                if let Some(warning) = feedback.warning() {
-                    message.push_str(&format!(" {warning}"));
-                }
-                if let Some(suggestion) = feedback.suggestions().first() {
-                    message.push_str(&format!(" {suggestion}"));
-                }
+                says.extend(feedback.warning().map(|warning| Msg::new(warning_id(warning))));
+                says.extend(feedback.suggestions().first().map(|suggestion| Msg::new(suggestion_id(*suggestion))));
             }
-            problems.push(PasswordProblem { code: "too_guessable", message });
+            problems.push(PasswordProblem { code: "too_guessable", says });
         }
         if problems.is_empty() { Ok(()) } else { Err(WeakPassword(problems)) }
+    }
+}
+
+/// Our message for each of zxcvbn's warnings.
+fn warning_id(warning: Warning) -> &'static str {
+    match warning {
+        Warning::StraightRowsOfKeysAreEasyToGuess => "warning-straight-rows",
+        Warning::ShortKeyboardPatternsAreEasyToGuess => "warning-short-keyboard-patterns",
+        Warning::RepeatsLikeAaaAreEasyToGuess => "warning-repeats",
+        Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => "warning-repeated-patterns",
+        Warning::ThisIsATop10Password => "warning-top-10",
+        Warning::ThisIsATop100Password => "warning-top-100",
+        Warning::ThisIsACommonPassword => "warning-common",
+        Warning::ThisIsSimilarToACommonlyUsedPassword => "warning-similar-to-common",
+        Warning::SequencesLikeAbcAreEasyToGuess => "warning-sequences",
+        Warning::RecentYearsAreEasyToGuess => "warning-recent-years",
+        Warning::AWordByItselfIsEasyToGuess => "warning-single-word",
+        Warning::DatesAreOftenEasyToGuess => "warning-dates",
+        Warning::NamesAndSurnamesByThemselvesAreEasyToGuess => "warning-names",
+        Warning::CommonNamesAndSurnamesAreEasyToGuess => "warning-common-names",
+    }
+}
+
+/// Our message for each of zxcvbn's suggestions.
+fn suggestion_id(suggestion: Suggestion) -> &'static str {
+    match suggestion {
+        Suggestion::UseAFewWordsAvoidCommonPhrases => "suggestion-few-words",
+        Suggestion::NoNeedForSymbolsDigitsOrUppercaseLetters => "suggestion-no-symbols-needed",
+        Suggestion::AddAnotherWordOrTwo => "suggestion-another-word",
+        Suggestion::CapitalizationDoesntHelpVeryMuch => "suggestion-capitals",
+        Suggestion::AllUppercaseIsAlmostAsEasyToGuessAsAllLowercase => "suggestion-all-capitals",
+        Suggestion::ReversedWordsArentMuchHarderToGuess => "suggestion-reversed",
+        Suggestion::PredictableSubstitutionsDontHelpVeryMuch => "suggestion-substitutions",
+        Suggestion::UseALongerKeyboardPatternWithMoreTurns => "suggestion-longer-keyboard-pattern",
+        Suggestion::AvoidRepeatedWordsAndCharacters => "suggestion-avoid-repeats",
+        Suggestion::AvoidSequences => "suggestion-avoid-sequences",
+        Suggestion::AvoidRecentYears => "suggestion-avoid-recent-years",
+        Suggestion::AvoidYearsThatAreAssociatedWithYou => "suggestion-avoid-your-years",
+        Suggestion::AvoidDatesAndYearsThatAreAssociatedWithYou => "suggestion-avoid-your-dates",
     }
 }
 
@@ -241,9 +284,9 @@ pub struct StoredEmail {
 }
 
 impl StoredEmail {
-    /// [`Email::masked`], or "your account" for a stored value that is not an address.
-    pub fn masked(&self) -> String {
-        self.mailbox.as_ref().map_or_else(|| "your account".to_owned(), Email::masked)
+    /// [`Email::masked`], or "your account" (in `locale`) for a stored value that is not an address.
+    pub fn masked(&self, locale: Locale) -> String {
+        self.mailbox.as_ref().map_or_else(|| locale.get("account-unnamed"), Email::masked)
     }
 
     pub fn new(stored: impl Into<String>) -> Self {
@@ -287,6 +330,9 @@ pub struct User {
     pub status: String,
     /// The reset epoch as stored (`password_changed_at`, "" when absent): tokens are bound to it.
     pub epoch: String,
+    /// The language the account's owner chose (a BCP 47 tag), if the table stores one: their
+    /// mails are written in it.
+    pub locale: Option<String>,
 }
 
 impl User {
@@ -391,7 +437,9 @@ mod tests {
         assert!(NewPassword::parse(&"a".repeat(12), policy).is_ok());
         assert!(NewPassword::parse(&"a".repeat(256), policy).is_ok());
         let short = NewPassword::parse(&"a".repeat(11), policy).unwrap_err();
-        assert_eq!(short.0[0].message, "Use at least 12 characters; this one has 11.");
+        assert_eq!(short.0[0].message(Locale::ENGLISH), "Use at least 12 characters; this one has 11.");
+        let german = Locale::matching("de").unwrap();
+        assert_eq!(short.0[0].message(german), "Verwenden Sie mindestens 12 Zeichen; dieses hat 11.");
         let long = NewPassword::parse(&"a".repeat(257), policy).unwrap_err();
         assert_eq!(long.0[0].code, "too_long");
         assert!(NewPassword::parse("", policy).is_err());
@@ -418,7 +466,10 @@ mod tests {
         }
         let weak = NewPassword::parse("password1234", PasswordPolicy::default()).unwrap();
         let err = weak.check_strength(PasswordPolicy::default(), &StoredEmail::new("a@example.com"), "X").unwrap_err();
-        assert!(err.0[0].message.starts_with("This password is too easy to guess."), "{}", err.0[0].message);
+        let ids: Vec<&str> = err.0[0].says.iter().map(Msg::id).collect();
+        assert_eq!(ids, ["password-too-guessable", "warning-common", "suggestion-another-word"], "zxcvbn's findings, as our own messages");
+        let said = err.0[0].message(Locale::ENGLISH);
+        assert!(said.starts_with("This password is too easy to guess. This is a very common password."), "{said}");
     }
 
     const LONG_PASSPHRASE: &str = "seven purple elephants juggle quietly on the dark side of a borrowed moon while a tired \

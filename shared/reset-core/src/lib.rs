@@ -18,6 +18,7 @@ pub mod password;
 pub mod ports;
 pub mod request_reset;
 pub mod settings;
+pub mod text;
 
 pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_checked, confirm_reset};
 pub use keys::KeyCache;

@@ -7,20 +7,17 @@
 //! only the order. Anything malformed is skipped, never an error: a hostile header or `?lang=`
 //! value only loses its say.
 
-use fluent_langneg::{NegotiationStrategy, negotiate_languages};
-use unic_langid::LanguageIdentifier;
+use std::sync::LazyLock;
 
-/// A language the pages and mails are written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Locale {
-    En,
-    De,
-    Fr,
-    Es,
-    PtBr,
-    Ja,
-    Ar,
-}
+use fluent_langneg::{NegotiationStrategy, negotiate_languages};
+use unic_langid::{CharacterDirection, LanguageIdentifier};
+
+use crate::text::CATALOGS;
+
+/// A language the pages and mails are written in: one of the catalogs compiled in from
+/// `locales/` ([`crate::text`]), so adding a language is adding a file.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Locale(u8);
 
 /// The longest language tag considered (BCP 47's longest registered tags are shorter), and the
 /// most `Accept-Language` entries read: past these a value is not a browser's.
@@ -28,24 +25,31 @@ const MAX_TAG_LEN: usize = 35;
 const MAX_ENTRIES: usize = 16;
 
 impl Locale {
-    pub const ALL: [Locale; 7] = [Locale::En, Locale::De, Locale::Fr, Locale::Es, Locale::PtBr, Locale::Ja, Locale::Ar];
+    /// The source language, and the fallback for a message another catalog lacks.
+    pub const ENGLISH: Locale = Locale(0);
+
+    /// Every language compiled in, English first.
+    pub fn all() -> impl Iterator<Item = Locale> {
+        (0..CATALOGS.len()).map(|i| Locale(i as u8))
+    }
+
+    pub(crate) fn index(self) -> usize {
+        usize::from(self.0)
+    }
 
     /// The BCP 47 tag, as `<html lang>` and the translation files name it.
     pub fn tag(self) -> &'static str {
-        match self {
-            Locale::En => "en",
-            Locale::De => "de",
-            Locale::Fr => "fr",
-            Locale::Es => "es",
-            Locale::PtBr => "pt-BR",
-            Locale::Ja => "ja",
-            Locale::Ar => "ar",
-        }
+        CATALOGS[self.index()].tag
+    }
+
+    /// Whether the script runs right to left (Arabic, Hebrew, Persian, Urdu...).
+    pub fn is_rtl(self) -> bool {
+        available()[self.index()].character_direction() == CharacterDirection::RTL
     }
 
     /// The writing direction, for `<html dir>`.
     pub fn dir(self) -> &'static str {
-        if self == Locale::Ar { "rtl" } else { "ltr" }
+        if self.is_rtl() { "rtl" } else { "ltr" }
     }
 
     /// The supported locale closest to `tag` (a `?lang=` value, a stored user locale, the
@@ -53,6 +57,18 @@ impl Locale {
     pub fn matching(tag: &str) -> Option<Locale> {
         best(&[langid(tag)?])
     }
+}
+
+impl std::fmt::Debug for Locale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.tag())
+    }
+}
+
+/// The language a mail is written in: the account's stored locale, then the one of the request
+/// that led to the mail, then the configured default; each only if it names a language we have.
+pub fn for_mail(stored: Option<&str>, requested: Option<&str>, default: Locale) -> Locale {
+    stored.and_then(Locale::matching).or_else(|| requested.and_then(Locale::matching)).unwrap_or(default)
 }
 
 fn langid(tag: &str) -> Option<LanguageIdentifier> {
@@ -63,16 +79,20 @@ fn langid(tag: &str) -> Option<LanguageIdentifier> {
     tag.parse().ok()
 }
 
-fn available() -> Vec<LanguageIdentifier> {
-    Locale::ALL.iter().map(|l| l.tag().parse().expect("the supported tags are valid")).collect()
+/// The catalogs' tags, parsed once (a tag that does not parse is "und" and matches nothing; a
+/// test keeps the shipped ones valid).
+fn available() -> &'static [LanguageIdentifier] {
+    static AVAILABLE: LazyLock<Vec<LanguageIdentifier>> =
+        LazyLock::new(|| CATALOGS.iter().map(|catalog| catalog.tag.parse().unwrap_or_default()).collect());
+    &AVAILABLE
 }
 
 /// The first supported locale that matches any of `requested`, in order.
 fn best(requested: &[LanguageIdentifier]) -> Option<Locale> {
     let available = available();
-    let chosen = negotiate_languages(requested, &available, None, NegotiationStrategy::Filtering).into_iter().next()?;
+    let chosen = negotiate_languages(requested, available, None, NegotiationStrategy::Filtering).into_iter().next()?;
     let index = available.iter().position(|a| a == chosen)?;
-    Some(Locale::ALL[index])
+    Some(Locale(u8::try_from(index).ok()?))
 }
 
 /// The languages an `Accept-Language` header asks for, most wanted first: by q-value, ties in
@@ -125,28 +145,31 @@ pub fn negotiate(explicit: Option<&str>, accept_language: Option<&str>, default:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use Locale::*;
+
+    fn l(tag: &str) -> Locale {
+        Locale::matching(tag).unwrap_or_else(|| panic!("{tag} is compiled in"))
+    }
 
     #[test]
     fn accept_language_is_read_by_q_value_with_fallbacks() {
-        let cases: &[(&str, Locale)] = &[
-            ("de-DE,de;q=0.9,en;q=0.8", De),
-            ("en-US,en;q=0.9", En),
-            ("en-GB", En),
-            ("pt-PT", PtBr),
-            ("pt", PtBr),
-            ("pt-BR", PtBr),
-            ("fr-CA;q=0.8, ja;q=0.9", Ja),
-            ("de;q=0.5, es;q=0.5", De),
-            ("ar-EG", Ar),
-            ("zh-CN, es;q=0.1", Es),
-            ("de;q=0, fr", Fr),
-            ("DE-de", De),
-            ("ja-JP;q=1.0", Ja),
-            ("en;q=0.001, de;q=0.002", De),
+        let cases: &[(&str, &str)] = &[
+            ("de-DE,de;q=0.9,en;q=0.8", "de"),
+            ("en-US,en;q=0.9", "en"),
+            ("en-GB", "en"),
+            ("pt-PT", "pt-BR"),
+            ("pt", "pt-BR"),
+            ("pt-BR", "pt-BR"),
+            ("fr-CA;q=0.8, ja;q=0.9", "ja"),
+            ("de;q=0.5, es;q=0.5", "de"),
+            ("ar-EG", "ar"),
+            ("zh-CN, es;q=0.1", "es"),
+            ("de;q=0, fr", "fr"),
+            ("DE-de", "de"),
+            ("ja-JP;q=1.0", "ja"),
+            ("en;q=0.001, de;q=0.002", "de"),
         ];
         for (header, want) in cases {
-            assert_eq!(negotiate(None, Some(header), Fr), *want, "{header}");
+            assert_eq!(negotiate(None, Some(header), l("fr")).tag(), *want, "{header}");
         }
     }
 
@@ -157,29 +180,48 @@ mod tests {
             "de;q", "<script>alert(1)</script>", "\u{0}de", "tlh",
         ];
         for header in cases {
-            assert_eq!(negotiate(None, Some(header), Es), Es, "{header:?}");
+            assert_eq!(negotiate(None, Some(header), l("es")).tag(), "es", "{header:?}");
         }
-        assert_eq!(negotiate(None, None, Ja), Ja);
+        assert_eq!(negotiate(None, None, l("ja")).tag(), "ja");
         // Only the first entries count: a header a browser would not send loses its say.
         let long = format!("{}de", "xx,".repeat(40));
-        assert_eq!(negotiate(None, Some(&long), En), En);
+        assert_eq!(negotiate(None, Some(&long), l("en")).tag(), "en");
     }
 
     #[test]
     fn an_explicit_choice_wins_unless_it_is_not_a_supported_language() {
-        assert_eq!(negotiate(Some("ja"), Some("de"), En), Ja);
-        assert_eq!(negotiate(Some("pt-PT"), Some("de"), En), PtBr);
-        assert_eq!(negotiate(Some(" ar "), None, En), Ar);
+        assert_eq!(negotiate(Some("ja"), Some("de"), l("en")).tag(), "ja");
+        assert_eq!(negotiate(Some("pt-PT"), Some("de"), l("en")).tag(), "pt-BR");
+        assert_eq!(negotiate(Some(" ar "), None, l("en")).tag(), "ar");
         for hostile in ["", "*", "xx", "../../etc/passwd", "de\r\nSet-Cookie: x=1", "de\"><script>", &"de-".repeat(50), "en-US-x-private"] {
-            assert_eq!(negotiate(Some(hostile), Some("fr"), En), Fr, "{hostile:?}: the header decides");
+            assert_eq!(negotiate(Some(hostile), Some("fr"), l("en")).tag(), "fr", "{hostile:?}: the header decides");
         }
     }
 
     #[test]
     fn tags_and_directions() {
-        for locale in Locale::ALL {
+        let tags: Vec<&str> = Locale::all().map(Locale::tag).collect();
+        assert_eq!(tags, ["en", "ar", "de", "es", "fr", "ja", "pt-BR"], "the shipped catalogs, English first");
+        for locale in Locale::all() {
+            assert_ne!(available()[locale.index()], LanguageIdentifier::default(), "{locale:?} is a valid tag");
             assert_eq!(Locale::matching(locale.tag()), Some(locale), "{locale:?} round-trips");
-            assert_eq!(locale.dir(), if locale == Ar { "rtl" } else { "ltr" });
+            assert_eq!(locale.dir(), if locale.tag() == "ar" { "rtl" } else { "ltr" });
+        }
+    }
+
+    #[test]
+    fn a_mail_speaks_the_stored_locale_then_the_requests_then_the_default() {
+        let cases: &[(Option<&str>, Option<&str>, &str)] = &[
+            (Some("ja"), Some("de"), "ja"),
+            (Some("pt_BR"), Some("de"), "pt-BR"),
+            (Some("pt-PT"), Some("de"), "pt-BR"),
+            (Some("zh"), Some("de"), "de"),
+            (None, Some("ar"), "ar"),
+            (Some(""), Some("x<y"), "fr"),
+            (None, None, "fr"),
+        ];
+        for (stored, requested, want) in cases {
+            assert_eq!(for_mail(*stored, *requested, l("fr")).tag(), *want, "{stored:?} {requested:?}");
         }
     }
 }

@@ -6,25 +6,29 @@ use std::time::{Duration, SystemTime};
 use askama::Template;
 
 use crate::domain::Email;
+use crate::locale::Locale;
 use crate::ports::Mail;
-use crate::settings::{Settings, human_duration};
+use crate::settings::Settings;
+use crate::text::{Msg, duration};
 
 #[derive(Template)]
 #[template(path = "reset_email.txt")]
 struct ResetText<'a> {
+    tr: Locale,
     app_name: &'a str,
+    intro: &'a str,
     link: &'a str,
-    lifetime: &'a str,
-    support: Option<&'a str>,
+    worried: Option<&'a str>,
 }
 
 #[derive(Template)]
 #[template(path = "reset_email.html")]
 struct ResetHtml<'a> {
-    app_name: &'a str,
+    tr: Locale,
+    heading: &'a str,
+    intro: &'a str,
     link: &'a str,
-    lifetime: &'a str,
-    support: Option<&'a str>,
+    worried: Option<&'a str>,
     /// The button's colour: a validated `#rrggbb` (`branding::Accent`).
     accent: &'a str,
 }
@@ -32,40 +36,53 @@ struct ResetHtml<'a> {
 #[derive(Template)]
 #[template(path = "changed_email.txt")]
 struct ChangedText<'a> {
+    tr: Locale,
     app_name: &'a str,
     when: &'a str,
-    support: Option<&'a str>,
+    not_you: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "changed_email.html")]
 struct ChangedHtml<'a> {
-    app_name: &'a str,
+    tr: Locale,
+    heading: &'a str,
     when: &'a str,
-    support: Option<&'a str>,
+    not_you: &'a str,
 }
 
-/// The mail that carries a reset link.
-pub fn reset_link(settings: &Settings, to: Email, link: &str) -> anyhow::Result<Mail> {
-    let lifetime = human_duration(settings.token_ttl);
-    let (app_name, support) = (settings.app_name.as_str(), settings.support_contact.as_deref());
+/// The mail that carries a reset link, in `tr`.
+pub fn reset_link(settings: &Settings, tr: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+    let app_name = settings.app_name.as_str();
+    let lifetime = duration(settings.token_ttl);
+    let heading = Msg::new("reset-mail-heading").with("app", app_name).text(tr);
+    let worried = settings.support_contact.as_deref().map(|support| Msg::new("reset-mail-worried").with("support", support).text(tr));
+    let worried = worried.as_deref();
+    let intro = |id| Msg::new(id).with("app", app_name).with("lifetime", lifetime.clone()).text(tr);
     Ok(Mail {
         to,
-        subject: format!("Reset your {app_name} password"),
-        text: ResetText { app_name, link, lifetime: &lifetime, support }.render()?,
-        html: ResetHtml { app_name, link, lifetime: &lifetime, support, accent: settings.branding.accent() }.render()?,
+        subject: Msg::new("reset-mail-subject").with("app", app_name).text(tr),
+        text: ResetText { tr, app_name, intro: &intro("reset-mail-intro-text"), link, worried }.render()?,
+        html: ResetHtml { tr, heading: &heading, intro: &intro("reset-mail-intro"), link, worried, accent: settings.branding.accent() }.render()?,
     })
 }
 
-/// The notice sent after a password was changed: when, and what to do if it was not you.
-pub fn password_changed(settings: &Settings, to: Email, changed_at: u64) -> anyhow::Result<Mail> {
+/// The notice sent after a password was changed, in `tr`: when, and what to do if it was not you.
+pub fn password_changed(settings: &Settings, tr: Locale, to: Email, changed_at: u64) -> anyhow::Result<Mail> {
     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(changed_at);
     let when = format!("{} UTC", humantime::format_rfc3339_seconds(at)).replace('T', " ").replace("Z ", " ");
-    let (app_name, support) = (settings.app_name.as_str(), settings.support_contact.as_deref());
+    let app_name = settings.app_name.as_str();
+    let when = Msg::new("changed-mail-when").with("app", app_name).with("when", when).text(tr);
+    let not_you = match settings.support_contact.as_deref() {
+        Some(support) => Msg::new("changed-mail-not-you-contact").with("support", support),
+        None => Msg::new("changed-mail-not-you"),
+    }
+    .text(tr);
+    let subject = Msg::new("changed-mail-subject").with("app", app_name).text(tr);
     Ok(Mail {
         to,
-        subject: format!("Your {app_name} password was changed"),
-        text: ChangedText { app_name, when: &when, support }.render()?,
-        html: ChangedHtml { app_name, when: &when, support }.render()?,
+        text: ChangedText { tr, app_name, when: &when, not_you: &not_you }.render()?,
+        html: ChangedHtml { tr, heading: &subject, when: &when, not_you: &not_you }.render()?,
+        subject,
     })
 }

@@ -31,7 +31,7 @@ pub struct ResetLinkJob {
     pub request_id: Option<String>,
     /// When the request was accepted (Unix seconds): stale jobs are dropped.
     pub requested_at: u64,
-    /// The page's language, if it had one.
+    /// The language of the request (a BCP 47 tag): the mail's, unless the account has its own.
     #[serde(default)]
     pub locale: Option<String>,
 }
@@ -43,6 +43,9 @@ pub struct ChangedJob {
     /// The account's stored address when the password changed.
     pub email: String,
     pub changed_at: u64,
+    /// The mail's language (a BCP 47 tag): the account's stored one, else the confirm's.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 impl MailJob {
@@ -184,6 +187,7 @@ mod tests {
             user_id: "u".into(),
             email: "secret@example.com".into(),
             changed_at: 1,
+            locale: None,
         });
         assert!(!format!("{job:?}").contains("secret"));
     }

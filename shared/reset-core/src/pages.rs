@@ -5,8 +5,11 @@
 //! show-password toggle.
 
 use askama::Template;
+use url::Url;
 
-use crate::settings::{Settings, human_duration};
+use crate::locale::Locale;
+use crate::settings::Settings;
+use crate::text::{Msg, duration};
 
 pub struct Assets {
     pub css: &'static str,
@@ -21,20 +24,54 @@ pub fn content_security_policy(settings: &Settings) -> &str {
     &settings.branding.style().csp
 }
 
+/// Who reads a page: the settings it is built from, the reader's language, and whether the
+/// reader chose it (`?lang=`): then every link and form of the flow carries the choice on.
+#[derive(Clone, Copy)]
+pub struct Reader<'a> {
+    pub settings: &'a Settings,
+    pub locale: Locale,
+    pub chosen: bool,
+}
+
+impl Reader<'_> {
+    /// `url`, with the chosen language added when there is one.
+    pub fn link(&self, url: &Url) -> String {
+        let mut url = url.clone();
+        if self.chosen {
+            url.query_pairs_mut().append_pair("lang", self.locale.tag());
+        }
+        url.into()
+    }
+
+    /// A form's `action`: the page's path (and the chosen language).
+    fn action(&self, url: &Url) -> String {
+        match self.chosen {
+            true => format!("{}?lang={}", url.path(), self.locale.tag()),
+            false => url.path().to_owned(),
+        }
+    }
+
+    pub fn text(&self, msg: &Msg) -> String {
+        msg.text(self.locale)
+    }
+}
+
 struct Brand<'a> {
     app_name: &'a str,
-    support: Option<&'a str>,
+    /// "Need help? Contact ...", in the reader's language.
+    support: Option<String>,
     logo: Option<&'a str>,
     footer: Option<&'a str>,
     /// The stylesheet, with the accent colour.
     css: &'a str,
 }
 
-fn brand(settings: &Settings) -> Brand<'_> {
+fn brand<'a>(reader: &Reader<'a>) -> Brand<'a> {
+    let settings = reader.settings;
     let branding = &settings.branding;
     Brand {
         app_name: &settings.app_name,
-        support: settings.support_contact.as_deref(),
+        support: settings.support_contact.as_deref().map(|support| reader.text(&Msg::new("footer-help").with("support", support))),
         logo: branding.logo.as_ref().map(crate::branding::Logo::src),
         footer: branding.footer.as_deref(),
         css: &branding.style().css,
@@ -45,6 +82,7 @@ fn brand(settings: &Settings) -> Brand<'_> {
 #[template(path = "pages/forgot.html")]
 struct Forgot<'a> {
     brand: Brand<'a>,
+    tr: Locale,
     action: &'a str,
     email: &'a str,
     error: Option<&'a str>,
@@ -54,10 +92,12 @@ struct Forgot<'a> {
 #[template(path = "pages/reset.html")]
 struct Reset<'a> {
     brand: Brand<'a>,
+    tr: Locale,
     assets: &'a Assets,
     action: &'a str,
-    /// The account the form changes, masked (`j•••@example.com`).
+    /// "For the account of j•••@example.com...", the account masked.
     account: &'a str,
+    hint: &'a str,
     min_chars: usize,
     max_chars: usize,
     errors: &'a [String],
@@ -67,6 +107,7 @@ struct Reset<'a> {
 #[template(path = "pages/message.html")]
 struct Message<'a> {
     brand: Brand<'a>,
+    tr: Locale,
     title: &'a str,
     paragraphs: &'a [String],
     link: Option<(&'a str, &'a str)>,
@@ -76,6 +117,7 @@ struct Message<'a> {
 #[template(path = "pages/continue.html")]
 struct Continue<'a> {
     brand: Brand<'a>,
+    tr: Locale,
     next: &'a str,
 }
 
@@ -87,88 +129,82 @@ fn render(template: impl Template) -> String {
 }
 
 /// The form that asks for an email address; `error` re-renders it after a bad submission.
-pub fn forgot(settings: &Settings, email: &str, error: Option<&str>) -> String {
-    let action = settings.forgot_page_url.path();
-    render(Forgot { brand: brand(settings), action, email, error })
+pub fn forgot(reader: &Reader, email: &str, error: Option<&Msg>) -> String {
+    let action = reader.action(&reader.settings.forgot_page_url);
+    let error = error.map(|error| reader.text(error));
+    render(Forgot { brand: brand(reader), tr: reader.locale, action: &action, email, error: error.as_deref() })
 }
 
 /// The new-password form for `account` (masked), with the reasons the last try was refused.
-pub fn reset_form(settings: &Settings, account: &str, errors: &[String]) -> String {
-    let policy = settings.password_policy;
+pub fn reset_form(reader: &Reader, account: &str, errors: &[String]) -> String {
+    let policy = reader.settings.password_policy;
     render(Reset {
-        brand: brand(settings),
+        brand: brand(reader),
+        tr: reader.locale,
         assets: &ASSETS,
-        action: settings.reset_page_url.path(),
-        account,
+        action: &reader.action(&reader.settings.reset_page_url),
+        account: &reader.text(&Msg::new("reset-account").with("account", account)),
+        hint: &reader.text(&Msg::new("reset-password-hint").with("min", policy.min_chars).with("max", policy.max_chars)),
         min_chars: policy.min_chars,
         max_chars: policy.max_chars,
         errors,
     })
 }
 
-fn message(settings: &Settings, title: &str, paragraphs: &[String], link: Option<(&str, &str)>) -> String {
-    render(Message { brand: brand(settings), title, paragraphs, link })
+fn message(reader: &Reader, title: &'static str, paragraphs: &[Msg], link: Option<(&str, &'static str)>) -> String {
+    let paragraphs: Vec<String> = paragraphs.iter().map(|p| reader.text(p)).collect();
+    let link_text = link.map(|(_, text)| reader.locale.get(text));
+    render(Message {
+        brand: brand(reader),
+        tr: reader.locale,
+        title: &reader.locale.get(title),
+        paragraphs: &paragraphs,
+        link: link.zip(link_text.as_deref()).map(|((href, _), text)| (href, text)),
+    })
 }
 
 /// The one answer to every well-formed forgot-password submission, whatever the account.
-pub fn check_inbox(settings: &Settings) -> String {
-    let lifetime = human_duration(settings.token_ttl);
-    message(
-        settings,
-        "Check your inbox",
-        &[
-            format!("If an account uses the address you entered, we have sent it a link to choose a new password. The link works once and expires in {lifetime}."),
-            "Nothing there after a few minutes? Look in your spam folder, or ask for a new link.".into(),
-        ],
-        Some((settings.forgot_page_url.as_str(), "Ask for a new link")),
-    )
+pub fn check_inbox(reader: &Reader) -> String {
+    let lifetime = duration(reader.settings.token_ttl);
+    let again = reader.link(&reader.settings.forgot_page_url);
+    message(reader, "inbox-title", &[Msg::new("inbox-sent").with("lifetime", lifetime), Msg::new("inbox-nothing")], Some((&again, "new-link")))
 }
 
 /// A same-site hop to the reset page, for links clicked on another site: browsers do not send
 /// a `SameSite=Strict` cookie after a redirect that began on another site, but they do on a
 /// navigation this page starts (a meta refresh, or the Continue link without it).
-pub fn continue_to_form(settings: &Settings) -> String {
-    render(Continue { brand: brand(settings), next: settings.reset_page_url.as_str() })
+pub fn continue_to_form(reader: &Reader) -> String {
+    render(Continue { brand: brand(reader), tr: reader.locale, next: &reader.link(&reader.settings.reset_page_url) })
 }
 
-pub fn invalid_link(settings: &Settings) -> String {
-    let lifetime = human_duration(settings.token_ttl);
-    message(
-        settings,
-        "This link is invalid or has expired",
-        &[format!("Reset links work once, for {lifetime}, and stop working when the password changes. Ask for a new one and use the newest email.")],
-        Some((settings.forgot_page_url.as_str(), "Ask for a new link")),
-    )
+pub fn invalid_link(reader: &Reader) -> String {
+    let lifetime = duration(reader.settings.token_ttl);
+    let again = reader.link(&reader.settings.forgot_page_url);
+    message(reader, "invalid-title", &[Msg::new("invalid-text").with("lifetime", lifetime)], Some((&again, "new-link")))
 }
 
-pub fn password_changed(settings: &Settings, account: &str) -> String {
-    message(
-        settings,
-        "Your password has been changed",
-        &[format!("The password for {account} is changed. You can sign in with it now. We have sent a confirmation to that address.")],
-        settings.login_url.as_ref().map(|url| (url.as_str(), "Sign in")),
-    )
+pub fn password_changed(reader: &Reader, account: &str) -> String {
+    let login = reader.settings.login_url.as_ref().map(Url::as_str);
+    message(reader, "changed-title", &[Msg::new("changed-text").with("account", account)], login.map(|url| (url, "sign-in")))
 }
 
 /// A link for one account opened while this browser holds another account's reset (the other
 /// tab's cookie): ask before replacing it, naming both (masked). `continue_url` opens the link again,
 /// confirmed.
-pub fn switch_account(settings: &Settings, current: &str, new: &str, continue_url: &str) -> String {
+pub fn switch_account(reader: &Reader, current: &str, new: &str, continue_url: &str) -> String {
     message(
-        settings,
-        "Reset another account's password?",
-        &[
-            format!("This browser is already choosing a new password for {current}. The link you opened is for {new}."),
-            format!("Continue only if you asked for a link for {new}. If you did not, close this page: someone may be trying to make you change their password instead of yours."),
-        ],
-        Some((continue_url, "Continue")),
+        reader,
+        "switch-title",
+        &[Msg::new("switch-current").with("current", current).with("new", new), Msg::new("switch-warning").with("new", new)],
+        Some((continue_url, "continue")),
     )
 }
 
-pub fn unavailable(settings: &Settings) -> String {
-    message(settings, "We could not do that just now", &["Nothing was changed. Please try again in a minute.".into()], None)
+pub fn unavailable(reader: &Reader) -> String {
+    message(reader, "unavailable-title", &[Msg::new("unavailable-text")], None)
 }
 
-pub fn bad_request(settings: &Settings, what: &str) -> String {
-    message(settings, "That did not work", &[what.to_owned()], Some((settings.forgot_page_url.as_str(), "Start again")))
+pub fn bad_request(reader: &Reader, what: &Msg) -> String {
+    let again = reader.link(&reader.settings.forgot_page_url);
+    message(reader, "failed-title", std::slice::from_ref(what), Some((&again, "start-again")))
 }

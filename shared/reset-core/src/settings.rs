@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::branding::Branding;
 use crate::domain::PasswordPolicy;
+use crate::locale::Locale;
 
 /// How long a reset link works, unless configured otherwise.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(30 * 60);
@@ -40,6 +41,9 @@ pub struct Settings {
     pub edge: Option<Edge>,
     /// Accent colour, logo and footer line (see [`Branding`]).
     pub branding: Branding,
+    /// The language of a page whose reader asks for none we have, and of a mail whose account
+    /// and request name none.
+    pub default_locale: Locale,
 }
 
 /// The CDN in front of the API (CloudFront with AWS WAF): it adds a secret header to every
@@ -126,26 +130,22 @@ impl Settings {
             support_contact: None,
             edge: None,
             branding: Branding::default(),
+            default_locale: Locale::ENGLISH,
         }
     }
 
-    /// The emailed link: the configured page with the token appended as a query parameter.
-    pub fn reset_link(&self, token: &str) -> String {
+    /// The emailed link: the configured page with the token appended as a query parameter, and
+    /// the language the mail was written in (`lang`, in place of one the page URL has), so the
+    /// page speaks it too.
+    pub fn reset_link(&self, token: &str, lang: Option<Locale>) -> String {
         let mut url = self.reset_page_url.clone();
+        if let Some(lang) = lang {
+            let kept: Vec<(String, String)> = url.query_pairs().filter(|(k, _)| k != "lang").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            url.query_pairs_mut().clear().extend_pairs(kept).append_pair("lang", lang.tag());
+        }
         url.query_pairs_mut().append_pair("token", token);
         url.into()
     }
-}
-
-/// "30 minutes", "1 hour", "90 seconds": how long a link lasts, in words.
-pub fn human_duration(d: Duration) -> String {
-    let secs = d.as_secs();
-    let (n, unit) = match secs {
-        s if s >= 3600 && s % 3600 == 0 => (s / 3600, "hour"),
-        s if s >= 60 && s % 60 == 0 => (s / 60, "minute"),
-        s => (s, "second"),
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]
@@ -174,8 +174,10 @@ mod tests {
 
     #[test]
     fn links_keep_existing_query_parameters() {
-        let settings = Settings::for_reset_page(parse_page_url("https://x.example/r?lang=en").unwrap());
-        assert_eq!(settings.reset_link("a.b.c"), "https://x.example/r?lang=en&token=a.b.c");
+        let settings = Settings::for_reset_page(parse_page_url("https://x.example/r?app=7&lang=en").unwrap());
+        assert_eq!(settings.reset_link("a.b.c", None), "https://x.example/r?app=7&lang=en&token=a.b.c");
+        let german = Locale::matching("de").unwrap();
+        assert_eq!(settings.reset_link("a.b.c", Some(german)), "https://x.example/r?app=7&lang=de&token=a.b.c");
     }
 
     #[test]
@@ -183,13 +185,5 @@ mod tests {
         let url = |s: &str| parse_page_url(s).unwrap();
         assert_eq!(forgot_page_beside(&url("https://x.example/reset-password")).as_str(), "https://x.example/forgot-password");
         assert_eq!(forgot_page_beside(&url("https://x.example/auth/reset?lang=en")).as_str(), "https://x.example/auth/forgot-password");
-    }
-
-    #[test]
-    fn durations_read_as_words() {
-        let cases = [(1800, "30 minutes"), (3600, "1 hour"), (7200, "2 hours"), (60, "1 minute"), (90, "90 seconds")];
-        for (secs, words) in cases {
-            assert_eq!(human_duration(Duration::from_secs(secs)), words);
-        }
     }
 }

@@ -6,7 +6,10 @@
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use reset_core::domain::{InvalidEmail, PasswordProblem, WeakPassword};
-use reset_core::{ConfirmError, RequestResetError, Settings, pages};
+use reset_core::locale::Locale;
+use reset_core::pages::{self, Reader};
+use reset_core::text::Msg;
+use reset_core::{ConfirmError, RequestResetError, Settings};
 use serde::Serialize;
 
 use crate::body::{BodyError, MAX_BODY_BYTES, Media};
@@ -82,23 +85,36 @@ impl Serialize for ErrorCode {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// An error as the edge answers it: a stable code, a message (rendered in the reader's language
+/// when the answer is written) and, for a refused password, the reasons.
+#[derive(Debug)]
 pub struct ApiError {
-    #[serde(rename = "error")]
     pub code: ErrorCode,
-    pub message: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub message: Msg,
     pub reasons: Vec<PasswordProblem>,
-    #[serde(skip)]
     allow: Option<&'static str>,
-    #[serde(skip)]
     retry_after: Option<u64>,
 }
 
+/// The JSON shape of an error: `{"error": code, "message": ..., "reasons": [{"code", "message"}]}`.
+#[derive(Serialize)]
+struct Wire {
+    error: ErrorCode,
+    message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reasons: Vec<WireReason>,
+}
+
+#[derive(Serialize)]
+struct WireReason {
+    code: &'static str,
+    message: String,
+}
+
 impl ApiError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: Msg) -> Self {
         let retry_after = (code == ErrorCode::ServiceUnavailable).then_some(u64::from(RETRY_AFTER_SECS));
-        ApiError { code, message: message.into(), reasons: Vec::new(), allow: None, retry_after }
+        ApiError { code, message, reasons: Vec::new(), allow: None, retry_after }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -106,64 +122,71 @@ impl ApiError {
     }
 
     pub fn invalid_token() -> Self {
-        Self::new(ErrorCode::InvalidOrExpiredToken, "This reset link is invalid or has expired. Ask for a new one.")
+        Self::new(ErrorCode::InvalidOrExpiredToken, Msg::new("error-invalid-token"))
     }
 
     pub fn unavailable() -> Self {
-        Self::new(ErrorCode::ServiceUnavailable, "The service is briefly unavailable. Try again in a few seconds.")
+        Self::new(ErrorCode::ServiceUnavailable, Msg::new("error-unavailable"))
     }
 
     pub fn internal() -> Self {
-        Self::new(ErrorCode::InternalError, "Something went wrong on our side. Try again later.")
+        Self::new(ErrorCode::InternalError, Msg::new("error-internal"))
     }
 
     pub fn passwords_differ() -> Self {
-        Self::new(ErrorCode::PasswordsDiffer, "The two passwords are not the same. Type the new password twice.")
+        Self::new(ErrorCode::PasswordsDiffer, Msg::new("error-passwords-differ"))
     }
 
     /// The answer to a body that could not be read; `shape` says what the endpoint takes.
-    pub fn from_body(err: BodyError, shape: &str) -> Self {
+    pub fn from_body(err: BodyError, shape: Msg) -> Self {
         match err {
             BodyError::MediaType(Media::Json) => {
-                Self::new(ErrorCode::UnsupportedMediaType, "Send the request body as JSON, with Content-Type: application/json.")
+                Self::new(ErrorCode::UnsupportedMediaType, Msg::new("error-json-media-type"))
             }
             // A person sees this one, on a page: the form reached us in a shape its page never sends.
             BodyError::MediaType(Media::Form) => {
-                Self::new(ErrorCode::UnsupportedMediaType, "This form could not be read. Go back to the page and send it again.")
+                Self::new(ErrorCode::UnsupportedMediaType, Msg::new("error-form-media-type"))
             }
-            BodyError::TooLarge => Self::new(ErrorCode::PayloadTooLarge, format!("The request body must be at most {MAX_BODY_BYTES} bytes.")),
-            BodyError::Malformed => Self::new(ErrorCode::MalformedJson, "The request body is not valid JSON."),
+            BodyError::TooLarge => Self::new(ErrorCode::PayloadTooLarge, Msg::new("error-too-large").with("bytes", MAX_BODY_BYTES)),
+            BodyError::Malformed => Self::new(ErrorCode::MalformedJson, Msg::new("error-malformed-json")),
             BodyError::Shape => Self::new(ErrorCode::InvalidRequest, shape),
         }
     }
 
     /// 429 for a source over its request budget, with when to try again.
     pub fn too_many_requests(retry_after: u64) -> Self {
-        let message = format!("Too many requests from your network. Try again in {retry_after} seconds.");
+        let message = Msg::new("error-too-many-requests").with("seconds", retry_after);
         Self { retry_after: Some(retry_after), ..Self::new(ErrorCode::TooManyRequests, message) }
     }
 
     /// 403 for a request that bypassed the CDN the service sits behind.
     pub fn forbidden() -> Self {
-        Self::new(ErrorCode::Forbidden, "Use the service's public address.")
+        Self::new(ErrorCode::Forbidden, Msg::new("error-forbidden"))
     }
 
     /// 403 for a form posted from another origin (a sibling subdomain, another site).
     pub fn cross_origin_form() -> Self {
-        Self::new(ErrorCode::Forbidden, "This form was sent from another site. Open the page again and send it from there.")
+        Self::new(ErrorCode::Forbidden, Msg::new("error-cross-origin"))
     }
 
     pub fn not_found() -> Self {
-        Self::new(ErrorCode::NotFound, "There is nothing at this address.")
+        Self::new(ErrorCode::NotFound, Msg::new("error-not-found"))
     }
 
     /// 405; `allow` lists the methods the path takes.
     pub fn method_not_allowed(allow: &'static str) -> Self {
-        Self { allow: Some(allow), ..Self::new(ErrorCode::MethodNotAllowed, format!("This address takes {allow} only.")) }
+        Self { allow: Some(allow), ..Self::new(ErrorCode::MethodNotAllowed, Msg::new("error-method-not-allowed").with("allow", allow)) }
     }
 
-    pub fn into_response(self) -> Response<Body> {
-        let body = serde_json::to_string(&self).unwrap_or_else(|_| r#"{"error":"internal_error"}"#.to_owned());
+    /// The JSON answer, its messages in `locale`.
+    pub fn into_response(self, locale: Locale) -> Response<Body> {
+        let reasons: Vec<WireReason> = self.reasons.iter().map(|reason| WireReason { code: reason.code, message: reason.message(locale) }).collect();
+        let message = match reasons.is_empty() {
+            true => self.message.text(locale),
+            false => reasons.iter().map(|reason| reason.message.as_str()).collect::<Vec<_>>().join(" "),
+        };
+        let wire = Wire { error: self.code, message, reasons };
+        let body = serde_json::to_string(&wire).unwrap_or_else(|_| r#"{"error":"internal_error"}"#.to_owned());
         let mut response = json_response(self.status(), body);
         let headers = response.headers_mut();
         if let Some(seconds) = self.retry_after {
@@ -178,10 +201,10 @@ impl ApiError {
     /// The same outcome as a page, for the browser routes: token failures get the "invalid or
     /// expired link" page, outages the "try again" page (with `Retry-After`), the rest a short
     /// message. The status is the one the JSON answer would have.
-    pub fn into_page(self, settings: &Settings) -> Response<Body> {
+    pub fn into_page(self, reader: &Reader) -> Response<Body> {
         let body = match self.code {
-            ErrorCode::InvalidOrExpiredToken => pages::invalid_link(settings),
-            ErrorCode::ServiceUnavailable | ErrorCode::InternalError => pages::unavailable(settings),
+            ErrorCode::InvalidOrExpiredToken => pages::invalid_link(reader),
+            ErrorCode::ServiceUnavailable | ErrorCode::InternalError => pages::unavailable(reader),
             ErrorCode::InvalidEmail
             | ErrorCode::WeakPassword
             | ErrorCode::PasswordsDiffer
@@ -192,9 +215,9 @@ impl ApiError {
             | ErrorCode::Forbidden
             | ErrorCode::NotFound
             | ErrorCode::MethodNotAllowed
-            | ErrorCode::TooManyRequests => pages::bad_request(settings, &self.message),
+            | ErrorCode::TooManyRequests => pages::bad_request(reader, &self.message),
         };
-        let mut response = html_response(settings, self.status(), body);
+        let mut response = html_response(reader.settings, self.status(), body);
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
@@ -204,14 +227,14 @@ impl ApiError {
 
 impl From<InvalidEmail> for ApiError {
     fn from(_: InvalidEmail) -> Self {
-        Self::new(ErrorCode::InvalidEmail, "Enter a valid email address, like name@example.com.")
+        Self::new(ErrorCode::InvalidEmail, Msg::new("error-invalid-email"))
     }
 }
 
 impl From<WeakPassword> for ApiError {
     fn from(weak: WeakPassword) -> Self {
-        let message = weak.0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" ");
-        ApiError { reasons: weak.0, ..Self::new(ErrorCode::WeakPassword, message) }
+        // Written out as every reason's message in a row (`into_response`).
+        ApiError { reasons: weak.0, ..Self::new(ErrorCode::WeakPassword, Msg::new("error-weak-password")) }
     }
 }
 
@@ -252,6 +275,15 @@ fn response(status: StatusCode, content_type: &'static str, csp: HeaderValue, bo
     response
 }
 
+/// The body of a JSON answer that carries only a message: `{"message": "..."}`, in `locale`.
+pub fn message_body(msg: &Msg, locale: Locale) -> String {
+    #[derive(Serialize)]
+    struct Message {
+        message: String,
+    }
+    serde_json::to_string(&Message { message: msg.text(locale) }).unwrap_or_else(|_| "{}".to_owned())
+}
+
 pub fn json_response(status: StatusCode, body: String) -> Response<Body> {
     response(status, "application/json", HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"), body)
 }
@@ -285,6 +317,7 @@ mod tests {
 
     #[test]
     fn the_size_message_names_the_real_limit() {
-        assert!(ApiError::from_body(BodyError::TooLarge, "").message.contains(&MAX_BODY_BYTES.to_string()));
+        let message = ApiError::from_body(BodyError::TooLarge, Msg::new("error-request-shape")).message;
+        assert!(message.text(Locale::ENGLISH).contains(&MAX_BODY_BYTES.to_string()));
     }
 }

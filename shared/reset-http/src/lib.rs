@@ -7,11 +7,13 @@ mod body;
 mod error;
 
 pub use body::{BodyError, Form, MAX_BODY_BYTES, Media, read_form, read_json};
-pub use error::{ApiError, ErrorCode, RETRY_AFTER_SECS, html_response, json_response};
+pub use error::{ApiError, ErrorCode, RETRY_AFTER_SECS, html_response, json_response, message_body};
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use reset_core::secrecy::ExposeSecret as _;
+use reset_core::locale::{self, Locale};
+use reset_core::pages::Reader;
 use reset_core::{Adapters, Deps, Requester, Settings};
 use reset_core::mail_job::{RequesterNetwork, ip_budget_source};
 use reset_core::ports::{CountHits as _, Hit};
@@ -67,12 +69,33 @@ pub fn request_span(req: &Request, settings: &Settings) -> tracing::Span {
 }
 
 /// Who sent a request, as the use cases need it: the network (from the client's address, see
-/// [`source_ip`]) and API Gateway's request id.
-pub fn requester(req: &Request, settings: &Settings) -> Requester {
+/// [`source_ip`]), API Gateway's request id, and the language the answer was given in.
+pub fn requester(req: &Request, settings: &Settings, locale: Locale) -> Requester {
     Requester {
         network: RequesterNetwork::of(source_ip(req, settings)),
         request_id: request_id(req).map(str::to_owned),
-        locale: None,
+        locale: Some(locale.tag().to_owned()),
+    }
+}
+
+fn accept_language(req: &Request) -> Option<&str> {
+    req.headers().get(lambda_http::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
+}
+
+/// The language of a JSON answer's `message`: the request's `Accept-Language`, else the default.
+/// (The `error` codes never change with it.)
+pub fn json_locale(req: &Request, settings: &Settings) -> Locale {
+    locale::negotiate(None, accept_language(req), settings.default_locale)
+}
+
+/// Who reads a page: in the language the reader chose (`?lang=`, which the page's links and
+/// forms then carry on), else the one the browser asks for (`Accept-Language`), else the default.
+pub fn reader<'s>(req: &Request, settings: &'s Settings) -> Reader<'s> {
+    use lambda_http::RequestExt as _;
+    let chosen = req.query_string_parameters_ref().and_then(|q| q.first("lang")).and_then(Locale::matching);
+    match chosen {
+        Some(locale) => Reader { settings, locale, chosen: true },
+        None => Reader { settings, locale: json_locale(req, settings), chosen: false },
     }
 }
 

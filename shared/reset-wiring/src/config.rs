@@ -10,6 +10,7 @@ use reset_aws::{DEFAULT_LIMITS_TABLE, UserTable};
 use reset_core::Settings;
 use reset_core::branding::{Accent, Branding, Logo, parse_footer};
 use reset_core::domain::PasswordPolicy;
+use reset_core::locale::Locale;
 use reset_core::settings::{
     DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE, DEFAULT_MAIL_RETRY_BASE, DEFAULT_TOKEN_TTL, RateLimits, forgot_page_beside,
     parse_page_url,
@@ -101,6 +102,14 @@ impl Reader<'_> {
     }
 }
 
+/// A language the pages and mails are written in (`en`, `pt-BR`; `de-AT` finds `de`).
+fn parse_locale(tag: &str) -> Result<Locale, String> {
+    Locale::matching(tag).ok_or_else(|| {
+        let available: Vec<&str> = Locale::all().map(Locale::tag).collect();
+        format!("names no language compiled in; available: {}", available.join(", "))
+    })
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(&std::env::vars().collect())
@@ -135,6 +144,7 @@ impl Config {
             status: r.text("USER_STATUS_ATTRIBUTE", &defaults.status),
             active_statuses,
             password_changed_at: r.text("USER_PASSWORD_CHANGED_AT_ATTRIBUTE", &defaults.password_changed_at),
+            locale: r.optional("USER_LOCALE_ATTRIBUTE"),
         };
         let rate_limit_table = r.text("RATE_LIMIT_TABLE", DEFAULT_LIMITS_TABLE);
         let rate_defaults = RateLimits::default();
@@ -166,6 +176,7 @@ impl Config {
         let logo = r.parsed("LOGO_URL", Logo::parse);
         let footer = r.parsed("FOOTER_TEXT", parse_footer);
         let branding = Branding::new(accent, logo, footer);
+        let default_locale = r.parsed("DEFAULT_LOCALE", parse_locale).unwrap_or(Locale::ENGLISH);
         let config = Config {
             breached_passwords,
             table,
@@ -198,6 +209,7 @@ impl Config {
                 // Filled in by the wiring, which reads the secret at cold start.
                 edge: None,
                 branding,
+                default_locale,
             },
         };
         if r.problems.is_empty() { Ok(config) } else { Err(ConfigError(r.problems)) }
@@ -231,6 +243,26 @@ mod tests {
         assert_eq!(c.rate_limit_table, "password-reset-rate-limits");
         assert_eq!(c.settings.password_policy, PasswordPolicy::default());
         assert_eq!(c.breached_passwords, None, "the breached-password check is off unless turned on");
+        assert_eq!(c.settings.default_locale, Locale::ENGLISH);
+        assert_eq!(c.table.locale, None, "no stored user locale unless its attribute is named");
+    }
+
+    #[test]
+    fn the_default_locale_must_be_a_language_compiled_in() {
+        let with = |value: &str| {
+            let mut v = vars(&MINIMAL);
+            v.insert("DEFAULT_LOCALE".into(), value.into());
+            v.insert("USER_LOCALE_ATTRIBUTE".into(), "preferred_language".into());
+            Config::from_vars(&v)
+        };
+        let german = with("de-AT").unwrap();
+        assert_eq!(german.settings.default_locale.tag(), "de");
+        assert_eq!(german.table.locale.as_deref(), Some("preferred_language"));
+        assert_eq!(with("pt").unwrap().settings.default_locale.tag(), "pt-BR");
+        for bad in ["zh", "xx-<script>", "*"] {
+            let err = with(bad).err().unwrap().to_string();
+            assert!(err.contains("DEFAULT_LOCALE names no language compiled in; available: en, ar, de"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -1,0 +1,153 @@
+# Deutsch (Sie-Form).
+
+## Durations
+
+duration-hours = { $n ->
+    [one] 1 Stunde
+   *[other] { $n } Stunden
+}
+duration-minutes = { $n ->
+    [one] 1 Minute
+   *[other] { $n } Minuten
+}
+duration-seconds = { $n ->
+    [one] 1 Sekunde
+   *[other] { $n } Sekunden
+}
+
+## Every page
+
+footer-help = Brauchen Sie Hilfe? Wenden Sie sich an { $support }.
+account-unnamed = Ihr Konto
+new-link = Neuen Link anfordern
+continue = Weiter
+sign-in = Anmelden
+start-again = Von vorn beginnen
+
+## The forgot-password page
+
+forgot-title = Passwort vergessen?
+forgot-intro = Geben Sie die E-Mail-Adresse Ihres Kontos ein. Gehört sie zu einem Konto, schicken wir ihr einen Link, mit dem Sie ein neues Passwort festlegen können.
+forgot-email-label = E-Mail-Adresse
+forgot-submit = Link zum Zurücksetzen senden
+
+## The answer to every forgot-password form, whatever the account
+
+inbox-title = Sehen Sie in Ihr Postfach
+inbox-sent = Falls ein Konto die eingegebene Adresse verwendet, haben wir ihr einen Link geschickt, mit dem Sie ein neues Passwort festlegen können. Der Link funktioniert einmal und läuft in { $lifetime } ab.
+inbox-nothing = Nach ein paar Minuten noch nichts da? Sehen Sie im Spam-Ordner nach oder fordern Sie einen neuen Link an.
+
+## The reset form
+
+reset-title = Neues Passwort festlegen
+reset-account = Für das Konto { $account }. Nicht Ihres? Schließen Sie diese Seite.
+reset-not-changed = Ihr Passwort wurde nicht geändert:
+reset-password-label = Neues Passwort
+reset-password-hint = Mindestens { $min } Zeichen (höchstens { $max }). Leerzeichen und alle anderen Zeichen sind erlaubt; ein paar Wörter, die nichts miteinander zu tun haben, ergeben ein starkes Passwort.
+reset-confirm-label = Noch einmal eingeben
+reset-show = Passwörter anzeigen
+reset-hide = Passwörter verbergen
+reset-submit = Passwort ändern
+
+## The hop page a link clicked in webmail passes through
+
+continue-title = Weiter zu Ihrem neuen Passwort
+continue-text = Ihr Link ist gültig. Fahren Sie fort, um ein neues Passwort festzulegen.
+
+## Outcomes
+
+invalid-title = Dieser Link ist ungültig oder abgelaufen
+invalid-text = Links zum Zurücksetzen funktionieren einmal, { $lifetime } lang, und werden ungültig, sobald sich das Passwort ändert. Fordern Sie einen neuen an und verwenden Sie die neueste E-Mail.
+changed-title = Ihr Passwort wurde geändert
+changed-text = Das Passwort für { $account } ist geändert. Sie können sich jetzt damit anmelden. Wir haben eine Bestätigung an diese Adresse geschickt.
+switch-title = Passwort eines anderen Kontos zurücksetzen?
+switch-current = In diesem Browser wird gerade ein neues Passwort für { $current } festgelegt. Der geöffnete Link gehört zu { $new }.
+switch-warning = Fahren Sie nur fort, wenn Sie einen Link für { $new } angefordert haben. Andernfalls schließen Sie diese Seite: Vielleicht versucht jemand, Sie dazu zu bringen, sein Passwort statt Ihres zu ändern.
+unavailable-title = Das hat gerade nicht geklappt
+unavailable-text = Es wurde nichts geändert. Bitte versuchen Sie es in einer Minute noch einmal.
+failed-title = Das hat nicht funktioniert
+
+## Answers of the JSON API (their "message"), and errors the pages show
+
+request-accepted = Falls ein Konto diese Adresse verwendet, haben wir ihr einen Link zum Zurücksetzen des Passworts geschickt. Sehen Sie in Ihr Postfach.
+password-changed = Ihr Passwort wurde geändert. Sie können sich jetzt damit anmelden.
+error-invalid-token = Dieser Link zum Zurücksetzen ist ungültig oder abgelaufen. Fordern Sie einen neuen an.
+error-unavailable = Der Dienst ist kurz nicht erreichbar. Versuchen Sie es in ein paar Sekunden noch einmal.
+error-internal = Bei uns ist etwas schiefgegangen. Versuchen Sie es später noch einmal.
+error-invalid-email = Geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@example.com.
+error-weak-password = Dieses Passwort kann nicht verwendet werden. Wählen Sie ein anderes.
+error-passwords-differ = Die beiden Passwörter stimmen nicht überein. Geben Sie das neue Passwort zweimal gleich ein.
+error-json-media-type = Senden Sie den Request-Body als JSON, mit Content-Type: application/json.
+error-form-media-type = Dieses Formular konnte nicht gelesen werden. Gehen Sie zurück zur Seite und senden Sie es erneut.
+error-too-large = Der Request-Body darf höchstens { $bytes } Bytes groß sein.
+error-malformed-json = Der Request-Body ist kein gültiges JSON.
+error-request-shape = Senden Sie ein JSON-Objekt mit einem String-Feld „email“.
+error-confirm-shape = Senden Sie ein JSON-Objekt mit zwei String-Feldern, „token“ und „password“.
+error-forgot-form-shape = Senden Sie das Formular mit einem Feld, email.
+error-reset-form-shape = Senden Sie das Formular mit den Feldern password und confirm.
+error-too-many-requests = { $seconds ->
+    [one] Zu viele Anfragen aus Ihrem Netzwerk. Versuchen Sie es in 1 Sekunde noch einmal.
+   *[other] Zu viele Anfragen aus Ihrem Netzwerk. Versuchen Sie es in { $seconds } Sekunden noch einmal.
+}
+error-forbidden = Verwenden Sie die öffentliche Adresse des Dienstes.
+error-cross-origin = Dieses Formular wurde von einer anderen Website gesendet. Öffnen Sie die Seite erneut und senden Sie es von dort.
+error-not-found = Unter dieser Adresse gibt es nichts.
+error-method-not-allowed = Diese Adresse akzeptiert nur { $allow }.
+
+## Why a new password was refused
+
+password-too-short = Verwenden Sie mindestens { $min } Zeichen; dieses hat { $count }.
+password-too-long = Verwenden Sie höchstens { $max } Zeichen; dieses hat { $count }.
+password-contains-email = Bauen Sie Ihr Passwort nicht aus Ihrer E-Mail-Adresse.
+password-too-guessable = Dieses Passwort ist zu leicht zu erraten.
+password-breached = Dieses Passwort ist bei einem Datenleck bekannt geworden und wird von Angreifern zuerst ausprobiert. Wählen Sie ein anderes.
+
+## What makes a password guessable (the strength check's findings)
+
+warning-straight-rows = Gerade Tastenreihen sind leicht zu erraten.
+warning-short-keyboard-patterns = Kurze Tastaturmuster sind leicht zu erraten.
+warning-repeats = Wiederholungen wie „aaa“ sind leicht zu erraten.
+warning-repeated-patterns = Wiederholungen wie „abcabcabc“ sind kaum schwerer zu erraten als „abc“.
+warning-top-10 = Dies ist eines der 10 häufigsten Passwörter.
+warning-top-100 = Dies ist eines der 100 häufigsten Passwörter.
+warning-common = Dies ist ein sehr häufiges Passwort.
+warning-similar-to-common = Dies ähnelt einem häufig verwendeten Passwort.
+warning-sequences = Folgen wie abc oder 6543 sind leicht zu erraten.
+warning-recent-years = Jahreszahlen der letzten Jahre sind leicht zu erraten.
+warning-single-word = Ein einzelnes Wort ist leicht zu erraten.
+warning-dates = Datumsangaben sind oft leicht zu erraten.
+warning-names = Vor- und Nachnamen allein sind leicht zu erraten.
+warning-common-names = Häufige Vor- und Nachnamen sind leicht zu erraten.
+suggestion-few-words = Verwenden Sie ein paar Wörter und meiden Sie gängige Redewendungen.
+suggestion-no-symbols-needed = Sonderzeichen, Ziffern oder Großbuchstaben sind nicht nötig.
+suggestion-another-word = Fügen Sie ein oder zwei Wörter hinzu. Ungewöhnliche Wörter sind besser.
+suggestion-capitals = Großbuchstaben helfen nicht viel.
+suggestion-all-capitals = Nur Großbuchstaben sind fast so leicht zu erraten wie nur Kleinbuchstaben.
+suggestion-reversed = Rückwärts geschriebene Wörter sind kaum schwerer zu erraten.
+suggestion-substitutions = Vorhersehbare Ersetzungen wie „@“ statt „a“ helfen nicht viel.
+suggestion-longer-keyboard-pattern = Verwenden Sie ein längeres Tastaturmuster mit mehr Richtungswechseln.
+suggestion-avoid-repeats = Vermeiden Sie wiederholte Wörter und Zeichen.
+suggestion-avoid-sequences = Vermeiden Sie Zeichenfolgen.
+suggestion-avoid-recent-years = Vermeiden Sie Jahreszahlen der letzten Jahre.
+suggestion-avoid-your-years = Vermeiden Sie Jahreszahlen, die mit Ihnen zu tun haben.
+suggestion-avoid-your-dates = Vermeiden Sie Daten und Jahreszahlen, die mit Ihnen zu tun haben.
+
+## The reset mail
+
+mail-hello = Hallo,
+reset-mail-subject = Ihr Passwort für { $app } zurücksetzen
+reset-mail-heading = Ihr Passwort für { $app } zurücksetzen
+reset-mail-intro = Jemand hat angefordert, das Passwort Ihres Kontos bei { $app } zurückzusetzen. Wenn Sie das waren, legen Sie über die Schaltfläche unten ein neues Passwort fest. Der Link funktioniert einmal und läuft in { $lifetime } ab.
+reset-mail-intro-text = Jemand hat angefordert, das Passwort Ihres Kontos bei { $app } zurückzusetzen. Wenn Sie das waren, öffnen Sie diesen Link, um ein neues Passwort festzulegen. Er funktioniert einmal und läuft in { $lifetime } ab:
+reset-mail-button = Neues Passwort festlegen
+reset-mail-copy = Falls die Schaltfläche nicht funktioniert, kopieren Sie diese Adresse in Ihren Browser:
+reset-mail-ignore = Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren: Ihr Passwort bleibt, wie es ist, und der Link nützt niemandem ohne Zugriff auf Ihr Postfach.
+reset-mail-worried = Wenn Sie beunruhigt sind, wenden Sie sich an { $support }.
+
+## The mail after a password was changed
+
+changed-mail-subject = Ihr Passwort für { $app } wurde geändert
+changed-mail-when = Das Passwort Ihres Kontos bei { $app } wurde am { $when } geändert.
+changed-mail-fine = Wenn Sie das waren, müssen Sie nichts weiter tun.
+changed-mail-not-you = Wenn Sie das nicht waren, kann jemand anderes Ihre E-Mails lesen oder kannte einen Link zum Zurücksetzen: Sichern Sie Ihr E-Mail-Konto und fordern Sie dann sofort ein neues Zurücksetzen des Passworts an.
+changed-mail-not-you-contact = Wenn Sie das nicht waren, kann jemand anderes Ihre E-Mails lesen oder kannte einen Link zum Zurücksetzen: Sichern Sie Ihr E-Mail-Konto, fordern Sie dann sofort ein neues Zurücksetzen des Passworts an und wenden Sie sich an { $support }.

@@ -1,0 +1,156 @@
+# English: the source language, and the fallback for any message another catalog lacks.
+# Placeables: $app (the product name), $support (the support contact), $account (a masked
+# address, like d•••@example.com), $lifetime (a duration below, already in words).
+
+## Durations
+
+duration-hours = { $n ->
+    [one] 1 hour
+   *[other] { $n } hours
+}
+duration-minutes = { $n ->
+    [one] 1 minute
+   *[other] { $n } minutes
+}
+duration-seconds = { $n ->
+    [one] 1 second
+   *[other] { $n } seconds
+}
+
+## Every page
+
+footer-help = Need help? Contact { $support }.
+# Shown instead of a masked address when the account's stored address cannot be shown.
+account-unnamed = your account
+new-link = Ask for a new link
+continue = Continue
+sign-in = Sign in
+start-again = Start again
+
+## The forgot-password page
+
+forgot-title = Forgot your password?
+forgot-intro = Enter the email address of your account. If it has one, we will send it a link to choose a new password.
+forgot-email-label = Email address
+forgot-submit = Send me a reset link
+
+## The answer to every forgot-password form, whatever the account
+
+inbox-title = Check your inbox
+inbox-sent = If an account uses the address you entered, we have sent it a link to choose a new password. The link works once and expires in { $lifetime }.
+inbox-nothing = Nothing there after a few minutes? Look in your spam folder, or ask for a new link.
+
+## The reset form
+
+reset-title = Choose a new password
+reset-account = For the account of { $account }. Not yours? Close this page.
+reset-not-changed = Your password was not changed:
+reset-password-label = New password
+reset-password-hint = At least { $min } characters (at most { $max }). Spaces and any characters are fine; a few unrelated words make a strong one.
+reset-confirm-label = Type it again
+reset-show = Show passwords
+reset-hide = Hide passwords
+reset-submit = Change my password
+
+## The hop page a link clicked in webmail passes through
+
+continue-title = Continue to your new password
+continue-text = Your link is good. Continue to choose a new password.
+
+## Outcomes
+
+invalid-title = This link is invalid or has expired
+invalid-text = Reset links work once, for { $lifetime }, and stop working when the password changes. Ask for a new one and use the newest email.
+changed-title = Your password has been changed
+changed-text = The password for { $account } is changed. You can sign in with it now. We have sent a confirmation to that address.
+switch-title = Reset another account's password?
+switch-current = This browser is already choosing a new password for { $current }. The link you opened is for { $new }.
+switch-warning = Continue only if you asked for a link for { $new }. If you did not, close this page: someone may be trying to make you change their password instead of yours.
+unavailable-title = We could not do that just now
+unavailable-text = Nothing was changed. Please try again in a minute.
+failed-title = That did not work
+
+## Answers of the JSON API (their "message"), and errors the pages show
+
+request-accepted = If an account uses this address, we have sent it a link to reset the password. Check your inbox.
+password-changed = Your password has been changed. You can sign in with it now.
+error-invalid-token = This reset link is invalid or has expired. Ask for a new one.
+error-unavailable = The service is briefly unavailable. Try again in a few seconds.
+error-internal = Something went wrong on our side. Try again later.
+error-invalid-email = Enter a valid email address, like name@example.com.
+error-weak-password = This password cannot be used. Choose another one.
+error-passwords-differ = The two passwords are not the same. Type the new password twice.
+error-json-media-type = Send the request body as JSON, with Content-Type: application/json.
+error-form-media-type = This form could not be read. Go back to the page and send it again.
+error-too-large = The request body must be at most { $bytes } bytes.
+error-malformed-json = The request body is not valid JSON.
+error-request-shape = Send a JSON object with one string field, "email".
+error-confirm-shape = Send a JSON object with two string fields, "token" and "password".
+error-forgot-form-shape = Send the form with one field, email.
+error-reset-form-shape = Send the form with the fields password and confirm.
+error-too-many-requests = { $seconds ->
+    [one] Too many requests from your network. Try again in 1 second.
+   *[other] Too many requests from your network. Try again in { $seconds } seconds.
+}
+error-forbidden = Use the service's public address.
+error-cross-origin = This form was sent from another site. Open the page again and send it from there.
+error-not-found = There is nothing at this address.
+error-method-not-allowed = This address takes { $allow } only.
+
+## Why a new password was refused
+
+password-too-short = Use at least { $min } characters; this one has { $count }.
+password-too-long = Use at most { $max } characters; this one has { $count }.
+password-contains-email = Do not build your password from your email address.
+password-too-guessable = This password is too easy to guess.
+password-breached = This password has appeared in a data breach, so attackers try it first. Choose another one.
+
+## What makes a password guessable (the strength check's findings)
+
+warning-straight-rows = Straight rows of keys are easy to guess.
+warning-short-keyboard-patterns = Short keyboard patterns are easy to guess.
+warning-repeats = Repeats like "aaa" are easy to guess.
+warning-repeated-patterns = Repeats like "abcabcabc" are only slightly harder to guess than "abc".
+warning-top-10 = This is one of the 10 most common passwords.
+warning-top-100 = This is one of the 100 most common passwords.
+warning-common = This is a very common password.
+warning-similar-to-common = This is similar to a commonly used password.
+warning-sequences = Sequences like abc or 6543 are easy to guess.
+warning-recent-years = Recent years are easy to guess.
+warning-single-word = A word by itself is easy to guess.
+warning-dates = Dates are often easy to guess.
+warning-names = Names and surnames by themselves are easy to guess.
+warning-common-names = Common names and surnames are easy to guess.
+suggestion-few-words = Use a few words, and avoid common phrases.
+suggestion-no-symbols-needed = No need for symbols, digits or capital letters.
+suggestion-another-word = Add another word or two. Uncommon words are better.
+suggestion-capitals = Capital letters do not help very much.
+suggestion-all-capitals = All capitals are almost as easy to guess as all lowercase.
+suggestion-reversed = Words spelled backwards are not much harder to guess.
+suggestion-substitutions = Predictable substitutions, like "@" for "a", do not help very much.
+suggestion-longer-keyboard-pattern = Use a longer keyboard pattern with more turns.
+suggestion-avoid-repeats = Avoid repeated words and characters.
+suggestion-avoid-sequences = Avoid sequences.
+suggestion-avoid-recent-years = Avoid recent years.
+suggestion-avoid-your-years = Avoid years that are associated with you.
+suggestion-avoid-your-dates = Avoid dates and years that are associated with you.
+
+## The reset mail
+
+mail-hello = Hello,
+reset-mail-subject = Reset your { $app } password
+reset-mail-heading = Reset your { $app } password
+reset-mail-intro = Someone asked to reset the password of your { $app } account. If it was you, choose a new password with the button below. The link works once and expires in { $lifetime }.
+reset-mail-intro-text = Someone asked to reset the password of your { $app } account. If it was you, open this link to choose a new password. It works once and expires in { $lifetime }:
+reset-mail-button = Choose a new password
+reset-mail-copy = If the button does not work, copy this address into your browser:
+reset-mail-ignore = If you did not ask for this, you can ignore this email: your password stays as it is, and the link is of no use to anyone without access to your inbox.
+reset-mail-worried = If you are worried, contact { $support }.
+
+## The mail after a password was changed
+
+changed-mail-subject = Your { $app } password was changed
+changed-mail-when = The password of your { $app } account was changed on { $when }.
+changed-mail-fine = If it was you, there is nothing more to do.
+changed-mail-not-you = If it was not you, someone else can read your email or knew a reset link: secure your email account, then ask for a new password reset right away.
+changed-mail-not-you-contact = If it was not you, someone else can read your email or knew a reset link: secure your email account, then ask for a new password reset right away and contact { $support }.

@@ -1,0 +1,153 @@
+# Español (tuteo).
+
+## Durations
+
+duration-hours = { $n ->
+    [one] 1 hora
+   *[other] { $n } horas
+}
+duration-minutes = { $n ->
+    [one] 1 minuto
+   *[other] { $n } minutos
+}
+duration-seconds = { $n ->
+    [one] 1 segundo
+   *[other] { $n } segundos
+}
+
+## Every page
+
+footer-help = ¿Necesitas ayuda? Escribe a { $support }.
+account-unnamed = tu cuenta
+new-link = Pedir un enlace nuevo
+continue = Continuar
+sign-in = Iniciar sesión
+start-again = Empezar de nuevo
+
+## The forgot-password page
+
+forgot-title = ¿Has olvidado tu contraseña?
+forgot-intro = Escribe la dirección de correo de tu cuenta. Si pertenece a una cuenta, le enviaremos un enlace para elegir una contraseña nueva.
+forgot-email-label = Correo electrónico
+forgot-submit = Enviarme un enlace para restablecerla
+
+## The answer to every forgot-password form, whatever the account
+
+inbox-title = Revisa tu bandeja de entrada
+inbox-sent = Si alguna cuenta usa la dirección que has escrito, le hemos enviado un enlace para elegir una contraseña nueva. El enlace funciona una sola vez y caduca en { $lifetime }.
+inbox-nothing = ¿No ha llegado nada después de unos minutos? Mira en la carpeta de spam o pide un enlace nuevo.
+
+## The reset form
+
+reset-title = Elige una contraseña nueva
+reset-account = Para la cuenta { $account }. ¿No es tuya? Cierra esta página.
+reset-not-changed = Tu contraseña no se ha cambiado:
+reset-password-label = Contraseña nueva
+reset-password-hint = Al menos { $min } caracteres (como máximo { $max }). Puedes usar espacios y cualquier carácter; unas cuantas palabras sin relación entre sí forman una contraseña segura.
+reset-confirm-label = Vuelve a escribirla
+reset-show = Mostrar contraseñas
+reset-hide = Ocultar contraseñas
+reset-submit = Cambiar mi contraseña
+
+## The hop page a link clicked in webmail passes through
+
+continue-title = Continúa para elegir tu contraseña nueva
+continue-text = Tu enlace es válido. Continúa para elegir una contraseña nueva.
+
+## Outcomes
+
+invalid-title = Este enlace no es válido o ha caducado
+invalid-text = Los enlaces para restablecer la contraseña funcionan una sola vez, durante { $lifetime }, y dejan de funcionar cuando cambia la contraseña. Pide uno nuevo y usa el correo más reciente.
+changed-title = Tu contraseña se ha cambiado
+changed-text = La contraseña de { $account } se ha cambiado. Ya puedes iniciar sesión con ella. Hemos enviado una confirmación a esa dirección.
+switch-title = ¿Restablecer la contraseña de otra cuenta?
+switch-current = Este navegador ya está eligiendo una contraseña nueva para { $current }. El enlace que has abierto es para { $new }.
+switch-warning = Continúa solo si pediste un enlace para { $new }. Si no fue así, cierra esta página: puede que alguien intente que cambies su contraseña en lugar de la tuya.
+unavailable-title = No hemos podido hacerlo ahora mismo
+unavailable-text = No se ha cambiado nada. Vuelve a intentarlo dentro de un minuto.
+failed-title = Algo no ha funcionado
+
+## Answers of the JSON API (their "message"), and errors the pages show
+
+request-accepted = Si alguna cuenta usa esta dirección, le hemos enviado un enlace para restablecer la contraseña. Revisa tu bandeja de entrada.
+password-changed = Tu contraseña se ha cambiado. Ya puedes iniciar sesión con ella.
+error-invalid-token = Este enlace para restablecer la contraseña no es válido o ha caducado. Pide uno nuevo.
+error-unavailable = El servicio no está disponible por un momento. Vuelve a intentarlo en unos segundos.
+error-internal = Algo ha fallado por nuestra parte. Vuelve a intentarlo más tarde.
+error-invalid-email = Escribe una dirección de correo válida, como nombre@example.com.
+error-weak-password = No se puede usar esta contraseña. Elige otra.
+error-passwords-differ = Las dos contraseñas no coinciden. Escribe dos veces la misma contraseña nueva.
+error-json-media-type = Envía el cuerpo de la petición en JSON, con Content-Type: application/json.
+error-form-media-type = No hemos podido leer este formulario. Vuelve a la página y envíalo otra vez.
+error-too-large = El cuerpo de la petición no puede superar los { $bytes } bytes.
+error-malformed-json = El cuerpo de la petición no es JSON válido.
+error-request-shape = Envía un objeto JSON con un único campo de texto, "email".
+error-confirm-shape = Envía un objeto JSON con dos campos de texto, "token" y "password".
+error-forgot-form-shape = Envía el formulario con un único campo, email.
+error-reset-form-shape = Envía el formulario con los campos password y confirm.
+error-too-many-requests = { $seconds ->
+    [one] Demasiadas peticiones desde tu red. Vuelve a intentarlo en 1 segundo.
+   *[other] Demasiadas peticiones desde tu red. Vuelve a intentarlo en { $seconds } segundos.
+}
+error-forbidden = Usa la dirección pública del servicio.
+error-cross-origin = Este formulario se ha enviado desde otro sitio. Vuelve a abrir la página y envíalo desde allí.
+error-not-found = No hay nada en esta dirección.
+error-method-not-allowed = Esta dirección solo acepta { $allow }.
+
+## Why a new password was refused
+
+password-too-short = Usa al menos { $min } caracteres; esta tiene { $count }.
+password-too-long = Usa como máximo { $max } caracteres; esta tiene { $count }.
+password-contains-email = No formes tu contraseña a partir de tu dirección de correo.
+password-too-guessable = Esta contraseña es demasiado fácil de adivinar.
+password-breached = Esta contraseña ha aparecido en una filtración de datos, así que los atacantes la prueban primero. Elige otra.
+
+## What makes a password guessable (the strength check's findings)
+
+warning-straight-rows = Las filas de teclas seguidas son fáciles de adivinar.
+warning-short-keyboard-patterns = Los patrones de teclado cortos son fáciles de adivinar.
+warning-repeats = Las repeticiones como "aaa" son fáciles de adivinar.
+warning-repeated-patterns = Las repeticiones como "abcabcabc" son apenas más difíciles de adivinar que "abc".
+warning-top-10 = Es una de las 10 contraseñas más comunes.
+warning-top-100 = Es una de las 100 contraseñas más comunes.
+warning-common = Es una contraseña muy común.
+warning-similar-to-common = Se parece a una contraseña muy utilizada.
+warning-sequences = Las secuencias como abc o 6543 son fáciles de adivinar.
+warning-recent-years = Los años recientes son fáciles de adivinar.
+warning-single-word = Una palabra sola es fácil de adivinar.
+warning-dates = Las fechas suelen ser fáciles de adivinar.
+warning-names = Los nombres y apellidos por sí solos son fáciles de adivinar.
+warning-common-names = Los nombres y apellidos comunes son fáciles de adivinar.
+suggestion-few-words = Usa varias palabras y evita las frases hechas.
+suggestion-no-symbols-needed = No hacen falta símbolos, números ni mayúsculas.
+suggestion-another-word = Añade una o dos palabras más. Mejor si son poco comunes.
+suggestion-capitals = Las mayúsculas no ayudan mucho.
+suggestion-all-capitals = Todo en mayúsculas es casi tan fácil de adivinar como todo en minúsculas.
+suggestion-reversed = Las palabras escritas al revés no son mucho más difíciles de adivinar.
+suggestion-substitutions = Las sustituciones previsibles, como "@" en lugar de "a", no ayudan mucho.
+suggestion-longer-keyboard-pattern = Usa un patrón de teclado más largo y con más giros.
+suggestion-avoid-repeats = Evita repetir palabras y caracteres.
+suggestion-avoid-sequences = Evita las secuencias.
+suggestion-avoid-recent-years = Evita los años recientes.
+suggestion-avoid-your-years = Evita los años relacionados contigo.
+suggestion-avoid-your-dates = Evita las fechas y los años relacionados contigo.
+
+## The reset mail
+
+mail-hello = Hola:
+reset-mail-subject = Restablece tu contraseña de { $app }
+reset-mail-heading = Restablece tu contraseña de { $app }
+reset-mail-intro = Alguien ha pedido restablecer la contraseña de tu cuenta de { $app }. Si has sido tú, elige una contraseña nueva con el botón de abajo. El enlace funciona una sola vez y caduca en { $lifetime }.
+reset-mail-intro-text = Alguien ha pedido restablecer la contraseña de tu cuenta de { $app }. Si has sido tú, abre este enlace para elegir una contraseña nueva. Funciona una sola vez y caduca en { $lifetime }:
+reset-mail-button = Elegir una contraseña nueva
+reset-mail-copy = Si el botón no funciona, copia esta dirección en tu navegador:
+reset-mail-ignore = Si no lo has pedido tú, puedes ignorar este correo: tu contraseña sigue igual y el enlace no le sirve a nadie que no tenga acceso a tu bandeja de entrada.
+reset-mail-worried = Si te preocupa, escribe a { $support }.
+
+## The mail after a password was changed
+
+changed-mail-subject = Se ha cambiado tu contraseña de { $app }
+changed-mail-when = La contraseña de tu cuenta de { $app } se cambió el { $when }.
+changed-mail-fine = Si fuiste tú, no tienes que hacer nada más.
+changed-mail-not-you = Si no fuiste tú, otra persona puede leer tu correo o conocía un enlace para restablecerla: protege tu cuenta de correo y pide enseguida un nuevo restablecimiento de contraseña.
+changed-mail-not-you-contact = Si no fuiste tú, otra persona puede leer tu correo o conocía un enlace para restablecerla: protege tu cuenta de correo, pide enseguida un nuevo restablecimiento de contraseña y escribe a { $support }.

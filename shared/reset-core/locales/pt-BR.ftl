@@ -1,0 +1,153 @@
+# Português do Brasil (você).
+
+## Durations
+
+duration-hours = { $n ->
+    [one] { $n } hora
+   *[other] { $n } horas
+}
+duration-minutes = { $n ->
+    [one] { $n } minuto
+   *[other] { $n } minutos
+}
+duration-seconds = { $n ->
+    [one] { $n } segundo
+   *[other] { $n } segundos
+}
+
+## Every page
+
+footer-help = Precisa de ajuda? Fale com { $support }.
+account-unnamed = sua conta
+new-link = Pedir um novo link
+continue = Continuar
+sign-in = Entrar
+start-again = Começar de novo
+
+## The forgot-password page
+
+forgot-title = Esqueceu sua senha?
+forgot-intro = Digite o e-mail da sua conta. Se ele pertencer a uma conta, vamos enviar para ele um link para você criar uma nova senha.
+forgot-email-label = E-mail
+forgot-submit = Enviar link de redefinição
+
+## The answer to every forgot-password form, whatever the account
+
+inbox-title = Confira sua caixa de entrada
+inbox-sent = Se alguma conta usa o endereço que você digitou, enviamos para ele um link para criar uma nova senha. O link funciona uma única vez e expira em { $lifetime }.
+inbox-nothing = Nada depois de alguns minutos? Olhe na pasta de spam ou peça um novo link.
+
+## The reset form
+
+reset-title = Crie uma nova senha
+reset-account = Para a conta { $account }. Não é sua? Feche esta página.
+reset-not-changed = Sua senha não foi alterada:
+reset-password-label = Nova senha
+reset-password-hint = No mínimo { $min } caracteres (no máximo { $max }). Espaços e quaisquer caracteres são aceitos; algumas palavras sem relação entre si formam uma senha forte.
+reset-confirm-label = Digite de novo
+reset-show = Mostrar senhas
+reset-hide = Ocultar senhas
+reset-submit = Alterar minha senha
+
+## The hop page a link clicked in webmail passes through
+
+continue-title = Continue para criar sua nova senha
+continue-text = Seu link é válido. Continue para criar uma nova senha.
+
+## Outcomes
+
+invalid-title = Este link é inválido ou expirou
+invalid-text = Os links de redefinição funcionam uma única vez, por { $lifetime }, e deixam de funcionar quando a senha muda. Peça um novo e use o e-mail mais recente.
+changed-title = Sua senha foi alterada
+changed-text = A senha de { $account } foi alterada. Você já pode entrar com ela. Enviamos uma confirmação para esse endereço.
+switch-title = Redefinir a senha de outra conta?
+switch-current = Este navegador já está criando uma nova senha para { $current }. O link que você abriu é de { $new }.
+switch-warning = Continue somente se você pediu um link para { $new }. Se não pediu, feche esta página: alguém pode estar tentando fazer você alterar a senha dessa pessoa em vez da sua.
+unavailable-title = Não foi possível fazer isso agora
+unavailable-text = Nada foi alterado. Tente de novo daqui a um minuto.
+failed-title = Não deu certo
+
+## Answers of the JSON API (their "message"), and errors the pages show
+
+request-accepted = Se alguma conta usa este endereço, enviamos para ele um link para redefinir a senha. Confira sua caixa de entrada.
+password-changed = Sua senha foi alterada. Você já pode entrar com ela.
+error-invalid-token = Este link de redefinição é inválido ou expirou. Peça um novo.
+error-unavailable = O serviço está indisponível por um instante. Tente de novo em alguns segundos.
+error-internal = Algo deu errado do nosso lado. Tente de novo mais tarde.
+error-invalid-email = Digite um e-mail válido, como nome@example.com.
+error-weak-password = Esta senha não pode ser usada. Escolha outra.
+error-passwords-differ = As duas senhas não são iguais. Digite a nova senha duas vezes.
+error-json-media-type = Envie o corpo da requisição em JSON, com Content-Type: application/json.
+error-form-media-type = Não foi possível ler este formulário. Volte à página e envie de novo.
+error-too-large = O corpo da requisição pode ter no máximo { $bytes } bytes.
+error-malformed-json = O corpo da requisição não é um JSON válido.
+error-request-shape = Envie um objeto JSON com um único campo de texto, "email".
+error-confirm-shape = Envie um objeto JSON com dois campos de texto, "token" e "password".
+error-forgot-form-shape = Envie o formulário com um único campo, email.
+error-reset-form-shape = Envie o formulário com os campos password e confirm.
+error-too-many-requests = { $seconds ->
+    [one] Muitas solicitações vindas da sua rede. Tente de novo em { $seconds } segundo.
+   *[other] Muitas solicitações vindas da sua rede. Tente de novo em { $seconds } segundos.
+}
+error-forbidden = Use o endereço público do serviço.
+error-cross-origin = Este formulário foi enviado de outro site. Abra a página de novo e envie por ela.
+error-not-found = Não há nada neste endereço.
+error-method-not-allowed = Este endereço aceita somente { $allow }.
+
+## Why a new password was refused
+
+password-too-short = Use pelo menos { $min } caracteres; esta tem { $count }.
+password-too-long = Use no máximo { $max } caracteres; esta tem { $count }.
+password-contains-email = Não monte sua senha a partir do seu e-mail.
+password-too-guessable = Esta senha é fácil demais de adivinhar.
+password-breached = Esta senha apareceu em um vazamento de dados, por isso os atacantes a testam primeiro. Escolha outra.
+
+## What makes a password guessable (the strength check's findings)
+
+warning-straight-rows = Fileiras retas de teclas são fáceis de adivinhar.
+warning-short-keyboard-patterns = Padrões curtos de teclado são fáceis de adivinhar.
+warning-repeats = Repetições como "aaa" são fáceis de adivinhar.
+warning-repeated-patterns = Repetições como "abcabcabc" são só um pouco mais difíceis de adivinhar que "abc".
+warning-top-10 = Esta é uma das 10 senhas mais comuns.
+warning-top-100 = Esta é uma das 100 senhas mais comuns.
+warning-common = Esta é uma senha muito comum.
+warning-similar-to-common = Esta senha é parecida com uma senha muito usada.
+warning-sequences = Sequências como abc ou 6543 são fáceis de adivinhar.
+warning-recent-years = Anos recentes são fáceis de adivinhar.
+warning-single-word = Uma palavra sozinha é fácil de adivinhar.
+warning-dates = Datas costumam ser fáceis de adivinhar.
+warning-names = Nomes e sobrenomes sozinhos são fáceis de adivinhar.
+warning-common-names = Nomes e sobrenomes comuns são fáceis de adivinhar.
+suggestion-few-words = Use algumas palavras e evite frases feitas.
+suggestion-no-symbols-needed = Não precisa de símbolos, números nem letras maiúsculas.
+suggestion-another-word = Acrescente mais uma ou duas palavras. Palavras incomuns são melhores.
+suggestion-capitals = Letras maiúsculas não ajudam muito.
+suggestion-all-capitals = Tudo em maiúsculas é quase tão fácil de adivinhar quanto tudo em minúsculas.
+suggestion-reversed = Palavras escritas de trás para frente não são muito mais difíceis de adivinhar.
+suggestion-substitutions = Trocas previsíveis, como "@" no lugar de "a", não ajudam muito.
+suggestion-longer-keyboard-pattern = Use um padrão de teclado mais longo, com mais mudanças de direção.
+suggestion-avoid-repeats = Evite palavras e caracteres repetidos.
+suggestion-avoid-sequences = Evite sequências.
+suggestion-avoid-recent-years = Evite anos recentes.
+suggestion-avoid-your-years = Evite anos ligados a você.
+suggestion-avoid-your-dates = Evite datas e anos ligados a você.
+
+## The reset mail
+
+mail-hello = Olá,
+reset-mail-subject = Redefina sua senha do { $app }
+reset-mail-heading = Redefina sua senha do { $app }
+reset-mail-intro = Alguém pediu para redefinir a senha da sua conta do { $app }. Se foi você, crie uma nova senha pelo botão abaixo. O link funciona uma única vez e expira em { $lifetime }.
+reset-mail-intro-text = Alguém pediu para redefinir a senha da sua conta do { $app }. Se foi você, abra este link para criar uma nova senha. Ele funciona uma única vez e expira em { $lifetime }:
+reset-mail-button = Criar uma nova senha
+reset-mail-copy = Se o botão não funcionar, copie este endereço no seu navegador:
+reset-mail-ignore = Se não foi você que pediu, pode ignorar este e-mail: sua senha continua a mesma, e o link não serve para ninguém sem acesso à sua caixa de entrada.
+reset-mail-worried = Se estiver preocupado, fale com { $support }.
+
+## The mail after a password was changed
+
+changed-mail-subject = Sua senha do { $app } foi alterada
+changed-mail-when = A senha da sua conta do { $app } foi alterada em { $when }.
+changed-mail-fine = Se foi você, não precisa fazer mais nada.
+changed-mail-not-you = Se não foi você, outra pessoa consegue ler seus e-mails ou conhecia um link de redefinição: proteja sua conta de e-mail e peça uma nova redefinição de senha imediatamente.
+changed-mail-not-you-contact = Se não foi você, outra pessoa consegue ler seus e-mails ou conhecia um link de redefinição: proteja sua conta de e-mail, peça uma nova redefinição de senha imediatamente e fale com { $support }.
