@@ -25,6 +25,12 @@ struct Browser {
 
 impl Browser {
     async fn start() -> Browser {
+        Browser::start_speaking("en-US,en").await
+    }
+
+    /// A browser whose user prefers `accept_languages` (Chromium's `intl.accept_languages`,
+    /// which it sends as `Accept-Language`).
+    async fn start_speaking(accept_languages: &str) -> Browser {
         let port = free_port();
         let mut cmd = Command::new("chromedriver");
         cmd.arg(format!("--port={port}"));
@@ -46,7 +52,8 @@ impl Browser {
             "--window-size=900,1000".into(),
             format!("--user-data-dir={}", profile.display()),
         ];
-        let caps = json!({ "browserName": "chrome", "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args } });
+        let prefs = json!({ "intl": { "accept_languages": accept_languages } });
+        let caps = json!({ "browserName": "chrome", "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args, "prefs": prefs } });
         let client = ClientBuilder::rustls()
             .unwrap()
             .capabilities(caps.as_object().unwrap().clone())
@@ -169,13 +176,13 @@ async fn the_whole_journey_in_a_real_browser() {
     browser.client.goto(&serve_webmail(&link)).await.unwrap();
     browser.click("#reset").await;
     browser.expect_heading("Choose a new password").await;
-    assert_eq!(browser.url().await, format!("{api}/reset-password"), "the token left the address bar");
+    assert_eq!(browser.url().await, format!("{api}/reset-password?lang=en"), "the token left the address bar (the mail's language stays)");
     browser.client.delete_all_cookies().await.unwrap();
 
     // 5. Opened directly: the token leaves the address bar too.
     browser.client.goto(&link).await.unwrap();
     browser.expect_heading("Choose a new password").await;
-    assert_eq!(browser.url().await, format!("{api}/reset-password"), "no token in the address bar");
+    assert_eq!(browser.url().await, format!("{api}/reset-password?lang=en"), "no token in the address bar");
     browser.screenshot("04-choose-a-new-password").await;
 
     // The show-password toggle (progressive enhancement) reveals both fields.
@@ -211,7 +218,7 @@ async fn the_whole_journey_in_a_real_browser() {
     browser.client.goto(&link).await.unwrap();
     browser.expect_heading("This link is invalid or has expired").await;
     let again = browser.client.find(Locator::Css("a.button")).await.unwrap().attr("href").await.unwrap();
-    assert_eq!(again, Some(format!("{api}/forgot-password")));
+    assert_eq!(again, Some(format!("{api}/forgot-password?lang=en")));
     browser.screenshot("08-link-invalid-or-expired").await;
 
     browser.client.close().await.unwrap();
@@ -243,4 +250,83 @@ async fn branding_renders_in_a_real_browser() {
         .unwrap();
     assert_eq!(rendered, json!([180, "rgb(123, 31, 162)", "rgb(255, 255, 255)"]), "logo loaded, accent applied");
     browser.screenshot("09-branded-forgot-password").await;
+}
+
+/// What a page looks like to the layout: its language and direction, whether anything is wider
+/// than the window (a long German word on a phone), and which side the heading's first line
+/// sits against.
+async fn layout(browser: &Browser) -> serde_json::Value {
+    browser
+        .client
+        .execute(
+            "const html = document.documentElement, main = document.querySelector('main').getBoundingClientRect();
+             const text = document.createRange(); text.selectNodeContents(document.querySelector('h1'));
+             const h1 = text.getClientRects()[0];
+             const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 || e.getBoundingClientRect().left < -1).map(e => e.tagName);
+             return { lang: html.lang, dir: getComputedStyle(html).direction, overflow: html.scrollWidth > window.innerWidth, wide: wide,
+                      start: (main.right - h1.right) < (h1.left - main.left) ? 'right' : 'left', width: window.innerWidth };",
+            vec![],
+        )
+        .await
+        .unwrap()
+}
+
+/// The journey in German (the browser's language), Japanese and Arabic (chosen with `?lang=`),
+/// on a 320-pixel-wide phone: every page in the language, the mail and its link in it, the
+/// layout mirrored for Arabic, nothing wider than the screen. The screenshots are the README's.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_journey_in_german_japanese_and_arabic_on_a_small_phone() {
+    let LocalApi { url: api, stack, watch: _watch, pump: _pump } = LocalApi::start(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "10")]).await;
+    // (browser language, ?lang=, the forgot page's heading, the form's, the too-short reason, the success page's, direction, screenshot)
+    let journeys = [
+        ("de-DE,de", None, "Passwort vergessen?", "Neues Passwort festlegen", "Verwenden Sie mindestens 12 Zeichen; dieses hat 5.", "Ihr Passwort wurde geändert", "ltr", "10-german"),
+        ("en-US,en", Some("ja"), "パスワードをお忘れですか？", "新しいパスワードを設定", "12文字以上にしてください（現在 5文字）。", "パスワードを変更しました", "ltr", "11-japanese"),
+        ("en-US,en", Some("ar"), "هل نسيت كلمة المرور؟", "اختر كلمة مرور جديدة", "استخدم 12 حرفًا على الأقل؛ هذه فيها 5.", "تم تغيير كلمة المرور", "rtl", "12-arabic"),
+    ];
+    let mut passwords = vec![DEMO_PASSWORD.to_owned()];
+    for (n, (accept, lang, forgot, form, too_short, changed, dir, shot)) in journeys.into_iter().enumerate() {
+        let browser = Browser::start_speaking(accept).await;
+        browser.client.set_window_size(320, 900).await.unwrap();
+        let query = lang.map(|l| format!("?lang={l}")).unwrap_or_default();
+        let tag = lang.unwrap_or("de");
+
+        browser.client.goto(&format!("{api}/forgot-password{query}")).await.unwrap();
+        browser.expect_heading(forgot).await;
+        let seen = layout(&browser).await;
+        assert_eq!((seen["lang"].as_str(), seen["dir"].as_str()), (Some(tag), Some(dir)), "{shot}: {seen}");
+        assert_eq!(seen["overflow"], false, "{shot}: the forgot page fits 320 px: {seen}");
+        assert_eq!(seen["start"], if dir == "rtl" { "right" } else { "left" }, "{shot}: the heading starts on the reading side: {seen}");
+        browser.screenshot(&format!("{shot}-1-forgot-password")).await;
+        browser.type_into("#email", DEMO_EMAIL).await;
+        browser.click("button[type=submit]").await;
+        browser.expect_heading(&reset_core::text::Msg::new("inbox-title").text(reset_core::locale::Locale::matching(tag).unwrap())).await;
+
+        // Each journey before this one left two mails (its link, its changed notice).
+        let mails = stack.mails_eventually(2 * n + 1).unwrap();
+        let mail = mails.iter().find(|m| m.reset_link().is_some_and(|l| l.contains(&format!("lang={tag}&")))).expect("this journey's reset mail");
+        assert!(mail.body.contains(&format!("<html lang=\"{tag}\" dir=\"{dir}\">")), "{shot}: the mail is in the page's language");
+        let link = mail.reset_link().expect("a reset link");
+        assert!(link.contains(&format!("lang={tag}&token=")), "{shot}: {link}");
+
+        browser.client.goto(&link).await.unwrap();
+        browser.expect_heading(form).await;
+        browser.set_passwords("short", "short").await;
+        // (Right-to-left text isolates its placeables: FSI ... PDI around each number.)
+        let page = browser.expect_heading(form).await.replace(['\u{2068}', '\u{2069}'], "");
+        assert!(page.contains(too_short), "{shot}: {page}");
+        let seen = layout(&browser).await;
+        assert_eq!(seen["overflow"], false, "{shot}: the form with its errors fits 320 px: {seen}");
+        assert_eq!(seen["dir"].as_str(), Some(dir), "{shot}");
+        browser.screenshot(&format!("{shot}-2-password-too-short")).await;
+
+        let new_password = format!("{NEW_PASSWORD} {n}");
+        browser.set_passwords(&new_password, &new_password).await;
+        browser.expect_heading(changed).await;
+        assert_eq!(layout(&browser).await["overflow"], false, "{shot}: the success page fits 320 px");
+        browser.screenshot(&format!("{shot}-3-password-changed")).await;
+        passwords.push(new_password);
+        browser.client.close().await.unwrap();
+    }
+    let hash = stack.password_hash(DEMO_USER_ID).await.unwrap();
+    assert!(password::verify(passwords.last().unwrap(), &hash), "the last journey's password is the account's");
 }

@@ -109,7 +109,7 @@ async fn the_link_comes_from_configuration_never_from_the_host_header() {
     // The mail says how long the link lasts and what to do if the user did not ask.
     assert!(mail.text.contains("expires in 30 minutes"), "{}", mail.text);
     assert!(mail.text.contains("If you did not ask for this"), "{}", mail.text);
-    assert!(mail.html.contains(&format!("href=\"{RESET_PAGE}?lang=en&token=")), "{}", mail.html);
+    assert!(mail.html.contains(&format!("href=\"{RESET_PAGE}?lang=en&#38;token=")), "{}", mail.html);
 }
 
 #[tokio::test]

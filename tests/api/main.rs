@@ -9,6 +9,7 @@ mod fuzz;
 mod handlers;
 mod helpers;
 mod hostile;
+mod languages;
 mod local_stack;
 mod login;
 mod mail_delivery;

@@ -77,6 +77,7 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("USER_STATUS_ATTRIBUTE", "state", |c| c.table.status == "state"),
     ("USER_ACTIVE_STATUSES", "ok,verified", |c| c.table.active_statuses == ["ok", "verified"]),
     ("USER_PASSWORD_CHANGED_AT_ATTRIBUTE", "pw_at", |c| c.table.password_changed_at == "pw_at"),
+    ("USER_LOCALE_ATTRIBUTE", "language", |c| c.table.locale.as_deref() == Some("language")),
     ("RATE_LIMIT_TABLE", "limits-x", |c| c.rate_limit_table == "limits-x"),
     ("RATE_LIMIT_EMAIL_PER_MINUTE", "2", |c| c.settings.rate_limits.email_per_minute == 2),
     ("RATE_LIMIT_EMAIL_PER_DAY", "7", |c| c.settings.rate_limits.email_per_day == 7),
@@ -98,6 +99,7 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("ACCENT_COLOR", "#7b1fa2", |c| c.settings.branding.accent() == "#7b1fa2"),
     ("LOGO_URL", "https://cdn.example.com/logo.svg", |c| c.settings.branding.logo.is_some()),
     ("FOOTER_TEXT", "Example GmbH", |c| c.settings.branding.footer.as_deref() == Some("Example GmbH")),
+    ("DEFAULT_LOCALE", "ja", |c| c.settings.default_locale.tag() == "ja"),
 ];
 
 #[test]

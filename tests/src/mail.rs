@@ -39,7 +39,7 @@ pub fn sent(moto_url: &str) -> anyhow::Result<Vec<SentMail>> {
 impl SentMail {
     /// The first link in the mail that carries a `token` parameter.
     pub fn reset_link(&self) -> Option<String> {
-        self.body.split("href=\"").skip(1).filter_map(|rest| rest.split('"').next()).find(|href| href.contains("token=")).map(|href| href.replace("&amp;", "&"))
+        self.body.split("href=\"").skip(1).filter_map(|rest| rest.split('"').next()).find(|href| href.contains("token=")).map(|href| href.replace("&amp;", "&").replace("&#38;", "&"))
     }
 
     /// The token of the reset link.
