@@ -335,3 +335,52 @@ async fn the_form_reads_the_user_once() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(*seen.lock().unwrap(), ["GetItem", "UpdateItem"]);
 }
+
+/// With a user-language attribute configured, the mail worker reads it from the index when the
+/// index has it, and otherwise reads that one attribute and nothing else (its IAM grant is
+/// exactly that: `ReadUserLocale` in the template).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_worker_reads_only_the_language_attribute_when_the_index_lacks_it() {
+    use std::sync::{Arc, Mutex};
+    let app = MotoApp::start_with(&[("USER_LOCALE_ATTRIBUTE", "preferred_language")]).await;
+    let seen: Arc<Mutex<Vec<(String, serde_json::Value)>>> = Arc::default();
+    let record = seen.clone();
+    let proxy = moto_faulty(&app.stack.moto.url, move |target, _path, body| {
+        if body.contains(r#""TableName":"users""#) {
+            record.lock().unwrap().push((target.rsplit('.').next().unwrap_or_default().to_owned(), serde_json::from_str(body).unwrap_or_default()));
+        }
+        None
+    });
+    let deps = with_dynamodb_at(&app, &proxy).await;
+
+    // The demo user has no language stored: the index item lacks it, so one narrow read.
+    assert_eq!(call(&deps, &request_event(DEMO_EMAIL)).await.status, 202);
+    crate::helpers::deliver_queued(&app.stack.queue, &deps).await;
+    {
+        let seen = seen.lock().unwrap();
+        let operations: Vec<&str> = seen.iter().map(|(op, _)| op.as_str()).collect();
+        assert_eq!(operations, ["Query", "GetItem"]);
+        let read = &seen[1].1;
+        assert_eq!(read["ProjectionExpression"], "#locale");
+        assert_eq!(read["ExpressionAttributeNames"], serde_json::json!({ "#locale": "preferred_language" }), "the language and nothing else");
+    }
+    seen.lock().unwrap().clear();
+
+    // Stored (and projected by this index): no read beyond the query, and the mail is in it.
+    app.stack
+        .dynamodb()
+        .update_item()
+        .table_name(&app.stack.table.table)
+        .key(&app.stack.table.id, aws_sdk_dynamodb::types::AttributeValue::S(DEMO_USER_ID.into()))
+        .update_expression("SET preferred_language = :tag")
+        .expression_attribute_values(":tag", aws_sdk_dynamodb::types::AttributeValue::S("fr".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call(&deps, &request_event(DEMO_EMAIL)).await.status, 202);
+    crate::helpers::deliver_queued(&app.stack.queue, &deps).await;
+    let operations: Vec<String> = seen.lock().unwrap().iter().map(|(op, _)| op.clone()).collect();
+    assert_eq!(operations, ["Query"]);
+    let mails = app.stack.mails().unwrap();
+    assert_eq!(mails.last().unwrap().subject, "Réinitialisez votre mot de passe Demo App");
+}

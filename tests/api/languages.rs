@@ -6,7 +6,7 @@ use reset_tests::events::{self, Reply};
 use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID};
 use serde_json::Value;
 
-use crate::helpers::{MemoryApp, NEW_PASSWORD, RESET_PAGE, confirm_event, link_event, request_event};
+use crate::helpers::{MemoryApp, MotoApp, NEW_PASSWORD, RESET_PAGE, confirm_event, link_event, request_event};
 use crate::pages::form_event;
 
 /// `event` with `?lang=` (as API Gateway hands a query to the function: raw and parsed).
@@ -176,4 +176,43 @@ async fn a_mail_speaks_the_accounts_language_then_the_requests_and_its_link_keep
     assert_eq!(app.call(&with_accept_language(request_event(DEMO_EMAIL), "pt-BR")).await.status, 202);
     assert_eq!(app.mails().await.pop().unwrap().subject, "Redefina sua senha do Demo App");
     assert_eq!(locale("pt").tag(), "pt-BR");
+}
+
+/// The stored language through the production wiring: DynamoDB (moto) read by the attribute the
+/// operator names, on the mail worker's index query and on the confirm's GetItem.
+#[tokio::test]
+async fn the_stored_language_is_read_from_the_attribute_the_operator_names() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    async fn store_language(app: &MotoApp, tag: &str) {
+        app.stack
+            .dynamodb()
+            .update_item()
+            .table_name(&app.stack.table.table)
+            .key(&app.stack.table.id, AttributeValue::S(DEMO_USER_ID.into()))
+            .update_expression("SET preferred_language = :tag")
+            .expression_attribute_values(":tag", AttributeValue::S(tag.into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let app = MotoApp::start_with(&[("USER_LOCALE_ATTRIBUTE", "preferred_language")]).await;
+    store_language(&app, "de-CH").await;
+
+    assert_eq!(app.call(&with_accept_language(request_event(DEMO_EMAIL), "ja")).await.status, 202);
+    let mails = app.mails().await;
+    assert_eq!(mails[0].subject, "Ihr Passwort für Demo App zurücksetzen", "the account's language (de-CH finds de), not the request's");
+    let token = mails[0].token().expect("a link");
+    assert!(mails[0].reset_link().unwrap().contains("lang=de&"), "the link opens the page in German");
+
+    let reply = app.call(&with_accept_language(confirm_event(&token, NEW_PASSWORD), "ja")).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(json_message(&reply), "パスワードを変更しました。新しいパスワードですぐにログインできます。");
+    let mails = app.mails().await;
+    assert_eq!(mails[1].subject, "Ihr Passwort für Demo App wurde geändert", "read again by the confirm's GetItem");
+
+    // Without the setting, the attribute is not read: the request's language decides.
+    let plain = MotoApp::start().await;
+    store_language(&plain, "de-CH").await;
+    assert_eq!(plain.call(&with_accept_language(request_event(DEMO_EMAIL), "ja")).await.status, 202);
+    assert_eq!(plain.mails().await[0].subject, "Demo App のパスワード再設定");
 }

@@ -328,6 +328,8 @@ fn each_function_may_do_exactly_what_its_code_does() {
         (
             "MailWorkerFunction",
             &[
+                // Only the user's language, only when the table keeps one (`HasUserLocale`).
+                "dynamodb:GetItem",
                 "dynamodb:Query",
                 "dynamodb:UpdateItem",
                 "secretsmanager:GetSecretValue",

@@ -109,6 +109,23 @@ impl DynamoUsers {
     }
 }
 
+impl DynamoUsers {
+    /// The user's stored language alone (the mail worker may read nothing else of the item).
+    async fn locale_of(&self, id: &str, attribute: &str) -> anyhow::Result<Option<String>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table.table)
+            .key(&self.table.id, AttributeValue::S(id.to_owned()))
+            .projection_expression("#locale")
+            .expression_attribute_names("#locale", attribute)
+            .send()
+            .await
+            .map_err(|e| crate::sdk_failure("DynamoDB GetItem of the user's language", &e))?;
+        Ok(out.item.as_ref().and_then(|item| self.string(item, attribute)).map(str::to_owned))
+    }
+}
+
 impl FindUserByEmail for DynamoUsers {
     async fn find_by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
         let t = &self.table;
@@ -132,7 +149,12 @@ impl FindUserByEmail for DynamoUsers {
         }
         let Some(found) = items.first() else { return Ok(None) };
         // An index that projects only keys gives the id; the item itself gives the rest.
-        if let Some(user) = self.user(found)? {
+        if let Some(mut user) = self.user(found)? {
+            // The stored language: from the index if it projects it, else one narrow read (an
+            // existing table's index need not be rebuilt to add the attribute).
+            if let (Some(name), None) = (&t.locale, &user.locale) {
+                user.locale = self.locale_of(user.id.as_ref(), name).await?;
+            }
             return Ok(Some(user));
         }
         let Some(id) = self.string(found, &t.id) else { return Ok(None) };
