@@ -165,6 +165,22 @@ async fn a_failing_user_read_gives_503_after_the_limiter_and_changes_nothing() {
     assert_one_failing_operation_changes_nothing(|t, b| on_users_table(t, b, "GetItem"), "reads fail").await;
 }
 
+/// What a proxy saw: each users-table operation's name and body, in order.
+type SeenOperations = std::sync::Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>;
+
+/// A proxy in front of `app`'s moto that records every operation on the users table.
+fn recording_users_table(app: &MotoApp) -> (String, SeenOperations) {
+    let seen = SeenOperations::default();
+    let record = seen.clone();
+    let proxy = moto_faulty(&app.stack.moto.url, move |target, _path, body| {
+        if body.contains(r#""TableName":"users""#) {
+            record.lock().unwrap().push((target.rsplit('.').next().unwrap_or_default().to_owned(), serde_json::from_str(body).unwrap_or_default()));
+        }
+        None
+    });
+    (proxy, seen)
+}
+
 async fn with_dynamodb_at(app: &MotoApp, endpoint: &str) -> Deps<reset_aws::Aws> {
     let sdk = sdk_at(endpoint).await;
     let moto = app.stack.deps().await;
@@ -276,18 +292,10 @@ async fn a_slow_secrets_manager_at_cold_start_gives_503_for_every_account() {
 /// return values.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_confirm_touches_only_the_attributes_its_iam_policy_names() {
-    use std::sync::{Arc, Mutex};
     let app = MotoApp::start().await;
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let token = app.mails().await[0].token().unwrap();
-    let seen: Arc<Mutex<Vec<(String, serde_json::Value)>>> = Arc::default();
-    let record = seen.clone();
-    let proxy = moto_faulty(&app.stack.moto.url, move |target, _path, body| {
-        if body.contains(r#""TableName":"users""#) {
-            record.lock().unwrap().push((target.rsplit('.').next().unwrap_or_default().to_owned(), serde_json::from_str(body).unwrap_or_default()));
-        }
-        None
-    });
+    let (proxy, seen) = recording_users_table(&app);
     let deps = with_dynamodb_at(&app, &proxy).await;
     assert_eq!(call(&deps, &confirm_event(&token, NEW_PASSWORD)).await.status, 200);
 
@@ -315,25 +323,18 @@ async fn a_confirm_touches_only_the_attributes_its_iam_policy_names() {
 /// that check read: one read of the user, then the conditional write, as for the JSON confirm.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_form_reads_the_user_once() {
-    use std::sync::{Arc, Mutex};
     let app = MotoApp::start().await;
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let token = app.mails().await[0].token().unwrap();
-    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let record = seen.clone();
-    let proxy = moto_faulty(&app.stack.moto.url, move |target, _path, body| {
-        if body.contains(r#""TableName":"users""#) {
-            record.lock().unwrap().push(target.rsplit('.').next().unwrap_or_default().to_owned());
-        }
-        None
-    });
+    let (proxy, seen) = recording_users_table(&app);
     let deps = with_dynamodb_at(&app, &proxy).await;
     let mut form = reset_tests::events::load("reset-password-form.json");
     form["body"] = form_urlencoded::Serializer::new(String::new()).append_pair("password", NEW_PASSWORD).append_pair("confirm", NEW_PASSWORD).finish().into();
     form["cookies"] = serde_json::json!([format!("__Host-reset_token={token}")]);
     let reply = call(&deps, &form).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(*seen.lock().unwrap(), ["GetItem", "UpdateItem"]);
+    let operations: Vec<String> = seen.lock().unwrap().iter().map(|(op, _)| op.clone()).collect();
+    assert_eq!(operations, ["GetItem", "UpdateItem"]);
 }
 
 /// With a user-language attribute configured, the mail worker reads it from the index when the
@@ -341,16 +342,8 @@ async fn the_form_reads_the_user_once() {
 /// exactly that: `ReadUserLocale` in the template).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_worker_reads_only_the_language_attribute_when_the_index_lacks_it() {
-    use std::sync::{Arc, Mutex};
     let app = MotoApp::start_with(&[("USER_LOCALE_ATTRIBUTE", "preferred_language")]).await;
-    let seen: Arc<Mutex<Vec<(String, serde_json::Value)>>> = Arc::default();
-    let record = seen.clone();
-    let proxy = moto_faulty(&app.stack.moto.url, move |target, _path, body| {
-        if body.contains(r#""TableName":"users""#) {
-            record.lock().unwrap().push((target.rsplit('.').next().unwrap_or_default().to_owned(), serde_json::from_str(body).unwrap_or_default()));
-        }
-        None
-    });
+    let (proxy, seen) = recording_users_table(&app);
     let deps = with_dynamodb_at(&app, &proxy).await;
 
     // The demo user has no language stored: the index item lacks it, so one narrow read.
