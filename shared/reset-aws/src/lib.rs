@@ -118,11 +118,31 @@ fn lambda_sdk_config_from(vars: impl Fn(&str) -> Option<String>) -> anyhow::Resu
         .sleep_impl(aws_smithy_async::rt::sleep::default_async_sleep().ok_or_else(|| anyhow::anyhow!("no async sleep for the SDK"))?)
         .time_source(aws_smithy_async::time::SharedTimeSource::default())
         .timeout_config(timeouts())
-        .retry_config(retries());
+        .retry_config(retries())
+        .http_client(shared_http_client());
     if let Some(endpoint) = var("AWS_ENDPOINT_URL") {
         config = config.endpoint_url(endpoint);
     }
     Ok(config.build())
+}
+
+/// One HTTP client for every service client, built as the SDK builds its default (hyper with
+/// rustls on aws-lc, a proxy only if the environment names one). Left to itself, each service
+/// client builds its own on first use, and each build loads and parses the system's trusted
+/// certificates again: three times per process for request-reset, twice in its first invoke.
+fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// Shared SDK configuration, loaded once at cold start. Every call is bounded well inside the
