@@ -54,7 +54,7 @@ async fn a_page_speaks_the_chosen_language_then_the_browsers_then_the_default() 
         (None, Some("ar-EG, en;q=0.5"), "ar", "rtl", "هل نسيت كلمة المرور؟"),
         (None, Some("fr;q=0, *"), "en", "ltr", "Forgot your password?"),
         (Some("ja"), Some("de"), "ja", "ltr", "パスワードをお忘れですか？"),
-        (Some("fr-CA"), None, "fr", "ltr", "Mot de passe oublié ?"),
+        (Some("fr-CA"), None, "fr", "ltr", "Mot de passe oublié\u{202f}?"),
         // A hostile or unknown choice loses its say: the browser's language decides.
         (Some("de\"><script>alert(1)</script>"), Some("es"), "es", "ltr", "¿Has olvidado tu contraseña?"),
         (Some("../../etc/passwd"), None, "en", "ltr", "Forgot your password?"),

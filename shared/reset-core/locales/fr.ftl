@@ -1,4 +1,5 @@
-# Français (vouvoiement).
+# Français (vouvoiement). Before ? ! ; a narrow no-break space (U+202F), before : and inside « » a
+# no-break space (U+00A0), as French typography has it.
 
 ## Durations
 
@@ -17,7 +18,7 @@ duration-seconds = { $n ->
 
 ## Every page
 
-footer-help = Besoin d’aide ? Contactez { $support }.
+footer-help = Besoin d’aide ? Contactez { $support }.
 account-unnamed = votre compte
 new-link = Demander un nouveau lien
 continue = Continuer
@@ -26,7 +27,7 @@ start-again = Recommencer
 
 ## The forgot-password page
 
-forgot-title = Mot de passe oublié ?
+forgot-title = Mot de passe oublié ?
 forgot-intro = Saisissez l’adresse e-mail de votre compte. Si elle correspond à un compte, nous lui enverrons un lien pour choisir un nouveau mot de passe.
 forgot-email-label = Adresse e-mail
 forgot-submit = M’envoyer un lien de réinitialisation
@@ -35,15 +36,15 @@ forgot-submit = M’envoyer un lien de réinitialisation
 
 inbox-title = Consultez votre boîte de réception
 inbox-sent = Si un compte utilise l’adresse saisie, nous lui avons envoyé un lien pour choisir un nouveau mot de passe. Ce lien ne fonctionne qu’une fois et expire dans { $lifetime }.
-inbox-nothing = Toujours rien après quelques minutes ? Regardez dans vos courriers indésirables ou demandez un nouveau lien.
+inbox-nothing = Toujours rien après quelques minutes ? Regardez dans vos courriers indésirables ou demandez un nouveau lien.
 
 ## The reset form
 
 reset-title = Choisissez un nouveau mot de passe
-reset-account = Pour le compte { $account }. Ce n’est pas le vôtre ? Fermez cette page.
-reset-not-changed = Votre mot de passe n’a pas été modifié :
+reset-account = Pour le compte { $account }. Ce n’est pas le vôtre ? Fermez cette page.
+reset-not-changed = Votre mot de passe n’a pas été modifié :
 reset-password-label = Nouveau mot de passe
-reset-password-hint = Au moins { $min } caractères (au plus { $max }). Espaces et caractères de toutes sortes sont acceptés ; quelques mots sans rapport entre eux font un mot de passe solide.
+reset-password-hint = Au moins { $min } caractères (au plus { $max }). Espaces et caractères de toutes sortes sont acceptés ; quelques mots sans rapport entre eux font un mot de passe solide.
 reset-confirm-label = Saisissez-le à nouveau
 reset-show = Afficher les mots de passe
 reset-hide = Masquer les mots de passe
@@ -60,9 +61,9 @@ invalid-title = Ce lien n’est pas valide ou a expiré
 invalid-text = Les liens de réinitialisation ne fonctionnent qu’une fois, pendant { $lifetime }, et cessent de fonctionner dès que le mot de passe change. Demandez-en un nouveau et utilisez l’e-mail le plus récent.
 changed-title = Votre mot de passe a été modifié
 changed-text = Le mot de passe de { $account } est modifié. Vous pouvez dès maintenant vous connecter avec. Nous avons envoyé une confirmation à cette adresse.
-switch-title = Réinitialiser le mot de passe d’un autre compte ?
+switch-title = Réinitialiser le mot de passe d’un autre compte ?
 switch-current = Ce navigateur est déjà en train de choisir un nouveau mot de passe pour { $current }. Le lien que vous avez ouvert concerne { $new }.
-switch-warning = Ne continuez que si vous avez demandé un lien pour { $new }. Sinon, fermez cette page : quelqu’un essaie peut-être de vous faire changer son mot de passe à la place du vôtre.
+switch-warning = Ne continuez que si vous avez demandé un lien pour { $new }. Sinon, fermez cette page : quelqu’un essaie peut-être de vous faire changer son mot de passe à la place du vôtre.
 unavailable-title = Impossible pour le moment
 unavailable-text = Rien n’a été modifié. Veuillez réessayer dans une minute.
 failed-title = Cela n’a pas fonctionné
@@ -81,8 +82,8 @@ error-json-media-type = Envoyez le corps de la requête en JSON, avec Content-Ty
 error-form-media-type = Ce formulaire n’a pas pu être lu. Revenez à la page et envoyez-le de nouveau.
 error-too-large = Le corps de la requête ne doit pas dépasser { $bytes } octets.
 error-malformed-json = Le corps de la requête n’est pas du JSON valide.
-error-request-shape = Envoyez un objet JSON avec un seul champ texte, « email ».
-error-confirm-shape = Envoyez un objet JSON avec deux champs texte, « token » et « password ».
+error-request-shape = Envoyez un objet JSON avec un seul champ texte, « email ».
+error-confirm-shape = Envoyez un objet JSON avec deux champs texte, « token » et « password ».
 error-forgot-form-shape = Envoyez le formulaire avec un seul champ, email.
 error-reset-form-shape = Envoyez le formulaire avec les champs password et confirm.
 error-too-many-requests = { $seconds ->
@@ -96,18 +97,18 @@ error-method-not-allowed = Cette adresse n’accepte que { $allow }.
 
 ## Why a new password was refused
 
-password-too-short = Utilisez au moins { $min } caractères ; celui-ci en compte { $count }.
-password-too-long = Utilisez au plus { $max } caractères ; celui-ci en compte { $count }.
+password-too-short = Utilisez au moins { $min } caractères ; celui-ci en compte { $count }.
+password-too-long = Utilisez au plus { $max } caractères ; celui-ci en compte { $count }.
 password-contains-email = Ne construisez pas votre mot de passe à partir de votre adresse e-mail.
 password-too-guessable = Ce mot de passe est trop facile à deviner.
-password-breached = Ce mot de passe figure dans une fuite de données : les attaquants l’essaient en premier. Choisissez-en un autre.
+password-breached = Ce mot de passe figure dans une fuite de données : les attaquants l’essaient en premier. Choisissez-en un autre.
 
 ## What makes a password guessable (the strength check's findings)
 
 warning-straight-rows = Les rangées de touches sont faciles à deviner.
 warning-short-keyboard-patterns = Les motifs de clavier courts sont faciles à deviner.
-warning-repeats = Les répétitions comme « aaa » sont faciles à deviner.
-warning-repeated-patterns = Les répétitions comme « abcabcabc » sont à peine plus difficiles à deviner que « abc ».
+warning-repeats = Les répétitions comme « aaa » sont faciles à deviner.
+warning-repeated-patterns = Les répétitions comme « abcabcabc » sont à peine plus difficiles à deviner que « abc ».
 warning-top-10 = C’est l’un des 10 mots de passe les plus courants.
 warning-top-100 = C’est l’un des 100 mots de passe les plus courants.
 warning-common = C’est un mot de passe très courant.
@@ -124,7 +125,7 @@ suggestion-another-word = Ajoutez un ou deux mots. Les mots peu courants sont pr
 suggestion-capitals = Les majuscules n’aident pas beaucoup.
 suggestion-all-capitals = Tout en majuscules est presque aussi facile à deviner que tout en minuscules.
 suggestion-reversed = Les mots écrits à l’envers ne sont guère plus difficiles à deviner.
-suggestion-substitutions = Les substitutions prévisibles, comme « @ » pour « a », n’aident pas beaucoup.
+suggestion-substitutions = Les substitutions prévisibles, comme « @ » pour « a », n’aident pas beaucoup.
 suggestion-longer-keyboard-pattern = Utilisez un motif de clavier plus long, avec plus de changements de direction.
 suggestion-avoid-repeats = Évitez les mots et les caractères répétés.
 suggestion-avoid-sequences = Évitez les suites.
@@ -138,10 +139,10 @@ mail-hello = Bonjour,
 reset-mail-subject = Réinitialisez votre mot de passe { $app }
 reset-mail-heading = Réinitialisez votre mot de passe { $app }
 reset-mail-intro = Quelqu’un a demandé la réinitialisation du mot de passe de votre compte { $app }. Si c’est vous, choisissez un nouveau mot de passe avec le bouton ci-dessous. Le lien ne fonctionne qu’une fois et expire dans { $lifetime }.
-reset-mail-intro-text = Quelqu’un a demandé la réinitialisation du mot de passe de votre compte { $app }. Si c’est vous, ouvrez ce lien pour choisir un nouveau mot de passe. Il ne fonctionne qu’une fois et expire dans { $lifetime } :
+reset-mail-intro-text = Quelqu’un a demandé la réinitialisation du mot de passe de votre compte { $app }. Si c’est vous, ouvrez ce lien pour choisir un nouveau mot de passe. Il ne fonctionne qu’une fois et expire dans { $lifetime } :
 reset-mail-button = Choisir un nouveau mot de passe
-reset-mail-copy = Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :
-reset-mail-ignore = Si vous n’êtes pas à l’origine de cette demande, vous pouvez ignorer cet e-mail : votre mot de passe reste inchangé, et le lien ne sert à rien à qui n’a pas accès à votre boîte de réception.
+reset-mail-copy = Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :
+reset-mail-ignore = Si vous n’êtes pas à l’origine de cette demande, vous pouvez ignorer cet e-mail : votre mot de passe reste inchangé, et le lien ne sert à rien à qui n’a pas accès à votre boîte de réception.
 reset-mail-worried = En cas de doute, contactez { $support }.
 
 ## The mail after a password was changed
@@ -149,5 +150,5 @@ reset-mail-worried = En cas de doute, contactez { $support }.
 changed-mail-subject = Votre mot de passe { $app } a été modifié
 changed-mail-when = Le mot de passe de votre compte { $app } a été modifié le { $when }.
 changed-mail-fine = Si c’était vous, vous n’avez rien d’autre à faire.
-changed-mail-not-you = Si ce n’était pas vous, quelqu’un d’autre peut lire vos e-mails ou connaissait un lien de réinitialisation : sécurisez votre compte de messagerie, puis demandez sans attendre une nouvelle réinitialisation du mot de passe.
-changed-mail-not-you-contact = Si ce n’était pas vous, quelqu’un d’autre peut lire vos e-mails ou connaissait un lien de réinitialisation : sécurisez votre compte de messagerie, puis demandez sans attendre une nouvelle réinitialisation du mot de passe et contactez { $support }.
+changed-mail-not-you = Si ce n’était pas vous, quelqu’un d’autre peut lire vos e-mails ou connaissait un lien de réinitialisation : sécurisez votre compte de messagerie, puis demandez sans attendre une nouvelle réinitialisation du mot de passe.
+changed-mail-not-you-contact = Si ce n’était pas vous, quelqu’un d’autre peut lire vos e-mails ou connaissait un lien de réinitialisation : sécurisez votre compte de messagerie, puis demandez sans attendre une nouvelle réinitialisation du mot de passe et contactez { $support }.

@@ -122,7 +122,7 @@ suggestion-avoid-your-dates = ご自身に関係のある日付や年は避け�
 
 ## The reset mail
 
-mail-hello = こんにちは。
+mail-hello = いつもご利用いただきありがとうございます。
 reset-mail-subject = { $app } のパスワード再設定
 reset-mail-heading = { $app } のパスワードを再設定してください
 reset-mail-intro = { $app } のアカウントのパスワード再設定が請求されました。ご本人の場合は、下のボタンから新しいパスワードを設定してください。リンクは 1 回だけ使え、{ $lifetime }後に無効になります。

@@ -88,6 +88,31 @@ fn every_catalog_has_every_message_with_the_same_placeables() {
     }
 }
 
+/// Each message's text, as parsed (to compare catalogs).
+fn values(tag: &str, source: &str) -> BTreeMap<String, String> {
+    let resource = parser::parse(source).unwrap_or_else(|(_, errors)| panic!("locales/{tag}.ftl does not parse: {errors:?}"));
+    resource
+        .body
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Entry::Message(message) => Some((message.id.name.to_owned(), format!("{:?}", message.value))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A translation is not English copied in: no message of another catalog reads exactly as the
+/// English one (a half-done catalog would otherwise pass the completeness test).
+#[test]
+fn no_catalog_copies_the_english_text() {
+    let english = values("en", CATALOGS[0].source);
+    for catalog in &CATALOGS[1..] {
+        let theirs = values(catalog.tag, catalog.source);
+        let copied: Vec<&String> = english.iter().filter(|(id, text)| theirs.get(*id) == Some(*text)).map(|(id, _)| id).collect();
+        assert!(copied.is_empty(), "locales/{}.ftl has English text for {copied:?}", catalog.tag);
+    }
+}
+
 /// Every message the code names exists in English (and so, by the test above, everywhere): this
 /// crate's, and the HTTP edge's and the functions' (their errors and JSON answers).
 #[test]
