@@ -36,21 +36,25 @@ struct RequestBody {
 
 pub async fn handle<A: Adapters>(deps: &Deps<A>, req: Request) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
-    let locale = reset_http::json_locale(&req, &deps.settings);
+    // The JSON answers' language; the pages negotiate their own (`reset_http::reader`).
+    let locale = || reset_http::json_locale(&req, &deps.settings);
     if let Err(bypassed) = reset_http::check_edge(&req, &deps.settings) {
-        return Ok(reset_http::finish(&method, bypassed.into_response(locale)));
+        return Ok(reset_http::finish(&method, bypassed.into_response(locale())));
     }
     let span = reset_http::request_span(&req, &deps.settings);
     let response = async { match (req.uri().path(), &method) {
-        (PATH, &Method::POST) => request(deps, &req, locale).await.unwrap_or_else(|err| err.into_response(locale)),
-        (PATH, _) => ApiError::method_not_allowed("POST").into_response(locale),
+        (PATH, &Method::POST) => {
+            let locale = locale();
+            request(deps, &req, locale).await.unwrap_or_else(|err| err.into_response(locale))
+        }
+        (PATH, _) => ApiError::method_not_allowed("POST").into_response(locale()),
         (FORGOT_PATH, &Method::GET | &Method::HEAD) => {
             let reader = reset_http::reader(&req, &deps.settings);
             html_response(&deps.settings, StatusCode::OK, pages::forgot(&reader, "", None))
         }
         (FORGOT_PATH, &Method::POST) => forgot(deps, &req).await,
-        (FORGOT_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(locale),
-        _ => ApiError::not_found().into_response(locale),
+        (FORGOT_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(locale()),
+        _ => ApiError::not_found().into_response(locale()),
     } }
     .instrument(span)
     .await;

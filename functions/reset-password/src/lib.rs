@@ -53,18 +53,22 @@ struct ConfirmBody {
 
 pub async fn handle<A: ConfirmPorts>(deps: &Deps<A>, req: Request) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
-    let locale = reset_http::json_locale(&req, &deps.settings);
+    // The JSON answers' language; the pages negotiate their own (`reset_http::reader`).
+    let locale = || reset_http::json_locale(&req, &deps.settings);
     if let Err(bypassed) = reset_http::check_edge(&req, &deps.settings) {
-        return Ok(reset_http::finish(&method, bypassed.into_response(locale)));
+        return Ok(reset_http::finish(&method, bypassed.into_response(locale())));
     }
     let span = reset_http::request_span(&req, &deps.settings);
     let response = async { match (req.uri().path(), &method) {
-        (PATH, &Method::POST) => confirm(deps, &req, locale).await.unwrap_or_else(|err| err.into_response(locale)),
-        (PATH, _) => ApiError::method_not_allowed("POST").into_response(locale),
+        (PATH, &Method::POST) => {
+            let locale = locale();
+            confirm(deps, &req, locale).await.unwrap_or_else(|err| err.into_response(locale))
+        }
+        (PATH, _) => ApiError::method_not_allowed("POST").into_response(locale()),
         (PAGE_PATH, &Method::GET | &Method::HEAD) => show(deps, &req).await,
         (PAGE_PATH, &Method::POST) => submit(deps, &req).await,
-        (PAGE_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(locale),
-        _ => ApiError::not_found().into_response(locale),
+        (PAGE_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(locale()),
+        _ => ApiError::not_found().into_response(locale()),
     } }
     .instrument(span)
     .await;
