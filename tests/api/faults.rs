@@ -377,3 +377,27 @@ async fn the_worker_reads_only_the_language_attribute_when_the_index_lacks_it() 
     let mails = app.stack.mails().unwrap();
     assert_eq!(mails.last().unwrap().subject, "Réinitialisez votre mot de passe Demo App");
 }
+
+/// A language that cannot be read (here IAM refuses the read, as it would for a deployment that
+/// names the attribute without granting it) costs the mail its language, never the mail.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_language_that_cannot_be_read_still_lets_the_mail_out() {
+    const ACCESS_DENIED: Fault = Fault {
+        status: 400,
+        error_type: "AccessDeniedException",
+        content_type: "application/x-amz-json-1.0",
+        body: r#"{"__type":"com.amazon.coral.service#AccessDeniedException","message":"not authorized to perform dynamodb:GetItem"}"#,
+    };
+    let app = MotoApp::start_with(&[("USER_LOCALE_ATTRIBUTE", "preferred_language")]).await;
+    let proxy = moto_faulty(&app.stack.moto.url, |target, _path, body| {
+        (target.ends_with(".GetItem") && body.contains(r#""TableName":"users""#)).then_some(ACCESS_DENIED)
+    });
+    let deps = with_dynamodb_at(&app, &proxy).await;
+    let mut event = request_event(DEMO_EMAIL);
+    event["headers"]["accept-language"] = "es".into();
+    assert_eq!(call(&deps, &event).await.status, 202);
+    crate::helpers::deliver_queued(&app.stack.queue, &deps).await;
+    let mails = app.stack.mails().unwrap();
+    assert_eq!(mails.len(), 1, "the mail went out");
+    assert_eq!(mails[0].subject, "Restablece tu contraseña de Demo App", "in the request's language");
+}

@@ -152,8 +152,13 @@ impl FindUserByEmail for DynamoUsers {
         if let Some(mut user) = self.user(found)? {
             // The stored language: from the index if it projects it, else one narrow read (an
             // existing table's index need not be rebuilt to add the attribute).
+            // A failed read costs the mail its language, never the mail: it goes out in the
+            // request's language.
             if let (Some(name), None) = (&t.locale, &user.locale) {
-                user.locale = self.locale_of(user.id.as_ref(), name).await?;
+                user.locale = self.locale_of(user.id.as_ref(), name).await.unwrap_or_else(|err| {
+                    tracing::warn!(error = ?err, "the user's language could not be read; the mail uses the request's");
+                    None
+                });
             }
             return Ok(Some(user));
         }
