@@ -274,6 +274,7 @@ async fn an_epoch_bump_ends_links_and_a_confirm_racing_a_disable_does_not_write(
 async fn rotation_keeps_audit_hashes_and_rate_limit_counters() {
     use rotate_signing_key::{Command, run};
     let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1"), ("RATE_LIMIT_EMAIL_PER_MINUTE", "1")]).await;
+    crate::helpers::clear_of_a_minute_boundary().await;
     let client = app.stack.secrets();
     let secret_id = reset_tests::stack::SECRET_ID;
     let hash = || run(&client, secret_id, Command::AuditHash { email: DEMO_EMAIL.into() }, 0);
