@@ -3,6 +3,8 @@
 mod breached;
 mod browser;
 mod cargo_lambda;
+mod checkov;
+mod deploy;
 mod edge;
 mod faults;
 mod fuzz;
@@ -16,6 +18,7 @@ mod mail_delivery;
 mod moto;
 mod observatory;
 mod pages;
+mod pre_traffic;
 mod rate_limits;
 mod sam;
 mod schema;

@@ -12,8 +12,9 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-/// The largest inline (`data:`) logo accepted: a logo, not a photograph.
-pub const MAX_INLINE_LOGO_BYTES: usize = 32 * 1024;
+/// The largest inline (`data:`) logo accepted: a small logo. A function's environment holds 4 KB in
+/// all, so the template caps `LogoUrl` at this length too (a larger logo is hosted and linked).
+pub const MAX_INLINE_LOGO_BYTES: usize = 384;
 pub const MAX_FOOTER_CHARS: usize = 200;
 /// WCAG 2.x AA for normal text.
 const MIN_CONTRAST: f64 = 4.5;

@@ -1,0 +1,453 @@
+//! The first deploy on an account the template has never seen, and every deploy after it: the
+//! template read as CloudFormation reads it (parsed by cfn-lint's own reader, `tests/cfn_template.py`),
+//! held against the limits and behaviours the AWS documentation states. Each test names the
+//! documented fact it guards; nothing here can reach AWS, so what could not be checked is listed in
+//! the README ("What a first deploy needs").
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use reset_tests::{venv_tool, workspace_root};
+use serde_json::{Value, json};
+
+/// template.yaml as JSON, intrinsics in their long form.
+fn template() -> &'static Value {
+    static TEMPLATE: OnceLock<Value> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let out = Command::new(venv_tool("python")).arg("tests/cfn_template.py").current_dir(workspace_root()).output().unwrap();
+        assert!(out.status.success(), "tests/cfn_template.py: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    })
+}
+
+fn resources() -> &'static serde_json::Map<String, Value> {
+    template()["Resources"].as_object().unwrap()
+}
+
+fn resources_of(kind: &str) -> Vec<(&'static String, &'static Value)> {
+    resources().iter().filter(|(_, r)| r["Type"] == kind).collect()
+}
+
+fn parameter(name: &str) -> &'static Value {
+    let p = &template()["Parameters"][name];
+    assert!(p.is_object(), "parameter {name}");
+    p
+}
+
+/// Lambda refuses a reservation that would leave fewer than 100 unreserved executions, and a new
+/// account's concurrency quota is far below 100 + any reservation: no function reserves by
+/// default, the mail worker never does (its event source mapping's MaximumConcurrency paces it),
+/// and the HTTP functions' reservations are a choice whose parameter says so.
+#[test]
+fn no_function_reserves_concurrency_unless_the_operator_asks() {
+    for (name, function) in resources_of("AWS::Serverless::Function") {
+        let reserved = &function["Properties"]["ReservedConcurrentExecutions"];
+        if name == "MailWorkerFunction" {
+            assert!(reserved.is_null(), "the mail worker reserves concurrency: {reserved}");
+            continue;
+        }
+        if reserved.is_null() {
+            continue;
+        }
+        // Only as `!If [Reserve..., !Ref <Parameter>, !Ref AWS::NoValue]`, with a parameter that defaults to 0.
+        let branches = reserved["Fn::If"].as_array().unwrap_or_else(|| panic!("{name} reserves unconditionally: {reserved}"));
+        assert_eq!(branches[2], json!({"Ref": "AWS::NoValue"}), "{name}");
+        let param = branches[1]["Ref"].as_str().unwrap();
+        assert_eq!(parameter(param)["Default"], json!(0), "{param} defaults to reserving none");
+        assert!(parameter(param)["Description"].as_str().unwrap().contains("100"), "{param} names the 100-unreserved floor");
+    }
+    let mapping = &resources()["MailWorkerEvents"]["Properties"];
+    assert_eq!(mapping["ScalingConfig"]["MaximumConcurrency"], json!({"Fn::FindInMap": ["SendRate", {"Ref": "SesMaxSendRate"}, "Concurrency"]}));
+    // MaximumConcurrency takes 2 to 1000 (Lambda's ScalingConfig).
+    for (rate, row) in template()["Mappings"]["SendRate"].as_object().unwrap() {
+        let c = row["Concurrency"].as_u64().unwrap();
+        assert!((2..=1000).contains(&c), "{rate}/s: MaximumConcurrency {c}");
+    }
+}
+
+/// `Retain` keeps a resource also when the create that made it rolls back, so a failed first
+/// deploy leaves fixed-name log groups ("already exists" on the retry), a deletion-protected table
+/// and secrets behind. Whatever is kept is `RetainExceptOnCreate`.
+#[test]
+fn what_is_kept_is_deleted_when_its_own_create_rolls_back() {
+    let mut kept = 0;
+    for (name, resource) in resources() {
+        match resource["DeletionPolicy"].as_str() {
+            Some("Retain") => panic!("{name}: DeletionPolicy Retain survives a failed first create; use RetainExceptOnCreate"),
+            Some("RetainExceptOnCreate") => {
+                kept += 1;
+                // UpdateReplacePolicy has no RetainExceptOnCreate: a replacement keeps the old one.
+                assert_eq!(resource["UpdateReplacePolicy"], "Retain", "{name}");
+            }
+            _ => {}
+        }
+    }
+    for name in ["UsersTable", "SigningKeySecret", "RequestResetLogGroup", "ResetPasswordLogGroup", "MailWorkerLogGroup", "ApiAccessLogGroup", "DataKey"] {
+        assert_eq!(resources()[name]["DeletionPolicy"], "RetainExceptOnCreate", "{name} is kept");
+    }
+    assert!(kept >= 7, "{kept}");
+}
+
+/// Worst-case lengths of what CloudFormation substitutes, from the AWS limits of each.
+fn pseudo_or_attribute(name: &str) -> usize {
+    match name {
+        // The longest region names (ap-southeast-4, ap-northeast-3, us-gov-west-1), with room.
+        "AWS::Region" => 20,
+        "AWS::URLSuffix" => "amazonaws.com.cn".len(),
+        "AWS::AccountId" => 12,
+        "AWS::Partition" => "aws-us-gov".len(),
+        "AWS::StackName" => 128,
+        // A CloudFront domain: d + 13 characters + .cloudfront.net.
+        "EdgeDistribution.DomainName" => 64,
+        // An API Gateway id is 10 characters.
+        "HttpApi" | "EdgeRestApi" => 10,
+        other => panic!("no worst-case length known for ${{{other}}}: add it from the AWS limits"),
+    }
+}
+
+/// The longest value `value` can take in a deployed function's environment.
+fn longest(value: &Value) -> usize {
+    let t = template();
+    match value {
+        Value::String(s) => s.len(),
+        Value::Number(n) => n.to_string().len(),
+        Value::Bool(b) => b.to_string().len(),
+        Value::Object(o) if o.contains_key("Ref") => {
+            let name = o["Ref"].as_str().unwrap();
+            if name == "AWS::NoValue" {
+                return 0;
+            }
+            if let Some(p) = t["Parameters"].get(name) {
+                if let Some(values) = p["AllowedValues"].as_array() {
+                    return values.iter().map(longest).max().unwrap();
+                }
+                return match p["Type"].as_str().unwrap() {
+                    "String" => {
+                        let chars = p["MaxLength"].as_u64().unwrap_or_else(|| panic!("parameter {name} reaches an environment without a MaxLength")) as usize;
+                        // MaxLength counts characters, Lambda's limit bytes: free text (no
+                        // AllowedPattern) may be any script, up to 3 bytes a character in UTF-8
+                        // (outside the Basic Multilingual Plane, 4: emoji, rare ideographs);
+                        // patterned values (names, URLs, addresses) are ASCII.
+                        if p.get("AllowedPattern").is_some() { chars } else { chars * 3 }
+                    }
+                    "Number" => p["MaxValue"].as_u64().unwrap_or_else(|| panic!("parameter {name} reaches an environment without a MaxValue")).to_string().len(),
+                    other => panic!("{name}: {other}"),
+                };
+            }
+            if name.starts_with("AWS::") {
+                return pseudo_or_attribute(name);
+            }
+            match t["Resources"][name]["Type"].as_str().unwrap_or_else(|| panic!("Ref to {name}")) {
+                // Table and queue names are at most 255 and 80 characters; a queue's Ref is its URL.
+                // A generated table name: the stack's name, the logical id and a suffix
+                // (stack-LogicalId-1A2B3C4D5E6F7); a given one is a parameter, at most 255.
+                "AWS::DynamoDB::Table" => 128 + 1 + name.len() + 1 + 13,
+                "AWS::SQS::Queue" => "https://sqs.".len() + 20 + ".amazonaws.com.cn/".len() + 12 + 1 + 80,
+                // A secret's Ref is its ARN: a generated name (logical id and a suffix) + 7 characters.
+                "AWS::SecretsManager::Secret" => "arn:aws-us-gov:secretsmanager:".len() + 20 + 1 + 12 + ":secret:".len() + 128 + 7,
+                "AWS::SES::ConfigurationSet" => 64,
+                "AWS::ApiGatewayV2::Api" | "AWS::ApiGateway::RestApi" => pseudo_or_attribute(name),
+                other => panic!("no worst-case length for a Ref to {name} ({other})"),
+            }
+        }
+        Value::Object(o) if o.contains_key("Fn::If") => o["Fn::If"].as_array().unwrap()[1..].iter().map(longest).max().unwrap(),
+        Value::Object(o) if o.contains_key("Fn::FindInMap") => {
+            let map = o["Fn::FindInMap"][0].as_str().unwrap();
+            let key = o["Fn::FindInMap"][2].as_str().unwrap();
+            t["Mappings"][map].as_object().unwrap().values().map(|row| longest(&row[key])).max().unwrap()
+        }
+        Value::Object(o) if o.contains_key("Fn::Sub") => {
+            let (text, vars) = match &o["Fn::Sub"] {
+                Value::String(s) => (s.as_str(), None),
+                Value::Array(a) => (a[0].as_str().unwrap(), a[1].as_object()),
+                other => panic!("{other}"),
+            };
+            let mut total = 0;
+            let mut rest = text;
+            while let Some(start) = rest.find("${") {
+                total += start;
+                let end = rest[start..].find('}').unwrap() + start;
+                let name = &rest[start + 2..end];
+                total += match vars.and_then(|v| v.get(name)) {
+                    Some(v) => longest(v),
+                    None if t["Parameters"].get(name).is_some() || t["Resources"].get(name).is_some() => longest(&json!({"Ref": name})),
+                    None => pseudo_or_attribute(name),
+                };
+                rest = &rest[end + 1..];
+            }
+            total + rest.len()
+        }
+        other => panic!("no worst case for {other}"),
+    }
+}
+
+/// Lambda limits a function's environment variables to 4 KB together, and CloudFormation a
+/// parameter value to 4,096 bytes: each function's environment, every parameter at the longest
+/// value it allows, every resource name at its longest, serialised as the JSON map Lambda stores,
+/// fits in 4 KB.
+#[test]
+fn each_functions_environment_fits_in_4_kb_at_the_longest_allowed_values() {
+    let globals = template()["Globals"]["Function"]["Environment"]["Variables"].as_object().unwrap();
+    let mut sizes = BTreeMap::new();
+    for (name, function) in resources_of("AWS::Serverless::Function") {
+        let mut vars: BTreeMap<&String, &Value> = globals.iter().collect();
+        if let Some(own) = function["Properties"]["Environment"]["Variables"].as_object() {
+            vars.extend(own.iter());
+        }
+        // {"KEY":"value",...}: two quotes around each, a colon, a comma, the braces.
+        let size: usize = 2 + vars.iter().map(|(k, v)| k.len() + longest(v) + 6).sum::<usize>();
+        if size > 4096 {
+            let mut parts: Vec<(usize, &String)> = vars.iter().map(|(k, v)| (longest(v), *k)).collect();
+            parts.sort();
+            println!("{name}: {parts:?}");
+        }
+        sizes.insert(name.as_str(), size);
+    }
+    println!("worst-case environment sizes: {sizes:?}");
+    for (name, size) in &sizes {
+        assert!(*size <= 4096, "{name}'s environment can reach {size} bytes, over Lambda's 4 KB");
+    }
+    // The branding logo is the longest value: capped so that it fits.
+    assert!(parameter("LogoUrl")["MaxLength"].as_u64().unwrap() <= 384);
+    for (name, p) in template()["Parameters"].as_object().unwrap() {
+        if let Some(max) = p["MaxLength"].as_u64() {
+            assert!(max <= 4096, "{name}: a parameter value is at most 4,096 bytes");
+        }
+    }
+}
+
+/// The code's own cap on an inline logo is the template's: a `data:` URL the template could never
+/// deploy is not promised (the cold-start check refuses a longer one, naming the limit).
+#[test]
+fn the_inline_logo_the_code_accepts_fits_the_template() {
+    let max = parameter("LogoUrl")["MaxLength"].as_u64().unwrap() as usize;
+    assert_eq!(reset_core::branding::MAX_INLINE_LOGO_BYTES, max);
+}
+
+/// CloudFront takes certificates from us-east-1 only: the edge certificate is its own parameter,
+/// whose pattern refuses any other region, and a Rule requires it with a domain behind the edge.
+#[test]
+fn the_edge_certificate_comes_from_us_east_1() {
+    let pattern = parameter("EdgeCertificateArn")["AllowedPattern"].as_str().unwrap();
+    let check = |arn: &str| {
+        let out = Command::new(venv_tool("python"))
+            .args(["-c", "import re,sys; sys.exit(0 if re.fullmatch(sys.argv[1], sys.argv[2]) else 1)", pattern, arn])
+            .output()
+            .unwrap();
+        out.status.success()
+    };
+    assert!(check("arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-111122223333"));
+    assert!(check(""), "empty without a domain");
+    assert!(!check("arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-111122223333"), "another region");
+    let viewer = &resources()["EdgeDistribution"]["Properties"]["DistributionConfig"]["ViewerCertificate"];
+    assert_eq!(viewer["Fn::If"][1]["AcmCertificateArn"], json!({"Ref": "EdgeCertificateArn"}));
+    let domain = &resources()["ApiDomainName"]["Properties"]["DomainNameConfigurations"][0]["CertificateArn"];
+    assert_eq!(domain, &json!({"Ref": "CertificateArn"}), "the regional domain keeps the regional certificate");
+    let rule = &template()["Rules"]["EdgeDomainNeedsUsEast1Certificate"];
+    assert!(rule["Assertions"][0]["Assert"].to_string().contains("EdgeCertificateArn"), "{rule}");
+    assert!(parameter("CertificateArn")["Description"].as_str().unwrap().contains("EdgeCertificateArn"));
+}
+
+/// The table this stack creates cannot have its key attribute, index, or projected attributes
+/// renamed (a replacement, or an update CloudFormation refuses): a Rule holds each of those
+/// parameters to its default when the stack creates the table.
+#[test]
+fn the_created_users_table_keeps_the_names_it_was_made_with() {
+    let rule = &template()["Rules"]["CreatedUsersTableKeepsItsNames"];
+    assert_eq!(rule["RuleCondition"], json!({"Fn::Equals": [{"Ref": "ExistingUsersTable"}, ""]}));
+    let asserted = rule["Assertions"].to_string();
+    let table = &resources()["UsersTable"]["Properties"];
+    let mut named = vec![table["KeySchema"][0]["AttributeName"]["Ref"].as_str().unwrap(), table["GlobalSecondaryIndexes"][0]["IndexName"]["Ref"].as_str().unwrap()];
+    named.push(table["GlobalSecondaryIndexes"][0]["KeySchema"][0]["AttributeName"]["Ref"].as_str().unwrap());
+    for projected in table["GlobalSecondaryIndexes"][0]["Projection"]["NonKeyAttributes"].as_array().unwrap() {
+        named.push(projected["Ref"].as_str().unwrap());
+    }
+    for param in named {
+        let default = parameter(param)["Default"].as_str().unwrap();
+        let held = json!({"Fn::Equals": [{"Ref": param}, default]}).to_string();
+        assert!(asserted.contains(&held), "the Rule does not hold {param} to {default}");
+    }
+}
+
+/// The dimensions with which each AWS namespace publishes the metrics the alarms watch
+/// (CloudWatch's metric tables for DynamoDB, API Gateway HTTP and REST APIs, SQS, Lambda, SES,
+/// WAF). An alarm whose dimensions are not one of these sets gets no data and never fires.
+const PUBLISHED: &[(&str, &[&str], &[&[&str]])] = &[
+    ("AWS/DynamoDB", &["ReadThrottleEvents", "WriteThrottleEvents"], &[&["TableName"], &["TableName", "GlobalSecondaryIndexName"]]),
+    // ThrottledRequests only with an Operation (and TableName): listed so that using it without one fails.
+    ("AWS/DynamoDB", &["ThrottledRequests"], &[&["TableName", "Operation"]]),
+    ("AWS/ApiGateway", &["5xx", "4xx", "Count", "Latency"], &[&["ApiId"], &["ApiId", "Stage"]]),
+    ("AWS/ApiGateway", &["5XXError", "4XXError", "Count", "Latency"], &[&["ApiName"], &["ApiName", "Stage"]]),
+    ("AWS/SQS", &["ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"], &[&["QueueName"]]),
+    ("AWS/Lambda", &["Errors", "Throttles"], &[&["FunctionName"], &["FunctionName", "Resource"]]),
+    ("AWS/SES", &["Reputation.BounceRate", "Reputation.ComplaintRate"], &[&[]]),
+    ("AWS/WAFV2", &["BlockedRequests", "AllowedRequests"], &[&["WebACL", "Region", "Rule"]]),
+    // The code's own metrics, from the metric filters: no dimensions.
+    ("PasswordReset", &["*"], &[&[]]),
+];
+
+/// Every metric an alarm reads: (alarm, namespace, metric, dimension names).
+fn alarm_metrics() -> Vec<(String, String, String, Vec<String>)> {
+    let mut found = Vec::new();
+    let dims = |d: &Value| -> Vec<String> {
+        let mut names: Vec<String> = d.as_array().map(|a| a.iter().map(|x| x["Name"].as_str().unwrap().to_owned()).collect()).unwrap_or_default();
+        names.sort();
+        names
+    };
+    for (name, alarm) in resources_of("AWS::CloudWatch::Alarm") {
+        let p = &alarm["Properties"];
+        if let Some(metric) = p["MetricName"].as_str() {
+            found.push((name.clone(), p["Namespace"].as_str().unwrap().to_owned(), metric.to_owned(), dims(&p["Dimensions"])));
+        }
+        for query in p["Metrics"].as_array().into_iter().flatten() {
+            let stat = &query["MetricStat"]["Metric"];
+            // Either branch of an `Fn::If` (the HTTP API's metric or the REST API's).
+            let variants: Vec<&Value> = match stat["Fn::If"].as_array() {
+                Some(branches) => branches[1..].iter().collect(),
+                None if stat.is_object() => vec![stat],
+                None => vec![],
+            };
+            for m in variants {
+                found.push((name.clone(), m["Namespace"].as_str().unwrap().to_owned(), m["MetricName"].as_str().unwrap().to_owned(), dims(&m["Dimensions"])));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_alarm_watches_a_metric_with_the_dimensions_it_is_published_with() {
+    let metrics = alarm_metrics();
+    assert!(metrics.len() >= 30, "{} alarm metrics", metrics.len());
+    for (alarm, namespace, metric, dims) in &metrics {
+        let published = PUBLISHED.iter().filter(|(ns, names, _)| ns == namespace && (names.contains(&metric.as_str()) || names == &["*"]));
+        let ok = published.clone().any(|(_, _, sets)| {
+            sets.iter().any(|set| {
+                let mut set: Vec<&str> = set.to_vec();
+                set.sort();
+                set == dims.iter().map(String::as_str).collect::<Vec<_>>()
+            })
+        });
+        assert!(ok, "{alarm}: {namespace} {metric} is not published with the dimensions {dims:?}");
+    }
+    // DynamoDB throttling is watched on both tables and on the email index.
+    let watched = |metric: &str, dims: &[&str]| metrics.iter().filter(|(_, ns, m, d)| ns == "AWS/DynamoDB" && m == metric && d.len() == dims.len()).count();
+    assert!(watched("ReadThrottleEvents", &["TableName"]) >= 1 && watched("WriteThrottleEvents", &["TableName"]) >= 2);
+    assert!(watched("ReadThrottleEvents", &["GlobalSecondaryIndexName", "TableName"]) >= 1 && watched("WriteThrottleEvents", &["GlobalSecondaryIndexName", "TableName"]) >= 1);
+}
+
+/// Every alarm tells the topic when it fires and when it stops; the queue's age is alarmed (with
+/// the event source mapping disabled nothing else fires); the API's 5xx share is judged only over
+/// enough requests that one 5xx at night does not page.
+#[test]
+fn alarms_fire_say_when_they_stop_and_do_not_page_for_one_request() {
+    for (name, alarm) in resources_of("AWS::CloudWatch::Alarm") {
+        let p = &alarm["Properties"];
+        assert_eq!(p["AlarmActions"], json!([{"Ref": "AlarmTopic"}]), "{name}");
+        assert_eq!(p["OKActions"], json!([{"Ref": "AlarmTopic"}]), "{name} says when it stops");
+    }
+    let age = alarm_metrics().into_iter().any(|(_, ns, m, d)| ns == "AWS/SQS" && m == "ApproximateAgeOfOldestMessage" && d == ["QueueName"]);
+    assert!(age, "no alarm on the mail queue's oldest message");
+    let queue_age = &resources()["MailQueueAgeAlarm"]["Properties"];
+    assert_eq!(queue_age["Dimensions"][0]["Value"], json!({"Fn::GetAtt": ["MailQueue", "QueueName"]}));
+    let threshold = queue_age["Threshold"].as_u64().unwrap();
+    assert!(threshold < parameter("MailMaxAgeSeconds")["Default"].as_u64().unwrap() / 2, "fires well before mail goes stale");
+
+    let api = &resources()["Api5xxAlarm"]["Properties"];
+    let expression = api["Metrics"].as_array().unwrap().iter().find(|m| m["ReturnData"] == true).unwrap()["Expression"].as_str().unwrap();
+    let minimum: u64 = expression.split(">=").nth(1).and_then(|s| s.split(',').next()).and_then(|n| n.trim().parse().ok()).unwrap_or(0);
+    assert!(minimum >= 10, "the 5xx share needs a minimum request count: {expression}");
+}
+
+/// AWS WAF keeps sampled requests (cookies, query strings: reset tokens) for three hours: off on
+/// every rule and web ACL. The optional WAF log redacts the cookie, the origin secret and the query
+/// string, and goes to a group whose name WAF accepts.
+#[test]
+fn waf_keeps_no_sample_and_logs_no_secret() {
+    let text = template().to_string();
+    assert!(!text.contains(r#""SampledRequestsEnabled":true"#), "a web ACL or rule samples requests");
+    assert!(resources_of("AWS::WAFv2::WebACL").len() >= 2);
+    let logging = &resources()["EdgeWafLoggingConfiguration"]["Properties"];
+    let redacted = logging["RedactedFields"].to_string().to_lowercase();
+    for field in [r#"{"singleheader":{"name":"cookie"}}"#, r#"{"singleheader":{"name":"x-origin-verify"}}"#, r#"{"querystring":{}}"#] {
+        assert!(redacted.contains(field), "the WAF log does not redact {field}: {redacted}");
+    }
+    let group = resources()["EdgeWafLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"].as_str().unwrap();
+    assert!(group.starts_with("aws-waf-logs-"), "{group}");
+    let destination = logging["LogDestinationConfigs"][0]["Fn::Sub"].as_str().unwrap();
+    assert!(!destination.ends_with(":*"), "WAF refuses a log group ARN ending in :*");
+}
+
+/// With EdgeProtection, the edge is the only door: a REST API (which takes a regional web ACL)
+/// serves the same paths as the HTTP API, to the same functions, and its web ACL blocks by default
+/// and allows only CloudFront's secret header, the value CloudFront sends (and during a rotation
+/// the previous one). No HTTP API exists then; CloudFront's origin is the REST API's stage.
+#[test]
+fn with_edge_protection_only_cloudfronts_requests_reach_the_api() {
+    let r = resources();
+    // The HTTP API and everything on it exist only without the edge.
+    for (name, resource) in r {
+        let kind = resource["Type"].as_str().unwrap();
+        if kind.starts_with("AWS::ApiGatewayV2::") && !name.starts_with("ApiDomain") {
+            assert_eq!(resource["Condition"], "HttpApiFront", "{name} exists behind the edge");
+        }
+        if kind.starts_with("AWS::ApiGateway::") || kind.starts_with("AWS::WAFv2::WebACLAssociation") {
+            assert_eq!(resource["Condition"], "UseEdge", "{name}");
+        }
+    }
+    // Same paths to the same functions as the HTTP API routes.
+    let mut http: Vec<(String, String)> = resources_of("AWS::ApiGatewayV2::Route")
+        .iter()
+        .map(|(_, route)| {
+            let path = route["Properties"]["RouteKey"].as_str().unwrap().split_once(' ').unwrap().1.to_owned();
+            let integration = route["Properties"]["Target"]["Fn::Sub"].as_str().unwrap().trim_start_matches("integrations/${").trim_end_matches('}').to_owned();
+            let function = r[&integration]["Properties"]["IntegrationUri"]["Ref"].as_str().unwrap().trim_end_matches(".Alias").to_owned();
+            (path, function)
+        })
+        .collect();
+    http.sort();
+    http.dedup();
+    let path_of = |resource: &str| path_of_parent(r, resource);
+    let mut rest: Vec<(String, String)> = resources_of("AWS::ApiGateway::Method")
+        .iter()
+        .map(|(_, m)| {
+            let p = &m["Properties"];
+            assert_eq!(p["HttpMethod"], "ANY");
+            assert_eq!(p["Integration"]["Type"], "AWS_PROXY");
+            let function = p["Integration"]["Uri"]["Fn::Sub"][1]["Alias"]["Ref"].as_str().unwrap().trim_end_matches(".Alias").to_owned();
+            (path_of(p["ResourceId"]["Ref"].as_str().unwrap()), function)
+        })
+        .collect();
+    rest.sort();
+    assert_eq!(rest, http, "the REST API and the HTTP API serve the same paths to the same functions");
+
+    let acl = &r["EdgeOriginWebAcl"]["Properties"];
+    assert_eq!(acl["Scope"], "REGIONAL");
+    assert_eq!(acl["DefaultAction"], json!({"Block": {}}), "blocks whatever the rule does not allow");
+    let rules = acl["Rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 1, "one allow rule");
+    assert_eq!(rules[0]["Action"], json!({"Allow": {}}));
+    let statements = rules[0]["Statement"].to_string();
+    assert!(statements.contains(r#""SingleHeader":{"Name":"x-origin-verify"}"#) && statements.contains(r#""PositionalConstraint":"EXACTLY""#), "{statements}");
+    // The web ACL allows exactly what CloudFront sends (the same dynamic reference).
+    let origin = &r["EdgeDistribution"]["Properties"]["DistributionConfig"]["Origins"][0];
+    let sent = origin["OriginCustomHeaders"][0]["HeaderValue"].to_string();
+    let allowed_now = &rules[0]["Statement"]["Fn::If"][2]["ByteMatchStatement"]["SearchString"];
+    assert_eq!(allowed_now.to_string(), sent, "the web ACL allows what CloudFront sends");
+    assert!(statements.contains("OriginVerifyPreviousVersion"), "during a rotation the previous value is allowed too");
+    assert_eq!(origin["DomainName"]["Fn::Sub"], "${EdgeRestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}");
+    assert_eq!(origin["OriginPath"]["Fn::Sub"], "/${EdgeRestStage}");
+    let association = &r["EdgeOriginWebAclAssociation"]["Properties"];
+    assert!(association["ResourceArn"]["Fn::Sub"].as_str().unwrap().contains("/restapis/${EdgeRestApi}/stages/${EdgeRestStage}"));
+}
+
+/// A REST API resource's path, from its parents.
+fn path_of_parent(r: &serde_json::Map<String, Value>, resource: &str) -> String {
+    let p = &r[resource]["Properties"];
+    let parent = match &p["ParentId"] {
+        v if v.get("Fn::GetAtt").is_some() => String::new(),
+        v => path_of_parent(r, v["Ref"].as_str().unwrap()),
+    };
+    format!("{parent}/{}", p["PathPart"].as_str().unwrap())
+}
