@@ -1,20 +1,61 @@
 //! Behind a CDN (CloudFront with AWS WAF, `EdgeProtection=true`): requests that did not come
 //! through it are refused before anything is spent, and the per-IP limit and the requester's
 //! network use the viewer address the CDN reports, only once its secret header is verified.
+//! The secret's current and previous values both pass, and a warm function reads them again on
+//! a value it does not hold (at most once a minute), so a rotation refuses nothing.
+
+use std::time::Duration;
 
 use reset_core::mail_job::MailJob;
+use reset_core::memory::MemoryOriginVerify;
+use reset_core::origin_verify::{OriginVerify, REREAD_COOLDOWN};
 use reset_core::settings::Edge;
+use reset_core::{Adapters, ConfirmPorts, Deps};
 use reset_tests::events;
+use serde_json::Value;
 
-use crate::helpers::{MemoryApp, link_event};
+use crate::helpers::{MemoryApp, MotoApp, call, link_event};
 
 /// The value `events/request-reset-via-cdn.json` carries in `x-origin-verify`.
 const ORIGIN_SECRET: &str = "example-origin-verify-value";
 
 async fn behind_cdn() -> MemoryApp {
+    behind_cdn_reading(MemoryOriginVerify::new(ORIGIN_SECRET)).await
+}
+
+async fn behind_cdn_reading(values: MemoryOriginVerify) -> MemoryApp {
     let mut app = MemoryApp::new().await;
-    app.deps.settings.edge = Some(Edge { origin_secret: ORIGIN_SECRET.to_owned().into() });
+    app.deps.settings.edge = Some(Edge::new(OriginVerify::load(values).await.unwrap()));
     app
+}
+
+/// The forgot page (no work, no AWS call) as CloudFront forwards it, with `value` in the header.
+pub fn page_via_cdn(value: &str) -> Value {
+    let mut event = events::load("request-reset-forgot-page.json");
+    event["headers"]["x-origin-verify"] = value.into();
+    event
+}
+
+/// Whether the function lets a request carrying `value` through (200) or refuses it (403).
+pub async fn lets_through<A: Adapters + ConfirmPorts>(deps: &Deps<A>, value: &str) -> bool {
+    let reply = call(deps, &page_via_cdn(value)).await;
+    assert!([200, 403].contains(&reply.status), "{}: {}", reply.status, reply.body);
+    reply.status == 200
+}
+
+/// Moves the clock the functions' caches read (tokio's) ahead, as if `by` had passed. Time runs
+/// on from there, so calls to moto keep their timeouts.
+pub async fn time_passes(by: Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
+/// A function behind the CDN on the production wiring, reading the origin-verify secret `secret_id`.
+pub async fn moto_deps_behind_cdn(app: &MotoApp, secret_id: &str) -> reset_wiring::AwsDeps {
+    let mut config = app.stack.config();
+    config.origin_verify_secret = Some(secret_id.into());
+    reset_wiring::aws_deps(config, &app.stack.sdk).await.expect("the function starts")
 }
 
 /// The keyed hash of the requester network the one queued job names.
@@ -96,4 +137,79 @@ async fn the_cdn_secret_is_read_at_cold_start_or_the_function_does_not_start() {
     config.origin_verify_secret = Some("no/such/secret".into());
     let err = reset_wiring::aws_deps::<reset_wiring::Aws>(config, &app.stack.sdk).await.err().expect("no start without the secret");
     assert!(format!("{err:#}").contains("origin-verify"), "{err:#}");
+}
+
+#[tokio::test]
+async fn built_deps_accept_the_current_and_the_previous_origin_verify_value_and_refuse_others() {
+    let app = MotoApp::start().await;
+    let secrets = app.stack.secrets();
+    let id = "password-reset/origin-verify";
+    secrets.create_secret().name(id).secret_string("first-value-0123456789").send().await.unwrap();
+    let deps = moto_deps_behind_cdn(&app, id).await;
+    assert!(lets_through(&deps, "first-value-0123456789").await, "one version: the current value");
+    for wrong in ["first-value-012345678", "first-value-0123456789x", "", "AWSCURRENT"] {
+        assert!(!lets_through(&deps, wrong).await, "{wrong:?}");
+    }
+    assert_eq!(call(&deps, &events::load("request-reset-forgot-page.json")).await.status, 403, "no header");
+
+    for value in ["second-value-0123456789", "third-value-0123456789"] {
+        secrets.put_secret_value().secret_id(id).secret_string(value).send().await.unwrap();
+    }
+    let deps = moto_deps_behind_cdn(&app, id).await;
+    assert!(lets_through(&deps, "third-value-0123456789").await, "AWSCURRENT");
+    assert!(lets_through(&deps, "second-value-0123456789").await, "AWSPREVIOUS");
+    for wrong in ["first-value-0123456789", "third-value-012345678", "second-value-0123456789third-value-0123456789", "AWSPREVIOUS"] {
+        assert!(!lets_through(&deps, wrong).await, "{wrong:?}: neither label");
+    }
+}
+
+#[tokio::test]
+async fn a_warm_function_accepts_a_value_rotated_after_it_started_and_reads_again_at_most_once_a_minute() {
+    let app = MotoApp::start().await;
+    let secrets = app.stack.secrets();
+    let id = "password-reset/origin-verify";
+    secrets.create_secret().name(id).secret_string("value-one-0123456789").send().await.unwrap();
+    let deps = moto_deps_behind_cdn(&app, id).await;
+    time_passes(REREAD_COOLDOWN).await;
+
+    secrets.put_secret_value().secret_id(id).secret_string("value-two-0123456789").send().await.unwrap();
+    assert!(lets_through(&deps, "value-two-0123456789").await, "read again on a value it did not hold");
+    assert!(lets_through(&deps, "value-one-0123456789").await, "the previous value still passes");
+    assert!(!lets_through(&deps, "a-wrong-value-0123456789").await);
+    // Had the wrong value (or any refusal) read the secret again, this would pass.
+    secrets.put_secret_value().secret_id(id).secret_string("value-three-0123456789").send().await.unwrap();
+    assert!(!lets_through(&deps, "value-three-0123456789").await, "not read again within a minute of the last read");
+    time_passes(REREAD_COOLDOWN).await;
+    assert!(lets_through(&deps, "value-three-0123456789").await, "read again a minute later");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_flood_of_wrong_values_costs_one_read_a_minute() {
+    let values = MemoryOriginVerify::new(ORIGIN_SECRET);
+    let app = behind_cdn_reading(values.clone()).await;
+    assert_eq!(values.reads(), 1, "at cold start");
+    tokio::time::advance(REREAD_COOLDOWN).await;
+    for n in 0..50 {
+        assert!(!lets_through(&app.deps, &format!("wrong-{n}")).await);
+    }
+    assert_eq!(values.reads(), 2, "one read for fifty refusals");
+    tokio::time::advance(REREAD_COOLDOWN / 2).await;
+    assert!(!lets_through(&app.deps, "wrong").await);
+    assert_eq!(values.reads(), 2, "none within the minute");
+    tokio::time::advance(REREAD_COOLDOWN / 2).await;
+    assert!(!lets_through(&app.deps, "wrong").await);
+    assert_eq!(values.reads(), 3, "one more a minute after the last");
+    assert!(lets_through(&app.deps, ORIGIN_SECRET).await, "the held value still passes");
+    assert_eq!(values.reads(), 3, "and costs no read");
+}
+
+#[tokio::test(start_paused = true)]
+async fn when_the_secret_cannot_be_read_again_the_held_values_still_pass_and_others_are_refused() {
+    let values = MemoryOriginVerify::new(ORIGIN_SECRET);
+    let app = behind_cdn_reading(values.clone()).await;
+    values.outage.set(true);
+    tokio::time::advance(Duration::from_secs(3600)).await;
+    assert!(!lets_through(&app.deps, "rotated-but-unreadable").await);
+    assert!(lets_through(&app.deps, ORIGIN_SECRET).await, "the values held are kept");
+    assert_eq!(values.reads(), 2, "one failed read");
 }

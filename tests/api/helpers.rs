@@ -31,7 +31,9 @@ pub fn secret(current: &str, keys: &[(&str, &str)]) -> String {
 /// Sends an event to whichever function serves its path, as API Gateway would.
 pub async fn call<A: Adapters + ConfirmPorts>(deps: &Deps<A>, event: &Value) -> Reply {
     let request = events::to_request(event);
-    let serves_request_reset = [request_reset::PATH, request_reset::FORGOT_PATH].contains(&event["rawPath"].as_str().unwrap_or_default());
+    // An HTTP API event's path is `rawPath`; a REST API event's, `path`.
+    let path = event["rawPath"].as_str().or_else(|| event["path"].as_str()).unwrap_or_default();
+    let serves_request_reset = [request_reset::PATH, request_reset::FORGOT_PATH].contains(&path);
     let response: Response<Body> = if serves_request_reset {
         request_reset::handle(deps, request).await
     } else {

@@ -2,9 +2,9 @@
 
 mod breached;
 mod browser;
-mod cargo_lambda;
 mod checkov;
 mod deploy;
+mod cargo_lambda;
 mod edge;
 mod faults;
 mod fuzz;
@@ -17,9 +17,11 @@ mod login;
 mod mail_delivery;
 mod moto;
 mod observatory;
-mod pages;
+mod origin_verify;
 mod pre_traffic;
+mod pages;
 mod rate_limits;
+mod rest_api;
 mod sam;
 mod schema;
 mod template;

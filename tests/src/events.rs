@@ -1,6 +1,7 @@
-//! The events in `events/`: the same files `sam local invoke -e` takes. API Gateway HTTP API (v2)
-//! events for the HTTP functions, loaded as handler requests, with what each must produce
-//! ([`EXPECTED`]); SQS events for the mail worker ([`SQS_EXPECTED`]).
+//! The events in `events/`: the same files `sam local invoke -e` takes. API Gateway events for the
+//! HTTP functions (HTTP API, payload 2.0; and `*-rest-api.json`, REST API, payload 1.0, as
+//! CloudFront delivers them with EdgeProtection=true), loaded as handler requests, with what each
+//! must produce ([`EXPECTED`]); SQS events for the mail worker ([`SQS_EXPECTED`]).
 
 use std::path::PathBuf;
 
@@ -136,6 +137,15 @@ pub const EXPECTED: &[Expected] = &[
     // The cookie's token is checked first (the form names its account), and this one is a
     // placeholder; the mismatch itself is in tests/api/pages.rs, with a live token.
     page("reset-password-form-mismatch.json", 400, false, INVALID_LINK),
+    // Through CloudFront and the REST API (payload 1.0, stage `live`, origin path `/live`): the
+    // same answers; without a CDN configured the edge headers change nothing (tests/api/rest_api.rs
+    // runs them with one).
+    ok("request-reset-rest-api.json", 202, true),
+    page("request-reset-forgot-page-rest-api.json", 200, false, "Forgot your password?"),
+    page("request-reset-forgot-form-rest-api.json", 200, true, "Check your inbox"),
+    page("reset-password-page-from-link-rest-api.json", 400, false, INVALID_LINK),
+    err("reset-password-confirm-rest-api.json", 400, "invalid_or_expired_token"),
+    page("reset-password-form-rest-api.json", 400, false, INVALID_LINK),
 ];
 
 pub fn dir() -> PathBuf {
@@ -168,7 +178,7 @@ pub fn with_body_field(mut event: Value, field: &str, value: &str) -> Value {
 
 /// The event as the request lambda_http hands a handler.
 pub fn to_request(event: &Value) -> Request {
-    lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event")
+    lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway event (payload 2.0 or 1.0)")
 }
 
 /// A response, from whichever side it was seen: a handler, `cargo lambda invoke`, or HTTP.
@@ -190,7 +200,8 @@ impl Reply {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    /// From the API Gateway response JSON that `cargo lambda invoke` prints.
+    /// From the API Gateway response JSON that `cargo lambda invoke` prints (an answer to a REST
+    /// API event carries its headers in `multiValueHeaders`).
     pub fn from_apigw(value: &Value) -> Reply {
         let raw = value["body"].as_str().unwrap_or_default();
         let body = if value["isBase64Encoded"].as_bool() == Some(true) {
@@ -198,10 +209,10 @@ impl Reply {
         } else {
             raw.to_owned()
         };
-        let headers = value["headers"]
-            .as_object()
-            .map(|h| h.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect())
-            .unwrap_or_default();
+        let single = value["headers"].as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()));
+        let multi = value["multiValueHeaders"].as_object().into_iter().flatten();
+        let multi = multi.flat_map(|(k, vs)| vs.as_array().into_iter().flatten().map(|v| (k.clone(), v.as_str().unwrap_or_default().to_owned())));
+        let headers = single.chain(multi).collect();
         Reply { status: value["statusCode"].as_u64().unwrap_or_default() as u16, headers, body }
     }
 }

@@ -38,11 +38,11 @@ pub async fn handle<A: Adapters>(deps: &Deps<A>, req: Request) -> Result<Respons
     let method = req.method().clone();
     // The JSON answers' language; the pages negotiate their own (`reset_http::reader`).
     let locale = || reset_http::json_locale(&req, &deps.settings);
-    if let Err(bypassed) = reset_http::check_edge(&req, &deps.settings) {
+    if let Err(bypassed) = reset_http::check_edge(&req, &deps.settings).await {
         return Ok(reset_http::finish(&method, bypassed.into_response(locale())));
     }
     let span = reset_http::request_span(&req, &deps.settings);
-    let response = async { match (req.uri().path(), &method) {
+    let response = async { match (reset_http::route_path(&req), &method) {
         (PATH, &Method::POST) => {
             let locale = locale();
             request(deps, &req, locale).await.unwrap_or_else(|err| err.into_response(locale))

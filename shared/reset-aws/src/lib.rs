@@ -1,9 +1,9 @@
 //! AWS adapters for the `reset-core` ports: users in DynamoDB ([`DynamoUsers`]), rate-limit
 //! counters and the job ledger in a DynamoDB table of their own ([`DynamoLimits`]), mail through
-//! SES v2 ([`SesMailer`]), the mail queue in SQS ([`SqsQueue`]) and the signing keys in Secrets
-//! Manager ([`SecretsKeys`]); and, the one that is not AWS, breached passwords through the SDK's HTTP
-//! client ([`PwnedPasswords`]). Item ↔ model
-//! conversion lives here; the domain never sees an AWS type.
+//! SES v2 ([`SesMailer`]), the mail queue in SQS ([`SqsQueue`]), the signing keys and the CDN's
+//! origin-verify values in Secrets Manager ([`SecretsKeys`], [`SecretsOriginVerify`]); and, the
+//! one that is not AWS, breached passwords through the SDK's HTTP client ([`PwnedPasswords`]).
+//! Item ↔ model conversion lives here; the domain never sees an AWS type.
 
 mod dynamodb;
 mod limits;
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 pub use dynamodb::{DynamoUsers, UserTable};
 pub use limits::{DEFAULT_LIMITS_TABLE, DynamoLimits};
-pub use secrets::{SecretsKeys, secret_string};
+pub use secrets::{SecretsKeys, SecretsOriginVerify};
 pub use pwned::{PWNED_PASSWORDS_RANGE_URL, PwnedPasswords};
 pub use ses::SesMailer;
 pub use sqs::SqsQueue;

@@ -1,10 +1,13 @@
 //! The signing key ring, read from one Secrets Manager secret (format: `reset_token::KeyRing`),
-//! and plain secret strings read once at cold start ([`secret_string`]).
+//! and the CDN's origin-verify values, a plain string secret's current and previous versions
+//! ([`SecretsOriginVerify`]).
 
 use anyhow::Context as _;
 use aws_sdk_secretsmanager::Client;
-use reset_core::ports::KeySource;
+use reset_core::origin_verify::OriginValues;
+use reset_core::ports::{KeySource, OriginVerifySource};
 use reset_core::reset_token::KeyRing;
+use reset_core::secrecy::SecretString;
 
 #[derive(Clone)]
 pub struct SecretsKeys {
@@ -18,11 +21,35 @@ impl SecretsKeys {
     }
 }
 
-/// A secret's string value (e.g. the CDN's origin-verify header value), read once.
-pub async fn secret_string(client: &Client, secret_id: &str) -> anyhow::Result<reset_core::secrecy::SecretString> {
-    let out = client.get_secret_value().secret_id(secret_id).send().await.map_err(|e| crate::sdk_failure("Secrets Manager GetSecretValue", &e))?;
-    let value = out.secret_string().filter(|v| !v.is_empty()).context("the secret has no string value")?;
-    Ok(value.to_owned().into())
+/// The CDN's origin-verify values: the versions of one string secret labelled `AWSCURRENT` and
+/// `AWSPREVIOUS`. A secret with one version has no `AWSPREVIOUS` (Secrets Manager answers
+/// ResourceNotFoundException for the label): then only the current value is accepted.
+#[derive(Clone)]
+pub struct SecretsOriginVerify {
+    client: Client,
+    secret_id: String,
+}
+
+impl SecretsOriginVerify {
+    pub fn new(client: Client, secret_id: String) -> Self {
+        SecretsOriginVerify { client, secret_id }
+    }
+
+    async fn stage(&self, stage: &str) -> anyhow::Result<Option<SecretString>> {
+        match self.client.get_secret_value().secret_id(&self.secret_id).version_stage(stage).send().await {
+            Ok(out) => Ok(out.secret_string().filter(|v| !v.is_empty()).map(|v| v.to_owned().into())),
+            Err(err) if stage == "AWSPREVIOUS" && err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => Ok(None),
+            Err(err) => Err(crate::sdk_failure(&format!("Secrets Manager GetSecretValue ({stage})"), &err)),
+        }
+    }
+}
+
+impl OriginVerifySource for SecretsOriginVerify {
+    async fn read(&self) -> anyhow::Result<OriginValues> {
+        let (current, previous) = tokio::join!(self.stage("AWSCURRENT"), self.stage("AWSPREVIOUS"));
+        let current = current?.context("the origin-verify secret has no string value")?;
+        Ok(OriginValues::new(current, previous?))
+    }
 }
 
 impl KeySource for SecretsKeys {

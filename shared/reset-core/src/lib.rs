@@ -13,6 +13,7 @@ pub mod locale;
 pub mod mail;
 pub mod mail_job;
 pub mod memory;
+pub mod origin_verify;
 pub mod pages;
 pub mod password;
 pub mod ports;

@@ -11,9 +11,10 @@ use reset_token::KeyRing;
 
 use crate::domain::{Email, PasswordChange, User, UserId};
 use crate::mail_job::MailJob;
+use crate::origin_verify::OriginValues;
 use crate::ports::{
-    Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, Mail, MailError, MailQueue, Mailer, SetPassword,
-    WriteOutcome, window,
+    Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, Mail, MailError, MailQueue, Mailer, OriginVerifySource,
+    SetPassword, WriteOutcome, window,
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -303,5 +304,42 @@ impl KeySource for MemoryKeys {
         self.outage.check("the key store")?;
         let secret = lock(&self.secret).clone();
         Ok(KeyRing::from_json(&secret)?)
+    }
+}
+
+/// The CDN's origin-verify values (current, previous), replaceable to simulate a rotation.
+#[derive(Clone)]
+pub struct MemoryOriginVerify {
+    values: Arc<Mutex<(String, Option<String>)>>,
+    reads: Arc<AtomicU32>,
+    pub outage: Outage,
+}
+
+impl MemoryOriginVerify {
+    /// A secret with one version (as after the first deploy: no previous value).
+    pub fn new(current: &str) -> Self {
+        MemoryOriginVerify { values: Arc::new(Mutex::new((current.to_owned(), None))), reads: Arc::default(), outage: Outage::default() }
+    }
+    /// What a new secret value does: it becomes current, and the current one previous.
+    pub fn rotate(&self, current: &str) {
+        let mut values = lock(&self.values);
+        let old = std::mem::replace(&mut values.0, current.to_owned());
+        values.1 = Some(old);
+    }
+    pub fn set(&self, current: &str, previous: Option<&str>) {
+        *lock(&self.values) = (current.to_owned(), previous.map(str::to_owned));
+    }
+    /// How often the values were read.
+    pub fn reads(&self) -> u32 {
+        self.reads.load(Ordering::SeqCst)
+    }
+}
+
+impl OriginVerifySource for MemoryOriginVerify {
+    async fn read(&self) -> anyhow::Result<OriginValues> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.outage.check("the origin-verify secret")?;
+        let (current, previous) = lock(&self.values).clone();
+        Ok(OriginValues::new(current.into(), previous.map(Into::into)))
     }
 }

@@ -8,6 +8,7 @@ use reset_token::KeyRing;
 
 use crate::domain::{Email, PasswordChange, User, UserId};
 use crate::mail_job::MailJob;
+use crate::origin_verify::OriginValues;
 
 /// Looks a user up by normalized email. Eventually consistent is fine: it only decides whether
 /// to send a link.
@@ -96,6 +97,12 @@ pub trait JobLedger: Send + Sync {
 /// Where the signing keys live. Fetched at cold start and then through [`crate::KeyCache`].
 pub trait KeySource: Send + Sync {
     fn fetch(&self) -> impl Future<Output = anyhow::Result<KeyRing>> + Send;
+}
+
+/// Where the CDN's origin-verify values live: the current one and, during a rotation, the
+/// previous one. Read at cold start and then through [`crate::origin_verify::OriginVerify`].
+pub trait OriginVerifySource: Send + Sync {
+    fn read(&self) -> impl Future<Output = anyhow::Result<OriginValues>> + Send;
 }
 
 /// The answer to one hit on a rate limit.

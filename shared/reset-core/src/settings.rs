@@ -1,14 +1,16 @@
 //! What the use cases need to know that is not a port: where links point, how long they live,
 //! the password policy, and the branding mails carry.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use secrecy::SecretString;
 use url::Url;
 
 use crate::branding::Branding;
 use crate::domain::PasswordPolicy;
 use crate::locale::Locale;
+use crate::origin_verify::{CheckOrigin, OriginVerify};
+use crate::ports::OriginVerifySource;
 
 /// How long a reset link works, unless configured otherwise.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(30 * 60);
@@ -49,10 +51,27 @@ pub struct Settings {
 /// The CDN in front of the API (CloudFront with AWS WAF): it adds a secret header to every
 /// request it forwards, so a request without it did not come through the CDN (and is refused),
 /// and the client's address is the viewer address the CDN reports, not the connection's peer.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Edge {
-    /// The value of the `x-origin-verify` header the CDN adds.
-    pub origin_secret: SecretString,
+    /// The values the `x-origin-verify` header the CDN adds may carry (two during a rotation).
+    origin_verify: Arc<dyn CheckOrigin>,
+}
+
+impl Edge {
+    pub fn new<S: OriginVerifySource + 'static>(origin_verify: OriginVerify<S>) -> Self {
+        Edge { origin_verify: Arc::new(origin_verify) }
+    }
+
+    /// Whether a request's `x-origin-verify` value is one the CDN may send ([`OriginVerify::accepts`]).
+    pub async fn accepts(&self, presented: &[u8]) -> bool {
+        self.origin_verify.check(presented).await
+    }
+}
+
+impl std::fmt::Debug for Edge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Edge").finish_non_exhaustive()
+    }
 }
 
 /// How often one address may be mailed, and how many requests one IP may send.

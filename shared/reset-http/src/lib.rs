@@ -11,7 +11,6 @@ pub use error::{ApiError, ErrorCode, RETRY_AFTER_SECS, html_response, json_respo
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
-use reset_core::secrecy::ExposeSecret as _;
 use reset_core::locale::{self, Locale};
 use reset_core::pages::Reader;
 use reset_core::{Adapters, Deps, Requester, Settings};
@@ -25,10 +24,11 @@ pub const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
 
 /// Behind a CDN, refuses (403, logged with a metric) a request that does not carry the CDN's
 /// secret header: it came straight to the API, around the WAF. Without a CDN, every request passes.
-pub fn check_edge(req: &Request, settings: &Settings) -> Result<(), ApiError> {
+/// During a rotation of the header's value either value passes ([`reset_core::settings::Edge`]).
+pub async fn check_edge(req: &Request, settings: &Settings) -> Result<(), ApiError> {
     let Some(edge) = &settings.edge else { return Ok(()) };
     let presented = req.headers().get(ORIGIN_VERIFY_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
-    if constant_time_eq(presented, edge.origin_secret.expose_secret().as_bytes()) {
+    if edge.accepts(presented).await {
         return Ok(());
     }
     // Not in the request span, whose source_ip would trust the unverified viewer header: the
@@ -36,11 +36,6 @@ pub fn check_edge(req: &Request, settings: &Settings) -> Result<(), ApiError> {
     let peer = peer_ip(req).unwrap_or("-");
     tracing::warn!(audit = "edge_bypassed", metric = "edge_bypassed", request_id = request_id(req).unwrap_or("-"), peer_ip = peer, "request refused: it did not come through the CDN");
     Err(ApiError::forbidden())
-}
-
-/// Equality that takes as long whatever the first differing byte (the lengths may show).
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 /// A form POST must come from the page that serves the form: refused (403, audited) when the
@@ -99,12 +94,26 @@ pub fn reader<'s>(req: &Request, settings: &'s Settings) -> Reader<'s> {
     }
 }
 
+/// The path a handler routes on: the event's own (`rawPath` from an HTTP API, `path` from a REST
+/// API), as the client asked for it. Not `req.uri()`: lambda_http puts a REST API's stage in front
+/// of the URI's path (`/live/forgot-password` behind CloudFront's origin path `/live`), unless
+/// `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` is set. A request built without an event has no raw
+/// path; it routes on its URI.
+pub fn route_path(req: &Request) -> &str {
+    use lambda_http::RequestExt as _;
+    match req.raw_http_path() {
+        "" => req.uri().path(),
+        raw => raw,
+    }
+}
+
+/// API Gateway's id for the request (an HTTP API's or a REST API's `requestContext.requestId`).
 fn request_id(req: &Request) -> Option<&str> {
     use lambda_http::RequestExt as _;
     use lambda_http::request::RequestContext;
-    #[allow(unreachable_patterns)] // other event sources are compiled out (apigw_http only)
     match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.as_deref(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.request_id.as_deref(),
         _ => None,
     }
 }
@@ -122,13 +131,14 @@ pub fn source_ip<'r>(req: &'r Request, settings: &Settings) -> Option<&'r str> {
     peer_ip(req)
 }
 
-/// The address of whoever connected to API Gateway (behind a CDN: the CDN's).
+/// The address of whoever connected to API Gateway (behind a CDN: the CDN's): an HTTP API's
+/// `requestContext.http.sourceIp`, a REST API's `requestContext.identity.sourceIp`.
 fn peer_ip(req: &Request) -> Option<&str> {
     use lambda_http::RequestExt as _;
     use lambda_http::request::RequestContext;
-    #[allow(unreachable_patterns)] // other event sources are compiled out (apigw_http only)
     match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.as_deref(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.as_deref(),
         _ => None,
     }
 }
@@ -159,8 +169,9 @@ pub fn finish(method: &Method, mut response: Response<Body>) -> Response<Body> {
     response
 }
 
-/// The value of cookie `name`, if the request carries it (API Gateway's `cookies` arrive as
-/// `Cookie` headers).
+/// The value of cookie `name`, if the request carries it. An HTTP API's `cookies` arrive as a
+/// `Cookie` header; a REST API's `Cookie` is its `headers` value, or, without one, every value in
+/// `multiValueHeaders` (lambda_http's merge).
 pub fn cookie<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
     req.headers()
         .get_all(lambda_http::http::header::COOKIE)

@@ -7,8 +7,10 @@ mod config;
 pub use config::{BreachCheck, Config, ConfigError};
 pub use reset_aws::{Aws, AwsHttp};
 
-use reset_aws::{DynamoLimits, DynamoUsers, PwnedPasswords, SecretsKeys, SesMailer, SqsQueue};
+use reset_aws::{DynamoLimits, DynamoUsers, PwnedPasswords, SecretsKeys, SecretsOriginVerify, SesMailer, SqsQueue};
 use reset_core::breached::NoBreachCheck;
+use reset_core::origin_verify::OriginVerify;
+use reset_core::settings::Edge;
 use reset_core::{Adapters, Deps, KeyCache, Paced, QueueOnly};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -67,13 +69,15 @@ impl<A: Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, K
 }
 
 /// Everything a function needs, built once per cold start: configuration, SDK clients, the
-/// signing keys (fetched now, then cached) and, behind a CDN, its origin-verify value (fetched
-/// now; without it the function cannot tell the CDN's requests from others, so it does not start).
+/// signing keys (fetched now, then cached) and, behind a CDN, its origin-verify values (fetched
+/// now, then read again as `reset_core::origin_verify` says; without them the function cannot
+/// tell the CDN's requests from others, so it does not start).
 pub async fn aws_deps<A: AwsBundle>(mut config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Deps<A>> {
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);
     if let Some(secret_id) = &config.origin_verify_secret {
-        let origin_secret = reset_aws::secret_string(&secrets, secret_id).await.map_err(|err| err.context("reading the CDN's origin-verify secret"))?;
-        config.settings.edge = Some(reset_core::settings::Edge { origin_secret });
+        let source = SecretsOriginVerify::new(secrets.clone(), secret_id.clone());
+        let values = OriginVerify::load(source).await.map_err(|err| err.context("reading the CDN's origin-verify secret"))?;
+        config.settings.edge = Some(Edge::new(values));
     }
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let mailer = A::Mailer::build(&config, sdk);

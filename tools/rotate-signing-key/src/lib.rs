@@ -9,6 +9,11 @@
 //!
 //! `audit-hash <email>` prints the keyed hash the audit log holds for an address (under the
 //! current key), so an operator can follow one user's resets without the address in the logs.
+//!
+//! `origin-verify rotate|status` rotates the CDN's origin-verify value ([`origin_verify`]).
+
+pub mod cli;
+pub mod origin_verify;
 
 use std::time::Duration;
 

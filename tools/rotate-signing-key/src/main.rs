@@ -1,43 +1,50 @@
-//! rotate-signing-key add|retire|audit-hash EMAIL [--secret-id ID] [--min-age-seconds N] [--force]
+//! rotate-signing-key COMMAND [OPTIONS]: signing keys (`add`, `retire`, `audit-hash`) and the
+//! CDN's origin-verify value (`origin-verify rotate|status`). `--help` says more (`cli::USAGE`).
 //!
-//! The secret id defaults to $SIGNING_KEY_SECRET_ID. AWS credentials and region come from the
-//! usual places (environment, profile); AWS_ENDPOINT_URL points it at moto locally.
+//! AWS credentials and region come from the usual places (environment, profile); AWS_ENDPOINT_URL
+//! points it at moto locally.
 
-use std::time::Duration;
-
-use rotate_signing_key::{Command, DEFAULT_MIN_AGE, run};
-
-const USAGE: &str = "usage: rotate-signing-key add|retire|audit-hash EMAIL [--secret-id ID] [--min-age-seconds N] [--force]";
+use rotate_signing_key::cli::{Invocation, USAGE, parse};
+use rotate_signing_key::origin_verify::{self, CloudFormation, OriginVerifyCommand, Pace};
+use rotate_signing_key::run;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let (mut step, mut secret_id, mut min_age, mut force) = (None, std::env::var("SIGNING_KEY_SECRET_ID").ok(), DEFAULT_MIN_AGE, false);
-    let mut email = None;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "add" | "retire" => step = Some(arg),
-            "audit-hash" => {
-                step = Some(arg);
-                email = args.next();
+    let invocation = match parse(std::env::args().skip(1)) {
+        Ok(invocation) => invocation,
+        Err(mistake) => anyhow::bail!("{mistake}\n\n{USAGE}"),
+    };
+    if invocation == Invocation::Help {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let sdk = reset_aws::sdk_config().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    match invocation {
+        Invocation::Help => {}
+        Invocation::SigningKey { command, secret_id } => {
+            let secret_id = secret_id.or_else(|| env("SIGNING_KEY_SECRET_ID"));
+            let secret_id = secret_id.ok_or_else(|| anyhow::anyhow!("no secret id: pass --secret-id or set SIGNING_KEY_SECRET_ID\n\n{USAGE}"))?;
+            println!("{}", run(&secrets, &secret_id, command, reset_core::unix_now()).await?);
+        }
+        Invocation::OriginVerify { command, stack, secret_id } => {
+            let stacks = CloudFormation::new((&sdk).into());
+            let secret_id = match (secret_id.or_else(|| env("ORIGIN_VERIFY_SECRET_ID")), &stack) {
+                (Some(id), _) => id,
+                (None, Some(stack)) => origin_verify::Stacks::resource_id(&stacks, stack, origin_verify::SECRET_RESOURCE).await?,
+                (None, None) => anyhow::bail!("no secret id: pass --stack, --secret-id or set ORIGIN_VERIFY_SECRET_ID\n\n{USAGE}"),
+            };
+            match (command, stack) {
+                (OriginVerifyCommand::Rotate, Some(stack)) => {
+                    origin_verify::rotate(&secrets, &stacks, &stack, &secret_id, Pace::default(), &mut |line| println!("{line}")).await?;
+                }
+                (OriginVerifyCommand::Rotate, None) => anyhow::bail!("origin-verify rotate needs --stack STACK_NAME\n\n{USAGE}"),
+                (OriginVerifyCommand::Status, stack) => {
+                    println!("{}", origin_verify::status(&secrets, stack.as_deref().map(|s| (&stacks, s)), &secret_id).await?);
+                }
             }
-            "--secret-id" => secret_id = args.next(),
-            "--min-age-seconds" => {
-                let n = args.next().and_then(|n| n.parse().ok()).ok_or_else(|| anyhow::anyhow!("{USAGE}"))?;
-                min_age = Duration::from_secs(n);
-            }
-            "--force" => force = true,
-            _ => anyhow::bail!("{USAGE}"),
         }
     }
-    let secret_id = secret_id.ok_or_else(|| anyhow::anyhow!("no secret id: pass --secret-id or set SIGNING_KEY_SECRET_ID\n{USAGE}"))?;
-    let command = match step.as_deref() {
-        Some("add") => Command::Add,
-        Some("retire") => Command::Retire { min_age, force },
-        Some("audit-hash") => Command::AuditHash { email: email.ok_or_else(|| anyhow::anyhow!("{USAGE}"))? },
-        _ => anyhow::bail!("{USAGE}"),
-    };
-    let client = aws_sdk_secretsmanager::Client::new(&reset_aws::sdk_config().await);
-    println!("{}", run(&client, &secret_id, command, reset_core::unix_now()).await?);
     Ok(())
 }

@@ -1,0 +1,137 @@
+//! The command line: subcommands and their options, parsed without touching AWS.
+
+use std::time::Duration;
+
+use crate::origin_verify::OriginVerifyCommand;
+use crate::{Command, DEFAULT_MIN_AGE};
+
+pub const USAGE: &str = "\
+usage: rotate-signing-key COMMAND [OPTIONS]
+
+Signing keys (the secret: --secret-id ID, else $SIGNING_KEY_SECRET_ID):
+  add                       add a new current signing key; the older keys stay, verify-only
+  retire [--min-age-seconds N] [--force]
+                            keep only the current key; refused until it is N seconds old
+                            (default 2100: the token lifetime plus the key cache, 35 minutes)
+  audit-hash EMAIL          print the audit log's email_hash of an address
+
+The CDN's origin-verify value (EdgeProtection=true; the secret: --secret-id ID, else
+$ORIGIN_VERIFY_SECRET_ID, else the stack's resource OriginVerifySecret):
+  origin-verify rotate --stack STACK_NAME [--secret-id ID]
+                            put a new value and move CloudFront, the web ACL and the functions
+                            onto it without refusing a request (a minute, then two stack updates).
+                            Run again after a stop: it goes on where it stopped (RUNBOOK.md)
+  origin-verify status [--stack STACK_NAME] [--secret-id ID]
+                            which version ids carry which labels (never values) and, with
+                            --stack, which ones the stack pins
+
+  -h, --help                this text
+
+AWS credentials and region come from the usual places (environment, profile);
+AWS_ENDPOINT_URL points the tool at a local stand-in such as moto.";
+
+/// What was asked for, with the options that apply to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invocation {
+    Help,
+    SigningKey { command: Command, secret_id: Option<String> },
+    OriginVerify { command: OriginVerifyCommand, stack: Option<String>, secret_id: Option<String> },
+}
+
+/// Parses the arguments after the program name; the error says what is wrong (print [`USAGE`] with it).
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, String> {
+    let mut args = args.into_iter();
+    let mut words = Vec::new();
+    let (mut secret_id, mut stack, mut min_age, mut force) = (None, None, None, false);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().filter(|v| !v.starts_with("--")).ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "-h" | "--help" | "help" => return Ok(Invocation::Help),
+            "--secret-id" => secret_id = Some(value("--secret-id")?),
+            "--stack" => stack = Some(value("--stack")?),
+            "--min-age-seconds" => {
+                let n = value("--min-age-seconds")?;
+                min_age = Some(Duration::from_secs(n.parse().map_err(|_| format!("--min-age-seconds takes a number of seconds, not {n:?}"))?));
+            }
+            "--force" => force = true,
+            other if other.starts_with('-') => return Err(format!("unknown option {other}")),
+            word => words.push(word.to_owned()),
+        }
+    }
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let retire_options = min_age.is_some() || force;
+    let stack_option = stack.is_some();
+    let invocation = match words.as_slice() {
+        ["add"] => Invocation::SigningKey { command: Command::Add, secret_id },
+        ["retire"] => Invocation::SigningKey { command: Command::Retire { min_age: min_age.unwrap_or(DEFAULT_MIN_AGE), force }, secret_id },
+        ["audit-hash", email] => Invocation::SigningKey { command: Command::AuditHash { email: (*email).to_owned() }, secret_id },
+        ["audit-hash"] => return Err("audit-hash needs an email address".into()),
+        ["origin-verify", "rotate"] if stack.is_none() => return Err("origin-verify rotate needs --stack STACK_NAME".into()),
+        ["origin-verify", "rotate"] => Invocation::OriginVerify { command: OriginVerifyCommand::Rotate, stack, secret_id },
+        ["origin-verify", "status"] => Invocation::OriginVerify { command: OriginVerifyCommand::Status, stack, secret_id },
+        ["origin-verify", ..] => return Err("origin-verify takes rotate or status".into()),
+        [] => return Err("no command".into()),
+        other => return Err(format!("unknown command {:?}", other.join(" "))),
+    };
+    let misplaced = match &invocation {
+        Invocation::SigningKey { .. } if stack_option => Some("--stack is for origin-verify"),
+        Invocation::SigningKey { command: Command::Retire { .. }, .. } => None,
+        Invocation::SigningKey { .. } | Invocation::OriginVerify { .. } if retire_options => Some("--min-age-seconds and --force are for retire"),
+        _ => None,
+    };
+    match misplaced {
+        Some(why) => Err(why.into()),
+        None => Ok(invocation),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(line: &str) -> Result<Invocation, String> {
+        parse(line.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn each_subcommand_takes_its_own_options() {
+        assert_eq!(parsed("add --secret-id s"), Ok(Invocation::SigningKey { command: Command::Add, secret_id: Some("s".into()) }));
+        assert_eq!(
+            parsed("retire --min-age-seconds 60 --force"),
+            Ok(Invocation::SigningKey { command: Command::Retire { min_age: Duration::from_secs(60), force: true }, secret_id: None })
+        );
+        assert_eq!(
+            parsed("audit-hash a@example.com"),
+            Ok(Invocation::SigningKey { command: Command::AuditHash { email: "a@example.com".into() }, secret_id: None })
+        );
+        assert_eq!(
+            parsed("origin-verify rotate --stack prod"),
+            Ok(Invocation::OriginVerify { command: OriginVerifyCommand::Rotate, stack: Some("prod".into()), secret_id: None })
+        );
+        assert_eq!(
+            parsed("origin-verify status --secret-id s"),
+            Ok(Invocation::OriginVerify { command: OriginVerifyCommand::Status, stack: None, secret_id: Some("s".into()) })
+        );
+        assert_eq!(parsed("origin-verify rotate --help"), Ok(Invocation::Help));
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        for (line, says) in [
+            ("", "no command"),
+            ("origin-verify rotate", "--stack"),
+            ("origin-verify rotate --stack", "--stack needs a value"),
+            ("origin-verify rotate --stack --secret-id s", "--stack needs a value"),
+            ("origin-verify", "rotate or status"),
+            ("origin-verify rotate --stack p --force", "for retire"),
+            ("add --stack p", "for origin-verify"),
+            ("retire --min-age-seconds soon", "number of seconds"),
+            ("audit-hash", "email"),
+            ("rotate", "unknown command"),
+            ("add --dry-run", "unknown option --dry-run"),
+        ] {
+            let err = parsed(line).expect_err(line);
+            assert!(err.contains(says), "{line:?}: {err}");
+        }
+    }
+}
