@@ -4,10 +4,12 @@ by one that invokes through watch's Invoke API, and CodeDeploy's by one that rec
 the hook reports. Prints that status.
 
 usage: pre_traffic_check.py HOOK_FILE INVOKE_URL_WITH_{function}
+(behind the edge: ORIGIN_VERIFY_SECRET_ID and ORIGIN_VERIFY_VALUE set, as the hook's secret read)
 """
 import importlib.util
 import io
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -32,12 +34,20 @@ class Lambda:
         return reply
 
 
+class Secrets:
+    """Behind the edge: the origin-verify secret, read from moto by the test and passed here."""
+
+    def get_secret_value(self, SecretId):
+        assert SecretId == os.environ["ORIGIN_VERIFY_SECRET_ID"], SecretId
+        return {"SecretString": os.environ["ORIGIN_VERIFY_VALUE"]}
+
+
 class CodeDeploy:
     def put_lifecycle_event_hook_execution_status(self, **kwargs):
         reported.append(kwargs)
 
 
-clients = {"lambda": Lambda(), "codedeploy": CodeDeploy()}
+clients = {"lambda": Lambda(), "codedeploy": CodeDeploy(), "secretsmanager": Secrets()}
 boto3.client = lambda name, **_: clients[name]
 
 spec = importlib.util.spec_from_file_location("index", hook_file)

@@ -57,6 +57,7 @@ fn no_function_reserves_concurrency_unless_the_operator_asks() {
         assert_eq!(parameter(param)["Default"], json!(0), "{param} defaults to reserving none");
         assert!(parameter(param)["Description"].as_str().unwrap().contains("100"), "{param} names the 100-unreserved floor");
     }
+    assert!(template()["Globals"]["Function"]["ReservedConcurrentExecutions"].is_null(), "Globals reserve for every function");
     let mapping = &resources()["MailWorkerEvents"]["Properties"];
     assert_eq!(mapping["ScalingConfig"]["MaximumConcurrency"], json!({"Fn::FindInMap": ["SendRate", {"Ref": "SesMaxSendRate"}, "Concurrency"]}));
     // MaximumConcurrency takes 2 to 1000 (Lambda's ScalingConfig).
@@ -83,6 +84,11 @@ fn what_is_kept_is_deleted_when_its_own_create_rolls_back() {
             _ => {}
         }
     }
+    // A rollback must be able to delete what it created: DynamoDB refuses to delete a table with
+    // deletion protection, so that is a choice for after the first deploy (a parameter, off).
+    let protection = &resources()["UsersTable"]["Properties"]["DeletionProtectionEnabled"];
+    assert_eq!(protection, &json!({"Fn::If": ["ProtectUsersTable", true, false]}), "deletion protection only when asked");
+    assert_eq!(parameter("UsersTableDeletionProtection")["Default"], "false");
     for name in ["UsersTable", "SigningKeySecret", "RequestResetLogGroup", "ResetPasswordLogGroup", "MailWorkerLogGroup", "ApiAccessLogGroup", "DataKey"] {
         assert_eq!(resources()[name]["DeletionPolicy"], "RetainExceptOnCreate", "{name} is kept");
     }
@@ -126,10 +132,9 @@ fn longest(value: &Value) -> usize {
                     "String" => {
                         let chars = p["MaxLength"].as_u64().unwrap_or_else(|| panic!("parameter {name} reaches an environment without a MaxLength")) as usize;
                         // MaxLength counts characters, Lambda's limit bytes: free text (no
-                        // AllowedPattern) may be any script, up to 3 bytes a character in UTF-8
-                        // (outside the Basic Multilingual Plane, 4: emoji, rare ideographs);
+                        // AllowedPattern) may be any script, up to 4 bytes a character in UTF-8;
                         // patterned values (names, URLs, addresses) are ASCII.
-                        if p.get("AllowedPattern").is_some() { chars } else { chars * 3 }
+                        if p.get("AllowedPattern").is_some() { chars } else { chars * 4 }
                     }
                     "Number" => p["MaxValue"].as_u64().unwrap_or_else(|| panic!("parameter {name} reaches an environment without a MaxValue")).to_string().len(),
                     other => panic!("{name}: {other}"),
@@ -331,6 +336,25 @@ fn every_alarm_watches_a_metric_with_the_dimensions_it_is_published_with() {
         });
         assert!(ok, "{alarm}: {namespace} {metric} is not published with the dimensions {dims:?}");
     }
+    // Where a dimension's value must equal what another resource publishes under, it does.
+    let r = resources();
+    let blocked = &r["EdgeOriginBlockedAlarm"]["Properties"]["Dimensions"];
+    let acl_metric = &r["EdgeOriginWebAcl"]["Properties"]["VisibilityConfig"]["MetricName"];
+    assert_eq!(blocked.as_array().unwrap().iter().find(|d| d["Name"] == "WebACL").unwrap()["Value"], *acl_metric, "WebACL is the web ACL's metric name");
+    let api_name = &r["EdgeRestApi"]["Properties"]["Name"];
+    for alarm in ["Api5xxAlarm", "ApiLatencyAlarm"] {
+        for query in r[alarm]["Properties"]["Metrics"].as_array().unwrap() {
+            let stat = &query["MetricStat"]["Metric"];
+            if stat.is_null() {
+                continue;
+            }
+            assert_eq!(stat["Fn::If"][1]["Dimensions"][0]["Value"], *api_name, "{alarm}: ApiName is the REST API's name");
+            assert_eq!(stat["Fn::If"][2]["Dimensions"][0]["Value"], json!({"Ref": "HttpApi"}), "{alarm}: ApiId is the HTTP API's");
+        }
+    }
+    for (alarm, table) in [("UsersTableReadThrottlesAlarm", "UsersTable"), ("RateLimitTableThrottlesAlarm", "RateLimitTable")] {
+        assert!(r[alarm]["Properties"]["Dimensions"][0]["Value"].to_string().contains(&format!(r#"{{"Ref":"{table}"}}"#)), "{alarm}");
+    }
     // DynamoDB throttling is watched on both tables and on the email index.
     let watched = |metric: &str, dims: &[&str]| metrics.iter().filter(|(_, ns, m, d)| ns == "AWS/DynamoDB" && m == metric && d.len() == dims.len()).count();
     assert!(watched("ReadThrottleEvents", &["TableName"]) >= 1 && watched("WriteThrottleEvents", &["TableName"]) >= 2);
@@ -365,8 +389,24 @@ fn alarms_fire_say_when_they_stop_and_do_not_page_for_one_request() {
 /// string, and goes to a group whose name WAF accepts.
 #[test]
 fn waf_keeps_no_sample_and_logs_no_secret() {
-    let text = template().to_string();
-    assert!(!text.contains(r#""SampledRequestsEnabled":true"#), "a web ACL or rule samples requests");
+    fn visibility_configs<'v>(v: &'v Value, found: &mut Vec<&'v Value>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(config) = o.get("VisibilityConfig") {
+                    found.push(config);
+                }
+                o.values().for_each(|x| visibility_configs(x, found));
+            }
+            Value::Array(a) => a.iter().for_each(|x| visibility_configs(x, found)),
+            _ => {}
+        }
+    }
+    let mut configs = Vec::new();
+    visibility_configs(&template()["Resources"], &mut configs);
+    assert!(configs.len() >= 6, "{} visibility configs", configs.len());
+    for config in configs {
+        assert_eq!(config["SampledRequestsEnabled"], json!(false), "a web ACL or rule samples requests: {config}");
+    }
     assert!(resources_of("AWS::WAFv2::WebACL").len() >= 2);
     let logging = &resources()["EdgeWafLoggingConfiguration"]["Properties"];
     let redacted = logging["RedactedFields"].to_string().to_lowercase();
@@ -422,6 +462,12 @@ fn with_edge_protection_only_cloudfronts_requests_reach_the_api() {
     rest.sort();
     assert_eq!(rest, http, "the REST API and the HTTP API serve the same paths to the same functions");
 
+    // An unrouted path gets the functions' 404 body, not API Gateway's 403 "Missing Authentication Token".
+    let not_found = &r["EdgeRestNotFoundResponse"]["Properties"];
+    assert_eq!((not_found["ResponseType"].as_str(), not_found["StatusCode"].as_str()), (Some("MISSING_AUTHENTICATION_TOKEN"), Some("404")));
+    let body: Value = serde_json::from_str(not_found["ResponseTemplates"]["application/json"].as_str().unwrap()).unwrap();
+    assert_eq!(body["error"], reset_http::ErrorCode::NotFound.as_str());
+
     let acl = &r["EdgeOriginWebAcl"]["Properties"];
     assert_eq!(acl["Scope"], "REGIONAL");
     assert_eq!(acl["DefaultAction"], json!({"Block": {}}), "blocks whatever the rule does not allow");
@@ -435,11 +481,53 @@ fn with_edge_protection_only_cloudfronts_requests_reach_the_api() {
     let sent = origin["OriginCustomHeaders"][0]["HeaderValue"].to_string();
     let allowed_now = &rules[0]["Statement"]["Fn::If"][2]["ByteMatchStatement"]["SearchString"];
     assert_eq!(allowed_now.to_string(), sent, "the web ACL allows what CloudFront sends");
-    assert!(statements.contains("OriginVerifyPreviousVersion"), "during a rotation the previous value is allowed too");
+    // During a rotation the web ACL allows both the value CloudFront sends and the previous one,
+    // and it is updated before CloudFront (a stack update changes what a resource depends on first).
+    let during = &rules[0]["Statement"]["Fn::If"];
+    assert_eq!(during[0], "AllowPreviousOriginVerify");
+    let both = during[1]["OrStatement"]["Statements"].as_array().unwrap();
+    assert_eq!(both[0]["ByteMatchStatement"]["SearchString"].to_string(), sent, "the value sent");
+    assert!(both[1]["ByteMatchStatement"]["SearchString"].to_string().contains("${OriginVerifyPreviousVersion}"), "and the previous one");
+    assert_eq!(r["EdgeDistribution"]["DependsOn"], "EdgeOriginWebAcl");
     assert_eq!(origin["DomainName"]["Fn::Sub"], "${EdgeRestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}");
-    assert_eq!(origin["OriginPath"]["Fn::Sub"], "/${EdgeRestStage}");
+    assert_eq!(origin["OriginPath"], "/live");
+    assert_eq!(r["EdgeRestStage"]["Properties"]["StageName"], "live", "CloudFront's origin path is the stage");
     let association = &r["EdgeOriginWebAclAssociation"]["Properties"];
     assert!(association["ResourceArn"]["Fn::Sub"].as_str().unwrap().contains("/restapis/${EdgeRestApi}/stages/${EdgeRestStage}"));
+}
+
+/// CloudFormation refuses, before creating anything, a template whose resources depend on each
+/// other in a circle or name one that does not exist under the conditions in force. cfn-lint and
+/// `sam validate` do not see the versions and aliases SAM adds, so the template is transformed by
+/// SAM's own translator per variant (tests/cfn_graph.py) and the graph checked there.
+#[test]
+fn no_variant_has_a_dependency_cycle_or_names_a_resource_it_lacks() {
+    let cert = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-111122223333";
+    let regional = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-111122223333";
+    let variants = [
+        json!({"name": "default", "parameters": {}}),
+        json!({"name": "edge", "parameters": {"EdgeProtection": "true"}}),
+        json!({"name": "edge, domain, everything optional", "parameters": {"EdgeProtection": "true", "DomainName": "auth.example.com", "EdgeCertificateArn": cert, "HostedZoneId": "Z0123456789ABCDEFGHIJ", "EdgeWafLogging": "true", "Tracing": "true", "CustomerManagedKey": "true", "UsersTableDeletionProtection": "true", "OriginVerifySecretVersion": "v2", "OriginVerifyPreviousVersion": "v1"}}),
+        json!({"name": "edge with an existing web ACL", "parameters": {"EdgeProtection": "true", "EdgeWebAclArn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", "EdgeWafLogging": "true"}}),
+        json!({"name": "regional domain", "parameters": {"DomainName": "auth.example.com", "CertificateArn": regional, "HostedZoneId": "Z0123456789ABCDEFGHIJ"}}),
+        json!({"name": "existing table, own page, reservations", "parameters": {"ExistingUsersTable": "accounts", "ResetPageUrl": "https://app.example.com/reset", "SesConfigurationSetName": "set", "UserLocaleAttribute": "language", "RequestResetReservedConcurrency": "5", "ResetPasswordReservedConcurrency": "5", "AlarmEmail": "ops@example.com", "OperatorRoleArn": "arn:aws:iam::123456789012:role/ops"}}),
+    ];
+    let mut cmd = Command::new(workspace_root().join(".venv-sam/bin/python"));
+    cmd.arg("tests/cfn_graph.py").arg("template.yaml").current_dir(workspace_root());
+    for mut v in variants {
+        v["parameters"]["SenderEmail"] = "no-reply@example.com".into();
+        cmd.arg(v.to_string());
+    }
+    let out = cmd.output().expect(".venv-sam (scripts/setup)");
+    assert!(out.status.success(), "tests/cfn_graph.py: {}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(report.as_object().unwrap().len(), 6);
+    for (name, graph) in report.as_object().unwrap() {
+        assert!(graph["resources"].as_u64().unwrap() > 80, "{name}: {graph}");
+        assert_eq!(graph["missing"], json!([]), "{name}: references to resources that do not exist");
+        assert_eq!(graph["cycle"], Value::Null, "{name}: a dependency cycle");
+    }
 }
 
 /// A REST API resource's path, from its parents.

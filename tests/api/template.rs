@@ -442,6 +442,6 @@ fn keys_and_users_are_guarded_and_kept() {
         assert!(block.contains("DeletionPolicy: RetainExceptOnCreate\n") && block.contains("UpdateReplacePolicy: Retain\n"), "{resource} is kept");
     }
     let users = resource_block(&template, "UsersTable");
-    assert!(users.contains("DeletionProtectionEnabled: true"), "deletion protection");
+    assert!(users.contains("DeletionProtectionEnabled: !If [ProtectUsersTable, true, false]"), "deletion protection, once asked for");
     assert!(users.contains("ProjectionType: INCLUDE") && !users.contains("ProjectionType: ALL"), "the index copies only what it needs");
 }
