@@ -44,7 +44,8 @@ pub async fn lets_through<A: Adapters + ConfirmPorts>(deps: &Deps<A>, value: &st
 }
 
 /// Moves the clock the functions' caches read (tokio's) ahead, as if `by` had passed. Time runs
-/// on from there, so calls to moto keep their timeouts.
+/// on from there, so calls to moto keep their timeouts. (The origin-verify values count the later
+/// of tokio's clock and the wall clock, which goes on as usual.)
 pub async fn time_passes(by: Duration) {
     tokio::time::pause();
     tokio::time::advance(by).await;
@@ -201,6 +202,38 @@ async fn a_flood_of_wrong_values_costs_one_read_a_minute() {
     assert_eq!(values.reads(), 3, "one more a minute after the last");
     assert!(lets_through(&app.deps, ORIGIN_SECRET).await, "the held value still passes");
     assert_eq!(values.reads(), 3, "and costs no read");
+}
+
+/// A secret whose previous version holds an empty string: a request without a value, or with
+/// an empty one, is still refused.
+#[tokio::test(start_paused = true)]
+async fn an_empty_previous_value_lets_no_empty_header_through() {
+    let values = MemoryOriginVerify::new(ORIGIN_SECRET);
+    values.set(ORIGIN_SECRET, Some(""));
+    let app = behind_cdn_reading(values).await;
+    assert!(!lets_through(&app.deps, "").await, "an empty header");
+    assert_eq!(app.call(&events::load("request-reset-forgot-page.json")).await.status, 403, "no header");
+    assert!(lets_through(&app.deps, ORIGIN_SECRET).await);
+}
+
+/// Labels moved so that the secret has a new current version and no previous one: a warm
+/// function that reads it (through the production adapter) keeps the value it held as current,
+/// which CloudFront may still send, until its values are old.
+#[tokio::test]
+async fn a_read_that_finds_a_new_current_and_no_previous_keeps_the_value_held() {
+    let app = MotoApp::start().await;
+    let secrets = app.stack.secrets();
+    let id = "password-reset/origin-verify";
+    let first = secrets.create_secret().name(id).secret_string("value-one-0123456789").send().await.unwrap();
+    let deps = moto_deps_behind_cdn(&app, id).await;
+    time_passes(REREAD_COOLDOWN).await;
+    secrets.put_secret_value().secret_id(id).secret_string("value-two-0123456789").send().await.unwrap();
+    let one = first.version_id().unwrap();
+    secrets.update_secret_version_stage().secret_id(id).version_stage("AWSPREVIOUS").remove_from_version_id(one).send().await.unwrap();
+    assert!(lets_through(&deps, "value-two-0123456789").await, "read again on a value it did not hold");
+    assert!(lets_through(&deps, "value-one-0123456789").await, "the value held as current is kept");
+    time_passes(reset_core::origin_verify::MAX_AGE).await;
+    assert!(!lets_through(&deps, "value-one-0123456789").await, "until the values are old");
 }
 
 #[tokio::test(start_paused = true)]

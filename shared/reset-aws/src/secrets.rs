@@ -22,12 +22,30 @@ impl SecretsKeys {
 }
 
 /// The CDN's origin-verify values: the versions of one string secret labelled `AWSCURRENT` and
-/// `AWSPREVIOUS`. A secret with one version has no `AWSPREVIOUS` (Secrets Manager answers
-/// ResourceNotFoundException for the label): then only the current value is accepted.
+/// `AWSPREVIOUS`, from one view of the labels: DescribeSecret names the two versions, then
+/// GetSecretValue reads each by its id (a version's value never changes), so a value put between
+/// the calls cannot pair a new current with a previous that skips the one CloudFront sends. A
+/// secret with one version has no `AWSPREVIOUS`: then only the current value is accepted.
+///
+/// These reads run inside a user's request (`reset_core::origin_verify`), so each call is cut off
+/// after a second per attempt and 1.5 s in all, not the SDK's usual timeouts (1.5 s and 4 s);
+/// the core cuts the whole read off after `READ_TIMEOUT` and keeps the values held.
 #[derive(Clone)]
 pub struct SecretsOriginVerify {
     client: Client,
     secret_id: String,
+}
+
+/// One attempt of an origin-verify read's call.
+const ORIGIN_VERIFY_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+/// One origin-verify read's call, retries included (a read makes two calls one after the other).
+const ORIGIN_VERIFY_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+fn short_timeouts() -> aws_sdk_secretsmanager::config::Builder {
+    use aws_sdk_secretsmanager::config::timeout::TimeoutConfig;
+    let timeouts =
+        TimeoutConfig::builder().operation_attempt_timeout(ORIGIN_VERIFY_ATTEMPT_TIMEOUT).operation_timeout(ORIGIN_VERIFY_CALL_TIMEOUT).build();
+    aws_sdk_secretsmanager::config::Builder::default().timeout_config(timeouts)
 }
 
 impl SecretsOriginVerify {
@@ -35,20 +53,51 @@ impl SecretsOriginVerify {
         SecretsOriginVerify { client, secret_id }
     }
 
-    async fn stage(&self, stage: &str) -> anyhow::Result<Option<SecretString>> {
-        match self.client.get_secret_value().secret_id(&self.secret_id).version_stage(stage).send().await {
-            Ok(out) => Ok(out.secret_string().filter(|v| !v.is_empty()).map(|v| v.to_owned().into())),
-            Err(err) if stage == "AWSPREVIOUS" && err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => Ok(None),
-            Err(err) => Err(crate::sdk_failure(&format!("Secrets Manager GetSecretValue ({stage})"), &err)),
-        }
+    /// The version ids labelled `AWSCURRENT` and `AWSPREVIOUS`, from one DescribeSecret.
+    async fn labelled(&self) -> anyhow::Result<(String, Option<String>)> {
+        let out = self
+            .client
+            .describe_secret()
+            .secret_id(&self.secret_id)
+            .customize()
+            .config_override(short_timeouts())
+            .send()
+            .await
+            .map_err(|e| crate::sdk_failure("Secrets Manager DescribeSecret (origin-verify)", &e))?;
+        let versions = out.version_ids_to_stages();
+        let labelled = |label: &str| versions.and_then(|v| v.iter().find(|(_, stages)| stages.iter().any(|s| s == label))).map(|(id, _)| id.clone());
+        let current = labelled("AWSCURRENT").context("no version of the origin-verify secret is labelled AWSCURRENT")?;
+        let previous = labelled("AWSPREVIOUS").filter(|p| *p != current);
+        Ok((current, previous))
+    }
+
+    async fn version(&self, version_id: &str) -> anyhow::Result<Option<SecretString>> {
+        let out = self
+            .client
+            .get_secret_value()
+            .secret_id(&self.secret_id)
+            .version_id(version_id)
+            .customize()
+            .config_override(short_timeouts())
+            .send()
+            .await
+            .map_err(|e| crate::sdk_failure("Secrets Manager GetSecretValue (origin-verify)", &e))?;
+        Ok(out.secret_string().filter(|v| !v.is_empty()).map(|v| v.to_owned().into()))
     }
 }
 
 impl OriginVerifySource for SecretsOriginVerify {
     async fn read(&self) -> anyhow::Result<OriginValues> {
-        let (current, previous) = tokio::join!(self.stage("AWSCURRENT"), self.stage("AWSPREVIOUS"));
-        let current = current?.context("the origin-verify secret has no string value")?;
-        Ok(OriginValues::new(current, previous?))
+        let (current_id, previous_id) = self.labelled().await?;
+        let (current, previous) = match &previous_id {
+            Some(previous_id) => {
+                let (current, previous) = tokio::join!(self.version(&current_id), self.version(previous_id));
+                (current?, previous?)
+            }
+            None => (self.version(&current_id).await?, None),
+        };
+        let current = current.context("the origin-verify secret has no string value")?;
+        Ok(OriginValues::new(current, previous))
     }
 }
 

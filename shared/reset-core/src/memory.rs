@@ -312,13 +312,20 @@ impl KeySource for MemoryKeys {
 pub struct MemoryOriginVerify {
     values: Arc<Mutex<(String, Option<String>)>>,
     reads: Arc<AtomicU32>,
+    /// How long each read takes (tokio time), to simulate a slow Secrets Manager.
+    latency: Arc<Mutex<std::time::Duration>>,
     pub outage: Outage,
 }
 
 impl MemoryOriginVerify {
     /// A secret with one version (as after the first deploy: no previous value).
     pub fn new(current: &str) -> Self {
-        MemoryOriginVerify { values: Arc::new(Mutex::new((current.to_owned(), None))), reads: Arc::default(), outage: Outage::default() }
+        MemoryOriginVerify {
+            values: Arc::new(Mutex::new((current.to_owned(), None))),
+            reads: Arc::default(),
+            latency: Arc::default(),
+            outage: Outage::default(),
+        }
     }
     /// What a new secret value does: it becomes current, and the current one previous.
     pub fn rotate(&self, current: &str) {
@@ -333,11 +340,19 @@ impl MemoryOriginVerify {
     pub fn reads(&self) -> u32 {
         self.reads.load(Ordering::SeqCst)
     }
+    /// Makes every read take `latency` (tokio time) before it answers.
+    pub fn slow_down(&self, latency: std::time::Duration) {
+        *lock(&self.latency) = latency;
+    }
 }
 
 impl OriginVerifySource for MemoryOriginVerify {
     async fn read(&self) -> anyhow::Result<OriginValues> {
         self.reads.fetch_add(1, Ordering::SeqCst);
+        let latency = *lock(&self.latency);
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
         self.outage.check("the origin-verify secret")?;
         let (current, previous) = lock(&self.values).clone();
         Ok(OriginValues::new(current.into(), previous.map(Into::into)))

@@ -15,11 +15,13 @@ Signing keys (the secret: --secret-id ID, else $SIGNING_KEY_SECRET_ID):
                             (default 2100: the token lifetime plus the key cache, 35 minutes)
   audit-hash EMAIL          print the audit log's email_hash of an address
 
-The CDN's origin-verify value (EdgeProtection=true; the secret: --secret-id ID, else
-$ORIGIN_VERIFY_SECRET_ID, else the stack's resource OriginVerifySecret):
+The CDN's origin-verify value (EdgeProtection=true; the secret: with --stack, the stack's
+resource OriginVerifySecret, and a --secret-id ID or $ORIGIN_VERIFY_SECRET_ID naming another
+secret is refused; without, --secret-id ID, else $ORIGIN_VERIFY_SECRET_ID):
   origin-verify rotate --stack STACK_NAME [--secret-id ID]
                             put a new value and move CloudFront, the web ACL and the functions
-                            onto it without refusing a request (a minute, then two stack updates).
+                            onto it without refusing a request (a minute, then three stack
+                            updates, four if the stack does not pin the version yet).
                             Run again after a stop: it goes on where it stopped (RUNBOOK.md)
   origin-verify status [--stack STACK_NAME] [--secret-id ID]
                             which version ids carry which labels (never values) and, with

@@ -30,14 +30,18 @@ async fn main() -> anyhow::Result<()> {
         }
         Invocation::OriginVerify { command, stack, secret_id } => {
             let stacks = CloudFormation::new((&sdk).into());
-            let secret_id = match (secret_id.or_else(|| env("ORIGIN_VERIFY_SECRET_ID")), &stack) {
-                (Some(id), _) => id,
-                (None, Some(stack)) => origin_verify::Stacks::resource_id(&stacks, stack, origin_verify::SECRET_RESOURCE).await?,
-                (None, None) => anyhow::bail!("no secret id: pass --stack, --secret-id or set ORIGIN_VERIFY_SECRET_ID\n\n{USAGE}"),
+            let given = match secret_id {
+                Some(id) => Some(("--secret-id", id)),
+                None => env("ORIGIN_VERIFY_SECRET_ID").map(|id| ("$ORIGIN_VERIFY_SECRET_ID", id)),
             };
+            if stack.is_none() && given.is_none() {
+                anyhow::bail!("no secret id: pass --stack, --secret-id or set ORIGIN_VERIFY_SECRET_ID\n\n{USAGE}");
+            }
+            // With a stack, its own secret; a secret named otherwise must be the same one.
+            let secret_id = origin_verify::secret_for(&secrets, stack.as_deref().map(|s| (&stacks, s)), given).await?;
             match (command, stack) {
                 (OriginVerifyCommand::Rotate, Some(stack)) => {
-                    origin_verify::rotate(&secrets, &stacks, &stack, &secret_id, Pace::default(), &mut |line| println!("{line}")).await?;
+                    origin_verify::rotate(&secrets, &stacks, &stack, &secret_id, &Pace::default(), &mut |line| println!("{line}")).await?;
                 }
                 (OriginVerifyCommand::Rotate, None) => anyhow::bail!("origin-verify rotate needs --stack STACK_NAME\n\n{USAGE}"),
                 (OriginVerifyCommand::Status, stack) => {

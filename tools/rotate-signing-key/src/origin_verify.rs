@@ -3,20 +3,30 @@
 //! Who reads which value: the functions accept the secret's versions labelled `AWSCURRENT` and
 //! `AWSPREVIOUS` (read again on a value they do not hold, at most once a minute, and every
 //! [`MAX_AGE`]); CloudFront sends the version the stack parameter `OriginVerifySecretVersion`
-//! pins; the API's web ACL allows that one and, during a rotation, the one
-//! `OriginVerifyPreviousVersion` pins. [`rotate`] moves them one at a time, so at every moment
-//! what CloudFront sends is allowed by the web ACL and accepted by the functions:
+//! pins (empty: `AWSCURRENT` whenever CloudFormation resolves the reference, at an update or a
+//! rollback); the API's web ACL allows that one and, during a rotation, the one
+//! `OriginVerifyPreviousVersion` pins. An update changes the web ACL before the distribution
+//! (`DependsOn`), and a rollback may put the web ACL back before the distribution. [`rotate`]
+//! changes one thing at a time, so that at every step, and at every step's rollback, what
+//! CloudFront sends is allowed by the web ACL and accepted by the functions:
 //!
-//! a. a new random value becomes `AWSCURRENT` (the old one `AWSPREVIOUS`): the functions accept
-//!    both; then a pause of [`SETTLE`], so every warm function may read the secret again before
-//!    any edge sends the new value;
-//! b. the stack pins the new version for CloudFront and allows both in the web ACL;
-//! c. the stack allows only the new version in the web ACL;
-//! d. `AWSPREVIOUS` moves onto the new version: the functions stop accepting the old value
-//!    within [`MAX_AGE`].
+//! - step 0 (an unpinned stack only): the stack pins the version CloudFront sends now; the value
+//!   stays, and no later rollback resolves the versionless reference again;
+//! - step a: a new random value becomes `AWSCURRENT` (the old one `AWSPREVIOUS`: the functions
+//!   accept both), put with a ClientRequestToken derived from the old version, so a second run from
+//!   the same version puts nothing; then the labels are checked, and a pause of [`SETTLE`] lets
+//!   every warm function read the secret again;
+//! - step b1: the web ACL allows the new version too; CloudFront still sends the old one;
+//! - step b2: CloudFront sends the new version, edge by edge; the web ACL still allows both (a
+//!   rollback lands on b1);
+//! - step c: the web ACL allows only the new version;
+//! - step d: `AWSPREVIOUS` moves onto the new version: the functions stop accepting the old value
+//!   within 2 × [`MAX_AGE`].
 //!
-//! Run again after a stop, it reads where the secret and the stack are and goes on from there
-//! ([`plan`]). Only version ids are printed, never a value.
+//! Each step starts from a fresh look at the secret and the stack ([`plan`]), so a run after a
+//! stop goes on from where things stand; and if the version CloudFront sends has lost both labels
+//! (a value put by hand meanwhile), `AWSPREVIOUS` moves back onto it first. Only version ids are
+//! printed, never a value.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -24,7 +34,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use aws_sdk_secretsmanager::Client as Secrets;
-pub use reset_core::origin_verify::{MAX_AGE, REREAD_COOLDOWN};
+pub use reset_core::origin_verify::{MAX_AGE, READ_TIMEOUT, REREAD_COOLDOWN, RETRY_AFTER_FAILED_READ};
 
 /// The template's parameter holding the version CloudFront sends (empty: `AWSCURRENT` at deploy time).
 pub const SENT_VERSION: &str = "OriginVerifySecretVersion";
@@ -32,10 +42,14 @@ pub const SENT_VERSION: &str = "OriginVerifySecretVersion";
 pub const ALLOWED_PREVIOUS: &str = "OriginVerifyPreviousVersion";
 /// The template's logical id of the secret.
 pub const SECRET_RESOURCE: &str = "OriginVerifySecret";
-/// The pause between the new value and the stack update: past every function's read cooldown.
+/// The pause between a change of the labels and the stack update that relies on it: past every
+/// function's read cooldown and the longest read ([`reset_core::origin_verify`]).
 pub const SETTLE: Duration = REREAD_COOLDOWN.saturating_add(Duration::from_secs(5));
+const _: () = assert!(SETTLE.as_secs() > REREAD_COOLDOWN.as_secs() + READ_TIMEOUT.as_secs());
 /// Characters in a new value (alphanumeric, as the template's first value).
 pub const VALUE_LENGTH: usize = 64;
+/// The most steps one run takes (0, a, b1, b2, c, d, and a repair or two), against a loop.
+const MAX_STEPS: usize = 12;
 
 /// The subcommands of `origin-verify`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,42 +188,111 @@ pub async fn labels(secrets: &Secrets, secret_id: &str) -> anyhow::Result<Labels
     Ok(Labels { previous: labelled("AWSPREVIOUS"), current, versions })
 }
 
-/// Where a rotation starts, from the secret's labels and the stack's two parameters.
+/// The next step of a rotation, from the secret's labels and the stack's two parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
-    /// Nothing under way: a new value (steps a to d); `old` is the current version.
-    Fresh { old: String },
-    /// An earlier run stopped after step a: CloudFront still sends `old`.
-    FromB { new: String, old: String },
-    /// An earlier run stopped after step b: the web ACL still allows `old`.
-    FromC { new: String, old: String },
-    /// An earlier run stopped after step c: the functions still accept `old` (`AWSPREVIOUS`).
-    FromD { new: String, old: String },
+    /// Nothing under way: a rotation starts with step a; CloudFront sends `sent`.
+    Fresh { sent: String },
+    /// Step 0: the stack does not pin the version CloudFront sends, taken to be `sending`.
+    Pin { sending: String },
+    /// CloudFront sends `sent`, which carries neither label (a value put by hand or by another
+    /// run): `AWSPREVIOUS` moves onto it from `holder` before anything else.
+    Cover { sent: String, holder: Option<String> },
+    /// Step b1: `new` is `AWSCURRENT` and `old` (`AWSPREVIOUS`) is sent; the web ACL does not allow `new` yet.
+    AllowNew { new: String, old: String },
+    /// Step b2: the web ACL allows both; CloudFront still sends `old`.
+    SendNew { new: String, old: String },
+    /// Step c: CloudFront sends `new`; the web ACL still allows `old`.
+    DropOld { new: String, old: String },
+    /// Step d: the functions still accept `old` (`AWSPREVIOUS`).
+    Retire { new: String, old: String },
 }
 
 /// `sent` and `allowed_previous` are the stack's [`SENT_VERSION`] and [`ALLOWED_PREVIOUS`].
 ///
-/// An unpinned stack (`sent` empty: deployed before rotations, or a first rotation stopped after
-/// step a) sends what `AWSCURRENT` was when the distribution last changed. A value put since (by
-/// step a, or by hand) is the current one and the value CloudFront sends the previous one, so
-/// the previous one is taken to be sent: pinning the current one then refuses nothing either way.
+/// An unpinned stack (`sent` empty: deployed before rotations, or a rotation by an older tool
+/// stopped after its step a) sends what `AWSCURRENT` was when the distribution last changed. A
+/// value put since is the current one and the value CloudFront sends the previous one, so the
+/// previous one is taken to be sent, and step 0 pins it.
 pub fn plan(labels: &Labels, sent: &str, allowed_previous: &str) -> Plan {
     let current = labels.current.clone();
     let previous = labels.previous.clone().filter(|p| *p != current);
-    let sending = match (sent, &previous) {
-        ("", Some(previous)) => previous.clone(),
-        ("", None) => current.clone(),
-        (pinned, _) => pinned.to_owned(),
-    };
-    if sending != current {
-        return Plan::FromB { new: current, old: sending };
+    if sent.is_empty() {
+        return Plan::Pin { sending: previous.unwrap_or(current) };
     }
-    if !allowed_previous.is_empty() && allowed_previous != current {
-        return Plan::FromC { new: current, old: allowed_previous.to_owned() };
+    let sent = sent.to_owned();
+    if sent != current && previous.as_ref() != Some(&sent) {
+        return Plan::Cover { sent, holder: previous };
+    }
+    if sent != current {
+        return match allowed_previous == current {
+            true => Plan::SendNew { new: current, old: sent },
+            false => Plan::AllowNew { new: current, old: sent },
+        };
+    }
+    if !allowed_previous.is_empty() {
+        return Plan::DropOld { new: current, old: allowed_previous.to_owned() };
     }
     match previous {
-        Some(old) => Plan::FromD { new: current, old },
-        None => Plan::Fresh { old: current },
+        Some(old) => Plan::Retire { new: current, old },
+        None => Plan::Fresh { sent },
+    }
+}
+
+/// Where a rotation stands, in words, for `status` and for a run that goes on from there.
+fn where_it_stands(plan: &Plan) -> String {
+    match plan {
+        Plan::Fresh { .. } => "no rotation under way".to_owned(),
+        Plan::Pin { sending } => {
+            format!("the stack does not pin the version CloudFront sends (taken to be {sending}); `origin-verify rotate` pins it first (step 0)")
+        }
+        Plan::Cover { sent, .. } => format!(
+            "CloudFront sends version {sent}, which carries neither AWSCURRENT nor AWSPREVIOUS (a value put by hand?): the functions \
+             refuse it once they read the secret again; `origin-verify rotate` moves AWSPREVIOUS back onto it first"
+        ),
+        Plan::AllowNew { new, old } => format!(
+            "a rotation stopped after step a: CloudFront sends {old}, not the current {new}, which the web ACL does not allow yet; \
+             `origin-verify rotate` goes on from step b1"
+        ),
+        Plan::SendNew { new, old } => format!(
+            "a rotation stopped after step b1: the web ACL allows {old} and {new}, CloudFront still sends {old}; \
+             `origin-verify rotate` goes on from step b2"
+        ),
+        Plan::DropOld { new, old } => {
+            format!("a rotation stopped after step b2: the web ACL still allows {old} besides {new}; `origin-verify rotate` goes on from step c")
+        }
+        Plan::Retire { new, old } => {
+            format!("a rotation stopped after step c: the functions still accept {old} besides {new}; `origin-verify rotate` goes on from step d")
+        }
+    }
+}
+
+/// The version id (and ClientRequestToken) of the value that replaces version `old`: derived from
+/// it, so that two runs starting from the same version put one value between them (the second
+/// put, with another value, fails with ResourceExistsException), and a put the SDK tries again
+/// puts nothing twice. Shaped as the ids Secrets Manager makes (36 characters, within the
+/// template's pattern for the two parameters).
+pub fn next_version_id(old: &str) -> String {
+    // FNV-1a, 128 bits: spreads ids, not a secret.
+    let hash = old
+        .bytes()
+        .fold(0x6c62_272e_07bb_0142_62b8_2175_6295_c58d_u128, |h, b| (h ^ u128::from(b)).wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b));
+    let hex = format!("{hash:032x}");
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+/// Step a's put: a new value as version [`next_version_id`]`(old)`; returns the new version id.
+pub async fn put_new_value(secrets: &Secrets, secret_id: &str, old: &str) -> anyhow::Result<String> {
+    let token = next_version_id(old);
+    let put = secrets.put_secret_value().secret_id(secret_id).client_request_token(&token).secret_string(new_value()?).send().await;
+    match put {
+        Ok(out) => Ok(out.version_id().unwrap_or(&token).to_owned()),
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_exists_exception()) => bail!(
+            "version {token}, the one a rotation from version {old} puts, already exists with another value: another run of this \
+             command started from the same version and put its value first. This run changed nothing. Let the other run finish \
+             (`origin-verify status --stack <stack>` says where it stands); run this command again only if it stopped"
+        ),
+        Err(err) => Err(anyhow::Error::new(err).context("putting the new origin-verify value")),
     }
 }
 
@@ -226,115 +309,201 @@ pub fn new_value() -> anyhow::Result<String> {
     Ok(value)
 }
 
-/// How long a rotation waits: after step a ([`SETTLE`]) and between two looks at an updating stack.
+/// How a rotation waits: [`Sleep`], tokio's clock; a test may move a paused clock instead.
+pub trait Wait {
+    fn wait(&self, duration: Duration) -> impl Future<Output = ()>;
+}
+
+/// [`Wait`] on tokio's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sleep;
+
+impl Wait for Sleep {
+    async fn wait(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}
+
+/// How long a rotation waits: after a change of labels ([`SETTLE`]) and between two looks at an
+/// updating stack; and how.
 #[derive(Debug, Clone, Copy)]
-pub struct Pace {
+pub struct Pace<W = Sleep> {
     pub settle: Duration,
     pub poll: Duration,
+    pub wait: W,
 }
 
 impl Default for Pace {
     fn default() -> Self {
-        Pace { settle: SETTLE, poll: Duration::from_secs(15) }
+        Pace { settle: SETTLE, poll: Duration::from_secs(15), wait: Sleep }
     }
+}
+
+/// What one run has done so far.
+#[derive(Default)]
+struct Run {
+    /// The version this run put (step a).
+    put: Option<String>,
+    /// Whether this run took step d.
+    retired: bool,
+    /// Whether this run has paused [`SETTLE`], and changed no label since.
+    settled: bool,
 }
 
 /// Runs the rotation (or finishes one an earlier run began), telling `say` each step as it happens.
-pub async fn rotate(
+pub async fn rotate<W: Wait>(
     secrets: &Secrets,
     stacks: &impl Stacks,
     stack: &str,
     secret_id: &str,
-    pace: Pace,
+    pace: &Pace<W>,
     say: &mut dyn FnMut(&str),
 ) -> anyhow::Result<()> {
-    let state = stacks.describe(stack).await?;
-    check_stack(stack, &state)?;
-    let labels = labels(secrets, secret_id).await?;
-    let param = |name: &str| state.parameters.get(name).cloned().unwrap_or_default();
-    let plan = plan(&labels, &param(SENT_VERSION), &param(ALLOWED_PREVIOUS));
-    let (new, old) = match plan {
-        Plan::Fresh { old } => {
-            say(&format!("a. putting a new value into the secret (CloudFront sends version {old} until step b)"));
-            let put = secrets
-                .put_secret_value()
-                .secret_id(secret_id)
-                .secret_string(new_value()?)
-                .send()
-                .await
-                .context("putting the new origin-verify value")?;
-            let new = put.version_id().context("Secrets Manager returned no version id")?.to_owned();
-            say(&format!("   version {new} is AWSCURRENT, {old} AWSPREVIOUS: the functions accept both"));
-            (new, old)
+    let mut run = Run::default();
+    for step in 0..MAX_STEPS {
+        let state = stacks.describe(stack).await?;
+        check_stack(stack, &state)?;
+        let labels = labels(secrets, secret_id).await?;
+        let param = |name: &str| state.parameters.get(name).cloned().unwrap_or_default();
+        let plan = plan(&labels, &param(SENT_VERSION), &param(ALLOWED_PREVIOUS));
+        if step == 0 && !matches!(plan, Plan::Fresh { .. } | Plan::Pin { .. }) {
+            say(&format!("{}: going on from there", where_it_stands(&plan)));
         }
-        Plan::FromB { new, old } => {
-            say(&format!("an earlier rotation stopped after step a: finishing it (new version {new}, old {old})"));
-            (new, old)
+        match plan {
+            Plan::Fresh { .. } if run.put.is_some() || run.retired => {
+                say(&format!("done: version {} is the only origin-verify value", labels.current));
+                return Ok(());
+            }
+            Plan::Fresh { sent } => {
+                say(&format!("a. putting a new value into the secret (CloudFront sends version {sent} until step b2)"));
+                let new = put_new_value(secrets, secret_id, &sent).await?;
+                check_after_put(secrets, secret_id, &new, &sent, say).await?;
+                say(&format!("   version {new} is AWSCURRENT, {sent} AWSPREVIOUS: the functions accept both"));
+                run.put = Some(new);
+                run.settled = false;
+                settle(pace, &mut run, say).await;
+            }
+            Plan::Pin { sending } => {
+                say(&format!("0. updating the stack: {SENT_VERSION}={sending}, the version CloudFront sends now (the value does not change)"));
+                // The other one named too, as it is: the same as kept, and what moto understands.
+                let pinned = parameters(&state, &[(SENT_VERSION, &sending), (ALLOWED_PREVIOUS, &param(ALLOWED_PREVIOUS))]);
+                update_and_wait(stacks, stack, &pinned, pace, say).await.map_err(|err| {
+                    err.context(format!(
+                        "step 0 did not complete. Nothing is refused and nothing was put: CloudFront still sends version {sending}, \
+                         which the web ACL allows and the functions accept. Find the cause in the stack's events, then run this \
+                         command again: it goes on from step 0"
+                    ))
+                })?;
+            }
+            Plan::Cover { sent, holder } => {
+                say(&format!(
+                    "CloudFront sends version {sent}, which carries neither AWSCURRENT nor AWSPREVIOUS (a value was put by hand, or \
+                     by another run): moving AWSPREVIOUS onto it, so the functions accept it again from their next read"
+                ));
+                move_previous(secrets, secret_id, &sent, holder.as_deref()).await?;
+                run.settled = false;
+                settle(pace, &mut run, say).await;
+            }
+            Plan::AllowNew { .. } | Plan::SendNew { .. } if !run.settled => {
+                // Once per run, and after each change of labels: the functions read the secret
+                // again before the stack relies on what they accept.
+                settle(pace, &mut run, say).await;
+            }
+            Plan::AllowNew { new, old } => {
+                say(&format!("b1. updating the stack: the web ACL allows {new} besides {old}; CloudFront still sends {old}"));
+                let both = parameters(&state, &[(SENT_VERSION, &old), (ALLOWED_PREVIOUS, &new)]);
+                update_and_wait(stacks, stack, &both, pace, say).await.map_err(|err| {
+                    err.context(format!(
+                        "step b1 did not complete. Nothing is refused: CloudFront still sends the old version {old}, which the web \
+                         ACL allows (with or without the new {new}) and the functions accept (AWSPREVIOUS; AWSCURRENT is already the \
+                         new version {new}). Find the cause in the stack's events, then run this command again: it goes on from step b1"
+                    ))
+                })?;
+            }
+            Plan::SendNew { new, old } => {
+                say(&format!("b2. updating the stack: CloudFront sends {new}, edge by edge; the web ACL allows {new} and {old}"));
+                let switch = parameters(&state, &[(SENT_VERSION, &new), (ALLOWED_PREVIOUS, &old)]);
+                update_and_wait(stacks, stack, &switch, pace, say).await.map_err(|err| {
+                    err.context(format!(
+                        "step b2 did not complete. Nothing is refused: a rollback returns CloudFront to the old version {old}, and \
+                         the web ACL allows both {old} and {new} throughout, which the functions accept (AWSPREVIOUS and \
+                         AWSCURRENT). Find the cause in the stack's events, then run this command again: it goes on from step b2"
+                    ))
+                })?;
+            }
+            Plan::DropOld { new, old } => {
+                say(&format!("c. updating the stack: the web ACL allows only {new}"));
+                let only_new = parameters(&state, &[(SENT_VERSION, &new), (ALLOWED_PREVIOUS, "")]);
+                update_and_wait(stacks, stack, &only_new, pace, say).await.map_err(|err| {
+                    err.context(format!(
+                        "step c did not complete. Nothing is refused: CloudFront sends the new version {new}, which the web ACL and \
+                         the functions accept (the old {old} too, still). Find the cause in the stack's events, then run this \
+                         command again: it goes on from step c"
+                    ))
+                })?;
+            }
+            Plan::Retire { new, old } => {
+                say(&format!(
+                    "d. moving AWSPREVIOUS from {old} to {new}: the functions stop accepting the old value within {} s",
+                    2 * MAX_AGE.as_secs()
+                ));
+                move_previous(secrets, secret_id, &new, Some(&old)).await.context("step d. Run this command again: it goes on from step d")?;
+                run.retired = true;
+            }
         }
-        Plan::FromC { new, old } => {
-            say(&format!("an earlier rotation stopped after step b: finishing it (new version {new}, old {old})"));
-            return finish_from_c(secrets, stacks, stack, secret_id, &state, &new, &old, pace, say).await;
-        }
-        Plan::FromD { new, old } => {
-            say(&format!("an earlier rotation stopped after step c: finishing it (new version {new}, old {old})"));
-            return retire(secrets, secret_id, &new, &old, say).await;
-        }
-    };
+    }
+    bail!("the rotation took more than {MAX_STEPS} steps: something else changes the secret or the stack meanwhile; run `origin-verify status`")
+}
+
+/// Pauses [`SETTLE`] (the pace's), so every warm function may read the secret again.
+async fn settle<W: Wait>(pace: &Pace<W>, run: &mut Run, say: &mut dyn FnMut(&str)) {
     if !pace.settle.is_zero() {
-        say(&format!(
-            "   waiting {} s, so every running function may read the secret again before CloudFront sends the new value",
-            pace.settle.as_secs()
-        ));
-        tokio::time::sleep(pace.settle).await;
+        say(&format!("   waiting {} s, so every running function reads the secret again before the stack relies on it", pace.settle.as_secs()));
     }
-    say(&format!("b. updating the stack: CloudFront sends version {new}; the web ACL allows {new} and {old}"));
-    let both = parameters(&state, &[(SENT_VERSION, &new), (ALLOWED_PREVIOUS, &old)]);
-    update_and_wait(stacks, stack, &both, pace, say).await.map_err(|err| {
-        err.context(format!(
-            "step b did not complete. Nothing is refused: the secret's AWSCURRENT is already the new version {new} and the \
-             functions accept it and the old {old}, which CloudFront still sends. Find the cause in the stack's events, \
-             then run this command again: it goes on from step b"
-        ))
-    })?;
-    finish_from_c(secrets, stacks, stack, secret_id, &state, &new, &old, pace, say).await
+    pace.wait.wait(pace.settle).await;
+    run.settled = true;
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn finish_from_c(
-    secrets: &Secrets,
-    stacks: &impl Stacks,
-    stack: &str,
-    secret_id: &str,
-    state: &StackState,
-    new: &str,
-    old: &str,
-    pace: Pace,
-    say: &mut dyn FnMut(&str),
-) -> anyhow::Result<()> {
-    say(&format!("c. updating the stack: the web ACL allows only {new}"));
-    let only_new = parameters(state, &[(SENT_VERSION, new), (ALLOWED_PREVIOUS, "")]);
-    update_and_wait(stacks, stack, &only_new, pace, say).await.map_err(|err| {
-        err.context(format!(
-            "step c did not complete. Nothing is refused: CloudFront sends the new version {new}, which the web ACL and the \
-             functions accept (the old {old} too, still). Find the cause in the stack's events, then run this command \
-             again: it goes on from step c"
-        ))
-    })?;
-    retire(secrets, secret_id, new, old, say).await
+/// After step a's put: `new` must be `AWSCURRENT` and `sent` (what CloudFront sends)
+/// `AWSPREVIOUS`. Otherwise something else put a value at the same time: make sure the functions
+/// keep accepting what CloudFront sends, then stop.
+pub async fn check_after_put(secrets: &Secrets, secret_id: &str, new: &str, sent: &str, say: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
+    let after = labels(secrets, secret_id).await?;
+    if after.current == new && after.previous.as_deref() == Some(sent) {
+        return Ok(());
+    }
+    let shown = after.previous.clone().unwrap_or_else(|| "no version".to_owned());
+    let repaired = if after.current != sent && after.previous.as_deref() != Some(sent) {
+        say(&format!("   AWSPREVIOUS is {shown}, not {sent}, which CloudFront sends: moving it back"));
+        move_previous(secrets, secret_id, sent, after.previous.as_deref()).await?;
+        format!("This run moved AWSPREVIOUS back onto {sent}, so the functions accept what CloudFront sends again from their next read. ")
+    } else {
+        String::new()
+    };
+    bail!(
+        "after this run put version {new}, AWSCURRENT is {} and AWSPREVIOUS {shown}, not {new} and {sent}: something else put a value \
+         into the secret at the same time (by hand, or another run). {repaired}CloudFront still sends {sent}, which the web ACL \
+         allows. Make sure nothing else writes the secret, then run this command again: it goes on with the version that is \
+         AWSCURRENT then",
+        after.current
+    )
 }
 
-async fn retire(secrets: &Secrets, secret_id: &str, new: &str, old: &str, say: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
-    say(&format!("d. moving AWSPREVIOUS from {old} to {new}: the functions stop accepting the old value within {} s", MAX_AGE.as_secs()));
-    // From whichever version holds it now (Secrets Manager insists on naming it).
-    let holder = labels(secrets, secret_id).await?.previous;
-    if holder.as_deref() != Some(new) {
-        let mut call = secrets.update_secret_version_stage().secret_id(secret_id).version_stage("AWSPREVIOUS").move_to_version_id(new);
-        if let Some(holder) = holder {
-            call = call.remove_from_version_id(holder);
-        }
-        call.send().await.with_context(|| format!("step d: moving AWSPREVIOUS onto {new}. Run this command again: it goes on from step d"))?;
+/// Moves `AWSPREVIOUS` onto `to` from `holder` (Secrets Manager insists on naming it).
+async fn move_previous(secrets: &Secrets, secret_id: &str, to: &str, holder: Option<&str>) -> anyhow::Result<()> {
+    let holder = match holder {
+        Some(holder) => Some(holder.to_owned()),
+        // The caller's view may not name it (AWSPREVIOUS on the current version is not shown).
+        None => labels(secrets, secret_id).await?.previous,
+    };
+    if holder.as_deref() == Some(to) {
+        return Ok(());
     }
-    say(&format!("done: version {new} is the only origin-verify value"));
+    let mut call = secrets.update_secret_version_stage().secret_id(secret_id).version_stage("AWSPREVIOUS").move_to_version_id(to);
+    if let Some(holder) = holder {
+        call = call.remove_from_version_id(holder);
+    }
+    call.send().await.with_context(|| format!("moving AWSPREVIOUS onto version {to}"))?;
     Ok(())
 }
 
@@ -356,6 +525,13 @@ fn check_stack(stack: &str, state: &StackState) -> anyhow::Result<()> {
     if state.status.ends_with("_IN_PROGRESS") {
         bail!("the stack {stack} is busy ({}); run again once it is done", state.status);
     }
+    if state.status.ends_with("_FAILED") {
+        bail!(
+            "the stack {stack} is {}: its resources may not match its parameters. After UPDATE_ROLLBACK_FAILED, run `aws \
+             cloudformation continue-update-rollback --stack-name {stack}` first, then run this command again",
+            state.status
+        );
+    }
     if state.parameters.get("EdgeProtection").is_some_and(|v| v != "true") {
         bail!("the stack {stack} has EdgeProtection={}: there is no CDN and no origin-verify value to rotate", state.parameters["EdgeProtection"]);
     }
@@ -367,7 +543,13 @@ fn check_stack(stack: &str, state: &StackState) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn update_and_wait(stacks: &impl Stacks, stack: &str, parameters: &[Parameter], pace: Pace, say: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
+async fn update_and_wait<W: Wait>(
+    stacks: &impl Stacks,
+    stack: &str,
+    parameters: &[Parameter],
+    pace: &Pace<W>,
+    say: &mut dyn FnMut(&str),
+) -> anyhow::Result<()> {
     if stacks.update(stack, parameters).await? == Update::NothingToDo {
         say("   the stack already had these parameters");
         return Ok(());
@@ -385,8 +567,32 @@ async fn update_and_wait(stacks: &impl Stacks, stack: &str, parameters: &[Parame
             }
             bail!("the stack update ended in {status}");
         }
-        tokio::time::sleep(pace.poll).await;
+        pace.wait.wait(pace.poll).await;
     }
+}
+
+/// The origin-verify secret a command works on. With a stack, the stack's [`SECRET_RESOURCE`];
+/// a secret also `given` (by the option or variable it names) must be that same secret, else the
+/// command is refused: a rotation of another secret would move the stack onto versions of a
+/// secret CloudFront and the web ACL do not read. Without a stack, the one `given`.
+pub async fn secret_for(secrets: &Secrets, stack: Option<(&impl Stacks, &str)>, given: Option<(&str, String)>) -> anyhow::Result<String> {
+    let Some((stacks, stack)) = stack else {
+        return given.map(|(_, id)| id).context("no secret id: pass --stack, --secret-id or set ORIGIN_VERIFY_SECRET_ID");
+    };
+    let own = stacks.resource_id(stack, SECRET_RESOURCE).await?;
+    let Some((from, id)) = given else { return Ok(own) };
+    let arn = |id: String| async move {
+        let out = secrets.describe_secret().secret_id(&id).send().await.with_context(|| format!("describing the secret {id}"))?;
+        out.arn().map(str::to_owned).with_context(|| format!("Secrets Manager gave no ARN for {id}"))
+    };
+    let (own_arn, given_arn) = (arn(own.clone()).await?, arn(id.clone()).await?);
+    if own_arn != given_arn {
+        bail!(
+            "{from} names the secret {id}, but the stack {stack}'s {SECRET_RESOURCE} is {own}: refusing to work on another secret \
+             than the one CloudFront and the web ACL read. Unset {from}, or name that stack's secret"
+        );
+    }
+    Ok(own)
 }
 
 /// Which version ids carry which label, and what the stack pins, with where a rotation would start.
@@ -410,18 +616,7 @@ pub async fn status(secrets: &Secrets, stacks: Option<(&impl Stacks, &str)>, sec
         lines.push(format!("  {SENT_VERSION} (CloudFront sends): {}", shown(param(SENT_VERSION))));
         lines.push(format!("  {ALLOWED_PREVIOUS} (the web ACL also allows): {}", shown(param(ALLOWED_PREVIOUS))));
         let (sent, allowed) = (param(SENT_VERSION).unwrap_or_default(), param(ALLOWED_PREVIOUS).unwrap_or_default());
-        lines.push(match plan(&labels, &sent, &allowed) {
-            Plan::Fresh { .. } => "no rotation under way".to_owned(),
-            Plan::FromB { new, old } => {
-                format!("a rotation stopped after step a: CloudFront sends {old}, not the current {new}; `origin-verify rotate` goes on from step b")
-            }
-            Plan::FromC { new, old } => {
-                format!("a rotation stopped after step b: the web ACL still allows {old} besides {new}; `origin-verify rotate` goes on from step c")
-            }
-            Plan::FromD { new, old } => {
-                format!("a rotation stopped after step c: the functions still accept {old} besides {new}; `origin-verify rotate` goes on from step d")
-            }
-        });
+        lines.push(where_it_stands(&plan(&labels, &sent, &allowed)));
     }
     Ok(lines.join("\n"))
 }
@@ -436,19 +631,54 @@ mod tests {
 
     #[test]
     fn a_run_goes_on_from_where_an_earlier_one_stopped() {
-        let fresh = |old: &str| Plan::Fresh { old: old.into() };
-        let pair = |new: &str, old: &str| (new.to_owned(), old.to_owned());
-        assert_eq!(plan(&labels("v1", None), "", ""), fresh("v1"), "first deploy, unpinned");
+        let fresh = |sent: &str| Plan::Fresh { sent: sent.into() };
+        let (new, old) = ("v2".to_owned(), "v1".to_owned());
+        assert_eq!(plan(&labels("v1", None), "", ""), Plan::Pin { sending: "v1".into() }, "first deploy, unpinned: step 0");
+        assert_eq!(plan(&labels("v1", None), "v1", ""), fresh("v1"), "pinned, nothing under way");
         assert_eq!(plan(&labels("v2", Some("v2")), "v2", ""), fresh("v2"), "after a complete rotation");
-        assert_eq!(plan(&labels("v2", Some("v2")), "", ""), fresh("v2"), "unpinned, with no other labelled version");
-        let Plan::FromB { new, old } = plan(&labels("v2", Some("v1")), "v1", "") else { panic!("after a") };
-        assert_eq!(pair(&new, &old), pair("v2", "v1"));
-        let Plan::FromB { new, old } = plan(&labels("v2", Some("v1")), "", "") else { panic!("unpinned, after a or a put by hand") };
-        assert_eq!(pair(&new, &old), pair("v2", "v1"), "CloudFront taken to send the previous version");
-        let Plan::FromC { new, old } = plan(&labels("v2", Some("v1")), "v2", "v1") else { panic!("after b") };
-        assert_eq!(pair(&new, &old), pair("v2", "v1"));
-        let Plan::FromD { new, old } = plan(&labels("v2", Some("v1")), "v2", "") else { panic!("after c") };
-        assert_eq!(pair(&new, &old), pair("v2", "v1"));
+        assert_eq!(plan(&labels("v2", Some("v2")), "", ""), Plan::Pin { sending: "v2".into() }, "unpinned, no other labelled version");
+        assert_eq!(
+            plan(&labels("v2", Some("v1")), "", ""),
+            Plan::Pin { sending: "v1".into() },
+            "unpinned after a put: CloudFront taken to send the previous version"
+        );
+        assert_eq!(plan(&labels("v2", Some("v1")), "v1", ""), Plan::AllowNew { new: new.clone(), old: old.clone() }, "after a");
+        assert_eq!(plan(&labels("v2", Some("v1")), "v1", "v2"), Plan::SendNew { new: new.clone(), old: old.clone() }, "after b1");
+        assert_eq!(plan(&labels("v2", Some("v1")), "v2", "v1"), Plan::DropOld { new: new.clone(), old: old.clone() }, "after b2");
+        assert_eq!(plan(&labels("v2", Some("v1")), "v2", ""), Plan::Retire { new: new.clone(), old: old.clone() }, "after c");
+    }
+
+    #[test]
+    fn what_cloudfront_sends_is_covered_by_a_label_before_anything_else() {
+        // A value put by hand after step a: AWSPREVIOUS left the version CloudFront sends.
+        let cover = Plan::Cover { sent: "v1".into(), holder: Some("v2".into()) };
+        assert_eq!(plan(&labels("v3", Some("v2")), "v1", ""), cover, "after a");
+        assert_eq!(plan(&labels("v3", Some("v2")), "v1", "v2"), cover, "after b1");
+        assert_eq!(plan(&labels("v3", None), "v1", ""), Plan::Cover { sent: "v1".into(), holder: None });
+        // Once covered, b1 again with the version now current (the web ACL's stale one replaced).
+        assert_eq!(plan(&labels("v3", Some("v1")), "v1", "v2"), Plan::AllowNew { new: "v3".into(), old: "v1".into() });
+        // A value put by hand after b2: CloudFront sends v2, still AWSPREVIOUS.
+        assert_eq!(plan(&labels("v3", Some("v2")), "v2", "v1"), Plan::AllowNew { new: "v3".into(), old: "v2".into() });
+    }
+
+    #[test]
+    fn the_next_version_id_is_derived_from_the_old_one_and_fits_the_parameters() {
+        let old = "a1b2c3d4-0000-4000-8000-000000000001";
+        let next = next_version_id(old);
+        assert_eq!(next, next_version_id(old), "the same from the same version");
+        assert_ne!(next, old);
+        assert_ne!(next_version_id(&next), next);
+        assert_ne!(next_version_id("a1b2c3d4-0000-4000-8000-000000000002"), next);
+        assert_eq!(next.len(), 36, "a ClientRequestToken is 32 to 64 characters");
+        assert!(next.chars().all(|c| c.is_ascii_hexdigit() || c == '-'), "the parameters' pattern: {next}");
+        assert_eq!(next_version_id(&next_version_id(&next)).len(), 36, "no longer rotation after rotation");
+    }
+
+    #[test]
+    fn the_pause_outlasts_the_functions_cooldown_and_a_read() {
+        assert!(SETTLE > REREAD_COOLDOWN, "a warm function may read again within the pause");
+        assert!(SETTLE > REREAD_COOLDOWN + READ_TIMEOUT, "and finish reading");
+        assert!(SETTLE > RETRY_AFTER_FAILED_READ + READ_TIMEOUT);
     }
 
     #[test]
@@ -469,6 +699,7 @@ mod tests {
         assert!(check_stack("s", &state("UPDATE_COMPLETE", &ready)).is_ok());
         assert!(check_stack("s", &state("UPDATE_ROLLBACK_COMPLETE", &ready)).is_ok());
         assert!(check_stack("s", &state("UPDATE_IN_PROGRESS", &ready)).unwrap_err().to_string().contains("busy"));
+        assert!(check_stack("s", &state("UPDATE_ROLLBACK_FAILED", &ready)).unwrap_err().to_string().contains("continue-update-rollback"));
         let no_cdn = [("EdgeProtection", "false"), (SENT_VERSION, ""), (ALLOWED_PREVIOUS, "")];
         assert!(check_stack("s", &state("CREATE_COMPLETE", &no_cdn)).unwrap_err().to_string().contains("EdgeProtection=false"));
         let old_template = [("EdgeProtection", "true")];
