@@ -323,8 +323,9 @@ fn actions(block: &str) -> Vec<String> {
 fn each_function_may_do_exactly_what_its_code_does() {
     let template = read("template.yaml");
     let expected: &[(&str, &[&str])] = &[
-        ("RequestResetFunction", &["dynamodb:UpdateItem", "secretsmanager:GetSecretValue", "sqs:SendMessage"]),
-        ("ResetPasswordFunction", &["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem", "secretsmanager:GetSecretValue", "sqs:SendMessage"]),
+        // DescribeSecret: behind the edge only, on the origin-verify secret (its versions' labels).
+        ("RequestResetFunction", &["dynamodb:UpdateItem", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "sqs:SendMessage"]),
+        ("ResetPasswordFunction", &["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "sqs:SendMessage"]),
         (
             "MailWorkerFunction",
             &[
