@@ -496,6 +496,32 @@ fn with_edge_protection_only_cloudfronts_requests_reach_the_api() {
     assert!(association["ResourceArn"]["Fn::Sub"].as_str().unwrap().contains("/restapis/${EdgeRestApi}/stages/${EdgeRestStage}"));
 }
 
+/// A function told the origin-verify secret reads it at cold start (its versions' labels, then
+/// their values) and does not start without it: each such function's role may do exactly that,
+/// and the mail worker, which serves no HTTP and has no such grant, is not told it.
+#[test]
+fn only_functions_that_may_read_the_origin_secret_are_told_it() {
+    let globals = &template()["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(globals.get("ORIGIN_VERIFY_SECRET_ID").is_none(), "Globals would tell the mail worker too");
+    let mut told = Vec::new();
+    for (name, function) in resources_of("AWS::Serverless::Function") {
+        if function["Properties"]["Environment"]["Variables"].get("ORIGIN_VERIFY_SECRET_ID").is_none() {
+            continue;
+        }
+        told.push(name.as_str());
+        let policies = function["Properties"]["Policies"].to_string();
+        for action in ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"] {
+            let granted = function["Properties"]["Policies"][0]["Statement"].as_array().unwrap().iter().any(|s| {
+                let s = s.get("Fn::If").map_or(s, |branches| &branches[1]);
+                s["Action"].to_string().contains(action) && s["Resource"].to_string().contains(r#"{"Ref":"OriginVerifySecret"}"#)
+            });
+            assert!(granted, "{name} is told the origin secret but may not {action} it: {policies}");
+        }
+    }
+    told.sort();
+    assert_eq!(told, ["RequestResetFunction", "ResetPasswordFunction"]);
+}
+
 /// CloudFormation refuses, before creating anything, a template whose resources depend on each
 /// other in a circle or name one that does not exist under the conditions in force. cfn-lint and
 /// `sam validate` do not see the versions and aliases SAM adds, so the template is transformed by

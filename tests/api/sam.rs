@@ -111,7 +111,9 @@ fn the_sam_local_env_file_overrides_only_declared_variables() {
     let set = file["Parameters"].as_object().expect("one Parameters block for every function");
     let globals = &template[template.find("      Variables:").unwrap()..template.find("\nResources:").unwrap()];
     for name in set.keys() {
-        assert!(globals.contains(&format!("        {name}: ")), "{name} is not declared in the template, so SAM would ignore it");
+        // Declared in Globals, or on single functions (their Environment, indented two more).
+        let declared = globals.contains(&format!("        {name}: ")) || template.contains(&format!("\n          {name}: "));
+        assert!(declared, "{name} is not declared in the template, so SAM would ignore it");
     }
     for line in globals.lines().filter(|l| l.starts_with("        ") && !l.starts_with("         ") && l.contains(':')) {
         let (name, value) = line.trim().split_once(':').unwrap();
@@ -152,7 +154,7 @@ fn the_edge_variant_lints_and_guards_the_origin() {
         "- !Sub \"{{resolve:secretsmanager:${OriginVerifySecret}}}\"",
         "- !Sub \"{{resolve:secretsmanager:${OriginVerifySecret}:SecretString:::${OriginVerifySecretVersion}}}\"",
         "- CloudFront-Viewer-Address",
-        "ORIGIN_VERIFY_SECRET_ID: !If [UseEdge, !Ref OriginVerifySecret, !Ref AWS::NoValue]",
+        "          ORIGIN_VERIFY_SECRET_ID: !If [UseEdge, !Ref OriginVerifySecret, !Ref AWS::NoValue]",
         "WebACLId: !If [CreateEdgeWebAcl, !GetAtt EdgeWebAcl.Arn, !Ref EdgeWebAclArn]",
     ] {
         assert!(template.contains(expected), "the edge variant lacks {expected}");

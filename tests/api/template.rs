@@ -91,7 +91,6 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("SES_MAX_SEND_RATE", "14", |c| c.send_interval == std::time::Duration::from_secs(1) / 14),
     ("MAIL_WORKER_CONCURRENCY", "2", |c| c.send_interval == std::time::Duration::from_secs(2)),
     ("RESET_PAGE_URL", "https://x.example/r", |c| c.settings.reset_page_url.as_str() == "https://x.example/r"),
-    ("ORIGIN_VERIFY_SECRET_ID", "edge/x", |c| c.origin_verify_secret.as_deref() == Some("edge/x")),
     ("LOGIN_URL", "https://x.example/login", |c| c.settings.login_url.as_ref().is_some_and(|u| u.as_str() == "https://x.example/login")),
     ("TOKEN_TTL_SECONDS", "900", |c| c.settings.token_ttl == std::time::Duration::from_secs(900)),
     ("APP_NAME", "Example Co", |c| c.settings.app_name == "Example Co"),
@@ -100,21 +99,30 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("LOGO_URL", "https://cdn.example.com/logo.svg", |c| c.settings.branding.logo.is_some()),
     ("FOOTER_TEXT", "Example GmbH", |c| c.settings.branding.footer.as_deref() == Some("Example GmbH")),
     ("DEFAULT_LOCALE", "ja", |c| c.settings.default_locale.tag() == "ja"),
+    // Set on single functions (not in Globals):
+    ("ORIGIN_VERIFY_SECRET_ID", "edge/x", |c| c.origin_verify_secret.as_deref() == Some("edge/x")),
+    ("BREACHED_PASSWORD_CHECK", "on", |c| c.breached_passwords.is_some()),
 ];
 
 #[test]
 fn every_variable_the_template_sets_changes_what_the_config_holds() {
-    let template = read("template.yaml");
-    let block = &template[template.find("      Variables:").unwrap()..template.find("\nResources:").unwrap()];
-    let names: Vec<&str> = block
-        .lines()
-        .filter_map(|l| l.trim().split_once(':'))
-        .map(|(k, _)| k)
-        .filter(|k| k.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
-        // The AWS SDK's own variable (set only for `sam local invoke`), not the functions' config.
-        .filter(|k| *k != "AWS_ENDPOINT_URL")
-        .collect();
-    let listed: Vec<&str> = VARIABLE_EFFECTS.iter().map(|(name, _, _)| *name).collect();
+    // Every variable the template sets, in Globals and on single functions (as CloudFormation
+    // reads the template: tests/cfn_template.py).
+    let out = Command::new(venv_tool("python")).arg("tests/cfn_template.py").current_dir(workspace_root()).output().unwrap();
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("tests/cfn_template.py prints the template");
+    let mut names: Vec<&str> = parsed["Globals"]["Function"]["Environment"]["Variables"].as_object().unwrap().keys().map(String::as_str).collect();
+    for resource in parsed["Resources"].as_object().unwrap().values().filter(|r| r["Type"] == "AWS::Serverless::Function") {
+        for name in resource["Properties"]["Environment"]["Variables"].as_object().into_iter().flat_map(|v| v.keys()) {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+    }
+    // The AWS SDK's own variable (set only for `sam local invoke`), not the functions' config.
+    names.retain(|k| *k != "AWS_ENDPOINT_URL");
+    let mut listed: Vec<&str> = VARIABLE_EFFECTS.iter().map(|(name, _, _)| *name).collect();
+    names.sort_unstable();
+    listed.sort_unstable();
     assert_eq!(names, listed, "the template's variables and this table must list the same names");
     let required = [
         ("RESET_PAGE_URL", "https://auth.example.com/reset-password"),
