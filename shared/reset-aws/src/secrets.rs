@@ -27,13 +27,17 @@ impl SecretsKeys {
 /// the calls cannot pair a new current with a previous that skips the one CloudFront sends. A
 /// secret with one version has no `AWSPREVIOUS`: then only the current value is accepted.
 ///
-/// These reads run inside a user's request (`reset_core::origin_verify`), so each call is cut off
-/// after a second per attempt and 1.5 s in all, not the SDK's usual timeouts (1.5 s and 4 s);
-/// the core cuts the whole read off after `READ_TIMEOUT` and keeps the values held.
+/// Reads after the first run inside a user's request (`reset_core::origin_verify`), so each call
+/// is then cut off after a second per attempt and 1.5 s in all, not the SDK's usual timeouts
+/// (1.5 s and 4 s); the core cuts the whole read off after `READ_TIMEOUT` and keeps the values
+/// held. The first read, at cold start, pays the first TLS handshake and has nothing to fall back
+/// on: it keeps the usual timeouts.
 #[derive(Clone)]
 pub struct SecretsOriginVerify {
     client: Client,
     secret_id: String,
+    /// Whether a read has succeeded (from then on, the short timeouts).
+    read_once: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// One attempt of an origin-verify read's call.
@@ -43,6 +47,7 @@ const ORIGIN_VERIFY_CALL_TIMEOUT: std::time::Duration = std::time::Duration::fro
 
 fn short_timeouts() -> aws_sdk_secretsmanager::config::Builder {
     use aws_sdk_secretsmanager::config::timeout::TimeoutConfig;
+    // (A builder with nothing set changes nothing: see `SecretsOriginVerify::timeouts`.)
     let timeouts =
         TimeoutConfig::builder().operation_attempt_timeout(ORIGIN_VERIFY_ATTEMPT_TIMEOUT).operation_timeout(ORIGIN_VERIFY_CALL_TIMEOUT).build();
     aws_sdk_secretsmanager::config::Builder::default().timeout_config(timeouts)
@@ -50,7 +55,15 @@ fn short_timeouts() -> aws_sdk_secretsmanager::config::Builder {
 
 impl SecretsOriginVerify {
     pub fn new(client: Client, secret_id: String) -> Self {
-        SecretsOriginVerify { client, secret_id }
+        SecretsOriginVerify { client, secret_id, read_once: Default::default() }
+    }
+
+    /// The short timeouts once a read has succeeded; before, the client's own.
+    fn timeouts(&self) -> aws_sdk_secretsmanager::config::Builder {
+        match self.read_once.load(std::sync::atomic::Ordering::Relaxed) {
+            true => short_timeouts(),
+            false => aws_sdk_secretsmanager::config::Builder::default(),
+        }
     }
 
     /// The version ids labelled `AWSCURRENT` and `AWSPREVIOUS`, from one DescribeSecret.
@@ -60,7 +73,7 @@ impl SecretsOriginVerify {
             .describe_secret()
             .secret_id(&self.secret_id)
             .customize()
-            .config_override(short_timeouts())
+            .config_override(self.timeouts())
             .send()
             .await
             .map_err(|e| crate::sdk_failure("Secrets Manager DescribeSecret (origin-verify)", &e))?;
@@ -78,7 +91,7 @@ impl SecretsOriginVerify {
             .secret_id(&self.secret_id)
             .version_id(version_id)
             .customize()
-            .config_override(short_timeouts())
+            .config_override(self.timeouts())
             .send()
             .await
             .map_err(|e| crate::sdk_failure("Secrets Manager GetSecretValue (origin-verify)", &e))?;
@@ -97,6 +110,7 @@ impl OriginVerifySource for SecretsOriginVerify {
             None => (self.version(&current_id).await?, None),
         };
         let current = current.context("the origin-verify secret has no string value")?;
+        self.read_once.store(true, std::sync::atomic::Ordering::Relaxed);
         Ok(OriginValues::new(current, previous))
     }
 }

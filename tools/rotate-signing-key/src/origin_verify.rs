@@ -193,8 +193,10 @@ pub async fn labels(secrets: &Secrets, secret_id: &str) -> anyhow::Result<Labels
 pub enum Plan {
     /// Nothing under way: a rotation starts with step a; CloudFront sends `sent`.
     Fresh { sent: String },
-    /// Step 0: the stack does not pin the version CloudFront sends, taken to be `sending`.
-    Pin { sending: String },
+    /// Step 0: the stack does not pin the version CloudFront sends, taken to be `sending`; when a
+    /// value was put since (`also_allow`, the current one), CloudFront may send either, so the
+    /// web ACL is pinned to allow both.
+    Pin { sending: String, also_allow: Option<String> },
     /// CloudFront sends `sent`, which carries neither label (a value put by hand or by another
     /// run): `AWSPREVIOUS` moves onto it from `holder` before anything else.
     Cover { sent: String, holder: Option<String> },
@@ -212,13 +214,17 @@ pub enum Plan {
 ///
 /// An unpinned stack (`sent` empty: deployed before rotations, or a rotation by an older tool
 /// stopped after its step a) sends what `AWSCURRENT` was when the distribution last changed. A
-/// value put since is the current one and the value CloudFront sends the previous one, so the
-/// previous one is taken to be sent, and step 0 pins it.
+/// value put since is the current one, and CloudFront sends the previous one unless the
+/// distribution changed since (then the current one): step 0 pins the previous one as sent and
+/// lets the web ACL allow the current one too, which covers either.
 pub fn plan(labels: &Labels, sent: &str, allowed_previous: &str) -> Plan {
     let current = labels.current.clone();
     let previous = labels.previous.clone().filter(|p| *p != current);
     if sent.is_empty() {
-        return Plan::Pin { sending: previous.unwrap_or(current) };
+        return match previous {
+            Some(previous) => Plan::Pin { sending: previous, also_allow: Some(current) },
+            None => Plan::Pin { sending: current, also_allow: None },
+        };
     }
     let sent = sent.to_owned();
     if sent != current && previous.as_ref() != Some(&sent) {
@@ -243,7 +249,7 @@ pub fn plan(labels: &Labels, sent: &str, allowed_previous: &str) -> Plan {
 fn where_it_stands(plan: &Plan) -> String {
     match plan {
         Plan::Fresh { .. } => "no rotation under way".to_owned(),
-        Plan::Pin { sending } => {
+        Plan::Pin { sending, .. } => {
             format!("the stack does not pin the version CloudFront sends (taken to be {sending}); `origin-verify rotate` pins it first (step 0)")
         }
         Plan::Cover { sent, .. } => format!(
@@ -383,10 +389,12 @@ pub async fn rotate<W: Wait>(
                 run.settled = false;
                 settle(pace, &mut run, say).await;
             }
-            Plan::Pin { sending } => {
+            Plan::Pin { sending, also_allow } => {
                 say(&format!("0. updating the stack: {SENT_VERSION}={sending}, the version CloudFront sends now (the value does not change)"));
-                // The other one named too, as it is: the same as kept, and what moto understands.
-                let pinned = parameters(&state, &[(SENT_VERSION, &sending), (ALLOWED_PREVIOUS, &param(ALLOWED_PREVIOUS))]);
+                // The other one named too: as it is (the same as kept, and what moto understands),
+                // or, after a value put by hand, that one, so whichever CloudFront sends is allowed.
+                let allowed = also_allow.unwrap_or_else(|| param(ALLOWED_PREVIOUS));
+                let pinned = parameters(&state, &[(SENT_VERSION, &sending), (ALLOWED_PREVIOUS, &allowed)]);
                 update_and_wait(stacks, stack, &pinned, pace, say).await.map_err(|err| {
                     err.context(format!(
                         "step 0 did not complete. Nothing is refused and nothing was put: CloudFront still sends version {sending}, \
@@ -633,16 +641,17 @@ mod tests {
     fn a_run_goes_on_from_where_an_earlier_one_stopped() {
         let fresh = |sent: &str| Plan::Fresh { sent: sent.into() };
         let (new, old) = ("v2".to_owned(), "v1".to_owned());
-        assert_eq!(plan(&labels("v1", None), "", ""), Plan::Pin { sending: "v1".into() }, "first deploy, unpinned: step 0");
+        assert_eq!(plan(&labels("v1", None), "", ""), Plan::Pin { sending: "v1".into(), also_allow: None }, "first deploy, unpinned: step 0");
         assert_eq!(plan(&labels("v1", None), "v1", ""), fresh("v1"), "pinned, nothing under way");
         assert_eq!(plan(&labels("v2", Some("v2")), "v2", ""), fresh("v2"), "after a complete rotation");
-        assert_eq!(plan(&labels("v2", Some("v2")), "", ""), Plan::Pin { sending: "v2".into() }, "unpinned, no other labelled version");
+        assert_eq!(plan(&labels("v2", Some("v2")), "", ""), Plan::Pin { sending: "v2".into(), also_allow: None }, "unpinned, no other labelled version");
         assert_eq!(
             plan(&labels("v2", Some("v1")), "", ""),
-            Plan::Pin { sending: "v1".into() },
-            "unpinned after a put: CloudFront taken to send the previous version"
+            Plan::Pin { sending: "v1".into(), also_allow: Some("v2".into()) },
+            "unpinned after a put: CloudFront sends the previous version or, if the distribution changed since, the current one: both allowed"
         );
         assert_eq!(plan(&labels("v2", Some("v1")), "v1", ""), Plan::AllowNew { new: new.clone(), old: old.clone() }, "after a");
+        assert_eq!(plan(&labels("v2", Some("v1")), "v1", "v2"), Plan::SendNew { new: new.clone(), old: old.clone() }, "after that step 0: on to b2");
         assert_eq!(plan(&labels("v2", Some("v1")), "v1", "v2"), Plan::SendNew { new: new.clone(), old: old.clone() }, "after b1");
         assert_eq!(plan(&labels("v2", Some("v1")), "v2", "v1"), Plan::DropOld { new: new.clone(), old: old.clone() }, "after b2");
         assert_eq!(plan(&labels("v2", Some("v1")), "v2", ""), Plan::Retire { new: new.clone(), old: old.clone() }, "after c");
