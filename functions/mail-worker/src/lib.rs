@@ -14,6 +14,7 @@ use tracing::Instrument as _;
 /// Delivers a batch one message at a time (the mailer paces the sends) and answers with the
 /// messages that must come back.
 pub async fn handle<A: DeliveryPorts>(deps: &Deps<A>, event: SqsEvent) -> SqsBatchResponse {
+    tracing::debug!(messages = event.records.len(), "mail batch received");
     let mut response = SqsBatchResponse::default();
     for message in event.records {
         let message_id = message.message_id.clone().unwrap_or_default();
@@ -26,6 +27,7 @@ pub async fn handle<A: DeliveryPorts>(deps: &Deps<A>, event: SqsEvent) -> SqsBat
             response.batch_item_failures.push(failure);
         }
     }
+    tracing::debug!(retries = response.batch_item_failures.len(), "mail batch handled");
     response
 }
 

@@ -122,6 +122,7 @@ async fn checked<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken
     .map_err(rejected)?;
     let user_id = UserId::parse(unbound.subject()).map_err(|_| rejected(TokenError::BadClaims))?;
     tracing::Span::current().record("user_id", user_id.as_ref());
+    tracing::debug!("token signature and lifetime verified; reading the account");
 
     let user = deps.users.get_user(&user_id).await.map_err(ConfirmError::Unavailable)?;
     let user = user.ok_or_else(|| rejected(TokenRejected::UserGone))?;
@@ -130,6 +131,7 @@ async fn checked<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken
     }
     let claims = unbound.bind(user.binding()).map_err(rejected)?;
     tracing::Span::current().record("token_id", claims.token_id.as_str());
+    tracing::debug!(expires_in_secs = claims.expires_at.saturating_sub(now), "token matches the account");
     Ok(CheckedToken { user, expires_at: claims.expires_at, token_id: claims.token_id })
 }
 
@@ -152,6 +154,8 @@ async fn change_password<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken,
     password.check_strength(deps.settings.password_policy, &user.email, &deps.settings.app_name)?;
     // Last, and only for a password the local rules accept: the one check that leaves the process.
     crate::breached::check_not_breached(deps.breaches.as_ref(), &password).await?;
+    tracing::debug!("new password passed the strength and breach checks");
+    let started = std::time::Instant::now();
     let now = unix_now();
     let change = PasswordChange {
         user_id: user.id.clone(),
@@ -161,6 +165,7 @@ async fn change_password<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken,
         new_hash: password::hash(password).await?,
         changed_at: now,
     };
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "new password hashed");
     match deps.users.set_password(&change).await.map_err(ConfirmError::Unavailable)? {
         WriteOutcome::Written => {}
         WriteOutcome::Conflict => return Err(rejected(TokenRejected::LostRace)),
@@ -181,6 +186,8 @@ async fn change_password<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken,
     };
     if let Err(err) = queued.await {
         tracing::error!(error = ?err, metric = "changed_mail_enqueue_failed", "password-changed notice was not queued");
+    } else {
+        tracing::debug!("password-changed notice queued");
     }
     Ok(user.id)
 }

@@ -126,6 +126,7 @@ where
             return Delivery::Retry;
         }
     };
+    tracing::debug!(budgets_spent = counted, "mail job claimed");
     match attempt(counted).await {
         Ok(settled) => {
             if let Err(err) = deps.limits.finish(job_id).await {
@@ -157,6 +158,7 @@ async fn send_reset_link<A: DeliveryPorts>(deps: &Deps<A>, job: &ResetLinkJob, e
     }
     // Spent (now or by an earlier attempt): from here on a retry must not spend them again.
     let user = deps.users.find_by_email(email).await.map_err(failed(true))?;
+    tracing::trace!(found = user.is_some(), "account looked up by address");
     let outcome = match user {
         None => Settled::UnknownAccount,
         Some(user) if !user.active => Settled::DisabledAccount,
@@ -190,6 +192,7 @@ async fn spend_budgets<A: DeliveryPorts>(deps: &Deps<A>, email_hash: &str, reque
     ];
     for (key, limit, window, global) in budgets {
         let hit = deps.limits.hit(&format!("{key}#{window}"), limit, window, now).await?;
+        tracing::trace!(window_secs = window, limit, shared = global, allowed = hit == Hit::Allowed, "address budget counted");
         if hit != Hit::Allowed {
             if global {
                 tracing::warn!(metric = "email_daily_cap_reached", "an address reached its daily cap for all requesters together");
@@ -218,7 +221,10 @@ async fn send_changed_notice<A: DeliveryPorts>(deps: &Deps<A>, job: &ChangedJob)
 /// Sends, sorting failures: for now (retry), or for good (settle, with a metric; the span says
 /// which kind of mail).
 async fn send<A: DeliveryPorts>(deps: &Deps<A>, mail: &Mail) -> Result<Settled, Failed> {
-    match deps.mailer.send(mail).await {
+    let started = std::time::Instant::now();
+    let sent = deps.mailer.send(mail).await;
+    tracing::debug!(ok = sent.is_ok(), elapsed_ms = started.elapsed().as_millis() as u64, "the mail service answered");
+    match sent {
         Ok(()) => Ok(Settled::Sent),
         Err(MailError::Transient(cause)) => Err(failed(true)(cause)),
         Err(MailError::Permanent(cause)) => {

@@ -33,6 +33,7 @@ pub async fn request_reset<A: Adapters>(deps: &Deps<A>, email: &Email, requester
 }
 
 async fn queue<A: Adapters>(deps: &Deps<A>, email: &Email, requester: &Requester) -> Result<(), RequestResetError> {
+    let started = std::time::Instant::now();
     // The keys are needed for every request alike: an outage looks the same for every address.
     let ring = deps.keys.get().await.map_err(RequestResetError::Unavailable)?;
     let job = MailJob::ResetLink(ResetLinkJob {
@@ -45,6 +46,8 @@ async fn queue<A: Adapters>(deps: &Deps<A>, email: &Email, requester: &Requester
         locale: requester.locale.clone(),
     });
     deps.queue.enqueue(&job).await.map_err(RequestResetError::Unavailable)?;
+    let locale = requester.locale.as_deref().unwrap_or("-");
+    tracing::debug!(job_id = job.id(), locale, elapsed_ms = started.elapsed().as_millis() as u64, "reset mail job queued");
     tracing::info!(audit = "reset_requested", outcome = "queued", job_id = job.id(), email_hash = %ring.audit_hash(email.as_ref()), "reset requested");
     Ok(())
 }

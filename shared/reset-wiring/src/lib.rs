@@ -89,10 +89,6 @@ pub async fn aws_deps<A: AwsBundle>(mut config: Config, sdk: &aws_config::SdkCon
     Ok(Deps { users, limits, mailer, queue, keys: KeyCache::load(keys, config.key_cache_ttl).await, breaches, settings: config.settings })
 }
 
-/// The Lambda runtime logs each raw event (request bodies: emails, passwords, tokens) at TRACE:
-/// capped at INFO, which keeps its per-invocation span with Lambda's request id.
-const RUNTIME_TARGETS: &[&str] = &["lambda_http", "lambda_runtime", "lambda_runtime_api_client"];
-
 /// Libraries whose DEBUG/TRACE output is the wire itself (request and response bodies: recipient
 /// addresses, reset links, keys): capped at WARN whatever level is asked for.
 const WIRE_TARGETS: &[&str] = &[
@@ -103,18 +99,29 @@ const WIRE_TARGETS: &[&str] = &[
     "aws_sdk_sesv2",
     "aws_sdk_sqs",
     "aws_sdk_sts",
+    // Request signing: at TRACE, every request's headers and canonical form.
+    "aws_sigv4",
     "aws_smithy_http",
     "aws_smithy_http_client",
+    "aws_smithy_observability",
     "aws_smithy_runtime",
     "aws_smithy_runtime_api",
+    "aws_types",
     "h2",
     "hyper",
     "hyper_util",
     "rustls",
 ];
 
+/// The crates whose DEBUG and TRACE lines are written for this service and checked to carry no
+/// secret (tests/api/logging.rs). Every other target, named below or not, stays at INFO at most:
+/// a dependency added later cannot start logging request bodies because someone turned the level up.
+const OWN_TARGETS: &[&str] =
+    &["request_reset", "reset_password", "mail_worker", "reset_core", "reset_aws", "reset_http", "reset_wiring", "reset_token", "login_password"];
+
 /// The log filter: `requested` (a level such as `info` or `debug`, or `target=level` directives)
-/// with the runtime and the wire capped, also for a more specific target asked for (`hyper::proto`).
+/// for this service's own crates; the runtime and anything unnamed at INFO at most, the wire at
+/// WARN at most, also for a more specific target asked for (`hyper::proto`).
 ///
 /// `Targets`, not `EnvFilter`: the same directives without span and field matching, whose regex
 /// machinery `EnvFilter` links into every function: 245 KB of request-reset's zip and 250 KB of the
@@ -124,15 +131,28 @@ pub fn log_filter(requested: &str) -> Targets {
     let requested = requested.replace("fatal", "error");
     let parsed: Targets = requested.parse().unwrap_or_else(|_| Targets::new().with_default(LevelFilter::INFO));
     let default = parsed.default_level().unwrap_or(LevelFilter::INFO);
-    let caps = || RUNTIME_TARGETS.iter().map(|t| (*t, LevelFilter::INFO)).chain(WIRE_TARGETS.iter().map(|t| (*t, LevelFilter::WARN)));
-    let cap_of = |target: &str| caps().find(|(cap, _)| target == *cap || target.strip_prefix(cap).is_some_and(|rest| rest.starts_with("::")));
-    let mut filter = Targets::new().with_default(default);
-    for (target, cap) in caps() {
-        filter = filter.with_target(target, default.min(cap));
+    let within = |target: &str, prefix: &str| target == prefix || target.strip_prefix(prefix).is_some_and(|rest| rest.starts_with("::"));
+    let cap_of = |target: &str| {
+        if OWN_TARGETS.iter().any(|own| within(target, own)) {
+            LevelFilter::TRACE
+        } else if WIRE_TARGETS.iter().any(|wire| within(target, wire)) {
+            LevelFilter::WARN
+        } else {
+            // Every target not named here, the Lambda runtime among them: it logs each raw event
+            // (request bodies: emails, passwords, tokens) at TRACE, and its INFO keeps the
+            // per-invocation span with Lambda's request id.
+            LevelFilter::INFO
+        }
+    };
+    let mut filter = Targets::new().with_default(default.min(LevelFilter::INFO));
+    for own in OWN_TARGETS {
+        filter = filter.with_target(*own, default);
+    }
+    for wire in WIRE_TARGETS {
+        filter = filter.with_target(*wire, default.min(LevelFilter::WARN));
     }
     for (target, level) in &parsed {
-        let level = cap_of(target).map_or(level, |(_, cap)| level.min(cap));
-        filter = filter.with_target(target.to_owned(), level);
+        filter = filter.with_target(target.to_owned(), level.min(cap_of(target)));
     }
     filter
 }
@@ -143,10 +163,22 @@ pub fn log_filter(requested: &str) -> Targets {
 pub fn init_logging() {
     let requested = std::env::var("AWS_LAMBDA_LOG_LEVEL").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| "info".into());
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-    let logs = tracing_subscriber::fmt().with_target(false).without_time();
-    let filter = log_filter(&requested.to_lowercase());
     // Only fails if a subscriber is already installed, which then stays.
-    let _ = if json { logs.json().finish().with(filter).try_init() } else { logs.finish().with(filter).try_init() };
+    let _ = log_subscriber(&requested, json, std::io::stdout).try_init();
+}
+
+/// The functions' subscriber: the `requested` level as [`log_filter`] reads it, one JSON object a
+/// line if `json` (what the template's metric filters read), written to `writer` (stdout in a
+/// function). Public so tests can read the lines a deployed function would write.
+pub fn log_subscriber<W>(requested: &str, json: bool, writer: W) -> Box<dyn tracing::Subscriber + Send + Sync>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    // fmt() alone stops at INFO, and the filter layered on top can only narrow: lift its own cap so
+    // the filter (the requested level) decides.
+    let logs = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_target(false).without_time().with_writer(writer);
+    let filter = log_filter(&requested.to_lowercase());
+    if json { Box::new(logs.json().finish().with(filter)) } else { Box::new(logs.finish().with(filter)) }
 }
 
 /// Cold start for any function: logging, configuration, clients, keys (`A` says which bundle:
@@ -171,6 +203,7 @@ mod tests {
         assert!(trace.would_enable("hyper_util::client", &Level::WARN));
         assert!(!trace.would_enable("hyper_util::client", &Level::INFO), "the wire is capped at WARN");
         assert!(!trace.would_enable("aws_smithy_runtime", &Level::DEBUG));
+        assert!(!trace.would_enable("aws_sigv4::http_request::sign", &Level::TRACE), "signing dumps every request");
         assert!(!trace.would_enable("lambda_runtime", &Level::DEBUG), "the runtime (raw events) at INFO");
         assert!(trace.would_enable("lambda_runtime", &Level::INFO));
         // Asking for a wire target by name, or a module inside one, does not lift the cap.
@@ -183,6 +216,11 @@ mod tests {
         let error = log_filter("fatal");
         assert!(!error.would_enable("hyper", &Level::WARN) && !error.would_enable("reset_core", &Level::WARN));
         assert!(error.would_enable("reset_core", &Level::ERROR));
+        // Targets nobody named (a dependency added later) stay at INFO too, asked for or not.
+        assert!(!trace.would_enable("some_new_dependency::client", &Level::DEBUG));
+        assert!(trace.would_enable("some_new_dependency::client", &Level::INFO));
+        assert!(!log_filter("debug,some_new_dependency=trace").would_enable("some_new_dependency", &Level::DEBUG));
+        assert!(trace.would_enable("mail_worker", &Level::TRACE) && trace.would_enable("reset_aws::limits", &Level::TRACE));
         let nonsense = log_filter("loud!");
         assert!(nonsense.would_enable("reset_core", &Level::INFO) && !nonsense.would_enable("reset_core", &Level::DEBUG));
     }
