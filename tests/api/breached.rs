@@ -1,6 +1,7 @@
 //! The optional breached-password check (`BREACHED_PASSWORD_CHECK=on`): a password the corpus
 //! holds is refused with its own reason; only five hex digits of its SHA-1 leave the process, with
-//! padding asked for; a corpus that fails or hangs does not block a reset (it is logged).
+//! padding asked for; a corpus that fails or is slower than the configured timeout does not block
+//! a reset (it is logged).
 //! The corpus is a local stand-in for the Pwned Passwords range API, reached through the real
 //! wiring and the SDK's HTTP client.
 
@@ -26,8 +27,8 @@ enum Behaviour {
     /// Answers like the API: padding lines, plus the listed passwords under the asked prefix.
     Answer,
     Status(u16),
-    /// Accepts the connection and never answers.
-    Hang,
+    /// Answers like [`Behaviour::Answer`], after this long.
+    Late(Duration),
 }
 
 /// A stand-in for the range API that records what it was asked.
@@ -49,25 +50,25 @@ impl RangeApi {
                 let padding = request.headers().iter().find(|h| h.field.equiv("add-padding")).map(|h| h.value.to_string());
                 let path = request.url().to_owned();
                 log.lock().unwrap().push((path.clone(), padding));
+                let prefix = path.trim_start_matches("/range/").to_owned();
+                let mut body: String = (0..800).map(|i| format!("{i:035X}:0\r\n")).collect();
+                for (hash, count) in &listed {
+                    if hash.starts_with(&prefix) {
+                        body.push_str(&format!("{}:{count}\r\n", &hash[5..]));
+                    }
+                }
                 match behaviour {
                     Behaviour::Answer => {
-                        let prefix = path.trim_start_matches("/range/").to_owned();
-                        let mut body: String = (0..800).map(|i| format!("{i:035X}:0\r\n")).collect();
-                        for (hash, count) in &listed {
-                            if hash.starts_with(&prefix) {
-                                body.push_str(&format!("{}:{count}\r\n", &hash[5..]));
-                            }
-                        }
                         let _ = request.respond(tiny_http::Response::from_string(body));
+                    }
+                    Behaviour::Late(delay) => {
+                        std::thread::spawn(move || {
+                            std::thread::sleep(delay);
+                            let _ = request.respond(tiny_http::Response::from_string(body));
+                        });
                     }
                     Behaviour::Status(code) => {
                         let _ = request.respond(tiny_http::Response::from_string("<html>unavailable</html>").with_status_code(code));
-                    }
-                    Behaviour::Hang => {
-                        std::thread::spawn(move || {
-                            std::thread::sleep(Duration::from_secs(60));
-                            drop(request);
-                        });
                     }
                 }
             }
@@ -133,11 +134,14 @@ async fn only_a_padded_five_digit_prefix_leaves_and_a_listed_password_is_refused
     }
 }
 
+/// The configured timeout (300 ms here) is the one that holds: the slow corpus answers in 1 s,
+/// past it but inside the 1.5 s default, and lists the new password, so a confirm that waited for
+/// it (the default in force, or no timeout) would be refused as breached.
 #[tokio::test]
-async fn a_corpus_that_fails_or_hangs_does_not_block_a_reset() {
+async fn a_corpus_that_fails_or_outlasts_the_configured_timeout_does_not_block_a_reset() {
     let logs = capture_logs();
-    for (behaviour, user) in [(Behaviour::Status(503), "u-breach-503"), (Behaviour::Hang, "u-breach-hang")] {
-        let range = RangeApi::start(behaviour, &[]);
+    for (behaviour, user) in [(Behaviour::Status(503), "u-breach-503"), (Behaviour::Late(Duration::from_secs(1)), "u-breach-late")] {
+        let range = RangeApi::start(behaviour, &[(BREACHED, 3)]);
         let app = MotoApp::start_with(&[
             ("BREACHED_PASSWORD_CHECK", "on"),
             ("BREACHED_PASSWORD_RANGE_URL", &range.range_url),
@@ -150,11 +154,8 @@ async fn a_corpus_that_fails_or_hangs_does_not_block_a_reset() {
         assert_eq!(call(&http, &request_event(&email)).await.status, 202);
         let token = app.mails().await.iter().find(|m| m.destinations.to == [email.clone()]).and_then(|m| m.token()).expect("a reset mail");
 
-        // Bounded by the configured timeout, not by the stand-in (which hangs for a minute).
-        let confirmed = tokio::time::timeout(Duration::from_secs(20), call(&http, &confirm_event(&token, BREACHED)))
-            .await
-            .expect("the lookup's timeout ends the wait");
-        assert_eq!(confirmed.status, 200, "{user}: {}", confirmed.body);
+        let confirmed = call(&http, &confirm_event(&token, BREACHED)).await;
+        assert_eq!(confirmed.status, 200, "{user}: the reset goes ahead without the check: {}", confirmed.body);
         assert!(password::verify(BREACHED, &app.stack.password_hash(user).await.unwrap()));
         assert_eq!(range.seen().len(), 1, "{user}: the corpus was asked");
         let records = logs.records_of(user);

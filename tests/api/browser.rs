@@ -12,7 +12,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use reset_core::password;
 use reset_tests::process::{Managed, wait_until};
 use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
-use reset_tests::{free_port, workspace_root};
+use reset_tests::{on_a_free_port, workspace_root};
 use serde_json::json;
 
 use crate::helpers::{LocalApi, NEW_PASSWORD};
@@ -31,13 +31,17 @@ impl Browser {
     /// A browser whose user prefers `accept_languages` (Chromium's `intl.accept_languages`,
     /// which it sends as `Accept-Language`).
     async fn start_speaking(accept_languages: &str) -> Browser {
-        let port = free_port();
-        let mut cmd = Command::new("chromedriver");
-        cmd.arg(format!("--port={port}"));
-        let log = workspace_root().join(format!("target/test-logs/chromedriver-{port}.log"));
-        let mut driver = Managed::spawn("chromedriver", cmd, &log)
-            .expect("chromedriver is installed (scripts/setup installs Debian's chromium-driver)");
-        wait_until(&mut driver, Duration::from_secs(20), |driver| driver.listens_on(port)).unwrap();
+        // (On a port someone takes first, chromedriver exits and is started again on another.)
+        let (port, driver) = on_a_free_port("chromedriver", |port| {
+            let mut cmd = Command::new("chromedriver");
+            cmd.arg(format!("--port={port}"));
+            let log = workspace_root().join(format!("target/test-logs/chromedriver-{port}.log"));
+            let mut driver = Managed::spawn("chromedriver", cmd, &log)
+                .expect("chromedriver is installed (scripts/setup installs Debian's chromium-driver)");
+            wait_until(&mut driver, Duration::from_secs(20), |driver| driver.listens_on(port))?;
+            Ok((port, driver))
+        })
+        .unwrap();
 
         let profile = workspace_root().join(format!("target/test-logs/chromium-profile-{port}"));
         let args = [

@@ -6,19 +6,13 @@
 
 use std::collections::BTreeMap;
 use std::process::Command;
-use std::sync::OnceLock;
 
 use reset_tests::{venv_tool, workspace_root};
 use serde_json::{Value, json};
 
 /// template.yaml as JSON, intrinsics in their long form.
-fn template() -> &'static Value {
-    static TEMPLATE: OnceLock<Value> = OnceLock::new();
-    TEMPLATE.get_or_init(|| {
-        let out = Command::new(venv_tool("python")).arg("tests/cfn_template.py").current_dir(workspace_root()).output().unwrap();
-        assert!(out.status.success(), "tests/cfn_template.py: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout).expect("JSON")
-    })
+pub(crate) fn template() -> &'static Value {
+    reset_tests::template::template()
 }
 
 fn resources() -> &'static serde_json::Map<String, Value> {

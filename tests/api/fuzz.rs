@@ -44,12 +44,30 @@ fn the_fuzz_targets_build_and_run_on_the_events_bodies() {
     for target in ["token", "request"] {
         let artifacts = format!("-artifact_prefix={}/", root.join("target").display());
         let run = Command::new(root.join("target/debug").join(target))
-            .args(["-runs=3000", "-max_total_time=20", "-max_len=4096", "-seed=1", &artifacts])
+            .arg(format!("-runs={RUNS}"))
+            .args(["-max_total_time=20", "-max_len=4096", "-seed=1", &artifacts])
             .arg(&corpus)
             .output()
             .unwrap();
         let log = String::from_utf8_lossy(&run.stderr);
         assert!(run.status.success(), "fuzz target {target} failed:\n{log}");
-        assert!(log.contains("Done 3000 runs") || log.contains("DONE"), "{target} did not run its inputs:\n{log}");
+        // libFuzzer's summary, also printed when it stops early (at -max_total_time, say).
+        let done = runs_done(&log).unwrap_or_else(|| panic!("{target} printed no summary of its runs:\n{log}"));
+        assert!(done >= RUNS, "{target} ran {done} of {RUNS} inputs:\n{log}");
     }
+}
+
+/// Inputs each target must run.
+const RUNS: u64 = 3000;
+
+/// N of libFuzzer's last line `Done N runs in M second(s)`.
+fn runs_done(log: &str) -> Option<u64> {
+    log.lines().rev().find_map(|line| line.strip_prefix("Done ")?.split_once(" runs in ")?.0.parse().ok())
+}
+
+#[test]
+fn the_run_count_is_read_from_libfuzzers_summary() {
+    assert_eq!(runs_done("#3000\tDONE   corp: 1/1b\nDone 3000 runs in 0 second(s)\n"), Some(3000));
+    assert_eq!(runs_done("#12\tDONE   corp: 1/1b\nDone 12 runs in 20 second(s)\n"), Some(12));
+    assert_eq!(runs_done("INFO: -max_total_time reached\nDONE\n"), None);
 }

@@ -182,16 +182,6 @@ impl MemoryApp {
 }
 
 /// The token of the first reset link in a text.
-/// Waits, if need be, until a calendar minute has at least 15 seconds left: a test whose requests
-/// must share one per-minute window (the counters are per calendar minute) starts then, so a
-/// window turning over mid-test cannot let a second mail through.
-pub async fn clear_of_a_minute_boundary() {
-    let second = reset_core::unix_now() % 60;
-    if second >= 45 {
-        tokio::time::sleep(std::time::Duration::from_secs(61 - second)).await;
-    }
-}
-
 pub fn token_in(text: &str) -> String {
     let start = text.find("token=").expect("a reset link") + "token=".len();
     text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect()
@@ -207,8 +197,18 @@ impl MotoApp {
         Self::start_with(&[]).await
     }
 
+    /// The users table's email index projects what template.yaml's does; with a user-language
+    /// attribute configured, the table stands for one of the application's own whose index was
+    /// built to copy the language too (the template's never does), so that both ways the worker
+    /// finds a language are reachable: from the index, or by a narrow read when the item has none.
     pub async fn start_with(overrides: &[(&str, &str)]) -> Self {
-        let mut stack = Stack::start(None, RESET_PAGE).await.expect("moto starts and is provisioned");
+        let language: Vec<&str> = overrides.iter().filter(|(k, _)| *k == "USER_LOCALE_ATTRIBUTE").map(|(_, v)| *v).collect();
+        let stack = Stack::start_with_index_also_projecting(None, RESET_PAGE, &language).await.expect("moto starts and is provisioned");
+        Self::on(stack, overrides).await
+    }
+
+    /// The app on a provisioned `stack`, with generous limits and `overrides`.
+    pub async fn on(mut stack: Stack, overrides: &[(&str, &str)]) -> Self {
         stack.overrides = reset_tests::stack::generous_limits();
         stack.overrides.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let deps = stack.deps().await;
@@ -266,27 +266,6 @@ pub async fn race(stack: &Stack, events: Vec<Value>, run: &str) -> Vec<Reply> {
         replies.push(task.await.expect("a racing request panicked"));
     }
     replies
-}
-
-/// Five (or `workers`) mail workers at once on `stack`'s queue, each with its own clients and
-/// inside a span carrying `run`, until the queue shows nothing; returns how many messages were
-/// handed out.
-pub async fn race_workers(stack: &Stack, workers: usize, run: &str) -> usize {
-    use tracing::Instrument as _;
-    let mut tasks = Vec::new();
-    for _ in 0..workers {
-        let deps = stack.deps().await;
-        let queue = stack.queue.clone();
-        let span = tracing::info_span!("race", run = %run);
-        tasks.push(tokio::spawn(
-            async move { deliver_queued(&queue, &deps).await }.instrument(span),
-        ));
-    }
-    let mut handed = 0;
-    for task in tasks {
-        handed += task.await.expect("a racing worker panicked");
-    }
-    handed
 }
 
 /// A name no other test's log lines carry.
@@ -351,7 +330,7 @@ pub fn capture_logs() -> Captured {
         let captured = Captured::default();
         let writer = captured.clone();
         use tracing_subscriber::layer::SubscriberExt as _;
-        let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).finish().with(reset_wiring::log_filter("trace"));
+        let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish().with(reset_wiring::log_filter("trace"));
         tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in the tests");
         captured
     })
@@ -389,24 +368,20 @@ impl LocalApi {
     /// (The API's port is chosen before moto starts, since links point at it; if something takes
     /// it first, watch exits and the whole start is tried again on another port.)
     pub async fn start(overrides: &[(&str, &str)]) -> LocalApi {
-        let mut failures = Vec::new();
-        for _ in 0..3 {
-            let port = reset_tests::free_port();
+        let (url, stack, watch) = reset_tests::on_a_free_port_async("cargo lambda watch", |port| async move {
             let url = format!("http://127.0.0.1:{port}");
-            let mut stack = Stack::start(None, &format!("{url}/reset-password")).await.expect("moto starts");
+            let mut stack = Stack::start(None, &format!("{url}/reset-password")).await?;
             stack.overrides = reset_tests::stack::generous_limits();
             stack.overrides.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
             let log = reset_tests::workspace_root().join(format!("target/test-logs/watch-{port}.log"));
-            match reset_tests::functions::Watch::start(Some(port), &stack.env(), &log, false) {
-                Ok(watch) => {
-                    warm_up(&url);
-                    let pump = reset_tests::queue::Pump::start(stack.queue.clone(), watch.invoke_url("mail-worker"), Duration::from_millis(100));
-                    return LocalApi { url, stack, watch, pump };
-                }
-                Err(err) => failures.push(format!("{err:#}")),
-            }
-        }
-        panic!("cargo lambda watch did not start: {failures:?}")
+            let watch = reset_tests::functions::Watch::start(Some(port), &stack.env(), &log, false)?;
+            Ok((url, stack, watch))
+        })
+        .await
+        .unwrap_or_else(|err| panic!("{err:#}"));
+        warm_up(&url);
+        let pump = reset_tests::queue::Pump::start(stack.queue.clone(), watch.invoke_url("mail-worker"), Duration::from_millis(100));
+        LocalApi { url, stack, watch, pump }
     }
 }
 
@@ -455,4 +430,75 @@ fn wire_forms_find_a_secret_inside_encoded_bodies() {
     let form: String = form_urlencoded::Serializer::new(String::new()).append_pair("password", "a new and long passphrase").finish();
     assert!(wire_forms("a new and long passphrase").iter().any(|f| form.contains(f.as_str())));
     assert!(wire_forms(secret).contains(&"demo%40example.com".to_owned()));
+}
+
+/// A mail sent after a test's expected count has arrived, from a message still on the queue (a
+/// worker that sends the same link twice, late), is in what `mails_eventually` returns, so an
+/// exact count catches the duplicate.
+#[tokio::test(flavor = "multi_thread")]
+async fn mails_eventually_counts_a_mail_sent_late_from_a_message_still_queued() {
+    let app = MotoApp::start().await;
+    for _ in 0..2 {
+        assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    }
+    let event = app.stack.queue.receive_event().await.unwrap().expect("the queued jobs");
+    let records = event["Records"].as_array().unwrap().clone();
+    assert_eq!(records.len(), 2, "both jobs in one batch");
+    // Both handed out at once; the worker sends the first at once and the second a second later.
+    let (deps, queue) = (app.stack.deps().await, app.stack.queue.clone());
+    let worker = tokio::spawn(async move {
+        for (i, record) in records.into_iter().enumerate() {
+            if i == 1 {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            let one = json!({ "Records": [record] });
+            let response = mail_worker::handle(&deps, serde_json::from_value(one.clone()).unwrap()).await;
+            queue.settle(&one, &serde_json::to_value(&response).unwrap()).await.unwrap();
+        }
+    });
+    let mails = tokio::task::block_in_place(|| app.stack.mails_eventually(1)).unwrap();
+    worker.await.unwrap();
+    assert_eq!(mails.len(), 2, "the mail sent after the first was not counted");
+}
+
+/// Every read of moto's mail refuses a mail that also went to a Cc or a Bcc recipient.
+#[tokio::test(flavor = "multi_thread")]
+async fn mail_with_a_cc_or_bcc_fails_every_read_of_the_mail() {
+    use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+    for copy in ["Cc", "Bcc"] {
+        let stack = Stack::start(None, RESET_PAGE).await.expect("moto starts and is provisioned");
+        let to = Destination::builder().to_addresses(DEMO_EMAIL);
+        let destination = match copy {
+            "Cc" => to.cc_addresses("watcher@example.com"),
+            _ => to.bcc_addresses("watcher@example.com"),
+        };
+        let text = |s: &str| Content::builder().data(s).build().unwrap();
+        let message = Message::builder().subject(text("Reset")).body(Body::builder().text(text("a link")).build()).build();
+        stack
+            .ses()
+            .send_email()
+            .from_email_address(reset_tests::stack::SENDER)
+            .destination(destination.build())
+            .content(EmailContent::builder().simple(message).build())
+            .send()
+            .await
+            .unwrap();
+        let refused = stack.mails().expect_err(&format!("a mail with a {copy} was read as any other"));
+        assert!(format!("{refused:#}").contains("watcher@example.com"), "{refused:#}");
+    }
+}
+
+/// A port taken between [`reset_tests::free_port`] and the server's bind (by another test, say)
+/// costs a start another try on a new port, not the test.
+#[test]
+fn a_server_whose_port_was_taken_starts_on_another() {
+    let mut offered = Vec::new();
+    let moto = reset_tests::on_a_free_port("moto", |port| {
+        offered.push(port);
+        let _taken = (offered.len() == 1).then(|| std::net::TcpListener::bind(("127.0.0.1", port)).unwrap());
+        reset_tests::stack::Moto::start(Some(port))
+    })
+    .expect("moto starts on the second port");
+    assert_eq!(offered.len(), 2, "{offered:?}");
+    assert_eq!(moto.url, format!("http://127.0.0.1:{}", offered[1]));
 }

@@ -269,25 +269,31 @@ async fn an_epoch_bump_ends_links_and_a_confirm_racing_a_disable_does_not_write(
 }
 
 /// A rotation leaves the pseudonymous hashes alone: the audit log's `email_hash` of an address
-/// and the address's rate-limit counters are the same after `add` and `retire` as before.
+/// and the address's rate-limit counters are the same after `add` and `retire` as before. The
+/// budget is a daily one of 1 (the minute's is lifted), so a minute turning over mid-test cannot
+/// let a second mail through; a run that crosses midnight UTC is run again.
 #[tokio::test]
 async fn rotation_keeps_audit_hashes_and_rate_limit_counters() {
     use rotate_signing_key::{Command, run};
-    let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1"), ("RATE_LIMIT_EMAIL_PER_MINUTE", "1")]).await;
-    crate::helpers::clear_of_a_minute_boundary().await;
-    let client = app.stack.secrets();
-    let secret_id = reset_tests::stack::SECRET_ID;
-    let hash = || run(&client, secret_id, Command::AuditHash { email: DEMO_EMAIL.into() }, 0);
-    let before = hash().await.unwrap();
-    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
-    assert_eq!(app.mails().await.len(), 1, "the minute's one mail");
+    let (before, after, mails_before, mails_after) = crate::rate_limits::in_one_window(crate::rate_limits::DAY, || async {
+        let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1"), ("RATE_LIMIT_EMAIL_PER_DAY", "1")]).await;
+        let client = app.stack.secrets();
+        let secret_id = reset_tests::stack::SECRET_ID;
+        let hash = || run(&client, secret_id, Command::AuditHash { email: DEMO_EMAIL.into() }, 0);
+        let before = hash().await.unwrap();
+        assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+        let mails_before = app.mails().await.len();
 
-    run(&client, secret_id, Command::Add, reset_core::unix_now()).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
-    assert_eq!(app.mails().await.len(), 1, "the counter survived the rotation: no second mail this minute");
-    run(&client, secret_id, Command::Retire { min_age: std::time::Duration::ZERO, force: true }, reset_core::unix_now()).await.unwrap();
-    let after = hash().await.unwrap();
+        run(&client, secret_id, Command::Add, reset_core::unix_now()).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+        let mails_after = app.mails().await.len();
+        run(&client, secret_id, Command::Retire { min_age: std::time::Duration::ZERO, force: true }, reset_core::unix_now()).await.unwrap();
+        (before, hash().await.unwrap(), mails_before, mails_after)
+    })
+    .await;
+    assert_eq!(mails_before, 1, "the day's one mail");
+    assert_eq!(mails_after, 1, "the counter survived the rotation: no second mail today");
     let value = |printed: &str| printed.split_whitespace().nth(1).unwrap().to_owned();
     assert_eq!(value(&after), value(&before), "{before} / {after}");
 }

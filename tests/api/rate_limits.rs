@@ -1,11 +1,43 @@
 //! Rate limits: per address in the mail worker (same answer, no mail; per requester network, so one
 //! requester cannot spend another's budget), per source IP at the edge (429 with Retry-After),
 //! atomic under concurrency against DynamoDB (moto).
+//!
+//! The counters are per fixed window (a calendar minute, a UTC day). A test whose outcome depends
+//! on its hits sharing one window runs inside [`in_one_window`], which runs it again if a window
+//! turned over while it ran, so no test here depends on when in a minute it starts.
 
+use std::future::Future;
+use std::sync::Arc;
+
+use reset_aws::{DEFAULT_LIMITS_TABLE, DynamoLimits};
+use reset_core::ports::{CountHits as _, Hit};
 use reset_core::settings::RateLimits;
-use reset_tests::stack::DEMO_EMAIL;
+use reset_tests::stack::{DEMO_EMAIL, Stack};
+use serde_json::Value;
+use tracing::Instrument as _;
 
-use crate::helpers::{MemoryApp, MotoApp, NEW_PASSWORD, confirm_event, request_event};
+use crate::helpers::{MemoryApp, MotoApp, NEW_PASSWORD, RESET_PAGE, confirm_event, request_event};
+
+pub(crate) const MINUTE: u64 = 60;
+pub(crate) const DAY: u64 = 86_400;
+
+/// Runs `test` and hands back what it saw, from a run that started and ended in one window of
+/// `window_secs` (the budgets' windows are aligned, so a day's boundary is a minute's too). A run
+/// that straddles a boundary saw two windows' budgets and proves nothing either way, so it is run
+/// again; a run shorter than half the window straddles at most one boundary in two runs. `test`
+/// must start from a fresh app each time and leave its window-dependent assertions to the caller.
+pub(crate) async fn in_one_window<T, Fut: Future<Output = T>>(window_secs: u64, mut test: impl FnMut() -> Fut) -> T {
+    for _ in 0..3 {
+        let started = reset_core::unix_now();
+        let seen = test().await;
+        let ended = reset_core::unix_now();
+        if started / window_secs == ended / window_secs {
+            return seen;
+        }
+        eprintln!("a {window_secs} s window turned over during the run ({started} to {ended}); running it again");
+    }
+    panic!("three runs in a row straddled a {window_secs} s window boundary: the test is too slow for its window")
+}
 
 async fn app_with(limits: RateLimits) -> MemoryApp {
     let mut app = MemoryApp::new().await;
@@ -15,23 +47,33 @@ async fn app_with(limits: RateLimits) -> MemoryApp {
 
 #[tokio::test]
 async fn an_address_gets_one_mail_a_minute_and_the_same_answer_every_time() {
-    let app = app_with(RateLimits::default()).await;
-    let first = app.call(&request_event(DEMO_EMAIL)).await;
-    let again = app.call(&request_event(DEMO_EMAIL)).await;
-    let other = app.call(&request_event("nobody@example.com")).await;
+    let (first, again, other, mails) = in_one_window(MINUTE, || async {
+        let app = app_with(RateLimits::default()).await;
+        let first = app.call(&request_event(DEMO_EMAIL)).await;
+        let again = app.call(&request_event(DEMO_EMAIL)).await;
+        let other = app.call(&request_event("nobody@example.com")).await;
+        (first, again, other, app.mails().await.len())
+    })
+    .await;
     for reply in [&again, &other] {
         assert_eq!((reply.status, &reply.headers, &reply.body), (first.status, &first.headers, &first.body));
     }
-    assert_eq!(app.mails().await.len(), 1, "the second request within the minute sends nothing");
+    assert_eq!(mails, 1, "the second request within the minute sends nothing");
 }
 
 #[tokio::test]
 async fn an_address_gets_at_most_the_daily_number_of_mails() {
-    let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 5, email_per_day_total: 20, ip_per_minute: 100 }).await;
-    for _ in 0..8 {
-        assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
-    }
-    assert_eq!(app.mails().await.len(), 5);
+    let (statuses, mails) = in_one_window(DAY, || async {
+        let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 5, email_per_day_total: 20, ip_per_minute: 100 }).await;
+        let mut statuses = Vec::new();
+        for _ in 0..8 {
+            statuses.push(app.call(&request_event(DEMO_EMAIL)).await.status);
+        }
+        (statuses, app.mails().await.len())
+    })
+    .await;
+    assert_eq!(statuses, [202; 8]);
+    assert_eq!(mails, 5);
 }
 
 fn request_from(email: &str, source_ip: &str) -> serde_json::Value {
@@ -44,21 +86,26 @@ fn request_from(email: &str, source_ip: &str) -> serde_json::Value {
 /// owner's address (from any address of its /24) does not stop the owner's mail from elsewhere.
 #[tokio::test]
 async fn a_requester_over_its_budget_does_not_stop_another_requesters_mail() {
-    let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 3, email_per_day_total: 20, ip_per_minute: 100 }).await;
-    for n in 0..10 {
-        assert_eq!(app.call(&request_from(DEMO_EMAIL, &format!("203.0.113.{n}"))).await.status, 202);
-    }
-    assert_eq!(app.mails().await.len(), 3, "the attacker's network got its 3");
-    // Over IPv6 the network is the /64.
-    for suffix in ["1", "ffff:1", "abcd:ef01:2345:6789"] {
-        assert_eq!(app.call(&request_from(DEMO_EMAIL, &format!("2001:db8:7:7::{suffix}"))).await.status, 202);
-    }
-    assert_eq!(app.call(&request_from(DEMO_EMAIL, "198.51.100.20")).await.status, 202);
-    let mails = app.mails().await;
+    let (statuses, attackers_mails, mails, keys) = in_one_window(DAY, || async {
+        let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 3, email_per_day_total: 20, ip_per_minute: 100 }).await;
+        let mut statuses = Vec::new();
+        for n in 0..10 {
+            statuses.push(app.call(&request_from(DEMO_EMAIL, &format!("203.0.113.{n}"))).await.status);
+        }
+        let attackers_mails = app.mails().await.len();
+        // Over IPv6 the network is the /64.
+        for suffix in ["1", "ffff:1", "abcd:ef01:2345:6789"] {
+            statuses.push(app.call(&request_from(DEMO_EMAIL, &format!("2001:db8:7:7::{suffix}"))).await.status);
+        }
+        statuses.push(app.call(&request_from(DEMO_EMAIL, "198.51.100.20")).await.status);
+        (statuses, attackers_mails, app.mails().await, app.limits.keys())
+    })
+    .await;
+    assert!(statuses.iter().all(|s| *s == 202), "{statuses:?}");
+    assert_eq!(attackers_mails, 3, "the attacker's network got its 3");
     assert_eq!(mails.len(), 3 + 3 + 1, "the other networks still get their mail");
     assert!(mails.iter().all(|m| m.to.as_ref() == DEMO_EMAIL));
     // Nothing in the counters names an address or a network.
-    let keys = app.limits.keys();
     assert!(keys.iter().all(|k| !k.contains("example.com") && !k.contains("203.0.113") && !k.contains("2001:db8")), "{keys:?}");
 }
 
@@ -66,75 +113,178 @@ async fn a_requester_over_its_budget_does_not_stop_another_requesters_mail() {
 #[tokio::test]
 async fn an_address_meets_its_global_daily_cap_with_a_metric() {
     let logs = crate::helpers::capture_logs();
-    let run = crate::helpers::unique("global-cap");
-    let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 2, email_per_day_total: 5, ip_per_minute: 100 }).await;
-    use tracing::Instrument as _;
-    async {
-        for n in 0..8 {
-            assert_eq!(app.call(&request_from(DEMO_EMAIL, &format!("192.0.{n}.1"))).await.status, 202);
+    let (statuses, mails, records) = in_one_window(DAY, || async {
+        let run = crate::helpers::unique("global-cap");
+        let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 2, email_per_day_total: 5, ip_per_minute: 100 }).await;
+        let (statuses, mails) = async {
+            let mut statuses = Vec::new();
+            for n in 0..8 {
+                statuses.push(app.call(&request_from(DEMO_EMAIL, &format!("192.0.{n}.1"))).await.status);
+            }
+            (statuses, app.mails().await.len())
         }
-        assert_eq!(app.mails().await.len(), 5, "eight networks, one mail each, until the cap of 5");
-    }
-    .instrument(tracing::info_span!("test", run = %run))
+        .instrument(tracing::info_span!("test", run = %run))
+        .await;
+        (statuses, mails, logs.records_of(&run))
+    })
     .await;
-    let records = logs.records_of(&run);
+    assert_eq!(statuses, [202; 8]);
+    assert_eq!(mails, 5, "eight networks, one mail each, until the cap of 5");
     assert_eq!(records.matches("metric=\"email_daily_cap_reached\"").count(), 3, "{records}");
 }
 
 #[tokio::test]
 async fn a_source_ip_over_its_budget_gets_429_with_retry_after_on_both_endpoints() {
-    let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 100, email_per_day_total: 100, ip_per_minute: 3 }).await;
-    let token = app.token_for_demo().await; // spends one
-    assert_eq!(app.call(&request_event("a@example.com")).await.status, 202);
-    assert_eq!(app.call(&request_event("b@example.com")).await.status, 202);
-    for event in [request_event("c@example.com"), confirm_event(&token, NEW_PASSWORD)] {
-        let reply = app.call(&event).await;
+    let (allowed, refused, elsewhere) = in_one_window(MINUTE, || async {
+        let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 100, email_per_day_total: 100, ip_per_minute: 3 }).await;
+        let token = app.token_for_demo().await; // spends one
+        let allowed = [app.call(&request_event("a@example.com")).await.status, app.call(&request_event("b@example.com")).await.status];
+        let mut refused = Vec::new();
+        for event in [request_event("c@example.com"), confirm_event(&token, NEW_PASSWORD)] {
+            refused.push(app.call(&event).await);
+        }
+        // Another source still gets through.
+        let elsewhere = app.call(&request_from("d@example.com", "198.51.100.9")).await.status;
+        (allowed, refused, elsewhere)
+    })
+    .await;
+    assert_eq!(allowed, [202, 202]);
+    for reply in refused {
         assert_eq!((reply.status, reply.error_code().as_deref()), (429, Some("too_many_requests")), "{}", reply.body);
         let retry: u64 = reply.header("retry-after").and_then(|v| v.parse().ok()).expect("Retry-After");
         assert!((1..=60).contains(&retry), "{retry}");
     }
-    // Another source still gets through.
-    let mut elsewhere = request_event("d@example.com");
-    elsewhere["requestContext"]["http"]["sourceIp"] = "198.51.100.9".into();
-    assert_eq!(app.call(&elsewhere).await.status, 202);
+    assert_eq!(elsewhere, 202);
 }
 
 /// An IPv6 source cannot multiply its budget by changing the low 64 bits of its address: its
 /// /64 has one budget (the next /64 has its own).
 #[tokio::test]
 async fn an_ipv6_source_gets_one_budget_per_64() {
-    let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 100, email_per_day_total: 100, ip_per_minute: 3 }).await;
-    let statuses: Vec<u16> = futures::future::join_all((1..=5).map(|n| {
-        let event = request_from(&format!("u{n}@example.com"), &format!("2001:db8:7:7::{n:x}"));
-        let app = &app;
-        async move { app.call(&event).await.status }
-    }))
+    let (statuses, next_64) = in_one_window(MINUTE, || async {
+        let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 100, email_per_day_total: 100, ip_per_minute: 3 }).await;
+        let statuses: Vec<u16> = futures::future::join_all((1..=5).map(|n| {
+            let event = request_from(&format!("u{n}@example.com"), &format!("2001:db8:7:7::{n:x}"));
+            let app = &app;
+            async move { app.call(&event).await.status }
+        }))
+        .await;
+        (statuses, app.call(&request_from("v@example.com", "2001:db8:7:8::1")).await.status)
+    })
     .await;
     assert_eq!(statuses.iter().filter(|s| **s == 202).count(), 3, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 2, "{statuses:?}");
-    assert_eq!(app.call(&request_from("v@example.com", "2001:db8:7:8::1")).await.status, 202, "another /64");
+    assert_eq!(next_64, 202, "another /64");
 }
 
 /// Fifty requests for one address, each its own task with its own clients, released together,
-/// then their fifty jobs delivered by five workers at once (each its own clients): the
-/// per-address counter's conditional write lets exactly one through. (moto serves one call at a
-/// time, as DynamoDB applies conditional writes one at a time.)
+/// then their fifty jobs delivered by five worker instances released together (each its own
+/// clients, one message at a time, as one Lambda instance handles its batch): the per-address
+/// counter's conditional write lets exactly one through. At least two instances must have handled
+/// the address's jobs, or the counter was never raced. The budget raced is the daily one, set to 1
+/// (the one-a-minute budget stays behind it), so a minute turning over mid-run changes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_parallel_requests_for_one_address_send_exactly_one_mail() {
     let logs = crate::helpers::capture_logs();
-    let app = MotoApp::start_with(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "1"), ("RATE_LIMIT_EMAIL_PER_DAY", "5")]).await;
-    crate::helpers::clear_of_a_minute_boundary().await;
-    let run = crate::helpers::unique("address-race");
-    let replies = crate::helpers::race(&app.stack, vec![request_event(DEMO_EMAIL); 50], &run).await;
+    let (replies, handed, mails, left, run) = in_one_window(DAY, || async {
+        let app = MotoApp::start_with(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "1"), ("RATE_LIMIT_EMAIL_PER_DAY", "1")]).await;
+        let run = crate::helpers::unique("address-race");
+        let replies = crate::helpers::race(&app.stack, vec![request_event(DEMO_EMAIL); 50], &run).await;
+        let handed = workers_together(&app.stack, 5, &run).await;
+        (replies, handed, app.stack.mails().unwrap(), app.stack.queue.depth().await.unwrap(), run)
+    })
+    .await;
     for reply in &replies {
         assert_eq!((reply.status, &reply.headers, &reply.body), (202, &replies[0].headers, &replies[0].body), "one answer for all");
     }
-    assert_eq!(crate::helpers::race_workers(&app.stack, 5, &run).await, 50, "every job was handed out");
-    let mails = app.stack.mails().unwrap();
+    assert_eq!(handed.iter().sum::<usize>(), 50, "every job was handed out once: {handed:?}");
+    assert_eq!(left, 0, "no job is left to come back and send later");
     assert_eq!(mails.len(), 1, "exactly one mail");
     assert_eq!(mails[0].destinations.to, vec![DEMO_EMAIL.to_string()]);
     let logs = logs.text();
-    let limited = logs.lines().filter(|l| l.contains(&run) && l.contains("outcome=\"rate_limited\"")).count();
-    let sent = logs.lines().filter(|l| l.contains(&run) && l.contains("outcome=\"sent\"")).count();
-    assert_eq!((sent, limited), (1, 49), "one request counted and sent, the other 49 refused by the counter");
+    let settled: Vec<&str> = logs.lines().filter(|l| l.contains(&run) && l.contains("audit=\"reset_mail\"")).collect();
+    let sent = settled.iter().filter(|l| l.contains("outcome=\"sent\"")).count();
+    let limited = settled.iter().filter(|l| l.contains("outcome=\"rate_limited\"")).count();
+    assert_eq!((sent, limited), (1, 49), "one job counted and sent, the other 49 refused by the counter");
+    let by_worker: Vec<usize> = (0..5).map(|n| settled.iter().filter(|l| l.contains(&format!(" worker={n}}}"))).count()).collect();
+    assert!(by_worker.iter().filter(|n| **n > 0).count() >= 2, "the address's jobs were not spread over two instances: {by_worker:?}");
+}
+
+/// A run that straddles a window boundary is run again, and only a whole run's observations count.
+#[tokio::test]
+async fn a_run_that_straddles_a_window_boundary_is_run_again() {
+    let mut runs = 0;
+    let straddled = in_one_window(1, || {
+        runs += 1;
+        let first = runs == 1;
+        async move {
+            if first {
+                tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+            }
+            first
+        }
+    })
+    .await;
+    assert!(!straddled, "the straddling run's observations were kept");
+    assert!((2..=3).contains(&runs), "{runs} runs");
+}
+
+/// `workers` mail workers on `stack`'s queue, released together (see
+/// [`reset_tests::queue::MailQueues::deliver_together`]), each with its own clients and its log
+/// lines in a span carrying `run` and its number. Returns how many messages each was handed.
+async fn workers_together(stack: &Stack, workers: usize, run: &str) -> Vec<usize> {
+    let mut each = Vec::new();
+    for n in 0..workers {
+        let deps = Arc::new(stack.deps().await);
+        let span = tracing::info_span!("race", run = %run, worker = n);
+        each.push(move |event: Value| {
+            let deps = deps.clone();
+            async move {
+                let event: mail_worker::SqsEvent = serde_json::from_value(event)?;
+                Ok(serde_json::to_value(mail_worker::handle(&*deps, event).await)?)
+            }
+            .instrument(span.clone())
+        });
+    }
+    stack.queue.deliver_together(each).await.expect("the mail queue can be read")
+}
+
+/// Fifty hits on one counter with room for one, each its own task with its own DynamoDB client,
+/// released together by a barrier against moto: exactly one is allowed, and the counter holds 1.
+/// (The time is passed in, so all fifty fall in one window whatever the clock does.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_hits_on_one_counter_allow_exactly_one() {
+    let stack = Stack::start(None, RESET_PAGE).await.expect("moto starts and is provisioned");
+    let now = reset_core::unix_now();
+    let barrier = Arc::new(tokio::sync::Barrier::new(50));
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let limits = DynamoLimits::new(aws_sdk_dynamodb::Client::new(&stack.sdk), DEFAULT_LIMITS_TABLE.into());
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                limits.hit("email#race#60", 1, MINUTE, now).await.expect("moto answers")
+            })
+        })
+        .collect();
+    let mut hits = Vec::new();
+    for task in tasks {
+        hits.push(task.await.expect("a racing hit panicked"));
+    }
+    let allowed = hits.iter().filter(|h| **h == Hit::Allowed).count();
+    let limited = hits.iter().filter(|h| matches!(h, Hit::Limited { retry_after } if (1..=MINUTE).contains(retry_after))).count();
+    assert_eq!((allowed, limited), (1, 49), "{hits:?}");
+    let (start, _) = reset_core::ports::window(now, MINUTE);
+    let item = stack
+        .dynamodb()
+        .get_item()
+        .table_name(DEFAULT_LIMITS_TABLE)
+        .key("key", aws_sdk_dynamodb::types::AttributeValue::S(format!("email#race#60#{start}")))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the counter");
+    assert_eq!(item["count"].as_n().unwrap(), "1", "the counter never passed its limit");
 }

@@ -11,8 +11,7 @@ use crate::helpers::LocalApi;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn schemathesis_finds_nothing_against_the_local_stack() {
-    // Many generated requests: the time floor (not under test here) would only slow them down.
-    let local = LocalApi::start(&[("REQUEST_TIME_FLOOR_MS", "0")]).await;
+    let local = LocalApi::start(&[]).await;
     let api = local.url.clone();
 
     let out = Command::new(venv_tool("schemathesis"))

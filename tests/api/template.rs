@@ -1,12 +1,18 @@
 //! template.yaml stays deployable and in step with the code: it lints clean, routes the same
-//! paths the handlers and the local router serve, sets only variables the config reads, and
-//! generates a signing-key secret the key ring accepts.
+//! paths the handlers and the local router serve, sets only variables the config reads,
+//! generates a signing-key secret the key ring accepts, and grants each function the user
+//! attributes its code reads and writes (watched on the wire against moto).
 
 use std::process::Command;
 
+use reset_core::Deps;
 use reset_core::reset_token::KeyRing;
+use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID, Stack};
+use reset_tests::template::Deployment;
 use reset_tests::{venv_tool, workspace_root};
-use reset_wiring::Config;
+use reset_wiring::{AwsDeps, Config};
+
+use crate::helpers::{MotoApp, RESET_PAGE, call, confirm_event, deliver_queued, request_event};
 
 fn read(file: &str) -> String {
     std::fs::read_to_string(workspace_root().join(file)).unwrap()
@@ -108,8 +114,7 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
 fn every_variable_the_template_sets_changes_what_the_config_holds() {
     // Every variable the template sets, in Globals and on single functions (as CloudFormation
     // reads the template: tests/cfn_template.py).
-    let out = Command::new(venv_tool("python")).arg("tests/cfn_template.py").current_dir(workspace_root()).output().unwrap();
-    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("tests/cfn_template.py prints the template");
+    let parsed = reset_tests::template::template();
     let mut names: Vec<&str> = parsed["Globals"]["Function"]["Environment"]["Variables"].as_object().unwrap().keys().map(String::as_str).collect();
     for resource in parsed["Resources"].as_object().unwrap().values().filter(|r| r["Type"] == "AWS::Serverless::Function") {
         for name in resource["Properties"]["Environment"]["Variables"].as_object().into_iter().flat_map(|v| v.keys()) {
@@ -453,4 +458,124 @@ fn keys_and_users_are_guarded_and_kept() {
     let users = resource_block(&template, "UsersTable");
     assert!(users.contains("DeletionProtectionEnabled: !If [ProtectUsersTable, true, false]"), "deletion protection, once asked for");
     assert!(users.contains("ProjectionType: INCLUDE") && !users.contains("ProjectionType: ALL"), "the index copies only what it needs");
+}
+
+/// What a proxy in front of moto saw: each users-table operation's name and body, in order.
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>;
+
+/// `app`'s production wiring with its users table reached through a proxy that records each call.
+async fn users_table_recorded(app: &MotoApp) -> (AwsDeps, Seen) {
+    let seen = Seen::default();
+    let record = seen.clone();
+    let table = app.stack.table.table.clone();
+    let proxy = crate::faults::moto_faulty(&app.stack.moto.url, move |target, _path, body| {
+        let body: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        if body["TableName"] == table.as_str() {
+            record.lock().unwrap().push((target.rsplit('.').next().unwrap_or_default().to_owned(), body));
+        }
+        None
+    });
+    let config = app.stack.config();
+    let client = aws_sdk_dynamodb::Client::new(&crate::faults::sdk_at(&proxy).await);
+    (Deps { users: reset_aws::DynamoUsers::new(client, config.table), ..app.stack.deps().await }, seen)
+}
+
+/// Every attribute name a DynamoDB call touches: its key, its `#name` placeholders, and names
+/// written out in its projection.
+fn attributes_touched(body: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = body["Key"].as_object().into_iter().flat_map(|k| k.keys().cloned()).collect();
+    names.extend(body["ExpressionAttributeNames"].as_object().into_iter().flat_map(|m| m.values()).filter_map(|v| v.as_str().map(str::to_owned)));
+    let projected = body["ProjectionExpression"].as_str().unwrap_or_default();
+    names.extend(projected.split(',').map(str::trim).filter(|n| !n.is_empty() && !n.starts_with('#')).map(str::to_owned));
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Takes what `seen` holds as `function`'s calls, and fails unless each is one that
+/// template.yaml, as `deployment`, lets that function make: the operation granted on the users
+/// table (or its index), every attribute it touches named by the grant's `dynamodb:Attributes`
+/// condition, a projection where the grant asks for SPECIFIC_ATTRIBUTES, no values back where it
+/// asks for NONE. Returns the operations.
+fn assert_granted(deployment: &Deployment, function: &str, seen: &Seen) -> Vec<String> {
+    let calls: Vec<(String, serde_json::Value)> = std::mem::take(&mut *seen.lock().unwrap());
+    for (operation, body) in &calls {
+        let grants = deployment.users_table_grants(function, operation);
+        assert!(!grants.is_empty(), "{function} calls {operation} on the users table, which template.yaml does not grant it: {body}");
+        let touched = attributes_touched(body);
+        let allowed_by = |grant: &reset_tests::template::Grant| {
+            let attributes = grant.attributes().is_none_or(|allowed| touched.iter().all(|t| allowed.contains(t)));
+            let select = grant.requires("dynamodb:Select").is_none_or(|s| s != "SPECIFIC_ATTRIBUTES" || body["ProjectionExpression"].is_string());
+            let returns = grant.requires("dynamodb:ReturnValues").is_none_or(|r| body["ReturnValues"].as_str().is_none_or(|v| v == r));
+            attributes && select && returns
+        };
+        let conditions: Vec<String> = grants.iter().map(|g| format!("{}: {}", g.sid, g.condition)).collect();
+        assert!(grants.iter().any(allowed_by), "{function}'s {operation} touches {touched:?}; template.yaml allows it only as {conditions:#?}\n{body}");
+    }
+    calls.into_iter().map(|(operation, _)| operation).collect()
+}
+
+/// Each function's calls on the users table, watched on the wire through two whole resets (the
+/// second after the first has stamped the password's change), stay inside that function's grants
+/// in template.yaml as deployed with the stack's names: with and without a user-language
+/// attribute, on the users table the template creates (its email index projected as the
+/// template projects it). An attribute removed from a policy or from the index's projection
+/// fails here.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_function_touches_only_the_user_attributes_the_template_grants_it() {
+    for language in [None, Some("preferred_language")] {
+        let stack = Stack::start(None, RESET_PAGE).await.expect("moto starts and is provisioned");
+        let overrides: Vec<(&str, &str)> = language.iter().map(|l| ("USER_LOCALE_ATTRIBUTE", *l)).collect();
+        let app = MotoApp::on(stack, &overrides).await;
+        let deployment = Deployment::for_env(&app.stack.env());
+        assert_eq!(deployment.condition("HasUserLocale"), language.is_some());
+
+        // The stack's index is the template's.
+        let table = app.stack.dynamodb().describe_table().table_name(&app.stack.table.table).send().await.unwrap().table.unwrap();
+        let index = &table.global_secondary_indexes()[0];
+        let projection = index.projection().unwrap();
+        let (kind, mut attributes) = deployment.email_index_projection();
+        let mut created = projection.non_key_attributes().to_vec();
+        created.sort();
+        attributes.sort();
+        assert_eq!((projection.projection_type().unwrap().as_str(), created), (kind.as_str(), attributes), "the stack's email index");
+
+        if let Some(attribute) = language {
+            let stored = aws_sdk_dynamodb::types::AttributeValue::S("de".into());
+            let key = aws_sdk_dynamodb::types::AttributeValue::S(DEMO_USER_ID.into());
+            app.stack
+                .dynamodb()
+                .update_item()
+                .table_name(&app.stack.table.table)
+                .key(&app.stack.table.id, key)
+                .update_expression("SET #l = :l")
+                .expression_attribute_names("#l", attribute)
+                .expression_attribute_values(":l", stored)
+                .send()
+                .await
+                .unwrap();
+        }
+        let (deps, seen) = users_table_recorded(&app).await;
+        let mut worker_calls = Vec::new();
+        for (round, password) in ["first new passphrase 1", "second new passphrase 2"].into_iter().enumerate() {
+            let what = format!("round {round}, language {language:?}");
+            assert_eq!(call(&deps, &request_event(DEMO_EMAIL)).await.status, 202, "{what}");
+            assert_granted(&deployment, "RequestResetFunction", &seen);
+            deliver_queued(&app.stack.queue, &deps).await;
+            worker_calls.extend(assert_granted(&deployment, "MailWorkerFunction", &seen));
+
+            let mails = app.stack.mails().unwrap();
+            let mail = mails.last().unwrap();
+            if language.is_some() {
+                assert_eq!(mail.subject, "Ihr Passwort für Demo App zurücksetzen", "{what}: the stored language was read");
+            }
+            let reply = call(&deps, &confirm_event(&mail.token().expect("a reset link"), password)).await;
+            assert_eq!(reply.status, 200, "{what}: {}", reply.body);
+            assert_eq!(assert_granted(&deployment, "ResetPasswordFunction", &seen), ["GetItem", "UpdateItem"], "{what}");
+            deliver_queued(&app.stack.queue, &deps).await;
+            worker_calls.extend(assert_granted(&deployment, "MailWorkerFunction", &seen));
+        }
+        assert!(worker_calls.iter().any(|c| c == "Query"), "the worker looked the address up: {worker_calls:?}");
+        assert_eq!(worker_calls.iter().any(|c| c == "GetItem"), language.is_some(), "the worker reads the item only for its language: {worker_calls:?}");
+    }
 }

@@ -1,4 +1,7 @@
 //! Mail read back from moto (`/moto-api/data.json`, `ses.Message`): what SES accepted to send.
+//! Every read refuses mail that also goes to a Cc or Bcc recipient, and raw mail (whose
+//! recipients moto keeps in one list): a reset link or a notice is for its addressee alone, so no
+//! test that reads mail can miss a copy sent to someone else.
 
 use serde::Deserialize;
 
@@ -16,6 +19,12 @@ pub struct SentMail {
 pub struct Destinations {
     #[serde(rename = "ToAddresses", default)]
     pub to: Vec<String>,
+    /// Empty in every mail [`sent`] returns.
+    #[serde(rename = "CcAddresses", default)]
+    pub cc: Vec<String>,
+    /// Empty in every mail [`sent`] returns.
+    #[serde(rename = "BccAddresses", default)]
+    pub bcc: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -28,11 +37,27 @@ struct Data {
 struct Ses {
     #[serde(rename = "Message", default)]
     messages: Vec<SentMail>,
+    #[serde(rename = "RawMessage", default)]
+    raw: Vec<serde_json::Value>,
 }
 
+/// Every mail moto has accepted, in order; an error if any also went to a Cc or Bcc recipient,
+/// or was sent raw.
 pub fn sent(moto_url: &str) -> anyhow::Result<Vec<SentMail>> {
     let mut response = ureq::get(&format!("{moto_url}/moto-api/data.json")).call()?;
     let data: Data = response.body_mut().read_json()?;
+    anyhow::ensure!(data.ses.raw.is_empty(), "raw mail was sent (its recipients cannot be told apart): {:?}", data.ses.raw);
+    for mail in &data.ses.messages {
+        let d = &mail.destinations;
+        anyhow::ensure!(
+            d.cc.is_empty() && d.bcc.is_empty(),
+            "the mail {:?} to {:?} also went to Cc {:?} and Bcc {:?}",
+            mail.subject,
+            d.to,
+            d.cc,
+            d.bcc
+        );
+    }
     Ok(data.ses.messages)
 }
 

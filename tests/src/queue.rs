@@ -129,6 +129,33 @@ impl MailQueues {
         Ok(handed)
     }
 
+    /// Several instances of the worker at once, as Lambda scales the event source out: each
+    /// worker in a task of its own, all released together by a barrier, each taking batches until
+    /// nothing is visible. Returns how many messages each was handed, in the order of `workers`.
+    pub async fn deliver_together<F, Fut>(&self, workers: Vec<F>) -> anyhow::Result<Vec<usize>>
+    where
+        F: Fn(Value) -> Fut + Send + 'static,
+        Fut: Future<Output = anyhow::Result<Value>> + Send + 'static,
+    {
+        let barrier = Arc::new(tokio::sync::Barrier::new(workers.len()));
+        let tasks: Vec<_> = workers
+            .into_iter()
+            .map(|worker| {
+                let queues = self.clone();
+                let barrier = barrier.clone();
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    queues.deliver_with(worker).await
+                })
+            })
+            .collect();
+        let mut handed = Vec::new();
+        for task in tasks {
+            handed.push(task.await.context("a mail worker panicked")??);
+        }
+        Ok(handed)
+    }
+
     /// The bodies of the messages in the dead-letter queue (received, then made visible again).
     pub async fn dead_letters(&self) -> anyhow::Result<Vec<String>> {
         let out = self.client.receive_message().queue_url(&self.dlq_url).max_number_of_messages(BATCH).visibility_timeout(0).send().await?;

@@ -1,5 +1,6 @@
 //! A moto server on loopback, provisioned like the SAM template provisions AWS: the users table
-//! with its email index, the signing-key secret, a verified sender, and a demo user.
+//! with its email index (projected as the template projects it), the signing-key secret, a
+//! verified sender, and a demo user.
 
 use std::process::Command;
 use std::time::Duration;
@@ -19,7 +20,8 @@ use reset_wiring::{AwsDeps, Config};
 
 use crate::mail::{self, SentMail};
 use crate::process::{Managed, wait_until};
-use crate::{free_port, venv_tool, workspace_root};
+use crate::template::Deployment;
+use crate::{on_a_free_port, venv_tool, workspace_root};
 
 pub const REGION: &str = "us-east-1";
 pub const SECRET_ID: &str = "password-reset/signing-keys";
@@ -45,17 +47,10 @@ impl Moto {
     /// another if something took it first), serving one request at a time so conditional writes
     /// are atomic as in DynamoDB (see `moto_serial.py`).
     pub fn start(port: Option<u16>) -> anyhow::Result<Moto> {
-        let Some(port) = port else {
-            let mut last = None;
-            for _ in 0..3 {
-                match Self::start_on(LOOPBACK, free_port()) {
-                    Ok(moto) => return Ok(moto),
-                    Err(err) => last = Some(err),
-                }
-            }
-            return Err(last.expect("three tries"));
-        };
-        Self::start_on(LOOPBACK, port)
+        match port {
+            Some(port) => Self::start_on(LOOPBACK, port),
+            None => on_a_free_port("moto", |port| Self::start_on(LOOPBACK, port)),
+        }
     }
 
     /// Starts moto listening on `host` (e.g. `0.0.0.0`, so that containers reach it; clients here
@@ -94,8 +89,18 @@ impl Stack {
         Self::provisioned(Moto::start(moto_port)?, reset_page_url).await
     }
 
+    /// Starts moto and provisions it as for a table of the application's own (`ExistingUsersTable`)
+    /// whose email index copies `also_projected` besides what the template's index copies.
+    pub async fn start_with_index_also_projecting(moto_port: Option<u16>, reset_page_url: &str, also_projected: &[&str]) -> anyhow::Result<Stack> {
+        Self::provisioned_with(Moto::start(moto_port)?, reset_page_url, also_projected).await
+    }
+
     /// Provisions a moto that is already running, with the demo user in place.
     pub async fn provisioned(moto: Moto, reset_page_url: &str) -> anyhow::Result<Stack> {
+        Self::provisioned_with(moto, reset_page_url, &[]).await
+    }
+
+    async fn provisioned_with(moto: Moto, reset_page_url: &str, also_projected: &[&str]) -> anyhow::Result<Stack> {
         let sdk = reset_aws::sdk_loader()
             .endpoint_url(&moto.url)
             .region(Region::new(REGION))
@@ -113,13 +118,23 @@ impl Stack {
             reset_page_url: reset_page_url.to_owned(),
             queue,
         };
-        stack.provision().await?;
+        stack.provision(also_projected).await?;
         stack.put_user(DEMO_USER_ID, DEMO_EMAIL, DEMO_PASSWORD, None).await?;
         Ok(stack)
     }
 
-    async fn provision(&self) -> anyhow::Result<()> {
+    /// The tables, secret and sender. The users table's email index projects what template.yaml's
+    /// does (deployed with this stack's names), and `also_projected`.
+    async fn provision(&self, also_projected: &[&str]) -> anyhow::Result<()> {
         let t = &self.table;
+        let (projection_type, mut projected) = Deployment::for_env(&self.env()).email_index_projection();
+        projected.extend(also_projected.iter().map(|a| a.to_string()));
+        let mut projection = Projection::builder().projection_type(ProjectionType::from(projection_type.as_str()));
+        if projection_type == "INCLUDE" {
+            projection = projection.set_non_key_attributes(Some(projected));
+        } else {
+            anyhow::ensure!(also_projected.is_empty(), "an index that projects {projection_type} cannot also project {also_projected:?}");
+        }
         let attr = |name: &str| {
             AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
         };
@@ -135,7 +150,7 @@ impl Stack {
                 GlobalSecondaryIndex::builder()
                     .index_name(&t.email_index)
                     .key_schema(hash_key(&t.email)?)
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .projection(projection.build())
                     .build()?,
             )
             .send()
@@ -254,18 +269,47 @@ impl Stack {
         mail::sent(&self.moto.url)
     }
 
-    /// The mails moto has accepted once there are at least `n` (a mail worker fed by a
-    /// [`crate::queue::Pump`] sends them a moment after the request); an error after 20 s.
+    /// The mails moto has accepted once there are at least `n` and the mail queue holds no
+    /// message (visible, in flight or delayed); an error after 20 s. A mail worker fed by a
+    /// [`crate::queue::Pump`] sends a moment after the request, and a mail can only come from a
+    /// message still on the queue (the pump deletes one after the worker's answer): waiting for the
+    /// queue to be empty, not just for `n`, lets a duplicate sent late fail a test's exact count.
     pub fn mails_eventually(&self, n: usize) -> anyhow::Result<Vec<SentMail>> {
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         loop {
             let mails = self.mails()?;
-            if mails.len() >= n {
-                return Ok(mails);
+            let queued = if mails.len() >= n { Some(self.queued()?) } else { None };
+            if queued == Some(0) {
+                // Read again: a mail sent between the first read and the queue's emptying counts.
+                return self.mails();
             }
-            anyhow::ensure!(std::time::Instant::now() < deadline, "{} mails after 20 s, expected {n}", mails.len());
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "{} mails after 20 s, expected {n}{}",
+                mails.len(),
+                queued.map(|q| format!(", with {q} messages still on the mail queue")).unwrap_or_default()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Messages on the mail queue, visible, in flight or delayed. (Asked over plain HTTP in SQS's
+    /// JSON protocol, so that a blocking helper can ask from inside a test's runtime; moto tells
+    /// the service from the credential scope and checks no signature.)
+    fn queued(&self) -> anyhow::Result<usize> {
+        let mut reply = ureq::post(&self.moto.url)
+            .header("authorization", format!("AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/sqs/aws4_request, SignedHeaders=host, Signature=0"))
+            .header("x-amz-target", "AmazonSQS.GetQueueAttributes")
+            .header("content-type", "application/x-amz-json-1.0")
+            .send_json(serde_json::json!({"QueueUrl": self.queue.url, "AttributeNames": ["All"]}))
+            .context("asking moto for the mail queue's depth")?;
+        let answer: serde_json::Value = reply.body_mut().read_json()?;
+        let mut queued = 0;
+        for name in ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] {
+            let count = answer["Attributes"][name].as_str().with_context(|| format!("{name} in {answer}"))?;
+            queued += count.parse::<usize>()?;
+        }
+        Ok(queued)
     }
 }
 

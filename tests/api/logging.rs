@@ -1,0 +1,521 @@
+//! What the functions log at every level, read where it ends up: the test capture at TRACE (a
+//! canary, and the flow's own debug lines with no secret), a real function process started at
+//! `AWS_LAMBDA_LOG_LEVEL=trace`, and the JSON lines of the production subscriber with every metric
+//! filter of the template evaluated against them, as CloudWatch would.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reset_core::mail_job::{MailJob, ResetLinkJob, new_job_id};
+use reset_core::memory::MemoryOriginVerify;
+use reset_core::origin_verify::OriginVerify;
+use reset_core::settings::Edge;
+use reset_tests::events;
+use reset_tests::runtime_api::RuntimeApi;
+use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, SECRET_ID, Stack};
+use reset_tests::workspace_root;
+use serde_json::{Value, json};
+use tracing::instrument::WithSubscriber as _;
+
+use crate::helpers::{
+    Captured, KEY_A, MemoryApp, MotoApp, NEW_PASSWORD, RESET_PAGE, assert_not_logged, capture_logs, confirm_event, request_event, unique,
+};
+
+/// The debug and trace lines the code logs (their messages), so a test can tell its own verbose
+/// lines from a library's: any other DEBUG or TRACE line in a function's log is the wire or the
+/// runtime getting past its cap.
+const OWN_VERBOSE_LINES: &[&str] = &[
+    "reset mail job queued",
+    "mail batch received",
+    "mail batch handled",
+    "mail job claimed",
+    "account looked up by address",
+    "address budget counted",
+    "the mail service answered",
+    "token signature and lifetime verified; reading the account",
+    "token matches the account",
+    "new password passed the strength and breach checks",
+    "new password hashed",
+    "password-changed notice queued",
+];
+
+#[test]
+fn a_trace_event_reaches_the_capture() {
+    let captured = capture_logs();
+    let marker = unique("canary");
+    // Under one of the service's own targets: only those may log below INFO (reset_wiring::log_filter).
+    tracing::trace!(target: "reset_core::canary", marker = %marker, "canary");
+    // And one a dependency would write, which the filter holds at INFO whatever is asked for.
+    tracing::debug!(target: "some_dependency::client", marker = %marker, "dependency chatter");
+    let logs = captured.text();
+    let lines: Vec<&str> = logs.lines().filter(|l| l.contains(&marker)).collect();
+    assert!(lines.iter().any(|l| l.contains("TRACE") && l.contains("canary")), "the capture dropped a TRACE event: {lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("dependency chatter")), "a dependency logged at DEBUG: {lines:?}");
+}
+
+/// The whole flow in memory, captured at TRACE: the use cases' own DEBUG and TRACE lines are
+/// there (so the capture really reads below INFO), and still no token, password, address or key.
+#[tokio::test]
+async fn the_flow_at_trace_logs_its_debug_lines_and_no_secret() {
+    use tracing::Instrument as _;
+    let captured = capture_logs();
+    let run = unique("verbose-flow");
+    let app = MemoryApp::new().await;
+    let token = async {
+        let token = app.token_for_demo().await;
+        assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200);
+        app.deliver().await;
+        token
+    }
+    .instrument(tracing::info_span!("test", run = %run))
+    .await;
+
+    let ours = captured.records_of(&run);
+    for (level, message) in [
+        ("DEBUG", "reset mail job queued"),
+        ("DEBUG", "mail job claimed"),
+        ("TRACE", "address budget counted"),
+        ("DEBUG", "the mail service answered"),
+        ("DEBUG", "token matches the account"),
+        ("DEBUG", "new password hashed"),
+    ] {
+        assert!(ours.lines().any(|l| l.contains(level) && l.contains(message)), "no {level} line {message:?}:\n{ours}");
+    }
+    let logs = captured.text();
+    let (_, signature) = token.rsplit_once('.').unwrap();
+    for (what, secret) in [
+        ("the token", token.as_str()),
+        ("the signature", signature),
+        ("the new password", NEW_PASSWORD),
+        ("the old password", DEMO_PASSWORD),
+        ("the address", DEMO_EMAIL),
+        ("the key", KEY_A),
+    ] {
+        assert_not_logged(&logs, secret, what);
+    }
+}
+
+/// The functions' binaries, built as `cargo build` builds them (debug, into the workspace's target).
+fn function_binaries() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let root = workspace_root();
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let build = Command::new(cargo)
+                .args(["build", "--quiet", "-p", "request-reset", "-p", "mail-worker", "-p", "reset-password", "--bins", "--target-dir"])
+                .arg(root.join("target"))
+                .current_dir(&root)
+                .output()
+                .unwrap();
+            assert!(build.status.success(), "the functions do not build:\n{}", String::from_utf8_lossy(&build.stderr));
+            root.join("target/debug")
+        })
+        .clone()
+}
+
+/// A function's binary running as Lambda runs it, against a Runtime API of its own; its stdout and
+/// stderr go to a log file. Stopped when dropped.
+struct Running {
+    api: RuntimeApi,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Running {
+    fn start(binary: &str, env: &[(String, String)]) -> Running {
+        let api = RuntimeApi::start().unwrap();
+        let log = workspace_root().join(format!("target/test-logs/{}.log", unique(binary)));
+        std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+        let out = std::fs::File::create(&log).unwrap();
+        let mut child = Command::new(function_binaries().join(binary))
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env("AWS_LAMBDA_RUNTIME_API", api.address())
+            .env("AWS_LAMBDA_FUNCTION_NAME", binary)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        if let Err(err) = api.wait_first_poll(started, Duration::from_secs(30), &mut child) {
+            let _ = child.kill();
+            panic!("{binary} did not start: {err:#}\n{}", std::fs::read_to_string(&log).unwrap_or_default());
+        }
+        Running { api, child, log }
+    }
+
+    fn invoke(&mut self, event: &Value) -> Value {
+        match self.api.invoke(&event.to_string(), Duration::from_secs(30)) {
+            Ok((_, answer)) => answer,
+            Err(err) => panic!("{err:#}\n{}", self.log()),
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The DEBUG and TRACE lines of a function's log that are not the code's own.
+fn foreign_verbose_lines(log: &str, json: bool) -> Vec<String> {
+    let verbose = |line: &str| {
+        if json {
+            let parsed: Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not one JSON object a line: {line}"));
+            matches!(parsed["level"].as_str(), Some("DEBUG" | "TRACE")).then(|| parsed["fields"]["message"].as_str().unwrap_or_default().to_owned())
+        } else {
+            let level = line.split_whitespace().next().unwrap_or_default();
+            ["DEBUG", "TRACE"].contains(&level).then(|| line.to_owned())
+        }
+    };
+    log.lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|line| verbose(line).map(|message| (line, message)))
+        .filter(|(_, message)| !OWN_VERBOSE_LINES.iter().any(|own| message.ends_with(own) || message.contains(&format!(": {own}"))))
+        .map(|(line, _)| line.to_owned())
+        .collect()
+}
+
+/// The three binaries started with `AWS_LAMBDA_LOG_LEVEL=trace` (the worker also with
+/// `AWS_LAMBDA_LOG_FORMAT=json`) against moto, through a whole reset: each logs its own DEBUG and
+/// TRACE lines, no other (the SDK's wire and the runtime's raw events stay capped), and no
+/// token, password, address or key in any form. The worker's JSON lines carry its metrics where
+/// the template's metric filters look.
+#[tokio::test(flavor = "multi_thread")]
+async fn functions_started_at_trace_log_their_own_debug_lines_and_no_secret() {
+    let mut stack = Stack::start(None, RESET_PAGE).await.expect("moto");
+    stack.overrides = reset_tests::stack::generous_limits();
+    // Two accounts on one address (the worker sends neither a link, with a metric), and a poison message.
+    let twins = "twins@example.com";
+    stack.put_user("twin-a", twins, "twin password one", None).await.unwrap();
+    stack.put_user("twin-b", twins, "twin password two", None).await.unwrap();
+    stack.queue.send_raw("this is not a mail job").await.unwrap();
+    let env = |extra: &[(&str, &str)]| {
+        let mut env = stack.env();
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        env
+    };
+
+    let mut request = Running::start("request-reset", &env(&[("AWS_LAMBDA_LOG_LEVEL", "trace")]));
+    for email in [DEMO_EMAIL, twins] {
+        let answer = request.invoke(&request_event(email));
+        assert_eq!(answer["statusCode"], 202, "{answer}");
+    }
+    let worker = std::sync::Mutex::new(Running::start("mail-worker", &env(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE"), ("AWS_LAMBDA_LOG_FORMAT", "json")])));
+    let handed = stack.queue.deliver_with(|event| std::future::ready(Ok(worker.lock().unwrap().invoke(&event)))).await.unwrap();
+    assert_eq!(handed, 3);
+    let mails = stack.mails().unwrap();
+    assert_eq!(mails.len(), 1, "one link, to the demo user alone");
+    let token = mails[0].token().unwrap();
+    let mut confirm = Running::start("reset-password", &env(&[("AWS_LAMBDA_LOG_LEVEL", "trace")]));
+    let answer = confirm.invoke(&confirm_event(&token, NEW_PASSWORD));
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+
+    let worker = worker.into_inner().unwrap();
+    let logs = [("request-reset", request.log(), false), ("mail-worker", worker.log(), true), ("reset-password", confirm.log(), false)];
+    for (function, log, json) in &logs {
+        let levels =
+            |level: &str| log.lines().filter(|l| if *json { l.contains(&format!("\"level\":\"{level}\"")) } else { l.starts_with(level) }).count();
+        assert!(levels("DEBUG") > 0, "{function} logged no DEBUG line at trace:\n{log}");
+        let foreign = foreign_verbose_lines(log, *json);
+        assert!(
+            foreign.is_empty(),
+            "{function}: verbose lines that are not the code's own (the wire or the runtime uncapped):\n{}",
+            foreign.join("\n")
+        );
+    }
+    let (_, worker_log, _) = &logs[1];
+    assert!(levels_in_json(worker_log, "TRACE").iter().any(|m| m == "address budget counted"), "{worker_log}");
+    assert!(levels_in_json(worker_log, "DEBUG").iter().any(|m| m == "mail batch received"), "{worker_log}");
+    assert!(logs[0].1.lines().any(|l| l.starts_with("DEBUG") && l.contains("reset mail job queued")), "{}", logs[0].1);
+    assert!(logs[2].1.lines().any(|l| l.starts_with("DEBUG") && l.contains("token matches the account")), "{}", logs[2].1);
+
+    // The worker's JSON lines against the template's filters: each of its metrics counted once.
+    let filters = metric_filters();
+    for metric in ["mail_job_malformed", "duplicate_email"] {
+        let counted = worker_log.lines().filter(|l| filters.iter().any(|f| f.pattern.value == metric && f.pattern.matches(l))).count();
+        assert_eq!(counted, 1, "{metric}: the deployed worker's JSON line is not counted once by its filter:\n{worker_log}");
+    }
+
+    let secret: Value = {
+        let out = stack.secrets().get_secret_value().secret_id(SECRET_ID).send().await.unwrap();
+        serde_json::from_str(out.secret_string().unwrap()).unwrap()
+    };
+    let key = secret[secret["current"].as_str().unwrap()].as_str().unwrap().to_owned();
+    let all = logs.iter().map(|(_, log, _)| log.as_str()).collect::<Vec<_>>().join("\n");
+    let (_, signature) = token.rsplit_once('.').unwrap();
+    for (what, secret) in [
+        ("the token", token.as_str()),
+        ("the signature", signature),
+        ("the new password", NEW_PASSWORD),
+        ("the old password", DEMO_PASSWORD),
+        ("the demo address", DEMO_EMAIL),
+        ("the twins' address", twins),
+        ("the key", key.as_str()),
+    ] {
+        assert_not_logged(&all, secret, what);
+    }
+}
+
+/// The messages of a JSON log's events at `level`.
+fn levels_in_json(log: &str, level: &str) -> Vec<String> {
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["level"] == level)
+        .map(|v| v["fields"]["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// A CloudWatch Logs JSON filter pattern, the subset template.yaml uses: `{ $.a.b = "literal" }`
+/// (an event matches if it is JSON and the string at that path equals the literal). Any other
+/// syntax (`!=`, `&&`, `||`, numbers, `*`, arrays, `IS NULL`) panics: teach it here before a
+/// filter that uses it counts as tested.
+#[derive(Debug)]
+struct JsonFilter {
+    path: Vec<String>,
+    value: String,
+}
+
+impl JsonFilter {
+    fn parse(pattern: &str) -> JsonFilter {
+        let unsupported = || -> ! { panic!("a filter pattern outside the subset this evaluator knows: {pattern}") };
+        let inner = pattern.trim().strip_prefix('{').and_then(|p| p.strip_suffix('}')).unwrap_or_else(|| unsupported()).trim();
+        let (selector, literal) = inner.split_once('=').unwrap_or_else(|| unsupported());
+        let (selector, literal) = (selector.trim(), literal.trim());
+        let Some(path) = selector.strip_prefix("$.") else { unsupported() };
+        let path: Vec<String> = path.split('.').map(str::to_owned).collect();
+        if path.iter().any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+            unsupported();
+        }
+        let Some(value) = literal.strip_prefix('"').and_then(|l| l.strip_suffix('"')) else { unsupported() };
+        if value.is_empty() || value.contains(['"', '*', '\\']) {
+            unsupported();
+        }
+        JsonFilter { path, value: value.to_owned() }
+    }
+
+    /// Whether CloudWatch would count this log event (one line of the function's output).
+    fn matches(&self, event: &str) -> bool {
+        let Ok(json) = serde_json::from_str::<Value>(event) else { return false };
+        let found = self.path.iter().try_fold(&json, |node, key| node.get(key));
+        found.and_then(Value::as_str) == Some(self.value.as_str())
+    }
+}
+
+#[test]
+fn the_filter_evaluator_matches_as_cloudwatch_and_refuses_what_it_does_not_know() {
+    let filter = JsonFilter::parse(r#"{ $.fields.metric = "mail_retry" }"#);
+    assert!(filter.matches(r#"{"level":"ERROR","fields":{"message":"m","metric":"mail_retry"}}"#));
+    for other in [
+        r#"{"level":"ERROR","metric":"mail_retry"}"#,
+        r#"{"fields":{"metric":"mail_retry_x"}}"#,
+        r#"{"fields":{"metric":["mail_retry"]}}"#,
+        r#"{"fields":"mail_retry"}"#,
+        r#"ERROR fields.metric="mail_retry""#,
+    ] {
+        assert!(!filter.matches(other), "{other}");
+    }
+    for unknown in [
+        r#"{ $.fields.metric != "x" }"#,
+        r#"{ $.fields.metric = "x*" }"#,
+        r#"{ $.fields.metric = "x" && $.level = "ERROR" }"#,
+        r#"{ $.fields.count = 1 }"#,
+        r#"{ $.fields[0] = "x" }"#,
+        r#""mail_retry""#,
+    ] {
+        assert!(std::panic::catch_unwind(|| JsonFilter::parse(unknown)).is_err(), "{unknown} was accepted");
+    }
+}
+
+struct MetricFilter {
+    id: String,
+    pattern: JsonFilter,
+}
+
+/// Every metric filter in template.yaml (as CloudFormation reads it).
+fn metric_filters() -> Vec<MetricFilter> {
+    let resources = crate::deploy::template()["Resources"].as_object().unwrap();
+    let filters: Vec<MetricFilter> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Logs::MetricFilter")
+        .map(|(id, r)| {
+            let pattern = r["Properties"]["FilterPattern"].as_str().unwrap_or_else(|| panic!("{id}: FilterPattern is not a plain string"));
+            MetricFilter { id: id.clone(), pattern: JsonFilter::parse(pattern) }
+        })
+        .collect();
+    assert!(filters.len() >= 10, "{} metric filters", filters.len());
+    filters
+}
+
+/// Every metric name the code logs (`metric = "..."` in a source file).
+fn metrics_in_code() -> BTreeSet<String> {
+    fn walk(dir: &std::path::Path, out: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let source = std::fs::read_to_string(&path).unwrap();
+                out.extend(source.split("metric = \"").skip(1).map(|piece| piece.split('"').next().unwrap().to_owned()));
+            }
+        }
+    }
+    let mut metrics = BTreeSet::new();
+    for dir in ["shared", "functions", "tools"] {
+        if workspace_root().join(dir).exists() {
+            walk(&workspace_root().join(dir), &mut metrics);
+        }
+    }
+    metrics
+}
+
+/// What the production subscriber (`reset_wiring::log_subscriber`, JSON as deployed, at the
+/// template's default level) writes while `scenario` runs.
+async fn json_lines<T>(scenario: impl Future<Output = T>) -> String {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let _ = scenario.with_subscriber(reset_wiring::log_subscriber("info", true, move || writer.clone())).await;
+    captured.text()
+}
+
+fn reset_job(email: &str, requested_at: u64) -> MailJob {
+    MailJob::ResetLink(ResetLinkJob {
+        id: new_job_id().unwrap(),
+        email: email.into(),
+        requester: "test-requester".into(),
+        request_id: None,
+        requested_at,
+        locale: None,
+    })
+}
+
+/// Every metric event, each made by the code path that logs it (the handlers, the use cases, the
+/// worker, the key cache, the DynamoDB adapter), written by the production JSON subscriber; every
+/// metric filter of the template evaluated against every line. Each filter counts the lines of
+/// its metric and no other line, and every metric the code logs and every filter's metric is
+/// among the events made here, so a changed log shape (flattened fields, a renamed field, a
+/// metric moved into a span) blinds no alarm silently.
+#[tokio::test]
+async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() {
+    let mut scenarios: Vec<(&str, String)> = Vec::new();
+
+    let app = MemoryApp::new().await;
+    app.queue.outage.set(true);
+    scenarios.push(("reset_enqueue_failed", json_lines(async { assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 503) }).await));
+
+    let mut app = MemoryApp::new().await;
+    app.deps.settings.rate_limits.ip_per_minute = 0;
+    scenarios.push(("ip_rate_limited", json_lines(async { assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 429) }).await));
+
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    app.queue.outage.set(true);
+    scenarios.push((
+        "changed_mail_enqueue_failed",
+        json_lines(async { assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200) }).await,
+    ));
+
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    app.breaches.outage.set(true);
+    scenarios
+        .push(("breach_check_unavailable", json_lines(async { assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200) }).await));
+
+    let mut app = MemoryApp::new().await;
+    app.deps.settings.edge = Some(Edge::new(OriginVerify::load(MemoryOriginVerify::new("example-origin-verify-value")).await.unwrap()));
+    scenarios.push(("edge_bypassed", json_lines(async { assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 403) }).await));
+
+    let app = MemoryApp::new().await;
+    let form = events::load("request-reset-forgot-form-cross-origin.json");
+    scenarios.push(("cross_origin_form", json_lines(async { assert_eq!(app.call(&form).await.status, 403) }).await));
+
+    let app = MemoryApp::new().await;
+    app.mailer.outage.set(true);
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    scenarios.push(("mail_retry", json_lines(async { assert_eq!(app.deliver().await, [reset_core::Delivery::Retry]) }).await));
+
+    let app = MemoryApp::new().await;
+    app.mailer.refusal.set(true);
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    scenarios.push(("mail_refused", json_lines(app.deliver()).await));
+
+    let mut app = MemoryApp::new().await;
+    app.deps.settings.rate_limits.email_per_day_total = 0;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    scenarios.push(("email_daily_cap_reached", json_lines(app.deliver()).await));
+
+    let app = MemoryApp::new().await;
+    let stale = reset_job(DEMO_EMAIL, reset_core::unix_now() - app.deps.settings.mail_max_age.as_secs() - 1);
+    scenarios.push(("reset_mail_stale", json_lines(reset_core::deliver_mail(&app.deps, &stale, 1)).await));
+
+    // Malformed twice: an address that does not parse (the use case), a body that is no job (the worker).
+    let unparsable = reset_job("not an address", reset_core::unix_now());
+    scenarios.push(("mail_job_malformed", json_lines(reset_core::deliver_mail(&app.deps, &unparsable, 1)).await));
+    let poison: mail_worker::SqsEvent = serde_json::from_value(json!({"Records": [{"messageId": "m-1", "body": "not a mail job"}]})).unwrap();
+    scenarios.push(("mail_job_malformed", json_lines(mail_worker::handle(&app.deps, poison)).await));
+
+    // Only the DynamoDB adapter can find two accounts on one address.
+    {
+        let moto = MotoApp::start().await;
+        let twins = "twins@example.com";
+        moto.stack.put_user("twin-a", twins, "twin password one", None).await.unwrap();
+        moto.stack.put_user("twin-b", twins, "twin password two", None).await.unwrap();
+        assert_eq!(moto.call(&request_event(twins)).await.status, 202);
+        scenarios.push(("duplicate_email", json_lines(async { assert_eq!(moto.deliver().await, 1) }).await));
+    }
+
+    // Last: the key cache's clock is tokio's, paused here to pass MAX_STALE without waiting.
+    let app = MemoryApp::new().await;
+    tokio::time::pause();
+    app.keys.outage.set(true);
+    tokio::time::advance(reset_core::keys::MAX_STALE + Duration::from_secs(1)).await;
+    scenarios.push(("keys_too_stale", json_lines(async { assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 503) }).await));
+
+    let filters = metric_filters();
+    let mut counted = BTreeSet::new();
+    for (metric, lines) in &scenarios {
+        let mut ours = 0;
+        for line in lines.lines() {
+            assert!(
+                serde_json::from_str::<Value>(line).is_ok_and(|v| v.is_object()),
+                "{metric}: not one JSON object a line (CloudWatch could not filter it): {line}"
+            );
+            let matching: BTreeSet<&str> = filters.iter().filter(|f| f.pattern.matches(line)).map(|f| f.pattern.value.as_str()).collect();
+            assert!(matching.len() <= 1, "filters of several metrics ({matching:?}) count one line: {line}");
+            for counted_as in &matching {
+                assert!(line.contains(&format!("\"{counted_as}\"")), "a filter for {counted_as} counts a line of another event: {line}");
+            }
+            if matching.contains(metric) {
+                ours += 1;
+            }
+        }
+        assert!(ours >= 1, "no metric filter counts the {metric} event, as the production subscriber writes it:\n{lines:.3000}");
+        for filter in filters.iter().filter(|f| f.pattern.value == *metric) {
+            assert!(lines.lines().any(|l| filter.pattern.matches(l)), "{} does not count the {metric} event:\n{lines:.3000}", filter.id);
+        }
+        counted.insert(metric.to_string());
+    }
+    for filter in &filters {
+        assert!(
+            counted.contains(&filter.pattern.value),
+            "{} counts {}, which no event here logs: is it still logged?",
+            filter.id,
+            filter.pattern.value
+        );
+    }
+    for metric in metrics_in_code() {
+        assert!(counted.contains(&metric), "the code logs the metric {metric}: add its event here, so its filter is evaluated against it");
+    }
+}
