@@ -27,3 +27,4 @@ mod rest_api;
 mod sam;
 mod schema;
 mod template;
+mod worker_rates;
