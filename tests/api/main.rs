@@ -11,6 +11,7 @@ mod fuzz;
 mod handlers;
 mod helpers;
 mod hostile;
+mod instructions;
 mod languages;
 mod ledger;
 mod local_stack;
