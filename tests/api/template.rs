@@ -470,7 +470,9 @@ async fn users_table_recorded(app: &MotoApp) -> (AwsDeps, Seen) {
     let table = app.stack.table.table.clone();
     let proxy = crate::faults::moto_faulty(&app.stack.moto.url, move |target, _path, body| {
         let body: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-        if body["TableName"] == table.as_str() {
+        // Any call naming the users table, top-level or inside (a batch or a transaction would
+        // name it in its items): an operation no grant allows then fails the check.
+        if body.to_string().contains(&format!("\"{table}\"")) {
             record.lock().unwrap().push((target.rsplit('.').next().unwrap_or_default().to_owned(), body));
         }
         None
@@ -481,15 +483,52 @@ async fn users_table_recorded(app: &MotoApp) -> (AwsDeps, Seen) {
 }
 
 /// Every attribute name a DynamoDB call touches: its key, its `#name` placeholders, and names
-/// written out in its projection.
+/// written out in its projection or in any of its expressions.
 fn attributes_touched(body: &serde_json::Value) -> Vec<String> {
     let mut names: Vec<String> = body["Key"].as_object().into_iter().flat_map(|k| k.keys().cloned()).collect();
     names.extend(body["ExpressionAttributeNames"].as_object().into_iter().flat_map(|m| m.values()).filter_map(|v| v.as_str().map(str::to_owned)));
     let projected = body["ProjectionExpression"].as_str().unwrap_or_default();
     names.extend(projected.split(',').map(str::trim).filter(|n| !n.is_empty() && !n.starts_with('#')).map(str::to_owned));
+    for field in ["UpdateExpression", "ConditionExpression", "KeyConditionExpression", "FilterExpression"] {
+        names.extend(literal_names(body[field].as_str().unwrap_or_default()));
+    }
     names.sort();
     names.dedup();
     names
+}
+
+/// Attribute names written out in an expression: words that are neither a `#name` or `:value`
+/// placeholder nor a word of DynamoDB's expression grammar.
+fn literal_names(expression: &str) -> Vec<String> {
+    const GRAMMAR: &[&str] = &[
+        "SET", "REMOVE", "ADD", "DELETE", "AND", "OR", "NOT", "BETWEEN", "IN", "attribute_exists", "attribute_not_exists", "attribute_type",
+        "begins_with", "contains", "size", "if_not_exists", "list_append",
+    ];
+    let mut names = Vec::new();
+    let mut word = String::new();
+    let mut placeholder = false;
+    for c in expression.chars().chain([' ']) {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            if word.is_empty() && !placeholder && c.is_ascii_digit() {
+                placeholder = true; // a number, not a name
+            }
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() && !placeholder && !GRAMMAR.iter().any(|g| g.eq_ignore_ascii_case(&word)) {
+            names.push(std::mem::take(&mut word));
+        }
+        word.clear();
+        placeholder = c == '#' || c == ':';
+    }
+    names
+}
+
+#[test]
+fn names_written_out_in_expressions_are_found() {
+    assert_eq!(literal_names("SET #h = :h, changed = :t REMOVE old_attr"), ["changed", "old_attr"]);
+    assert_eq!(literal_names("attribute_exists(#id) AND #s = :active AND size(email) > :n0"), ["email"]);
+    assert!(literal_names("#e = :e").is_empty());
 }
 
 /// Takes what `seen` holds as `function`'s calls, and fails unless each is one that

@@ -174,6 +174,7 @@ impl Grant {
     /// The attributes the statement's `dynamodb:Attributes` condition allows; `None` if it
     /// names none (every attribute).
     pub fn attributes(&self) -> Option<Vec<String>> {
+        self.only_operator("dynamodb:Attributes", "ForAllValues:StringEquals");
         let listed = self.condition["ForAllValues:StringEquals"]["dynamodb:Attributes"].as_array()?;
         Some(listed.iter().map(text).collect())
     }
@@ -181,6 +182,15 @@ impl Grant {
     /// The value a `StringEqualsIfExists` condition requires of a request parameter
     /// (`dynamodb:Select`, `dynamodb:ReturnValues`), if it requires one.
     pub fn requires(&self, key: &str) -> Option<String> {
+        self.only_operator(key, "StringEqualsIfExists");
         self.condition["StringEqualsIfExists"].get(key).map(text)
+    }
+
+    /// Fails if a condition operator other than `expected` names `key`: this reader would take
+    /// such a grant for "no restriction" and hold the code to nothing.
+    fn only_operator(&self, key: &str, expected: &str) {
+        for (operator, keys) in self.condition.as_object().into_iter().flatten() {
+            assert!(operator == expected || keys.get(key).is_none(), "{}: {operator} on {key}, which these tests cannot read", self.sid);
+        }
     }
 }

@@ -194,7 +194,20 @@ pub async fn init<A: AwsBundle>() -> anyhow::Result<Deps<A>> {
 mod tests {
     use tracing::Level;
 
-    use super::log_filter;
+    use super::{OWN_TARGETS, log_filter};
+
+    /// `Targets` matches a directive as a plain prefix of the target: `reset_aws` also covers a
+    /// crate named `reset_aws_extra`. No crate in the build may be such a namesake of ours.
+    #[test]
+    fn no_dependency_shares_a_prefix_with_the_service_s_own_targets() {
+        let lock = include_str!("../../../Cargo.lock");
+        let crates = lock.lines().filter_map(|l| l.strip_prefix("name = \"")?.strip_suffix('"')).map(|n| n.replace('-', "_"));
+        for name in crates {
+            if let Some(own) = OWN_TARGETS.iter().find(|own| name.starts_with(*own)) {
+                assert_eq!(&name, own, "{name} would log below INFO as if it were {own}");
+            }
+        }
+    }
 
     #[test]
     fn the_wire_and_the_runtime_stay_capped_whatever_level_is_asked_for() {
