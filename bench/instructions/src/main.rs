@@ -20,7 +20,7 @@ use reset_core::{Deps, password};
 use serde_json::{Value, json};
 
 /// No run asks for more repeats than this; set-up always prepares this many.
-const MAX_REPEATS: usize = 8;
+const MAX_REPEATS: usize = 21;
 const KEY: &str = "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
 /// A stored hash of the right shape: the confirm never verifies the old password.
 const OLD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$4p5r3Yt1Bn0Bf3ZcHBp5yA9xtCq4x6bb7tq3MgW8v4M";

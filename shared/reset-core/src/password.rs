@@ -56,8 +56,16 @@ pub fn prepare() {
 }
 
 /// Hashes to a PHC string with a fresh random salt, waiting for a turn if others are hashing.
+///
+/// On a single-threaded runtime (the functions': Lambda hands a process one invocation at a time)
+/// the hash runs in place: there is nothing else for the thread to do meanwhile, and handing it to
+/// the blocking pool only added a thread wake-up each way. A multi-threaded host (tests, a server
+/// serving many requests) keeps its executor free by handing it over.
 pub async fn hash(password: NewPassword) -> anyhow::Result<String> {
     let _turn = TURNS.acquire().await.context("the hashing turns were closed")?;
+    if tokio::runtime::Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread {
+        return hash_blocking(password.expose());
+    }
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || span.in_scope(|| hash_blocking(password.expose())))
         .await
