@@ -126,23 +126,44 @@ fn lambda_sdk_config_from(vars: impl Fn(&str) -> Option<String>) -> anyhow::Resu
     Ok(config.build())
 }
 
-/// One HTTP client for every service client, built as the SDK builds its default (hyper with
-/// rustls on aws-lc, a proxy only if the environment names one). Left to itself, each service
-/// client builds its own on first use, and each build loads and parses the system's trusted
-/// certificates again: three times per process for request-reset, twice in its first invoke.
+/// One HTTP client for every service client. Left to itself, each service client builds its own
+/// on first use, each with its own connector and trust store.
 fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new().build_with_connector_fn(|settings, components| match (settings, components) {
+        // Every service client's constructor also asks for a connector with neither, only to build
+        // and drop it (smithy's `validate_base_client_config`, there so that the host's certificates
+        // load at construction): three or four throw-away trust stores per cold start, each parsing
+        // every certificate the host offers. Requests always come with both; the first one builds
+        // the real connector, at cold start anyway. Were a request ever to come without, it would
+        // fail at the signing-key read at cold start, not quietly.
+        (None, None) => aws_smithy_http_client::Connector::builder().build_http(),
+        (settings, components) => https_connector(settings.cloned(), components.and_then(|c| c.sleep_impl())),
+    })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Trust stores built so far on this thread (each parses every certificate the host offers).
+    static TRUST_STORES_BUILT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The connector behind every call the functions make, to AWS and to the breached-password API:
+/// hyper with rustls on aws-lc, as the SDK builds its default, trusting the host's certificate
+/// store (on Lambda the image's one bundle, kept current by AWS; a CA an operator adds to it is
+/// trusted too), through a proxy only if the environment names one (`HTTPS_PROXY`, `NO_PROXY`).
+pub(crate) fn https_connector(
+    settings: Option<aws_smithy_runtime_api::client::http::HttpConnectorSettings>,
+    sleep: Option<aws_smithy_async::rt::sleep::SharedAsyncSleep>,
+) -> aws_smithy_http_client::Connector {
     use aws_smithy_http_client::proxy::ProxyConfig;
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-    use aws_smithy_http_client::{Builder, ConnectorBuilder};
-    Builder::new().build_with_connector_fn(|settings, components| {
-        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
-        connector.set_connector_settings(settings.cloned());
-        if let Some(components) = components {
-            connector.set_sleep_impl(components.sleep_impl());
-        }
-        connector.set_proxy_config(Some(ProxyConfig::from_env()));
-        connector.build()
-    })
+    #[cfg(test)]
+    TRUST_STORES_BUILT.with(|built| built.set(built.get() + 1));
+    let mut connector = aws_smithy_http_client::Connector::builder().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+    connector.set_connector_settings(settings);
+    connector.set_sleep_impl(sleep);
+    connector.set_proxy_config(Some(ProxyConfig::from_env()));
+    connector.build()
 }
 
 /// Shared SDK configuration, loaded once at cold start. Every call is bounded well inside the
@@ -184,5 +205,28 @@ mod tests {
         let err = from(&[("AWS_REGION", "eu-west-1"), ("AWS_SECRET_ACCESS_KEY", " ")]).unwrap_err().to_string();
         assert!(err.contains("AWS_ACCESS_KEY_ID") && err.contains("AWS_SECRET_ACCESS_KEY"), "{err}");
         assert!(from(&lambda[1..]).unwrap_err().to_string().contains("AWS_REGION"));
+    }
+
+    /// Building the SDK configuration and every service client builds no trust store: only a
+    /// request does, once, and later requests share it (counted on this thread: the test runtime
+    /// is single-threaded, and other tests run on theirs).
+    #[tokio::test(flavor = "current_thread")]
+    async fn only_the_first_request_builds_a_trust_store() {
+        let built = || super::TRUST_STORES_BUILT.with(|built| built.get());
+        let config = from(&[("AWS_REGION", "eu-west-1"), ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "x")]).unwrap();
+        // Nothing listens on port 9 of loopback: requests fail, after building their connector.
+        // (Credentials given here: the configuration reads them from the process's environment.)
+        let credentials = aws_credential_types::Credentials::new("AKIDEXAMPLE", "x", None, None, "test");
+        let config = config
+            .to_builder()
+            .endpoint_url("https://127.0.0.1:9")
+            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
+            .build();
+        let (sqs, dynamodb) = (aws_sdk_sqs::Client::new(&config), aws_sdk_dynamodb::Client::new(&config));
+        drop((aws_sdk_secretsmanager::Client::new(&config), aws_sdk_sesv2::Client::new(&config)));
+        assert_eq!(built(), 0, "the clients' constructors built trust stores");
+        let _ = sqs.list_queues().send().await;
+        let _ = dynamodb.list_tables().send().await;
+        assert_eq!(built(), 1, "one trust store for every client and request");
     }
 }

@@ -29,11 +29,10 @@ pub struct PwnedPasswords {
 
 impl PwnedPasswords {
     pub fn new(range_url: impl Into<String>, timeout: Duration) -> anyhow::Result<Self> {
-        // The SDK's own default connector (hyper, rustls with aws-lc, the system's roots): the
-        // same code the AWS clients run, so it costs the zip almost nothing. Timeouts are the
-        // caller's (one deadline over the whole lookup), so it needs no sleep implementation.
-        let connector = aws_smithy_http_client::default_connector(&HttpConnectorSettings::builder().build(), None)
-            .context("the SDK's HTTP client is not available")?;
+        // The AWS clients' connector (hyper, rustls with aws-lc, the host's roots, the same proxy
+        // settings), so it costs the zip almost nothing. Timeouts are the caller's (one
+        // deadline over the whole lookup), so it needs no sleep implementation.
+        let connector = SharedHttpConnector::new(crate::https_connector(Some(HttpConnectorSettings::builder().build()), None));
         Ok(PwnedPasswords { connector, range_url: range_url.into(), timeout })
     }
 
