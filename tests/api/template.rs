@@ -256,8 +256,8 @@ fn every_metric_the_code_logs_has_a_metric_filter_on_the_log_group_it_is_written
 }
 
 /// The mail worker's settings per send rate follow the arithmetic the template and the README
-/// state: C = max(2, ceil(R / 10)) workers, each paced at C / R seconds a mail, so together at
-/// most R mails a second; a batch's pacing (B x C / R) fits in 20 s of the worker's 30 s timeout;
+/// state: C workers (the smallest divisor of R from max(2, ceil(R / 10)) up), each paced at C / R
+/// seconds a mail, so together at most R mails a second; a batch's pacing (B x C / R) fits in 20 s of the worker's 30 s timeout;
 /// a batching window only from 50 mails a second.
 #[test]
 fn the_send_rate_mapping_follows_the_documented_arithmetic() {
@@ -273,7 +273,11 @@ fn the_send_rate_mapping_follows_the_documented_arithmetic() {
             after.split([',', ' ', '}']).next().unwrap().parse().unwrap()
         };
         let (concurrency, batch, window) = (field("Concurrency"), field("BatchSize"), field("BatchingWindow"));
-        assert_eq!(concurrency, 2.max(rate.div_ceil(10)), "concurrency for {rate}/s");
+        // The smallest divisor of the rate from max(2, ceil(R/10)) up, so that each worker's share
+        // is whole mails a second; 2 at 1 a second, which has none.
+        let least = 2.max(rate.div_ceil(10));
+        let expected = (least..=rate).find(|c| rate % c == 0).unwrap_or(2);
+        assert_eq!(concurrency, expected, "concurrency for {rate}/s");
         assert!((1..=10).contains(&batch), "batch for {rate}/s");
         let pacing = f64::from(batch) * f64::from(concurrency) / f64::from(rate);
         assert!(pacing <= 20.0 && pacing < f64::from(timeout), "a batch at {rate}/s paces for {pacing} s");

@@ -543,6 +543,16 @@ mod tests {
         assert!(f.max_in_a_second <= f.shape.rate as usize, "{}/s: {} mails within one second", f.shape.rate, f.max_in_a_second);
     }
 
+    /// At 5 a second the template runs 5 workers, not 2 (2 at 2.5 a second each can put 3 mails
+    /// each, 6 in all, in one second).
+    #[tokio::test(start_paused = true)]
+    async fn at_5_a_second_the_worker_sends_at_the_rate_and_never_above_it_in_any_second() {
+        let f = run(Scenario::at(5, Duration::from_secs(3 * 60), Duration::from_secs(20), 200)).await;
+        assert_eq!(f.shape.concurrency, 5);
+        assert_never_above_its_rate(&f);
+        assert_sends_at_its_rate(&f);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn at_14_a_second_the_worker_sends_at_the_rate_and_never_above_it_in_any_second() {
         let f = run(scenario(14)).await;
