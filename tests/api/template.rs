@@ -297,6 +297,17 @@ fn the_send_rate_mapping_follows_the_documented_arithmetic() {
     }
 }
 
+/// A delivery owns its job for `JOB_LEASE_SECS`; Lambda ends an invocation at the worker's timeout.
+/// Finishing and releasing a job check its state, not which attempt holds it, so an attempt that
+/// outlived its lease could hand a successor's live claim back for a third to send again: only
+/// the timeout being shorter than the lease rules that out.
+#[test]
+fn the_mail_worker_is_stopped_before_its_lease_on_a_job_runs_out() {
+    let template = read("template.yaml");
+    let timeout: u64 = value_of(&template, "  MailWorkerFunction:", "Timeout").parse().unwrap();
+    assert!(timeout < reset_core::deliver_mail::JOB_LEASE_SECS, "timeout {timeout} s, lease {} s", reset_core::deliver_mail::JOB_LEASE_SECS);
+}
+
 /// The top-level resource `name`'s block of template.yaml.
 fn resource_block<'t>(template: &'t str, name: &str) -> &'t str {
     let start = template.find(&format!("\n  {name}:\n")).unwrap_or_else(|| panic!("{name} in template.yaml")) + 1;
