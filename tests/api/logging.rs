@@ -64,7 +64,12 @@ async fn the_flow_at_trace_logs_its_debug_lines_and_no_secret() {
     let run = unique("verbose-flow");
     let app = MemoryApp::new().await;
     let old_hash = app.user(DEMO_USER_ID).password_hash;
+    // A vanity domain names its owner: no part of an address is logged, the domain included.
+    let vanity = "owner@jane-doe-family.example";
+    app.add_user("u-vanity", vanity, DEMO_PASSWORD, true);
     let token = async {
+        assert_eq!(app.call(&request_event(vanity)).await.status, 202);
+        app.deliver().await;
         let token = app.token_for_demo().await;
         assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200);
         app.deliver().await;
@@ -94,6 +99,7 @@ async fn the_flow_at_trace_logs_its_debug_lines_and_no_secret() {
         ("the new password", NEW_PASSWORD),
         ("the old password", DEMO_PASSWORD),
         ("the address", DEMO_EMAIL),
+        ("the vanity domain", "jane-doe-family"),
         ("the key", KEY_A),
         // `User` and `PasswordChange` print their hashes in Debug: a `debug!(?user)` must fail here.
         ("the old hash", old_hash.as_str()),

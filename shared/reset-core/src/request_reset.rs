@@ -25,7 +25,7 @@ pub struct Requester {
     pub locale: Option<String>,
 }
 
-#[tracing::instrument(name = "request_reset", skip_all, fields(email_domain = email.domain()))]
+#[tracing::instrument(name = "request_reset", skip_all)]
 pub async fn request_reset<A: Adapters>(deps: &Deps<A>, email: &Email, requester: &Requester) -> Result<(), RequestResetError> {
     queue(deps, email, requester).await.inspect_err(|RequestResetError::Unavailable(cause)| {
         tracing::error!(audit = "reset_requested", outcome = "unavailable", error = ?cause, metric = "reset_enqueue_failed", "reset request failed: nothing was queued");
