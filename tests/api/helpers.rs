@@ -411,6 +411,22 @@ pub fn wire_forms(secret: &str) -> Vec<String> {
     forms
 }
 
+/// Fails if `logs` holds a secret of the demo user's reset through `token` (the token and its
+/// signature, the old and new passwords, the address) or any of `also`, in any of its [`wire_forms`].
+pub fn assert_no_reset_secret_logged(logs: &str, token: &str, also: &[(&str, &str)]) {
+    let (_, signature) = token.rsplit_once('.').expect("a JWT");
+    let reset = [
+        ("the token", token),
+        ("the signature", signature),
+        ("the new password", NEW_PASSWORD),
+        ("the old password", DEMO_PASSWORD),
+        ("the demo address", DEMO_EMAIL),
+    ];
+    for (what, secret) in reset.iter().chain(also) {
+        assert_not_logged(logs, secret, what);
+    }
+}
+
 /// Fails if `logs` holds `secret` in any of its [`wire_forms`].
 pub fn assert_not_logged(logs: &str, secret: &str, what: &str) {
     for form in wire_forms(secret) {

@@ -15,7 +15,7 @@ use tracing::Instrument as _;
 
 use crate::helpers::{MemoryApp, MotoApp, NEW_PASSWORD, call, capture_logs, confirm_event, request_event, unique};
 
-fn reset_job(email: &str, requested_at: u64) -> MailJob {
+pub(crate) fn reset_job(email: &str, requested_at: u64) -> MailJob {
     MailJob::ResetLink(ResetLinkJob {
         id: new_job_id().unwrap(),
         email: email.into(),

@@ -30,8 +30,13 @@ const UNREACHED: RateLimits = RateLimits { email_per_minute: 1000, email_per_day
 
 fn main() {
     let mut args = std::env::args().skip(1);
+    // The gate (tests/api/instructions.rs) asks for the list, so the scenarios are named once.
+    if std::env::args().nth(1).as_deref() == Some("--list") {
+        println!("{}", SCENARIOS.join("\n"));
+        return;
+    }
     let (Some(scenario), Some(repeats)) = (args.next(), args.next().and_then(|n| n.parse::<usize>().ok())) else {
-        eprintln!("usage: instruction-scenarios <scenario> <repeats>; scenarios: {}", SCENARIOS.join(", "));
+        eprintln!("usage: instruction-scenarios <scenario> <repeats> | --list; scenarios: {}", SCENARIOS.join(", "));
         std::process::exit(2);
     };
     assert!(repeats <= MAX_REPEATS, "at most {MAX_REPEATS} repeats");
