@@ -131,7 +131,9 @@ fn ends_cleanly_on(signal: libc::c_int, wake: bool) {
         assert!(Instant::now() < deadline, "10 s after local-stack exited on signal {signal}, processes of its run are still running: {left:#?}");
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(!listening(run.moto_port) && !listening(run.api_port), "after signal {signal}, something still listens on the stack's ports");
+    // Not the ports: once the run's processes are gone another test may take a freed port at once
+    // (this failed so in CI). Every listener of the run is one of its marked processes, checked
+    // above to be running before the signal and gone after it.
 }
 
 /// SIGINT, SIGTERM and SIGHUP end the runner's loop alike (its drops stop the children); SIGKILL

@@ -200,7 +200,10 @@ async fn fifty_parallel_requests_for_one_address_send_exactly_one_mail() {
     for reply in &replies {
         assert_eq!((reply.status, &reply.headers, &reply.body), (202, &replies[0].headers, &replies[0].body), "one answer for all");
     }
-    assert_eq!(handed.iter().sum::<usize>(), 50, "every job was handed out once: {handed:?}");
+    // At least once each: on a loaded machine a batch can outlast the queue's 30 s visibility
+    // timeout, and SQS then hands a message out again; the ledger makes that a duplicate (below:
+    // still one mail, and each of the 50 jobs settled once as sent or limited).
+    assert!(handed.iter().sum::<usize>() >= 50, "every job was handed out: {handed:?}");
     assert_eq!(left, 0, "no job is left to come back and send later");
     assert_eq!(mails.len(), 1, "exactly one mail");
     assert_eq!(mails[0].destinations.to, vec![DEMO_EMAIL.to_string()]);
