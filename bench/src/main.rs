@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use reset_core::reset_token::KeyRing;
 use reset_tests::events;
+use reset_tests::runtime_api::RuntimeApi;
 use reset_tests::stack::Stack;
 use reset_tests::workspace_root;
-use reset_tests::runtime_api::RuntimeApi;
 use serde_json::Value;
 
 /// Cold starts per function: init is their median (one start alone swings by a quarter).
@@ -95,13 +95,7 @@ async fn main() -> anyhow::Result<()> {
             events: rust_mail_jobs,
             status: 0,
         },
-        Scenario {
-            name: "Python mail-worker (one reset link)",
-            calls: "the same",
-            command: python("mail_worker"),
-            events: python_mail_jobs,
-            status: 0,
-        },
+        Scenario { name: "Python mail-worker (one reset link)", calls: "the same", command: python("mail_worker"), events: python_mail_jobs, status: 0 },
         Scenario {
             name: "reset-password (confirm)",
             calls: "UpdateItem (IP limit), GetItem, UpdateItem, SendMessage",
@@ -109,13 +103,7 @@ async fn main() -> anyhow::Result<()> {
             events: rust_confirms,
             status: 200,
         },
-        Scenario {
-            name: "Python reset-password (confirm)",
-            calls: "the same",
-            command: python("reset_password"),
-            events: python_confirms,
-            status: 200,
-        },
+        Scenario { name: "Python reset-password (confirm)", calls: "the same", command: python("reset_password"), events: python_confirms, status: 200 },
     ];
 
     // BENCH_ONLY=request-reset,floor measures only the scenarios whose names hold one of those.
@@ -437,7 +425,9 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn print_report(results: &[Measured], root: &Path) {
-    println!("\n| function | AWS calls per invoke | init ms (median of 9 cold starts) | first invoke ms | warm p50 ms | warm p99 ms | CPU first invoke ms | CPU per warm invoke ms (utime+stime) | RSS after init MB | peak RSS MB |");
+    println!(
+        "\n| function | AWS calls per invoke | init ms (median of 9 cold starts) | first invoke ms | warm p50 ms | warm p99 ms | CPU first invoke ms | CPU per warm invoke ms (utime+stime) | RSS after init MB | peak RSS MB |"
+    );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for m in results {
         let mut warm = m.warm.clone();
@@ -464,11 +454,7 @@ fn print_report(results: &[Measured], root: &Path) {
             println!("- {}: init {:.1}x the floor", m.name, ms(m.init) / ms(floor.init));
         }
     }
-    for (rust, python) in [
-        ("request-reset", "Python request-reset"),
-        ("mail-worker", "Python mail-worker"),
-        ("reset-password", "Python reset-password"),
-    ] {
+    for (rust, python) in [("request-reset", "Python request-reset"), ("mail-worker", "Python mail-worker"), ("reset-password", "Python reset-password")] {
         if let (Some(r), Some(p)) = (by(rust), by(python)) {
             println!(
                 "- {rust}: CPU per warm invoke {:.2}x Python's, peak RSS {:.2}x, init {:.2}x",

@@ -124,10 +124,8 @@ async fn only_a_padded_five_digit_prefix_leaves_and_a_listed_password_is_refused
     assert!(password::verify(NEW_PASSWORD, &app.stack.password_hash(DEMO_USER_ID).await.unwrap()));
 
     let seen = range.seen();
-    let expected: Vec<(String, Option<String>)> = [BREACHED, NEW_PASSWORD]
-        .iter()
-        .map(|p| (format!("/range/{}", &sha1_hex(p)[..5]), Some("true".to_owned())))
-        .collect();
+    let expected: Vec<(String, Option<String>)> =
+        [BREACHED, NEW_PASSWORD].iter().map(|p| (format!("/range/{}", &sha1_hex(p)[..5]), Some("true".to_owned()))).collect();
     assert_eq!(seen, expected, "one request per check: five hex digits of the SHA-1, padding asked for");
     for (path, _) in &seen {
         assert!(!path.contains(&sha1_hex(BREACHED)[5..10]) && !path.contains(&sha1_hex(NEW_PASSWORD)[5..10]), "no more of the hash: {path}");

@@ -36,8 +36,7 @@ impl Browser {
             let mut cmd = Command::new("chromedriver");
             cmd.arg(format!("--port={port}"));
             let log = workspace_root().join(format!("target/test-logs/chromedriver-{port}.log"));
-            let mut driver = Managed::spawn("chromedriver", cmd, &log)
-                .expect("chromedriver is installed (scripts/setup installs Debian's chromium-driver)");
+            let mut driver = Managed::spawn("chromedriver", cmd, &log).expect("chromedriver is installed (scripts/setup installs Debian's chromium-driver)");
             wait_until(&mut driver, Duration::from_secs(20), |driver| driver.listens_on(port))?;
             Ok((port, driver))
         })
@@ -283,9 +282,36 @@ async fn the_journey_in_german_japanese_and_arabic_on_a_small_phone() {
     let LocalApi { url: api, stack, watch: _watch, pump: _pump } = LocalApi::start(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "10")]).await;
     // (browser language, ?lang=, the forgot page's heading, the form's, the too-short reason, the success page's, direction, screenshot)
     let journeys = [
-        ("de-DE,de", None, "Passwort vergessen?", "Neues Passwort festlegen", "Verwenden Sie mindestens 12 Zeichen; dieses hat 5.", "Ihr Passwort wurde geändert", "ltr", "10-german"),
-        ("en-US,en", Some("ja"), "パスワードをお忘れですか？", "新しいパスワードを設定", "12文字以上にしてください（現在 5文字）。", "パスワードを変更しました", "ltr", "11-japanese"),
-        ("en-US,en", Some("ar"), "هل نسيت كلمة المرور؟", "اختر كلمة مرور جديدة", "استخدم 12 حرفًا على الأقل؛ هذه فيها 5.", "تم تغيير كلمة المرور", "rtl", "12-arabic"),
+        (
+            "de-DE,de",
+            None,
+            "Passwort vergessen?",
+            "Neues Passwort festlegen",
+            "Verwenden Sie mindestens 12 Zeichen; dieses hat 5.",
+            "Ihr Passwort wurde geändert",
+            "ltr",
+            "10-german",
+        ),
+        (
+            "en-US,en",
+            Some("ja"),
+            "パスワードをお忘れですか？",
+            "新しいパスワードを設定",
+            "12文字以上にしてください（現在 5文字）。",
+            "パスワードを変更しました",
+            "ltr",
+            "11-japanese",
+        ),
+        (
+            "en-US,en",
+            Some("ar"),
+            "هل نسيت كلمة المرور؟",
+            "اختر كلمة مرور جديدة",
+            "استخدم 12 حرفًا على الأقل؛ هذه فيها 5.",
+            "تم تغيير كلمة المرور",
+            "rtl",
+            "12-arabic",
+        ),
     ];
     let mut passwords = vec![DEMO_PASSWORD.to_owned()];
     for (n, (accept, lang, forgot, form, too_short, changed, dir, shot)) in journeys.into_iter().enumerate() {

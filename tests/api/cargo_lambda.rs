@@ -82,7 +82,15 @@ async fn events_replay_through_cargo_lambda_and_the_journey_works_over_http() {
     // AWS errors reach the log as their codes, never as the service's message (which names
     // tables, secrets and, for SES, addresses).
     assert!(!logs.contains("Requested resource not found") && !logs.contains("Table: users"), "a service message reached the log");
-    for expected in ["outcome=\"queued\"", "outcome=\"sent\"", "mail_retry", "outcome=\"password_changed\"", "outcome=\"token_rejected\"", "outcome=\"unavailable\"", "ResourceNotFoundException"] {
+    for expected in [
+        "outcome=\"queued\"",
+        "outcome=\"sent\"",
+        "mail_retry",
+        "outcome=\"password_changed\"",
+        "outcome=\"token_rejected\"",
+        "outcome=\"unavailable\"",
+        "ResourceNotFoundException",
+    ] {
         assert!(logs.contains(expected), "the functions' log lacks {expected}");
     }
     // Even at TRACE, the functions' logs hold no token, password or address (the recipient's

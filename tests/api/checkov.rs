@@ -52,9 +52,8 @@ fn scan(file: &Path) -> Value {
         .output()
         .unwrap_or_else(|e| panic!("checkov: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("checkov on {} printed no JSON report ({e}):\n{stdout}\n{}", file.display(), String::from_utf8_lossy(&out.stderr))
-    });
+    let report: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("checkov on {} printed no JSON report ({e}):\n{stdout}\n{}", file.display(), String::from_utf8_lossy(&out.stderr)));
     // One framework gives one report; more would give a list of them.
     let report = match report {
         Value::Array(mut reports) if reports.len() == 1 => reports.remove(0),

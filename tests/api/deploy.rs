@@ -130,7 +130,9 @@ fn longest(value: &Value) -> usize {
                         // patterned values (names, URLs, addresses) are ASCII.
                         if p.get("AllowedPattern").is_some() { chars } else { chars * 4 }
                     }
-                    "Number" => p["MaxValue"].as_u64().unwrap_or_else(|| panic!("parameter {name} reaches an environment without a MaxValue")).to_string().len(),
+                    "Number" => {
+                        p["MaxValue"].as_u64().unwrap_or_else(|| panic!("parameter {name} reaches an environment without a MaxValue")).to_string().len()
+                    }
                     other => panic!("{name}: {other}"),
                 };
             }
@@ -257,7 +259,8 @@ fn the_created_users_table_keeps_the_names_it_was_made_with() {
     assert_eq!(rule["RuleCondition"], json!({"Fn::Equals": [{"Ref": "ExistingUsersTable"}, ""]}));
     let asserted = rule["Assertions"].to_string();
     let table = &resources()["UsersTable"]["Properties"];
-    let mut named = vec![table["KeySchema"][0]["AttributeName"]["Ref"].as_str().unwrap(), table["GlobalSecondaryIndexes"][0]["IndexName"]["Ref"].as_str().unwrap()];
+    let mut named =
+        vec![table["KeySchema"][0]["AttributeName"]["Ref"].as_str().unwrap(), table["GlobalSecondaryIndexes"][0]["IndexName"]["Ref"].as_str().unwrap()];
     named.push(table["GlobalSecondaryIndexes"][0]["KeySchema"][0]["AttributeName"]["Ref"].as_str().unwrap());
     for projected in table["GlobalSecondaryIndexes"][0]["Projection"]["NonKeyAttributes"].as_array().unwrap() {
         named.push(projected["Ref"].as_str().unwrap());
@@ -352,7 +355,10 @@ fn every_alarm_watches_a_metric_with_the_dimensions_it_is_published_with() {
     // DynamoDB throttling is watched on both tables and on the email index.
     let watched = |metric: &str, dims: &[&str]| metrics.iter().filter(|(_, ns, m, d)| ns == "AWS/DynamoDB" && m == metric && d.len() == dims.len()).count();
     assert!(watched("ReadThrottleEvents", &["TableName"]) >= 1 && watched("WriteThrottleEvents", &["TableName"]) >= 2);
-    assert!(watched("ReadThrottleEvents", &["GlobalSecondaryIndexName", "TableName"]) >= 1 && watched("WriteThrottleEvents", &["GlobalSecondaryIndexName", "TableName"]) >= 1);
+    assert!(
+        watched("ReadThrottleEvents", &["GlobalSecondaryIndexName", "TableName"]) >= 1
+            && watched("WriteThrottleEvents", &["GlobalSecondaryIndexName", "TableName"]) >= 1
+    );
 }
 
 /// Every alarm tells the topic when it fires and when it stops; the queue's age is alarmed (with

@@ -45,12 +45,8 @@ const DYNAMODB_THROTTLED: Fault = Fault {
 };
 
 /// SES v2 throttling: 429 TooManyRequestsException.
-pub const SES_THROTTLED: Fault = Fault {
-    status: 429,
-    error_type: "TooManyRequestsException",
-    content_type: "application/json",
-    body: r#"{"message":"Maximum sending rate exceeded."}"#,
-};
+pub const SES_THROTTLED: Fault =
+    Fault { status: 429, error_type: "TooManyRequestsException", content_type: "application/json", body: r#"{"message":"Maximum sending rate exceeded."}"# };
 
 /// What a stand-in does with one call.
 #[derive(Clone, Copy)]
@@ -163,12 +159,8 @@ pub fn proxy(moto: Option<&str>, answer: impl Fn(&Call) -> Answer + Send + 'stat
         let mut held = Vec::new();
         for mut stream in listener.incoming().flatten().take(500) {
             let Some((head, body)) = read_request(&mut stream) else { continue };
-            let headers: Vec<(String, String)> = head
-                .lines()
-                .skip(1)
-                .filter_map(|l| l.split_once(':'))
-                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-                .collect();
+            let headers: Vec<(String, String)> =
+                head.lines().skip(1).filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())).collect();
             let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
             let path = head.split(' ').nth(1).unwrap_or("/").to_owned();
             let (target, text) = (header("x-amz-target"), String::from_utf8_lossy(&body).into_owned());
@@ -197,10 +189,7 @@ pub fn proxy(moto: Option<&str>, answer: impl Fn(&Call) -> Answer + Send + 'stat
                     (response.status().as_u16(), content_type, response.body_mut().read_to_vec().unwrap_or_default())
                 }
             };
-            let head = format!(
-                "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
-                answer.len()
-            );
+            let head = format!("HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n", answer.len());
             let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&answer));
         }
     });
@@ -316,10 +305,9 @@ async fn assert_503_and_nothing_changed(fault: Answer, at_least: usize) {
     let hash_before = app.stack.password_hash(DEMO_USER_ID).await.unwrap();
     let (users, limits) = (app.stack.table.table.clone(), app.stack.config().rate_limit_table);
 
-    for (event, table, operation, passed_limiter) in [
-        (request_event(DEMO_EMAIL), limits.clone(), "UpdateItem", None),
-        (confirm_event(&token, NEW_PASSWORD), users, "GetItem", Some(limits)),
-    ] {
+    for (event, table, operation, passed_limiter) in
+        [(request_event(DEMO_EMAIL), limits.clone(), "UpdateItem", None), (confirm_event(&token, NEW_PASSWORD), users, "GetItem", Some(limits))]
+    {
         let faulted = table.clone();
         let stand_in = proxy(Some(&app.stack.moto.url), move |call| if call.table().as_deref() == Some(faulted.as_str()) { fault } else { Answer::Forward });
         let deps = with_dynamodb_at(&app, &stand_in.url).await;

@@ -5,7 +5,7 @@ use reset_core::reset_token::KeyRing;
 use reset_tests::events::{self, EXPECTED, Reply, SQS_EXPECTED};
 use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 
-use crate::helpers::{capture_logs, kid_of, KEY_A, KEY_B, MemoryApp, NEW_PASSWORD, RESET_PAGE, confirm_event, request_event, secret, token_in};
+use crate::helpers::{KEY_A, KEY_B, MemoryApp, NEW_PASSWORD, RESET_PAGE, capture_logs, confirm_event, kid_of, request_event, secret, token_in};
 
 pub(crate) fn assert_json_error(reply: &Reply, status: u16, code: &str, context: &str) {
     assert_eq!(reply.status, status, "{context}: {}", reply.body);
@@ -357,7 +357,10 @@ async fn no_log_line_holds_a_token_a_password_or_a_whole_email() {
     // The link's id (`jti`) ties the mail that carried it to the confirm that used it.
     let sent = ours.lines().find(|l| l.contains("audit=\"reset_mail\"") && l.contains("outcome=\"sent\"")).expect("a sent mail");
     let token_id = sent.split("token_id=").nth(1).and_then(|rest| rest.split(['"', ' ', '}']).find(|s| !s.is_empty())).expect("the mail's token_id");
-    assert!(ours.lines().any(|l| l.contains("outcome=\"password_changed\"") && l.contains(token_id)), "the confirm names the same token_id {token_id}:\n{ours}");
+    assert!(
+        ours.lines().any(|l| l.contains("outcome=\"password_changed\"") && l.contains(token_id)),
+        "the confirm names the same token_id {token_id}:\n{ours}"
+    );
     assert!(ours.contains("203.0.113.7"), "source IP:\n{ours}");
     crate::helpers::assert_no_reset_secret_logged(&logs, &token, &[("the other address", other), ("the key", KEY_A)]);
 }

@@ -34,12 +34,8 @@ pub async fn call<A: Adapters + ConfirmPorts>(deps: &Deps<A>, event: &Value) -> 
     // An HTTP API event's path is `rawPath`; a REST API event's, `path`.
     let path = event["rawPath"].as_str().or_else(|| event["path"].as_str()).unwrap_or_default();
     let serves_request_reset = [request_reset::PATH, request_reset::FORGOT_PATH].contains(&path);
-    let response: Response<Body> = if serves_request_reset {
-        request_reset::handle(deps, request).await
-    } else {
-        reset_password::handle(deps, request).await
-    }
-    .expect("handlers are infallible");
+    let response: Response<Body> = if serves_request_reset { request_reset::handle(deps, request).await } else { reset_password::handle(deps, request).await }
+        .expect("handlers are infallible");
     response.into()
 }
 
@@ -122,7 +118,15 @@ impl MemoryApp {
     pub fn add_user(&self, id: &str, email: &str, password: &str, active: bool) {
         let password_hash = password::hash_blocking(password).unwrap();
         let status = if active { "active" } else { "disabled" }.to_owned();
-        self.users.insert(User { id: UserId::parse(id).unwrap(), email: StoredEmail::new(email), password_hash, active, status, epoch: String::new(), locale: None });
+        self.users.insert(User {
+            id: UserId::parse(id).unwrap(),
+            email: StoredEmail::new(email),
+            password_hash,
+            active,
+            status,
+            epoch: String::new(),
+            locale: None,
+        });
     }
 
     /// Stores the language the account's owner chose (the application's user-locale attribute).
@@ -330,7 +334,11 @@ pub fn capture_logs() -> Captured {
         let captured = Captured::default();
         let writer = captured.clone();
         use tracing_subscriber::layer::SubscriberExt as _;
-        let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish().with(reset_wiring::log_filter("trace"));
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish()
+            .with(reset_wiring::log_filter("trace"));
         tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in the tests");
         captured
     })
@@ -341,11 +349,7 @@ pub fn capture_logs() -> Captured {
 /// invocation (about 25 s on a fresh target dir), which must not eat a test's own timeouts.
 /// The mail worker gets an empty batch.
 fn warm_up(api: &str) {
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(std::time::Duration::from_secs(300)))
-        .build()
-        .new_agent();
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(std::time::Duration::from_secs(300))).build().new_agent();
     for page in ["forgot-password", "reset-password"] {
         agent.get(format!("{api}/{page}")).call().unwrap_or_else(|e| panic!("{page} did not answer after its build: {e}"));
     }

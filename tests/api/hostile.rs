@@ -93,7 +93,14 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
         ("empty", String::new()),
         ("spaces", "a b.c d.e f".into()),
         ("very long", "a".repeat(5000) + ".b.c"),
-        ("audience claim missing", forge(Some("a"), Algorithm::HS256, KEY_A, { let mut c = real.clone(); c.as_object_mut().unwrap().remove("aud"); c })),
+        (
+            "audience claim missing",
+            forge(Some("a"), Algorithm::HS256, KEY_A, {
+                let mut c = real.clone();
+                c.as_object_mut().unwrap().remove("aud");
+                c
+            }),
+        ),
     ];
     assert_eq!(AUDIENCE, real["aud"]);
 
@@ -149,7 +156,13 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     ] {
         add(&format!("request: {name}"), with_body(req, JSON, &json!({ "email": email }).to_string()), 400, Some("invalid_email"));
     }
-    for (name, ct) in [("no content type", None), ("text/plain", Some("text/plain")), ("latin-1 JSON", Some("application/json; charset=latin1")), ("multipart", Some("multipart/form-data; boundary=x")), ("form", FORM)] {
+    for (name, ct) in [
+        ("no content type", None),
+        ("text/plain", Some("text/plain")),
+        ("latin-1 JSON", Some("application/json; charset=latin1")),
+        ("multipart", Some("multipart/form-data; boundary=x")),
+        ("form", FORM),
+    ] {
         add(&format!("request: {name}"), with_body(req, ct, r#"{"email": "demo@example.com"}"#), 415, Some("unsupported_media_type"));
     }
     // Bytes that are not UTF-8, as API Gateway passes a body it cannot treat as text (base64).
@@ -161,7 +174,12 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     // Look-alikes of the demo address are valid addresses of their own: the usual 202, no mail to anyone known.
     // (The Kelvin sign K is canonically K: "\u{212a}im@" is kim@example.com itself, whose owner
     // gets the mail; see handlers.rs.)
-    for (name, email) in [("Cyrillic a", "demo@ex\u{430}mple.com"), ("dotless i (CVE-2019-19844)", "d\u{131}mo@example.com"), ("Kelvin sign in the domain", "kim@example.\u{212a}om.evil.test"), ("IDN domain", "demo@b\u{fc}cher.example")] {
+    for (name, email) in [
+        ("Cyrillic a", "demo@ex\u{430}mple.com"),
+        ("dotless i (CVE-2019-19844)", "d\u{131}mo@example.com"),
+        ("Kelvin sign in the domain", "kim@example.\u{212a}om.evil.test"),
+        ("IDN domain", "demo@b\u{fc}cher.example"),
+    ] {
         add(&format!("request: look-alike {name}"), with_body(req, JSON, &json!({ "email": email }).to_string()), 202, None);
     }
 
@@ -184,9 +202,24 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
         let text = if name == "duplicate" { format!(r#"{{"token":"{valid}","password":"{strong}","password":"x"}}"#) } else { body.to_string() };
         add(&format!("confirm: {name}"), with_body(confirm, JSON, &text), 400, Some("invalid_request"));
     }
-    add("confirm: 10 000-character password", with_body(confirm, JSON, &json!({ "token": valid, "password": "p".repeat(10_000) }).to_string()), 422, Some("weak_password"));
-    add("confirm: NUL-only password", with_body(confirm, JSON, &json!({ "token": valid, "password": "\u{0}".repeat(5) }).to_string()), 422, Some("weak_password"));
-    add("confirm: text/plain", with_body(confirm, Some("text/plain"), &json!({ "token": valid, "password": strong }).to_string()), 415, Some("unsupported_media_type"));
+    add(
+        "confirm: 10 000-character password",
+        with_body(confirm, JSON, &json!({ "token": valid, "password": "p".repeat(10_000) }).to_string()),
+        422,
+        Some("weak_password"),
+    );
+    add(
+        "confirm: NUL-only password",
+        with_body(confirm, JSON, &json!({ "token": valid, "password": "\u{0}".repeat(5) }).to_string()),
+        422,
+        Some("weak_password"),
+    );
+    add(
+        "confirm: text/plain",
+        with_body(confirm, Some("text/plain"), &json!({ "token": valid, "password": strong }).to_string()),
+        415,
+        Some("unsupported_media_type"),
+    );
     add("confirm: 17 KiB", with_body(confirm, JSON, &json!({ "token": valid, "password": "p".repeat(17_000) }).to_string()), 413, Some("payload_too_large"));
 
     // POST /forgot-password (form)
@@ -206,16 +239,33 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
         e
     };
     let pair = format!("password={0}&confirm={0}", strong.replace(' ', "+"));
-    add("reset form: no cookie", { let mut e = with_body(reset, FORM, &pair); e["cookies"] = json!([]); e }, 400, None);
+    add(
+        "reset form: no cookie",
+        {
+            let mut e = with_body(reset, FORM, &pair);
+            e["cookies"] = json!([]);
+            e
+        },
+        400,
+        None,
+    );
     for (name, token) in hostile_tokens.iter().take(6) {
         add(&format!("reset form: cookie token {name}"), with_cookie(&pair, token), 400, None);
     }
     add("reset form: missing confirm", with_cookie(&format!("password={}", strong.replace(' ', "+")), &valid), 400, None);
     add("reset form: duplicate password", with_cookie(&format!("{pair}&password=x"), &valid), 400, None);
-    add("reset form: JSON body", { let mut e = with_cookie(&pair, &valid); e["headers"]["content-type"] = "application/json".into(); e }, 415, None);
+    add(
+        "reset form: JSON body",
+        {
+            let mut e = with_cookie(&pair, &valid);
+            e["headers"]["content-type"] = "application/json".into();
+            e
+        },
+        415,
+        None,
+    );
     add("reset form: mismatch", with_cookie(&format!("password={}&confirm=other", strong.replace(' ', "+")), &valid), 422, None);
     add("reset form: too long", with_cookie(&format!("password={0}&confirm={0}", "p".repeat(300)), &valid), 422, None);
-
 
     // Form posts from anywhere but the page's own origin (helpers::RESET_PAGE is
     // https://auth.example.com/...): refused with the 403 page before anything is spent.
@@ -258,7 +308,9 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     for (name, token) in hostile_tokens.iter().filter(|(_, t)| t.len() > 20) {
         assert!(!logs.contains(token.as_str()), "a log line holds the {name} token");
     }
-    for (what, secret) in [("the valid token", valid.as_str()), ("the password", strong), ("the demo address", DEMO_EMAIL), ("an injected address", "attacker@evil.test")] {
+    for (what, secret) in
+        [("the valid token", valid.as_str()), ("the password", strong), ("the demo address", DEMO_EMAIL), ("an injected address", "attacker@evil.test")]
+    {
         crate::helpers::assert_not_logged(&logs, secret, what);
     }
     println!("{} hostile requests", cases.len());

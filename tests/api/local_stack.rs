@@ -84,11 +84,7 @@ impl Run {
     /// the mail worker sends (the runner prints it). Watch starts a function's process on its
     /// first invocation, so afterwards every kind of process the stack has is running.
     fn wake_every_function(&mut self) {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(300)))
-            .build()
-            .new_agent();
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(300))).build().new_agent();
         let api = format!("http://127.0.0.1:{}", self.api_port);
         for page in ["forgot-password", "reset-password"] {
             agent.get(format!("{api}/{page}")).call().unwrap_or_else(|e| panic!("{page}: {e}"));

@@ -225,15 +225,10 @@ async fn functions_started_at_trace_log_their_own_debug_lines_and_no_secret() {
     let worker = worker.into_inner().unwrap();
     let logs = [("request-reset", request.log(), false), ("mail-worker", worker.log(), true), ("reset-password", confirm.log(), false)];
     for (function, log, json) in &logs {
-        let levels =
-            |level: &str| log.lines().filter(|l| if *json { l.contains(&format!("\"level\":\"{level}\"")) } else { l.starts_with(level) }).count();
+        let levels = |level: &str| log.lines().filter(|l| if *json { l.contains(&format!("\"level\":\"{level}\"")) } else { l.starts_with(level) }).count();
         assert!(levels("DEBUG") > 0, "{function} logged no DEBUG line at trace:\n{log}");
         let foreign = foreign_verbose_lines(log, *json);
-        assert!(
-            foreign.is_empty(),
-            "{function}: verbose lines that are not the code's own (the wire or the runtime uncapped):\n{}",
-            foreign.join("\n")
-        );
+        assert!(foreign.is_empty(), "{function}: verbose lines that are not the code's own (the wire or the runtime uncapped):\n{}", foreign.join("\n"));
     }
     let (_, worker_log, _) = &logs[1];
     assert!(levels_in_json(worker_log, "TRACE").iter().any(|m| m == "address budget counted"), "{worker_log}");
@@ -381,7 +376,6 @@ async fn json_lines<T>(scenario: impl Future<Output = T>) -> String {
     captured.text()
 }
 
-
 /// Every metric event, each made by the code path that logs it (the handlers, the use cases, the
 /// worker, the key cache, the DynamoDB adapter), written by the production JSON subscriber; every
 /// metric filter of the template evaluated against every line. Each filter counts the lines of
@@ -403,16 +397,12 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     let app = MemoryApp::new().await;
     let token = app.token_for_demo().await;
     app.queue.outage.set(true);
-    scenarios.push((
-        "changed_mail_enqueue_failed",
-        json_lines(async { assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200) }).await,
-    ));
+    scenarios.push(("changed_mail_enqueue_failed", json_lines(async { assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200) }).await));
 
     let app = MemoryApp::new().await;
     let token = app.token_for_demo().await;
     app.breaches.outage.set(true);
-    scenarios
-        .push(("breach_check_unavailable", json_lines(async { assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200) }).await));
+    scenarios.push(("breach_check_unavailable", json_lines(async { assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200) }).await));
 
     let mut app = MemoryApp::new().await;
     app.deps.settings.edge = Some(Edge::new(OriginVerify::load(MemoryOriginVerify::new("example-origin-verify-value")).await.unwrap()));
@@ -482,19 +472,17 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
                 ours += 1;
             }
         }
-        assert!(ours == 1, "not exactly one line counted by the {metric} filter ({ours}) for one {metric} event, as the production subscriber writes it:\n{lines:.3000}");
+        assert!(
+            ours == 1,
+            "not exactly one line counted by the {metric} filter ({ours}) for one {metric} event, as the production subscriber writes it:\n{lines:.3000}"
+        );
         for filter in filters.iter().filter(|f| f.pattern.value == *metric) {
             assert!(lines.lines().any(|l| filter.pattern.matches(l)), "{} does not count the {metric} event:\n{lines:.3000}", filter.id);
         }
         counted.insert(metric.to_string());
     }
     for filter in &filters {
-        assert!(
-            counted.contains(&filter.pattern.value),
-            "{} counts {}, which no event here logs: is it still logged?",
-            filter.id,
-            filter.pattern.value
-        );
+        assert!(counted.contains(&filter.pattern.value), "{} counts {}, which no event here logs: is it still logged?", filter.id, filter.pattern.value);
     }
     for metric in metrics_in_code() {
         assert!(counted.contains(&metric), "the code logs the metric {metric}: add its event here, so its filter is evaluated against it");

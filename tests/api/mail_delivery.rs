@@ -275,9 +275,7 @@ async fn a_poison_message_does_not_block_the_rest_of_its_batch() {
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let event = app.stack.queue.receive_event().await.unwrap().unwrap();
     assert_eq!(event["Records"].as_array().unwrap().len(), 2, "both in one batch");
-    let response = mail_worker::handle(&app.deps, serde_json::from_value(event.clone()).unwrap())
-        .instrument(tracing::info_span!("test", run = %run))
-        .await;
+    let response = mail_worker::handle(&app.deps, serde_json::from_value(event.clone()).unwrap()).instrument(tracing::info_span!("test", run = %run)).await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
     app.stack.queue.settle(&event, &serde_json::to_value(&response).unwrap()).await.unwrap();
     assert_eq!(app.stack.mails().unwrap().len(), 1, "the good message went out");

@@ -2,9 +2,9 @@
 
 mod breached;
 mod browser;
+mod cargo_lambda;
 mod checkov;
 mod deploy;
-mod cargo_lambda;
 mod edge;
 mod faults;
 mod fuzz;
@@ -21,8 +21,8 @@ mod mail_delivery;
 mod moto;
 mod observatory;
 mod origin_verify;
-mod pre_traffic;
 mod pages;
+mod pre_traffic;
 mod rate_limits;
 mod rest_api;
 mod sam;

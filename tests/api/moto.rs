@@ -4,7 +4,7 @@
 use reset_core::password;
 use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 
-use crate::helpers::{MotoApp, kid_of, NEW_PASSWORD, RESET_PAGE, confirm_event, request_event};
+use crate::helpers::{MotoApp, NEW_PASSWORD, RESET_PAGE, confirm_event, kid_of, request_event};
 
 #[tokio::test]
 async fn request_mail_link_confirm_then_the_link_is_dead() {
@@ -241,8 +241,15 @@ async fn an_epoch_bump_ends_links_and_a_confirm_racing_a_disable_does_not_write(
     let token = app.mails().await[0].token().unwrap();
     let t = &app.stack.table;
     let set = |attribute: &str, value: AttributeValue| {
-        app.stack.dynamodb().update_item().table_name(&t.table).key(&t.id, AttributeValue::S(DEMO_USER_ID.into()))
-            .update_expression("SET #a = :v").expression_attribute_names("#a", attribute).expression_attribute_values(":v", value).send()
+        app.stack
+            .dynamodb()
+            .update_item()
+            .table_name(&t.table)
+            .key(&t.id, AttributeValue::S(DEMO_USER_ID.into()))
+            .update_expression("SET #a = :v")
+            .expression_attribute_names("#a", attribute)
+            .expression_attribute_values(":v", value)
+            .send()
     };
     // The application bumps the epoch (e.g. the user changed their email and back): the link dies.
     set(&t.password_changed_at, AttributeValue::N(reset_core::unix_now().to_string())).await.unwrap();

@@ -14,8 +14,8 @@ use aws_sdk_secretsmanager::Client as Secrets;
 use reset_core::origin_verify::{MAX_AGE, REREAD_COOLDOWN};
 use reset_wiring::AwsDeps;
 use rotate_signing_key::origin_verify::{
-    ALLOWED_PREVIOUS, CloudFormation, Pace, Parameter, SECRET_RESOURCE, SENT_VERSION, SETTLE, Sleep, StackState, Stacks, Update, Wait,
-    check_after_put, next_version_id, put_new_value, rotate, secret_for, status,
+    ALLOWED_PREVIOUS, CloudFormation, Pace, Parameter, SECRET_RESOURCE, SENT_VERSION, SETTLE, Sleep, StackState, Stacks, Update, Wait, check_after_put,
+    next_version_id, put_new_value, rotate, secret_for, status,
 };
 
 use crate::edge::{lets_through, moto_deps_behind_cdn, time_passes};
@@ -106,8 +106,7 @@ impl<'a> FakeStack<'a> {
             "" => labelled(&self.secrets, &self.secret_id, "AWSCURRENT").await.unwrap(),
             pinned => pinned.to_owned(),
         };
-        let sends =
-            Sent { what: format!("{SENT_VERSION}={sent:?} resolved {when}"), value: value_of(&self.secrets, &self.secret_id, &version).await };
+        let sends = Sent { what: format!("{SENT_VERSION}={sent:?} resolved {when}"), value: value_of(&self.secrets, &self.secret_id, &version).await };
         let mut allowed = vec![sends.value.clone()];
         if let Some(previous) = parameters.get(ALLOWED_PREVIOUS).filter(|p| !p.is_empty()) {
             allowed.push(value_of(&self.secrets, &self.secret_id, previous).await);
@@ -232,8 +231,7 @@ fn keep(name: &str) -> Parameter {
 
 /// The four updates of a rotation from `old` to `new` on an unpinned stack.
 fn four_updates(old: &str, new: &str) -> [Vec<Parameter>; 4] {
-    let update =
-        |sent: &str, previous: &str| vec![keep("DomainName"), keep("EdgeProtection"), set(ALLOWED_PREVIOUS, previous), set(SENT_VERSION, sent)];
+    let update = |sent: &str, previous: &str| vec![keep("DomainName"), keep("EdgeProtection"), set(ALLOWED_PREVIOUS, previous), set(SENT_VERSION, sent)];
     [update(old, ""), update(old, new), update(new, old), update(new, "")]
 }
 
@@ -306,12 +304,9 @@ async fn without_the_pause_a_warm_function_refuses_the_new_value_when_cloudfront
 async fn every_rollback_leaves_what_cloudfront_sends_allowed_and_accepted_and_a_run_again_goes_on() {
     let app = MotoApp::start().await;
     let secrets = app.stack.secrets();
-    for (update, step, then) in [
-        (1, "step 0", "does not pin"),
-        (2, "step b1", "stopped after step a"),
-        (3, "step b2", "stopped after step b1"),
-        (4, "step c", "stopped after step b2"),
-    ] {
+    for (update, step, then) in
+        [(1, "step 0", "does not pin"), (2, "step b1", "stopped after step a"), (3, "step b2", "stopped after step b1"), (4, "step c", "stopped after step b2")]
+    {
         let secret_id = format!("{SECRET_ID}-{update}");
         let v_old = first_secret(&secrets, &secret_id).await;
         let warm = moto_deps_behind_cdn(&app, &secret_id).await;
@@ -329,9 +324,7 @@ async fn every_rollback_leaves_what_cloudfront_sends_allowed_and_accepted_and_a_
         assert!(where_now.contains(then), "{step}: {where_now}");
 
         let mut said = Vec::new();
-        rotate(&secrets, &stack, STACK, &secret_id, &pauses.pace(SETTLE), &mut |line| said.push(line.to_owned()))
-            .await
-            .expect("run again, it completes");
+        rotate(&secrets, &stack, STACK, &secret_id, &pauses.pace(SETTLE), &mut |line| said.push(line.to_owned())).await.expect("run again, it completes");
         stack.check_now(&format!("after the rotation, {step} rolled back once")).await;
         assert_eq!(stack.refused(), Vec::<String>::new(), "{step}: CloudFront's value is never refused");
         let v_new = next_version_id(&v_old);
@@ -469,11 +462,10 @@ async fn the_cloudformation_adapter_updates_only_the_two_parameters_against_moto
     let v_new = labels(&secrets, SECRET_ID).await.into_keys().next().unwrap();
     assert_ne!(v_new, v_old);
     assert_eq!(state.status, "UPDATE_COMPLETE");
-    let expected: BTreeMap<String, String> =
-        [("EdgeProtection", "true"), ("Kept", "chosen at deploy"), (SENT_VERSION, v_new.as_str()), (ALLOWED_PREVIOUS, "")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+    let expected: BTreeMap<String, String> = [("EdgeProtection", "true"), ("Kept", "chosen at deploy"), (SENT_VERSION, v_new.as_str()), (ALLOWED_PREVIOUS, "")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     assert_eq!(state.parameters, expected, "the others kept their values, not their defaults");
 
     let same: Vec<Parameter> = expected.keys().map(|k| keep(k)).collect();

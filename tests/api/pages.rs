@@ -310,6 +310,10 @@ async fn branding_shows_on_every_page_and_the_policy_allows_exactly_its_style_an
         let csp = page.header("content-security-policy").unwrap();
         assert!(csp.contains("img-src https://cdn.example.com;"), "{what}: exactly the logo's origin: {csp}");
         assert!(page.body.contains(r#"<img class="logo" src="https://cdn.example.com/brand/logo.svg" alt="Demo App">"#), "{what}");
-        assert!(page.body.contains("<p>Example &#60;GmbH&#62; · Berlin</p>") || page.body.contains("<p>Example &lt;GmbH&gt; · Berlin</p>"), "{what}: the footer, escaped: {}", page.body);
+        assert!(
+            page.body.contains("<p>Example &#60;GmbH&#62; · Berlin</p>") || page.body.contains("<p>Example &lt;GmbH&gt; · Berlin</p>"),
+            "{what}: the footer, escaped: {}",
+            page.body
+        );
     }
 }

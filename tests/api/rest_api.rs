@@ -35,9 +35,7 @@ const REST_EVENTS: &[&str] = &[
 
 async fn behind_cdn() -> MemoryApp {
     let mut app = MemoryApp::new().await;
-    let values = OriginVerify::load(MemoryOriginVerify::new(ORIGIN_SECRET))
-        .await
-        .expect("the memory source reads");
+    let values = OriginVerify::load(MemoryOriginVerify::new(ORIGIN_SECRET)).await.expect("the memory source reads");
     app.deps.settings.edge = Some(Edge::new(values));
     app
 }
@@ -59,24 +57,10 @@ fn remove_header(event: &mut Value, name: &str) {
 
 /// Sets a 1.0 event's query, as the REST API fills both of its query fields.
 fn set_query(event: &mut Value, pairs: &[(&str, &str)]) {
-    let single: Map<String, Value> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), Value::from(*v)))
-        .collect();
-    let multi: Map<String, Value> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!([v])))
-        .collect();
-    event["queryStringParameters"] = if pairs.is_empty() {
-        Value::Null
-    } else {
-        single.into()
-    };
-    event["multiValueQueryStringParameters"] = if pairs.is_empty() {
-        Value::Null
-    } else {
-        multi.into()
-    };
+    let single: Map<String, Value> = pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
+    let multi: Map<String, Value> = pairs.iter().map(|(k, v)| (k.to_string(), json!([v]))).collect();
+    event["queryStringParameters"] = if pairs.is_empty() { Value::Null } else { single.into() };
+    event["multiValueQueryStringParameters"] = if pairs.is_empty() { Value::Null } else { multi.into() };
 }
 
 fn set_method(event: &mut Value, method: &str) {
@@ -108,11 +92,7 @@ fn rest_link(query: &[(&str, &str)], method: &str, fetch_site: Option<&str>) -> 
 /// The reset form posted through the REST API, with the cookie (if any) in the `Cookie` header.
 fn rest_form(cookie: Option<&str>, password: &str, confirm: &str) -> Value {
     let mut event = rest("reset-password-form-rest-api.json");
-    event["body"] = form_urlencoded::Serializer::new(String::new())
-        .append_pair("password", password)
-        .append_pair("confirm", confirm)
-        .finish()
-        .into();
+    event["body"] = form_urlencoded::Serializer::new(String::new()).append_pair("password", password).append_pair("confirm", confirm).finish().into();
     match cookie {
         Some(cookie) => set_header(&mut event, "Cookie", cookie),
         None => remove_header(&mut event, "Cookie"),
@@ -129,10 +109,7 @@ fn as_http_api(rest: &Value) -> Value {
     // The REST API's merge: `multiValueHeaders`, each name replaced by its `headers` value if any.
     let mut merged: Vec<(String, Vec<String>)> = Vec::new();
     let strings = |v: &Value| -> Vec<String> {
-        v.as_array().map_or_else(
-            || vec![v.as_str().unwrap().to_owned()],
-            |a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect(),
-        )
+        v.as_array().map_or_else(|| vec![v.as_str().unwrap().to_owned()], |a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
     };
     for map in ["multiValueHeaders", "headers"] {
         for (name, values) in rest[map].as_object().into_iter().flatten() {
@@ -145,21 +122,12 @@ fn as_http_api(rest: &Value) -> Value {
     let mut cookies = Vec::new();
     for (name, values) in merged {
         if name == "cookie" {
-            cookies.extend(
-                values
-                    .iter()
-                    .flat_map(|v| v.split(';'))
-                    .map(|c| Value::from(c.trim())),
-            );
+            cookies.extend(values.iter().flat_map(|v| v.split(';')).map(|c| Value::from(c.trim())));
         } else {
             headers.insert(name, values.join(",").into());
         }
     }
-    let query_field = if rest["multiValueQueryStringParameters"].is_object() {
-        "multiValueQueryStringParameters"
-    } else {
-        "queryStringParameters"
-    };
+    let query_field = if rest["multiValueQueryStringParameters"].is_object() { "multiValueQueryStringParameters" } else { "queryStringParameters" };
     let mut query = form_urlencoded::Serializer::new(String::new());
     let mut single = Map::new();
     for (name, values) in rest[query_field].as_object().into_iter().flatten() {
@@ -210,13 +178,7 @@ fn as_http_api(rest: &Value) -> Value {
 
 /// The name=value pair a `Set-Cookie` sets.
 fn cookie_pair(reply: &Reply) -> String {
-    reply
-        .header("set-cookie")
-        .expect("a cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
+    reply.header("set-cookie").expect("a cookie").split(';').next().unwrap().to_owned()
 }
 
 /// The keyed hash of the requester network the one queued job names.
@@ -229,13 +191,7 @@ fn queued_requester(app: &MemoryApp) -> String {
 
 fn assert_same_answer(rest: &Reply, http: &Reply, what: &str) {
     assert_eq!(rest.status, http.status, "{what}: {}", rest.body);
-    for name in [
-        "content-type",
-        "location",
-        "set-cookie",
-        "content-security-policy",
-        "allow",
-    ] {
+    for name in ["content-type", "location", "set-cookie", "content-security-policy", "allow"] {
         assert_eq!(rest.header(name), http.header(name), "{what}: {name}");
     }
     assert_eq!(rest.headers, http.headers, "{what}: every header");
@@ -245,39 +201,18 @@ fn assert_same_answer(rest: &Reply, http: &Reply, what: &str) {
 #[test]
 fn the_rest_api_events_are_rest_api_payloads_as_cloudfront_delivers_them() {
     for file in REST_EVENTS {
-        assert!(
-            events::files().contains(&file.to_string()),
-            "{file} is in events/"
-        );
+        assert!(events::files().contains(&file.to_string()), "{file} is in events/");
         let event = rest(file);
-        assert!(
-            event.get("version").is_none() && event["httpMethod"].is_string(),
-            "{file}: payload 1.0"
-        );
+        assert!(event.get("version").is_none() && event["httpMethod"].is_string(), "{file}: payload 1.0");
         let path = event["path"].as_str().unwrap();
         assert_eq!(event["resource"], path, "{file}: one resource per path");
         assert_eq!(event["requestContext"]["stage"], "live", "{file}");
-        assert_eq!(
-            event["requestContext"]["path"],
-            format!("/live{path}"),
-            "{file}: origin path /live"
-        );
+        assert_eq!(event["requestContext"]["path"], format!("/live{path}"), "{file}: origin path /live");
         assert_eq!(event["headers"]["x-origin-verify"], ORIGIN_SECRET, "{file}");
-        assert_eq!(
-            event["headers"]["CloudFront-Viewer-Address"],
-            format!("{VIEWER_IP}:49152"),
-            "{file}"
-        );
-        assert_eq!(
-            event["requestContext"]["identity"]["sourceIp"], CLOUDFRONT_IP,
-            "{file}"
-        );
+        assert_eq!(event["headers"]["CloudFront-Viewer-Address"], format!("{VIEWER_IP}:49152"), "{file}");
+        assert_eq!(event["requestContext"]["identity"]["sourceIp"], CLOUDFRONT_IP, "{file}");
         for (name, value) in event["headers"].as_object().unwrap() {
-            assert_eq!(
-                event["multiValueHeaders"][name],
-                json!([value]),
-                "{file}: {name} in both header fields"
-            );
+            assert_eq!(event["multiValueHeaders"][name], json!([value]), "{file}: {name} in both header fields");
         }
     }
 }
@@ -291,11 +226,7 @@ fn the_handlers_route_on_the_event_path_not_on_the_uri_lambda_http_gives_the_sta
         let request = events::to_request(&event);
         let path = event["path"].as_str().unwrap();
         if std::env::var_os("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH").is_none() {
-            assert_eq!(
-                request.uri().path(),
-                format!("/live{path}"),
-                "{file}: lambda_http's URI"
-            );
+            assert_eq!(request.uri().path(), format!("/live{path}"), "{file}: lambda_http's URI");
         }
         assert_eq!(reset_http::route_path(&request), path, "{file}");
     }
@@ -306,11 +237,7 @@ async fn every_route_answers_a_rest_api_event_exactly_as_its_http_api_twin() {
     let app = behind_cdn().await;
     let token = mailed_token(&app).await;
     let cookie = format!("__Host-reset_token={token}");
-    let weak = events::with_body_field(
-        rest("reset-password-confirm-rest-api.json"),
-        "token",
-        &token,
-    );
+    let weak = events::with_body_field(rest("reset-password-confirm-rest-api.json"), "token", &token);
     let mut head = rest("request-reset-forgot-page-rest-api.json");
     set_method(&mut head, "HEAD");
     let mut french = rest("request-reset-forgot-page-rest-api.json");
@@ -325,73 +252,22 @@ async fn every_route_answers_a_rest_api_event_exactly_as_its_http_api_twin() {
 
     let mut cases: Vec<(&str, Value, u16)> = vec![
         ("JSON request", rest("request-reset-rest-api.json"), 202),
-        (
-            "forgot page",
-            rest("request-reset-forgot-page-rest-api.json"),
-            200,
-        ),
+        ("forgot page", rest("request-reset-forgot-page-rest-api.json"), 200),
         ("forgot page, HEAD", head, 200),
         ("forgot page, ?lang=fr", french, 200),
-        (
-            "forgot form",
-            rest("request-reset-forgot-form-rest-api.json"),
-            200,
-        ),
+        ("forgot form", rest("request-reset-forgot-form-rest-api.json"), 200),
         ("forgot form, base64", encoded, 200),
-        (
-            "link with a placeholder token",
-            rest("reset-password-page-from-link-rest-api.json"),
-            400,
-        ),
+        ("link with a placeholder token", rest("reset-password-page-from-link-rest-api.json"), 400),
         ("link with only queryStringParameters", single_query, 400),
-        (
-            "link, typed",
-            rest_link(&[("lang", "en"), ("token", &token)], "GET", Some("none")),
-            303,
-        ),
-        (
-            "link, HEAD",
-            rest_link(&[("token", &token)], "HEAD", Some("none")),
-            303,
-        ),
-        (
-            "link from webmail",
-            rest_link(&[("token", &token)], "GET", Some("cross-site")),
-            200,
-        ),
-        (
-            "the page with the cookie",
-            with_cookie(
-                rest_link(&[], "GET", Some("same-origin")),
-                &format!("theme=dark; {cookie}"),
-            ),
-            200,
-        ),
-        (
-            "JSON confirm with a placeholder token",
-            rest("reset-password-confirm-rest-api.json"),
-            400,
-        ),
-        (
-            "JSON confirm with a weak password",
-            events::with_body_field(weak, "password", "short"),
-            422,
-        ),
-        (
-            "reset form with a placeholder cookie",
-            rest("reset-password-form-rest-api.json"),
-            400,
-        ),
-        (
-            "reset form, passwords that differ",
-            rest_form(Some(&cookie), NEW_PASSWORD, "another passphrase entirely"),
-            422,
-        ),
-        (
-            "reset form without the cookie",
-            rest_form(None, NEW_PASSWORD, NEW_PASSWORD),
-            400,
-        ),
+        ("link, typed", rest_link(&[("lang", "en"), ("token", &token)], "GET", Some("none")), 303),
+        ("link, HEAD", rest_link(&[("token", &token)], "HEAD", Some("none")), 303),
+        ("link from webmail", rest_link(&[("token", &token)], "GET", Some("cross-site")), 200),
+        ("the page with the cookie", with_cookie(rest_link(&[], "GET", Some("same-origin")), &format!("theme=dark; {cookie}")), 200),
+        ("JSON confirm with a placeholder token", rest("reset-password-confirm-rest-api.json"), 400),
+        ("JSON confirm with a weak password", events::with_body_field(weak, "password", "short"), 422),
+        ("reset form with a placeholder cookie", rest("reset-password-form-rest-api.json"), 400),
+        ("reset form, passwords that differ", rest_form(Some(&cookie), NEW_PASSWORD, "another passphrase entirely"), 422),
+        ("reset form without the cookie", rest_form(None, NEW_PASSWORD, NEW_PASSWORD), 400),
     ];
     for (file, method) in [
         ("request-reset-rest-api.json", "GET"),
@@ -410,61 +286,29 @@ async fn every_route_answers_a_rest_api_event_exactly_as_its_http_api_twin() {
         assert_eq!(rest_reply.status, *status, "{what}: {}", rest_reply.body);
         assert_same_answer(&rest_reply, &http_reply, what);
         if *status == 405 {
-            assert!(
-                rest_reply
-                    .header("allow")
-                    .is_some_and(|allow| allow.contains("POST")),
-                "{what}: the function's own 405, with Allow"
-            );
+            assert!(rest_reply.header("allow").is_some_and(|allow| allow.contains("POST")), "{what}: the function's own 405, with Allow");
         }
         if what.contains("lang=fr") {
-            assert!(
-                rest_reply.body.contains("lang=\"fr\""),
-                "{what}: ?lang= reaches the page"
-            );
+            assert!(rest_reply.body.contains("lang=\"fr\""), "{what}: ?lang= reaches the page");
         }
         if what.contains("HEAD") {
             assert!(rest_reply.body.is_empty(), "{what}: no body");
         }
     }
-    assert!(
-        !password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash),
-        "nothing above changes the password"
-    );
+    assert!(!password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash), "nothing above changes the password");
 
     // The writes, each on an app of its own (a token is good once, and only for its own app).
-    let confirm = |token: &str| {
-        events::with_body_field(
-            events::with_body_field(rest("reset-password-confirm-rest-api.json"), "token", token),
-            "password",
-            NEW_PASSWORD,
-        )
-    };
-    let form = |token: &str| {
-        rest_form(
-            Some(&format!("__Host-reset_token={token}")),
-            NEW_PASSWORD,
-            NEW_PASSWORD,
-        )
-    };
-    for (what, event) in [
-        ("JSON confirm", &confirm as &dyn Fn(&str) -> Value),
-        ("reset form", &form),
-    ] {
+    let confirm =
+        |token: &str| events::with_body_field(events::with_body_field(rest("reset-password-confirm-rest-api.json"), "token", token), "password", NEW_PASSWORD);
+    let form = |token: &str| rest_form(Some(&format!("__Host-reset_token={token}")), NEW_PASSWORD, NEW_PASSWORD);
+    for (what, event) in [("JSON confirm", &confirm as &dyn Fn(&str) -> Value), ("reset form", &form)] {
         let (by_rest, by_http) = (behind_cdn().await, behind_cdn().await);
         let (rest_token, http_token) = (mailed_token(&by_rest).await, mailed_token(&by_http).await);
         let changed = by_rest.call(&event(&rest_token)).await;
         assert_eq!(changed.status, 200, "{what}: {}", changed.body);
-        assert_same_answer(
-            &changed,
-            &by_http.call(&as_http_api(&event(&http_token))).await,
-            what,
-        );
+        assert_same_answer(&changed, &by_http.call(&as_http_api(&event(&http_token))).await, what);
         for app in [by_rest, by_http] {
-            assert!(
-                password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash),
-                "{what}"
-            );
+            assert!(password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash), "{what}");
         }
     }
 }
@@ -485,20 +329,10 @@ async fn mailed_link(app: &MemoryApp, before: usize) -> Vec<(String, String)> {
     assert_eq!(mails.len(), before + 1, "one reset mail");
     let text = &mails[before].text;
     let start = text.find(RESET_PAGE).expect("a link to the reset page");
-    let link: String = text[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
+    let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
     let query = link.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect();
-    assert!(
-        pairs
-            .iter()
-            .any(|(k, v)| k == "token" && *v == token_in(text)),
-        "{link}"
-    );
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    assert!(pairs.iter().any(|(k, v)| k == "token" && *v == token_in(text)), "{link}");
     pairs
 }
 
@@ -507,9 +341,7 @@ async fn mailed_token(app: &MemoryApp) -> String {
     let before = app.mailer.sent().len();
     assert_eq!(app.call(&rest_request(DEMO_EMAIL)).await.status, 202);
     let link = mailed_link(app, before).await;
-    link.into_iter()
-        .find_map(|(k, v)| (k == "token").then_some(v))
-        .expect("a token in the link")
+    link.into_iter().find_map(|(k, v)| (k == "token").then_some(v)).expect("a token in the link")
 }
 
 #[tokio::test]
@@ -521,160 +353,72 @@ async fn a_whole_reset_over_rest_api_events_changes_the_password() {
     let query: Vec<(&str, &str)> = link.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let opened = app.call(&rest_link(&query, "GET", Some("none"))).await;
     assert_eq!(opened.status, 303, "{}", opened.body);
-    assert_eq!(
-        opened.header("location"),
-        Some(format!("{RESET_PAGE}?lang=en").as_str()),
-        "the page's own URL, from configuration"
-    );
+    assert_eq!(opened.header("location"), Some(format!("{RESET_PAGE}?lang=en").as_str()), "the page's own URL, from configuration");
     let cookie = cookie_pair(&opened);
-    assert!(
-        opened.header("set-cookie").unwrap().contains("Path=/;"),
-        "{:?}",
-        opened.header("set-cookie")
-    );
+    assert!(opened.header("set-cookie").unwrap().contains("Path=/;"), "{:?}", opened.header("set-cookie"));
     // The browser follows the redirect with the cookie and gets the form, then posts it.
-    let form = app
-        .call(&with_cookie(
-            rest_link(&[("lang", "en")], "GET", Some("same-origin")),
-            &cookie,
-        ))
-        .await;
+    let form = app.call(&with_cookie(rest_link(&[("lang", "en")], "GET", Some("same-origin")), &cookie)).await;
     assert_eq!(form.status, 200, "{}", form.body);
     assert!(form.body.contains("name=\"password\""), "{}", form.body);
-    let done = app
-        .call(&rest_form(Some(&cookie), NEW_PASSWORD, NEW_PASSWORD))
-        .await;
+    let done = app.call(&rest_form(Some(&cookie), NEW_PASSWORD, NEW_PASSWORD)).await;
     assert_eq!(done.status, 200, "{}", done.body);
-    assert!(
-        done.body.contains("Your password has been changed"),
-        "{}",
-        done.body
-    );
-    assert!(
-        done.header("set-cookie")
-            .unwrap_or_default()
-            .contains("Max-Age=0"),
-        "the cookie is cleared"
-    );
-    assert!(
-        password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash),
-        "the password changed"
-    );
-    assert_eq!(
-        app.call(&rest_form(Some(&cookie), NEW_PASSWORD, NEW_PASSWORD))
-            .await
-            .status,
-        400,
-        "once"
-    );
+    assert!(done.body.contains("Your password has been changed"), "{}", done.body);
+    assert!(done.header("set-cookie").unwrap_or_default().contains("Max-Age=0"), "the cookie is cleared");
+    assert!(password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash), "the password changed");
+    assert_eq!(app.call(&rest_form(Some(&cookie), NEW_PASSWORD, NEW_PASSWORD)).await.status, 400, "once");
 
     // From the forgot form, the link clicked in webmail (cross-site): the hop page sets the
     // cookie, the form comes from it, with the cookie in multiValueHeaders only.
     let app = behind_cdn().await;
-    assert_eq!(
-        app.call(&rest("request-reset-forgot-page-rest-api.json"))
-            .await
-            .status,
-        200
-    );
-    let asked = app
-        .call(&rest("request-reset-forgot-form-rest-api.json"))
-        .await;
+    assert_eq!(app.call(&rest("request-reset-forgot-page-rest-api.json")).await.status, 200);
+    let asked = app.call(&rest("request-reset-forgot-form-rest-api.json")).await;
     assert!(asked.body.contains("Check your inbox"), "{}", asked.body);
     let link = mailed_link(&app, 0).await;
     let query: Vec<(&str, &str)> = link.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let hop = app
-        .call(&rest_link(&query, "GET", Some("cross-site")))
-        .await;
+    let hop = app.call(&rest_link(&query, "GET", Some("cross-site"))).await;
     assert_eq!(hop.status, 200, "{}", hop.body);
-    assert!(
-        hop.body.contains(&format!("url={RESET_PAGE}")),
-        "{}",
-        hop.body
-    );
+    assert!(hop.body.contains(&format!("url={RESET_PAGE}")), "{}", hop.body);
     let cookie = cookie_pair(&hop);
     let mut form = rest_form(None, NEW_PASSWORD, NEW_PASSWORD);
     form["multiValueHeaders"]["Cookie"] = json!([cookie]);
     let done = app.call(&form).await;
     assert_eq!(done.status, 200, "{}", done.body);
-    assert!(
-        password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash),
-        "the password changed"
-    );
+    assert!(password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash), "the password changed");
 
     // The JSON confirm, with the mailed token.
     let app = behind_cdn().await;
     assert_eq!(app.call(&rest_request(DEMO_EMAIL)).await.status, 202);
     let link = mailed_link(&app, 0).await;
     let token = &link.iter().find(|(k, _)| k == "token").unwrap().1;
-    let confirm = events::with_body_field(
-        events::with_body_field(rest("reset-password-confirm-rest-api.json"), "token", token),
-        "password",
-        NEW_PASSWORD,
-    );
+    let confirm = events::with_body_field(events::with_body_field(rest("reset-password-confirm-rest-api.json"), "token", token), "password", NEW_PASSWORD);
     let reply = app.call(&confirm).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert!(
-        password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash),
-        "the password changed"
-    );
+    assert!(password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash), "the password changed");
 }
 
 #[tokio::test]
 async fn behind_the_cdn_the_rest_api_requester_is_the_viewer_address() {
     let app = behind_cdn().await;
-    assert_eq!(
-        app.call(&rest("request-reset-rest-api.json")).await.status,
-        202
-    );
+    assert_eq!(app.call(&rest("request-reset-rest-api.json")).await.status, 202);
     let ring = app.keys_ring().await;
-    assert_eq!(
-        queued_requester(&app),
-        ring.audit_hash("198.51.100.0/24"),
-        "the viewer's /24, not CloudFront's"
-    );
-    assert!(
-        app.limits
-            .keys()
-            .iter()
-            .any(|k| k.starts_with(&format!("ip#{}#", ring.audit_hash(VIEWER_IP)))),
-        "{:?}",
-        app.limits.keys()
-    );
+    assert_eq!(queued_requester(&app), ring.audit_hash("198.51.100.0/24"), "the viewer's /24, not CloudFront's");
+    assert!(app.limits.keys().iter().any(|k| k.starts_with(&format!("ip#{}#", ring.audit_hash(VIEWER_IP)))), "{:?}", app.limits.keys());
 
     // A verified request without a viewer address falls back to the peer API Gateway saw.
     let app = behind_cdn().await;
     let mut bare = rest("request-reset-rest-api.json");
     remove_header(&mut bare, "CloudFront-Viewer-Address");
     assert_eq!(app.call(&bare).await.status, 202);
-    assert_eq!(
-        queued_requester(&app),
-        ring.audit_hash("130.176.24.0/24"),
-        "requestContext.identity.sourceIp"
-    );
+    assert_eq!(queued_requester(&app), ring.audit_hash("130.176.24.0/24"), "requestContext.identity.sourceIp");
 }
 
 #[tokio::test]
 async fn without_the_cdn_the_rest_api_requester_is_the_source_ip_api_gateway_saw() {
     let app = MemoryApp::new().await;
-    assert_eq!(
-        app.call(&rest("request-reset-rest-api.json")).await.status,
-        202
-    );
+    assert_eq!(app.call(&rest("request-reset-rest-api.json")).await.status, 202);
     let ring = app.keys_ring().await;
-    assert_eq!(
-        queued_requester(&app),
-        ring.audit_hash("130.176.24.0/24"),
-        "identity.sourceIp, not the unverified viewer header"
-    );
-    assert!(
-        app.limits
-            .keys()
-            .iter()
-            .any(|k| k.starts_with(&format!("ip#{}#", ring.audit_hash(CLOUDFRONT_IP)))),
-        "{:?}",
-        app.limits.keys()
-    );
+    assert_eq!(queued_requester(&app), ring.audit_hash("130.176.24.0/24"), "identity.sourceIp, not the unverified viewer header");
+    assert!(app.limits.keys().iter().any(|k| k.starts_with(&format!("ip#{}#", ring.audit_hash(CLOUDFRONT_IP)))), "{:?}", app.limits.keys());
 }
 
 #[tokio::test]
@@ -688,20 +432,11 @@ async fn a_rest_api_request_without_the_origin_verify_header_gets_403_and_spends
         set_header(&mut wrong, "X-Origin-Verify", "example-origin-verify-valuf");
         for (what, event) in [("no header", missing), ("a wrong value", wrong)] {
             let reply = app.call(&event).await;
-            assert_eq!(
-                (reply.status, reply.error_code().as_deref()),
-                (403, Some("forbidden")),
-                "{file}, {what}: {}",
-                reply.body
-            );
+            assert_eq!((reply.status, reply.error_code().as_deref()), (403, Some("forbidden")), "{file}, {what}: {}", reply.body);
         }
     }
     assert!(app.queue.queued().is_empty(), "nothing queued");
-    assert!(
-        app.limits.keys().is_empty(),
-        "no rate-limit counter spent: {:?}",
-        app.limits.keys()
-    );
+    assert!(app.limits.keys().is_empty(), "no rate-limit counter spent: {:?}", app.limits.keys());
     assert_eq!(app.user(DEMO_USER_ID), before, "no user changed");
     // With the header, the same events go through: it is the header that was missing.
     for file in REST_EVENTS {
@@ -716,16 +451,8 @@ async fn the_audit_log_carries_the_rest_api_request_id() {
     let run = unique("rest-api-audit");
     let app = behind_cdn().await;
     async {
-        assert_eq!(
-            app.call(&rest("request-reset-rest-api.json")).await.status,
-            202
-        );
-        assert_eq!(
-            app.call(&rest("reset-password-confirm-rest-api.json"))
-                .await
-                .status,
-            400
-        );
+        assert_eq!(app.call(&rest("request-reset-rest-api.json")).await.status, 202);
+        assert_eq!(app.call(&rest("reset-password-confirm-rest-api.json")).await.status, 400);
         let mut bypass = rest("request-reset-forgot-form-rest-api.json");
         remove_header(&mut bypass, "x-origin-verify");
         assert_eq!(app.call(&bypass).await.status, 403);
@@ -734,27 +461,12 @@ async fn the_audit_log_carries_the_rest_api_request_id() {
     .await;
     let ours = captured.records_of(&run);
     let id = format!("request_id=\"{REST_REQUEST_ID}\"");
-    let line = |event: &str| {
-        ours.lines()
-            .find(|l| l.contains(event))
-            .unwrap_or_else(|| panic!("no {event}:\n{ours}"))
-            .to_owned()
-    };
-    let (requested, rejected, bypassed) = (
-        line("audit=\"reset_requested\""),
-        line("outcome=\"token_rejected\""),
-        line("audit=\"edge_bypassed\""),
-    );
+    let line = |event: &str| ours.lines().find(|l| l.contains(event)).unwrap_or_else(|| panic!("no {event}:\n{ours}")).to_owned();
+    let (requested, rejected, bypassed) = (line("audit=\"reset_requested\""), line("outcome=\"token_rejected\""), line("audit=\"edge_bypassed\""));
     for line in [&requested, &rejected, &bypassed] {
         assert!(line.contains(&id), "the REST API's request id: {line}");
     }
-    assert!(
-        requested.contains(&format!("source_ip=\"{VIEWER_IP}\"")),
-        "{requested}"
-    );
-    assert!(
-        bypassed.contains(&format!("peer_ip=\"{CLOUDFRONT_IP}\"")),
-        "the peer API Gateway saw: {bypassed}"
-    );
+    assert!(requested.contains(&format!("source_ip=\"{VIEWER_IP}\"")), "{requested}");
+    assert!(bypassed.contains(&format!("peer_ip=\"{CLOUDFRONT_IP}\"")), "the peer API Gateway saw: {bypassed}");
     crate::helpers::assert_not_logged(&captured.text(), DEMO_EMAIL, "the demo address");
 }

@@ -54,9 +54,7 @@ fn the_template_the_local_router_and_the_handlers_serve_the_same_routes() {
         let routed = match &router[*path] {
             // A plain function name routes every method, like ANY.
             toml::Value::String(function) => *method == "ANY" && function == binary,
-            toml::Value::Array(routes) => {
-                routes.iter().any(|r| r["method"].as_str() == Some(method) && r["function"].as_str() == Some(binary))
-            }
+            toml::Value::Array(routes) => routes.iter().any(|r| r["method"].as_str() == Some(method) && r["function"].as_str() == Some(binary)),
             _ => false,
         };
         assert!(routed, "Cargo.toml router lacks {method} {path} -> {binary}");
@@ -239,10 +237,8 @@ fn every_metric_the_code_logs_has_a_metric_filter_on_the_log_group_it_is_written
             continue;
         }
         let relative = file.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
-        let (_, groups) = EMITTERS
-            .iter()
-            .find(|(f, _)| *f == relative)
-            .unwrap_or_else(|| panic!("{relative} logs {metrics:?}: list in EMITTERS which functions run it"));
+        let (_, groups) =
+            EMITTERS.iter().find(|(f, _)| *f == relative).unwrap_or_else(|| panic!("{relative} logs {metrics:?}: list in EMITTERS which functions run it"));
         for metric in metrics {
             let pattern = format!(r#"'{{ $.fields.metric = "{metric}" }}'"#);
             for group in *groups {
@@ -353,7 +349,17 @@ fn each_function_may_do_exactly_what_its_code_does() {
     let expected: &[(&str, &[&str])] = &[
         // DescribeSecret: behind the edge only, on the origin-verify secret (its versions' labels).
         ("RequestResetFunction", &["dynamodb:UpdateItem", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "sqs:SendMessage"]),
-        ("ResetPasswordFunction", &["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "sqs:SendMessage"]),
+        (
+            "ResetPasswordFunction",
+            &[
+                "dynamodb:GetItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:UpdateItem",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+                "sqs:SendMessage",
+            ],
+        ),
         (
             "MailWorkerFunction",
             &[
@@ -412,7 +418,9 @@ fn what_must_page_someone_has_an_alarm() {
     }
     // The API's 5xx share and latency (metric math over the HTTP or the REST API's metrics).
     for metric in ["5xx", "5XXError", "Latency"] {
-        let watched = resources_of(&template, "AWS::CloudWatch::Alarm").iter().any(|a| a.contains(&format!("MetricName: {metric}\n")) && a.contains("AlarmActions: [!Ref AlarmTopic]"));
+        let watched = resources_of(&template, "AWS::CloudWatch::Alarm")
+            .iter()
+            .any(|a| a.contains(&format!("MetricName: {metric}\n")) && a.contains("AlarmActions: [!Ref AlarmTopic]"));
         assert!(watched, "no API {metric} alarm");
     }
     assert!(alarmed(&template, "AWS/DynamoDB", "WriteThrottleEvents", Some("ExistingUsersTable")), "users table throttles");
@@ -516,8 +524,23 @@ fn attributes_touched(body: &serde_json::Value) -> Vec<String> {
 /// placeholder nor a word of DynamoDB's expression grammar.
 fn literal_names(expression: &str) -> Vec<String> {
     const GRAMMAR: &[&str] = &[
-        "SET", "REMOVE", "ADD", "DELETE", "AND", "OR", "NOT", "BETWEEN", "IN", "attribute_exists", "attribute_not_exists", "attribute_type",
-        "begins_with", "contains", "size", "if_not_exists", "list_append",
+        "SET",
+        "REMOVE",
+        "ADD",
+        "DELETE",
+        "AND",
+        "OR",
+        "NOT",
+        "BETWEEN",
+        "IN",
+        "attribute_exists",
+        "attribute_not_exists",
+        "attribute_type",
+        "begins_with",
+        "contains",
+        "size",
+        "if_not_exists",
+        "list_append",
     ];
     let mut names = Vec::new();
     let mut word = String::new();

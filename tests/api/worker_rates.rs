@@ -391,11 +391,8 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
     let limits = MemoryLimits::default();
     let sends: Arc<Mutex<Vec<Sent>>> = Arc::default();
     let start = Instant::now();
-    let queue = Arc::new(Queue {
-        jobs: Mutex::new((0..backlog_jobs).map(|n| (n, start)).collect()),
-        closed: AtomicBool::new(false),
-        drained_at: Mutex::new(None),
-    });
+    let queue =
+        Arc::new(Queue { jobs: Mutex::new((0..backlog_jobs).map(|n| (n, start)).collect()), closed: AtomicBool::new(false), drained_at: Mutex::new(None) });
 
     let mut instances = tokio::task::JoinSet::new();
     for worker in 0..shape.concurrency {
@@ -446,7 +443,8 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
 
     let mut sends: Vec<Sent> = sends.lock().unwrap().clone();
     sends.sort_by_key(|&(at, ..)| at);
-    let queued_at = |n: usize| if n < backlog_jobs { start } else { start + Duration::from_nanos((n - backlog_jobs) as u64 * 1_000_000_000 / u64::from(shape.rate)) };
+    let queued_at =
+        |n: usize| if n < backlog_jobs { start } else { start + Duration::from_nanos((n - backlog_jobs) as u64 * 1_000_000_000 / u64::from(shape.rate)) };
     let mut times_sent = vec![0u32; jobs];
     let mut max_age = Duration::ZERO;
     let mut arrival_waits = Vec::with_capacity(arriving_jobs);

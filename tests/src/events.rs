@@ -154,11 +154,8 @@ pub fn dir() -> PathBuf {
 
 /// Every event file, sorted.
 pub fn files() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir())
-        .expect("events/ exists")
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".json"))
-        .collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir()).expect("events/ exists").filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| n.ends_with(".json")).collect();
     names.sort();
     names
 }
@@ -219,11 +216,7 @@ impl Reply {
 
 impl From<Response<Body>> for Reply {
     fn from(response: Response<Body>) -> Reply {
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
-            .collect();
+        let headers = response.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned())).collect();
         let body = match response.body() {
             Body::Text(t) => t.clone(),
             Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),

@@ -49,14 +49,7 @@ pub fn sent(moto_url: &str) -> anyhow::Result<Vec<SentMail>> {
     anyhow::ensure!(data.ses.raw.is_empty(), "raw mail was sent (its recipients cannot be told apart): {:?}", data.ses.raw);
     for mail in &data.ses.messages {
         let d = &mail.destinations;
-        anyhow::ensure!(
-            d.cc.is_empty() && d.bcc.is_empty(),
-            "the mail {:?} to {:?} also went to Cc {:?} and Bcc {:?}",
-            mail.subject,
-            d.to,
-            d.cc,
-            d.bcc
-        );
+        anyhow::ensure!(d.cc.is_empty() && d.bcc.is_empty(), "the mail {:?} to {:?} also went to Cc {:?} and Bcc {:?}", mail.subject, d.to, d.cc, d.bcc);
     }
     Ok(data.ses.messages)
 }
@@ -64,7 +57,12 @@ pub fn sent(moto_url: &str) -> anyhow::Result<Vec<SentMail>> {
 impl SentMail {
     /// The first link in the mail that carries a `token` parameter.
     pub fn reset_link(&self) -> Option<String> {
-        self.body.split("href=\"").skip(1).filter_map(|rest| rest.split('"').next()).find(|href| href.contains("token=")).map(|href| href.replace("&amp;", "&").replace("&#38;", "&"))
+        self.body
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .find(|href| href.contains("token="))
+            .map(|href| href.replace("&amp;", "&").replace("&#38;", "&"))
     }
 
     /// The token of the reset link.

@@ -76,12 +76,8 @@ impl MailQueues {
         let records: Vec<Value> = messages
             .iter()
             .map(|m| {
-                let attributes: serde_json::Map<String, Value> = m
-                    .attributes
-                    .iter()
-                    .flatten()
-                    .map(|(k, v)| (k.as_str().to_owned(), Value::String(v.clone())))
-                    .collect();
+                let attributes: serde_json::Map<String, Value> =
+                    m.attributes.iter().flatten().map(|(k, v)| (k.as_str().to_owned(), Value::String(v.clone()))).collect();
                 json!({
                     "messageId": m.message_id,
                     "receiptHandle": m.receipt_handle,
@@ -192,11 +188,7 @@ impl Pump {
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for the pump");
             runtime.block_on(async move {
-                let agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .timeout_global(Some(Duration::from_secs(300)))
-                    .build()
-                    .new_agent();
+                let agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(300))).build().new_agent();
                 while !stopping.load(Ordering::SeqCst) {
                     let invoke = |event: Value| {
                         let agent = agent.clone();

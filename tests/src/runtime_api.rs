@@ -55,11 +55,8 @@ impl RuntimeApi {
                         polled.lock().unwrap().get_or_insert_with(Instant::now);
                         let Ok((id, event)) = pending.lock().unwrap().recv() else { return };
                         let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap();
-                        let deadline = (std::time::SystemTime::now() + Duration::from_secs(60))
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .unwrap()
-                            .as_millis()
-                            .to_string();
+                        let deadline =
+                            (std::time::SystemTime::now() + Duration::from_secs(60)).duration_since(std::time::UNIX_EPOCH).unwrap().as_millis().to_string();
                         let response = tiny_http::Response::from_string(event)
                             .with_header(header("Content-Type", "application/json"))
                             .with_header(header("Lambda-Runtime-Aws-Request-Id", &id))

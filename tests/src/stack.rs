@@ -9,8 +9,7 @@ use anyhow::Context as _;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
 use reset_aws::UserTable;
 use reset_core::password;
@@ -107,17 +106,9 @@ impl Stack {
             .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
             .load()
             .await;
-        let queue = crate::queue::MailQueues::create(aws_sdk_sqs::Client::new(&sdk), MAIL_QUEUE, MAIL_DLQ, MAX_RECEIVES)
-            .await
-            .context("creating the mail queues")?;
-        let stack = Stack {
-            moto,
-            sdk,
-            table: UserTable::default(),
-            overrides: Vec::new(),
-            reset_page_url: reset_page_url.to_owned(),
-            queue,
-        };
+        let queue =
+            crate::queue::MailQueues::create(aws_sdk_sqs::Client::new(&sdk), MAIL_QUEUE, MAIL_DLQ, MAX_RECEIVES).await.context("creating the mail queues")?;
+        let stack = Stack { moto, sdk, table: UserTable::default(), overrides: Vec::new(), reset_page_url: reset_page_url.to_owned(), queue };
         stack.provision(also_projected).await?;
         stack.put_user(DEMO_USER_ID, DEMO_EMAIL, DEMO_PASSWORD, None).await?;
         Ok(stack)
@@ -135,9 +126,7 @@ impl Stack {
         } else {
             anyhow::ensure!(also_projected.is_empty(), "an index that projects {projection_type} cannot also project {also_projected:?}");
         }
-        let attr = |name: &str| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
-        };
+        let attr = |name: &str| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build();
         let hash_key = |name: &str| KeySchemaElement::builder().attribute_name(name).key_type(KeyType::Hash).build();
         self.dynamodb()
             .create_table()
@@ -147,11 +136,7 @@ impl Stack {
             .attribute_definitions(attr(&t.email)?)
             .key_schema(hash_key(&t.id)?)
             .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(&t.email_index)
-                    .key_schema(hash_key(&t.email)?)
-                    .projection(projection.build())
-                    .build()?,
+                GlobalSecondaryIndex::builder().index_name(&t.email_index).key_schema(hash_key(&t.email)?).projection(projection.build()).build()?,
             )
             .send()
             .await
@@ -242,14 +227,8 @@ impl Stack {
 
     /// A user's stored item, as DynamoDB holds it (strongly consistent).
     pub async fn user_item(&self, id: &str) -> anyhow::Result<Option<std::collections::HashMap<String, AttributeValue>>> {
-        let out = self
-            .dynamodb()
-            .get_item()
-            .table_name(&self.table.table)
-            .key(&self.table.id, AttributeValue::S(id.into()))
-            .consistent_read(true)
-            .send()
-            .await?;
+        let out =
+            self.dynamodb().get_item().table_name(&self.table.table).key(&self.table.id, AttributeValue::S(id.into())).consistent_read(true).send().await?;
         Ok(out.item)
     }
 
@@ -314,8 +293,7 @@ impl Stack {
 }
 
 /// Limits that tests and benchmarks of other behaviour never reach; rate-limit tests use the defaults.
-pub const GENEROUS_LIMITS: RateLimits =
-    RateLimits { email_per_minute: 1000, email_per_day: 1000, email_per_day_total: 1000, ip_per_minute: 10_000 };
+pub const GENEROUS_LIMITS: RateLimits = RateLimits { email_per_minute: 1000, email_per_day: 1000, email_per_day_total: 1000, ip_per_minute: 10_000 };
 
 /// [`GENEROUS_LIMITS`] as the functions' environment.
 pub fn generous_limits() -> Vec<(String, String)> {
@@ -326,7 +304,7 @@ pub fn generous_limits() -> Vec<(String, String)> {
         ("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", l.email_per_day_total),
         ("RATE_LIMIT_IP_PER_MINUTE", l.ip_per_minute),
     ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_string()))
-        .collect()
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_string()))
+    .collect()
 }

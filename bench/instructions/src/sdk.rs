@@ -14,9 +14,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
-};
+use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::{Response, StatusCode};
@@ -104,9 +102,8 @@ struct Responder {
 
 impl HttpConnector for Responder {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let op = Op::of(&request).unwrap_or_else(|| {
-            panic!("no canned answer for {} {} ({:?})", request.method(), request.uri(), request.headers().get("x-amz-target"))
-        });
+        let op = Op::of(&request)
+            .unwrap_or_else(|| panic!("no canned answer for {} {} ({:?})", request.method(), request.uri(), request.headers().get("x-amz-target")));
         // Signed as it would be on the wire (the count is meant to include signing).
         assert!(request.headers().get("authorization").is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256 Credential=")), "{op:?} is unsigned");
         let i = op as usize;
@@ -150,7 +147,9 @@ fn canned() -> (Canned, Arc<Calls>) {
             // The template's email index projects the hash, status and epoch: no GetItem after it.
             Op::Query => json!({ "Count": 1, "ScannedCount": 1, "Items": [user_item()] }).to_string(),
             // The Rust SDK does not check MD5OfMessageBody (no SQS checksum interceptor in 1.102).
-            Op::SendMessage => json!({ "MD5OfMessageBody": "0cc175b9c0f1b6a831c399e269772661", "MessageId": "5fea7756-0ea4-451a-a703-a558b933e274" }).to_string(),
+            Op::SendMessage => {
+                json!({ "MD5OfMessageBody": "0cc175b9c0f1b6a831c399e269772661", "MessageId": "5fea7756-0ea4-451a-a703-a558b933e274" }).to_string()
+            }
             Op::GetSecretValue => json!({
                 "ARN": SECRET_ARN, "Name": "password-reset/signing-keys", "CreatedDate": 1_700_000_000.0,
                 "SecretString": json!({"current": "a", "a": KEY}).to_string(),
@@ -268,8 +267,7 @@ pub async fn run(scenario: &str, repeats: usize) {
             let user = deps.users.get_user(&UserId::parse(USER_ID).expect("an id")).await.expect("GetItem").expect("the user");
             let ring = deps.keys.get().await.expect("keys");
             let now = reset_core::unix_now();
-            let confirms: Vec<Request> =
-                (0..MAX_REPEATS).map(|_| confirm_event(&ring.issue(user.binding(), now, 3600).expect("a token").token)).collect();
+            let confirms: Vec<Request> = (0..MAX_REPEATS).map(|_| confirm_event(&ring.issue(user.binding(), now, 3600).expect("a token").token)).collect();
             let before = calls.snapshot();
             for request in confirms.into_iter().take(repeats) {
                 let response = reset_password::handle(&deps, request).await.expect("infallible");

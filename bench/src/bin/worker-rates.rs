@@ -18,7 +18,8 @@ use worker_rates::{AwsTimes, Figures, RATES, Scenario, run};
 fn main() -> anyhow::Result<()> {
     let part = std::env::args().nth(1).unwrap_or_else(|| "all".into());
     anyhow::ensure!(["all", "simulated", "slow-mail", "real"].contains(&part.as_str()), "usage: worker-rates [all|simulated|slow-mail|real]");
-    let commit = std::process::Command::new("git").args(["rev-parse", "--short", "HEAD"]).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())?;
+    let commit =
+        std::process::Command::new("git").args(["rev-parse", "--short", "HEAD"]).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())?;
     println!("worker-rates at commit {commit}; stand-in AWS times: {:?}\n", AwsTimes::default());
 
     if part == "all" || part == "simulated" {
@@ -36,7 +37,13 @@ fn main() -> anyhow::Result<()> {
             let mut scenario = Scenario::at(500, Duration::from_secs(60), Duration::from_secs(10), 0);
             scenario.aws = AwsTimes { dynamodb: Duration::from_millis(dynamodb), ses: Duration::from_millis(ses) };
             let f = paused(scenario)?;
-            println!("| {dynamodb} ms | {ses} ms | {} ms | {:.1} | {:+.1} % | {} |", 6 * dynamodb + ses, f.achieved, (f.achieved / 500.0 - 1.0) * 100.0, f.max_in_a_second);
+            println!(
+                "| {dynamodb} ms | {ses} ms | {} ms | {:.1} | {:+.1} % | {} |",
+                6 * dynamodb + ses,
+                f.achieved,
+                (f.achieved / 500.0 - 1.0) * 100.0,
+                f.max_in_a_second
+            );
         }
         println!();
     }

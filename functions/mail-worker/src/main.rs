@@ -7,8 +7,6 @@ use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let deps = reset_wiring::init::<reset_wiring::Aws>().await?;
-    run(service_fn(|event: LambdaEvent<mail_worker::SqsEvent>| async {
-        Ok::<_, std::convert::Infallible>(mail_worker::handle(&deps, event.payload).await)
-    }))
-    .await
+    run(service_fn(|event: LambdaEvent<mail_worker::SqsEvent>| async { Ok::<_, std::convert::Infallible>(mail_worker::handle(&deps, event.payload).await) }))
+        .await
 }

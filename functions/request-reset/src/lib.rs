@@ -42,20 +42,22 @@ pub async fn handle<A: Adapters>(deps: &Deps<A>, req: Request) -> Result<Respons
         return Ok(reset_http::finish(&method, bypassed.into_response(locale())));
     }
     let span = reset_http::request_span(&req, &deps.settings);
-    let response = async { match (reset_http::route_path(&req), &method) {
-        (PATH, &Method::POST) => {
-            let locale = locale();
-            request(deps, &req, locale).await.unwrap_or_else(|err| err.into_response(locale))
+    let response = async {
+        match (reset_http::route_path(&req), &method) {
+            (PATH, &Method::POST) => {
+                let locale = locale();
+                request(deps, &req, locale).await.unwrap_or_else(|err| err.into_response(locale))
+            }
+            (PATH, _) => ApiError::method_not_allowed("POST").into_response(locale()),
+            (FORGOT_PATH, &Method::GET | &Method::HEAD) => {
+                let reader = reset_http::reader(&req, &deps.settings);
+                html_response(&deps.settings, StatusCode::OK, pages::forgot(&reader, "", None))
+            }
+            (FORGOT_PATH, &Method::POST) => forgot(deps, &req).await,
+            (FORGOT_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(locale()),
+            _ => ApiError::not_found().into_response(locale()),
         }
-        (PATH, _) => ApiError::method_not_allowed("POST").into_response(locale()),
-        (FORGOT_PATH, &Method::GET | &Method::HEAD) => {
-            let reader = reset_http::reader(&req, &deps.settings);
-            html_response(&deps.settings, StatusCode::OK, pages::forgot(&reader, "", None))
-        }
-        (FORGOT_PATH, &Method::POST) => forgot(deps, &req).await,
-        (FORGOT_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(locale()),
-        _ => ApiError::not_found().into_response(locale()),
-    } }
+    }
     .instrument(span)
     .await;
     Ok(reset_http::finish(&method, response))

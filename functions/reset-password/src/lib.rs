@@ -59,17 +59,19 @@ pub async fn handle<A: ConfirmPorts>(deps: &Deps<A>, req: Request) -> Result<Res
         return Ok(reset_http::finish(&method, bypassed.into_response(locale())));
     }
     let span = reset_http::request_span(&req, &deps.settings);
-    let response = async { match (reset_http::route_path(&req), &method) {
-        (PATH, &Method::POST) => {
-            let locale = locale();
-            confirm(deps, &req, locale).await.unwrap_or_else(|err| err.into_response(locale))
+    let response = async {
+        match (reset_http::route_path(&req), &method) {
+            (PATH, &Method::POST) => {
+                let locale = locale();
+                confirm(deps, &req, locale).await.unwrap_or_else(|err| err.into_response(locale))
+            }
+            (PATH, _) => ApiError::method_not_allowed("POST").into_response(locale()),
+            (PAGE_PATH, &Method::GET | &Method::HEAD) => show(deps, &req).await,
+            (PAGE_PATH, &Method::POST) => submit(deps, &req).await,
+            (PAGE_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(locale()),
+            _ => ApiError::not_found().into_response(locale()),
         }
-        (PATH, _) => ApiError::method_not_allowed("POST").into_response(locale()),
-        (PAGE_PATH, &Method::GET | &Method::HEAD) => show(deps, &req).await,
-        (PAGE_PATH, &Method::POST) => submit(deps, &req).await,
-        (PAGE_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(locale()),
-        _ => ApiError::not_found().into_response(locale()),
-    } }
+    }
     .instrument(span)
     .await;
     Ok(reset_http::finish(&method, response))

@@ -66,9 +66,7 @@ impl DynamoUsers {
     /// token could be bound to).
     fn user(&self, item: &Item) -> anyhow::Result<Option<User>> {
         let t = &self.table;
-        let (Some(id), Some(email), Some(hash)) =
-            (self.string(item, &t.id), self.string(item, &t.email), self.string(item, &t.password_hash))
-        else {
+        let (Some(id), Some(email), Some(hash)) = (self.string(item, &t.id), self.string(item, &t.email), self.string(item, &t.password_hash)) else {
             return Ok(None);
         };
         let active = match self.string(item, &t.status) {
@@ -101,10 +99,7 @@ impl DynamoUsers {
             Some(locale) => get.projection_expression("#id, #email, #hash, #status, #epoch, #locale").expression_attribute_names("#locale", locale),
             None => get.projection_expression("#id, #email, #hash, #status, #epoch"),
         };
-        let out = get
-            .send()
-            .await
-            .map_err(|e| crate::sdk_failure("DynamoDB GetItem on the users table", &e))?;
+        let out = get.send().await.map_err(|e| crate::sdk_failure("DynamoDB GetItem on the users table", &e))?;
         Ok(out.item)
     }
 }
@@ -196,8 +191,7 @@ impl SetPassword for DynamoUsers {
             })
             .expression_attribute_names("#status", &t.status)
             .set_expression_attribute_values(
-                (!change.expected_status.is_empty())
-                    .then(|| [(":status".to_owned(), AttributeValue::S(change.expected_status.clone()))].into()),
+                (!change.expected_status.is_empty()).then(|| [(":status".to_owned(), AttributeValue::S(change.expected_status.clone()))].into()),
             )
             .expression_attribute_names("#hash", &t.password_hash)
             .expression_attribute_names("#changed", &t.password_changed_at)
@@ -210,9 +204,7 @@ impl SetPassword for DynamoUsers {
             .await;
         match result {
             Ok(_) => Ok(WriteOutcome::Written),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(WriteOutcome::Conflict)
-            }
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(WriteOutcome::Conflict),
             Err(err) => Err(crate::sdk_failure("DynamoDB UpdateItem on the users table", &err)),
         }
     }

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 pub use dynamodb::{DynamoUsers, UserTable};
 pub use limits::{DEFAULT_LIMITS_TABLE, DynamoLimits};
-pub use secrets::{SecretsKeys, SecretsOriginVerify};
 pub use pwned::{PWNED_PASSWORDS_RANGE_URL, PwnedPasswords};
+pub use secrets::{SecretsKeys, SecretsOriginVerify};
 pub use ses::SesMailer;
 pub use sqs::SqsQueue;
 
@@ -199,7 +199,13 @@ mod tests {
         assert_eq!(timeouts.operation_attempt_timeout(), Some(std::time::Duration::from_millis(1500)));
         assert_eq!(config.retry_config().unwrap().max_attempts(), 3);
 
-        let local = from(&[("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")]).unwrap();
+        let local = from(&[
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+        ])
+        .unwrap();
         assert_eq!((local.region().map(|r| r.as_ref()), local.endpoint_url()), (Some("us-east-1"), Some("http://127.0.0.1:5000")));
 
         let err = from(&[("AWS_REGION", "eu-west-1"), ("AWS_SECRET_ACCESS_KEY", " ")]).unwrap_err().to_string();

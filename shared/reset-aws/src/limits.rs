@@ -47,9 +47,7 @@ impl CountHits for DynamoLimits {
             .await;
         match result {
             Ok(_) => Ok(Hit::Allowed),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(Hit::Limited { retry_after })
-            }
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(Hit::Limited { retry_after }),
             Err(err) => Err(crate::sdk_failure("DynamoDB UpdateItem on the rate-limit table", &err)),
         }
     }

@@ -48,8 +48,7 @@ const ORIGIN_VERIFY_CALL_TIMEOUT: std::time::Duration = std::time::Duration::fro
 fn short_timeouts() -> aws_sdk_secretsmanager::config::Builder {
     use aws_sdk_secretsmanager::config::timeout::TimeoutConfig;
     // (A builder with nothing set changes nothing: see `SecretsOriginVerify::timeouts`.)
-    let timeouts =
-        TimeoutConfig::builder().operation_attempt_timeout(ORIGIN_VERIFY_ATTEMPT_TIMEOUT).operation_timeout(ORIGIN_VERIFY_CALL_TIMEOUT).build();
+    let timeouts = TimeoutConfig::builder().operation_attempt_timeout(ORIGIN_VERIFY_ATTEMPT_TIMEOUT).operation_timeout(ORIGIN_VERIFY_CALL_TIMEOUT).build();
     aws_sdk_secretsmanager::config::Builder::default().timeout_config(timeouts)
 }
 
@@ -117,13 +116,8 @@ impl OriginVerifySource for SecretsOriginVerify {
 
 impl KeySource for SecretsKeys {
     async fn fetch(&self) -> anyhow::Result<KeyRing> {
-        let out = self
-            .client
-            .get_secret_value()
-            .secret_id(&self.secret_id)
-            .send()
-            .await
-            .map_err(|e| crate::sdk_failure("Secrets Manager GetSecretValue", &e))?;
+        let out =
+            self.client.get_secret_value().secret_id(&self.secret_id).send().await.map_err(|e| crate::sdk_failure("Secrets Manager GetSecretValue", &e))?;
         let json = out.secret_string().context("the signing-key secret has no string value")?;
         // KeyRingError messages name key ids only, never key material.
         KeyRing::from_json(json).context("the signing-key secret is unusable")

@@ -25,10 +25,7 @@ fn utf8(data: &str) -> anyhow::Result<Content> {
 impl Mailer for SesMailer {
     async fn send(&self, mail: &Mail) -> Result<(), MailError> {
         let content = || -> anyhow::Result<Message> {
-            Ok(Message::builder()
-                .subject(utf8(&mail.subject)?)
-                .body(Body::builder().text(utf8(&mail.text)?).html(utf8(&mail.html)?).build())
-                .build())
+            Ok(Message::builder().subject(utf8(&mail.subject)?).body(Body::builder().text(utf8(&mail.text)?).html(utf8(&mail.html)?).build()).build())
         };
         let message = content().map_err(MailError::Permanent)?;
         self.client

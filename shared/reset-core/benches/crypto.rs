@@ -27,9 +27,7 @@ fn benches(c: &mut Criterion) {
 
     c.bench_function("baseline/decode_header", |b| b.iter(|| jsonwebtoken::decode_header(black_box(&token)).unwrap()));
     c.bench_function("token/issue", |b| b.iter(|| ring.issue(black_box(binding()), now, 1800).unwrap()));
-    c.bench_function("token/verify_and_bind", |b| {
-        b.iter(|| ring.verify(black_box(&token), now).unwrap().bind(binding()).unwrap())
-    });
+    c.bench_function("token/verify_and_bind", |b| b.iter(|| ring.verify(black_box(&token), now).unwrap().bind(binding()).unwrap()));
 
     let mut slow = c.benchmark_group("argon2id");
     slow.sample_size(10);

@@ -297,12 +297,7 @@ mod tests {
         use crate::memory::MemoryMailer;
         let inner = MemoryMailer::default();
         let paced = Paced::new(inner.clone(), Duration::from_millis(500));
-        let mail = Mail {
-            to: Email::parse("a@example.com").unwrap(),
-            subject: "s".into(),
-            text: "t".into(),
-            html: "h".into(),
-        };
+        let mail = Mail { to: Email::parse("a@example.com").unwrap(), subject: "s".into(), text: "t".into(), html: "h".into() };
         let start = Instant::now();
         for _ in 0..3 {
             paced.send(&mail).await.unwrap();

@@ -478,7 +478,8 @@ mod tests {
 
     #[test]
     fn strong_passwords_pass_whatever_their_characters() {
-        for password in ["correct horse battery staple", "a new and long passphrase", "Tr0ub4dour&3-zebra-quilt", "密码是一只会飞的紫色大象", LONG_PASSPHRASE] {
+        for password in ["correct horse battery staple", "a new and long passphrase", "Tr0ub4dour&3-zebra-quilt", "密码是一只会飞的紫色大象", LONG_PASSPHRASE]
+        {
             assert_eq!(strength(password, "alice.smith@example.com"), Ok(()), "{password}");
         }
         // The bar is configurable.

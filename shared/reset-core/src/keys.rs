@@ -108,7 +108,8 @@ mod tests {
     use crate::memory::MemoryKeys;
 
     const SECRET_A: &str = r#"{"current": "a", "a": "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#;
-    const SECRET_B: &str = r#"{"current": "b", "a": "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF", "b": "key-b-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlk"}"#;
+    const SECRET_B: &str =
+        r#"{"current": "b", "a": "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF", "b": "key-b-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlk"}"#;
 
     #[tokio::test(start_paused = true)]
     async fn stale_keys_are_served_through_an_outage_but_not_forever() {

@@ -22,8 +22,8 @@ pub mod settings;
 pub mod text;
 
 pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_checked, confirm_reset};
-pub use keys::KeyCache;
 pub use deliver_mail::{Delivery, DeliveryPorts, Paced, QueueOnly, Settled, deliver_mail};
+pub use keys::KeyCache;
 pub use request_reset::{RequestResetError, Requester, request_reset};
 pub use reset_token;
 pub use secrecy;

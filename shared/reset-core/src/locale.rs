@@ -82,8 +82,7 @@ fn langid(tag: &str) -> Option<LanguageIdentifier> {
 /// The catalogs' tags, parsed once (a tag that does not parse is "und" and matches nothing; a
 /// test keeps the shipped ones valid).
 fn available() -> &'static [LanguageIdentifier] {
-    static AVAILABLE: LazyLock<Vec<LanguageIdentifier>> =
-        LazyLock::new(|| CATALOGS.iter().map(|catalog| catalog.tag.parse().unwrap_or_default()).collect());
+    static AVAILABLE: LazyLock<Vec<LanguageIdentifier>> = LazyLock::new(|| CATALOGS.iter().map(|catalog| catalog.tag.parse().unwrap_or_default()).collect());
     &AVAILABLE
 }
 
@@ -136,10 +135,7 @@ fn parse_q(value: &str) -> Option<u16> {
 /// The page's language: an explicit choice (`?lang=`, or the value the form carried), then the
 /// browser's `Accept-Language`, then `default`.
 pub fn negotiate(explicit: Option<&str>, accept_language: Option<&str>, default: Locale) -> Locale {
-    explicit
-        .and_then(Locale::matching)
-        .or_else(|| accept_language.and_then(|header| best(&accepted_languages(header))))
-        .unwrap_or(default)
+    explicit.and_then(Locale::matching).or_else(|| accept_language.and_then(|header| best(&accepted_languages(header)))).unwrap_or(default)
 }
 
 #[cfg(test)]
@@ -176,8 +172,21 @@ mod tests {
     #[test]
     fn what_names_nothing_supported_falls_back_to_the_default() {
         let cases = [
-            "", "*", "zh-CN", "de;q=0", "xx-YY, *;q=0.5", ";;;", ",,,", "de;q=abc", "de;q=1.5", "de;q=0.12345", "en;q=-1",
-            "de;q", "<script>alert(1)</script>", "\u{0}de", "tlh",
+            "",
+            "*",
+            "zh-CN",
+            "de;q=0",
+            "xx-YY, *;q=0.5",
+            ";;;",
+            ",,,",
+            "de;q=abc",
+            "de;q=1.5",
+            "de;q=0.12345",
+            "en;q=-1",
+            "de;q",
+            "<script>alert(1)</script>",
+            "\u{0}de",
+            "tlh",
         ];
         for header in cases {
             assert_eq!(negotiate(None, Some(header), l("es")).tag(), "es", "{header:?}");

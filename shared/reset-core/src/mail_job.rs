@@ -182,13 +182,7 @@ mod tests {
 
     #[test]
     fn debug_prints_hold_no_address() {
-        let job = MailJob::PasswordChanged(ChangedJob {
-            id: "x".into(),
-            user_id: "u".into(),
-            email: "secret@example.com".into(),
-            changed_at: 1,
-            locale: None,
-        });
+        let job = MailJob::PasswordChanged(ChangedJob { id: "x".into(), user_id: "u".into(), email: "secret@example.com".into(), changed_at: 1, locale: None });
         assert!(!format!("{job:?}").contains("secret"));
     }
 }

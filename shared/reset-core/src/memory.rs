@@ -13,8 +13,8 @@ use crate::domain::{Email, PasswordChange, User, UserId};
 use crate::mail_job::MailJob;
 use crate::origin_verify::OriginValues;
 use crate::ports::{
-    Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, Mail, MailError, MailQueue, Mailer, OriginVerifySource,
-    SetPassword, WriteOutcome, window,
+    Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, Mail, MailError, MailQueue, Mailer, OriginVerifySource, SetPassword, WriteOutcome,
+    window,
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -116,11 +116,7 @@ impl SetPassword for MemoryUsers {
         self.write_outage.check("the user store (writes)")?;
         let mut users = lock(&self.users);
         match users.get_mut(&change.user_id) {
-            Some(u)
-                if u.password_hash == change.expected_hash
-                    && u.email.as_stored() == change.expected_email
-                    && u.status == change.expected_status =>
-            {
+            Some(u) if u.password_hash == change.expected_hash && u.email.as_stored() == change.expected_email && u.status == change.expected_status => {
                 u.password_hash = change.new_hash.clone();
                 Ok(WriteOutcome::Written)
             }

@@ -67,9 +67,7 @@ pub async fn hash(password: NewPassword) -> anyhow::Result<String> {
         return hash_blocking(password.expose());
     }
     let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(|| hash_blocking(password.expose())))
-        .await
-        .context("the hashing task did not finish")?
+    tokio::task::spawn_blocking(move || span.in_scope(|| hash_blocking(password.expose()))).await.context("the hashing task did not finish")?
 }
 
 /// True when `password`, as typed, matches the PHC string `phc` (whatever parameters it was made
@@ -95,9 +93,7 @@ fn hash_with(password: &str, params: &Params, blocks: &mut [Block]) -> anyhow::R
     let mut salt = [0u8; SALT_LEN];
     getrandom::fill(&mut salt).map_err(|err| anyhow::anyhow!("no randomness for a salt: {err}"))?;
     let mut out = [0u8; OUTPUT_LEN];
-    argon2()
-        .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
-        .map_err(|err| anyhow::anyhow!("argon2 hashing failed: {err}"))?;
+    argon2().hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks).map_err(|err| anyhow::anyhow!("argon2 hashing failed: {err}"))?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),

@@ -110,7 +110,9 @@ pub trait OriginVerifySource: Send + Sync {
 pub enum Hit {
     Allowed,
     /// Over the limit until the window ends, this many seconds from now.
-    Limited { retry_after: u64 },
+    Limited {
+        retry_after: u64,
+    },
 }
 
 /// Counts hits per key in fixed windows, atomically: of many concurrent hits on a window with

@@ -113,11 +113,7 @@ pub fn parse_page_url(raw: &str) -> Result<Url, anyhow::Error> {
     if !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
         return Err(BadResetUrl::NotHttps.into());
     }
-    if url.fragment().is_some()
-        || !url.username().is_empty()
-        || url.password().is_some()
-        || url.query_pairs().any(|(k, _)| k == "token")
-    {
+    if url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() || url.query_pairs().any(|(k, _)| k == "token") {
         return Err(BadResetUrl::Unsafe.into());
     }
     if !url.path().chars().all(|c| c.is_ascii_alphanumeric() || "-._~/%".contains(c)) {

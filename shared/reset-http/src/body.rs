@@ -57,9 +57,7 @@ fn body_bytes(req: &Request, media: Media) -> Result<&[u8], BodyError> {
 /// (secret) values that were sent.
 pub fn read_json<T: DeserializeOwned>(req: &Request) -> Result<T, BodyError> {
     let bytes = body_bytes(req, Media::Json)?;
-    serde_json::from_slice(bytes).map_err(|err| {
-        if err.classify() == serde_json::error::Category::Data { BodyError::Shape } else { BodyError::Malformed }
-    })
+    serde_json::from_slice(bytes).map_err(|err| if err.classify() == serde_json::error::Category::Data { BodyError::Shape } else { BodyError::Malformed })
 }
 
 /// An HTML form's fields, each present exactly once.

@@ -62,9 +62,7 @@ impl ErrorCode {
     /// The HTTP status of each error: the one mapping.
     pub fn status(self) -> StatusCode {
         match self {
-            ErrorCode::InvalidOrExpiredToken | ErrorCode::InvalidEmail | ErrorCode::InvalidRequest | ErrorCode::MalformedJson => {
-                StatusCode::BAD_REQUEST
-            }
+            ErrorCode::InvalidOrExpiredToken | ErrorCode::InvalidEmail | ErrorCode::InvalidRequest | ErrorCode::MalformedJson => StatusCode::BAD_REQUEST,
             ErrorCode::WeakPassword | ErrorCode::PasswordsDiffer => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -140,13 +138,9 @@ impl ApiError {
     /// The answer to a body that could not be read; `shape` says what the endpoint takes.
     pub fn from_body(err: BodyError, shape: Msg) -> Self {
         match err {
-            BodyError::MediaType(Media::Json) => {
-                Self::new(ErrorCode::UnsupportedMediaType, Msg::new("error-json-media-type"))
-            }
+            BodyError::MediaType(Media::Json) => Self::new(ErrorCode::UnsupportedMediaType, Msg::new("error-json-media-type")),
             // A person sees this one, on a page: the form reached us in a shape its page never sends.
-            BodyError::MediaType(Media::Form) => {
-                Self::new(ErrorCode::UnsupportedMediaType, Msg::new("error-form-media-type"))
-            }
+            BodyError::MediaType(Media::Form) => Self::new(ErrorCode::UnsupportedMediaType, Msg::new("error-form-media-type")),
             BodyError::TooLarge => Self::new(ErrorCode::PayloadTooLarge, Msg::new("error-too-large").with("bytes", MAX_BODY_BYTES)),
             BodyError::Malformed => Self::new(ErrorCode::MalformedJson, Msg::new("error-malformed-json")),
             BodyError::Shape => Self::new(ErrorCode::InvalidRequest, shape),

@@ -12,10 +12,10 @@ pub use error::{ApiError, ErrorCode, RETRY_AFTER_SECS, html_response, json_respo
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use reset_core::locale::{self, Locale};
-use reset_core::pages::Reader;
-use reset_core::{Adapters, Deps, Requester, Settings};
 use reset_core::mail_job::{RequesterNetwork, ip_budget_source};
+use reset_core::pages::Reader;
 use reset_core::ports::{CountHits as _, Hit};
+use reset_core::{Adapters, Deps, Requester, Settings};
 
 /// The header a CDN in front of the API adds to every request it forwards ([`Settings::edge`]).
 pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
@@ -34,7 +34,13 @@ pub async fn check_edge(req: &Request, settings: &Settings) -> Result<(), ApiErr
     // Not in the request span, whose source_ip would trust the unverified viewer header: the
     // peer API Gateway saw is the one to block.
     let peer = peer_ip(req).unwrap_or("-");
-    tracing::warn!(audit = "edge_bypassed", metric = "edge_bypassed", request_id = request_id(req).unwrap_or("-"), peer_ip = peer, "request refused: it did not come through the CDN");
+    tracing::warn!(
+        audit = "edge_bypassed",
+        metric = "edge_bypassed",
+        request_id = request_id(req).unwrap_or("-"),
+        peer_ip = peer,
+        "request refused: it did not come through the CDN"
+    );
     Err(ApiError::forbidden())
 }
 
@@ -66,11 +72,7 @@ pub fn request_span(req: &Request, settings: &Settings) -> tracing::Span {
 /// Who sent a request, as the use cases need it: the network (from the client's address, see
 /// [`source_ip`]), API Gateway's request id, and the language the answer was given in.
 pub fn requester(req: &Request, settings: &Settings, locale: Locale) -> Requester {
-    Requester {
-        network: RequesterNetwork::of(source_ip(req, settings)),
-        request_id: request_id(req).map(str::to_owned),
-        locale: Some(locale.tag().to_owned()),
-    }
+    Requester { network: RequesterNetwork::of(source_ip(req, settings)), request_id: request_id(req).map(str::to_owned), locale: Some(locale.tag().to_owned()) }
 }
 
 fn accept_language(req: &Request) -> Option<&str> {

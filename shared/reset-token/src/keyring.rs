@@ -43,9 +43,7 @@ pub enum KeyRingError {
     CurrentMissing(String),
     #[error("key id {0:?} is invalid: use 1 to 64 characters of A-Z a-z 0-9 . _ -")]
     BadKid(String),
-    #[error(
-        "key {0:?} is too weak: use at least {MIN_KEY_CHARS} random characters (e.g. 32 random bytes, base64url)"
-    )]
+    #[error("key {0:?} is too weak: use at least {MIN_KEY_CHARS} random characters (e.g. 32 random bytes, base64url)")]
     WeakKey(String),
 }
 
@@ -84,8 +82,7 @@ impl fmt::Debug for KeyRing {
 impl KeyRing {
     /// Parses the secret's JSON (see the module docs), refusing weak keys and bad key ids.
     pub fn from_json(secret: &str) -> Result<Self, KeyRingError> {
-        let mut map: BTreeMap<String, String> =
-            serde_json::from_str(secret).map_err(not_json)?;
+        let mut map: BTreeMap<String, String> = serde_json::from_str(secret).map_err(not_json)?;
         let current = map.remove(CURRENT_FIELD).ok_or(KeyRingError::NoCurrent)?;
         let audit = map.remove(AUDIT_FIELD);
         let mut ring = Self::new(&current, map)?;
@@ -155,8 +152,7 @@ impl KeyRing {
 /// Rotation, step 1: the secret with `key` added under `kid` as the current signing key. Older
 /// keys stay, verify-only, so links already sent keep working.
 pub fn add_current_key(secret: &str, kid: &str, key: &str) -> Result<String, KeyRingError> {
-    let mut map: BTreeMap<String, String> =
-        serde_json::from_str(secret).map_err(not_json)?;
+    let mut map: BTreeMap<String, String> = serde_json::from_str(secret).map_err(not_json)?;
     if map.contains_key(kid) {
         return Err(KeyRingError::BadKid(kid.to_owned()));
     }
@@ -196,10 +192,8 @@ fn checked(map: BTreeMap<String, String>) -> Result<String, KeyRingError> {
 }
 
 fn check_kid(kid: &str) -> Result<(), KeyRingError> {
-    let ok = (1..=64).contains(&kid.len())
-        && kid != CURRENT_FIELD
-        && kid != AUDIT_FIELD
-        && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    let ok =
+        (1..=64).contains(&kid.len()) && kid != CURRENT_FIELD && kid != AUDIT_FIELD && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     if ok { Ok(()) } else { Err(KeyRingError::BadKid(kid.to_owned())) }
 }
 

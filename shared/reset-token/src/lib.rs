@@ -158,9 +158,7 @@ impl KeyRing {
         }
         let key = header.kid.as_deref().and_then(|kid| self.get(kid)).ok_or(TokenError::UnknownKey)?;
 
-        let payload = jsonwebtoken::decode::<Payload>(token, &key.decoding, &self.validation)
-            .map_err(|err| classify(err.kind()))?
-            .claims;
+        let payload = jsonwebtoken::decode::<Payload>(token, &key.decoding, &self.validation).map_err(|err| classify(err.kind()))?.claims;
 
         if payload.exp <= now {
             return Err(TokenError::Expired);
@@ -190,12 +188,7 @@ impl Unbound<'_> {
             .ok()
             .filter(|_| given.len() == FINGERPRINT_LEN)
             .ok_or(TokenError::Superseded)?;
-        Ok(Claims {
-            user_id: self.payload.sub,
-            token_id: self.payload.jti,
-            issued_at: self.payload.iat,
-            expires_at: self.payload.exp,
-        })
+        Ok(Claims { user_id: self.payload.sub, token_id: self.payload.jti, issued_at: self.payload.iat, expires_at: self.payload.exp })
     }
 }
 

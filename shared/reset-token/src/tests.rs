@@ -111,12 +111,7 @@ fn a_tampered_or_missing_signature_is_refused() {
     let (head, sig) = token.rsplit_once('.').unwrap();
     let mut flipped: Vec<u8> = B64.decode(sig).unwrap();
     flipped[0] ^= 1;
-    let cases = [
-        format!("{head}.{}", B64.encode(flipped)),
-        format!("{head}."),
-        head.to_string(),
-        token[..token.len() - 5].to_string(),
-    ];
+    let cases = [format!("{head}.{}", B64.encode(flipped)), format!("{head}."), head.to_string(), token[..token.len() - 5].to_string()];
     for t in cases {
         assert!(r.verify(&t, NOW).is_err(), "accepted {t}");
     }
@@ -181,8 +176,8 @@ fn bad_lifetimes_are_refused_even_when_signed() {
     let base = real_payload(&r);
     let cases = [
         (NOW + MAX_CLOCK_SKEW + 1, NOW + 1000 + MAX_CLOCK_SKEW), // issued in the future
-        (NOW - 10, NOW + MAX_TTL),                                // lives longer than the cap
-        (NOW + 5, NOW + 5),                                       // exp == iat
+        (NOW - 10, NOW + MAX_TTL),                               // lives longer than the cap
+        (NOW + 5, NOW + 5),                                      // exp == iat
     ];
     for (iat, exp) in cases {
         let mut p = base.clone();

@@ -12,8 +12,7 @@ use reset_core::branding::{Accent, Branding, Logo, parse_footer};
 use reset_core::domain::PasswordPolicy;
 use reset_core::locale::Locale;
 use reset_core::settings::{
-    DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE, DEFAULT_MAIL_RETRY_BASE, DEFAULT_TOKEN_TTL, RateLimits, forgot_page_beside,
-    parse_page_url,
+    DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE, DEFAULT_MAIL_RETRY_BASE, DEFAULT_TOKEN_TTL, RateLimits, forgot_page_beside, parse_page_url,
 };
 use url::Url;
 
@@ -289,10 +288,7 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_by_name() {
-        let err = Config::from_vars(&vars(&[("TOKEN_TTL_SECONDS", "forever"), ("RESET_PAGE_URL", "http://evil.example/")]))
-            .err()
-            .unwrap()
-            .to_string();
+        let err = Config::from_vars(&vars(&[("TOKEN_TTL_SECONDS", "forever"), ("RESET_PAGE_URL", "http://evil.example/")])).err().unwrap().to_string();
         for name in ["RESET_PAGE_URL is unusable", "SIGNING_KEY_SECRET_ID", "SENDER_EMAIL", "MAIL_QUEUE_URL", "TOKEN_TTL_SECONDS"] {
             assert!(err.contains(name), "{err}");
         }

@@ -63,8 +63,8 @@ pub trait AwsBundle:
     Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer, Breaches: BuildBreaches>
 {
 }
-impl<A: Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer, Breaches: BuildBreaches>>
-    AwsBundle for A
+impl<A: Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer, Breaches: BuildBreaches>> AwsBundle
+    for A
 {
 }
 

@@ -28,9 +28,14 @@ pub const DEFAULT_MIN_AGE: Duration = DEFAULT_TOKEN_TTL.saturating_add(DEFAULT_K
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Add,
-    Retire { min_age: Duration, force: bool },
+    Retire {
+        min_age: Duration,
+        force: bool,
+    },
     /// The audit log's `email_hash` of an address, normalized as the functions normalize it.
-    AuditHash { email: String },
+    AuditHash {
+        email: String,
+    },
 }
 
 async fn read(client: &Client, secret_id: &str) -> anyhow::Result<String> {

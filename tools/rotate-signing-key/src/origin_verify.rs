@@ -113,11 +113,8 @@ impl Stacks for CloudFormation {
         let out = self.0.describe_stacks().stack_name(stack).send().await.with_context(|| format!("describing the stack {stack}"))?;
         let found = out.stacks().first().with_context(|| format!("no stack {stack}"))?;
         let status = found.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default();
-        let parameters = found
-            .parameters()
-            .iter()
-            .filter_map(|p| Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned())))
-            .collect();
+        let parameters =
+            found.parameters().iter().filter_map(|p| Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned()))).collect();
         Ok(StackState { status, parameters })
     }
 
@@ -280,9 +277,8 @@ fn where_it_stands(plan: &Plan) -> String {
 /// template's pattern for the two parameters).
 pub fn next_version_id(old: &str) -> String {
     // FNV-1a, 128 bits: spreads ids, not a secret.
-    let hash = old
-        .bytes()
-        .fold(0x6c62_272e_07bb_0142_62b8_2175_6295_c58d_u128, |h, b| (h ^ u128::from(b)).wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b));
+    let hash =
+        old.bytes().fold(0x6c62_272e_07bb_0142_62b8_2175_6295_c58d_u128, |h, b| (h ^ u128::from(b)).wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b));
     let hex = format!("{hash:032x}");
     format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
 }
@@ -451,10 +447,7 @@ pub async fn rotate<W: Wait>(
                 })?;
             }
             Plan::Retire { new, old } => {
-                say(&format!(
-                    "d. moving AWSPREVIOUS from {old} to {new}: the functions stop accepting the old value within {} s",
-                    2 * MAX_AGE.as_secs()
-                ));
+                say(&format!("d. moving AWSPREVIOUS from {old} to {new}: the functions stop accepting the old value within {} s", 2 * MAX_AGE.as_secs()));
                 move_previous(secrets, secret_id, &new, Some(&old)).await.context("step d. Run this command again: it goes on from step d")?;
                 run.retired = true;
             }
