@@ -108,19 +108,19 @@ async fn a_breached_password_is_refused_with_its_own_reason_and_the_link_still_w
 async fn only_a_padded_five_digit_prefix_leaves_and_a_listed_password_is_refused() {
     let range = RangeApi::start(Behaviour::Answer, &[(BREACHED, 3), (NEW_PASSWORD, 0)]);
     let app = MotoApp::start_with(&[("BREACHED_PASSWORD_CHECK", "on"), ("BREACHED_PASSWORD_RANGE_URL", &range.range_url)]).await;
-    // The HTTP functions' own bundle, as their cold start builds it from the environment.
-    let http = reset_wiring::aws_deps::<reset_wiring::AwsHttp>(app.stack.config(), &app.stack.sdk).await.unwrap();
-    assert_eq!(call(&http, &request_event(DEMO_EMAIL)).await.status, 202);
+    // Each function as its cold start builds it from the environment.
+    let http = &app.deps;
+    assert_eq!(call(http, &request_event(DEMO_EMAIL)).await.status, 202);
     let token = app.mails().await[0].token().unwrap();
     let hash_before = app.stack.password_hash(DEMO_USER_ID).await.unwrap();
 
-    let refused = call(&http, &confirm_event(&token, BREACHED)).await;
+    let refused = call(http, &confirm_event(&token, BREACHED)).await;
     assert_json_error(&refused, 422, "weak_password", BREACHED);
     assert_eq!(refused.json()["reasons"][0]["code"], "breached", "{}", refused.body);
     assert_eq!(app.stack.password_hash(DEMO_USER_ID).await.unwrap(), hash_before);
 
     // Listed with a count of 0 is padding, not a breach.
-    assert_eq!(call(&http, &confirm_event(&token, NEW_PASSWORD)).await.status, 200);
+    assert_eq!(call(http, &confirm_event(&token, NEW_PASSWORD)).await.status, 200);
     assert!(password::verify(NEW_PASSWORD, &app.stack.password_hash(DEMO_USER_ID).await.unwrap()));
 
     let seen = range.seen();
@@ -148,11 +148,11 @@ async fn a_corpus_that_fails_or_outlasts_the_configured_timeout_does_not_block_a
         .await;
         let email = format!("{user}@example.com");
         app.stack.put_user(user, &email, DEMO_PASSWORD, Some("active")).await.unwrap();
-        let http = reset_wiring::aws_deps::<reset_wiring::AwsHttp>(app.stack.config(), &app.stack.sdk).await.unwrap();
-        assert_eq!(call(&http, &request_event(&email)).await.status, 202);
+        let http = &app.deps;
+        assert_eq!(call(http, &request_event(&email)).await.status, 202);
         let token = app.mails().await.iter().find(|m| m.destinations.to == [email.clone()]).and_then(|m| m.token()).expect("a reset mail");
 
-        let confirmed = call(&http, &confirm_event(&token, BREACHED)).await;
+        let confirmed = call(http, &confirm_event(&token, BREACHED)).await;
         assert_eq!(confirmed.status, 200, "{user}: the reset goes ahead without the check: {}", confirmed.body);
         assert!(password::verify(BREACHED, &app.stack.password_hash(user).await.unwrap()));
         assert_eq!(range.seen().len(), 1, "{user}: the corpus was asked");

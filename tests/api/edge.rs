@@ -6,15 +6,17 @@
 
 use std::time::Duration;
 
+use reset_core::Adapters;
+use reset_core::breached::BreachedPasswords;
 use reset_core::mail_job::MailJob;
 use reset_core::memory::MemoryOriginVerify;
 use reset_core::origin_verify::{OriginVerify, REREAD_COOLDOWN};
+use reset_core::ports::{GetUser, Mailer, SetPassword};
 use reset_core::settings::Edge;
-use reset_core::{Adapters, ConfirmPorts, Deps};
 use reset_tests::events;
 use serde_json::Value;
 
-use crate::helpers::{MemoryApp, MotoApp, call, link_event};
+use crate::helpers::{AwsFunctions, Functions, MemoryApp, MotoApp, call, link_event};
 
 /// The value `events/request-reset-via-cdn.json` carries in `x-origin-verify`.
 const ORIGIN_SECRET: &str = "example-origin-verify-value";
@@ -25,7 +27,8 @@ async fn behind_cdn() -> MemoryApp {
 
 async fn behind_cdn_reading(values: MemoryOriginVerify) -> MemoryApp {
     let mut app = MemoryApp::new().await;
-    app.deps.settings.edge = Some(Edge::new(OriginVerify::load(values).await.unwrap()));
+    let edge = Edge::new(OriginVerify::load(values).await.unwrap());
+    app.deps.configure(|settings| settings.edge = Some(edge.clone()));
     app
 }
 
@@ -37,7 +40,7 @@ pub fn page_via_cdn(value: &str) -> Value {
 }
 
 /// Whether the function lets a request carrying `value` through (200) or refuses it (403).
-pub async fn lets_through<A: Adapters + ConfirmPorts>(deps: &Deps<A>, value: &str) -> bool {
+pub async fn lets_through<A: Adapters<Users: GetUser + SetPassword>, M: Mailer, B: BreachedPasswords>(deps: &Functions<A, M, B>, value: &str) -> bool {
     let reply = call(deps, &page_via_cdn(value)).await;
     assert!([200, 403].contains(&reply.status), "{}: {}", reply.status, reply.body);
     reply.status == 200
@@ -53,10 +56,8 @@ pub async fn time_passes(by: Duration) {
 }
 
 /// A function behind the CDN on the production wiring, reading the origin-verify secret `secret_id`.
-pub async fn moto_deps_behind_cdn(app: &MotoApp, secret_id: &str) -> reset_wiring::AwsDeps {
-    let mut config = app.stack.config();
-    config.origin_verify_secret = Some(secret_id.into());
-    reset_wiring::aws_deps(config, &app.stack.sdk).await.expect("the function starts")
+pub async fn moto_deps_behind_cdn(app: &MotoApp, secret_id: &str) -> AwsFunctions {
+    AwsFunctions::with(&app.stack, |config| config.origin_verify_secret = Some(secret_id.into())).await.expect("the function starts")
 }
 
 /// The keyed hash of the requester network the one queued job names.
@@ -127,16 +128,13 @@ async fn without_a_cdn_a_forged_viewer_address_is_ignored() {
 async fn the_cdn_secret_is_read_at_cold_start_or_the_function_does_not_start() {
     let app = crate::helpers::MotoApp::start().await;
     app.stack.secrets().create_secret().name("password-reset/origin-verify").secret_string(ORIGIN_SECRET).send().await.unwrap();
-    let mut config = app.stack.config();
-    config.origin_verify_secret = Some("password-reset/origin-verify".into());
-    let deps: reset_wiring::AwsDeps = reset_wiring::aws_deps(config, &app.stack.sdk).await.unwrap();
+    let deps = AwsFunctions::with(&app.stack, |config| config.origin_verify_secret = Some("password-reset/origin-verify".into())).await.unwrap();
     let reply = crate::helpers::call(&deps, &events::load("request-reset-via-cdn.json")).await;
     assert_eq!(reply.status, 202, "{}", reply.body);
     assert_eq!(crate::helpers::call(&deps, &events::load("request-reset.json")).await.status, 403);
 
-    let mut config = app.stack.config();
-    config.origin_verify_secret = Some("no/such/secret".into());
-    let err = reset_wiring::aws_deps::<reset_wiring::Aws>(config, &app.stack.sdk).await.err().expect("no start without the secret");
+    let no_secret = |config: &mut reset_wiring::Config| config.origin_verify_secret = Some("no/such/secret".into());
+    let err = AwsFunctions::with(&app.stack, no_secret).await.err().expect("no start without the secret");
     assert!(format!("{err:#}").contains("origin-verify"), "{err:#}");
 }
 

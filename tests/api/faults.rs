@@ -11,13 +11,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_config::Region;
-use aws_config::timeout::TimeoutConfig;
+
 use aws_sdk_dynamodb::config::Credentials;
 use reset_aws::DynamoUsers;
-use reset_core::Deps;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
+use reset_core::DeliveryDeps;
+use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID};
 
-use crate::helpers::{MotoApp, NEW_PASSWORD, call, confirm_event, request_event};
+use crate::helpers::{AwsFunctions, MotoApp, NEW_PASSWORD, call, confirm_event, mail_worker, request_event};
 
 /// An answer a stand-in gives instead of moto's.
 #[derive(Clone, Copy)]
@@ -285,13 +285,16 @@ fn recording_users_table(app: &MotoApp) -> (String, SeenOperations) {
     (proxy, seen)
 }
 
-async fn with_dynamodb_at(app: &MotoApp, endpoint: &str) -> Deps<reset_aws::Aws> {
+async fn with_dynamodb_at(app: &MotoApp, endpoint: &str) -> AwsFunctions {
     let sdk = sdk_at(endpoint).await;
-    let moto = app.stack.deps().await;
     let config = app.stack.config();
     let client = aws_sdk_dynamodb::Client::new(&sdk);
-    let limits = reset_aws::DynamoLimits::new(client.clone(), config.rate_limit_table);
-    Deps { users: DynamoUsers::new(client, config.table), limits, ..moto }
+    let users = || DynamoUsers::new(client.clone(), config.table.clone());
+    let limits = || reset_aws::DynamoLimits::new(client.clone(), config.rate_limit_table.clone());
+    let mut functions = AwsFunctions::on(&app.stack).await;
+    (functions.request.limits, functions.confirm.common.limits, functions.worker.common.limits) = (limits(), limits(), limits());
+    (functions.confirm.users, functions.worker.users) = (users(), users());
+    functions
 }
 
 /// DynamoDB slow or throttling on one table, the other on moto: a request at its per-IP limiter
@@ -353,73 +356,35 @@ pub async fn sdk_at(endpoint: &str) -> aws_config::SdkConfig {
 /// SES v2's send, as a stand-in counts it.
 const SEND_EMAIL: &str = "/v2/email/outbound-emails";
 
-/// SES accepts connections and never answers: no HTTP answer waits for it (a request only queues
-/// a job, a confirm only queues its notice), the worker gives up within the SDK's bound and keeps
-/// the message for a retry, and once SES answers again the mail goes out, once.
-///
-/// The HTTP calls are timed against the same calls with SES on moto, made just before (another
-/// account, so the two confirms do the same work), plus a margin for a loaded machine (a confirm
-/// waits for its turn to hash, and other tests hash too). The SES client of those calls waits ten
-/// minutes for an answer, so a call that waited for SES would be far past that bound, whatever the
-/// load.
+/// SES accepts connections and never answers: the HTTP functions answer as ever (they have no
+/// mail client: a request only queues a job, a confirm only queues its notice), the worker gives
+/// up within the SDK's bound and keeps the message for a retry, and once SES answers again the
+/// mail goes out, once.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_slow_ses_holds_no_answer_and_loses_no_mail() {
-    const CALIBRATION_USER: &str = "u-slow-ses-calibration";
-    let calibration_email = format!("{CALIBRATION_USER}@example.com");
     let app = MotoApp::start_with(&[("MAIL_RETRY_BASE_SECONDS", "0")]).await;
-    app.stack.put_user(CALIBRATION_USER, &calibration_email, DEMO_PASSWORD, Some("active")).await.unwrap();
-    for email in [DEMO_EMAIL, &calibration_email] {
-        assert_eq!(app.call(&request_event(email)).await.status, 202);
-    }
-    let mails = app.mails().await;
-    let token_for = |email: &str| mails.iter().find(|m| m.destinations.to == [email]).and_then(|m| m.token()).expect("a reset mail");
-    let (token, calibration_token) = (token_for(DEMO_EMAIL), token_for(&calibration_email));
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    let token = app.mails().await[0].token().expect("a reset mail");
 
-    let timed = async |deps: &Deps<reset_aws::Aws>, event: &serde_json::Value| {
-        let started = Instant::now();
-        let reply = call(deps, event).await;
-        (reply.status, started.elapsed())
-    };
-    // Each call, first with SES on moto (another account's, for the confirm), then with it silent.
-    let calls = [
-        ("a request for a known address", request_event(&calibration_email), request_event(DEMO_EMAIL), 202),
-        ("a request for an unknown address", request_event("nobody@example.com"), request_event("nobody@example.com"), 202),
-        ("the confirm (its notice is queued)", confirm_event(&calibration_token, NEW_PASSWORD), confirm_event(&token, NEW_PASSWORD), 200),
-    ];
-    let mut calibration = Vec::new();
-    for (what, event, _, status) in &calls {
-        let (got, took) = timed(&app.deps, event).await;
-        assert_eq!(got, *status, "{what}, SES on moto");
-        calibration.push(took);
-    }
-    app.deliver().await;
-
+    // SES goes silent. The HTTP functions hold no mail client (their wiring builds none), so
+    // their answers cannot wait for it: a request and a confirm answer as ever, and queue.
     let ses = answering_every_call(Answer::Silence);
-    let patient = reset_aws::sdk_loader()
-        .endpoint_url(&ses.url)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "fake"))
-        .timeout_config(TimeoutConfig::builder().operation_timeout(Duration::from_secs(600)).operation_attempt_timeout(Duration::from_secs(600)).build())
-        .load()
-        .await;
-    let config = app.stack.config();
-    let mailer = reset_aws::SesMailer::new(aws_sdk_sesv2::Client::new(&patient), config.sender.clone(), None);
-    let deps = Deps { mailer: reset_core::Paced::new(mailer, Duration::ZERO), ..app.stack.deps().await };
-    for ((what, _, event, status), fast) in calls.iter().zip(calibration) {
-        let bound = fast * 3 + Duration::from_secs(10);
-        let (got, _) = tokio::time::timeout(bound, timed(&deps, event))
-            .await
-            .unwrap_or_else(|_| panic!("{what} waited for SES: over {bound:?}, against {fast:?} with SES on moto"));
-        assert_eq!(got, *status, "{what}");
+    let calls = [
+        ("a request for a known address", request_event(DEMO_EMAIL), 202),
+        ("a request for an unknown address", request_event("nobody@example.com"), 202),
+        ("the confirm (its notice is queued)", confirm_event(&token, NEW_PASSWORD), 200),
+    ];
+    for (what, event, status) in &calls {
+        assert_eq!(app.call(event).await.status, *status, "{what}");
     }
-    assert!(ses.hits.all().is_empty(), "an HTTP function called SES: {:?}", ses.hits.all());
+    let config = app.stack.config();
 
     // The worker with the silent SES and the SDK's own timeouts: each send gives up at the
     // operation timeout, and the messages stay queued (none is lost, none goes to the dead-letter
     // queue yet).
     let sdk = sdk_at(&ses.url).await;
-    let mailer = reset_aws::SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), config.sender, None);
-    let deps = Deps { mailer: reset_core::Paced::new(mailer, Duration::ZERO), ..app.stack.deps().await };
+    let mailer = reset_aws::SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), config.sender.expect("the stack names a sender"), None);
+    let deps = DeliveryDeps { mailer: reset_core::Paced::new(mailer, Duration::ZERO), ..mail_worker(&app.stack).await };
     let event = app.stack.queue.receive_event().await.unwrap().expect("the queued jobs");
     let started = Instant::now();
     let response = mail_worker::handle(&deps, serde_json::from_value(event.clone()).unwrap()).await;
@@ -450,8 +415,8 @@ async fn a_slow_secrets_manager_at_cold_start_gives_503_for_every_account() {
     let sdk = sdk_at(&secrets.url).await;
     let config = app.stack.config();
     let keys = reset_aws::SecretsKeys::new(aws_sdk_secretsmanager::Client::new(&sdk), config.signing_key_secret);
-    let moto = app.stack.deps().await;
-    let deps = Deps { keys: reset_core::KeyCache::load(keys, Duration::from_secs(300)).await, ..moto };
+    let mut deps = AwsFunctions::on(&app.stack).await;
+    deps.request.keys = reset_core::KeyCache::load(keys, Duration::from_secs(300)).await;
     let known = call(&deps, &request_event(DEMO_EMAIL)).await;
     let unknown = call(&deps, &request_event("nobody@example.com")).await;
     assert!(secrets.hits.faulted("GetSecretValue", None) >= 1, "the keys were asked for: {:?}", secrets.hits.all());
@@ -489,7 +454,7 @@ async fn the_worker_reads_only_the_language_attribute_when_the_index_lacks_it() 
 
     // The demo user has no language stored: the index item lacks it, so one narrow read.
     assert_eq!(call(&deps, &request_event(DEMO_EMAIL)).await.status, 202);
-    crate::helpers::deliver_queued(&app.stack.queue, &deps).await;
+    crate::helpers::deliver_queued(&app.stack.queue, &deps.worker).await;
     {
         let seen = seen.lock().unwrap();
         let operations: Vec<&str> = seen.iter().map(|(op, _)| op.as_str()).collect();
@@ -512,7 +477,7 @@ async fn the_worker_reads_only_the_language_attribute_when_the_index_lacks_it() 
         .await
         .unwrap();
     assert_eq!(call(&deps, &request_event(DEMO_EMAIL)).await.status, 202);
-    crate::helpers::deliver_queued(&app.stack.queue, &deps).await;
+    crate::helpers::deliver_queued(&app.stack.queue, &deps.worker).await;
     let operations: Vec<String> = seen.lock().unwrap().iter().map(|(op, _)| op.clone()).collect();
     assert_eq!(operations, ["Query"]);
     let mails = app.stack.mails().unwrap();
@@ -538,7 +503,7 @@ async fn a_language_that_cannot_be_read_still_lets_the_mail_out() {
     let mut event = request_event(DEMO_EMAIL);
     event["headers"]["accept-language"] = "es".into();
     assert_eq!(call(&deps, &event).await.status, 202);
-    crate::helpers::deliver_queued(&app.stack.queue, &deps).await;
+    crate::helpers::deliver_queued(&app.stack.queue, &deps.worker).await;
     assert_eq!(refusing.hits.faulted("GetItem", Some(&app.stack.table.table)), 1, "the language was asked for: {:?}", refusing.hits.all());
     let mails = app.stack.mails().unwrap();
     assert_eq!(mails.len(), 1, "the mail went out");

@@ -222,7 +222,7 @@ async fn rotation_keeps_links_already_sent_until_the_old_key_is_removed() {
 #[tokio::test]
 async fn a_link_signed_with_a_key_newer_than_the_cache_works_at_once() {
     let mut app = MemoryApp::new().await;
-    app.deps.keys = reset_core::KeyCache::load(app.keys.clone(), std::time::Duration::from_secs(300)).await;
+    app.cold_start_keys(std::time::Duration::from_secs(300)).await;
     app.keys.replace(secret("b", &[("a", KEY_A), ("b", KEY_B)]));
     let token = app.token_issued_at(reset_core::unix_now(), 1800).await;
     assert_eq!(kid_of(&token), "b");
@@ -249,9 +249,9 @@ async fn an_unreachable_user_store_gives_503_with_retry_after_and_changes_nothin
 
 #[tokio::test]
 async fn keys_unavailable_at_cold_start_answer_503_alike_for_every_account() {
-    let app = MemoryApp::new().await;
-    app.keys.outage.set(true);
-    let app2 = MemoryApp { deps: reset_core::Deps { keys: reset_core::KeyCache::load(app.keys.clone(), std::time::Duration::ZERO).await, ..app.deps }, ..app };
+    let mut app2 = MemoryApp::new().await;
+    app2.keys.outage.set(true);
+    app2.cold_start_keys(std::time::Duration::ZERO).await;
     let known = app2.call(&request_event(DEMO_EMAIL)).await;
     let unknown = app2.call(&request_event("nobody@example.com")).await;
     assert_json_error(&known, 503, "service_unavailable", "keys down");

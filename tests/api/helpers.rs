@@ -4,15 +4,17 @@
 use std::time::Duration;
 
 use lambda_http::{Body, Response};
+use reset_aws::{PwnedPasswords, SesMailer};
+use reset_core::breached::BreachedPasswords;
 use reset_core::domain::{StoredEmail, User, UserId};
 use reset_core::memory::{InMemory, MemoryBreaches, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
-use reset_core::ports::KeySource as _;
+use reset_core::ports::{GetUser, KeySource as _, Mailer, SetPassword};
 use reset_core::reset_token::KeyRing;
 use reset_core::settings::parse_page_url;
-use reset_core::{Adapters, ConfirmPorts, Delivery, Deps, KeyCache, Settings, password};
+use reset_core::{Adapters, ConfirmDeps, Delivery, DeliveryDeps, Deps, KeyCache, Paced, Settings, password};
 use reset_tests::events::{self, Reply};
 use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, GENEROUS_LIMITS, Stack};
-use reset_wiring::AwsDeps;
+use reset_wiring::{Aws, Config};
 use serde_json::{Value, json};
 
 pub const RESET_PAGE: &str = "https://auth.example.com/reset-password";
@@ -28,14 +30,66 @@ pub fn secret(current: &str, keys: &[(&str, &str)]) -> String {
     v.to_string()
 }
 
+/// The three functions over one set of adapters, each holding what its own wiring gives it (over
+/// AWS, exactly what its cold start builds: `reset_wiring::request_reset` and its siblings).
+pub struct Functions<A: Adapters, M: Mailer, B: BreachedPasswords> {
+    pub request: Deps<A>,
+    pub confirm: ConfirmDeps<A, B>,
+    pub worker: DeliveryDeps<A, M>,
+}
+
+/// The shipped wiring of each function.
+pub type AwsFunctions = Functions<Aws, Paced<SesMailer>, PwnedPasswords>;
+
+impl AwsFunctions {
+    /// Each function as its cold start builds it, pointed at `stack`.
+    pub async fn on(stack: &Stack) -> Self {
+        Self::with(stack, |_| {}).await.expect("the stack's secrets can be read")
+    }
+
+    /// Each function's cold start over the stack's configuration as `adjust` changes it.
+    pub async fn with(stack: &Stack, adjust: impl Fn(&mut Config)) -> anyhow::Result<Self> {
+        let config = || {
+            let mut config = stack.config();
+            adjust(&mut config);
+            config
+        };
+        Ok(Functions {
+            request: reset_wiring::request_reset(config(), &stack.sdk).await?,
+            confirm: reset_wiring::reset_password(config(), &stack.sdk).await?,
+            worker: reset_wiring::mail_worker(config(), &stack.sdk).await?,
+        })
+    }
+}
+
+impl<A: Adapters, M: Mailer, B: BreachedPasswords> Functions<A, M, B> {
+    /// The settings the three share (built from one configuration).
+    pub fn settings(&self) -> &Settings {
+        &self.request.settings
+    }
+
+    /// Changes the three functions' settings alike, as one configuration would.
+    pub fn configure(&mut self, change: impl Fn(&mut Settings)) {
+        change(&mut self.request.settings);
+        change(&mut self.confirm.common.settings);
+        change(&mut self.worker.common.settings);
+    }
+}
+
+/// The mail worker's shipped wiring on `stack`, for a test that swaps one of its adapters.
+pub async fn mail_worker(stack: &Stack) -> DeliveryDeps<Aws, Paced<SesMailer>> {
+    reset_wiring::mail_worker(stack.config(), &stack.sdk).await.expect("the stack's secrets can be read")
+}
+
 /// Sends an event to whichever function serves its path, as API Gateway would.
-pub async fn call<A: Adapters + ConfirmPorts>(deps: &Deps<A>, event: &Value) -> Reply {
+pub async fn call<A: Adapters<Users: GetUser + SetPassword>, M: Mailer, B: BreachedPasswords>(deps: &Functions<A, M, B>, event: &Value) -> Reply {
     let request = events::to_request(event);
     // An HTTP API event's path is `rawPath`; a REST API event's, `path`.
     let path = event["rawPath"].as_str().or_else(|| event["path"].as_str()).unwrap_or_default();
     let serves_request_reset = [request_reset::PATH, request_reset::FORGOT_PATH].contains(&path);
-    let response: Response<Body> = if serves_request_reset { request_reset::handle(deps, request).await } else { reset_password::handle(deps, request).await }
-        .expect("handlers are infallible");
+    let response: Response<Body> =
+        if serves_request_reset { request_reset::handle(&deps.request, request).await } else { reset_password::handle(&deps.confirm, request).await }
+            .expect("handlers are infallible");
     response.into()
 }
 
@@ -74,13 +128,19 @@ pub fn settings() -> Settings {
 }
 
 pub struct MemoryApp {
-    pub deps: Deps<InMemory>,
+    pub deps: Functions<InMemory, MemoryMailer, MemoryBreaches>,
     pub users: MemoryUsers,
     pub limits: MemoryLimits,
     pub mailer: MemoryMailer,
     pub queue: MemoryQueue,
     pub keys: MemoryKeys,
     pub breaches: MemoryBreaches,
+}
+
+/// What every function holds, over the shared in-memory stores (each function its own key cache,
+/// as each process has).
+pub async fn memory_deps(limits: &MemoryLimits, queue: &MemoryQueue, keys: &MemoryKeys) -> Deps<InMemory> {
+    Deps { limits: limits.clone(), queue: queue.clone(), keys: KeyCache::load(keys.clone(), Duration::ZERO).await, settings: settings() }
 }
 
 impl MemoryApp {
@@ -94,15 +154,11 @@ impl MemoryApp {
         let keys = MemoryKeys::new(secret("a", &[("a", KEY_A)]));
         let breaches = MemoryBreaches::default();
         let app = MemoryApp {
-            deps: Deps {
-                users: users.clone(),
-                limits: limits.clone(),
-                mailer: mailer.clone(),
-                queue: queue.clone(),
-                keys: KeyCache::load(keys.clone(), Duration::ZERO).await,
-                // On, with an empty corpus unless a test adds to it.
-                breaches: Some(breaches.clone()),
-                settings: settings(),
+            deps: Functions {
+                request: memory_deps(&limits, &queue, &keys).await,
+                // The breach check on, with an empty corpus unless a test adds to it.
+                confirm: ConfirmDeps { common: memory_deps(&limits, &queue, &keys).await, users: users.clone(), breaches: Some(breaches.clone()) },
+                worker: DeliveryDeps { common: memory_deps(&limits, &queue, &keys).await, users: users.clone(), mailer: mailer.clone() },
             },
             breaches,
             users,
@@ -113,6 +169,13 @@ impl MemoryApp {
         };
         app.add_user(DEMO_USER_ID, DEMO_EMAIL, DEMO_PASSWORD, true);
         app
+    }
+
+    /// Each function's key cache loaded again now, as a cold start would, kept for `ttl`.
+    pub async fn cold_start_keys(&mut self, ttl: Duration) {
+        self.deps.request.keys = KeyCache::load(self.keys.clone(), ttl).await;
+        self.deps.confirm.common.keys = KeyCache::load(self.keys.clone(), ttl).await;
+        self.deps.worker.common.keys = KeyCache::load(self.keys.clone(), ttl).await;
     }
 
     pub fn add_user(&self, id: &str, email: &str, password: &str, active: bool) {
@@ -149,7 +212,7 @@ impl MemoryApp {
     pub async fn deliver(&self) -> Vec<Delivery> {
         let mut deliveries = Vec::new();
         for job in self.queue.take() {
-            let delivery = reset_core::deliver_mail(&self.deps, &job, 1).await;
+            let delivery = reset_core::deliver_mail(&self.deps.worker, &job, 1).await;
             if delivery == Delivery::Retry {
                 reset_core::ports::MailQueue::enqueue(&self.queue, &job).await.expect("the memory queue takes it back");
             }
@@ -193,7 +256,7 @@ pub fn token_in(text: &str) -> String {
 
 pub struct MotoApp {
     pub stack: Stack,
-    pub deps: AwsDeps,
+    pub deps: AwsFunctions,
 }
 
 impl MotoApp {
@@ -215,7 +278,7 @@ impl MotoApp {
     pub async fn on(mut stack: Stack, overrides: &[(&str, &str)]) -> Self {
         stack.overrides = reset_tests::stack::generous_limits();
         stack.overrides.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let deps = stack.deps().await;
+        let deps = AwsFunctions::on(&stack).await;
         MotoApp { stack, deps }
     }
 
@@ -226,7 +289,7 @@ impl MotoApp {
     /// Feeds every queued message to the mail worker (its real handler, in this process, on
     /// the production wiring), as Lambda's event source would, until the queue shows none.
     pub async fn deliver(&self) -> usize {
-        deliver_queued(&self.stack.queue, &self.deps).await
+        deliver_queued(&self.stack.queue, &self.deps.worker).await
     }
 
     /// Delivers whatever is queued, then every mail moto has accepted.
@@ -238,7 +301,7 @@ impl MotoApp {
 
 /// Feeds `queue` to the mail worker's handler running on `deps`, as the event source would, until
 /// it shows nothing; returns how many messages were handed out.
-pub async fn deliver_queued(queue: &reset_tests::queue::MailQueues, deps: &AwsDeps) -> usize {
+pub async fn deliver_queued<M: Mailer>(queue: &reset_tests::queue::MailQueues, deps: &DeliveryDeps<Aws, M>) -> usize {
     let worker = |event: Value| async move {
         let event: mail_worker::SqsEvent = serde_json::from_value(event)?;
         Ok(serde_json::to_value(mail_worker::handle(deps, event).await)?)
@@ -254,7 +317,7 @@ pub async fn race(stack: &Stack, events: Vec<Value>, run: &str) -> Vec<Reply> {
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(events.len()));
     let mut tasks = Vec::new();
     for event in events {
-        let deps = stack.deps().await;
+        let deps = AwsFunctions::on(stack).await;
         let barrier = barrier.clone();
         let span = tracing::info_span!("race", run = %run);
         tasks.push(tokio::spawn(
@@ -465,7 +528,7 @@ async fn mails_eventually_counts_a_mail_sent_late_from_a_message_still_queued() 
     let records = event["Records"].as_array().unwrap().clone();
     assert_eq!(records.len(), 2, "both jobs in one batch");
     // Both handed out at once; the worker sends the first at once and the second a second later.
-    let (deps, queue) = (app.stack.deps().await, app.stack.queue.clone());
+    let (deps, queue) = (mail_worker(&app.stack).await, app.stack.queue.clone());
     let worker = tokio::spawn(async move {
         for (i, record) in records.into_iter().enumerate() {
             if i == 1 {

@@ -391,7 +391,7 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     scenarios.push(("reset_enqueue_failed", json_lines(async { assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 503) }).await));
 
     let mut app = MemoryApp::new().await;
-    app.deps.settings.rate_limits.ip_per_minute = 0;
+    app.deps.configure(|settings| settings.rate_limits.ip_per_minute = 0);
     scenarios.push(("ip_rate_limited", json_lines(async { assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 429) }).await));
 
     let app = MemoryApp::new().await;
@@ -405,7 +405,8 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     scenarios.push(("breach_check_unavailable", json_lines(async { assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200) }).await));
 
     let mut app = MemoryApp::new().await;
-    app.deps.settings.edge = Some(Edge::new(OriginVerify::load(MemoryOriginVerify::new("example-origin-verify-value")).await.unwrap()));
+    let edge = Edge::new(OriginVerify::load(MemoryOriginVerify::new("example-origin-verify-value")).await.unwrap());
+    app.deps.configure(|settings| settings.edge = Some(edge.clone()));
     scenarios.push(("edge_bypassed", json_lines(async { assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 403) }).await));
 
     let app = MemoryApp::new().await;
@@ -423,19 +424,19 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     scenarios.push(("mail_refused", json_lines(app.deliver()).await));
 
     let mut app = MemoryApp::new().await;
-    app.deps.settings.rate_limits.email_per_day_total = 0;
+    app.deps.configure(|settings| settings.rate_limits.email_per_day_total = 0);
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     scenarios.push(("email_daily_cap_reached", json_lines(app.deliver()).await));
 
     let app = MemoryApp::new().await;
-    let stale = crate::mail_delivery::reset_job(DEMO_EMAIL, reset_core::unix_now() - app.deps.settings.mail_max_age.as_secs() - 1);
-    scenarios.push(("reset_mail_stale", json_lines(reset_core::deliver_mail(&app.deps, &stale, 1)).await));
+    let stale = crate::mail_delivery::reset_job(DEMO_EMAIL, reset_core::unix_now() - app.deps.settings().mail_max_age.as_secs() - 1);
+    scenarios.push(("reset_mail_stale", json_lines(reset_core::deliver_mail(&app.deps.worker, &stale, 1)).await));
 
     // Malformed twice: an address that does not parse (the use case), a body that is no job (the worker).
     let unparsable = crate::mail_delivery::reset_job("not an address", reset_core::unix_now());
-    scenarios.push(("mail_job_malformed", json_lines(reset_core::deliver_mail(&app.deps, &unparsable, 1)).await));
+    scenarios.push(("mail_job_malformed", json_lines(reset_core::deliver_mail(&app.deps.worker, &unparsable, 1)).await));
     let poison: mail_worker::SqsEvent = serde_json::from_value(json!({"Records": [{"messageId": "m-1", "body": "not a mail job"}]})).unwrap();
-    scenarios.push(("mail_job_malformed", json_lines(mail_worker::handle(&app.deps, poison)).await));
+    scenarios.push(("mail_job_malformed", json_lines(mail_worker::handle(&app.deps.worker, poison)).await));
 
     // Only the DynamoDB adapter can find two accounts on one address.
     {

@@ -6,10 +6,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use reset_aws::SesMailer;
 use reset_core::mail_job::{MailJob, ResetLinkJob, new_job_id};
-use reset_core::{Delivery, Settled};
+use reset_core::{Delivery, DeliveryDeps, Paced, Settled};
 use reset_tests::events::{self, SQS_EXPECTED};
 use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID, MAX_RECEIVES};
+use reset_wiring::Aws;
 use serde_json::{Value, json};
 use tracing::Instrument as _;
 
@@ -53,7 +55,7 @@ async fn sqs_events_give_their_documented_batch_answers() {
     for expected in SQS_EXPECTED {
         let app = MemoryApp::new().await;
         let event = serde_json::from_value(events::fresh(events::load(expected.file))).unwrap();
-        let response = mail_worker::handle(&app.deps, event).await;
+        let response = mail_worker::handle(&app.deps.worker, event).await;
         assert_eq!(response.batch_item_failures.len(), expected.failures, "{}", expected.file);
         let mails = app.mailer.sent();
         assert_eq!(mails.iter().filter(|m| m.to.as_ref() == DEMO_EMAIL).count(), expected.mails_demo_user, "{}", expected.file);
@@ -69,7 +71,7 @@ async fn a_failing_send_is_reported_and_comes_back_after_a_growing_back_off() {
     app.mailer.outage.set(true);
     for receives in 1..=3 {
         let bodies = [reset_job(DEMO_EMAIL, reset_core::unix_now()).to_json(), reset_job("nobody@example.com", reset_core::unix_now()).to_json()];
-        let response = mail_worker::handle(&app.deps, sqs_event(&bodies, receives)).await;
+        let response = mail_worker::handle(&app.deps.worker, sqs_event(&bodies, receives)).await;
         assert_eq!(failures(&response), ["m-0"], "only the known address needed the mail service");
     }
     let delays: Vec<u64> = app.queue.delays().into_iter().map(|(receipt, secs)| if receipt == "r-0" { secs } else { 0 }).collect();
@@ -83,11 +85,11 @@ async fn a_failing_send_is_reported_and_comes_back_after_a_growing_back_off() {
 async fn a_retried_mail_does_not_spend_the_budget_twice() {
     let (first, retry, mails) = crate::rate_limits::in_one_window(crate::rate_limits::MINUTE, || async {
         let mut app = MemoryApp::new().await;
-        app.deps.settings.rate_limits = reset_core::settings::RateLimits::default();
+        app.deps.configure(|settings| settings.rate_limits = reset_core::settings::RateLimits::default());
         app.mailer.fail_next(1);
         let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
-        let first = reset_core::deliver_mail(&app.deps, &job, 1).await;
-        let retry = reset_core::deliver_mail(&app.deps, &job, 2).await;
+        let first = reset_core::deliver_mail(&app.deps.worker, &job, 1).await;
+        let retry = reset_core::deliver_mail(&app.deps.worker, &job, 2).await;
         (first, retry, app.mailer.sent().len())
     })
     .await;
@@ -99,8 +101,8 @@ async fn a_retried_mail_does_not_spend_the_budget_twice() {
 async fn a_message_delivered_twice_sends_one_mail() {
     let app = MemoryApp::new().await;
     let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
-    assert_eq!(reset_core::deliver_mail(&app.deps, &job, 1).await, Delivery::Settled(Settled::Sent));
-    assert_eq!(reset_core::deliver_mail(&app.deps, &job, 1).await, Delivery::Settled(Settled::Duplicate));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1).await, Delivery::Settled(Settled::Duplicate));
     assert_eq!(app.mailer.sent().len(), 1);
 }
 
@@ -111,12 +113,12 @@ async fn a_permanent_refusal_is_settled_with_a_metric_and_not_retried() {
     let app = MemoryApp::new().await;
     app.mailer.refusal.set(true);
     let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
-    let delivery = reset_core::deliver_mail(&app.deps, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
+    let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
     assert_eq!(delivery, Delivery::Settled(Settled::Refused));
     assert!(logs.records_of(&run).contains("metric=\"mail_refused\""));
     // Delivered again (SQS at least once), it is a duplicate: nothing is tried again.
     app.mailer.refusal.set(false);
-    assert_eq!(reset_core::deliver_mail(&app.deps, &job, 2).await, Delivery::Settled(Settled::Duplicate));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 2).await, Delivery::Settled(Settled::Duplicate));
     assert!(app.mailer.sent().is_empty());
 }
 
@@ -125,15 +127,15 @@ async fn a_stale_job_is_dropped_with_a_metric() {
     let logs = capture_logs();
     let run = unique("stale");
     let app = MemoryApp::new().await;
-    let age = app.deps.settings.mail_max_age.as_secs() + 1;
+    let age = app.deps.settings().mail_max_age.as_secs() + 1;
     let job = reset_job(DEMO_EMAIL, reset_core::unix_now() - age);
-    let delivery = reset_core::deliver_mail(&app.deps, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
+    let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
     assert_eq!(delivery, Delivery::Settled(Settled::Stale));
     assert!(logs.records_of(&run).contains("metric=\"reset_mail_stale\""));
     assert!(app.mailer.sent().is_empty());
     // Just inside the age, it goes out.
     let fresh = reset_job(DEMO_EMAIL, reset_core::unix_now() - age + 5);
-    assert_eq!(reset_core::deliver_mail(&app.deps, &fresh, 1).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &fresh, 1).await, Delivery::Settled(Settled::Sent));
 }
 
 /// The change stands when its notice cannot be queued; the failure is logged with a metric.
@@ -177,19 +179,19 @@ async fn an_unavailable_queue_gives_the_same_503_for_every_address() {
 
 /// The production wiring with SES behind a proxy that throttles (429 TooManyRequestsException)
 /// while `throttling` is set.
-pub(crate) async fn deps_with_throttling_ses(app: &MotoApp, throttling: Arc<AtomicBool>) -> reset_wiring::AwsDeps {
+pub(crate) async fn deps_with_throttling_ses(app: &MotoApp, throttling: Arc<AtomicBool>) -> DeliveryDeps<Aws, Paced<SesMailer>> {
     let proxy = crate::faults::moto_faulty(&app.stack.moto.url, move |_target, path, _body| {
         (path.starts_with("/v2/email/outbound-emails") && throttling.load(Ordering::SeqCst)).then_some(crate::faults::SES_THROTTLED)
     });
     let sdk = crate::faults::sdk_at(&proxy).await;
     let config = app.stack.config();
-    let mailer = reset_aws::SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), config.sender, None);
-    reset_core::Deps { mailer: reset_core::Paced::new(mailer, std::time::Duration::ZERO), ..app.stack.deps().await }
+    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), config.sender.expect("the stack names a sender"), None);
+    DeliveryDeps { mailer: Paced::new(mailer, std::time::Duration::ZERO), ..crate::helpers::mail_worker(&app.stack).await }
 }
 
 /// Hands the queue to the worker batch by batch; `after_batch` sees each response. Returns the
 /// number of messages handed out.
-pub(crate) async fn pump(app: &MotoApp, deps: &reset_wiring::AwsDeps, mut after_batch: impl FnMut(&mail_worker::SqsBatchResponse)) -> usize {
+pub(crate) async fn pump(app: &MotoApp, deps: &DeliveryDeps<Aws, Paced<SesMailer>>, mut after_batch: impl FnMut(&mail_worker::SqsBatchResponse)) -> usize {
     let mut handed = 0;
     for _ in 0..20 {
         let Some(event) = app.stack.queue.receive_event().await.unwrap() else { break };
@@ -275,7 +277,8 @@ async fn a_poison_message_does_not_block_the_rest_of_its_batch() {
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let event = app.stack.queue.receive_event().await.unwrap().unwrap();
     assert_eq!(event["Records"].as_array().unwrap().len(), 2, "both in one batch");
-    let response = mail_worker::handle(&app.deps, serde_json::from_value(event.clone()).unwrap()).instrument(tracing::info_span!("test", run = %run)).await;
+    let response =
+        mail_worker::handle(&app.deps.worker, serde_json::from_value(event.clone()).unwrap()).instrument(tracing::info_span!("test", run = %run)).await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
     app.stack.queue.settle(&event, &serde_json::to_value(&response).unwrap()).await.unwrap();
     assert_eq!(app.stack.mails().unwrap().len(), 1, "the good message went out");
@@ -291,7 +294,8 @@ async fn a_throttling_queue_gives_the_same_503_for_every_address() {
     let app = MotoApp::start().await;
     let sdk = crate::faults::sdk_at(&crate::faults::fake_aws(true)).await;
     let queue = reset_aws::SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), app.stack.config().mail_queue_url);
-    let deps = reset_core::Deps { queue, ..app.stack.deps().await };
+    let mut deps = crate::helpers::AwsFunctions::on(&app.stack).await;
+    deps.request.queue = queue;
     let known = call(&deps, &request_event(DEMO_EMAIL)).await;
     let unknown = call(&deps, &request_event("nobody@example.com")).await;
     assert_eq!((known.status, known.error_code().as_deref(), known.header("retry-after")), (503, Some("service_unavailable"), Some("5")));

@@ -98,12 +98,12 @@ async fn aws_unreachable_mid_flow_gives_503_and_nothing_changes() {
     let item_before = app.stack.user_item(DEMO_USER_ID).await.unwrap();
     let gone = crate::faults::sdk_at(&format!("http://127.0.0.1:{}", reset_tests::free_port())).await;
     let config = app.stack.config();
-    let deps = reset_core::Deps {
-        users: reset_aws::DynamoUsers::new(aws_sdk_dynamodb::Client::new(&gone), config.table),
-        mailer: reset_core::Paced::new(reset_aws::SesMailer::new(aws_sdk_sesv2::Client::new(&gone), config.sender, None), Default::default()),
-        queue: reset_aws::SqsQueue::new(aws_sdk_sqs::Client::new(&gone), config.mail_queue_url),
-        ..app.stack.deps().await
-    };
+    // The user store and the queue unreachable for the HTTP functions (the mail worker, which
+    // alone sends, is not called).
+    let mut deps = crate::helpers::AwsFunctions::on(&app.stack).await;
+    let queue = || reset_aws::SqsQueue::new(aws_sdk_sqs::Client::new(&gone), config.mail_queue_url.clone());
+    (deps.request.queue, deps.confirm.common.queue) = (queue(), queue());
+    deps.confirm.users = reset_aws::DynamoUsers::new(aws_sdk_dynamodb::Client::new(&gone), config.table);
     let mut answers = Vec::new();
     for event in [request_event(DEMO_EMAIL), request_event("nobody@example.com"), confirm_event(&token, NEW_PASSWORD)] {
         let reply = crate::helpers::call(&deps, &event).await;

@@ -10,9 +10,9 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::helpers::AwsFunctions;
 use aws_sdk_secretsmanager::Client as Secrets;
 use reset_core::origin_verify::{MAX_AGE, REREAD_COOLDOWN};
-use reset_wiring::AwsDeps;
 use rotate_signing_key::origin_verify::{
     ALLOWED_PREVIOUS, CloudFormation, Pace, Parameter, SECRET_RESOURCE, SENT_VERSION, SETTLE, Sleep, StackState, Stacks, Update, Wait, check_after_put,
     next_version_id, put_new_value, rotate, secret_for, status,
@@ -70,7 +70,7 @@ struct Resolved {
 struct FakeStack<'a> {
     secrets: Secrets,
     secret_id: String,
-    warm: &'a AwsDeps,
+    warm: &'a AwsFunctions,
     parameters: RefCell<BTreeMap<String, String>>,
     resolved: RefCell<Resolved>,
     updates: RefCell<Vec<Vec<Parameter>>>,
@@ -82,7 +82,7 @@ struct FakeStack<'a> {
 
 impl<'a> FakeStack<'a> {
     /// Deployed unpinned when the secret's `AWSCURRENT` held [`FIRST_VALUE`].
-    fn new(secrets: Secrets, secret_id: &str, warm: &'a AwsDeps) -> Self {
+    fn new(secrets: Secrets, secret_id: &str, warm: &'a AwsFunctions) -> Self {
         let parameters = [("EdgeProtection", "true"), ("DomainName", "auth.example.com"), (SENT_VERSION, ""), (ALLOWED_PREVIOUS, "")];
         let sends = Sent { what: "the value current at deploy".into(), value: FIRST_VALUE.into() };
         FakeStack {

@@ -289,11 +289,12 @@ async fn branding_shows_on_every_page_and_the_policy_allows_exactly_its_style_an
     assert!(page.body.contains("<p class=\"brand\">Demo App</p>"));
 
     let mut app = MemoryApp::new().await;
-    app.deps.settings.branding = Branding::new(
+    let branding = Branding::new(
         Some(Accent::parse("#7b1fa2").unwrap()),
         Some(Logo::parse("https://cdn.example.com/brand/logo.svg").unwrap()),
         Some("Example <GmbH> · Berlin".into()),
     );
+    app.deps.configure(|settings| settings.branding = branding.clone());
     let token = app.token_for_demo().await;
     let mails = app.mailer.sent();
     assert!(mails[0].html.contains("background:#7b1fa2;"), "the mail's button takes the accent");

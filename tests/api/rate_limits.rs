@@ -41,7 +41,7 @@ pub(crate) async fn in_one_window<T, Fut: Future<Output = T>>(window_secs: u64, 
 
 async fn app_with(limits: RateLimits) -> MemoryApp {
     let mut app = MemoryApp::new().await;
-    app.deps.settings.rate_limits = limits;
+    app.deps.configure(|settings| settings.rate_limits = limits);
     app
 }
 
@@ -241,7 +241,7 @@ async fn a_run_that_straddles_a_window_boundary_is_run_again() {
 async fn workers_together(stack: &Stack, workers: usize, run: &str) -> Vec<usize> {
     let mut each = Vec::new();
     for n in 0..workers {
-        let deps = Arc::new(stack.deps().await);
+        let deps = Arc::new(crate::helpers::mail_worker(stack).await);
         let span = tracing::info_span!("race", run = %run, worker = n);
         each.push(move |event: Value| {
             let deps = deps.clone();

@@ -36,7 +36,8 @@ const REST_EVENTS: &[&str] = &[
 async fn behind_cdn() -> MemoryApp {
     let mut app = MemoryApp::new().await;
     let values = OriginVerify::load(MemoryOriginVerify::new(ORIGIN_SECRET)).await.expect("the memory source reads");
-    app.deps.settings.edge = Some(Edge::new(values));
+    let edge = Edge::new(values);
+    app.deps.configure(|settings| settings.edge = Some(edge.clone()));
     app
 }
 

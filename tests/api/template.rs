@@ -5,14 +5,13 @@
 
 use std::process::Command;
 
-use reset_core::Deps;
 use reset_core::reset_token::KeyRing;
 use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID, Stack};
 use reset_tests::template::Deployment;
 use reset_tests::{venv_tool, workspace_root};
-use reset_wiring::{AwsDeps, Config};
+use reset_wiring::Config;
 
-use crate::helpers::{MotoApp, RESET_PAGE, call, confirm_event, deliver_queued, request_event};
+use crate::helpers::{AwsFunctions, MotoApp, RESET_PAGE, call, confirm_event, deliver_queued, request_event};
 
 fn read(file: &str) -> String {
     std::fs::read_to_string(workspace_root().join(file)).unwrap()
@@ -88,7 +87,7 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", "70", |c| c.settings.rate_limits.email_per_day_total == 70),
     ("RATE_LIMIT_IP_PER_MINUTE", "9", |c| c.settings.rate_limits.ip_per_minute == 9),
     ("SIGNING_KEY_SECRET_ID", "keys/x", |c| c.signing_key_secret == "keys/x"),
-    ("SENDER_EMAIL", "sender@x.example", |c| c.sender == "sender@x.example"),
+    ("SENDER_EMAIL", "sender@x.example", |c| c.sender.as_deref() == Some("sender@x.example")),
     ("SES_CONFIGURATION_SET", "set-x", |c| c.ses_configuration_set.as_deref() == Some("set-x")),
     ("MAIL_QUEUE_URL", "https://sqs.x.example/1/q", |c| c.mail_queue_url == "https://sqs.x.example/1/q"),
     ("MAIL_MAX_AGE_SECONDS", "600", |c| c.settings.mail_max_age == std::time::Duration::from_secs(600)),
@@ -487,7 +486,7 @@ fn keys_and_users_are_guarded_and_kept() {
 type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>;
 
 /// `app`'s production wiring with its users table reached through a proxy that records each call.
-async fn users_table_recorded(app: &MotoApp) -> (AwsDeps, Seen) {
+async fn users_table_recorded(app: &MotoApp) -> (AwsFunctions, Seen) {
     let seen = Seen::default();
     let record = seen.clone();
     let table = app.stack.table.table.clone();
@@ -502,7 +501,10 @@ async fn users_table_recorded(app: &MotoApp) -> (AwsDeps, Seen) {
     });
     let config = app.stack.config();
     let client = aws_sdk_dynamodb::Client::new(&crate::faults::sdk_at(&proxy).await);
-    (Deps { users: reset_aws::DynamoUsers::new(client, config.table), ..app.stack.deps().await }, seen)
+    let mut deps = AwsFunctions::on(&app.stack).await;
+    (deps.confirm.users, deps.worker.users) =
+        (reset_aws::DynamoUsers::new(client.clone(), config.table.clone()), reset_aws::DynamoUsers::new(client, config.table));
+    (deps, seen)
 }
 
 /// Every attribute name a DynamoDB call touches: its key, its `#name` placeholders, and names
@@ -638,7 +640,7 @@ async fn each_function_touches_only_the_user_attributes_the_template_grants_it()
             let what = format!("round {round}, language {language:?}");
             assert_eq!(call(&deps, &request_event(DEMO_EMAIL)).await.status, 202, "{what}");
             assert_granted(&deployment, "RequestResetFunction", &seen);
-            deliver_queued(&app.stack.queue, &deps).await;
+            deliver_queued(&app.stack.queue, &deps.worker).await;
             worker_calls.extend(assert_granted(&deployment, "MailWorkerFunction", &seen));
 
             let mails = app.stack.mails().unwrap();
@@ -649,7 +651,7 @@ async fn each_function_touches_only_the_user_attributes_the_template_grants_it()
             let reply = call(&deps, &confirm_event(&mail.token().expect("a reset link"), password)).await;
             assert_eq!(reply.status, 200, "{what}: {}", reply.body);
             assert_eq!(assert_granted(&deployment, "ResetPasswordFunction", &seen), ["GetItem", "UpdateItem"], "{what}");
-            deliver_queued(&app.stack.queue, &deps).await;
+            deliver_queued(&app.stack.queue, &deps.worker).await;
             worker_calls.extend(assert_granted(&deployment, "MailWorkerFunction", &seen));
         }
         assert!(worker_calls.iter().any(|c| c == "Query"), "the worker looked the address up: {worker_calls:?}");

@@ -24,12 +24,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mail_worker::{SqsEvent, SqsMessage};
-use reset_core::breached::NoBreachCheck;
 use reset_core::domain::{Email, StoredEmail, User, UserId};
 use reset_core::mail_job::{MailJob, ResetLinkJob};
 use reset_core::memory::{MemoryKeys, MemoryLimits, MemoryQueue};
 use reset_core::ports::{Claim, CountHits, FindUserByEmail, Hit, JobLedger, Mail, MailError, Mailer};
-use reset_core::{Adapters, Deps, KeyCache, Paced, unix_now};
+use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paced, unix_now};
 use reset_wiring::Config;
 use tokio::time::Instant;
 
@@ -122,17 +121,15 @@ impl Scenario {
     }
 }
 
-/// The adapters of one worker instance: the real `Paced` around the stand-in SES, budgets and
-/// job ledger in memory, an account directory indexed by address.
+/// The adapters of one worker instance: budgets and job ledger in memory, an account directory
+/// indexed by address; its mailer is the real `Paced` around the stand-in SES.
 pub struct Sim;
 
 impl Adapters for Sim {
     type Users = Slow<Directory>;
     type Limits = Slow<MemoryLimits>;
-    type Mailer = Paced<StandInSes>;
     type Queue = MemoryQueue;
     type Keys = MemoryKeys;
-    type Breaches = NoBreachCheck;
 }
 
 /// An adapter whose every call first takes `each` (tokio time).
@@ -397,14 +394,15 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
     let mut instances = tokio::task::JoinSet::new();
     for worker in 0..shape.concurrency {
         // Each instance builds its own, as a cold start does; budgets and the ledger are shared.
-        let deps: Deps<Sim> = Deps {
+        let deps: DeliveryDeps<Sim, _> = DeliveryDeps {
+            common: Deps {
+                limits: Slow { inner: limits.clone(), each: scenario.aws.dynamodb },
+                queue: MemoryQueue::default(),
+                keys: KeyCache::load(MemoryKeys::new(r#"{"current":"a","a":"key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#), config.key_cache_ttl).await,
+                settings: config.settings.clone(),
+            },
             users: Slow { inner: directory.clone(), each: scenario.aws.dynamodb },
-            limits: Slow { inner: limits.clone(), each: scenario.aws.dynamodb },
             mailer: Paced::new(StandInSes { sends: sends.clone(), answer: scenario.aws.ses, worker }, interval),
-            queue: MemoryQueue::default(),
-            keys: KeyCache::load(MemoryKeys::new(r#"{"current":"a","a":"key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#), config.key_cache_ttl).await,
-            breaches: None,
-            settings: config.settings.clone(),
         };
         let queue = queue.clone();
         instances.spawn(async move {

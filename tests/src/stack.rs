@@ -15,7 +15,7 @@ use reset_aws::UserTable;
 use reset_core::password;
 use reset_core::reset_token::KeyRing;
 use reset_core::settings::RateLimits;
-use reset_wiring::{AwsDeps, Config};
+use reset_wiring::Config;
 
 use crate::mail::{self, SentMail};
 use crate::process::{Managed, wait_until};
@@ -201,11 +201,6 @@ impl Stack {
 
     pub fn config(&self) -> Config {
         Config::from_vars(&self.env().into_iter().collect()).expect("the stack's configuration is valid")
-    }
-
-    /// The production wiring, pointed at this stack: what a cold start builds.
-    pub async fn deps(&self) -> AwsDeps {
-        reset_wiring::aws_deps(self.config(), &self.sdk).await.expect("the stack's secrets can be read")
     }
 
     /// Puts a user with an argon2id hash of `password`; `status` as the table would hold it.

@@ -16,7 +16,7 @@ use reset_core::locale::Locale;
 use reset_core::memory::{InMemory, MemoryBreaches, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
 use reset_core::pages::{self, Reader};
 use reset_core::settings::{RateLimits, Settings, parse_page_url};
-use reset_core::{Deps, password};
+use reset_core::{ConfirmDeps, DeliveryDeps, Deps, password};
 use serde_json::{Value, json};
 
 /// No run asks for more repeats than this; set-up always prepares this many.
@@ -74,20 +74,20 @@ async fn run(scenario: &str, repeats: usize) {
         "request-reset" => {
             let requests: Vec<Request> = (0..MAX_REPEATS).map(|i| request_event(&format!("user{i}@example.com"))).collect();
             for request in requests.into_iter().take(repeats) {
-                let response = request_reset::handle(&app.deps, request).await.expect("infallible");
+                let response = request_reset::handle(&app.request, request).await.expect("infallible");
                 assert_eq!(response.status(), 202);
             }
         }
         "mail-worker" => {
             let events: Vec<mail_worker::SqsEvent> = (0..MAX_REPEATS).map(job_event).collect();
             for event in events.into_iter().take(repeats) {
-                let response = mail_worker::handle(&app.deps, event).await;
+                let response = mail_worker::handle(&app.worker, event).await;
                 assert!(response.batch_item_failures.is_empty());
             }
             assert_eq!(app.mailer.sent().len(), repeats, "one mail a job");
         }
         "confirm" | "argon2" => {
-            let ring = app.deps.keys.get().await.expect("keys");
+            let ring = app.request.keys.get().await.expect("keys");
             let now = reset_core::unix_now();
             let confirms: Vec<Request> =
                 (0..MAX_REPEATS).map(|i| confirm_event(&ring.issue(app.user(i).binding(), now, 3600).expect("a token").token)).collect();
@@ -98,12 +98,12 @@ async fn run(scenario: &str, repeats: usize) {
                 return;
             }
             for request in confirms.into_iter().take(repeats) {
-                let response = reset_password::handle(&app.deps, request).await.expect("infallible");
+                let response = reset_password::handle(&app.confirm, request).await.expect("infallible");
                 assert_eq!(response.status(), 200);
             }
         }
         "token-issue" | "token-verify" => {
-            let ring = app.deps.keys.get().await.expect("keys");
+            let ring = app.request.keys.get().await.expect("keys");
             let now = reset_core::unix_now();
             let users: Vec<User> = (0..MAX_REPEATS).map(|i| app.user(i)).collect();
             let tokens: Vec<String> = users.iter().map(|u| ring.issue(u.binding(), now, 3600).expect("a token").token).collect();
@@ -123,7 +123,7 @@ async fn run(scenario: &str, repeats: usize) {
                 "page-arabic" => "ar",
                 _ => unknown(scenario),
             };
-            let reader = Reader { settings: &app.deps.settings, locale: Locale::matching(tag).expect("a shipped language"), chosen: true };
+            let reader = Reader { settings: &app.request.settings, locale: Locale::matching(tag).expect("a shipped language"), chosen: true };
             for _ in 0..repeats {
                 std::hint::black_box(pages::forgot(&reader, "", None));
             }
@@ -137,8 +137,11 @@ fn unknown(scenario: &str) -> ! {
     std::process::exit(2)
 }
 
+/// The three functions over one set of in-memory stores.
 struct App {
-    deps: Deps<InMemory>,
+    request: Deps<InMemory>,
+    confirm: ConfirmDeps<InMemory, MemoryBreaches>,
+    worker: DeliveryDeps<InMemory, MemoryMailer>,
     users: MemoryUsers,
     mailer: MemoryMailer,
 }
@@ -153,15 +156,16 @@ impl App {
             rate_limits: UNREACHED,
             ..Settings::for_reset_page(parse_page_url("https://auth.example.com/reset-password").expect("a page URL"))
         };
-        let deps = Deps {
-            users: users.clone(),
-            limits: MemoryLimits::default(),
-            mailer: mailer.clone(),
-            queue: MemoryQueue::default(),
-            keys: KeyCache::load(MemoryKeys::new(json!({"current": "a", "a": KEY}).to_string()), Duration::from_secs(300)).await,
-            breaches: Some(MemoryBreaches::default()),
-            settings,
+        let (limits, queue, keys) = (MemoryLimits::default(), MemoryQueue::default(), MemoryKeys::new(json!({"current": "a", "a": KEY}).to_string()));
+        let common = async || Deps {
+            limits: limits.clone(),
+            queue: queue.clone(),
+            keys: KeyCache::load(keys.clone(), Duration::from_secs(300)).await,
+            settings: settings.clone(),
         };
+        let request = common().await;
+        let confirm = ConfirmDeps { common: common().await, users: users.clone(), breaches: Some(MemoryBreaches::default()) };
+        let worker = DeliveryDeps { common: common().await, users: users.clone(), mailer: mailer.clone() };
         for i in 0..MAX_REPEATS {
             users.insert(User {
                 id: UserId::parse(&format!("user-{i}")).expect("an id"),
@@ -173,7 +177,7 @@ impl App {
                 locale: None,
             });
         }
-        App { deps, users, mailer }
+        App { request, confirm, worker, users, mailer }
     }
 
     fn user(&self, i: usize) -> User {

@@ -22,7 +22,7 @@ use aws_smithy_types::body::SdkBody;
 use lambda_http::Request;
 use reset_core::domain::UserId;
 use reset_core::ports::GetUser as _;
-use reset_wiring::{Aws, AwsHttp, Config, aws_deps};
+use reset_wiring::Config;
 use serde_json::json;
 
 use crate::{KEY, MAX_REPEATS, OLD_HASH, UNREACHED, confirm_event, job_event, request_event};
@@ -235,7 +235,7 @@ pub async fn run(scenario: &str, repeats: usize) {
     let sdk = sdk_config(client);
     let before = match scenario {
         "sdk-request-reset" => {
-            let deps = aws_deps::<AwsHttp>(config(), &sdk).await.expect("the shipped wiring");
+            let deps = reset_wiring::request_reset(config(), &sdk).await.expect("the shipped wiring");
             let requests: Vec<Request> = (0..MAX_REPEATS).map(|i| request_event(&format!("user{i}@example.com"))).collect();
             let before = calls.snapshot();
             for request in requests.into_iter().take(repeats) {
@@ -246,7 +246,7 @@ pub async fn run(scenario: &str, repeats: usize) {
             before
         }
         "sdk-mail-worker" => {
-            let deps = aws_deps::<Aws>(config(), &sdk).await.expect("the shipped wiring");
+            let deps = reset_wiring::mail_worker(config(), &sdk).await.expect("the shipped wiring");
             let events: Vec<mail_worker::SqsEvent> = (0..MAX_REPEATS).map(job_event).collect();
             let before = calls.snapshot();
             for event in events.into_iter().take(repeats) {
@@ -258,14 +258,14 @@ pub async fn run(scenario: &str, repeats: usize) {
             before
         }
         "sdk-confirm" => {
-            let deps = aws_deps::<AwsHttp>(config(), &sdk).await.expect("the shipped wiring");
+            let deps = reset_wiring::reset_password(config(), &sdk).await.expect("the shipped wiring");
             // No `reset_core::prepare_confirms()` here, though the function calls it at cold start:
             // its warm-up zxcvbn run does a random amount of work (zxcvbn's scoring walks std
             // HashMaps, whose order is seeded per process), and set-up noise does not cancel out.
             // The first repeat, in both runs, builds what it would have.
             // The user as the adapter reads the canned item, so the tokens bind to what GetItem answers.
             let user = deps.users.get_user(&UserId::parse(USER_ID).expect("an id")).await.expect("GetItem").expect("the user");
-            let ring = deps.keys.get().await.expect("keys");
+            let ring = deps.common.keys.get().await.expect("keys");
             let now = reset_core::unix_now();
             let confirms: Vec<Request> = (0..MAX_REPEATS).map(|_| confirm_event(&ring.issue(user.binding(), now, 3600).expect("a token").token)).collect();
             let before = calls.snapshot();

@@ -18,11 +18,13 @@ use std::convert::Infallible;
 
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
+use reset_core::breached::BreachedPasswords;
 use reset_core::domain::{NewPassword, ResetToken};
 use reset_core::locale::Locale;
 use reset_core::pages::Reader;
+use reset_core::ports::{GetUser, SetPassword};
 use reset_core::text::Msg;
-use reset_core::{CheckedToken, ConfirmError, ConfirmPorts, Deps, pages, unix_now};
+use reset_core::{Adapters, CheckedToken, ConfirmDeps, ConfirmError, pages, unix_now};
 use reset_http::{ApiError, ErrorCode, html_response, json_response, limit_source_ip, read_form, read_json};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -51,14 +53,17 @@ struct ConfirmBody {
     password: SecretString,
 }
 
-pub async fn handle<A: ConfirmPorts>(deps: &Deps<A>, req: Request) -> Result<Response<Body>, Infallible> {
+pub async fn handle<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    req: Request,
+) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
     // The JSON answers' language; the pages negotiate their own (`reset_http::reader`).
-    let locale = || reset_http::json_locale(&req, &deps.settings);
-    if let Err(bypassed) = reset_http::check_edge(&req, &deps.settings).await {
+    let locale = || reset_http::json_locale(&req, &deps.common.settings);
+    if let Err(bypassed) = reset_http::check_edge(&req, &deps.common.settings).await {
         return Ok(reset_http::finish(&method, bypassed.into_response(locale())));
     }
-    let span = reset_http::request_span(&req, &deps.settings);
+    let span = reset_http::request_span(&req, &deps.common.settings);
     let response = async {
         match (reset_http::route_path(&req), &method) {
             (PATH, &Method::POST) => {
@@ -84,11 +89,15 @@ fn refused(err: ConfirmError) -> ApiError {
     err.into()
 }
 
-async fn confirm<A: ConfirmPorts>(deps: &Deps<A>, req: &Request, locale: Locale) -> Result<Response<Body>, ApiError> {
-    limit_source_ip(deps, req, deps.settings.rate_limits.ip_per_minute).await?;
+async fn confirm<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    req: &Request,
+    locale: Locale,
+) -> Result<Response<Body>, ApiError> {
+    limit_source_ip(&deps.common, req, deps.common.settings.rate_limits.ip_per_minute).await?;
     let body: ConfirmBody = read_json(req).map_err(|err| ApiError::from_body(err, JSON_SHAPE))?;
     let token = ResetToken::parse(&body.token).map_err(|invalid| refused(invalid.into()))?;
-    let password = NewPassword::parse(body.password.expose_secret(), deps.settings.password_policy).map_err(|weak| refused(weak.into()))?;
+    let password = NewPassword::parse(body.password.expose_secret(), deps.common.settings.password_policy).map_err(|weak| refused(weak.into()))?;
     reset_core::confirm_reset(deps, &token, password, locale).await?;
     Ok(json_response(StatusCode::OK, changed_body(locale)))
 }
@@ -120,10 +129,10 @@ fn failure_page(reader: &Reader, err: ApiError, source: Source) -> Response<Body
 
 /// GET/HEAD: from the emailed link (token in the query) check it and move it into the cookie;
 /// otherwise show the form if the cookie's token is still good. Nothing is written.
-async fn show<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> {
-    let settings = &deps.settings;
+async fn show<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
+    let settings = &deps.common.settings;
     let reader = reset_http::reader(req, settings);
-    if let Err(limited) = limit_source_ip(deps, req, settings.rate_limits.ip_per_minute).await {
+    if let Err(limited) = limit_source_ip(&deps.common, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(&reader);
     }
     let from_link = req.query_string_parameters_ref().and_then(|q| q.first("token")).map(str::to_owned);
@@ -175,7 +184,10 @@ fn account(checked: &CheckedToken, reader: &Reader) -> String {
 }
 
 /// A token as the pages take it (the link's or the cookie's), checked completely.
-async fn checked_token<A: ConfirmPorts>(deps: &Deps<A>, raw: &str) -> Result<(ResetToken, reset_core::CheckedToken), ApiError> {
+async fn checked_token<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    raw: &str,
+) -> Result<(ResetToken, reset_core::CheckedToken), ApiError> {
     match ResetToken::parse(raw) {
         Ok(token) => reset_core::check_token(deps, &token).await.map(|checked| (token, checked)).map_err(ApiError::from),
         Err(invalid) => Err(refused(invalid.into())),
@@ -183,13 +195,13 @@ async fn checked_token<A: ConfirmPorts>(deps: &Deps<A>, raw: &str) -> Result<(Re
 }
 
 /// POST: the form's new password, applied exactly as the JSON confirm does.
-async fn submit<A: ConfirmPorts>(deps: &Deps<A>, req: &Request) -> Response<Body> {
-    let settings = &deps.settings;
+async fn submit<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
+    let settings = &deps.common.settings;
     let reader = reset_http::reader(req, settings);
     if let Err(refused) = reset_http::check_form_origin(req, &settings.reset_page_url) {
         return refused.into_page(&reader);
     }
-    if let Err(limited) = limit_source_ip(deps, req, settings.rate_limits.ip_per_minute).await {
+    if let Err(limited) = limit_source_ip(&deps.common, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(&reader);
     }
     // The form names the account it changes; the token is checked first so the page can say

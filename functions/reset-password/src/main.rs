@@ -3,10 +3,10 @@
 use lambda_http::{Error, run, service_fn};
 
 // One thread: Lambda hands a process one invocation at a time, and a multi-thread runtime only adds
-// cross-thread wake-ups (half the CPU of a warm request-reset went to them: scripts/bench, perf).
+// cross-thread wake-ups (scripts/bench, perf: docs/figures.md).
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    let deps = reset_wiring::init::<reset_wiring::AwsHttp>().await?;
+    let deps = reset_wiring::init(reset_wiring::reset_password).await?;
     reset_core::prepare_confirms();
     run(service_fn(|req| reset_password::handle(&deps, req))).await
 }

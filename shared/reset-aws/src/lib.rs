@@ -21,31 +21,16 @@ pub use secrets::{SecretsKeys, SecretsOriginVerify};
 pub use ses::SesMailer;
 pub use sqs::SqsQueue;
 
-/// The production adapters, as one bundle for `reset_core::Deps`: the mail worker's, with SES.
+/// The production adapters every function holds. The mailer ([`SesMailer`], paced) and the
+/// breach check ([`PwnedPasswords`]) are built only for the function that uses each, so the HTTP
+/// functions build no SES client and link no SES code.
 pub struct Aws;
 
 impl reset_core::Adapters for Aws {
     type Users = DynamoUsers;
     type Limits = DynamoLimits;
-    /// Paced: a mail worker never sends faster than its share of the account's SES send rate.
-    type Mailer = reset_core::Paced<SesMailer>;
     type Queue = SqsQueue;
     type Keys = SecretsKeys;
-    /// The worker never judges a password.
-    type Breaches = reset_core::breached::NoBreachCheck;
-}
-
-/// The HTTP functions' bundle: they queue mail and never send it, so no SES client is built or
-/// linked (reset-password's zip stays under 4 MB).
-pub struct AwsHttp;
-
-impl reset_core::Adapters for AwsHttp {
-    type Users = DynamoUsers;
-    type Limits = DynamoLimits;
-    type Mailer = reset_core::QueueOnly;
-    type Queue = SqsQueue;
-    type Keys = SecretsKeys;
-    type Breaches = PwnedPasswords;
 }
 
 /// An AWS SDK failure as a log line may hold it: the operation and the service's error code, or

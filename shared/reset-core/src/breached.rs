@@ -17,15 +17,6 @@ pub trait BreachedPasswords: Send + Sync {
     fn is_breached(&self, password: &NewPassword) -> impl Future<Output = anyhow::Result<bool>> + Send;
 }
 
-/// For a bundle that never checks a password (the mail worker).
-pub struct NoBreachCheck;
-
-impl BreachedPasswords for NoBreachCheck {
-    async fn is_breached(&self, _: &NewPassword) -> anyhow::Result<bool> {
-        Ok(false)
-    }
-}
-
 /// The refusal a breached password gets, beside the other [`PasswordProblem`]s.
 pub fn breached_problem() -> PasswordProblem {
     PasswordProblem::new("breached", crate::text::Msg::new("password-breached"))

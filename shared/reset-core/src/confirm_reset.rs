@@ -6,11 +6,12 @@
 
 use reset_token::TokenError;
 
+use crate::breached::BreachedPasswords;
 use crate::domain::{InvalidToken, NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
 use crate::locale::{self, Locale};
 use crate::mail_job::{ChangedJob, MailJob, new_job_id};
-use crate::ports::{GetUser, MailQueue as _, SetPassword as _, WriteOutcome};
-use crate::{Adapters, ConfirmPorts, Deps, password, unix_now};
+use crate::ports::{GetUser, MailQueue as _, SetPassword, WriteOutcome};
+use crate::{Adapters, ConfirmDeps, password, unix_now};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfirmError {
@@ -100,17 +101,23 @@ pub struct CheckedToken {
 /// Verifies a token completely (signature, lifetime, account exists, is active, still matches)
 /// and changes nothing: safe for GET and HEAD, which mail scanners send before the user.
 #[tracing::instrument(name = "check_token", skip_all, fields(user_id, token_id))]
-pub async fn check_token<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken) -> Result<CheckedToken, ConfirmError> {
+pub async fn check_token<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    token: &ResetToken,
+) -> Result<CheckedToken, ConfirmError> {
     checked(deps, token).await.inspect_err(audit_refusal)
 }
 
-async fn checked<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken) -> Result<CheckedToken, ConfirmError> {
-    let ring = deps.keys.get().await.map_err(ConfirmError::Unavailable)?;
+async fn checked<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    token: &ResetToken,
+) -> Result<CheckedToken, ConfirmError> {
+    let ring = deps.common.keys.get().await.map_err(ConfirmError::Unavailable)?;
     let now = unix_now();
     let fresh;
     let unbound = match ring.verify(token.as_ref(), now) {
         // Signed with a key newer than this process's ring (a rotation since the last read)?
-        Err(TokenError::UnknownKey) => match deps.keys.refresh_for_unknown_key().await {
+        Err(TokenError::UnknownKey) => match deps.common.keys.refresh_for_unknown_key().await {
             Some(refreshed) => {
                 fresh = refreshed;
                 fresh.verify(token.as_ref(), now)
@@ -136,7 +143,12 @@ async fn checked<A: Adapters<Users: GetUser>>(deps: &Deps<A>, token: &ResetToken
 }
 
 #[tracing::instrument(name = "confirm_reset", skip_all, fields(user_id, token_id))]
-pub async fn confirm_reset<A: ConfirmPorts>(deps: &Deps<A>, token: &ResetToken, password: NewPassword, requested: Locale) -> Result<UserId, ConfirmError> {
+pub async fn confirm_reset<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    token: &ResetToken,
+    password: NewPassword,
+    requested: Locale,
+) -> Result<UserId, ConfirmError> {
     async { change_password(deps, checked(deps, token).await?, password, requested).await }.await.inspect_err(audit_refusal)
 }
 
@@ -145,13 +157,23 @@ pub async fn confirm_reset<A: ConfirmPorts>(deps: &Deps<A>, token: &ResetToken, 
 /// user again. The write stays conditional on what the check saw. `requested` is the request's
 /// language, for the password-changed notice of an account that has none stored.
 #[tracing::instrument(name = "confirm_reset", skip_all, fields(user_id = %checked.user.id, token_id = %checked.token_id))]
-pub async fn confirm_checked<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken, password: NewPassword, requested: Locale) -> Result<UserId, ConfirmError> {
+pub async fn confirm_checked<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    checked: CheckedToken,
+    password: NewPassword,
+    requested: Locale,
+) -> Result<UserId, ConfirmError> {
     change_password(deps, checked, password, requested).await.inspect_err(audit_refusal)
 }
 
-async fn change_password<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken, password: NewPassword, requested: Locale) -> Result<UserId, ConfirmError> {
+async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    checked: CheckedToken,
+    password: NewPassword,
+    requested: Locale,
+) -> Result<UserId, ConfirmError> {
     let CheckedToken { user, .. } = checked;
-    password.check_strength(deps.settings.password_policy, &user.email, &deps.settings.app_name)?;
+    password.check_strength(deps.common.settings.password_policy, &user.email, &deps.common.settings.app_name)?;
     // Last, and only for a password the local rules accept: the one check that leaves the process.
     crate::breached::check_not_breached(deps.breaches.as_ref(), &password).await?;
     tracing::debug!("new password passed the strength and breach checks");
@@ -180,9 +202,9 @@ async fn change_password<A: ConfirmPorts>(deps: &Deps<A>, checked: CheckedToken,
             user_id: user.id.as_ref().to_owned(),
             email: user.email.as_stored().to_owned(),
             changed_at: now,
-            locale: Some(locale::for_mail(user.locale.as_deref(), Some(requested.tag()), deps.settings.default_locale).tag().to_owned()),
+            locale: Some(locale::for_mail(user.locale.as_deref(), Some(requested.tag()), deps.common.settings.default_locale).tag().to_owned()),
         };
-        deps.queue.enqueue(&MailJob::PasswordChanged(job)).await
+        deps.common.queue.enqueue(&MailJob::PasswordChanged(job)).await
     };
     if let Err(err) = queued.await {
         tracing::error!(error = ?err, metric = "changed_mail_enqueue_failed", "password-changed notice was not queued");

@@ -14,16 +14,12 @@ use tokio::time::Instant;
 
 use crate::domain::{Email, StoredEmail};
 use crate::mail_job::{ChangedJob, MailJob, ResetLinkJob};
-use crate::ports::{Claim, CountHits, FindUserByEmail, Hit, JobLedger, Mail, MailError, Mailer};
-use crate::{Adapters, Deps, locale, mail, unix_now};
+use crate::ports::{Claim, CountHits as _, FindUserByEmail, Hit, JobLedger as _, Mail, MailError, Mailer};
+use crate::{Adapters, DeliveryDeps, locale, mail, unix_now};
 
 /// How long one delivery owns a job: longer than the worker's timeout, so a live attempt is never
 /// overtaken; short enough that a crashed one blocks nothing for long.
 pub const JOB_LEASE_SECS: u64 = 60;
-
-/// What the mail worker runs against: users found by email, counters that also keep the job ledger.
-pub trait DeliveryPorts: Adapters<Users: FindUserByEmail, Limits: CountHits + JobLedger> {}
-impl<A: Adapters<Users: FindUserByEmail, Limits: CountHits + JobLedger>> DeliveryPorts for A {}
 
 /// What became of one delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +78,7 @@ fn failed(counted: bool) -> impl FnOnce(anyhow::Error) -> Failed {
 
 /// Delivers one job. `attempt` is how often the queue has handed this message out (1 = first).
 #[tracing::instrument(name = "deliver_mail", skip_all, fields(job_id = job.id(), kind = job.kind(), attempt, token_id))]
-pub async fn deliver_mail<A: DeliveryPorts>(deps: &Deps<A>, job: &MailJob, attempt: u32) -> Delivery {
+pub async fn deliver_mail<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &MailJob, attempt: u32) -> Delivery {
     tracing::Span::current().record("attempt", attempt);
     match job {
         MailJob::ResetLink(job) => deliver_reset_link(deps, job).await,
@@ -90,9 +86,9 @@ pub async fn deliver_mail<A: DeliveryPorts>(deps: &Deps<A>, job: &MailJob, attem
     }
 }
 
-async fn deliver_reset_link<A: DeliveryPorts>(deps: &Deps<A>, job: &ResetLinkJob) -> Delivery {
+async fn deliver_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &ResetLinkJob) -> Delivery {
     let age = unix_now().saturating_sub(job.requested_at);
-    if age > deps.settings.mail_max_age.as_secs() {
+    if age > deps.common.settings.mail_max_age.as_secs() {
         tracing::warn!(audit = "reset_mail", outcome = "stale", age_secs = age, metric = "reset_mail_stale", "reset mail dropped: it waited too long");
         return Delivery::Settled(Settled::Stale);
     }
@@ -105,13 +101,14 @@ async fn deliver_reset_link<A: DeliveryPorts>(deps: &Deps<A>, job: &ResetLinkJob
 
 /// Runs `attempt` while holding the job's claim: finishes the job when it settles, releases it
 /// when it fails (keeping whether its budget was spent).
-async fn claimed<A, F, Fut>(deps: &Deps<A>, job_id: &str, attempt: F) -> Delivery
+async fn claimed<A, M, F, Fut>(deps: &DeliveryDeps<A, M>, job_id: &str, attempt: F) -> Delivery
 where
-    A: DeliveryPorts,
+    A: Adapters<Users: FindUserByEmail>,
+    M: Mailer,
     F: FnOnce(bool) -> Fut,
     Fut: Future<Output = Result<Settled, Failed>>,
 {
-    let counted = match deps.limits.claim(job_id, unix_now(), JOB_LEASE_SECS).await {
+    let counted = match deps.common.limits.claim(job_id, unix_now(), JOB_LEASE_SECS).await {
         Ok(Claim::Mine { counted }) => counted,
         Ok(Claim::Done) => {
             tracing::info!(outcome = "duplicate", "mail job was handled before; nothing sent");
@@ -129,7 +126,7 @@ where
     tracing::debug!(budgets_spent = counted, "mail job claimed");
     match attempt(counted).await {
         Ok(settled) => {
-            if let Err(err) = deps.limits.finish(job_id).await {
+            if let Err(err) = deps.common.limits.finish(job_id).await {
                 // The outcome stands (a retry now would send twice); a redelivery after the lease
                 // ends could repeat it, which the log makes visible.
                 tracing::warn!(error = ?err, "mail job settled but not recorded as done");
@@ -138,7 +135,7 @@ where
         }
         Err(Failed { counted, cause }) => {
             tracing::error!(error = ?cause, metric = "mail_retry", "mail not sent this time; it comes back later");
-            if let Err(err) = deps.limits.release(job_id, counted).await {
+            if let Err(err) = deps.common.limits.release(job_id, counted).await {
                 tracing::warn!(error = ?err, "mail job not released; it is claimable again when its lease ends");
             }
             Delivery::Retry
@@ -146,8 +143,13 @@ where
     }
 }
 
-async fn send_reset_link<A: DeliveryPorts>(deps: &Deps<A>, job: &ResetLinkJob, email: &Email, counted: bool) -> Result<Settled, Failed> {
-    let ring = deps.keys.get().await.map_err(failed(counted))?;
+async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
+    deps: &DeliveryDeps<A, M>,
+    job: &ResetLinkJob,
+    email: &Email,
+    counted: bool,
+) -> Result<Settled, Failed> {
+    let ring = deps.common.keys.get().await.map_err(failed(counted))?;
     let email_hash = ring.audit_hash(email.as_ref());
     let audit = |outcome: Settled| {
         tracing::info!(audit = "reset_mail", outcome = outcome.as_str(), email_hash = %email_hash, request_id = job.request_id.as_deref().unwrap_or("-"), "reset mail settled");
@@ -166,12 +168,12 @@ async fn send_reset_link<A: DeliveryPorts>(deps: &Deps<A>, job: &ResetLinkJob, e
             None => Settled::UnusableAddress,
             Some(to) => {
                 // Signed now, so the link's lifetime counts from the mail, not from the request.
-                let issued = ring.issue(user.binding(), unix_now(), deps.settings.token_ttl.as_secs()).map_err(|e| failed(true)(e.into()))?;
+                let issued = ring.issue(user.binding(), unix_now(), deps.common.settings.token_ttl.as_secs()).map_err(|e| failed(true)(e.into()))?;
                 // The link's id (its `jti`): a later confirm logs the same one.
                 tracing::Span::current().record("token_id", issued.token_id.as_str());
-                let tr = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), deps.settings.default_locale);
-                let link = deps.settings.reset_link(&issued.token, Some(tr));
-                let mail = mail::reset_link(&deps.settings, tr, to.clone(), &link).map_err(failed(true))?;
+                let tr = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), deps.common.settings.default_locale);
+                let link = deps.common.settings.reset_link(&issued.token, Some(tr));
+                let mail = mail::reset_link(&deps.common.settings, tr, to.clone(), &link).map_err(failed(true))?;
                 send(deps, &mail).await?
             }
         },
@@ -181,8 +183,8 @@ async fn send_reset_link<A: DeliveryPorts>(deps: &Deps<A>, job: &ResetLinkJob, e
 
 /// Spends one hit of each of the address's budgets, the requester's own first: a requester over
 /// its budget spends nothing of the budgets other requesters share. `Limited` if any is spent.
-async fn spend_budgets<A: DeliveryPorts>(deps: &Deps<A>, email_hash: &str, requester: &str) -> anyhow::Result<Hit> {
-    let limits = deps.settings.rate_limits;
+async fn spend_budgets<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, email_hash: &str, requester: &str) -> anyhow::Result<Hit> {
+    let limits = deps.common.settings.rate_limits;
     let now = unix_now();
     const DAY: u64 = 86_400;
     let budgets = [
@@ -191,7 +193,7 @@ async fn spend_budgets<A: DeliveryPorts>(deps: &Deps<A>, email_hash: &str, reque
         (format!("email#{email_hash}"), limits.email_per_minute, 60, false),
     ];
     for (key, limit, window, global) in budgets {
-        let hit = deps.limits.hit(&format!("{key}#{window}"), limit, window, now).await?;
+        let hit = deps.common.limits.hit(&format!("{key}#{window}"), limit, window, now).await?;
         tracing::trace!(window_secs = window, limit, shared = global, allowed = hit == Hit::Allowed, "address budget counted");
         if hit != Hit::Allowed {
             if global {
@@ -203,14 +205,14 @@ async fn spend_budgets<A: DeliveryPorts>(deps: &Deps<A>, email_hash: &str, reque
     Ok(Hit::Allowed)
 }
 
-async fn send_changed_notice<A: DeliveryPorts>(deps: &Deps<A>, job: &ChangedJob) -> Result<Settled, Failed> {
+async fn send_changed_notice<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &ChangedJob) -> Result<Settled, Failed> {
     let stored = StoredEmail::new(job.email.clone());
     let outcome = match stored.mailbox() {
         None => Settled::UnusableAddress,
         Some(to) => {
             // The confirm chose the language (the account's, else its request's); else the default.
-            let tr = locale::for_mail(None, job.locale.as_deref(), deps.settings.default_locale);
-            let mail = mail::password_changed(&deps.settings, tr, to.clone(), job.changed_at).map_err(failed(true))?;
+            let tr = locale::for_mail(None, job.locale.as_deref(), deps.common.settings.default_locale);
+            let mail = mail::password_changed(&deps.common.settings, tr, to.clone(), job.changed_at).map_err(failed(true))?;
             send(deps, &mail).await?
         }
     };
@@ -220,7 +222,7 @@ async fn send_changed_notice<A: DeliveryPorts>(deps: &Deps<A>, job: &ChangedJob)
 
 /// Sends, sorting failures: for now (retry), or for good (settle, with a metric; the span says
 /// which kind of mail).
-async fn send<A: DeliveryPorts>(deps: &Deps<A>, mail: &Mail) -> Result<Settled, Failed> {
+async fn send<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, mail: &Mail) -> Result<Settled, Failed> {
     let started = std::time::Instant::now();
     let sent = deps.mailer.send(mail).await;
     tracing::debug!(ok = sent.is_ok(), elapsed_ms = started.elapsed().as_millis() as u64, "the mail service answered");
@@ -239,17 +241,6 @@ async fn send<A: DeliveryPorts>(deps: &Deps<A>, mail: &Mail) -> Result<Settled, 
 pub fn retry_delay(base: Duration, attempt: u32) -> Duration {
     let doubled = base.saturating_mul(1u32 << attempt.clamp(1, 16).saturating_sub(1));
     doubled.min(Duration::from_secs(15 * 60))
-}
-
-/// The mailer of a function that only queues mail (request-reset, reset-password): it has no
-/// mail client at all, so none is linked into its binary. Nothing on those functions' paths
-/// sends; if something ever did, the send fails for good and says why.
-pub struct QueueOnly;
-
-impl Mailer for QueueOnly {
-    async fn send(&self, _mail: &Mail) -> Result<(), MailError> {
-        Err(MailError::Permanent(anyhow::anyhow!("this function queues mail for the mail worker; it has no mail client")))
-    }
 }
 
 /// A mailer that never sends faster than one mail per `interval` (per process): the worker's

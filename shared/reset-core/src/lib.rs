@@ -12,6 +12,7 @@ pub mod keys;
 pub mod locale;
 pub mod mail;
 pub mod mail_job;
+#[cfg(any(test, feature = "memory"))]
 pub mod memory;
 pub mod origin_verify;
 pub mod pages;
@@ -22,7 +23,7 @@ pub mod settings;
 pub mod text;
 
 pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_checked, confirm_reset};
-pub use deliver_mail::{Delivery, DeliveryPorts, Paced, QueueOnly, Settled, deliver_mail};
+pub use deliver_mail::{Delivery, Paced, Settled, deliver_mail};
 pub use keys::KeyCache;
 pub use request_reset::{RequestResetError, Requester, request_reset};
 pub use reset_token;
@@ -30,35 +31,46 @@ pub use secrecy;
 pub use settings::Settings;
 
 use breached::BreachedPasswords;
-use ports::{CountHits, GetUser, KeySource, MailQueue, Mailer, SetPassword};
+use ports::{CountHits, JobLedger, KeySource, MailQueue, Mailer};
 
 /// The adapter types one wiring plugs into the ports (AWS in `reset-aws`, [`memory::InMemory`]
-/// for tests), named once so that use cases and handlers take one type parameter, not four.
+/// for tests), named once so that use cases and handlers take one type parameter, not four. The
+/// mailer and the breached-password check are not among them: only the one function that uses
+/// each is given it ([`DeliveryDeps`], [`ConfirmDeps`]).
 pub trait Adapters {
+    /// A user store; each use case says which of its ports it uses (the mail worker finds users
+    /// by address, reset-password reads and writes them by id, request-reset reads none).
     type Users: Send + Sync;
-    type Limits: CountHits;
-    type Mailer: Mailer;
+    /// The rate-limit counters, which also keep the mail worker's job ledger (one table).
+    type Limits: CountHits + JobLedger;
     type Queue: MailQueue;
     type Keys: KeySource;
-    type Breaches: BreachedPasswords;
 }
 
-/// What reset-password runs against: users read by id and written conditionally.
-pub trait ConfirmPorts: Adapters<Users: GetUser + SetPassword> {}
-impl<A: Adapters<Users: GetUser + SetPassword>> ConfirmPorts for A {}
-
-/// Everything a use case runs against, built once per process (at cold start).
+/// What every function holds, built once per process (at cold start): request-reset's whole
+/// set. It reads no user and sends no mail.
 pub struct Deps<A: Adapters> {
-    pub users: A::Users,
     /// The rate-limit counters: their own store, so a limits outage is its own failure.
     pub limits: A::Limits,
-    pub mailer: A::Mailer,
-    /// Where the HTTP functions leave mail for the mail worker.
+    /// Where the HTTP functions leave mail for the mail worker, and where it sets back-offs.
     pub queue: A::Queue,
     pub keys: KeyCache<A::Keys>,
-    /// Where a new password is looked up among breached ones; `None`: the check is off.
-    pub breaches: Option<A::Breaches>,
     pub settings: Settings,
+}
+
+/// The mail worker's: what every function holds, the users (found by address) and the mailer.
+pub struct DeliveryDeps<A: Adapters, M: Mailer> {
+    pub common: Deps<A>,
+    pub users: A::Users,
+    pub mailer: M,
+}
+
+/// reset-password's: what every function holds, the users (read by id, written conditionally)
+/// and the breached-password check (`None`: off).
+pub struct ConfirmDeps<A: Adapters, B: BreachedPasswords> {
+    pub common: Deps<A>,
+    pub users: A::Users,
+    pub breaches: Option<B>,
 }
 
 /// What a confirm would otherwise build on first use (the strength check's dictionaries, the

@@ -37,16 +37,15 @@ impl Outage {
     }
 }
 
-/// Every port in memory.
+/// The adapters every function holds, in memory; the mailer ([`MemoryMailer`]) and the breach
+/// check ([`MemoryBreaches`]) are given to the one function that uses each.
 pub struct InMemory;
 
 impl crate::Adapters for InMemory {
     type Users = MemoryUsers;
     type Limits = MemoryLimits;
-    type Mailer = MemoryMailer;
     type Queue = MemoryQueue;
     type Keys = MemoryKeys;
-    type Breaches = MemoryBreaches;
 }
 
 /// A corpus of breached passwords, by exact (normalized) password.

@@ -22,7 +22,9 @@ pub struct Config {
     pub rate_limit_table: String,
     pub signing_key_secret: String,
     pub key_cache_ttl: Duration,
-    pub sender: String,
+    /// The verified address mail is sent from: the mail worker's, which refuses to start without
+    /// it. The HTTP functions send no mail and need none.
+    pub sender: Option<String>,
     pub ses_configuration_set: Option<String>,
     /// The mail queue: request-reset and reset-password send to it, the mail worker sets back-offs on it.
     pub mail_queue_url: String,
@@ -182,7 +184,7 @@ impl Config {
             rate_limit_table,
             signing_key_secret: r.required("SIGNING_KEY_SECRET_ID"),
             key_cache_ttl,
-            sender: r.required("SENDER_EMAIL"),
+            sender: r.optional("SENDER_EMAIL").map(|_| r.text("SENDER_EMAIL", "")),
             ses_configuration_set: r.optional("SES_CONFIGURATION_SET"),
             mail_queue_url: r.required("MAIL_QUEUE_URL"),
             send_interval,
@@ -289,9 +291,18 @@ mod tests {
     #[test]
     fn every_problem_is_reported_by_name() {
         let err = Config::from_vars(&vars(&[("TOKEN_TTL_SECONDS", "forever"), ("RESET_PAGE_URL", "http://evil.example/")])).err().unwrap().to_string();
-        for name in ["RESET_PAGE_URL is unusable", "SIGNING_KEY_SECRET_ID", "SENDER_EMAIL", "MAIL_QUEUE_URL", "TOKEN_TTL_SECONDS"] {
+        for name in ["RESET_PAGE_URL is unusable", "SIGNING_KEY_SECRET_ID", "MAIL_QUEUE_URL", "TOKEN_TTL_SECONDS"] {
             assert!(err.contains(name), "{err}");
         }
+    }
+
+    /// The HTTP functions send no mail: they start without a sender (the mail worker refuses to,
+    /// in `reset_wiring::mail_worker`).
+    #[test]
+    fn only_the_mail_worker_needs_a_sender() {
+        let without: Vec<(&str, &str)> = MINIMAL.iter().copied().filter(|(name, _)| *name != "SENDER_EMAIL").collect();
+        assert_eq!(Config::from_vars(&vars(&without)).unwrap().sender, None);
+        assert_eq!(Config::from_vars(&vars(&MINIMAL)).unwrap().sender.as_deref(), Some("no-reply@example.com"));
     }
 
     #[test]

@@ -1,92 +1,61 @@
 //! What every function builds once at cold start, whatever its trigger (HTTP or a queue):
-//! [`Config`] from the environment, logging with the wire capped ([`init_logging`]), and the AWS
-//! adapters wired into `reset_core::Deps` ([`aws_deps`]). Nothing here knows HTTP.
+//! [`Config`] from the environment, logging with the wire capped ([`init_logging`]), and each
+//! function's adapters: [`request_reset`], [`reset_password`] and [`mail_worker`] build exactly
+//! what that function uses, and [`init`] runs one of them. Nothing here knows HTTP.
 
 mod config;
 
 pub use config::{BreachCheck, Config, ConfigError};
-pub use reset_aws::{Aws, AwsHttp};
+pub use reset_aws::Aws;
 
 use reset_aws::{DynamoLimits, DynamoUsers, PwnedPasswords, SecretsKeys, SecretsOriginVerify, SesMailer, SqsQueue};
-use reset_core::breached::NoBreachCheck;
 use reset_core::origin_verify::OriginVerify;
 use reset_core::settings::Edge;
-use reset_core::{Adapters, Deps, KeyCache, Paced, QueueOnly};
+use reset_core::{ConfirmDeps, DeliveryDeps, Deps, KeyCache, Paced};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
-/// The production wiring: users and limits in DynamoDB, mail through SES (paced), the mail queue
-/// in SQS, keys in Secrets Manager. The mail worker's.
-pub type AwsDeps = Deps<Aws>;
-/// The same without a mail client, for the HTTP functions, which only queue mail.
-pub type HttpDeps = Deps<AwsHttp>;
-
-/// How a bundle's mailer is built: SES for the mail worker, nothing for the HTTP functions.
-pub trait BuildMailer: Sized {
-    fn build(config: &Config, sdk: &aws_config::SdkConfig) -> Self;
+/// request-reset's adapters: the limits, the mail queue and the keys; no users, no mail client.
+pub async fn request_reset(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Deps<Aws>> {
+    common(config, sdk, aws_sdk_dynamodb::Client::new(sdk)).await
 }
 
-impl BuildMailer for Paced<SesMailer> {
-    fn build(config: &Config, sdk: &aws_config::SdkConfig) -> Self {
-        let ses = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.sender.clone(), config.ses_configuration_set.clone());
-        Paced::new(ses, config.send_interval)
-    }
+/// reset-password's: what every function holds, the users table and, if turned on, the
+/// breached-password check; no mail client (it queues its notice).
+pub async fn reset_password(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<ConfirmDeps<Aws, PwnedPasswords>> {
+    let breaches = config.breached_passwords.as_ref().map(|check| PwnedPasswords::new(check.range_url.clone(), check.timeout)).transpose()?;
+    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+    let users = DynamoUsers::new(dynamodb.clone(), config.table.clone());
+    Ok(ConfirmDeps { common: common(config, sdk, dynamodb).await?, users, breaches })
 }
 
-impl BuildMailer for QueueOnly {
-    fn build(_: &Config, _: &aws_config::SdkConfig) -> Self {
-        QueueOnly
-    }
+/// The mail worker's: what every function holds, the users table and SES, paced to the worker's
+/// share of the account's send rate. It alone needs `SENDER_EMAIL`.
+pub async fn mail_worker(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<DeliveryDeps<Aws, Paced<SesMailer>>> {
+    let sender = config.sender.clone().ok_or_else(|| ConfigError(vec!["SENDER_EMAIL is required: the mail worker sends from it".into()]))?;
+    let ses = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), sender, config.ses_configuration_set.clone());
+    let mailer = Paced::new(ses, config.send_interval);
+    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+    let users = DynamoUsers::new(dynamodb.clone(), config.table.clone());
+    Ok(DeliveryDeps { common: common(config, sdk, dynamodb).await?, users, mailer })
 }
 
-/// How a bundle's breached-password check is built: from the configuration for the HTTP
-/// functions (off unless turned on), never for the mail worker.
-pub trait BuildBreaches: Sized {
-    fn build(config: &Config) -> anyhow::Result<Option<Self>>;
-}
-
-impl BuildBreaches for PwnedPasswords {
-    fn build(config: &Config) -> anyhow::Result<Option<Self>> {
-        config.breached_passwords.as_ref().map(|check| PwnedPasswords::new(check.range_url.clone(), check.timeout)).transpose()
-    }
-}
-
-impl BuildBreaches for NoBreachCheck {
-    fn build(_: &Config) -> anyhow::Result<Option<Self>> {
-        Ok(None)
-    }
-}
-
-/// The AWS bundles `aws_deps` can build: everything but the mailer and the breach check is the same.
-pub trait AwsBundle:
-    Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer, Breaches: BuildBreaches>
-{
-}
-impl<A: Adapters<Users = DynamoUsers, Limits = DynamoLimits, Queue = SqsQueue, Keys = SecretsKeys, Mailer: BuildMailer, Breaches: BuildBreaches>> AwsBundle
-    for A
-{
-}
-
-/// Everything a function needs, built once per cold start: configuration, SDK clients, the
-/// signing keys (fetched now, then cached) and, behind a CDN, its origin-verify values (fetched
-/// now, then read again as `reset_core::origin_verify` says; without them the function cannot
-/// tell the CDN's requests from others, so it does not start).
-pub async fn aws_deps<A: AwsBundle>(mut config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Deps<A>> {
+/// What every function holds: the limits table, the mail queue, the signing keys (fetched now,
+/// then cached) and, behind a CDN, its origin-verify values (fetched now, then read again as
+/// `reset_core::origin_verify` says; without them a function cannot tell the CDN's requests from
+/// others, so it does not start).
+async fn common(mut config: Config, sdk: &aws_config::SdkConfig, dynamodb: aws_sdk_dynamodb::Client) -> anyhow::Result<Deps<Aws>> {
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);
     if let Some(secret_id) = &config.origin_verify_secret {
         let source = SecretsOriginVerify::new(secrets.clone(), secret_id.clone());
         let values = OriginVerify::load(source).await.map_err(|err| err.context("reading the CDN's origin-verify secret"))?;
         config.settings.edge = Some(Edge::new(values));
     }
-    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
-    let mailer = A::Mailer::build(&config, sdk);
-    let breaches = A::Breaches::build(&config)?;
-    let users = DynamoUsers::new(dynamodb.clone(), config.table);
     let limits = DynamoLimits::new(dynamodb, config.rate_limit_table);
     let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), config.mail_queue_url);
     let keys = SecretsKeys::new(secrets, config.signing_key_secret);
-    Ok(Deps { users, limits, mailer, queue, keys: KeyCache::load(keys, config.key_cache_ttl).await, breaches, settings: config.settings })
+    Ok(Deps { limits, queue, keys: KeyCache::load(keys, config.key_cache_ttl).await, settings: config.settings })
 }
 
 /// Libraries whose DEBUG/TRACE output is the wire itself (request and response bodies: recipient
@@ -181,18 +150,32 @@ where
     if json { Box::new(logs.json().finish().with(filter)) } else { Box::new(logs.finish().with(filter)) }
 }
 
-/// Cold start for any function: logging, configuration, clients, keys (`A` says which bundle:
-/// [`Aws`] for the mail worker, [`AwsHttp`] for the functions that only queue mail).
-pub async fn init<A: AwsBundle>() -> anyhow::Result<Deps<A>> {
+/// Cold start for any function: logging, configuration, the SDK, then `build` (one of
+/// [`request_reset`], [`reset_password`], [`mail_worker`]): what that function uses.
+pub async fn init<T>(build: impl AsyncFnOnce(Config, &aws_config::SdkConfig) -> anyhow::Result<T>) -> anyhow::Result<T> {
     init_logging();
     let config = Config::from_env().inspect_err(|err| tracing::error!(%err, "refusing to start"))?;
     let sdk = reset_aws::lambda_sdk_config().inspect_err(|err| tracing::error!(error = %err, "refusing to start"))?;
-    aws_deps(config, &sdk).await.inspect_err(|err| tracing::error!(error = ?err, "refusing to start"))
+    build(config, &sdk).await.inspect_err(|err| tracing::error!(error = ?err, "refusing to start"))
 }
 
 #[cfg(test)]
 mod tests {
     use tracing::Level;
+
+    /// The mail worker refuses to start without a sender, before it builds or asks anything.
+    #[tokio::test]
+    async fn the_mail_worker_does_not_start_without_a_sender() {
+        let vars = [
+            ("RESET_PAGE_URL", "https://auth.example.com/reset-password"),
+            ("SIGNING_KEY_SECRET_ID", "reset/signing-keys"),
+            ("MAIL_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-mail"),
+        ];
+        let config = super::Config::from_vars(&vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap();
+        let sdk = aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
+        let err = super::mail_worker(config, &sdk).await.err().expect("no start without a sender");
+        assert!(err.to_string().contains("SENDER_EMAIL"), "{err}");
+    }
 
     use super::{OWN_TARGETS, log_filter};
 
