@@ -294,6 +294,7 @@ async fn with_dynamodb_at(app: &MotoApp, endpoint: &str) -> AwsFunctions {
     let mut functions = AwsFunctions::on(&app.stack).await;
     (functions.request.limits, functions.confirm.common.limits, functions.worker.common.limits) = (limits(), limits(), limits());
     (functions.confirm.users, functions.worker.users) = (users(), users());
+    functions.worker.ledger = reset_aws::DynamoJobLedger::new(client.clone(), config.rate_limit_table.clone());
     functions
 }
 

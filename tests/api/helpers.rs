@@ -7,7 +7,7 @@ use lambda_http::{Body, Response};
 use reset_aws::{PwnedPasswords, SesMailer};
 use reset_core::breached::BreachedPasswords;
 use reset_core::domain::{StoredEmail, User, UserId};
-use reset_core::memory::{InMemory, MemoryBreaches, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
+use reset_core::memory::{InMemory, MemoryBreaches, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
 use reset_core::ports::{GetUser, KeySource as _, Mailer, SetPassword};
 use reset_core::reset_token::KeyRing;
 use reset_core::settings::parse_page_url;
@@ -158,7 +158,12 @@ impl MemoryApp {
                 request: memory_deps(&limits, &queue, &keys).await,
                 // The breach check on, with an empty corpus unless a test adds to it.
                 confirm: ConfirmDeps { common: memory_deps(&limits, &queue, &keys).await, users: users.clone(), breaches: Some(breaches.clone()) },
-                worker: DeliveryDeps { common: memory_deps(&limits, &queue, &keys).await, users: users.clone(), mailer: mailer.clone() },
+                worker: DeliveryDeps {
+                    common: memory_deps(&limits, &queue, &keys).await,
+                    users: users.clone(),
+                    ledger: MemoryJobLedger::default(),
+                    mailer: mailer.clone(),
+                },
             },
             breaches,
             users,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use reset_aws::{DEFAULT_LIMITS_TABLE, DynamoLimits};
+use reset_aws::{DEFAULT_LIMITS_TABLE, DynamoJobLedger};
 use reset_core::deliver_mail::JOB_LEASE_SECS;
 use reset_core::mail_job::new_job_id;
 use reset_core::ports::{Claim, JobLedger as _};
@@ -21,8 +21,8 @@ use crate::helpers::{MotoApp, RESET_PAGE, request_event};
 const LEASE: u64 = JOB_LEASE_SECS;
 
 /// One worker instance's ledger: its own DynamoDB client on the stack's limits table.
-fn instance(stack: &Stack) -> DynamoLimits {
-    DynamoLimits::new(aws_sdk_dynamodb::Client::new(&stack.sdk), DEFAULT_LIMITS_TABLE.into())
+fn instance(stack: &Stack) -> DynamoJobLedger {
+    DynamoJobLedger::new(aws_sdk_dynamodb::Client::new(&stack.sdk), DEFAULT_LIMITS_TABLE.into())
 }
 
 /// The job's record as the table holds it.

@@ -26,7 +26,7 @@ use std::time::Duration;
 use mail_worker::{SqsEvent, SqsMessage};
 use reset_core::domain::{Email, StoredEmail, User, UserId};
 use reset_core::mail_job::{MailJob, ResetLinkJob};
-use reset_core::memory::{MemoryKeys, MemoryLimits, MemoryQueue};
+use reset_core::memory::{MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
 use reset_core::ports::{Claim, CountHits, FindUserByEmail, Hit, JobLedger, Mail, MailError, Mailer};
 use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paced, unix_now};
 use reset_wiring::Config;
@@ -128,6 +128,7 @@ pub struct Sim;
 impl Adapters for Sim {
     type Users = Slow<Directory>;
     type Limits = Slow<MemoryLimits>;
+    type Ledger = Slow<MemoryJobLedger>;
     type Queue = MemoryQueue;
     type Keys = MemoryKeys;
 }
@@ -386,6 +387,7 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
         .collect();
     let directory = Directory(Arc::new(directory));
     let limits = MemoryLimits::default();
+    let ledger = MemoryJobLedger::default();
     let sends: Arc<Mutex<Vec<Sent>>> = Arc::default();
     let start = Instant::now();
     let queue =
@@ -402,6 +404,7 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
                 settings: config.settings.clone(),
             },
             users: Slow { inner: directory.clone(), each: scenario.aws.dynamodb },
+            ledger: Slow { inner: ledger.clone(), each: scenario.aws.dynamodb },
             mailer: Paced::new(StandInSes { sends: sends.clone(), answer: scenario.aws.ses, worker }, interval),
         };
         let queue = queue.clone();

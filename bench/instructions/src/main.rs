@@ -13,7 +13,7 @@ use lambda_http::Request;
 use reset_core::domain::{StoredEmail, User, UserId};
 use reset_core::keys::KeyCache;
 use reset_core::locale::Locale;
-use reset_core::memory::{InMemory, MemoryBreaches, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
+use reset_core::memory::{InMemory, MemoryBreaches, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
 use reset_core::pages::{self, Reader};
 use reset_core::settings::{RateLimits, Settings, parse_page_url};
 use reset_core::{ConfirmDeps, DeliveryDeps, Deps, password};
@@ -165,7 +165,7 @@ impl App {
         };
         let request = common().await;
         let confirm = ConfirmDeps { common: common().await, users: users.clone(), breaches: Some(MemoryBreaches::default()) };
-        let worker = DeliveryDeps { common: common().await, users: users.clone(), mailer: mailer.clone() };
+        let worker = DeliveryDeps { common: common().await, users: users.clone(), ledger: MemoryJobLedger::default(), mailer: mailer.clone() };
         for i in 0..MAX_REPEATS {
             users.insert(User {
                 id: UserId::parse(&format!("user-{i}")).expect("an id"),

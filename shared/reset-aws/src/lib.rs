@@ -1,11 +1,12 @@
 //! AWS adapters for the `reset-core` ports: users in DynamoDB ([`DynamoUsers`]), rate-limit
-//! counters and the job ledger in a DynamoDB table of their own ([`DynamoLimits`]), mail through
+//! counters and the job ledger in a DynamoDB table of their own ([`DynamoLimits`], [`DynamoJobLedger`]), mail through
 //! SES v2 ([`SesMailer`]), the mail queue in SQS ([`SqsQueue`]), the signing keys and the CDN's
 //! origin-verify values in Secrets Manager ([`SecretsKeys`], [`SecretsOriginVerify`]); and, the
 //! one that is not AWS, breached passwords through the SDK's HTTP client ([`PwnedPasswords`]).
 //! Item ↔ model conversion lives here; the domain never sees an AWS type.
 
 mod dynamodb;
+mod ledger;
 mod limits;
 mod pwned;
 mod secrets;
@@ -15,6 +16,7 @@ mod sqs;
 use std::time::Duration;
 
 pub use dynamodb::{DynamoUsers, UserTable};
+pub use ledger::DynamoJobLedger;
 pub use limits::{DEFAULT_LIMITS_TABLE, DynamoLimits};
 pub use pwned::{PWNED_PASSWORDS_RANGE_URL, PwnedPasswords};
 pub use secrets::{SecretsKeys, SecretsOriginVerify};
@@ -29,6 +31,7 @@ pub struct Aws;
 impl reset_core::Adapters for Aws {
     type Users = DynamoUsers;
     type Limits = DynamoLimits;
+    type Ledger = DynamoJobLedger;
     type Queue = SqsQueue;
     type Keys = SecretsKeys;
 }

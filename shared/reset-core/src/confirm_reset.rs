@@ -21,10 +21,13 @@ pub enum ConfirmError {
     /// The password is guessable for this account (too common, or built from its email).
     #[error(transparent)]
     WeakPassword(#[from] WeakPassword),
+    /// The key ring or the user store could not be reached: worth a retry (503).
     #[error("a backing service is unavailable")]
     Unavailable(#[source] anyhow::Error),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+    /// A fault of this service, not of a dependency or the client (hashing failed): a retry
+    /// would meet it again (500). Never reached by `?` alone: each cause is mapped to it by name.
+    #[error("the password could not be changed")]
+    Internal(#[source] anyhow::Error),
 }
 
 /// Why a token was refused: for logs only.
@@ -82,7 +85,7 @@ pub fn audit_refusal(err: &ConfirmError) {
         ConfirmError::Unavailable(cause) => {
             tracing::error!(audit = "reset_confirmed", outcome = "unavailable", error = ?cause, "reset confirm failed: dependency unavailable");
         }
-        ConfirmError::Unexpected(cause) => {
+        ConfirmError::Internal(cause) => {
             tracing::error!(audit = "reset_confirmed", outcome = "failed", error = ?cause, "reset confirm failed unexpectedly");
         }
     }
@@ -184,7 +187,7 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
         expected_email: user.email.as_stored().to_owned(),
         expected_hash: user.password_hash.clone(),
         expected_status: user.status.clone(),
-        new_hash: password::hash(password).await?,
+        new_hash: password::hash(password).await.map_err(ConfirmError::Internal)?,
         changed_at: now,
     };
     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "new password hashed");

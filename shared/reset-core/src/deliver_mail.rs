@@ -108,7 +108,7 @@ where
     F: FnOnce(bool) -> Fut,
     Fut: Future<Output = Result<Settled, Failed>>,
 {
-    let counted = match deps.common.limits.claim(job_id, unix_now(), JOB_LEASE_SECS).await {
+    let counted = match deps.ledger.claim(job_id, unix_now(), JOB_LEASE_SECS).await {
         Ok(Claim::Mine { counted }) => counted,
         Ok(Claim::Done) => {
             tracing::info!(outcome = "duplicate", "mail job was handled before; nothing sent");
@@ -126,7 +126,7 @@ where
     tracing::debug!(budgets_spent = counted, "mail job claimed");
     match attempt(counted).await {
         Ok(settled) => {
-            if let Err(err) = deps.common.limits.finish(job_id).await {
+            if let Err(err) = deps.ledger.finish(job_id).await {
                 // The outcome stands (a retry now would send twice); a redelivery after the lease
                 // ends could repeat it, which the log makes visible.
                 tracing::warn!(error = ?err, "mail job settled but not recorded as done");
@@ -135,7 +135,7 @@ where
         }
         Err(Failed { counted, cause }) => {
             tracing::error!(error = ?cause, metric = "mail_retry", "mail not sent this time; it comes back later");
-            if let Err(err) = deps.common.limits.release(job_id, counted).await {
+            if let Err(err) = deps.ledger.release(job_id, counted).await {
                 tracing::warn!(error = ?err, "mail job not released; it is claimable again when its lease ends");
             }
             Delivery::Retry
@@ -171,9 +171,9 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
                 let issued = ring.issue(user.binding(), unix_now(), deps.common.settings.token_ttl.as_secs()).map_err(|e| failed(true)(e.into()))?;
                 // The link's id (its `jti`): a later confirm logs the same one.
                 tracing::Span::current().record("token_id", issued.token_id.as_str());
-                let tr = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), deps.common.settings.default_locale);
-                let link = deps.common.settings.reset_link(&issued.token, Some(tr));
-                let mail = mail::reset_link(&deps.common.settings, tr, to.clone(), &link).map_err(failed(true))?;
+                let locale = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), deps.common.settings.default_locale);
+                let link = deps.common.settings.reset_link(&issued.token, Some(locale));
+                let mail = mail::reset_link(&deps.common.settings, locale, to.clone(), &link).map_err(failed(true))?;
                 send(deps, &mail).await?
             }
         },
@@ -211,8 +211,8 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail>, M: Mailer>(dep
         None => Settled::UnusableAddress,
         Some(to) => {
             // The confirm chose the language (the account's, else its request's); else the default.
-            let tr = locale::for_mail(None, job.locale.as_deref(), deps.common.settings.default_locale);
-            let mail = mail::password_changed(&deps.common.settings, tr, to.clone(), job.changed_at).map_err(failed(true))?;
+            let locale = locale::for_mail(None, job.locale.as_deref(), deps.common.settings.default_locale);
+            let mail = mail::password_changed(&deps.common.settings, locale, to.clone(), job.changed_at).map_err(failed(true))?;
             send(deps, &mail).await?
         }
     };

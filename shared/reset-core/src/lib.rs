@@ -41,8 +41,10 @@ pub trait Adapters {
     /// A user store; each use case says which of its ports it uses (the mail worker finds users
     /// by address, reset-password reads and writes them by id, request-reset reads none).
     type Users: Send + Sync;
-    /// The rate-limit counters, which also keep the mail worker's job ledger (one table).
-    type Limits: CountHits + JobLedger;
+    /// The rate-limit counters.
+    type Limits: CountHits;
+    /// Which mail jobs were handled (beside the counters, in the service's own table).
+    type Ledger: JobLedger;
     type Queue: MailQueue;
     type Keys: KeySource;
 }
@@ -58,10 +60,12 @@ pub struct Deps<A: Adapters> {
     pub settings: Settings,
 }
 
-/// The mail worker's: what every function holds, the users (found by address) and the mailer.
+/// The mail worker's: what every function holds, the users (found by address), the job ledger
+/// and the mailer.
 pub struct DeliveryDeps<A: Adapters, M: Mailer> {
     pub common: Deps<A>,
     pub users: A::Users,
+    pub ledger: A::Ledger,
     pub mailer: M,
 }
 

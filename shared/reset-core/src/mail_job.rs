@@ -3,7 +3,6 @@
 //! send time, so a link's lifetime counts from the mail.
 
 use std::fmt;
-use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
@@ -87,80 +86,9 @@ pub fn new_job_id() -> anyhow::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// The network a request came from, as far as budgets go: an IPv4 /24 or an IPv6 /64, so one
-/// household or one cloud subnet is one requester. Unparsable sources share one bucket.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequesterNetwork(String);
-
-impl RequesterNetwork {
-    pub fn of(source_ip: Option<&str>) -> Self {
-        let network = match source_ip.and_then(|ip| ip.trim().parse::<IpAddr>().ok()) {
-            Some(IpAddr::V4(v4)) => {
-                let [a, b, c, _] = v4.octets();
-                format!("{a}.{b}.{c}.0/24")
-            }
-            Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-                Some(v4) => return Self::of(Some(&v4.to_string())),
-                None => {
-                    let s = v6.segments();
-                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-                }
-            },
-            None => "unknown".to_owned(),
-        };
-        RequesterNetwork(network)
-    }
-}
-
-/// What one per-source-IP budget counts: an IPv4 address, or an IPv6 /64 (one subscriber's
-/// allocation: keyed by the full address, a /64 would hold 2^64 budgets). Unparsable sources
-/// share one budget.
-pub fn ip_budget_source(source_ip: Option<&str>) -> String {
-    match source_ip.and_then(|ip| ip.trim().parse::<IpAddr>().ok()) {
-        Some(IpAddr::V4(v4)) => v4.to_string(),
-        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => RequesterNetwork::of(source_ip).0,
-        },
-        None => "unknown".to_owned(),
-    }
-}
-
-impl AsRef<str> for RequesterNetwork {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn requesters_are_networks_not_addresses() {
-        let cases = [
-            (Some("203.0.113.7"), "203.0.113.0/24"),
-            (Some("203.0.113.250"), "203.0.113.0/24"),
-            (Some("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64"),
-            (Some("2001:db8:1:2::ffff"), "2001:db8:1:2::/64"),
-            (Some("::ffff:198.51.100.9"), "198.51.100.0/24"),
-            (Some("not an ip"), "unknown"),
-            (None, "unknown"),
-        ];
-        for (ip, network) in cases {
-            assert_eq!(RequesterNetwork::of(ip).as_ref(), network, "{ip:?}");
-        }
-    }
-
-    #[test]
-    fn an_ipv6_budget_is_a_64_and_an_ipv4_budget_an_address() {
-        assert_eq!(ip_budget_source(Some("203.0.113.7")), "203.0.113.7");
-        assert_eq!(ip_budget_source(Some("2001:db8:1:2:3:4:5:6")), "2001:db8:1:2::/64");
-        assert_eq!(ip_budget_source(Some("2001:db8:1:2::ffff")), ip_budget_source(Some("2001:db8:1:2:ffff::1")));
-        assert_ne!(ip_budget_source(Some("2001:db8:1:2::1")), ip_budget_source(Some("2001:db8:1:3::1")));
-        assert_eq!(ip_budget_source(Some("::ffff:198.51.100.9")), "198.51.100.9");
-        assert_eq!(ip_budget_source(None), "unknown");
-    }
 
     #[test]
     fn jobs_round_trip_and_read_older_shapes() {

@@ -44,6 +44,7 @@ pub struct InMemory;
 impl crate::Adapters for InMemory {
     type Users = MemoryUsers;
     type Limits = MemoryLimits;
+    type Ledger = MemoryJobLedger;
     type Queue = MemoryQueue;
     type Keys = MemoryKeys;
 }
@@ -124,10 +125,16 @@ impl SetPassword for MemoryUsers {
     }
 }
 
-/// Rate-limit counters and the job ledger in memory.
+/// Rate-limit counters in memory.
 #[derive(Clone, Default)]
 pub struct MemoryLimits {
     hits: Arc<Mutex<HashMap<String, u32>>>,
+    pub outage: Outage,
+}
+
+/// The job ledger, by job id.
+#[derive(Clone, Default)]
+pub struct MemoryJobLedger {
     jobs: Arc<Mutex<HashMap<String, JobState>>>,
     pub outage: Outage,
 }
@@ -139,9 +146,9 @@ enum JobState {
     Done,
 }
 
-impl JobLedger for MemoryLimits {
+impl JobLedger for MemoryJobLedger {
     async fn claim(&self, job_id: &str, now: u64, lease_secs: u64) -> anyhow::Result<Claim> {
-        self.outage.check("the limits store")?;
+        self.outage.check("the job ledger")?;
         let mut jobs = lock(&self.jobs);
         let counted = match jobs.get(job_id).copied() {
             None => false,
@@ -156,13 +163,13 @@ impl JobLedger for MemoryLimits {
     }
 
     async fn finish(&self, job_id: &str) -> anyhow::Result<()> {
-        self.outage.check("the limits store")?;
+        self.outage.check("the job ledger")?;
         lock(&self.jobs).insert(job_id.to_owned(), JobState::Done);
         Ok(())
     }
 
     async fn release(&self, job_id: &str, counted: bool) -> anyhow::Result<()> {
-        self.outage.check("the limits store")?;
+        self.outage.check("the job ledger")?;
         lock(&self.jobs).insert(job_id.to_owned(), JobState::Retry { counted });
         Ok(())
     }

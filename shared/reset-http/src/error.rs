@@ -246,7 +246,7 @@ impl From<ConfirmError> for ApiError {
             ConfirmError::InvalidToken(_) => Self::invalid_token(),
             ConfirmError::WeakPassword(weak) => weak.into(),
             ConfirmError::Unavailable(_) => Self::unavailable(),
-            ConfirmError::Unexpected(_) => Self::internal(),
+            ConfirmError::Internal(_) => Self::internal(),
         }
     }
 }

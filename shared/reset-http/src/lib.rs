@@ -5,6 +5,7 @@
 
 mod body;
 mod error;
+pub mod network;
 
 pub use body::{BodyError, Form, MAX_BODY_BYTES, Media, read_form, read_json};
 pub use error::{ApiError, ErrorCode, RETRY_AFTER_SECS, html_response, json_response, message_body};
@@ -12,7 +13,6 @@ pub use error::{ApiError, ErrorCode, RETRY_AFTER_SECS, html_response, json_respo
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use reset_core::locale::{self, Locale};
-use reset_core::mail_job::{RequesterNetwork, ip_budget_source};
 use reset_core::pages::Reader;
 use reset_core::ports::{CountHits as _, Hit};
 use reset_core::{Adapters, Deps, Requester, Settings};
@@ -72,7 +72,11 @@ pub fn request_span(req: &Request, settings: &Settings) -> tracing::Span {
 /// Who sent a request, as the use cases need it: the network (from the client's address, see
 /// [`source_ip`]), API Gateway's request id, and the language the answer was given in.
 pub fn requester(req: &Request, settings: &Settings, locale: Locale) -> Requester {
-    Requester { network: RequesterNetwork::of(source_ip(req, settings)), request_id: request_id(req).map(str::to_owned), locale: Some(locale.tag().to_owned()) }
+    Requester {
+        network: network::requester_network(source_ip(req, settings)),
+        request_id: request_id(req).map(str::to_owned),
+        locale: Some(locale.tag().to_owned()),
+    }
 }
 
 fn accept_language(req: &Request) -> Option<&str> {
@@ -153,7 +157,7 @@ pub async fn limit_source_ip<A: Adapters>(deps: &Deps<A>, req: &Request, per_min
         ApiError::unavailable()
     }
     let ring = deps.keys.get().await.map_err(unavailable)?;
-    let key = format!("ip#{}", ring.audit_hash(&ip_budget_source(source_ip(req, &deps.settings))));
+    let key = format!("ip#{}", ring.audit_hash(&network::ip_budget_source(source_ip(req, &deps.settings))));
     match deps.limits.hit(&key, per_minute, 60, reset_core::unix_now()).await.map_err(unavailable)? {
         Hit::Allowed => Ok(()),
         Hit::Limited { retry_after } => {

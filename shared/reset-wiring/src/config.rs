@@ -50,12 +50,12 @@ pub struct BreachCheck {
 pub struct ConfigError(pub Vec<String>);
 
 /// Reads variables from a map, collecting every problem instead of stopping at the first.
-struct Reader<'a> {
+struct Vars<'a> {
     vars: &'a HashMap<String, String>,
     problems: Vec<String>,
 }
 
-impl Reader<'_> {
+impl Vars<'_> {
     fn optional(&self, name: &str) -> Option<String> {
         self.vars.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
     }
@@ -117,7 +117,7 @@ impl Config {
     }
 
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
-        let mut r = Reader { vars, problems: Vec::new() };
+        let mut r = Vars { vars, problems: Vec::new() };
         let defaults = UserTable::default();
 
         let reset_page_url = r.url("RESET_PAGE_URL", true);

@@ -8,7 +8,7 @@ mod config;
 pub use config::{BreachCheck, Config, ConfigError};
 pub use reset_aws::Aws;
 
-use reset_aws::{DynamoLimits, DynamoUsers, PwnedPasswords, SecretsKeys, SecretsOriginVerify, SesMailer, SqsQueue};
+use reset_aws::{DynamoJobLedger, DynamoLimits, DynamoUsers, PwnedPasswords, SecretsKeys, SecretsOriginVerify, SesMailer, SqsQueue};
 use reset_core::origin_verify::OriginVerify;
 use reset_core::settings::Edge;
 use reset_core::{ConfirmDeps, DeliveryDeps, Deps, KeyCache, Paced};
@@ -30,7 +30,7 @@ pub async fn reset_password(config: Config, sdk: &aws_config::SdkConfig) -> anyh
     Ok(ConfirmDeps { common: common(config, sdk, dynamodb).await?, users, breaches })
 }
 
-/// The mail worker's: what every function holds, the users table and SES, paced to the worker's
+/// The mail worker's: what every function holds, the users table, the job ledger and SES, paced to the worker's
 /// share of the account's send rate. It alone needs `SENDER_EMAIL`.
 pub async fn mail_worker(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<DeliveryDeps<Aws, Paced<SesMailer>>> {
     let sender = config.sender.clone().ok_or_else(|| ConfigError(vec!["SENDER_EMAIL is required: the mail worker sends from it".into()]))?;
@@ -38,7 +38,8 @@ pub async fn mail_worker(config: Config, sdk: &aws_config::SdkConfig) -> anyhow:
     let mailer = Paced::new(ses, config.send_interval);
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let users = DynamoUsers::new(dynamodb.clone(), config.table.clone());
-    Ok(DeliveryDeps { common: common(config, sdk, dynamodb).await?, users, mailer })
+    let ledger = DynamoJobLedger::new(dynamodb.clone(), config.rate_limit_table.clone());
+    Ok(DeliveryDeps { common: common(config, sdk, dynamodb).await?, users, ledger, mailer })
 }
 
 /// What every function holds: the limits table, the mail queue, the signing keys (fetched now,

@@ -1,0 +1,99 @@
+//! The mail worker's job ledger, in the service's own DynamoDB table beside the rate-limit
+//! counters: a job record (`job#<id>`) holds `state` (S), `lease_until` (N), `counted` (BOOL)
+//! and `expires_at` (N, the table's TTL).
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use reset_core::ports::{Claim, JobLedger};
+
+/// How long a job record outlives its claim: longer than any message can stay in the queue
+/// (its retention is 4 days), so every redelivery finds it.
+const JOB_RECORD_KEEP_SECS: u64 = 7 * 86_400;
+
+#[derive(Clone)]
+pub struct DynamoJobLedger {
+    client: Client,
+    table: String,
+}
+
+impl DynamoJobLedger {
+    /// The ledger in `table`, the service's table (the rate-limit counters' own).
+    pub fn new(client: Client, table: String) -> Self {
+        DynamoJobLedger { client, table }
+    }
+}
+
+fn job_key(job_id: &str) -> AttributeValue {
+    AttributeValue::S(format!("job#{job_id}"))
+}
+
+impl JobLedger for DynamoJobLedger {
+    async fn claim(&self, job_id: &str, now: u64, lease_secs: u64) -> anyhow::Result<Claim> {
+        // One conditional write takes the job if nobody has it, if an attempt released it, or if
+        // an attempt's lease ran out (it crashed). The old item says which, and whether the
+        // budget was spent; on refusal, it says whether the job is done or busy.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("key", job_key(job_id))
+            .update_expression("SET #state = :working, lease_until = :lease, expires_at = :expires REMOVE counted")
+            .condition_expression("attribute_not_exists(#state) OR #state = :retry OR (#state = :working AND lease_until < :now)")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":working", AttributeValue::S("working".into()))
+            .expression_attribute_values(":retry", AttributeValue::S("retry".into()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":lease", AttributeValue::N((now + lease_secs).to_string()))
+            .expression_attribute_values(":expires", AttributeValue::N((now + JOB_RECORD_KEEP_SECS).to_string()))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let old = out.attributes.unwrap_or_default();
+                let released = old.get("state").and_then(|s| s.as_s().ok()).is_some_and(|s| s == "retry");
+                let counted = released && old.get("counted").and_then(|c| c.as_bool().ok()).copied().unwrap_or(false);
+                Ok(Claim::Mine { counted })
+            }
+            Err(err) => match err.as_service_error() {
+                Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    let done = failed.item().and_then(|item| item.get("state")).and_then(|s| s.as_s().ok()).is_some_and(|s| s == "done");
+                    Ok(if done { Claim::Done } else { Claim::Busy })
+                }
+                _ => Err(crate::sdk_failure("DynamoDB UpdateItem (claiming a mail job)", &err)),
+            },
+        }
+    }
+
+    async fn finish(&self, job_id: &str) -> anyhow::Result<()> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("key", job_key(job_id))
+            .update_expression("SET #state = :done REMOVE lease_until")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":done", AttributeValue::S("done".into()))
+            .send()
+            .await
+            .map_err(|err| crate::sdk_failure("DynamoDB UpdateItem (finishing a mail job)", &err))?;
+        Ok(())
+    }
+
+    async fn release(&self, job_id: &str, counted: bool) -> anyhow::Result<()> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("key", job_key(job_id))
+            .update_expression("SET #state = :retry, counted = :counted REMOVE lease_until")
+            .condition_expression("#state = :working")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":retry", AttributeValue::S("retry".into()))
+            .expression_attribute_values(":working", AttributeValue::S("working".into()))
+            .expression_attribute_values(":counted", AttributeValue::Bool(counted))
+            .send()
+            .await
+            .map_err(|err| crate::sdk_failure("DynamoDB UpdateItem (releasing a mail job)", &err))?;
+        Ok(())
+    }
+}
