@@ -19,7 +19,7 @@ use reset_tests::stack::Stack;
 use reset_tests::workspace_root;
 use serde_json::Value;
 
-/// Cold starts per function: init is their median (one start alone swings by a quarter).
+/// Cold starts per function: init is their median (one start alone swings too far to compare: docs/figures.md).
 const COLD_STARTS: usize = 9;
 /// Warm invocations per function (after the first).
 const WARM_REQUESTS: usize = 100;

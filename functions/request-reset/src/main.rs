@@ -3,7 +3,7 @@
 use lambda_http::{Error, run, service_fn};
 
 // One thread: Lambda hands a process one invocation at a time, and a multi-thread runtime only adds
-// cross-thread wake-ups (half the CPU of a warm request-reset went to them: scripts/bench, perf).
+// cross-thread wake-ups (a profile of a warm request-reset found them its largest cost: docs/figures.md).
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let deps = reset_wiring::init::<reset_wiring::AwsHttp>().await?;
