@@ -19,7 +19,7 @@ use reset_tests::stack::Stack;
 use reset_tests::workspace_root;
 use serde_json::Value;
 
-/// Cold starts per function: init is their median (one start alone swings by a quarter).
+/// Cold starts per function: init is their median (one start alone swings too far to compare: docs/figures.md).
 const COLD_STARTS: usize = 9;
 /// Warm invocations per function (after the first).
 const WARM_REQUESTS: usize = 100;
@@ -318,7 +318,7 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
         let init = inits[inits.len() / 2];
         let cpu_ready = cpu_ms(pid)?;
         // BENCH_PERF=DIR: a CPU profile of the warm invocations (perf attached after init) in
-        // DIR/<function>.data, for `perf report`. Profiled figures are not for the README.
+        // DIR/<function>.data, for `perf report`. Profiled figures are not for docs/figures.md.
         let perf = match std::env::var("BENCH_PERF") {
             Ok(dir) => Some(
                 Command::new("perf")

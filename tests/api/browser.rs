@@ -229,7 +229,7 @@ async fn the_whole_journey_in_a_real_browser() {
 
 /// An operator's branding as a browser renders it: the inline logo loads under the CSP (its
 /// natural width is only known once the image is allowed and decoded), the buttons take the
-/// accent, the footer line shows. The screenshot is the README's.
+/// accent, the footer line shows. The screenshot is the one in docs/languages.md.
 #[tokio::test(flavor = "multi_thread")]
 async fn branding_renders_in_a_real_browser() {
     use base64::Engine as _;
@@ -276,7 +276,7 @@ async fn layout(browser: &Browser) -> serde_json::Value {
 
 /// The journey in German (the browser's language), Japanese and Arabic (chosen with `?lang=`),
 /// on a 320-pixel-wide phone: every page in the language, the mail and its link in it, the
-/// layout mirrored for Arabic, nothing wider than the screen. The screenshots are the README's.
+/// layout mirrored for Arabic, nothing wider than the screen. The screenshots are the ones in docs/languages.md.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_journey_in_german_japanese_and_arabic_on_a_small_phone() {
     let LocalApi { url: api, stack, watch: _watch, pump: _pump } = LocalApi::start(&[("RATE_LIMIT_EMAIL_PER_MINUTE", "10")]).await;

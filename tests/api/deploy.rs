@@ -2,7 +2,7 @@
 //! template read as CloudFormation reads it (parsed by cfn-lint's own reader, `tests/cfn_template.py`),
 //! held against the limits and behaviours the AWS documentation states. Each test names the
 //! documented fact it guards; nothing here can reach AWS, so what could not be checked is listed in
-//! the README ("What a first deploy needs").
+//! docs/deploy.md ("What a first deploy needs").
 
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! its targets on the stable toolchain, without coverage instrumentation, and runs each for a
 //! few thousand inputs seeded with the bodies of `events/`. No coverage guidance, so this finds
 //! little; it proves the targets compile against today's code and hold on real inputs. Real
-//! fuzzing: README, "Fuzzing".
+//! fuzzing: docs/testing.md, "Fuzzing".
 
 use std::process::Command;
 

@@ -414,7 +414,7 @@ pub fn capture_logs() -> Captured {
 }
 
 /// One request to each function, with time to spare: watch compiles a function on its first
-/// invocation (about 25 s on a fresh target dir), which must not eat a test's own timeouts.
+/// invocation (on a fresh target dir a long build: docs/figures.md), which must not eat a test's own timeouts.
 /// The mail worker gets an empty batch.
 fn warm_up(api: &str) {
     let agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(std::time::Duration::from_secs(300))).build().new_agent();

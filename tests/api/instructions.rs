@@ -29,7 +29,7 @@ const FEW: u64 = 1;
 /// Operations in the longer run. A light operation moves by a few hundred instructions from run
 /// to run (glibc's malloc bookkeeping follows the sizes of random tokens and ids), which is several
 /// percent of a page render: it runs 20 more times, so that wobble is shared out. The hashing ones
-/// run 2 more (each is ~120 million instructions under callgrind's ~50x slowdown).
+/// run 2 more (a hash is the largest count by far, and callgrind runs it many times slower: docs/figures.md).
 fn many(scenario: &str) -> u64 {
     if scenario.contains("confirm") || scenario == "argon2" { 3 } else { 21 }
 }

@@ -133,7 +133,7 @@ fn ends_cleanly_on(signal: libc::c_int, wake: bool) {
 }
 
 /// SIGINT, SIGTERM and SIGHUP end the runner's loop alike (its drops stop the children); SIGKILL
-/// leaves it to the kernel. One of each way runs with every function started (about 15 s each).
+/// leaves it to the kernel. One of each way runs with every function started (each a slow test: docs/figures.md).
 #[test]
 fn scripts_dev_stops_its_children_on_sigint_sigterm_sighup_and_sigkill() {
     for (signal, wake) in [(libc::SIGINT, true), (libc::SIGTERM, false), (libc::SIGHUP, false), (libc::SIGKILL, true)] {

@@ -1,6 +1,6 @@
 //! The sign-in side of the password rule: a password with compatibility characters, set through
 //! the reset flow, verifies as typed with the `login-password` crate and with the Python and Node
-//! snippets the README gives (`tests/login/`), and does not verify without the normalization.
+//! snippets docs/existing-users-table.md gives (`tests/login/`), and does not verify without the normalization.
 
 use std::process::Command;
 

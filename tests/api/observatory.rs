@@ -1,7 +1,7 @@
 //! The MDN HTTP Observatory (npm `@mdn/mdn-http-observatory`, its own retriever and checks, run by
 //! `tests/observatory/scan.mjs`) on the hosted pages under `cargo lambda watch`: every check that
 //! can run over plain http passes with no penalty. The two that need https locally report that
-//! there is no https; what they grade once deployed is in the README.
+//! there is no https; what they grade once deployed is in docs/security.md.
 
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -250,8 +250,8 @@ fn every_metric_the_code_logs_has_a_metric_filter_on_the_log_group_it_is_written
     assert!(checked >= 6, "only {checked} metric/log-group pairs found");
 }
 
-/// The mail worker's settings per send rate follow the arithmetic the template and the README
-/// state: C workers (the smallest divisor of R from max(2, ceil(R / 10)) up), each paced at C / R
+/// The mail worker's settings per send rate follow the arithmetic the template and docs/operations.md
+/// ("Mail delivery") state: C workers (the smallest divisor of R from max(2, ceil(R / 10)) up), each paced at C / R
 /// seconds a mail, so together at most R mails a second; a batch's pacing (B x C / R) fits in 20 s of the worker's 30 s timeout;
 /// a batching window only from 50 mails a second.
 #[test]

@@ -80,8 +80,8 @@ impl Shape {
 
 /// How long each AWS call takes. The defaults: 5 ms per DynamoDB call (six per mail: three
 /// budgets, claim, the email-index query, finish) and 50 ms per SES send, so a mail takes 80 ms
-/// of its worker, more than the README's warm mail-worker invocation at 128 MB (51 ms against
-/// moto, its CPU stretched by Lambda's share).
+/// of its worker, more than a warm mail-worker invocation at 128 MB takes against moto (its CPU
+/// stretched by Lambda's share; docs/figures.md, "By memory size"), so the model errs slow.
 #[derive(Debug, Clone, Copy)]
 pub struct AwsTimes {
     pub dynamodb: Duration,

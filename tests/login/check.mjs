@@ -1,5 +1,5 @@
 // Signing in against a hash the password-reset service stored, in Node: the rule of the
-// `login-password` crate (README, "Signing in with a password set here").
+// `login-password` crate (docs/existing-users-table.md, "Signing in with a password set here").
 //
 //   await verify(passwordAsTyped, storedPhc) -> boolean
 //

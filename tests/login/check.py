@@ -1,5 +1,5 @@
 """Signing in against a hash the password-reset service stored, in Python: the rule of the
-`login-password` crate (README, "Signing in with a password set here").
+`login-password` crate (docs/existing-users-table.md, "Signing in with a password set here").
 
     verify(password_as_typed, stored_phc) -> bool
 

@@ -6,7 +6,7 @@
 //!    parameters it names.
 //!
 //! The reset flow hashes `normalize(password)`, so a sign-in that skips step 1 locks out users
-//! whose passwords hold such characters. The README gives the same rule for Python and Node,
+//! whose passwords hold such characters. docs/existing-users-table.md gives the same rule for Python and Node,
 //! tested against hashes this service wrote.
 
 use argon2::password_hash::PasswordVerifier as _;

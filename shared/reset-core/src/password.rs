@@ -3,8 +3,8 @@
 //!
 //! Memory: each hash needs a 19 MiB block. A fresh one per hash costs page faults and zeroing,
 //! and glibc serves such blocks from per-thread arenas that keep them (its mmap threshold rises
-//! after the first free), so every blocking-pool thread ended up holding one: 149 MB peak RSS
-//! in the shipped reset-password. Blocks are instead kept and reused, one per hash that may run
+//! after the first free), so every blocking-pool thread ended up holding one: a peak RSS of many
+//! blocks in the shipped reset-password (docs/figures.md). Blocks are instead kept and reused, one per hash that may run
 //! at once, and [`hash`] runs at most [`MAX_CONCURRENT_HASHES`] at a time.
 
 use std::sync::Mutex;
@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 
 use crate::domain::NewPassword;
 
-/// Hashes [`hash`] runs at once; more wait their turn (about 13 ms each, scripts/bench). A Lambda process serves
+/// Hashes [`hash`] runs at once; more wait their turn (one hash's time each: docs/figures.md). A Lambda process serves
 /// one request at a time, so one is all it ever needs; a host serving many requests per process
 /// (`cargo lambda watch`) queues them instead of holding one 19 MiB block per request.
 pub const MAX_CONCURRENT_HASHES: usize = 1;

@@ -94,8 +94,8 @@ const OWN_TARGETS: &[&str] =
 /// WARN at most, also for a more specific target asked for (`hyper::proto`).
 ///
 /// `Targets`, not `EnvFilter`: the same directives without span and field matching, whose regex
-/// machinery `EnvFilter` links into every function: 245 KB of request-reset's zip and 250 KB of the
-/// mail worker's; 17 KB of reset-password's, whose zxcvbn keeps a regex engine anyway.
+/// machinery `EnvFilter` links into every function: a large part of request-reset's and the mail
+/// worker's zips, little of reset-password's, whose zxcvbn keeps a regex engine anyway (docs/figures.md).
 pub fn log_filter(requested: &str) -> Targets {
     // Lambda's own level names include FATAL, which tracing calls ERROR.
     let requested = requested.replace("fatal", "error");
