@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use reset_core::memory::MemoryOriginVerify;
 use reset_core::origin_verify::OriginVerify;
 use reset_core::settings::Edge;
-use reset_tests::events;
-use reset_tests::runtime_api::RuntimeApi;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, SECRET_ID, Stack};
-use reset_tests::workspace_root;
+use reset_local::events;
+use reset_local::runtime_api::RuntimeApi;
+use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, SECRET_ID, Stack};
+use reset_local::workspace_root;
 use serde_json::{Value, json};
 use tracing::instrument::WithSubscriber as _;
 
@@ -194,7 +194,7 @@ fn foreign_verbose_lines(log: &str, json: bool) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn functions_started_at_trace_log_their_own_debug_lines_and_no_secret() {
     let mut stack = Stack::start(None, RESET_PAGE).await.expect("moto");
-    stack.overrides = reset_tests::stack::generous_limits();
+    stack.overrides = reset_local::stack::generous_limits();
     // Two accounts on one address (the worker sends neither a link, with a metric), and a poison message.
     let twins = "twins@example.com";
     stack.put_user("twin-a", twins, "twin password one", None).await.unwrap();

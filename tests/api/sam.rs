@@ -8,10 +8,10 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use reset_tests::events;
-use reset_tests::runtime_api::RuntimeApi;
-use reset_tests::stack::{DEMO_EMAIL, Stack};
-use reset_tests::workspace_root;
+use reset_local::events;
+use reset_local::runtime_api::RuntimeApi;
+use reset_local::stack::{DEMO_EMAIL, Stack};
+use reset_local::workspace_root;
 use serde_json::Value;
 
 /// Where `local/sam-env.json` points the functions: moto on the container's host, the port
@@ -71,7 +71,7 @@ async fn sam_build_makes_bootstraps_that_answer_with_the_sam_local_environment()
         assert_eq!(value("AWS_ENDPOINT_URL"), stack.moto.url, "{function}: the SDK is pointed at moto");
         assert_eq!(value("MAIL_QUEUE_URL"), stack.queue.url, "{function}: the queue scripts/dev creates");
         assert_eq!(value("USERS_TABLE"), stack.table.table, "{function}: the table scripts/dev creates");
-        assert_eq!(value("SIGNING_KEY_SECRET_ID"), reset_tests::stack::SECRET_ID, "{function}: the secret scripts/dev creates");
+        assert_eq!(value("SIGNING_KEY_SECRET_ID"), reset_local::stack::SECRET_ID, "{function}: the secret scripts/dev creates");
 
         let mut api = RuntimeApi::start().unwrap();
         let log = root.join(format!("target/test-logs/sam-{function}.log"));
@@ -139,7 +139,7 @@ fn the_edge_variant_lints_and_guards_the_origin() {
     assert!(template.contains(default), "EdgeProtection defaults to false");
     let variant = root.join("target/template-edge.yaml");
     std::fs::write(&variant, template.replace(default, &default.replace("\"false\"", "\"true\""))).unwrap();
-    let mut lint = Command::new(reset_tests::venv_tool("cfn-lint"));
+    let mut lint = Command::new(reset_local::venv_tool("cfn-lint"));
     lint.arg(&variant);
     run(lint, "cfn-lint on the edge variant");
     let mut validate = sam();

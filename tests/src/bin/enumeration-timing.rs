@@ -9,9 +9,9 @@
 
 use std::time::{Duration, Instant};
 
-use reset_tests::functions::Watch;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, Stack};
-use reset_tests::{free_port, workspace_root};
+use reset_local::functions::Watch;
+use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, Stack};
+use reset_local::{free_port, workspace_root};
 
 const ROUNDS: usize = 500;
 /// What every request took before the mail left the request path (the retired time floor).
@@ -37,7 +37,7 @@ fn main() -> anyhow::Result<()> {
     let mut stack = runtime.block_on(Stack::start(None, &format!("{api}/reset-password")))?;
     runtime.block_on(stack.put_user("u-disabled", "disabled@example.com", DEMO_PASSWORD, Some("disabled")))?;
     // Many requests from one IP: lift its limit.
-    stack.overrides = reset_tests::stack::generous_limits();
+    stack.overrides = reset_local::stack::generous_limits();
     let log = workspace_root().join(format!("target/test-logs/timing-{port}.log"));
     let _watch = Watch::start(Some(port), &stack.env(), &log, false)?;
     let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
