@@ -5,7 +5,7 @@
 //! fraction of the 400 ms floor it replaced. The mail worker does not run meanwhile: in AWS it
 //! shares neither CPU nor a single-threaded moto with request-reset, here it would; the queue
 //! depth afterwards shows that every request left exactly one job.
-//! Run: `cargo run -p reset-tests --bin enumeration-timing`.
+//! Run: `cargo run -p reset-bench --bin enumeration-timing`.
 
 use std::time::{Duration, Instant};
 
