@@ -5,11 +5,11 @@
 //! resolution of the template and the file, `tests/sam_local_env.py`), against moto through a
 //! Lambda Runtime API, answering an event from `events/`.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use reset_local::events;
-use reset_local::runtime_api::RuntimeApi;
+use reset_local::runtime_api::Running;
 use reset_local::stack::{DEMO_EMAIL, Stack};
 use reset_local::workspace_root;
 use serde_json::Value;
@@ -73,27 +73,12 @@ async fn sam_build_makes_bootstraps_that_answer_with_the_sam_local_environment()
         assert_eq!(value("USERS_TABLE"), stack.table.table, "{function}: the table scripts/dev creates");
         assert_eq!(value("SIGNING_KEY_SECRET_ID"), reset_local::stack::SECRET_ID, "{function}: the secret scripts/dev creates");
 
-        let mut api = RuntimeApi::start().unwrap();
         let log = root.join(format!("target/test-logs/sam-{function}.log"));
-        let out = std::fs::File::create(&log).unwrap();
-        let mut child = Command::new(&bootstrap)
-            .env_clear()
-            .envs(vars.iter().map(|(k, v)| (k, v)))
-            .env("AWS_LAMBDA_RUNTIME_API", api.address())
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        let outcome = (|| {
-            api.wait_first_poll(started, Duration::from_secs(30), &mut child)?;
-            let event = events::fresh(events::load(event_file));
-            api.invoke(&event.to_string(), Duration::from_secs(30))
-        })();
-        let _ = child.kill();
-        let _ = child.wait();
-        let (_, answer) = outcome.unwrap_or_else(|e| panic!("{function}: {e:#} (log: {})", log.display()));
+        let mut function_process = Command::new(&bootstrap);
+        function_process.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
+        let event = events::fresh(events::load(event_file));
+        let answer = Running::start(function_process, &log, Duration::from_secs(30)).and_then(|mut running| running.invoke(&event, Duration::from_secs(30)));
+        let answer = answer.unwrap_or_else(|e| panic!("{function}: {e:#}"));
         assert!(answered(&answer), "{function} answered {answer}");
     }
     // The worker's event mailed the demo user, through SES on moto.
