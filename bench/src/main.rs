@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use reset_core::reset_token::KeyRing;
-use reset_tests::events;
-use reset_tests::runtime_api::RuntimeApi;
-use reset_tests::stack::Stack;
-use reset_tests::workspace_root;
+use reset_local::events;
+use reset_local::runtime_api::RuntimeApi;
+use reset_local::stack::Stack;
+use reset_local::workspace_root;
 use serde_json::Value;
 
 /// Cold starts per function: init is their median (one start alone swings too far to compare: docs/figures.md).
@@ -58,7 +58,7 @@ struct Measured {
 async fn main() -> anyhow::Result<()> {
     let root = workspace_root();
     let mut stack = Stack::start(None, "https://auth.example.com/reset-password").await?;
-    stack.overrides = reset_tests::stack::generous_limits();
+    stack.overrides = reset_local::stack::generous_limits();
     let env = stack.env();
     let logs = root.join("target/bench-logs");
     std::fs::create_dir_all(&logs)?;
@@ -204,7 +204,7 @@ fn shipped(root: &Path, name: &str) -> anyhow::Result<PathBuf> {
 
 /// One user per confirm, each with a token the running ring signed.
 async fn confirms_for_rust(stack: &Stack, n: usize) -> anyhow::Result<Vec<Value>> {
-    let secret = stack.secrets().get_secret_value().secret_id(reset_tests::stack::SECRET_ID).send().await?;
+    let secret = stack.secrets().get_secret_value().secret_id(reset_local::stack::SECRET_ID).send().await?;
     let ring = KeyRing::from_json(secret.secret_string().context("a string secret")?)?;
     let mut out = Vec::new();
     for i in 0..n {

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use reset_tests::workspace_root;
+use reset_local::workspace_root;
 
 /// What one `code span` of the document names, if it names something checkable.
 #[derive(Debug, PartialEq, Eq)]
@@ -175,7 +175,7 @@ fn a_renamed_item_a_moved_file_and_a_wrong_crate_are_caught() {
     let root = workspace_root();
     let doc = "`shared/reset-core/src/no_such_file.rs`, `reset_core::NoSuchThing`, `reset_gone::Deps`, `reset_http::deliver_mail`, \
                `NoSuchType`, `no_such_function`, `lib.rs`, and what exists: `reset_core::deliver_mail`, `Deps`, `template.yaml`, `reset-core`, `MailQueue`, \
-               `reset_tests::events::EXPECTED`.";
+               `reset_local::events::load`.";
     assert_eq!(
         missing(doc, &root),
         ["NoSuchType", "lib.rs", "no_such_function", "reset_core::NoSuchThing", "reset_gone::Deps", "reset_http::deliver_mail", "shared/reset-core/src/no_such_file.rs"]

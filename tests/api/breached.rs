@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reset_core::password;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
+use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 
 use crate::handlers::assert_json_error;
 use crate::helpers::{MemoryApp, MotoApp, NEW_PASSWORD, call, capture_logs, confirm_event, request_event};

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use reset_core::password;
-use reset_tests::process::{Managed, wait_until};
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
-use reset_tests::{on_a_free_port, workspace_root};
+use reset_local::process::{Managed, wait_until};
+use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
+use reset_local::{on_a_free_port, workspace_root};
 use serde_json::json;
 
 use crate::helpers::{LocalApi, NEW_PASSWORD};

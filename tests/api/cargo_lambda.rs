@@ -3,10 +3,10 @@
 //! paths (the router table in Cargo.toml), all against moto through the real SDK.
 
 use reset_core::password;
-use reset_tests::events::{self, EXPECTED, Function, SQS_EXPECTED};
-use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID};
+use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID};
 use serde_json::json;
 
+use crate::events::{self, EXPECTED, Function, SQS_EXPECTED};
 use crate::helpers::{LocalApi, NEW_PASSWORD};
 
 fn post(url: &str, body: &serde_json::Value) -> (u16, String) {
@@ -34,7 +34,7 @@ async fn events_replay_through_cargo_lambda_and_the_journey_works_over_http() {
     assert_eq!(mails.len(), mailed, "one mail per event that asks for the demo user");
 
     // The mail worker's SQS events, as `sam local invoke -e` would hand them (times made fresh).
-    let scratch = reset_tests::workspace_root().join("target/test-logs");
+    let scratch = reset_local::workspace_root().join("target/test-logs");
     for expected in SQS_EXPECTED {
         let file = scratch.join(format!("fresh-{}-{}", watch.port, expected.file));
         std::fs::write(&file, events::fresh(events::load(expected.file)).to_string()).unwrap();

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use reset_tests::workspace_root;
+use reset_local::workspace_root;
 use serde_json::Value;
 
 fn checkov() -> PathBuf {

@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use reset_tests::{venv_tool, workspace_root};
+use reset_local::{venv_tool, workspace_root};
 use serde_json::{Value, json};
 
 /// template.yaml as JSON, intrinsics in their long form.
 pub(crate) fn template() -> &'static Value {
-    reset_tests::template::template()
+    reset_local::template::template()
 }
 
 fn resources() -> &'static serde_json::Map<String, Value> {

@@ -13,7 +13,7 @@ use reset_core::memory::MemoryOriginVerify;
 use reset_core::origin_verify::{OriginVerify, REREAD_COOLDOWN};
 use reset_core::ports::{GetUser, Mailer, SetPassword};
 use reset_core::settings::Edge;
-use reset_tests::events;
+use reset_local::events;
 use serde_json::Value;
 
 use crate::helpers::{AwsFunctions, Functions, MemoryApp, MotoApp, call, link_event};

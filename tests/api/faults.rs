@@ -15,7 +15,7 @@ use aws_config::Region;
 use aws_sdk_dynamodb::config::Credentials;
 use reset_aws::DynamoUsers;
 use reset_core::DeliveryDeps;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID};
+use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID};
 
 use crate::helpers::{AwsFunctions, MotoApp, NEW_PASSWORD, call, confirm_event, mail_worker, request_event};
 
@@ -435,7 +435,7 @@ async fn the_form_reads_the_user_once() {
     let token = app.mails().await[0].token().unwrap();
     let (proxy, seen) = recording_users_table(&app);
     let deps = with_dynamodb_at(&app, &proxy).await;
-    let mut form = reset_tests::events::load("reset-password-form.json");
+    let mut form = reset_local::events::load("reset-password-form.json");
     form["body"] = form_urlencoded::Serializer::new(String::new()).append_pair("password", NEW_PASSWORD).append_pair("confirm", NEW_PASSWORD).finish().into();
     form["cookies"] = serde_json::json!([format!("__Host-reset_token={token}")]);
     let reply = call(&deps, &form).await;

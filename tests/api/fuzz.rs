@@ -6,7 +6,7 @@
 
 use std::process::Command;
 
-use reset_tests::{events, workspace_root};
+use reset_local::{events, workspace_root};
 
 #[test]
 fn the_fuzz_targets_build_and_run_on_the_events_bodies() {

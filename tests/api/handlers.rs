@@ -2,9 +2,9 @@
 
 use reset_core::password;
 use reset_core::reset_token::KeyRing;
-use reset_tests::events::{self, EXPECTED, Reply, SQS_EXPECTED};
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
+use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 
+use crate::events::{self, EXPECTED, Reply, SQS_EXPECTED};
 use crate::helpers::{KEY_A, KEY_B, MemoryApp, NEW_PASSWORD, RESET_PAGE, capture_logs, confirm_event, kid_of, request_event, secret, token_in};
 
 pub(crate) fn assert_json_error(reply: &Reply, status: u16, code: &str, context: &str) {

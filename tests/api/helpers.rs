@@ -12,8 +12,8 @@ use reset_core::ports::{GetUser, KeySource as _, Mailer, SetPassword};
 use reset_core::reset_token::KeyRing;
 use reset_core::settings::parse_page_url;
 use reset_core::{Adapters, ConfirmDeps, Delivery, DeliveryDeps, Deps, KeyCache, Paced, Settings, password};
-use reset_tests::events::{self, Reply};
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, GENEROUS_LIMITS, Stack};
+use reset_local::events::{self, Reply};
+use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, GENEROUS_LIMITS, Stack};
 use reset_wiring::{Aws, Config};
 use serde_json::{Value, json};
 
@@ -281,7 +281,7 @@ impl MotoApp {
 
     /// The app on a provisioned `stack`, with generous limits and `overrides`.
     pub async fn on(mut stack: Stack, overrides: &[(&str, &str)]) -> Self {
-        stack.overrides = reset_tests::stack::generous_limits();
+        stack.overrides = reset_local::stack::generous_limits();
         stack.overrides.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let deps = AwsFunctions::on(&stack).await;
         MotoApp { stack, deps }
@@ -298,7 +298,7 @@ impl MotoApp {
     }
 
     /// Delivers whatever is queued, then every mail moto has accepted.
-    pub async fn mails(&self) -> Vec<reset_tests::mail::SentMail> {
+    pub async fn mails(&self) -> Vec<reset_local::mail::SentMail> {
         self.deliver().await;
         self.stack.mails().expect("moto's sent mail can be read")
     }
@@ -306,7 +306,7 @@ impl MotoApp {
 
 /// Feeds `queue` to the mail worker's handler running on `deps`, as the event source would, until
 /// it shows nothing; returns how many messages were handed out.
-pub async fn deliver_queued<M: Mailer>(queue: &reset_tests::queue::MailQueues, deps: &DeliveryDeps<Aws, M>) -> usize {
+pub async fn deliver_queued<M: Mailer>(queue: &reset_local::queue::MailQueues, deps: &DeliveryDeps<Aws, M>) -> usize {
     let worker = |event: Value| async move {
         let event: mail_worker::SqsEvent = serde_json::from_value(event)?;
         Ok(serde_json::to_value(mail_worker::handle(deps, event).await)?)
@@ -343,7 +343,7 @@ pub async fn race(stack: &Stack, events: Vec<Value>, run: &str) -> Vec<Reply> {
 /// A name no other test's log lines carry.
 pub fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{prefix}-{nanos}-{}", reset_tests::free_port())
+    format!("{prefix}-{nanos}-{}", reset_local::free_port())
 }
 
 /// The key id in a token's header.
@@ -431,28 +431,28 @@ fn warm_up(api: &str) {
 pub struct LocalApi {
     pub url: String,
     pub stack: Stack,
-    pub watch: reset_tests::functions::Watch,
+    pub watch: reset_local::functions::Watch,
     /// The mail queue fed to the mail worker under watch, every 100 ms.
-    pub pump: reset_tests::queue::Pump,
+    pub pump: reset_local::queue::Pump,
 }
 
 impl LocalApi {
     /// (The API's port is chosen before moto starts, since links point at it; if something takes
     /// it first, watch exits and the whole start is tried again on another port.)
     pub async fn start(overrides: &[(&str, &str)]) -> LocalApi {
-        let (url, stack, watch) = reset_tests::on_a_free_port_async("cargo lambda watch", |port| async move {
+        let (url, stack, watch) = reset_local::on_a_free_port_async("cargo lambda watch", |port| async move {
             let url = format!("http://127.0.0.1:{port}");
             let mut stack = Stack::start(None, &format!("{url}/reset-password")).await?;
-            stack.overrides = reset_tests::stack::generous_limits();
+            stack.overrides = reset_local::stack::generous_limits();
             stack.overrides.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-            let log = reset_tests::workspace_root().join(format!("target/test-logs/watch-{port}.log"));
-            let watch = reset_tests::functions::Watch::start(Some(port), &stack.env(), &log, false)?;
+            let log = reset_local::workspace_root().join(format!("target/test-logs/watch-{port}.log"));
+            let watch = reset_local::functions::Watch::start(Some(port), &stack.env(), &log, false)?;
             Ok((url, stack, watch))
         })
         .await
         .unwrap_or_else(|err| panic!("{err:#}"));
         warm_up(&url);
-        let pump = reset_tests::queue::Pump::start(stack.queue.clone(), watch.invoke_url("mail-worker"), Duration::from_millis(100));
+        let pump = reset_local::queue::Pump::start(stack.queue.clone(), watch.invoke_url("mail-worker"), Duration::from_millis(100));
         LocalApi { url, stack, watch, pump }
     }
 }
@@ -565,7 +565,7 @@ async fn mail_with_a_cc_or_bcc_fails_every_read_of_the_mail() {
         stack
             .ses()
             .send_email()
-            .from_email_address(reset_tests::stack::SENDER)
+            .from_email_address(reset_local::stack::SENDER)
             .destination(destination.build())
             .content(EmailContent::builder().simple(message).build())
             .send()
@@ -576,15 +576,15 @@ async fn mail_with_a_cc_or_bcc_fails_every_read_of_the_mail() {
     }
 }
 
-/// A port taken between [`reset_tests::free_port`] and the server's bind (by another test, say)
+/// A port taken between [`reset_local::free_port`] and the server's bind (by another test, say)
 /// costs a start another try on a new port, not the test.
 #[test]
 fn a_server_whose_port_was_taken_starts_on_another() {
     let mut offered = Vec::new();
-    let moto = reset_tests::on_a_free_port("moto", |port| {
+    let moto = reset_local::on_a_free_port("moto", |port| {
         offered.push(port);
         let _taken = (offered.len() == 1).then(|| std::net::TcpListener::bind(("127.0.0.1", port)).unwrap());
-        reset_tests::stack::Moto::start(Some(port))
+        reset_local::stack::Moto::start(Some(port))
     })
     .expect("moto starts on the second port");
     assert_eq!(offered.len(), 2, "{offered:?}");

@@ -4,8 +4,8 @@
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reset_core::reset_token::AUDIENCE;
-use reset_tests::events;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID};
+use reset_local::events;
+use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID};
 use serde_json::{Value, json};
 
 use crate::helpers::{KEY_A, KEY_B, MemoryApp, capture_logs};

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use reset_tests::workspace_root;
+use reset_local::workspace_root;
 use serde_json::{Value, json};
 
 /// How far a count may move from its baseline, either way.

@@ -2,8 +2,8 @@
 //! that the guarantees hold in each (the same bytes for a known and an unknown address).
 
 use reset_core::locale::Locale;
-use reset_tests::events::{self, Reply};
-use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID};
+use reset_local::events::{self, Reply};
+use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID};
 use serde_json::Value;
 
 use crate::helpers::{MemoryApp, MotoApp, NEW_PASSWORD, RESET_PAGE, confirm_event, link_event, request_event};

@@ -14,7 +14,7 @@ use reset_core::deliver_mail::JOB_LEASE_SECS;
 use reset_core::mail_job::new_job_id;
 use reset_core::ports::{Claim, JobLedger as _};
 use reset_core::unix_now;
-use reset_tests::stack::{DEMO_EMAIL, Stack};
+use reset_local::stack::{DEMO_EMAIL, Stack};
 
 use crate::helpers::{MotoApp, RESET_PAGE, request_event};
 
@@ -94,7 +94,7 @@ async fn whether_an_attempt_spent_the_budget_survives_the_round_trip_through_dyn
 /// The budgets a deployment gets unless its operator sets them: the template's parameter
 /// defaults, as the variables the template passes them in.
 fn template_budgets() -> Vec<(&'static str, String)> {
-    let template = std::fs::read_to_string(reset_tests::workspace_root().join("template.yaml")).unwrap();
+    let template = std::fs::read_to_string(reset_local::workspace_root().join("template.yaml")).unwrap();
     [
         ("RATE_LIMIT_EMAIL_PER_MINUTE", "RateLimitEmailPerMinute"),
         ("RATE_LIMIT_EMAIL_PER_DAY", "RateLimitEmailPerDay"),

@@ -7,13 +7,40 @@
 
 use std::io::{BufRead as _, BufReader, Lines};
 use std::net::TcpStream;
+use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use reset_tests::stack::DEMO_EMAIL;
+use reset_local::stack::DEMO_EMAIL;
 
 /// The variable that marks a run's processes.
 const MARK: &str = "RESET_LOCAL_STACK_RUN";
+
+/// The runner, built now from today's source (it is another package's binary, so Cargo gives this
+/// test no `CARGO_BIN_EXE_` for it), at the path Cargo reports (whatever the target dir). Built as
+/// `cargo build --bin` from the workspace root, as the function binaries are (logging.rs), so both
+/// share one build of the dependencies.
+fn local_stack() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let build = Command::new(cargo)
+                .args(["build", "--quiet", "--bin", "local-stack", "--message-format=json"])
+                .current_dir(reset_local::workspace_root())
+                .output()
+                .unwrap();
+            assert!(build.status.success(), "local-stack does not build:\n{}", String::from_utf8_lossy(&build.stderr));
+            let messages = String::from_utf8_lossy(&build.stdout);
+            let built = messages.lines().filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok()).find_map(|message| {
+                let ours = message["reason"] == "compiler-artifact" && message["target"]["name"] == "local-stack";
+                ours.then(|| message["executable"].as_str().map(PathBuf::from)).flatten()
+            });
+            built.unwrap_or_else(|| panic!("cargo build named no local-stack executable:\n{messages}"))
+        })
+        .clone()
+}
 
 fn listening(port: u16) -> bool {
     TcpStream::connect(("127.0.0.1", port)).is_ok()
@@ -60,8 +87,8 @@ impl Run {
     /// The runner on `moto_port` and a free API port, once it says it is ready; an error if it
     /// exits first (a port someone took in the meantime).
     fn start(mark: &str, moto_port: u16) -> anyhow::Result<Run> {
-        let api_port = reset_tests::free_port();
-        let mut runner = Command::new(env!("CARGO_BIN_EXE_local-stack"))
+        let api_port = reset_local::free_port();
+        let mut runner = Command::new(local_stack())
             .env(MARK, mark)
             .env("MOTO_PORT", moto_port.to_string())
             .env("API_PORT", api_port.to_string())
@@ -98,7 +125,7 @@ impl Run {
 /// Stops the runner with `signal`; with `wake`, once every function runs too.
 fn ends_cleanly_on(signal: libc::c_int, wake: bool) {
     let mark = crate::helpers::unique("local-stack");
-    let mut run = reset_tests::on_a_free_port("local-stack", |moto_port| Run::start(&mark, moto_port)).unwrap();
+    let mut run = reset_local::on_a_free_port("local-stack", |moto_port| Run::start(&mark, moto_port)).unwrap();
     assert!(listening(run.moto_port) && listening(run.api_port), "moto and the API listen while the stack runs");
     let mut expected = vec!["local-stack", "moto_serial.py", "cargo-lambda"];
     if wake {

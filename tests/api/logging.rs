@@ -5,16 +5,16 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use reset_core::memory::MemoryOriginVerify;
 use reset_core::origin_verify::OriginVerify;
 use reset_core::settings::Edge;
-use reset_tests::events;
-use reset_tests::runtime_api::RuntimeApi;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, SECRET_ID, Stack};
-use reset_tests::workspace_root;
+use reset_local::events;
+use reset_local::runtime_api;
+use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, SECRET_ID, Stack};
+use reset_local::workspace_root;
 use serde_json::{Value, json};
 use tracing::instrument::WithSubscriber as _;
 
@@ -114,56 +114,30 @@ fn function_binaries() -> PathBuf {
         .clone()
 }
 
-/// A function's binary running as Lambda runs it, against a Runtime API of its own; its stdout and
-/// stderr go to a log file. Stopped when dropped.
-struct Running {
-    api: RuntimeApi,
-    child: Child,
-    log: PathBuf,
-}
+/// A function's binary running as Lambda runs it ([`runtime_api::Running`]); a failure panics with
+/// its log.
+struct Running(runtime_api::Running);
 
 impl Running {
     fn start(binary: &str, env: &[(String, String)]) -> Running {
-        let api = RuntimeApi::start().unwrap();
-        let log = workspace_root().join(format!("target/test-logs/{}.log", unique(binary)));
-        std::fs::create_dir_all(log.parent().unwrap()).unwrap();
-        let out = std::fs::File::create(&log).unwrap();
-        let mut child = Command::new(function_binaries().join(binary))
+        let mut function = Command::new(function_binaries().join(binary));
+        function
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k, v)))
-            .env("AWS_LAMBDA_RUNTIME_API", api.address())
             .env("AWS_LAMBDA_FUNCTION_NAME", binary)
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        if let Err(err) = api.wait_first_poll(started, Duration::from_secs(30), &mut child) {
-            let _ = child.kill();
-            panic!("{binary} did not start: {err:#}\n{}", std::fs::read_to_string(&log).unwrap_or_default());
-        }
-        Running { api, child, log }
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+        let log = workspace_root().join(format!("target/test-logs/{}.log", unique(binary)));
+        let running = runtime_api::Running::start(function, &log, Duration::from_secs(30));
+        Running(running.unwrap_or_else(|err| panic!("{binary} did not start: {err:#}\n{}", std::fs::read_to_string(&log).unwrap_or_default())))
     }
 
     fn invoke(&mut self, event: &Value) -> Value {
-        match self.api.invoke(&event.to_string(), Duration::from_secs(30)) {
-            Ok((_, answer)) => answer,
-            Err(err) => panic!("{err:#}\n{}", self.log()),
-        }
+        self.0.invoke(event, Duration::from_secs(30)).unwrap_or_else(|err| panic!("{err:#}\n{}", self.log()))
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap()
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.0.log()
     }
 }
 
@@ -194,7 +168,7 @@ fn foreign_verbose_lines(log: &str, json: bool) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn functions_started_at_trace_log_their_own_debug_lines_and_no_secret() {
     let mut stack = Stack::start(None, RESET_PAGE).await.expect("moto");
-    stack.overrides = reset_tests::stack::generous_limits();
+    stack.overrides = reset_local::stack::generous_limits();
     // Two accounts on one address (the worker sends neither a link, with a metric), and a poison message.
     let twins = "twins@example.com";
     stack.put_user("twin-a", twins, "twin password one", None).await.unwrap();

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use argon2::password_hash::PasswordVerifier as _;
 use reset_core::domain::{NewPassword, PasswordPolicy};
-use reset_tests::{venv_tool, workspace_root};
+use reset_local::{venv_tool, workspace_root};
 
 /// Fullwidth letters, a ligature, a Roman numeral, a decomposed é: NFKC changes each.
 const TYPED: &str = "Ｐａｓｓ ﬁne Ⅻ cafe\u{301} sunrise";

@@ -9,12 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use reset_aws::SesMailer;
 use reset_core::mail_job::{MailJob, ResetLinkJob, new_job_id};
 use reset_core::{Delivery, DeliveryDeps, Paced, Settled};
-use reset_tests::events::{self, SQS_EXPECTED};
-use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID, MAX_RECEIVES};
+use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID, MAX_RECEIVES};
 use reset_wiring::Aws;
 use serde_json::{Value, json};
 use tracing::Instrument as _;
 
+use crate::events::{self, SQS_EXPECTED};
 use crate::helpers::{MemoryApp, MotoApp, NEW_PASSWORD, call, capture_logs, confirm_event, request_event, unique};
 
 pub(crate) fn reset_job(email: &str, requested_at: u64) -> MailJob {

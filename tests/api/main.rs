@@ -7,6 +7,7 @@ mod cargo_lambda;
 mod checkov;
 mod deploy;
 mod edge;
+mod events;
 mod faults;
 mod fuzz;
 mod handlers;

@@ -2,7 +2,7 @@
 //! server each test starts for itself, with the mail worker's real handler fed from the queue.
 
 use reset_core::password;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
+use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 
 use crate::helpers::{MotoApp, NEW_PASSWORD, RESET_PAGE, confirm_event, kid_of, request_event};
 
@@ -16,7 +16,7 @@ async fn request_mail_link_confirm_then_the_link_is_dead() {
     assert_eq!(mails.len(), 1, "{mails:?}");
     let mail = &mails[0];
     assert_eq!(mail.destinations.to, vec![DEMO_EMAIL.to_string()]);
-    assert_eq!(mail.source, reset_tests::stack::SENDER);
+    assert_eq!(mail.source, reset_local::stack::SENDER);
     let link = mail.reset_link().expect("the mail holds a reset link");
     assert!(link.starts_with(&format!("{RESET_PAGE}?lang=en&token=")), "{link}");
     let token = mail.token().unwrap();
@@ -96,7 +96,7 @@ async fn aws_unreachable_mid_flow_gives_503_and_nothing_changes() {
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let token = app.mails().await[0].token().unwrap();
     let item_before = app.stack.user_item(DEMO_USER_ID).await.unwrap();
-    let gone = crate::faults::sdk_at(&format!("http://127.0.0.1:{}", reset_tests::free_port())).await;
+    let gone = crate::faults::sdk_at(&format!("http://127.0.0.1:{}", reset_local::free_port())).await;
     let config = app.stack.config();
     // The user store and the queue unreachable for the HTTP functions (the mail worker, which
     // alone sends, is not called).
@@ -158,7 +158,7 @@ async fn rotation_with_the_tool_keeps_old_links_until_retired_and_reaches_runnin
     use rotate_signing_key::{Command, run};
     let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1")]).await;
     let client = app.stack.secrets();
-    let secret_id = reset_tests::stack::SECRET_ID;
+    let secret_id = reset_local::stack::SECRET_ID;
     let cache_ttl = std::time::Duration::from_millis(1100);
 
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
@@ -194,9 +194,9 @@ async fn rotation_with_the_tool_keeps_old_links_until_retired_and_reaches_runnin
 /// start must fail (and be retried elsewhere) instead of taking the other server for its own.
 #[test]
 fn a_taken_port_is_never_mistaken_for_our_moto() {
-    let first = reset_tests::stack::Moto::start(None).expect("moto starts");
+    let first = reset_local::stack::Moto::start(None).expect("moto starts");
     let port: u16 = first.url.rsplit(':').next().unwrap().parse().unwrap();
-    let second = reset_tests::stack::Moto::start(Some(port));
+    let second = reset_local::stack::Moto::start(Some(port));
     assert!(second.is_err(), "a second moto on {port} attached to the first one");
 }
 
@@ -216,7 +216,7 @@ async fn the_tool_prints_the_audit_hash_the_logs_hold_for_an_address() {
     }
     .instrument(tracing::info_span!("test", run = %trace))
     .await;
-    let printed = run(&app.stack.secrets(), reset_tests::stack::SECRET_ID, Command::AuditHash { email: " Demo@Example.com ".into() }, 0).await.unwrap();
+    let printed = run(&app.stack.secrets(), reset_local::stack::SECRET_ID, Command::AuditHash { email: " Demo@Example.com ".into() }, 0).await.unwrap();
     let hash = printed.split_whitespace().nth(1).unwrap().to_owned();
     assert!(!printed.contains("example.com"), "{printed}");
     let records = logs.records_of(&trace);
@@ -224,7 +224,7 @@ async fn the_tool_prints_the_audit_hash_the_logs_hold_for_an_address() {
         let record = records.lines().find(|l| l.contains(&format!("audit=\"{audit}\""))).unwrap_or_else(|| panic!("no {audit}:\n{records}"));
         assert!(record.contains(&format!("email_hash={hash}")), "{audit} holds another hash than {hash}:\n{record}");
     }
-    let other = run(&app.stack.secrets(), reset_tests::stack::SECRET_ID, Command::AuditHash { email: "nobody@example.com".into() }, 0).await.unwrap();
+    let other = run(&app.stack.secrets(), reset_local::stack::SECRET_ID, Command::AuditHash { email: "nobody@example.com".into() }, 0).await.unwrap();
     assert_ne!(other, printed);
 }
 
@@ -285,7 +285,7 @@ async fn rotation_keeps_audit_hashes_and_rate_limit_counters() {
     let (before, after, mails_before, mails_after) = crate::rate_limits::in_one_window(crate::rate_limits::DAY, || async {
         let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1"), ("RATE_LIMIT_EMAIL_PER_DAY", "1")]).await;
         let client = app.stack.secrets();
-        let secret_id = reset_tests::stack::SECRET_ID;
+        let secret_id = reset_local::stack::SECRET_ID;
         let hash = || run(&client, secret_id, Command::AuditHash { email: DEMO_EMAIL.into() }, 0);
         let before = hash().await.unwrap();
         assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);

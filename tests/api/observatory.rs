@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use reset_tests::stack::DEMO_EMAIL;
-use reset_tests::workspace_root;
+use reset_local::stack::DEMO_EMAIL;
+use reset_local::workspace_root;
 use serde_json::Value;
 
 use crate::helpers::LocalApi;

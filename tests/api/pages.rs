@@ -2,8 +2,8 @@
 //! the cookie, GET/HEAD never consuming a token, and identical answers for every account.
 
 use reset_core::password;
-use reset_tests::events::{self, Reply};
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
+use reset_local::events::{self, Reply};
+use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 use serde_json::Value;
 
 use crate::helpers::{MemoryApp, NEW_PASSWORD, RESET_PAGE, link_event};

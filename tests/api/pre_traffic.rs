@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use reset_tests::{venv_tool, workspace_root};
+use reset_local::{venv_tool, workspace_root};
 use serde_json::Value;
 
 use crate::helpers::LocalApi;
@@ -19,7 +19,7 @@ fn hook_code() -> String {
 
 /// Runs the hook with the three version variables naming these local functions (and, behind the
 /// edge, the origin-verify secret it reads); what it reported.
-fn run_hook(watch: &reset_tests::functions::Watch, versions: [&str; 3], edge: Option<(&str, &str)>) -> Value {
+fn run_hook(watch: &reset_local::functions::Watch, versions: [&str; 3], edge: Option<(&str, &str)>) -> Value {
     let dir = workspace_root().join("target/pre-traffic-check");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("index-{}.py", watch.port));
@@ -66,7 +66,7 @@ async fn the_pre_traffic_hook_passes_healthy_versions_and_fails_a_wrong_one() {
 #[tokio::test(flavor = "multi_thread")]
 async fn behind_the_edge_the_hook_sends_cloudfronts_header_and_the_rest_apis_events() {
     // The functions' origin-verify secret: any secret moto holds serves (here the signing keys').
-    let secret_id = reset_tests::stack::SECRET_ID;
+    let secret_id = reset_local::stack::SECRET_ID;
     let LocalApi { watch, stack, pump: _pump, .. } = LocalApi::start(&[("ORIGIN_VERIFY_SECRET_ID", secret_id)]).await;
     let value = stack.secrets().get_secret_value().secret_id(secret_id).send().await.unwrap().secret_string.unwrap();
 

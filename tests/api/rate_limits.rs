@@ -12,7 +12,7 @@ use std::sync::Arc;
 use reset_aws::{DEFAULT_LIMITS_TABLE, DynamoLimits};
 use reset_core::ports::{CountHits as _, Hit};
 use reset_core::settings::RateLimits;
-use reset_tests::stack::{DEMO_EMAIL, Stack};
+use reset_local::stack::{DEMO_EMAIL, Stack};
 use serde_json::Value;
 use tracing::Instrument as _;
 
@@ -236,7 +236,7 @@ async fn a_run_that_straddles_a_window_boundary_is_run_again() {
 }
 
 /// `workers` mail workers on `stack`'s queue, released together (see
-/// [`reset_tests::queue::MailQueues::deliver_together`]), each with its own clients and its log
+/// [`reset_local::queue::MailQueues::deliver_together`]), each with its own clients and its log
 /// lines in a span carrying `run` and its number. Returns how many messages each was handed.
 async fn workers_together(stack: &Stack, workers: usize, run: &str) -> Vec<usize> {
     let mut each = Vec::new();

@@ -9,8 +9,8 @@ use reset_core::memory::MemoryOriginVerify;
 use reset_core::origin_verify::OriginVerify;
 use reset_core::password;
 use reset_core::settings::Edge;
-use reset_tests::events::{self, Reply};
-use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID};
+use reset_local::events::{self, Reply};
+use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID};
 use serde_json::{Map, Value, json};
 
 use crate::helpers::{MemoryApp, NEW_PASSWORD, RESET_PAGE, capture_logs, token_in, unique};

@@ -5,13 +5,13 @@
 //! resolution of the template and the file, `tests/sam_local_env.py`), against moto through a
 //! Lambda Runtime API, answering an event from `events/`.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use reset_tests::events;
-use reset_tests::runtime_api::RuntimeApi;
-use reset_tests::stack::{DEMO_EMAIL, Stack};
-use reset_tests::workspace_root;
+use reset_local::events;
+use reset_local::runtime_api::Running;
+use reset_local::stack::{DEMO_EMAIL, Stack};
+use reset_local::workspace_root;
 use serde_json::Value;
 
 /// Where `local/sam-env.json` points the functions: moto on the container's host, the port
@@ -71,29 +71,14 @@ async fn sam_build_makes_bootstraps_that_answer_with_the_sam_local_environment()
         assert_eq!(value("AWS_ENDPOINT_URL"), stack.moto.url, "{function}: the SDK is pointed at moto");
         assert_eq!(value("MAIL_QUEUE_URL"), stack.queue.url, "{function}: the queue scripts/dev creates");
         assert_eq!(value("USERS_TABLE"), stack.table.table, "{function}: the table scripts/dev creates");
-        assert_eq!(value("SIGNING_KEY_SECRET_ID"), reset_tests::stack::SECRET_ID, "{function}: the secret scripts/dev creates");
+        assert_eq!(value("SIGNING_KEY_SECRET_ID"), reset_local::stack::SECRET_ID, "{function}: the secret scripts/dev creates");
 
-        let mut api = RuntimeApi::start().unwrap();
         let log = root.join(format!("target/test-logs/sam-{function}.log"));
-        let out = std::fs::File::create(&log).unwrap();
-        let mut child = Command::new(&bootstrap)
-            .env_clear()
-            .envs(vars.iter().map(|(k, v)| (k, v)))
-            .env("AWS_LAMBDA_RUNTIME_API", api.address())
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        let outcome = (|| {
-            api.wait_first_poll(started, Duration::from_secs(30), &mut child)?;
-            let event = events::fresh(events::load(event_file));
-            api.invoke(&event.to_string(), Duration::from_secs(30))
-        })();
-        let _ = child.kill();
-        let _ = child.wait();
-        let (_, answer) = outcome.unwrap_or_else(|e| panic!("{function}: {e:#} (log: {})", log.display()));
+        let mut function_process = Command::new(&bootstrap);
+        function_process.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
+        let event = events::fresh(events::load(event_file));
+        let answer = Running::start(function_process, &log, Duration::from_secs(30)).and_then(|mut running| running.invoke(&event, Duration::from_secs(30)));
+        let answer = answer.unwrap_or_else(|e| panic!("{function}: {e:#}"));
         assert!(answered(&answer), "{function} answered {answer}");
     }
     // The worker's event mailed the demo user, through SES on moto.
@@ -139,7 +124,7 @@ fn the_edge_variant_lints_and_guards_the_origin() {
     assert!(template.contains(default), "EdgeProtection defaults to false");
     let variant = root.join("target/template-edge.yaml");
     std::fs::write(&variant, template.replace(default, &default.replace("\"false\"", "\"true\""))).unwrap();
-    let mut lint = Command::new(reset_tests::venv_tool("cfn-lint"));
+    let mut lint = Command::new(reset_local::venv_tool("cfn-lint"));
     lint.arg(&variant);
     run(lint, "cfn-lint on the edge variant");
     let mut validate = sam();

@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use reset_tests::{venv_tool, workspace_root};
+use reset_local::{venv_tool, workspace_root};
 
 use crate::helpers::LocalApi;
 

@@ -6,9 +6,9 @@
 use std::process::Command;
 
 use reset_core::reset_token::KeyRing;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_USER_ID, Stack};
-use reset_tests::template::Deployment;
-use reset_tests::{venv_tool, workspace_root};
+use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID, Stack};
+use reset_local::template::Deployment;
+use reset_local::{venv_tool, workspace_root};
 use reset_wiring::Config;
 
 use crate::helpers::{AwsFunctions, MotoApp, RESET_PAGE, call, confirm_event, deliver_queued, request_event};
@@ -111,7 +111,7 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
 fn every_variable_the_template_sets_changes_what_the_config_holds() {
     // Every variable the template sets, in Globals and on single functions (as CloudFormation
     // reads the template: tests/cfn_template.py).
-    let parsed = reset_tests::template::template();
+    let parsed = reset_local::template::template();
     let mut names: Vec<&str> = parsed["Globals"]["Function"]["Environment"]["Variables"].as_object().unwrap().keys().map(String::as_str).collect();
     for resource in parsed["Resources"].as_object().unwrap().values().filter(|r| r["Type"] == "AWS::Serverless::Function") {
         for name in resource["Properties"]["Environment"]["Variables"].as_object().into_iter().flat_map(|v| v.keys()) {
@@ -582,7 +582,7 @@ fn assert_granted(deployment: &Deployment, function: &str, seen: &Seen) -> Vec<S
         let grants = deployment.users_table_grants(function, operation);
         assert!(!grants.is_empty(), "{function} calls {operation} on the users table, which template.yaml does not grant it: {body}");
         let touched = attributes_touched(body);
-        let allowed_by = |grant: &reset_tests::template::Grant| {
+        let allowed_by = |grant: &reset_local::template::Grant| {
             let attributes = grant.attributes().is_none_or(|allowed| touched.iter().all(|t| allowed.contains(t)));
             let select = grant.requires("dynamodb:Select").is_none_or(|s| s != "SPECIFIC_ATTRIBUTES" || body["ProjectionExpression"].is_string());
             let returns = grant.requires("dynamodb:ReturnValues").is_none_or(|r| body["ReturnValues"].as_str().is_none_or(|v| v == r));

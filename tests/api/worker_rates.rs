@@ -47,7 +47,7 @@ pub struct Shape {
 impl Shape {
     /// The row for `rate` of template.yaml's `SendRate` mapping, read from the file.
     pub fn from_template(rate: u32) -> Shape {
-        let path = reset_tests::workspace_root().join("template.yaml");
+        let path = reset_local::workspace_root().join("template.yaml");
         let template = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mapping = &template[template.find("\n  SendRate:\n").expect("template.yaml maps SendRate")..];
         let row = mapping.lines().find(|l| l.trim_start().starts_with(&format!("\"{rate}\": {{"))).unwrap_or_else(|| panic!("no SendRate row for {rate}"));

@@ -5,13 +5,13 @@
 //! fraction of the 400 ms floor it replaced. The mail worker does not run meanwhile: in AWS it
 //! shares neither CPU nor a single-threaded moto with request-reset, here it would; the queue
 //! depth afterwards shows that every request left exactly one job.
-//! Run: `cargo run -p reset-tests --bin enumeration-timing`.
+//! Run: `cargo run -p reset-bench --bin enumeration-timing`.
 
 use std::time::{Duration, Instant};
 
-use reset_tests::functions::Watch;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, Stack};
-use reset_tests::{free_port, workspace_root};
+use reset_local::functions::Watch;
+use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, Stack};
+use reset_local::{free_port, workspace_root};
 
 const ROUNDS: usize = 500;
 /// What every request took before the mail left the request path (the retired time floor).
@@ -37,7 +37,7 @@ fn main() -> anyhow::Result<()> {
     let mut stack = runtime.block_on(Stack::start(None, &format!("{api}/reset-password")))?;
     runtime.block_on(stack.put_user("u-disabled", "disabled@example.com", DEMO_PASSWORD, Some("disabled")))?;
     // Many requests from one IP: lift its limit.
-    stack.overrides = reset_tests::stack::generous_limits();
+    stack.overrides = reset_local::stack::generous_limits();
     let log = workspace_root().join(format!("target/test-logs/timing-{port}.log"));
     let _watch = Watch::start(Some(port), &stack.env(), &log, false)?;
     let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();

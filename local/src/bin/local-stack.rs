@@ -4,15 +4,15 @@
 //! the mail worker as SQS events (as Lambda's event source does), and every reset link that is
 //! mailed printed as it is sent. Ctrl-C, SIGTERM or SIGHUP (a closed terminal, a process manager)
 //! stop everything it started; if the runner is killed outright, its children get SIGTERM from the
-//! kernel (see `reset_tests::process`).
+//! kernel (see `reset_local::process`).
 
 use std::collections::HashSet;
 use std::time::Duration;
 
-use reset_tests::functions::Watch;
-use reset_tests::queue::Pump;
-use reset_tests::stack::{DEMO_EMAIL, DEMO_PASSWORD, Moto, Stack};
-use reset_tests::workspace_root;
+use reset_local::functions::Watch;
+use reset_local::queue::Pump;
+use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, Moto, Stack};
+use reset_local::workspace_root;
 
 fn port(var: &str, default: u16) -> anyhow::Result<u16> {
     match std::env::var(var) {

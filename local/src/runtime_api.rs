@@ -1,8 +1,10 @@
 //! The Lambda Runtime API, as much of it as a function uses: `GET …/invocation/next` hands out the
 //! next event, `POST …/invocation/{id}/response` (or `/error`, or `…/init/error`) takes the answer.
 //! One function process at a time; events go in and answers come out through channels, timed here.
+//! [`Running`] is a function binary started against one, for a test that only wants the answers.
 
-use std::process::Child;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -112,5 +114,49 @@ impl RuntimeApi {
             (Answer::Response(body), at) => Ok((at - sent, serde_json::from_str(&body).context("a JSON answer")?)),
             (Answer::Error(body), _) => bail!("the invocation failed: {body}"),
         }
+    }
+}
+
+/// A function binary running as Lambda runs it, against a [`RuntimeApi`] of its own, its stdout and
+/// stderr in a log file. Killed when dropped.
+pub struct Running {
+    api: RuntimeApi,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Running {
+    /// Starts `function` (the binary with its environment) pointed at a new Runtime API, its output
+    /// in `log`, and waits up to `timeout` for its first poll (the end of its init).
+    pub fn start(mut function: Command, log: &Path, timeout: Duration) -> anyhow::Result<Running> {
+        let api = RuntimeApi::start()?;
+        if let Some(dir) = log.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let out = std::fs::File::create(log)?;
+        function.env("AWS_LAMBDA_RUNTIME_API", api.address()).stdin(Stdio::null()).stdout(out.try_clone()?).stderr(out);
+        let started = Instant::now();
+        let child = function.spawn().with_context(|| format!("starting {}", function.get_program().display()))?;
+        let mut running = Running { api, child, log: log.to_owned() };
+        running.api.wait_first_poll(started, timeout, &mut running.child).with_context(|| format!("log: {}", log.display()))?;
+        Ok(running)
+    }
+
+    /// Hands the function one event and waits up to `timeout` for its answer.
+    pub fn invoke(&mut self, event: &Value, timeout: Duration) -> anyhow::Result<Value> {
+        let (_, answer) = self.api.invoke(&event.to_string(), timeout).with_context(|| format!("log: {}", self.log.display()))?;
+        Ok(answer)
+    }
+
+    /// What the function has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

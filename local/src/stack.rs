@@ -44,7 +44,7 @@ pub struct Moto {
 impl Moto {
     /// Starts moto from the project's `.venv` on `port` (a free one if `None`, tried again on
     /// another if something took it first), serving one request at a time so conditional writes
-    /// are atomic as in DynamoDB (see `moto_serial.py`).
+    /// are atomic as in DynamoDB (see `local/moto_serial.py`).
     pub fn start(port: Option<u16>) -> anyhow::Result<Moto> {
         match port {
             Some(port) => Self::start_on(LOOPBACK, port),
@@ -56,7 +56,7 @@ impl Moto {
     /// still use loopback).
     pub fn start_on(host: &str, port: u16) -> anyhow::Result<Moto> {
         let mut cmd = Command::new(venv_tool("python"));
-        cmd.arg(workspace_root().join("tests/moto_serial.py")).args([host, &port.to_string()]);
+        cmd.arg(workspace_root().join("local/moto_serial.py")).args([host, &port.to_string()]);
         let log = workspace_root().join(format!("target/test-logs/moto-{port}.log"));
         let mut process = Managed::spawn("moto", cmd, &log)?;
         let url = format!("http://127.0.0.1:{port}");

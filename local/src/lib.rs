@@ -1,8 +1,10 @@
-//! Test support and the local stack: start moto and child processes that die with us
-//! ([`process`]), provision the tables, mail queues, secret, sender and demo user ([`stack`]),
-//! feed the mail worker from the queue as Lambda's event source would ([`queue`]), read mail back
-//! from moto ([`mail`]), replay the events in `events/` ([`events`]), run a built `bootstrap` as
-//! Lambda does ([`runtime_api`]), and read template.yaml as deployed ([`template`]).
+//! The local stack, for `scripts/dev` (the `local-stack` runner), the integration tests and the
+//! benchmarks: start moto and child processes that die with us ([`process`]), provision the
+//! tables, mail queues, secret, sender and demo user as template.yaml does ([`stack`], reading the
+//! template through [`template`]), feed the mail worker from the queue as Lambda's event source
+//! would ([`queue`]), read mail back from moto ([`mail`]), serve the functions under `cargo lambda
+//! watch` ([`functions`]) or run a built `bootstrap` as Lambda does ([`runtime_api`]), and load the
+//! events in `events/` ([`events`]). What the tests expect of each event is theirs (`tests/`).
 
 pub mod events;
 pub mod functions;
@@ -15,9 +17,9 @@ pub mod template;
 
 use std::path::PathBuf;
 
-/// The workspace root (this package lives in `tests/`).
+/// The workspace root (this package lives in `local/`).
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("local/ has a parent").to_path_buf()
 }
 
 /// A tool from the project's `.venv` (set up by `scripts/setup`), with a clear error if absent.
