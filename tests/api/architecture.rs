@@ -39,7 +39,8 @@ fn classify(span: &str, packages: &[String]) -> Option<Named> {
         let looks_like_ours = krate.starts_with("reset_") || ["request_reset", "mail_worker", "login_password"].contains(&krate);
         return looks_like_ours.then(|| Named::Item { krate: krate.to_owned(), name: segments[segments.len() - 1].to_owned() });
     }
-    let has_extension = Path::new(span).extension().is_some_and(|e| ["rs", "toml", "md", "yaml", "json", "py", "ftl", "html", "txt"].contains(&e.to_str().unwrap_or("")));
+    let has_extension =
+        Path::new(span).extension().is_some_and(|e| ["rs", "toml", "md", "yaml", "json", "py", "ftl", "html", "txt"].contains(&e.to_str().unwrap_or("")));
     if span.contains('/') || has_extension {
         return Some(Named::Path(span.to_owned()));
     }
@@ -142,7 +143,9 @@ fn missing(doc: &str, root: &Path) -> Vec<String> {
             None | Some(Named::Package(_)) => true,
             Some(Named::Path(path)) => root.join(&path).exists(),
             Some(Named::Item { krate, name }) => match crate_dir(root, &krate) {
-                Some(dir) => read.iter().any(|(path, source)| path.starts_with(&dir) && (defines(source, &name) || path.file_stem().is_some_and(|s| s == name.as_str()))),
+                Some(dir) => {
+                    read.iter().any(|(path, source)| path.starts_with(&dir) && (defines(source, &name) || path.file_stem().is_some_and(|s| s == name.as_str())))
+                }
                 None => false,
             },
             Some(Named::Name(name)) => {
@@ -178,7 +181,15 @@ fn a_renamed_item_a_moved_file_and_a_wrong_crate_are_caught() {
                `reset_local::events::load`.";
     assert_eq!(
         missing(doc, &root),
-        ["NoSuchType", "lib.rs", "no_such_function", "reset_core::NoSuchThing", "reset_gone::Deps", "reset_http::deliver_mail", "shared/reset-core/src/no_such_file.rs"]
+        [
+            "NoSuchType",
+            "lib.rs",
+            "no_such_function",
+            "reset_core::NoSuchThing",
+            "reset_gone::Deps",
+            "reset_http::deliver_mail",
+            "shared/reset-core/src/no_such_file.rs"
+        ]
     );
     // Not items: commands, values, variables, headers.
     for span in ["cargo test -p reset-tests", "RESET_PAGE_URL", "x-origin-verify", "202", "GET", "HttpOnly; Secure"] {
