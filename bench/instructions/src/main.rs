@@ -12,11 +12,11 @@ use std::time::Duration;
 use lambda_http::Request;
 use reset_core::domain::{StoredEmail, User, UserId};
 use reset_core::keys::KeyCache;
-use reset_core::locale::Locale;
 use reset_core::memory::{InMemory, MemoryBreaches, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
 use reset_core::pages::{self, Reader};
 use reset_core::settings::{RateLimits, Settings, parse_page_url};
 use reset_core::{Deps, password};
+use reset_text::Locale;
 use serde_json::{Value, json};
 
 /// No run asks for more repeats than this; set-up always prepares this many.

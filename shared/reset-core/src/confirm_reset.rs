@@ -7,10 +7,10 @@
 use reset_token::TokenError;
 
 use crate::domain::{InvalidToken, NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
-use crate::locale::{self, Locale};
 use crate::mail_job::{ChangedJob, MailJob, new_job_id};
 use crate::ports::{GetUser, MailQueue as _, SetPassword as _, WriteOutcome};
 use crate::{Adapters, ConfirmPorts, Deps, password, unix_now};
+use reset_text::locale::{self, Locale};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfirmError {

@@ -15,7 +15,8 @@ use tokio::time::Instant;
 use crate::domain::{Email, StoredEmail};
 use crate::mail_job::{ChangedJob, MailJob, ResetLinkJob};
 use crate::ports::{Claim, CountHits, FindUserByEmail, Hit, JobLedger, Mail, MailError, Mailer};
-use crate::{Adapters, Deps, locale, mail, unix_now};
+use crate::{Adapters, Deps, mail, unix_now};
+use reset_text::locale;
 
 /// How long one delivery owns a job: longer than the worker's timeout, so a live attempt is never
 /// overtaken; short enough that a crashed one blocks nothing for long.

@@ -7,8 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use unicode_normalization::UnicodeNormalization;
 use zxcvbn::feedback::{Suggestion, Warning};
 
-use crate::locale::Locale;
-use crate::text::Msg;
+use reset_text::{Locale, Msg};
 
 /// Longest address SMTP can carry (RFC 5321 path limit less the brackets).
 const MAX_EMAIL_LEN: usize = 254;

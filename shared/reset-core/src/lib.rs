@@ -9,7 +9,6 @@ pub mod confirm_reset;
 pub mod deliver_mail;
 pub mod domain;
 pub mod keys;
-pub mod locale;
 pub mod mail;
 pub mod mail_job;
 pub mod memory;
@@ -19,7 +18,6 @@ pub mod password;
 pub mod ports;
 pub mod request_reset;
 pub mod settings;
-pub mod text;
 
 pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_checked, confirm_reset};
 pub use deliver_mail::{Delivery, DeliveryPorts, Paced, QueueOnly, Settled, deliver_mail};

@@ -6,10 +6,10 @@ use std::time::{Duration, SystemTime};
 use askama::Template;
 
 use crate::domain::Email;
-use crate::locale::Locale;
 use crate::ports::Mail;
 use crate::settings::Settings;
-use crate::text::{Msg, duration};
+use reset_text::Locale;
+use reset_text::{Msg, duration};
 
 #[derive(Template)]
 #[template(path = "reset_email.txt")]

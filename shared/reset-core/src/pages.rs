@@ -7,9 +7,9 @@
 use askama::Template;
 use url::Url;
 
-use crate::locale::Locale;
 use crate::settings::Settings;
-use crate::text::{Msg, duration};
+use reset_text::Locale;
+use reset_text::{Msg, duration};
 
 pub struct Assets {
     pub css: &'static str,

@@ -8,9 +8,9 @@ use url::Url;
 
 use crate::branding::Branding;
 use crate::domain::PasswordPolicy;
-use crate::locale::Locale;
 use crate::origin_verify::{CheckOrigin, OriginVerify};
 use crate::ports::OriginVerifySource;
+use reset_text::Locale;
 
 /// How long a reset link works, unless configured otherwise.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(30 * 60);

@@ -6,10 +6,10 @@
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use reset_core::domain::{InvalidEmail, PasswordProblem, WeakPassword};
-use reset_core::locale::Locale;
 use reset_core::pages::{self, Reader};
-use reset_core::text::Msg;
 use reset_core::{ConfirmError, RequestResetError, Settings};
+use reset_text::Locale;
+use reset_text::Msg;
 use serde::Serialize;
 
 use crate::body::{BodyError, MAX_BODY_BYTES, Media};
