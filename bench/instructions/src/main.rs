@@ -151,7 +151,7 @@ impl App {
             app_name: "Demo App".into(),
             support_contact: Some("support@example.com".into()),
             rate_limits: UNREACHED,
-            ..Settings::for_reset_page(parse_page_url("https://auth.example.com/reset-password").expect("a page URL"))
+            ..Settings::for_reset_page(parse_page_url("https://auth.example.com/reset-password").expect("a page URL"), &reset_core::mail::MAILS)
         };
         let deps = Deps {
             users: users.clone(),

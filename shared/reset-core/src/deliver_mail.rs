@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use crate::domain::{Email, StoredEmail};
 use crate::mail_job::{ChangedJob, MailJob, ResetLinkJob};
 use crate::ports::{Claim, CountHits, FindUserByEmail, Hit, JobLedger, Mail, MailError, Mailer};
-use crate::{Adapters, Deps, mail, unix_now};
+use crate::{Adapters, Deps, unix_now};
 use reset_text::locale;
 
 /// How long one delivery owns a job: longer than the worker's timeout, so a live attempt is never
@@ -172,7 +172,7 @@ async fn send_reset_link<A: DeliveryPorts>(deps: &Deps<A>, job: &ResetLinkJob, e
                 tracing::Span::current().record("token_id", issued.token_id.as_str());
                 let tr = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), deps.settings.default_locale);
                 let link = deps.settings.reset_link(&issued.token, Some(tr));
-                let mail = mail::reset_link(&deps.settings, tr, to.clone(), &link).map_err(failed(true))?;
+                let mail = deps.settings.mails.reset_link(&deps.settings, tr, to.clone(), &link).map_err(failed(true))?;
                 send(deps, &mail).await?
             }
         },
@@ -211,7 +211,7 @@ async fn send_changed_notice<A: DeliveryPorts>(deps: &Deps<A>, job: &ChangedJob)
         Some(to) => {
             // The confirm chose the language (the account's, else its request's); else the default.
             let tr = locale::for_mail(None, job.locale.as_deref(), deps.settings.default_locale);
-            let mail = mail::password_changed(&deps.settings, tr, to.clone(), job.changed_at).map_err(failed(true))?;
+            let mail = deps.settings.mails.password_changed(&deps.settings, tr, to.clone(), job.changed_at).map_err(failed(true))?;
             send(deps, &mail).await?
         }
     };

@@ -7,7 +7,7 @@ use askama::Template;
 
 use crate::domain::Email;
 use crate::ports::Mail;
-use crate::settings::Settings;
+use crate::settings::{ComposeMail, Settings};
 use reset_text::Locale;
 use reset_text::{Msg, duration};
 
@@ -85,4 +85,20 @@ pub fn password_changed(settings: &Settings, tr: Locale, to: Email, changed_at: 
         html: ChangedHtml { tr, heading: &subject, when: &when, not_you: &not_you }.render()?,
         subject,
     })
+}
+
+/// The mails above, as the mail worker's use case asks for them ([`ComposeMail`]).
+pub struct Mails;
+
+/// What `Settings::mails` holds wherever mail is sent.
+pub static MAILS: Mails = Mails;
+
+impl ComposeMail for Mails {
+    fn reset_link(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+        reset_link(settings, locale, to, link)
+    }
+
+    fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64) -> anyhow::Result<Mail> {
+        password_changed(settings, locale, to, changed_at)
+    }
 }

@@ -209,6 +209,7 @@ impl Config {
                 edge: None,
                 branding,
                 default_locale,
+                mails: &reset_core::mail::MAILS,
             },
         };
         if r.problems.is_empty() { Ok(config) } else { Err(ConfigError(r.problems)) }
