@@ -4,13 +4,13 @@
 //! hash; the new hash is written only if the hash is still the one the token was bound to, so of
 //! many concurrent confirms with one token exactly one wins.
 
+use reset_text::locale::{self, Locale};
 use reset_token::TokenError;
 
 use crate::domain::{InvalidToken, NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
 use crate::mail_job::{ChangedJob, MailJob, new_job_id};
 use crate::ports::{GetUser, MailQueue as _, SetPassword as _, WriteOutcome};
 use crate::{Adapters, ConfirmPorts, Deps, password, unix_now};
-use reset_text::locale::{self, Locale};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfirmError {

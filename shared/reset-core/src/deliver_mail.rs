@@ -9,6 +9,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use reset_text::locale;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
@@ -16,7 +17,6 @@ use crate::domain::{Email, StoredEmail};
 use crate::mail_job::{ChangedJob, MailJob, ResetLinkJob};
 use crate::ports::{Claim, CountHits, FindUserByEmail, Hit, JobLedger, Mail, MailError, Mailer};
 use crate::{Adapters, Deps, unix_now};
-use reset_text::locale;
 
 /// How long one delivery owns a job: longer than the worker's timeout, so a live attempt is never
 /// overtaken; short enough that a crashed one blocks nothing for long.

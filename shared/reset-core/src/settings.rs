@@ -4,13 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use reset_text::Locale;
 use url::Url;
 
 use crate::branding::Branding;
 use crate::domain::{Email, PasswordPolicy};
 use crate::origin_verify::{CheckOrigin, OriginVerify};
 use crate::ports::{Mail, OriginVerifySource};
-use reset_text::Locale;
 
 /// How long a reset link works, unless configured otherwise.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(30 * 60);
