@@ -13,9 +13,9 @@ use lambda_http::Request;
 use reset_core::domain::{StoredEmail, User, UserId};
 use reset_core::keys::KeyCache;
 use reset_core::memory::{InMemory, MemoryBreaches, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
-use reset_core::pages::{self, Reader};
 use reset_core::settings::{RateLimits, Settings, parse_page_url};
 use reset_core::{Deps, password};
+use reset_pages::pages::{self, Reader};
 use reset_text::Locale;
 use serde_json::{Value, json};
 
@@ -151,7 +151,7 @@ impl App {
             app_name: "Demo App".into(),
             support_contact: Some("support@example.com".into()),
             rate_limits: UNREACHED,
-            ..Settings::for_reset_page(parse_page_url("https://auth.example.com/reset-password").expect("a page URL"), &reset_core::mail::MAILS)
+            ..Settings::for_reset_page(parse_page_url("https://auth.example.com/reset-password").expect("a page URL"), &reset_pages::MAILS)
         };
         let deps = Deps {
             users: users.clone(),

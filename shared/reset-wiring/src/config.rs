@@ -209,7 +209,7 @@ impl Config {
                 edge: None,
                 branding,
                 default_locale,
-                mails: &reset_core::mail::MAILS,
+                mails: &reset_pages::MAILS,
             },
         };
         if r.problems.is_empty() { Ok(config) } else { Err(ConfigError(r.problems)) }
@@ -316,7 +316,7 @@ mod tests {
         v.extend(vars(&[("ACCENT_COLOR", "#7B1FA2"), ("LOGO_URL", "https://cdn.example.com/logo.svg"), ("FOOTER_TEXT", "Example GmbH")]));
         let branding = Config::from_vars(&v).unwrap().settings.branding;
         assert_eq!((branding.accent(), branding.footer.as_deref()), ("#7b1fa2", Some("Example GmbH")));
-        assert!(branding.style().csp.contains("img-src https://cdn.example.com;"));
+        assert!(reset_pages::style::page_style(&branding).csp.contains("img-src https://cdn.example.com;"));
     }
 
     #[test]

@@ -4,12 +4,10 @@
 use std::time::{Duration, SystemTime};
 
 use askama::Template;
-
-use crate::domain::Email;
-use crate::ports::Mail;
-use crate::settings::{ComposeMail, Settings};
-use reset_text::Locale;
-use reset_text::{Msg, duration};
+use reset_core::domain::Email;
+use reset_core::ports::Mail;
+use reset_core::settings::{ComposeMail, Settings};
+use reset_text::{Locale, Msg, duration};
 
 #[derive(Template)]
 #[template(path = "reset_email.txt")]
@@ -29,7 +27,7 @@ struct ResetHtml<'a> {
     intro: &'a str,
     link: &'a str,
     worried: Option<&'a str>,
-    /// The button's colour: a validated `#rrggbb` (`branding::Accent`).
+    /// The button's colour: a validated `#rrggbb` (`reset_core::branding::Accent`).
     accent: &'a str,
 }
 
