@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         [usize::from(*selector) % 4];
     let req = request(content_type, body);
     if let Err(err) = reset_http::read_json::<Confirm>(&req) {
-        let status = reset_http::ApiError::from_body(err, reset_core::text::Msg::new("error-request-shape")).status();
+        let status = reset_http::ApiError::from_body(err, reset_text::Msg::new("error-request-shape")).status();
         assert!(status.is_client_error(), "{status}");
     }
     if let Ok(form) = reset_http::read_form(&req) {

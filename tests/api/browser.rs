@@ -329,7 +329,7 @@ async fn the_journey_in_german_japanese_and_arabic_on_a_small_phone() {
         browser.screenshot(&format!("{shot}-1-forgot-password")).await;
         browser.type_into("#email", DEMO_EMAIL).await;
         browser.click("button[type=submit]").await;
-        browser.expect_heading(&reset_core::text::Msg::new("inbox-title").text(reset_core::locale::Locale::matching(tag).unwrap())).await;
+        browser.expect_heading(&reset_text::Msg::new("inbox-title").text(reset_text::Locale::matching(tag).unwrap())).await;
 
         // Each journey before this one left two mails (its link, its changed notice).
         let mails = stack.mails_eventually(2 * n + 1).unwrap();

@@ -49,7 +49,7 @@ async fn events_replay_through_cargo_lambda_and_the_journey_works_over_http() {
 
     // The journey over HTTP, at the same paths as deployed.
     let (status, body) = post(&format!("{api}/password-reset/request"), &json!({ "email": DEMO_EMAIL }));
-    assert_eq!((status, body.as_str()), (202, request_reset::accepted_body(reset_core::locale::Locale::ENGLISH).as_str()));
+    assert_eq!((status, body.as_str()), (202, request_reset::accepted_body(reset_text::Locale::ENGLISH).as_str()));
     let mails = stack.mails_eventually(mailed + 1).unwrap();
     let link = mails.last().unwrap().reset_link().expect("a reset link");
     assert!(link.starts_with(&format!("{api}/reset-password?lang=en&token=")), "{link}");

@@ -66,7 +66,7 @@ async fn known_unknown_and_disabled_accounts_get_byte_identical_answers() {
         assert_eq!(known.body, other.body, "{what}");
     }
     assert_eq!(known.status, 202);
-    assert_eq!(known.body, request_reset::accepted_body(reset_core::locale::Locale::ENGLISH));
+    assert_eq!(known.body, request_reset::accepted_body(reset_text::Locale::ENGLISH));
     let mails = app.mails().await;
     assert_eq!(mails.len(), 1, "only the known, active account gets mail");
     assert_eq!(mails[0].to.as_ref(), DEMO_EMAIL);
@@ -120,7 +120,7 @@ async fn the_emailed_token_changes_the_password_once() {
 
     let reply = app.call(&confirm_event(&token, NEW_PASSWORD)).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(reply.body, reset_password::changed_body(reset_core::locale::Locale::ENGLISH));
+    assert_eq!(reply.body, reset_password::changed_body(reset_text::Locale::ENGLISH));
     let user = app.user(DEMO_USER_ID);
     assert_ne!(user.password_hash, old_hash);
     assert!(user.password_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", user.password_hash);

@@ -1,9 +1,9 @@
 //! Every user in their own language: which language a page, a JSON message and a mail speak, and
 //! that the guarantees hold in each (the same bytes for a known and an unknown address).
 
-use reset_core::locale::Locale;
 use reset_local::events::{self, Reply};
 use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID};
+use reset_text::Locale;
 use serde_json::Value;
 
 use crate::helpers::{MemoryApp, MotoApp, NEW_PASSWORD, RESET_PAGE, confirm_event, link_event, request_event};
@@ -97,7 +97,7 @@ async fn a_known_and_an_unknown_address_get_the_same_bytes_in_every_language() {
         let unknown = app.call(&with_accept_language(request_event("nobody@example.com"), tag)).await;
         assert_eq!(known.status, 202, "{tag}");
         assert_eq!((known.status, &known.headers, &known.body), (unknown.status, &unknown.headers, &unknown.body), "{tag}: the JSON answer");
-        assert_eq!(json_message(&known), reset_core::text::Msg::new("request-accepted").text(locale), "{tag}");
+        assert_eq!(json_message(&known), reset_text::Msg::new("request-accepted").text(locale), "{tag}");
         pages.push(known.body);
     }
     pages.sort();

@@ -12,11 +12,11 @@ use std::time::Duration;
 use lambda_http::Request;
 use reset_core::domain::{StoredEmail, User, UserId};
 use reset_core::keys::KeyCache;
-use reset_core::locale::Locale;
 use reset_core::memory::{InMemory, MemoryBreaches, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
-use reset_core::pages::{self, Reader};
 use reset_core::settings::{RateLimits, Settings, parse_page_url};
 use reset_core::{ConfirmDeps, DeliveryDeps, Deps, password};
+use reset_pages::pages::{self, Reader};
+use reset_text::Locale;
 use serde_json::{Value, json};
 
 /// No run asks for more repeats than this; set-up always prepares this many.
@@ -154,7 +154,7 @@ impl App {
             app_name: "Demo App".into(),
             support_contact: Some("support@example.com".into()),
             rate_limits: UNREACHED,
-            ..Settings::for_reset_page(parse_page_url("https://auth.example.com/reset-password").expect("a page URL"))
+            ..Settings::for_reset_page(parse_page_url("https://auth.example.com/reset-password").expect("a page URL"), &reset_pages::MAILS)
         };
         let (limits, queue, keys) = (MemoryLimits::default(), MemoryQueue::default(), MemoryKeys::new(json!({"current": "a", "a": KEY}).to_string()));
         let common = async || Deps {

@@ -10,10 +10,11 @@ use std::convert::Infallible;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use reset_core::domain::Email;
-use reset_core::locale::Locale;
-use reset_core::text::Msg;
-use reset_core::{Adapters, Deps, pages};
+use reset_core::{Adapters, Deps};
 use reset_http::{ApiError, html_response, json_response, limit_source_ip, read_form, read_json};
+use reset_pages::pages;
+use reset_text::Locale;
+use reset_text::Msg;
 use serde::Deserialize;
 use tracing::Instrument as _;
 

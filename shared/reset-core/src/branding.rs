@@ -1,6 +1,7 @@
 //! Operator branding without a fork: an accent colour, a logo and a footer line, parsed at cold
-//! start (a bad value stops the function, naming it), and the pages' stylesheet and
-//! Content-Security-Policy that follow from them, built once.
+//! start (a bad value stops the function, naming it). The pages' stylesheet and
+//! Content-Security-Policy that follow from them are presentation (`reset_pages::style`), built
+//! once and kept here, beside the branding they follow from.
 //!
 //! The accent must leave white button text readable (WCAG contrast at least 4.5:1, which also
 //! keeps accent-coloured links readable on the white card). The logo is an https image, allowed
@@ -9,7 +10,6 @@
 use std::sync::OnceLock;
 
 use base64::Engine as _;
-use sha2::{Digest, Sha256};
 use url::Url;
 
 /// The largest inline (`data:`) logo accepted: a small logo. A function's environment holds 4 KB in
@@ -109,7 +109,7 @@ impl Logo {
     }
 
     /// The CSP source that allows this logo and nothing more.
-    fn csp_source(&self) -> String {
+    pub fn csp_source(&self) -> String {
         match self {
             Logo::Url(url) => url.origin().ascii_serialization(),
             Logo::Inline(_) => "data:".into(),
@@ -135,7 +135,8 @@ pub struct Branding {
     style: OnceLock<PageStyle>,
 }
 
-/// The pages' stylesheet with the branding applied, and the policy that allows exactly it.
+/// The pages' stylesheet with the branding applied, and the policy that allows exactly it: built
+/// by the presentation from its assets ([`Branding::style_with`]).
 #[derive(Debug, Clone)]
 pub struct PageStyle {
     pub css: String,
@@ -155,30 +156,11 @@ impl Branding {
         self.accent.as_ref().map_or(DEFAULT_ACCENT, Accent::as_str)
     }
 
-    /// Built on first use, once per process.
-    pub fn style(&self) -> &PageStyle {
-        self.style.get_or_init(|| {
-            let base = crate::pages::ASSETS.css;
-            // Later and as specific as the defaults, so it wins in light and dark mode, with white
-            // text on it; dark mode keeps its own link colour (`--link`), which a dark accent
-            // would make unreadable on a dark card.
-            let css = match &self.accent {
-                Some(accent) => format!("{base}:root{{--accent:{};--on-accent:#fff}}\n", accent.as_str()),
-                None => base.to_owned(),
-            };
-            let img = self.logo.as_ref().map(|logo| format!("img-src {}; ", logo.csp_source())).unwrap_or_default();
-            let csp = format!(
-                "default-src 'none'; style-src {}; script-src {}; {img}form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-                csp_hash(&css),
-                csp_hash(crate::pages::ASSETS.js)
-            );
-            PageStyle { css, csp }
-        })
+    /// The page style, built by `build` on its first use and kept for the process (a new
+    /// `Branding` starts without one). `reset_pages::style` builds it from the page assets.
+    pub fn style_with(&self, build: impl FnOnce(&Branding) -> PageStyle) -> &PageStyle {
+        self.style.get_or_init(|| build(self))
     }
-}
-
-fn csp_hash(source: &str) -> String {
-    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(source.as_bytes())))
 }
 
 #[cfg(test)]
@@ -222,17 +204,10 @@ mod tests {
     }
 
     #[test]
-    fn the_style_and_its_policy_follow_the_branding() {
-        let plain = Branding::default();
-        assert_eq!(plain.style().css, crate::pages::ASSETS.css);
-        assert!(!plain.style().csp.contains("img-src"), "no logo, no images: {}", plain.style().csp);
-        let branded = Branding::new(Some(Accent::parse("#7b1fa2").unwrap()), Some(Logo::parse("https://cdn.example.com/l.svg").unwrap()), None);
-        let style = branded.style();
-        assert!(style.css.ends_with(":root{--accent:#7b1fa2;--on-accent:#fff}\n"), "{}", style.css);
-        assert!(style.csp.contains(&csp_hash(&style.css)), "the policy allows the stylesheet served: {}", style.csp);
-        assert!(style.csp.contains("img-src https://cdn.example.com; "), "{}", style.csp);
+    fn mails_take_the_accent_or_the_default_and_the_footer_is_one_plain_line() {
+        let branded = Branding::new(Some(Accent::parse("#7b1fa2").unwrap()), None, None);
         assert_eq!(branded.accent(), "#7b1fa2");
-        assert_eq!(plain.accent(), DEFAULT_ACCENT);
+        assert_eq!(Branding::default().accent(), DEFAULT_ACCENT);
         assert_eq!(parse_footer("  Example GmbH · Berlin  ").unwrap(), "Example GmbH · Berlin");
         assert_eq!(parse_footer("a\nb"), Err(BrandError::BadFooter));
         assert_eq!(parse_footer(&"x".repeat(201)), Err(BrandError::BadFooter));

@@ -19,7 +19,7 @@ pub trait BreachedPasswords: Send + Sync {
 
 /// The refusal a breached password gets, beside the other [`PasswordProblem`]s.
 pub fn breached_problem() -> PasswordProblem {
-    PasswordProblem::new("breached", crate::text::Msg::new("password-breached"))
+    PasswordProblem::new("breached", reset_text::Msg::new("password-breached"))
 }
 
 /// Refuses a password the corpus holds; lets it through (and logs the miss) if the corpus could

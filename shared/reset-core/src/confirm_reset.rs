@@ -4,11 +4,11 @@
 //! hash; the new hash is written only if the hash is still the one the token was bound to, so of
 //! many concurrent confirms with one token exactly one wins.
 
+use reset_text::locale::{self, Locale};
 use reset_token::TokenError;
 
 use crate::breached::BreachedPasswords;
 use crate::domain::{InvalidToken, NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
-use crate::locale::{self, Locale};
 use crate::mail_job::{ChangedJob, MailJob, new_job_id};
 use crate::ports::{GetUser, MailQueue as _, SetPassword, WriteOutcome};
 use crate::{Adapters, ConfirmDeps, password, unix_now};

@@ -9,13 +9,14 @@
 use std::future::Future;
 use std::time::Duration;
 
+use reset_text::locale;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::domain::{Email, StoredEmail};
 use crate::mail_job::{ChangedJob, MailJob, ResetLinkJob};
 use crate::ports::{Claim, CountHits as _, FindUserByEmail, Hit, JobLedger as _, Mail, MailError, Mailer};
-use crate::{Adapters, DeliveryDeps, locale, mail, unix_now};
+use crate::{Adapters, DeliveryDeps, unix_now};
 
 /// How long one delivery owns a job: longer than the worker's timeout, so a live attempt is never
 /// overtaken; short enough that a crashed one blocks nothing for long.
@@ -173,7 +174,7 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
                 tracing::Span::current().record("token_id", issued.token_id.as_str());
                 let locale = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), deps.common.settings.default_locale);
                 let link = deps.common.settings.reset_link(&issued.token, Some(locale));
-                let mail = mail::reset_link(&deps.common.settings, locale, to.clone(), &link).map_err(failed(true))?;
+                let mail = deps.common.settings.mails.reset_link(&deps.common.settings, locale, to.clone(), &link).map_err(failed(true))?;
                 send(deps, &mail).await?
             }
         },
@@ -212,7 +213,7 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail>, M: Mailer>(dep
         Some(to) => {
             // The confirm chose the language (the account's, else its request's); else the default.
             let locale = locale::for_mail(None, job.locale.as_deref(), deps.common.settings.default_locale);
-            let mail = mail::password_changed(&deps.common.settings, locale, to.clone(), job.changed_at).map_err(failed(true))?;
+            let mail = deps.common.settings.mails.password_changed(&deps.common.settings, locale, to.clone(), job.changed_at).map_err(failed(true))?;
             send(deps, &mail).await?
         }
     };

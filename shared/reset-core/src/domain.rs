@@ -3,12 +3,10 @@
 
 use std::fmt;
 
+use reset_text::{Locale, Msg};
 use secrecy::{ExposeSecret, SecretString};
 use unicode_normalization::UnicodeNormalization;
 use zxcvbn::feedback::{Suggestion, Warning};
-
-use crate::locale::Locale;
-use crate::text::Msg;
 
 /// Longest address SMTP can carry (RFC 5321 path limit less the brackets).
 const MAX_EMAIL_LEN: usize = 254;

@@ -9,18 +9,14 @@ pub mod confirm_reset;
 pub mod deliver_mail;
 pub mod domain;
 pub mod keys;
-pub mod locale;
-pub mod mail;
 pub mod mail_job;
 #[cfg(any(test, feature = "memory"))]
 pub mod memory;
 pub mod origin_verify;
-pub mod pages;
 pub mod password;
 pub mod ports;
 pub mod request_reset;
 pub mod settings;
-pub mod text;
 
 pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_checked, confirm_reset};
 pub use deliver_mail::{Delivery, Paced, Settled, deliver_mail};

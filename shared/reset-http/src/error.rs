@@ -6,10 +6,10 @@
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use reset_core::domain::{InvalidEmail, PasswordProblem, WeakPassword};
-use reset_core::locale::Locale;
-use reset_core::pages::{self, Reader};
-use reset_core::text::Msg;
 use reset_core::{ConfirmError, RequestResetError, Settings};
+use reset_pages::pages::{self, Reader};
+use reset_text::Locale;
+use reset_text::Msg;
 use serde::Serialize;
 
 use crate::body::{BodyError, MAX_BODY_BYTES, Media};
@@ -285,7 +285,7 @@ pub fn json_response(status: StatusCode, body: String) -> Response<Body> {
 /// An HTML page, under the pages' Content-Security-Policy (our inline style and script by hash,
 /// and the configured logo's origin), which the settings build once per process.
 pub fn html_response(settings: &Settings, status: StatusCode, body: String) -> Response<Body> {
-    let csp = HeaderValue::from_str(reset_core::pages::content_security_policy(settings)).unwrap_or(HeaderValue::from_static("default-src 'none'"));
+    let csp = HeaderValue::from_str(reset_pages::content_security_policy(settings)).unwrap_or(HeaderValue::from_static("default-src 'none'"));
     response(status, "text/html; charset=utf-8", csp, body)
 }
 

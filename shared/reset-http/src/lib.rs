@@ -12,10 +12,10 @@ pub use error::{ApiError, ErrorCode, RETRY_AFTER_SECS, html_response, json_respo
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
-use reset_core::locale::{self, Locale};
-use reset_core::pages::Reader;
 use reset_core::ports::{CountHits as _, Hit};
 use reset_core::{Adapters, Deps, Requester, Settings};
+use reset_pages::Reader;
+use reset_text::locale::{self, Locale};
 
 /// The header a CDN in front of the API adds to every request it forwards ([`Settings::edge`]).
 pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";

@@ -10,10 +10,10 @@ use reset_aws::{DEFAULT_LIMITS_TABLE, UserTable};
 use reset_core::Settings;
 use reset_core::branding::{Accent, Branding, Logo, parse_footer};
 use reset_core::domain::PasswordPolicy;
-use reset_core::locale::Locale;
 use reset_core::settings::{
     DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE, DEFAULT_MAIL_RETRY_BASE, DEFAULT_TOKEN_TTL, RateLimits, forgot_page_beside, parse_page_url,
 };
+use reset_text::Locale;
 use url::Url;
 
 pub struct Config {
@@ -211,6 +211,7 @@ impl Config {
                 edge: None,
                 branding,
                 default_locale,
+                mails: &reset_pages::MAILS,
             },
         };
         if r.problems.is_empty() { Ok(config) } else { Err(ConfigError(r.problems)) }
@@ -326,7 +327,7 @@ mod tests {
         v.extend(vars(&[("ACCENT_COLOR", "#7B1FA2"), ("LOGO_URL", "https://cdn.example.com/logo.svg"), ("FOOTER_TEXT", "Example GmbH")]));
         let branding = Config::from_vars(&v).unwrap().settings.branding;
         assert_eq!((branding.accent(), branding.footer.as_deref()), ("#7b1fa2", Some("Example GmbH")));
-        assert!(branding.style().csp.contains("img-src https://cdn.example.com;"));
+        assert!(reset_pages::style::page_style(&branding).csp.contains("img-src https://cdn.example.com;"));
     }
 
     #[test]

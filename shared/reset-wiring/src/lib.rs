@@ -86,8 +86,19 @@ const WIRE_TARGETS: &[&str] = &[
 /// The crates whose DEBUG and TRACE lines are written for this service and checked to carry no
 /// secret (tests/api/logging.rs). Every other target, named below or not, stays at INFO at most:
 /// a dependency added later cannot start logging request bodies because someone turned the level up.
-const OWN_TARGETS: &[&str] =
-    &["request_reset", "reset_password", "mail_worker", "reset_core", "reset_aws", "reset_http", "reset_wiring", "reset_token", "login_password"];
+const OWN_TARGETS: &[&str] = &[
+    "request_reset",
+    "reset_password",
+    "mail_worker",
+    "reset_core",
+    "reset_text",
+    "reset_pages",
+    "reset_aws",
+    "reset_http",
+    "reset_wiring",
+    "reset_token",
+    "login_password",
+];
 
 /// The log filter: `requested` (a level such as `info` or `debug`, or `target=level` directives)
 /// for this service's own crates; the runtime and anything unnamed at INFO at most, the wire at

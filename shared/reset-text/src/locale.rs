@@ -12,10 +12,10 @@ use std::sync::LazyLock;
 use fluent_langneg::{NegotiationStrategy, negotiate_languages};
 use unic_langid::{CharacterDirection, LanguageIdentifier};
 
-use crate::text::CATALOGS;
+use crate::catalog::CATALOGS;
 
 /// A language the pages and mails are written in: one of the catalogs compiled in from
-/// `locales/` ([`crate::text`]), so adding a language is adding a file.
+/// `locales/`, so adding a language is adding a file.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Locale(u8);
 

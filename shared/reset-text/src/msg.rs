@@ -1,7 +1,6 @@
-//! Every word a user reads, in every language compiled in: Fluent catalogs (`locales/<tag>.ftl`,
-//! found by `build.rs`), one bundle per language built on its first use, and [`Msg`], a message
-//! id with its arguments that is rendered in whatever language the reader gets. Plurals and
-//! placeables are the catalogs' business (`{ $n -> [one] ... *[other] ... }`).
+//! [`Msg`], a message id with its arguments, and its rendering: one bundle per language, built
+//! on its first use from the compiled-in catalog. Plurals and placeables are the catalogs'
+//! business (`{ $n -> [one] ... *[other] ... }`).
 //!
 //! A message a catalog lacks is taken from English, and one no catalog has renders as its id:
 //! never a panic, never an empty answer. A test keeps every shipped catalog complete.
@@ -12,17 +11,8 @@ use std::time::Duration;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
+use crate::catalog::{CATALOG_COUNT, CATALOGS};
 use crate::locale::Locale;
-
-/// One language's translations as compiled in.
-pub(crate) struct Catalog {
-    pub tag: &'static str,
-    pub source: &'static str,
-    /// The operator's `locales/overrides/<tag>.ftl`: its messages replace the catalog's.
-    pub overrides: Option<&'static str>,
-}
-
-include!(concat!(env!("OUT_DIR"), "/catalogs.rs"));
 
 type Bundle = FluentBundle<FluentResource>;
 
@@ -171,6 +161,3 @@ pub fn duration(d: Duration) -> Msg {
         s => Msg::new("duration-seconds").with("n", s),
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -5,23 +5,17 @@
 //! show-password toggle.
 
 use askama::Template;
+use reset_core::branding::Logo;
+use reset_core::settings::Settings;
+use reset_text::{Locale, Msg, duration};
 use url::Url;
 
-use crate::locale::Locale;
-use crate::settings::Settings;
-use crate::text::{Msg, duration};
-
-pub struct Assets {
-    pub css: &'static str,
-    pub js: &'static str,
-}
-
-pub static ASSETS: Assets = Assets { css: include_str!("../assets/page.css"), js: include_str!("../assets/page.js") };
+use crate::style::{ASSETS, Assets, page_style};
 
 /// The policy the pages are served with: nothing loads but our own inline style (with the
-/// branding applied) and script, and the configured logo if any (see `branding`).
+/// branding applied) and script, and the configured logo if any (see [`crate::style`]).
 pub fn content_security_policy(settings: &Settings) -> &str {
-    &settings.branding.style().csp
+    &page_style(&settings.branding).csp
 }
 
 /// Who reads a page: the settings it is built from, the reader's language, and whether the
@@ -72,9 +66,9 @@ fn brand<'a>(reader: &Reader<'a>) -> Brand<'a> {
     Brand {
         app_name: &settings.app_name,
         support: settings.support_contact.as_deref().map(|support| reader.text(&Msg::new("footer-help").with("support", support))),
-        logo: branding.logo.as_ref().map(crate::branding::Logo::src),
+        logo: branding.logo.as_ref().map(Logo::src),
         footer: branding.footer.as_deref(),
-        css: &branding.style().css,
+        css: &page_style(branding).css,
     }
 }
 

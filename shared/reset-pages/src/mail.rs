@@ -4,12 +4,10 @@
 use std::time::{Duration, SystemTime};
 
 use askama::Template;
-
-use crate::domain::Email;
-use crate::locale::Locale;
-use crate::ports::Mail;
-use crate::settings::Settings;
-use crate::text::{Msg, duration};
+use reset_core::domain::Email;
+use reset_core::ports::Mail;
+use reset_core::settings::{ComposeMail, Settings};
+use reset_text::{Locale, Msg, duration};
 
 #[derive(Template)]
 #[template(path = "reset_email.txt")]
@@ -29,7 +27,7 @@ struct ResetHtml<'a> {
     intro: &'a str,
     link: &'a str,
     worried: Option<&'a str>,
-    /// The button's colour: a validated `#rrggbb` (`branding::Accent`).
+    /// The button's colour: a validated `#rrggbb` (`reset_core::branding::Accent`).
     accent: &'a str,
 }
 
@@ -85,4 +83,20 @@ pub fn password_changed(settings: &Settings, tr: Locale, to: Email, changed_at: 
         html: ChangedHtml { tr, heading: &subject, when: &when, not_you: &not_you }.render()?,
         subject,
     })
+}
+
+/// The mails above, as the mail worker's use case asks for them ([`ComposeMail`]).
+pub struct Mails;
+
+/// What `Settings::mails` holds wherever mail is sent.
+pub static MAILS: Mails = Mails;
+
+impl ComposeMail for Mails {
+    fn reset_link(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+        reset_link(settings, locale, to, link)
+    }
+
+    fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64) -> anyhow::Result<Mail> {
+        password_changed(settings, locale, to, changed_at)
+    }
 }

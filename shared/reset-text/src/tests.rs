@@ -1,9 +1,12 @@
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
 use fluent_syntax::parser;
 
-use super::*;
+use crate::catalog::CATALOGS;
+use crate::msg::build_bundle;
+use crate::{Locale, Msg, duration};
 
 /// Every message of a catalog, with the variables it uses.
 fn messages(tag: &str, source: &str) -> BTreeMap<String, BTreeSet<String>> {
@@ -114,27 +117,28 @@ fn no_catalog_copies_the_english_text() {
 }
 
 /// Every message the code names exists in English (and so, by the test above, everywhere): this
-/// crate's, and the HTTP edge's and the functions' (their errors and JSON answers).
+/// crate's, the domain's, the pages' and mails', and the HTTP edge's and the functions' (their
+/// errors and JSON answers).
 #[test]
 fn every_message_the_code_uses_exists() {
     let english = messages("en", CATALOGS[0].source);
     let sources = [
-        include_str!("../../../reset-http/src/error.rs"),
-        include_str!("../../../../functions/request-reset/src/lib.rs"),
-        include_str!("../../../../functions/reset-password/src/lib.rs"),
-        include_str!("../pages.rs"),
-        include_str!("../mail.rs"),
-        include_str!("../domain.rs"),
-        include_str!("../breached.rs"),
-        include_str!("../text.rs"),
-        include_str!("../../templates/pages/layout.html"),
-        include_str!("../../templates/pages/forgot.html"),
-        include_str!("../../templates/pages/reset.html"),
-        include_str!("../../templates/pages/continue.html"),
-        include_str!("../../templates/reset_email.html"),
-        include_str!("../../templates/reset_email.txt"),
-        include_str!("../../templates/changed_email.html"),
-        include_str!("../../templates/changed_email.txt"),
+        include_str!("../../reset-http/src/error.rs"),
+        include_str!("../../../functions/request-reset/src/lib.rs"),
+        include_str!("../../../functions/reset-password/src/lib.rs"),
+        include_str!("../../reset-pages/src/pages.rs"),
+        include_str!("../../reset-pages/src/mail.rs"),
+        include_str!("../../reset-core/src/domain.rs"),
+        include_str!("../../reset-core/src/breached.rs"),
+        include_str!("msg.rs"),
+        include_str!("../../reset-pages/templates/pages/layout.html"),
+        include_str!("../../reset-pages/templates/pages/forgot.html"),
+        include_str!("../../reset-pages/templates/pages/reset.html"),
+        include_str!("../../reset-pages/templates/pages/continue.html"),
+        include_str!("../../reset-pages/templates/reset_email.html"),
+        include_str!("../../reset-pages/templates/reset_email.txt"),
+        include_str!("../../reset-pages/templates/changed_email.html"),
+        include_str!("../../reset-pages/templates/changed_email.txt"),
     ];
     // The first word of an id names its family (`error-`, `reset-`...): a string argument that
     // starts with one of those is meant as a message id (not a header value like "no-store").
