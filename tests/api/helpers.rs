@@ -123,7 +123,7 @@ pub fn settings() -> Settings {
         support_contact: Some("support@example.com".into()),
         login_url: Some(parse_page_url("https://app.example.com/login").unwrap()),
         rate_limits: GENEROUS_LIMITS,
-        ..Settings::for_reset_page(parse_page_url(RESET_PAGE).unwrap(), &reset_pages::MAILS)
+        ..Settings::for_reset_page(parse_page_url(RESET_PAGE).unwrap())
     }
 }
 
@@ -162,6 +162,7 @@ impl MemoryApp {
                     common: memory_deps(&limits, &queue, &keys).await,
                     users: users.clone(),
                     ledger: MemoryJobLedger::default(),
+                    mails: &reset_pages::MAILS,
                     mailer: mailer.clone(),
                 },
             },

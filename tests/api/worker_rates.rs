@@ -405,6 +405,7 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
             },
             users: Slow { inner: directory.clone(), each: scenario.aws.dynamodb },
             ledger: Slow { inner: ledger.clone(), each: scenario.aws.dynamodb },
+            mails: &reset_pages::MAILS,
             mailer: Paced::new(StandInSes { sends: sends.clone(), answer: scenario.aws.ses, worker }, interval),
         };
         let queue = queue.clone();

@@ -154,7 +154,7 @@ impl App {
             app_name: "Demo App".into(),
             support_contact: Some("support@example.com".into()),
             rate_limits: UNREACHED,
-            ..Settings::for_reset_page(parse_page_url("https://auth.example.com/reset-password").expect("a page URL"), &reset_pages::MAILS)
+            ..Settings::for_reset_page(parse_page_url("https://auth.example.com/reset-password").expect("a page URL"))
         };
         let (limits, queue, keys) = (MemoryLimits::default(), MemoryQueue::default(), MemoryKeys::new(json!({"current": "a", "a": KEY}).to_string()));
         let common = async || Deps {
@@ -165,7 +165,13 @@ impl App {
         };
         let request = common().await;
         let confirm = ConfirmDeps { common: common().await, users: users.clone(), breaches: Some(MemoryBreaches::default()) };
-        let worker = DeliveryDeps { common: common().await, users: users.clone(), ledger: MemoryJobLedger::default(), mailer: mailer.clone() };
+        let worker = DeliveryDeps {
+            common: common().await,
+            users: users.clone(),
+            ledger: MemoryJobLedger::default(),
+            mails: &reset_pages::MAILS,
+            mailer: mailer.clone(),
+        };
         for i in 0..MAX_REPEATS {
             users.insert(User {
                 id: UserId::parse(&format!("user-{i}")).expect("an id"),

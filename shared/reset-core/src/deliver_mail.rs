@@ -9,18 +9,28 @@
 use std::future::Future;
 use std::time::Duration;
 
-use reset_text::locale;
+use reset_text::{Locale, locale};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::domain::{Email, StoredEmail};
 use crate::mail_job::{ChangedJob, MailJob, ResetLinkJob};
 use crate::ports::{Claim, CountHits as _, FindUserByEmail, Hit, JobLedger as _, Mail, MailError, Mailer};
+use crate::settings::Settings;
 use crate::{Adapters, DeliveryDeps, unix_now};
 
 /// How long one delivery owns a job: longer than the worker's timeout, so a live attempt is never
 /// overtaken; short enough that a crashed one blocks nothing for long.
 pub const JOB_LEASE_SECS: u64 = 60;
+
+/// Port: writes the two mails the worker sends, in the reader's language. What a mail says
+/// follows from the settings; how it looks (templates, HTML) is presentation: `reset_pages::MAILS`.
+pub trait ComposeMail: Send + Sync {
+    /// The mail that carries a reset link.
+    fn reset_link(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail>;
+    /// The notice sent after a password was changed (`changed_at`: Unix seconds).
+    fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64) -> anyhow::Result<Mail>;
+}
 
 /// What became of one delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +184,7 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
                 tracing::Span::current().record("token_id", issued.token_id.as_str());
                 let locale = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), deps.common.settings.default_locale);
                 let link = deps.common.settings.reset_link(&issued.token, Some(locale));
-                let mail = deps.common.settings.mails.reset_link(&deps.common.settings, locale, to.clone(), &link).map_err(failed(true))?;
+                let mail = deps.mails.reset_link(&deps.common.settings, locale, to.clone(), &link).map_err(failed(true))?;
                 send(deps, &mail).await?
             }
         },
@@ -213,7 +223,7 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail>, M: Mailer>(dep
         Some(to) => {
             // The confirm chose the language (the account's, else its request's); else the default.
             let locale = locale::for_mail(None, job.locale.as_deref(), deps.common.settings.default_locale);
-            let mail = deps.common.settings.mails.password_changed(&deps.common.settings, locale, to.clone(), job.changed_at).map_err(failed(true))?;
+            let mail = deps.mails.password_changed(&deps.common.settings, locale, to.clone(), job.changed_at).map_err(failed(true))?;
             send(deps, &mail).await?
         }
     };

@@ -19,7 +19,7 @@ pub mod request_reset;
 pub mod settings;
 
 pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_checked, confirm_reset};
-pub use deliver_mail::{Delivery, Paced, Settled, deliver_mail};
+pub use deliver_mail::{ComposeMail, Delivery, Paced, Settled, deliver_mail};
 pub use keys::KeyCache;
 pub use request_reset::{RequestResetError, Requester, request_reset};
 pub use reset_token;
@@ -56,12 +56,14 @@ pub struct Deps<A: Adapters> {
     pub settings: Settings,
 }
 
-/// The mail worker's: what every function holds, the users (found by address), the job ledger
-/// and the mailer.
+/// The mail worker's: what every function holds, the users (found by address), the job ledger,
+/// what writes the mails and the mailer. The HTTP functions hold none of these: they link no
+/// mail client and no mail template.
 pub struct DeliveryDeps<A: Adapters, M: Mailer> {
     pub common: Deps<A>,
     pub users: A::Users,
     pub ledger: A::Ledger,
+    pub mails: &'static dyn ComposeMail,
     pub mailer: M,
 }
 

@@ -8,9 +8,9 @@ use reset_text::Locale;
 use url::Url;
 
 use crate::branding::Branding;
-use crate::domain::{Email, PasswordPolicy};
+use crate::domain::PasswordPolicy;
 use crate::origin_verify::{CheckOrigin, OriginVerify};
-use crate::ports::{Mail, OriginVerifySource};
+use crate::ports::OriginVerifySource;
 
 /// How long a reset link works, unless configured otherwise.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(30 * 60);
@@ -46,28 +46,6 @@ pub struct Settings {
     /// The language of a page whose reader asks for none we have, and of a mail whose account
     /// and request name none.
     pub default_locale: Locale,
-    /// What writes the mails (see [`ComposeMail`]).
-    pub mails: &'static dyn ComposeMail,
-}
-
-/// Port: writes the two mails the flow sends, in the reader's language. What a mail says follows
-/// from the settings; how it looks (templates, HTML) is presentation: `reset_pages::MAILS`.
-///
-/// Here, not in `ports`: it reads the `Settings` that hold it, so in `ports` the two modules
-/// would use each other.
-pub trait ComposeMail: Send + Sync {
-    /// The mail that carries a reset link.
-    fn reset_link(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail>;
-    /// The notice sent after a password was changed (`changed_at`: Unix seconds).
-    fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64) -> anyhow::Result<Mail>;
-}
-
-/// So `Settings` can keep its derived `Debug` (a field added later is printed without anyone
-/// remembering to): a composer has nothing to show.
-impl std::fmt::Debug for dyn ComposeMail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ComposeMail")
-    }
 }
 
 /// The CDN in front of the API (CloudFront with AWS WAF): it adds a secret header to every
@@ -152,8 +130,8 @@ pub fn forgot_page_beside(reset_page_url: &Url) -> Url {
 }
 
 impl Settings {
-    /// Settings with defaults for everything but the reset page and the mails (tests, examples).
-    pub fn for_reset_page(reset_page_url: Url, mails: &'static dyn ComposeMail) -> Self {
+    /// Settings with defaults for everything but the reset page (tests, examples).
+    pub fn for_reset_page(reset_page_url: Url) -> Self {
         Settings {
             forgot_page_url: forgot_page_beside(&reset_page_url),
             reset_page_url,
@@ -168,7 +146,6 @@ impl Settings {
             edge: None,
             branding: Branding::default(),
             default_locale: Locale::ENGLISH,
-            mails,
         }
     }
 
@@ -189,18 +166,6 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The composer of tests that send no mail.
-    struct NoMails;
-
-    impl ComposeMail for NoMails {
-        fn reset_link(&self, _: &Settings, _: Locale, _: Email, _: &str) -> anyhow::Result<Mail> {
-            anyhow::bail!("these tests send no mail")
-        }
-        fn password_changed(&self, _: &Settings, _: Locale, _: Email, _: u64) -> anyhow::Result<Mail> {
-            anyhow::bail!("these tests send no mail")
-        }
-    }
 
     #[test]
     fn reset_urls_must_be_safe() {
@@ -224,7 +189,7 @@ mod tests {
 
     #[test]
     fn links_keep_existing_query_parameters() {
-        let settings = Settings::for_reset_page(parse_page_url("https://x.example/r?app=7&lang=en").unwrap(), &NoMails);
+        let settings = Settings::for_reset_page(parse_page_url("https://x.example/r?app=7&lang=en").unwrap());
         assert_eq!(settings.reset_link("a.b.c", None), "https://x.example/r?app=7&lang=en&token=a.b.c");
         let german = Locale::matching("de").unwrap();
         assert_eq!(settings.reset_link("a.b.c", Some(german)), "https://x.example/r?app=7&lang=de&token=a.b.c");

@@ -76,7 +76,7 @@ fn brand<'a>(reader: &Reader<'a>) -> Brand<'a> {
 #[template(path = "pages/forgot.html")]
 struct Forgot<'a> {
     brand: Brand<'a>,
-    tr: Locale,
+    locale: Locale,
     action: &'a str,
     email: &'a str,
     error: Option<&'a str>,
@@ -86,7 +86,7 @@ struct Forgot<'a> {
 #[template(path = "pages/reset.html")]
 struct Reset<'a> {
     brand: Brand<'a>,
-    tr: Locale,
+    locale: Locale,
     assets: &'a Assets,
     action: &'a str,
     /// "For the account of j•••@example.com...", the account masked.
@@ -101,7 +101,7 @@ struct Reset<'a> {
 #[template(path = "pages/message.html")]
 struct Message<'a> {
     brand: Brand<'a>,
-    tr: Locale,
+    locale: Locale,
     title: &'a str,
     paragraphs: &'a [String],
     link: Option<(&'a str, &'a str)>,
@@ -111,7 +111,7 @@ struct Message<'a> {
 #[template(path = "pages/continue.html")]
 struct Continue<'a> {
     brand: Brand<'a>,
-    tr: Locale,
+    locale: Locale,
     next: &'a str,
 }
 
@@ -126,7 +126,7 @@ fn render(template: impl Template) -> String {
 pub fn forgot(reader: &Reader, email: &str, error: Option<&Msg>) -> String {
     let action = reader.action(&reader.settings.forgot_page_url);
     let error = error.map(|error| reader.text(error));
-    render(Forgot { brand: brand(reader), tr: reader.locale, action: &action, email, error: error.as_deref() })
+    render(Forgot { brand: brand(reader), locale: reader.locale, action: &action, email, error: error.as_deref() })
 }
 
 /// The new-password form for `account` (masked), with the reasons the last try was refused.
@@ -134,7 +134,7 @@ pub fn reset_form(reader: &Reader, account: &str, errors: &[String]) -> String {
     let policy = reader.settings.password_policy;
     render(Reset {
         brand: brand(reader),
-        tr: reader.locale,
+        locale: reader.locale,
         assets: &ASSETS,
         action: &reader.action(&reader.settings.reset_page_url),
         account: &reader.text(&Msg::new("reset-account").with("account", account)),
@@ -150,7 +150,7 @@ fn message(reader: &Reader, title: &'static str, paragraphs: &[Msg], link: Optio
     let link_text = link.map(|(_, text)| reader.locale.get(text));
     render(Message {
         brand: brand(reader),
-        tr: reader.locale,
+        locale: reader.locale,
         title: &reader.locale.get(title),
         paragraphs: &paragraphs,
         link: link.zip(link_text.as_deref()).map(|((href, _), text)| (href, text)),
@@ -168,7 +168,7 @@ pub fn check_inbox(reader: &Reader) -> String {
 /// a `SameSite=Strict` cookie after a redirect that began on another site, but they do on a
 /// navigation this page starts (a meta refresh, or the Continue link without it).
 pub fn continue_to_form(reader: &Reader) -> String {
-    render(Continue { brand: brand(reader), tr: reader.locale, next: &reader.link(&reader.settings.reset_page_url) })
+    render(Continue { brand: brand(reader), locale: reader.locale, next: &reader.link(&reader.settings.reset_page_url) })
 }
 
 pub fn invalid_link(reader: &Reader) -> String {

@@ -211,7 +211,6 @@ impl Config {
                 edge: None,
                 branding,
                 default_locale,
-                mails: &reset_pages::MAILS,
             },
         };
         if r.problems.is_empty() { Ok(config) } else { Err(ConfigError(r.problems)) }

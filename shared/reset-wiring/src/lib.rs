@@ -39,7 +39,7 @@ pub async fn mail_worker(config: Config, sdk: &aws_config::SdkConfig) -> anyhow:
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let users = DynamoUsers::new(dynamodb.clone(), config.table.clone());
     let ledger = DynamoJobLedger::new(dynamodb.clone(), config.rate_limit_table.clone());
-    Ok(DeliveryDeps { common: common(config, sdk, dynamodb).await?, users, ledger, mailer })
+    Ok(DeliveryDeps { common: common(config, sdk, dynamodb).await?, users, ledger, mails: &reset_pages::MAILS, mailer })
 }
 
 /// What every function holds: the limits table, the mail queue, the signing keys (fetched now,
