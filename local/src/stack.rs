@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
 use reset_aws::UserTable;
-use reset_core::password;
+use reset_core::domain::password;
 use reset_core::reset_token::KeyRing;
 use reset_core::settings::RateLimits;
 use reset_wiring::Config;

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use reset_core::password;
+use reset_core::domain::password;
 use reset_local::process::{Managed, wait_until};
 use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 use reset_local::{on_a_free_port, workspace_root};

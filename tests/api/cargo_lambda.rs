@@ -2,7 +2,7 @@
 //! `cargo lambda invoke --data-file`, and the whole journey over plain HTTP at the template's
 //! paths (the router table in Cargo.toml), all against moto through the real SDK.
 
-use reset_core::password;
+use reset_core::domain::password;
 use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID};
 use serde_json::json;
 

@@ -223,7 +223,7 @@ fn each_functions_environment_fits_in_4_kb_at_the_longest_allowed_values() {
 #[test]
 fn the_inline_logo_the_code_accepts_fits_the_template() {
     let max = parameter("LogoUrl")["MaxLength"].as_u64().unwrap() as usize;
-    assert_eq!(reset_core::branding::MAX_INLINE_LOGO_BYTES, max);
+    assert_eq!(reset_core::settings::branding::MAX_INLINE_LOGO_BYTES, max);
 }
 
 /// CloudFront takes certificates from us-east-1 only: the edge certificate is its own parameter,

@@ -7,10 +7,10 @@
 use std::time::Duration;
 
 use reset_core::Adapters;
-use reset_core::breached::BreachedPasswords;
-use reset_core::mail_job::MailJob;
+use reset_core::domain::mail_job::MailJob;
 use reset_core::memory::MemoryOriginVerify;
-use reset_core::origin_verify::{OriginVerify, REREAD_COOLDOWN};
+use reset_core::ports::breached::BreachedPasswords;
+use reset_core::ports::origin_verify::{OriginVerify, REREAD_COOLDOWN};
 use reset_core::ports::{GetUser, Mailer, SetPassword};
 use reset_core::settings::Edge;
 use reset_local::events;
@@ -230,7 +230,7 @@ async fn a_read_that_finds_a_new_current_and_no_previous_keeps_the_value_held() 
     secrets.update_secret_version_stage().secret_id(id).version_stage("AWSPREVIOUS").remove_from_version_id(one).send().await.unwrap();
     assert!(lets_through(&deps, "value-two-0123456789").await, "read again on a value it did not hold");
     assert!(lets_through(&deps, "value-one-0123456789").await, "the value held as current is kept");
-    time_passes(reset_core::origin_verify::MAX_AGE).await;
+    time_passes(reset_core::ports::origin_verify::MAX_AGE).await;
     assert!(!lets_through(&deps, "value-one-0123456789").await, "until the values are old");
 }
 

@@ -406,7 +406,7 @@ async fn a_slow_ses_holds_no_answer_and_loses_no_mail() {
     let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
     assert_eq!(mails.len(), 3, "{subjects:?}");
     assert_eq!(subjects.iter().filter(|s| s.contains("was changed")).count(), 1, "{subjects:?}");
-    assert!(reset_core::password::verify(NEW_PASSWORD, &app.stack.password_hash(DEMO_USER_ID).await.unwrap()));
+    assert!(reset_core::domain::password::verify(NEW_PASSWORD, &app.stack.password_hash(DEMO_USER_ID).await.unwrap()));
 }
 
 #[tokio::test(flavor = "multi_thread")]

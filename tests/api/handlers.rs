@@ -1,6 +1,6 @@
 //! The real handlers over in-memory adapters, driven by the API Gateway events in `events/`.
 
-use reset_core::password;
+use reset_core::domain::password;
 use reset_core::reset_token::KeyRing;
 use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 

@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use lambda_http::{Body, Response};
 use reset_aws::{PwnedPasswords, SesMailer};
-use reset_core::breached::BreachedPasswords;
+use reset_core::domain::password;
 use reset_core::domain::{StoredEmail, User, UserId};
 use reset_core::memory::{InMemory, MemoryBreaches, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
+use reset_core::ports::breached::BreachedPasswords;
 use reset_core::ports::{GetUser, KeySource as _, Mailer, SetPassword};
 use reset_core::reset_token::KeyRing;
 use reset_core::settings::parse_page_url;
-use reset_core::{Adapters, ConfirmDeps, Delivery, DeliveryDeps, Deps, KeyCache, Paced, Settings, password};
+use reset_core::{Adapters, ConfirmDeps, Delivery, DeliveryDeps, Deps, KeyCache, Paced, Settings};
 use reset_local::events::{self, Reply};
 use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, GENEROUS_LIMITS, Stack};
 use reset_wiring::{Aws, Config};

@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use reset_aws::{DEFAULT_LIMITS_TABLE, DynamoJobLedger};
-use reset_core::deliver_mail::JOB_LEASE_SECS;
-use reset_core::mail_job::new_job_id;
+use reset_core::domain::mail_job::new_job_id;
 use reset_core::ports::{Claim, JobLedger as _};
 use reset_core::unix_now;
+use reset_core::use_cases::deliver_mail::JOB_LEASE_SECS;
 use reset_local::stack::{DEMO_EMAIL, Stack};
 
 use crate::helpers::{MotoApp, RESET_PAGE, request_event};

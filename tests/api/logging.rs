@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use reset_core::memory::MemoryOriginVerify;
-use reset_core::origin_verify::OriginVerify;
+use reset_core::ports::origin_verify::OriginVerify;
 use reset_core::settings::Edge;
 use reset_local::events;
 use reset_local::runtime_api;
@@ -426,7 +426,7 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     let app = MemoryApp::new().await;
     tokio::time::pause();
     app.keys.outage.set(true);
-    tokio::time::advance(reset_core::keys::MAX_STALE + Duration::from_secs(1)).await;
+    tokio::time::advance(reset_core::ports::keys::MAX_STALE + Duration::from_secs(1)).await;
     scenarios.push(("keys_too_stale", json_lines(async { assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 503) }).await));
 
     let filters = metric_filters();

@@ -14,7 +14,7 @@ const TYPED: &str = "Ｐａｓｓ ﬁne Ⅻ cafe\u{301} sunrise";
 /// The PHC string the reset flow stores for `TYPED`.
 fn stored() -> String {
     let new = NewPassword::parse(TYPED, PasswordPolicy::default()).expect("long enough");
-    reset_core::password::hash_blocking(new.expose()).unwrap()
+    reset_core::domain::password::hash_blocking(new.expose()).unwrap()
 }
 
 fn run(mut cmd: Command, what: &str) -> String {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use reset_aws::SesMailer;
-use reset_core::mail_job::{MailJob, ResetLinkJob, new_job_id};
+use reset_core::domain::mail_job::{MailJob, ResetLinkJob, new_job_id};
 use reset_core::{Delivery, DeliveryDeps, Paced, Settled};
 use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID, MAX_RECEIVES};
 use reset_wiring::Aws;
@@ -148,7 +148,7 @@ async fn a_notice_that_cannot_be_queued_is_logged_and_does_not_undo_the_change()
     app.queue.outage.set(true);
     let reply = app.call(&confirm_event(&token, NEW_PASSWORD)).instrument(tracing::info_span!("test", run = %run)).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert!(reset_core::password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash));
+    assert!(reset_core::domain::password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash));
     assert!(logs.records_of(&run).contains("metric=\"changed_mail_enqueue_failed\""));
 }
 

@@ -1,7 +1,7 @@
 //! The production wiring (real AWS SDK: DynamoDB, SES v2, SQS, Secrets Manager) against a moto
 //! server each test starts for itself, with the mail worker's real handler fed from the queue.
 
-use reset_core::password;
+use reset_core::domain::password;
 use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 
 use crate::helpers::{MotoApp, NEW_PASSWORD, RESET_PAGE, confirm_event, kid_of, request_event};

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::helpers::AwsFunctions;
 use aws_sdk_secretsmanager::Client as Secrets;
-use reset_core::origin_verify::{MAX_AGE, REREAD_COOLDOWN};
+use reset_core::ports::origin_verify::{MAX_AGE, REREAD_COOLDOWN};
 use rotate_signing_key::origin_verify::{
     ALLOWED_PREVIOUS, CloudFormation, Pace, Parameter, SECRET_RESOURCE, SENT_VERSION, SETTLE, Sleep, StackState, Stacks, Update, Wait, check_after_put,
     next_version_id, put_new_value, rotate, secret_for, status,

@@ -1,7 +1,7 @@
 //! The hosted pages through the handlers: security headers, the token's move from the link into
 //! the cookie, GET/HEAD never consuming a token, and identical answers for every account.
 
-use reset_core::password;
+use reset_core::domain::password;
 use reset_local::events::{self, Reply};
 use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 use serde_json::Value;
@@ -280,7 +280,7 @@ fn style_allowed(reply: &Reply) -> (String, bool) {
 
 #[tokio::test]
 async fn branding_shows_on_every_page_and_the_policy_allows_exactly_its_style_and_logo() {
-    use reset_core::branding::{Accent, Branding, Logo};
+    use reset_core::settings::branding::{Accent, Branding, Logo};
     let plain = MemoryApp::new().await;
     let page = plain.call(&events::load("request-reset-forgot-page.json")).await;
     let (_, allowed) = style_allowed(&page);

@@ -4,10 +4,10 @@
 //! exactly as it answers the HTTP API (payload 2.0) event for the same request; the requester, the
 //! origin check and the audit log's request id read the 1.0 event's own fields.
 
-use reset_core::mail_job::MailJob;
+use reset_core::domain::mail_job::MailJob;
+use reset_core::domain::password;
 use reset_core::memory::MemoryOriginVerify;
-use reset_core::origin_verify::OriginVerify;
-use reset_core::password;
+use reset_core::ports::origin_verify::OriginVerify;
 use reset_core::settings::Edge;
 use reset_local::events::{self, Reply};
 use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID};

@@ -159,12 +159,12 @@ fn the_secret_generated_at_deploy_time_is_a_valid_key_ring() {
 /// Which functions' log groups each source file that logs a metric writes to. A new file that
 /// logs a metric fails the test below until it is listed here.
 const EMITTERS: &[(&str, &[&str])] = &[
-    ("shared/reset-core/src/request_reset.rs", &["RequestResetLogGroup"]),
-    ("shared/reset-core/src/confirm_reset.rs", &["ResetPasswordLogGroup"]),
-    ("shared/reset-core/src/breached.rs", &["ResetPasswordLogGroup"]),
-    ("shared/reset-core/src/deliver_mail.rs", &["MailWorkerLogGroup"]),
+    ("shared/reset-core/src/use_cases/request_reset.rs", &["RequestResetLogGroup"]),
+    ("shared/reset-core/src/use_cases/confirm_reset.rs", &["ResetPasswordLogGroup"]),
+    ("shared/reset-core/src/ports/breached.rs", &["ResetPasswordLogGroup"]),
+    ("shared/reset-core/src/use_cases/deliver_mail.rs", &["MailWorkerLogGroup"]),
     // `KeyCache`: every function.
-    ("shared/reset-core/src/keys.rs", &["RequestResetLogGroup", "ResetPasswordLogGroup", "MailWorkerLogGroup"]),
+    ("shared/reset-core/src/ports/keys.rs", &["RequestResetLogGroup", "ResetPasswordLogGroup", "MailWorkerLogGroup"]),
     ("functions/mail-worker/src/lib.rs", &["MailWorkerLogGroup"]),
     // `DynamoUsers::find_by_email`: only the mail worker looks users up by email.
     ("shared/reset-aws/src/dynamodb.rs", &["MailWorkerLogGroup"]),
@@ -300,7 +300,11 @@ fn the_send_rate_mapping_follows_the_documented_arithmetic() {
 fn the_mail_worker_is_stopped_before_its_lease_on_a_job_runs_out() {
     let template = read("template.yaml");
     let timeout: u64 = value_of(&template, "  MailWorkerFunction:", "Timeout").parse().unwrap();
-    assert!(timeout < reset_core::deliver_mail::JOB_LEASE_SECS, "timeout {timeout} s, lease {} s", reset_core::deliver_mail::JOB_LEASE_SECS);
+    assert!(
+        timeout < reset_core::use_cases::deliver_mail::JOB_LEASE_SECS,
+        "timeout {timeout} s, lease {} s",
+        reset_core::use_cases::deliver_mail::JOB_LEASE_SECS
+    );
 }
 
 /// The top-level resource `name`'s block of template.yaml.

@@ -24,8 +24,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mail_worker::{SqsEvent, SqsMessage};
+use reset_core::domain::mail_job::{MailJob, ResetLinkJob};
 use reset_core::domain::{Email, StoredEmail, User, UserId};
-use reset_core::mail_job::{MailJob, ResetLinkJob};
 use reset_core::memory::{MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
 use reset_core::ports::{Claim, CountHits, FindUserByEmail, Hit, JobLedger, Mail, MailError, Mailer};
 use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paced, unix_now};

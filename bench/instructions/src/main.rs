@@ -10,11 +10,12 @@ mod sdk;
 use std::time::Duration;
 
 use lambda_http::Request;
+use reset_core::domain::password;
 use reset_core::domain::{StoredEmail, User, UserId};
-use reset_core::keys::KeyCache;
 use reset_core::memory::{InMemory, MemoryBreaches, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
+use reset_core::ports::keys::KeyCache;
 use reset_core::settings::{RateLimits, Settings, parse_page_url};
-use reset_core::{ConfirmDeps, DeliveryDeps, Deps, password};
+use reset_core::{ConfirmDeps, DeliveryDeps, Deps};
 use reset_pages::pages::{self, Reader};
 use reset_text::Locale;
 use serde_json::{Value, json};

@@ -5,9 +5,9 @@
 //! maximum receives, SQS moves a message to the dead-letter queue.
 
 pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use reset_core::deliver_mail::{Delivery, Settled, retry_delay};
-use reset_core::mail_job::MailJob;
+use reset_core::domain::mail_job::MailJob;
 use reset_core::ports::{FindUserByEmail, MailQueue as _, Mailer};
+use reset_core::use_cases::deliver_mail::{Delivery, Settled, retry_delay};
 use reset_core::{Adapters, DeliveryDeps, deliver_mail};
 use tracing::Instrument as _;
 

@@ -18,8 +18,8 @@ use std::convert::Infallible;
 
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
-use reset_core::breached::BreachedPasswords;
 use reset_core::domain::{NewPassword, ResetToken};
+use reset_core::ports::breached::BreachedPasswords;
 use reset_core::ports::{GetUser, SetPassword};
 use reset_core::{Adapters, CheckedToken, ConfirmDeps, ConfirmError, unix_now};
 use reset_http::{ApiError, ErrorCode, html_response, json_response, limit_source_ip, read_form, read_json};

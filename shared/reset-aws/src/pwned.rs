@@ -11,8 +11,8 @@ use std::time::Duration;
 use anyhow::{Context as _, bail, ensure};
 use aws_smithy_runtime_api::client::http::{HttpConnector as _, HttpConnectorSettings, SharedHttpConnector};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use reset_core::breached::BreachedPasswords;
 use reset_core::domain::NewPassword;
+use reset_core::ports::breached::BreachedPasswords;
 
 /// The public range API.
 pub const PWNED_PASSWORDS_RANGE_URL: &str = "https://api.pwnedpasswords.com/range/";

@@ -4,7 +4,7 @@
 
 use anyhow::Context as _;
 use aws_sdk_secretsmanager::Client;
-use reset_core::origin_verify::OriginValues;
+use reset_core::ports::origin_verify::OriginValues;
 use reset_core::ports::{KeySource, OriginVerifySource};
 use reset_core::reset_token::KeyRing;
 use reset_core::secrecy::SecretString;
@@ -27,7 +27,7 @@ impl SecretsKeys {
 /// the calls cannot pair a new current with a previous that skips the one CloudFront sends. A
 /// secret with one version has no `AWSPREVIOUS`: then only the current value is accepted.
 ///
-/// Reads after the first run inside a user's request (`reset_core::origin_verify`), so each call
+/// Reads after the first run inside a user's request (`reset_core::ports::origin_verify`), so each call
 /// is then cut off after a second per attempt and 1.5 s in all, not the SDK's usual timeouts
 /// (1.5 s and 4 s); the core cuts the whole read off after `READ_TIMEOUT` and keeps the values
 /// held. The first read, at cold start, pays the first TLS handshake and has nothing to fall back

@@ -2,7 +2,7 @@
 //! for a message that failed (`ChangeMessageVisibility`).
 
 use aws_sdk_sqs::Client;
-use reset_core::mail_job::MailJob;
+use reset_core::domain::mail_job::MailJob;
 use reset_core::ports::MailQueue;
 
 #[derive(Clone)]

@@ -5,7 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use reset_core::{password, reset_token};
+use reset_core::domain::password;
+use reset_core::reset_token;
 use reset_token::{Binding, KeyRing};
 
 const K1: &str = "bench-key-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";

@@ -3,30 +3,22 @@
 //! use cases ([`request_reset`], [`deliver_mail`], [`confirm_reset`]), and in-memory adapters
 //! ([`memory`]) so the whole flow runs in tests without a network.
 
-pub mod branding;
-pub mod breached;
-pub mod confirm_reset;
-pub mod deliver_mail;
 pub mod domain;
-pub mod keys;
-pub mod mail_job;
 #[cfg(any(test, feature = "memory"))]
 pub mod memory;
-pub mod origin_verify;
-pub mod password;
 pub mod ports;
-pub mod request_reset;
 pub mod settings;
+pub mod use_cases;
 
-pub use confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_checked, confirm_reset};
-pub use deliver_mail::{ComposeMail, Delivery, Paced, Settled, deliver_mail};
-pub use keys::KeyCache;
-pub use request_reset::{RequestResetError, Requester, request_reset};
+pub use ports::keys::KeyCache;
 pub use reset_token;
 pub use secrecy;
 pub use settings::Settings;
+pub use use_cases::confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_checked, confirm_reset};
+pub use use_cases::deliver_mail::{ComposeMail, Delivery, Paced, Settled, deliver_mail};
+pub use use_cases::request_reset::{RequestResetError, Requester, request_reset};
 
-use breached::BreachedPasswords;
+use ports::breached::BreachedPasswords;
 use ports::{CountHits, JobLedger, KeySource, MailQueue, Mailer};
 
 /// The adapter types one wiring plugs into the ports (AWS in `reset-aws`, [`memory::InMemory`]
@@ -79,7 +71,7 @@ pub struct ConfirmDeps<A: Adapters, B: BreachedPasswords> {
 /// argon2 block), built now: call it at cold start, which runs at full CPU.
 pub fn prepare_confirms() {
     domain::NewPassword::prepare_strength_check();
-    password::prepare();
+    domain::password::prepare();
 }
 
 /// Seconds since the Unix epoch.

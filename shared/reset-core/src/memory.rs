@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use anyhow::bail;
 use reset_token::KeyRing;
 
+use crate::domain::mail_job::MailJob;
 use crate::domain::{Email, PasswordChange, User, UserId};
-use crate::mail_job::MailJob;
-use crate::origin_verify::OriginValues;
+use crate::ports::origin_verify::OriginValues;
 use crate::ports::{
     Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, Mail, MailError, MailQueue, Mailer, OriginVerifySource, SetPassword, WriteOutcome,
     window,
@@ -67,7 +67,7 @@ impl MemoryBreaches {
     }
 }
 
-impl crate::breached::BreachedPasswords for MemoryBreaches {
+impl crate::ports::breached::BreachedPasswords for MemoryBreaches {
     async fn is_breached(&self, password: &crate::domain::NewPassword) -> anyhow::Result<bool> {
         self.asked.fetch_add(1, Ordering::SeqCst);
         self.outage.check("the breached-password corpus")?;

@@ -28,7 +28,7 @@ struct ResetHtml<'a> {
     intro: &'a str,
     link: &'a str,
     worried: Option<&'a str>,
-    /// The button's colour: a validated `#rrggbb` (`reset_core::branding::Accent`).
+    /// The button's colour: a validated `#rrggbb` (`reset_core::settings::branding::Accent`).
     accent: &'a str,
 }
 

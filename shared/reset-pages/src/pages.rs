@@ -5,8 +5,8 @@
 //! show-password toggle.
 
 use askama::Template;
-use reset_core::branding::Logo;
 use reset_core::settings::Settings;
+use reset_core::settings::branding::Logo;
 use reset_text::{Locale, Msg, duration};
 use url::Url;
 

@@ -1,10 +1,10 @@
 //! The pages' one inline stylesheet and one small script, and what follows from them and the
-//! operator's branding (`reset_core::branding`): the stylesheet with the accent applied and the
+//! operator's branding (`reset_core::settings::branding`): the stylesheet with the accent applied and the
 //! Content-Security-Policy that allows exactly it, the script, and the logo. Built once per
 //! `Branding`, which keeps it.
 
 use base64::Engine as _;
-use reset_core::branding::{Branding, PageStyle};
+use reset_core::settings::branding::{Branding, PageStyle};
 use sha2::{Digest, Sha256};
 
 pub struct Assets {
@@ -43,7 +43,7 @@ fn csp_hash(source: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use reset_core::branding::{Accent, Logo};
+    use reset_core::settings::branding::{Accent, Logo};
 
     use super::*;
 

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use reset_aws::{DEFAULT_LIMITS_TABLE, UserTable};
 use reset_core::Settings;
-use reset_core::branding::{Accent, Branding, Logo, parse_footer};
 use reset_core::domain::PasswordPolicy;
+use reset_core::settings::branding::{Accent, Branding, Logo, parse_footer};
 use reset_core::settings::{
     DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE, DEFAULT_MAIL_RETRY_BASE, DEFAULT_TOKEN_TTL, RateLimits, forgot_page_beside, parse_page_url,
 };

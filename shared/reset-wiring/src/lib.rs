@@ -9,7 +9,7 @@ pub use config::{BreachCheck, Config, ConfigError};
 pub use reset_aws::Aws;
 
 use reset_aws::{DynamoJobLedger, DynamoLimits, DynamoUsers, PwnedPasswords, SecretsKeys, SecretsOriginVerify, SesMailer, SqsQueue};
-use reset_core::origin_verify::OriginVerify;
+use reset_core::ports::origin_verify::OriginVerify;
 use reset_core::settings::Edge;
 use reset_core::{ConfirmDeps, DeliveryDeps, Deps, KeyCache, Paced};
 use tracing_subscriber::filter::{LevelFilter, Targets};
@@ -44,7 +44,7 @@ pub async fn mail_worker(config: Config, sdk: &aws_config::SdkConfig) -> anyhow:
 
 /// What every function holds: the limits table, the mail queue, the signing keys (fetched now,
 /// then cached) and, behind a CDN, its origin-verify values (fetched now, then read again as
-/// `reset_core::origin_verify` says; without them a function cannot tell the CDN's requests from
+/// `reset_core::ports::origin_verify` says; without them a function cannot tell the CDN's requests from
 /// others, so it does not start).
 async fn common(mut config: Config, sdk: &aws_config::SdkConfig, dynamodb: aws_sdk_dynamodb::Client) -> anyhow::Result<Deps<Aws>> {
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);
@@ -218,7 +218,7 @@ mod tests {
         let asked = log_filter("info,hyper=trace,aws_smithy_runtime::client=trace,reset_core=debug");
         assert!(!asked.would_enable("hyper::proto::h1", &Level::DEBUG));
         assert!(!asked.would_enable("aws_smithy_runtime::client::orchestrator", &Level::DEBUG));
-        assert!(asked.would_enable("reset_core::keys", &Level::DEBUG));
+        assert!(asked.would_enable("reset_core::ports::keys", &Level::DEBUG));
         assert!(!asked.would_enable("reset_http", &Level::DEBUG));
         // A quieter level quiets the capped targets too; unknown words fall back to INFO.
         let error = log_filter("fatal");

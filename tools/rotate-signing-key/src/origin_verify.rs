@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use aws_sdk_secretsmanager::Client as Secrets;
-pub use reset_core::origin_verify::{MAX_AGE, READ_TIMEOUT, REREAD_COOLDOWN, RETRY_AFTER_FAILED_READ};
+pub use reset_core::ports::origin_verify::{MAX_AGE, READ_TIMEOUT, REREAD_COOLDOWN, RETRY_AFTER_FAILED_READ};
 
 /// The template's parameter holding the version CloudFront sends (empty: `AWSCURRENT` at deploy time).
 pub const SENT_VERSION: &str = "OriginVerifySecretVersion";
@@ -43,7 +43,7 @@ pub const ALLOWED_PREVIOUS: &str = "OriginVerifyPreviousVersion";
 /// The template's logical id of the secret.
 pub const SECRET_RESOURCE: &str = "OriginVerifySecret";
 /// The pause between a change of the labels and the stack update that relies on it: past every
-/// function's read cooldown and the longest read ([`reset_core::origin_verify`]).
+/// function's read cooldown and the longest read ([`reset_core::ports::origin_verify`]).
 pub const SETTLE: Duration = REREAD_COOLDOWN.saturating_add(Duration::from_secs(5));
 const _: () = assert!(SETTLE.as_secs() > REREAD_COOLDOWN.as_secs() + READ_TIMEOUT.as_secs());
 /// Characters in a new value (alphanumeric, as the template's first value).

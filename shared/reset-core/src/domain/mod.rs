@@ -1,6 +1,9 @@
 //! Newtypes that parse instead of validate: once a value has one of these types it is valid, and
 //! nothing downstream checks it again.
 
+pub mod mail_job;
+pub mod password;
+
 use std::fmt;
 
 use reset_text::{Locale, Msg};

@@ -2,13 +2,17 @@
 //! capability, so each function takes only what it uses (and its IAM role grants only that).
 //! Adapters: `reset-aws` (DynamoDB, SES, SQS, Secrets Manager) and [`crate::memory`].
 
+pub mod breached;
+pub mod keys;
+pub mod origin_verify;
+
 use std::future::Future;
 
 use reset_token::KeyRing;
 
+use crate::domain::mail_job::MailJob;
 use crate::domain::{Email, PasswordChange, User, UserId};
-use crate::mail_job::MailJob;
-use crate::origin_verify::OriginValues;
+use crate::ports::origin_verify::OriginValues;
 
 /// Looks a user up by normalized email. Eventually consistent is fine: it only decides whether
 /// to send a link.
@@ -100,7 +104,7 @@ pub trait KeySource: Send + Sync {
 }
 
 /// Where the CDN's origin-verify values live: the current one and, during a rotation, the
-/// previous one. Read at cold start and then through [`crate::origin_verify::OriginVerify`].
+/// previous one. Read at cold start and then through [`crate::ports::origin_verify::OriginVerify`].
 pub trait OriginVerifySource: Send + Sync {
     fn read(&self) -> impl Future<Output = anyhow::Result<OriginValues>> + Send;
 }

@@ -13,8 +13,8 @@ use reset_text::{Locale, locale};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use crate::domain::mail_job::{ChangedJob, MailJob, ResetLinkJob};
 use crate::domain::{Email, StoredEmail};
-use crate::mail_job::{ChangedJob, MailJob, ResetLinkJob};
 use crate::ports::{Claim, CountHits as _, FindUserByEmail, Hit, JobLedger as _, Mail, MailError, Mailer};
 use crate::settings::Settings;
 use crate::{Adapters, DeliveryDeps, unix_now};

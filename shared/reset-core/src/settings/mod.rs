@@ -1,16 +1,18 @@
 //! What the use cases need to know that is not a port: where links point, how long they live,
 //! the password policy, and the branding mails carry.
 
+pub mod branding;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use reset_text::Locale;
 use url::Url;
 
-use crate::branding::Branding;
 use crate::domain::PasswordPolicy;
-use crate::origin_verify::{CheckOrigin, OriginVerify};
 use crate::ports::OriginVerifySource;
+use crate::ports::origin_verify::{CheckOrigin, OriginVerify};
+use crate::settings::branding::Branding;
 
 /// How long a reset link works, unless configured otherwise.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(30 * 60);

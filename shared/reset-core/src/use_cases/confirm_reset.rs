@@ -7,11 +7,12 @@
 use reset_text::locale::{self, Locale};
 use reset_token::TokenError;
 
-use crate::breached::BreachedPasswords;
+use crate::domain::mail_job::{ChangedJob, MailJob, new_job_id};
+use crate::domain::password;
 use crate::domain::{InvalidToken, NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
-use crate::mail_job::{ChangedJob, MailJob, new_job_id};
+use crate::ports::breached::BreachedPasswords;
 use crate::ports::{GetUser, MailQueue as _, SetPassword, WriteOutcome};
-use crate::{Adapters, ConfirmDeps, password, unix_now};
+use crate::{Adapters, ConfirmDeps, unix_now};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfirmError {
@@ -178,7 +179,7 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
     let CheckedToken { user, .. } = checked;
     password.check_strength(deps.common.settings.password_policy, &user.email, &deps.common.settings.app_name)?;
     // Last, and only for a password the local rules accept: the one check that leaves the process.
-    crate::breached::check_not_breached(deps.breaches.as_ref(), &password).await?;
+    crate::ports::breached::check_not_breached(deps.breaches.as_ref(), &password).await?;
     tracing::debug!("new password passed the strength and breach checks");
     let started = std::time::Instant::now();
     let now = unix_now();

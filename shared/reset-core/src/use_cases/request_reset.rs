@@ -6,7 +6,7 @@
 //! ([`crate::deliver_mail`]).
 
 use crate::domain::Email;
-use crate::mail_job::{MailJob, ResetLinkJob, new_job_id};
+use crate::domain::mail_job::{MailJob, ResetLinkJob, new_job_id};
 use crate::ports::MailQueue as _;
 use crate::{Adapters, Deps, unix_now};
 
