@@ -2,6 +2,10 @@
 //! and mails can speak, and `locales/overrides/<tag>.ftl`, if present, replaces some of its
 //! messages (an operator's wording). Adding a language or an override is adding one file.
 
+// A build script that cannot read a catalog must stop the build, loudly: that is what panics do
+// here, at build time, never in a function.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::{env, fs};

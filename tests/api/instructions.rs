@@ -72,7 +72,7 @@ fn count(binary: &Path, scenario: &str, repeats: u64, out_dir: &Path) -> u64 {
     assert!(run.status.success(), "{scenario} x{repeats} failed under callgrind:\n{}", String::from_utf8_lossy(&run.stderr));
     let profile = std::fs::read_to_string(&out).unwrap();
     let summary = profile.lines().find_map(|l| l.strip_prefix("summary:").or_else(|| l.strip_prefix("totals:")));
-    summary.and_then(|s| s.trim().split_whitespace().next()?.parse().ok()).unwrap_or_else(|| panic!("no total in {}", out.display()))
+    summary.and_then(|s| s.split_whitespace().next()?.parse().ok()).unwrap_or_else(|| panic!("no total in {}", out.display()))
 }
 
 /// One warm operation of each scenario, in instructions.

@@ -70,7 +70,8 @@ async fn a_failing_send_is_reported_and_comes_back_after_a_growing_back_off() {
     let app = MemoryApp::new().await;
     app.mailer.outage.set(true);
     for receives in 1..=3 {
-        let bodies = [reset_job(DEMO_EMAIL, reset_core::unix_now()).to_json(), reset_job("nobody@example.com", reset_core::unix_now()).to_json()];
+        let bodies =
+            [reset_job(DEMO_EMAIL, reset_core::unix_now()).to_json().unwrap(), reset_job("nobody@example.com", reset_core::unix_now()).to_json().unwrap()];
         let response = mail_worker::handle(&app.deps.worker, sqs_event(&bodies, receives)).await;
         assert_eq!(failures(&response), ["m-0"], "only the known address needed the mail service");
     }
@@ -245,7 +246,7 @@ async fn ses_always_throttling_moves_the_message_to_the_dead_letter_queue_with_a
 #[tokio::test]
 async fn a_duplicated_message_sends_one_mail() {
     let app = MotoApp::start().await;
-    let body = reset_job(DEMO_EMAIL, reset_core::unix_now()).to_json();
+    let body = reset_job(DEMO_EMAIL, reset_core::unix_now()).to_json().unwrap();
     app.stack.queue.send_raw(&body).await.unwrap();
     app.stack.queue.send_raw(&body).await.unwrap();
     assert_eq!(app.deliver().await, 2);
@@ -261,7 +262,7 @@ async fn a_stale_message_sends_nothing_and_logs_a_metric() {
     let run = unique("stale-moto");
     let app = MotoApp::start().await;
     let sixteen_minutes_ago = reset_core::unix_now() - 16 * 60;
-    app.stack.queue.send_raw(&reset_job(DEMO_EMAIL, sixteen_minutes_ago).to_json()).await.unwrap();
+    app.stack.queue.send_raw(&reset_job(DEMO_EMAIL, sixteen_minutes_ago).to_json().unwrap()).await.unwrap();
     let mails = async { app.mails().await }.instrument(tracing::info_span!("test", run = %run)).await;
     assert!(mails.is_empty());
     assert_eq!(app.stack.queue.depth().await.unwrap(), 0, "dropped, not retried");

@@ -329,7 +329,7 @@ async fn every_rollback_leaves_what_cloudfront_sends_allowed_and_accepted_and_a_
         assert_eq!(stack.refused(), Vec::<String>::new(), "{step}: CloudFront's value is never refused");
         let v_new = next_version_id(&v_old);
         assert_eq!(said.iter().any(|l| l.starts_with("a. ")), update == 1, "{step}: a second value only if none was put: {said:?}");
-        assert_eq!(labels(&secrets, &secret_id).await.into_keys().collect::<Vec<_>>(), [v_new.clone()], "{step}: {v_old} retired");
+        assert_eq!(labels(&secrets, &secret_id).await.into_keys().collect::<Vec<_>>(), std::slice::from_ref(&v_new), "{step}: {v_old} retired");
         assert_eq!(stack.parameters.borrow()[SENT_VERSION], v_new, "{step}");
         assert_eq!(stack.parameters.borrow()[ALLOWED_PREVIOUS], "", "{step}");
         assert!(status(&secrets, Some((&stack, STACK)), &secret_id).await.unwrap().contains("no rotation under way"));

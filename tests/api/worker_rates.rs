@@ -275,7 +275,7 @@ fn sqs_event(batch: &[(usize, Instant)]) -> SqsEvent {
         let mut message = SqsMessage::default();
         message.message_id = Some(format!("m-{n}"));
         message.receipt_handle = Some(format!("r-{n}"));
-        message.body = Some(job.to_json());
+        message.body = Some(job.to_json().unwrap());
         message.attributes.insert("ApproximateReceiveCount".into(), "1".into());
         event.records.push(message);
     }

@@ -148,17 +148,15 @@ async fn show<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(d
     // A live reset for another account in this browser is not replaced silently (an attacker's
     // link opened in the victim's browser would make the victim change the attacker's password).
     let confirmed = req.query_string_parameters_ref().and_then(|q| q.first("switch")) == Some("1");
-    if !confirmed {
-        if let Some(live) = reset_http::cookie(req, COOKIE).filter(|live| *live != token.as_ref()) {
-            if let Ok((_, current)) = checked_token(deps, live).await {
-                if current.user.id != checked.user.id {
-                    let mut again = settings.reset_link(token.as_ref(), reader.chosen.then_some(reader.locale));
-                    again.push_str("&switch=1");
-                    let page = pages::switch_account(&reader, &account(&current, &reader), &account(&checked, &reader), &again);
-                    return html_response(settings, StatusCode::OK, page);
-                }
-            }
-        }
+    if !confirmed
+        && let Some(live) = reset_http::cookie(req, COOKIE).filter(|live| *live != token.as_ref())
+        && let Ok((_, current)) = checked_token(deps, live).await
+        && current.user.id != checked.user.id
+    {
+        let mut again = settings.reset_link(token.as_ref(), reader.chosen.then_some(reader.locale));
+        again.push_str("&switch=1");
+        let page = pages::switch_account(&reader, &account(&current, &reader), &account(&checked, &reader), &again);
+        return html_response(settings, StatusCode::OK, page);
     }
     let max_age = checked.expires_at.saturating_sub(unix_now()).min(COOKIE_MAX_AGE);
     let fetch_site = req.headers().get("sec-fetch-site").map(|v| v.as_bytes());

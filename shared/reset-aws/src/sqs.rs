@@ -19,7 +19,7 @@ impl SqsQueue {
 
 impl MailQueue for SqsQueue {
     async fn enqueue(&self, job: &MailJob) -> anyhow::Result<()> {
-        self.client.send_message().queue_url(&self.url).message_body(job.to_json()).send().await.map_err(|err| crate::sdk_failure("SQS SendMessage", &err))?;
+        self.client.send_message().queue_url(&self.url).message_body(job.to_json()?).send().await.map_err(|err| crate::sdk_failure("SQS SendMessage", &err))?;
         Ok(())
     }
 

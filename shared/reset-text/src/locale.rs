@@ -38,11 +38,13 @@ impl Locale {
     }
 
     /// The BCP 47 tag, as `<html lang>` and the translation files name it.
+    #[expect(clippy::indexing_slicing, reason = "a Locale is only ever made from an index into CATALOGS")]
     pub fn tag(self) -> &'static str {
         CATALOGS[self.index()].tag
     }
 
     /// Whether the script runs right to left (Arabic, Hebrew, Persian, Urdu...).
+    #[expect(clippy::indexing_slicing, reason = "a Locale is only ever made from an index into CATALOGS")]
     pub fn is_rtl(self) -> bool {
         available()[self.index()].character_direction() == CharacterDirection::RTL
     }
@@ -114,7 +116,7 @@ pub fn accepted_languages(header: &str) -> Vec<LanguageIdentifier> {
             (q > 0).then_some((q, tag))
         })
         .collect();
-    weighted.sort_by(|a, b| b.0.cmp(&a.0));
+    weighted.sort_by_key(|(q, _)| std::cmp::Reverse(*q));
     weighted.into_iter().map(|(_, tag)| tag).collect()
 }
 

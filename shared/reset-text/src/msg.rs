@@ -16,6 +16,7 @@ use crate::locale::Locale;
 
 type Bundle = FluentBundle<FluentResource>;
 
+#[expect(clippy::indexing_slicing, reason = "a Locale is only ever made from an index into CATALOGS")]
 fn bundle(locale: Locale) -> &'static Bundle {
     static BUNDLES: [OnceLock<Bundle>; CATALOG_COUNT] = [const { OnceLock::new() }; CATALOG_COUNT];
     BUNDLES[locale.index()].get_or_init(|| {

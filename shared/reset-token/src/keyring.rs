@@ -21,9 +21,8 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::Mac;
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use sha2::Sha256;
 
 /// Shortest key accepted: 43 base64url characters carry 256 bits.
 pub const MIN_KEY_CHARS: usize = 43;
@@ -58,7 +57,7 @@ pub(crate) struct Key {
 }
 
 fn subkey(secret: &[u8], label: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    let mut mac = crate::hmac(secret);
     mac.update(label);
     mac.finalize().into_bytes().into()
 }
@@ -127,9 +126,10 @@ impl KeyRing {
     /// the secret can test guesses against it.
     pub fn audit_hash(&self, value: &str) -> String {
         let key = self.audit_key.as_ref().unwrap_or(&self.current().audit_key);
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+        let mut mac = crate::hmac(key);
         mac.update(value.as_bytes());
-        B64.encode(&mac.finalize().into_bytes()[..12])
+        let full: [u8; 32] = mac.finalize().into_bytes().into();
+        B64.encode(&full[..12])
     }
 
     pub fn current_kid(&self) -> &str {
@@ -140,6 +140,7 @@ impl KeyRing {
         self.keys.keys().map(String::as_str).collect()
     }
 
+    #[expect(clippy::indexing_slicing, reason = "parsing refuses a ring whose current kid names no key, and a ring never changes")]
     pub(crate) fn current(&self) -> &Key {
         &self.keys[&self.current]
     }
@@ -199,7 +200,11 @@ fn check_kid(kid: &str) -> Result<(), KeyRingError> {
 
 fn check_strength(kid: &str, secret: &str) -> Result<(), KeyRingError> {
     let mut seen = [false; 256];
-    secret.bytes().for_each(|b| seen[b as usize] = true);
+    for b in secret.bytes() {
+        if let Some(seen) = seen.get_mut(usize::from(b)) {
+            *seen = true;
+        }
+    }
     let distinct = seen.iter().filter(|s| **s).count();
     if secret.chars().count() < MIN_KEY_CHARS || distinct < MIN_DISTINCT_CHARS {
         return Err(KeyRingError::WeakKey(kid.to_owned()));

@@ -215,8 +215,14 @@ fn classify(kind: &jsonwebtoken::errors::ErrorKind) -> TokenError {
     }
 }
 
+/// HMAC-SHA256 under `key`.
+#[expect(clippy::expect_used, reason = "HMAC takes keys of any length: new_from_slice cannot fail")]
+pub(crate) fn hmac(key: &[u8]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length")
+}
+
 fn fingerprint_mac(key: &[u8], binding: Binding<'_>) -> Hmac<Sha256> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+    let mut mac = hmac(key);
     // Length-prefixed fields, so no two different bindings produce the same input.
     for field in [binding.user_id, binding.email, binding.password_hash, binding.status, binding.epoch] {
         mac.update(&(field.len() as u64).to_be_bytes());
@@ -226,7 +232,7 @@ fn fingerprint_mac(key: &[u8], binding: Binding<'_>) -> Hmac<Sha256> {
 }
 
 fn fingerprint(key: &[u8], binding: Binding<'_>) -> [u8; FINGERPRINT_LEN] {
-    let full = fingerprint_mac(key, binding).finalize().into_bytes();
+    let full: [u8; 32] = fingerprint_mac(key, binding).finalize().into_bytes().into();
     let mut out = [0u8; FINGERPRINT_LEN];
     out.copy_from_slice(&full[..FINGERPRINT_LEN]);
     out

@@ -62,8 +62,8 @@ impl MailJob {
         }
     }
 
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a mail job always serializes")
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
     }
 
     pub fn from_json(body: &str) -> Result<Self, serde_json::Error> {
@@ -100,7 +100,7 @@ mod tests {
             requested_at: 7,
             locale: None,
         });
-        assert_eq!(MailJob::from_json(&job.to_json()).unwrap(), job);
+        assert_eq!(MailJob::from_json(&job.to_json().unwrap()).unwrap(), job);
         let minimal = r#"{"kind":"reset_link","id":"x","email":"a@example.com","requester":"h","requested_at":1}"#;
         assert!(matches!(MailJob::from_json(minimal), Ok(MailJob::ResetLink(_))));
         assert!(MailJob::from_json(r#"{"kind":"unknown"}"#).is_err());

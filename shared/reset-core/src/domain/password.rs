@@ -28,6 +28,7 @@ static TURNS: Semaphore = Semaphore::const_new(MAX_CONCURRENT_HASHES);
 /// Blocks free for the next hash; one per hash that ran at the same time as another, at most.
 static BLOCKS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
+#[expect(clippy::expect_used, reason = "constant parameters, within argon2's bounds; every test that hashes runs this")]
 fn params() -> Params {
     Params::new(19_456, 2, 1, Some(OUTPUT_LEN)).expect("OWASP argon2 parameters are valid")
 }
