@@ -97,7 +97,9 @@ fn defines(source: &str, name: &str) -> bool {
         });
         // An enum variant, or a field.
         let member = line.strip_prefix(name).is_some_and(|after| after.starts_with([',', '(', ' ', '{', ':']));
-        item || member
+        // A re-export (`pub use reset_aws::Aws;`).
+        let reexport = line.starts_with("use ") && line.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').any(|word| word == name);
+        item || member || reexport
     })
 }
 
@@ -137,6 +139,9 @@ fn missing(doc: &str, root: &Path) -> Vec<String> {
     let template = std::fs::read_to_string(root.join("template.yaml")).unwrap();
     // A resource or parameter (`  MailQueue:`), or a value the template sets (`RetainExceptOnCreate`).
     let in_template = |name: &str| template.lines().any(|line| line.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == name));
+    // A lint the workspace sets (`unwrap_used`).
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let a_lint = |name: &str| manifest.lines().any(|line| line.trim_start().starts_with(&format!("{name} =")));
     let mut missing = Vec::new();
     for span in code_spans(doc) {
         let found = match classify(&span, &packages) {
@@ -149,7 +154,9 @@ fn missing(doc: &str, root: &Path) -> Vec<String> {
                 None => false,
             },
             Some(Named::Name(name)) => {
-                read.iter().any(|(path, source)| defines(source, &name) || path.file_stem().is_some_and(|s| s == name.as_str())) || in_template(&name)
+                read.iter().any(|(path, source)| defines(source, &name) || path.file_stem().is_some_and(|s| s == name.as_str()))
+                    || in_template(&name)
+                    || a_lint(&name)
             }
         };
         if !found {
