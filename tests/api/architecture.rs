@@ -12,8 +12,11 @@ enum Named {
     Path(String),
     /// A workspace package (`reset-core`).
     Package(String),
-    /// A Rust item by path (`reset_core::deliver_mail`): the crate, then the item's last segment.
-    Item { krate: String, name: String },
+    /// A package name that may be stale (`reset-gone`): kebab-case, of our prefixes.
+    MaybePackage(String),
+    /// A Rust item by path (`reset_core::ports::keys::KeyCache`): the crate, the modules between
+    /// (each a file or folder of the crate), then the item.
+    Item { krate: String, modules: Vec<String>, name: String },
     /// A Rust item by name alone (`KeyCache`, `deliver_mail`), defined somewhere in the workspace,
     /// or a template resource or parameter (`MailQueue`).
     Name(String),
@@ -33,11 +36,16 @@ fn classify(span: &str, packages: &[String]) -> Option<Named> {
     if packages.iter().any(|p| p == span) {
         return Some(Named::Package(span.to_owned()));
     }
+    let kebab = span.contains('-') && span.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if kebab && ["reset-", "login-", "mail-", "request-", "rotate-"].iter().any(|prefix| span.starts_with(prefix)) {
+        return Some(Named::MaybePackage(span.to_owned()));
+    }
     if span.contains("::") {
         let segments: Vec<&str> = span.split("::").collect();
         let krate = segments[0];
         let looks_like_ours = krate.starts_with("reset_") || ["request_reset", "mail_worker", "login_password"].contains(&krate);
-        return looks_like_ours.then(|| Named::Item { krate: krate.to_owned(), name: segments[segments.len() - 1].to_owned() });
+        let modules = segments[1..segments.len() - 1].iter().map(|m| m.to_string()).collect();
+        return looks_like_ours.then(|| Named::Item { krate: krate.to_owned(), modules, name: segments[segments.len() - 1].to_owned() });
     }
     let has_extension =
         Path::new(span).extension().is_some_and(|e| ["rs", "toml", "md", "yaml", "json", "py", "ftl", "html", "txt"].contains(&e.to_str().unwrap_or("")));
@@ -130,6 +138,26 @@ fn workspace_members(root: &Path) -> Vec<(String, PathBuf)> {
         .collect()
 }
 
+/// Whether each module of a path is a file or folder of the crate, nested as written
+/// (`ports::keys` is `src/ports/keys.rs` or `src/ports/keys/`).
+fn modules_exist(crate_dir: &Path, modules: &[String]) -> bool {
+    let mut at = crate_dir.join("src");
+    for module in modules {
+        at = at.join(module);
+        if !(at.is_dir() || at.with_extension("rs").is_file()) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether a workspace manifest names a binary `name`.
+fn manifests_name_a_binary(root: &Path, name: &str) -> bool {
+    workspace_members(root)
+        .iter()
+        .any(|(_, dir)| std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|manifest| manifest.contains(&format!("name = \"{name}\""))))
+}
+
 /// Whatever ARCHITECTURE.md names that does not exist (a path, a package, an item).
 fn missing(doc: &str, root: &Path) -> Vec<String> {
     let packages = workspace_packages(root);
@@ -146,8 +174,16 @@ fn missing(doc: &str, root: &Path) -> Vec<String> {
     for span in code_spans(doc) {
         let found = match classify(&span, &packages) {
             None | Some(Named::Package(_)) => true,
+            // Not a package of the workspace (a real one is `Package`): a name gone stale, unless
+            // it is a binary (`local-stack`) or a folder's name.
+            Some(Named::MaybePackage(name)) => {
+                read.iter().any(|(path, _)| path.file_stem().is_some_and(|s| s == name.as_str()))
+                    || manifests_name_a_binary(root, &name)
+                    || root.join(&name).exists()
+            }
             Some(Named::Path(path)) => root.join(&path).exists(),
-            Some(Named::Item { krate, name }) => match crate_dir(root, &krate) {
+            Some(Named::Item { krate, modules, name }) => match crate_dir(root, &krate) {
+                Some(dir) if !modules_exist(&dir, &modules) => false,
                 Some(dir) => {
                     read.iter().any(|(path, source)| path.starts_with(&dir) && (defines(source, &name) || path.file_stem().is_some_and(|s| s == name.as_str())))
                 }
@@ -185,14 +221,16 @@ fn a_renamed_item_a_moved_file_and_a_wrong_crate_are_caught() {
     let root = workspace_root();
     let doc = "`shared/reset-core/src/no_such_file.rs`, `reset_core::NoSuchThing`, `reset_gone::Deps`, `reset_http::deliver_mail`, \
                `NoSuchType`, `no_such_function`, `lib.rs`, and what exists: `reset_core::deliver_mail`, `Deps`, `template.yaml`, `reset-core`, `MailQueue`, \
-               `reset_local::events::load`.";
+               `reset_local::events::load`, `reset-gone`, `reset_core::nowhere::KeyCache`, `reset_core::ports::keys::KeyCache`, `local-stack`.";
     assert_eq!(
         missing(doc, &root),
         [
             "NoSuchType",
             "lib.rs",
             "no_such_function",
+            "reset-gone",
             "reset_core::NoSuchThing",
+            "reset_core::nowhere::KeyCache",
             "reset_gone::Deps",
             "reset_http::deliver_mail",
             "shared/reset-core/src/no_such_file.rs"

@@ -133,9 +133,21 @@ async fn the_cdn_secret_is_read_at_cold_start_or_the_function_does_not_start() {
     assert_eq!(reply.status, 202, "{}", reply.body);
     assert_eq!(crate::helpers::call(&deps, &events::load("request-reset.json")).await.status, 403);
 
-    let no_secret = |config: &mut reset_wiring::Config| config.origin_verify_secret = Some("no/such/secret".into());
-    let err = AwsFunctions::with(&app.stack, no_secret).await.err().expect("no start without the secret");
-    assert!(format!("{err:#}").contains("origin-verify"), "{err:#}");
+    let config = || {
+        let mut config = app.stack.config();
+        config.origin_verify_secret = Some("no/such/secret".into());
+        config
+    };
+    // Each function on its own: none starts.
+    let errors = [
+        reset_wiring::request_reset(config(), &app.stack.sdk).await.err(),
+        reset_wiring::reset_password(config(), &app.stack.sdk).await.err(),
+        reset_wiring::mail_worker(config(), &app.stack.sdk).await.err(),
+    ];
+    for err in errors {
+        let err = err.expect("no start without the secret");
+        assert!(format!("{err:#}").contains("origin-verify"), "{err:#}");
+    }
 }
 
 #[tokio::test]

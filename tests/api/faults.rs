@@ -14,10 +14,9 @@ use aws_config::Region;
 
 use aws_sdk_dynamodb::config::Credentials;
 use reset_aws::DynamoUsers;
-use reset_core::DeliveryDeps;
 use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID};
 
-use crate::helpers::{AwsFunctions, MotoApp, NEW_PASSWORD, call, confirm_event, mail_worker, request_event};
+use crate::helpers::{AwsFunctions, MotoApp, NEW_PASSWORD, call, confirm_event, request_event};
 
 /// An answer a stand-in gives instead of moto's.
 #[derive(Clone, Copy)]
@@ -357,35 +356,39 @@ pub async fn sdk_at(endpoint: &str) -> aws_config::SdkConfig {
 /// SES v2's send, as a stand-in counts it.
 const SEND_EMAIL: &str = "/v2/email/outbound-emails";
 
-/// SES accepts connections and never answers: the HTTP functions answer as ever (they have no
-/// mail client: a request only queues a job, a confirm only queues its notice), the worker gives
-/// up within the SDK's bound and keeps the message for a retry, and once SES answers again the
-/// mail goes out, once.
+/// SES accepts connections and never answers (every other call reaches moto): the HTTP functions,
+/// on their shipped wiring over the same endpoint, answer as ever and never call SES (a request
+/// only queues a job, a confirm only queues its notice), the worker gives up within the SDK's bound
+/// and keeps the message for a retry, and once SES answers again the mail goes out, once.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_slow_ses_holds_no_answer_and_loses_no_mail() {
     let app = MotoApp::start_with(&[("MAIL_RETRY_BASE_SECONDS", "0")]).await;
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let token = app.mails().await[0].token().expect("a reset mail");
 
-    // SES goes silent. The HTTP functions hold no mail client (their wiring builds none), so
-    // their answers cannot wait for it: a request and a confirm answer as ever, and queue.
-    let ses = answering_every_call(Answer::Silence);
+    // SES goes silent; everything else still reaches moto through the same endpoint.
+    let ses = proxy(Some(&app.stack.moto.url), |call| if call.path.starts_with(SEND_EMAIL) { Answer::Silence } else { Answer::Forward });
+    let sdk = sdk_at(&ses.url).await;
+    let functions = crate::helpers::Functions {
+        request: reset_wiring::request_reset(app.stack.config(), &sdk).await.unwrap(),
+        confirm: reset_wiring::reset_password(app.stack.config(), &sdk).await.unwrap(),
+        worker: reset_wiring::mail_worker(app.stack.config(), &sdk).await.unwrap(),
+    };
     let calls = [
         ("a request for a known address", request_event(DEMO_EMAIL), 202),
         ("a request for an unknown address", request_event("nobody@example.com"), 202),
         ("the confirm (its notice is queued)", confirm_event(&token, NEW_PASSWORD), 200),
     ];
     for (what, event, status) in &calls {
-        assert_eq!(app.call(event).await.status, *status, "{what}");
+        assert_eq!(call(&functions, event).await.status, *status, "{what}");
     }
-    let config = app.stack.config();
+    let sent = |hits: Vec<Hit>| hits.into_iter().filter(|hit| hit.operation == SEND_EMAIL).count();
+    assert_eq!(sent(ses.hits.all()), 0, "an HTTP function called SES: {:?}", ses.hits.all());
 
-    // The worker with the silent SES and the SDK's own timeouts: each send gives up at the
-    // operation timeout, and the messages stay queued (none is lost, none goes to the dead-letter
-    // queue yet).
-    let sdk = sdk_at(&ses.url).await;
-    let mailer = reset_aws::SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), config.sender.expect("the stack names a sender"), None);
-    let deps = DeliveryDeps { mailer: reset_core::Paced::new(mailer, Duration::ZERO), ..mail_worker(&app.stack).await };
+    // The worker's shipped wiring on the silent SES, with the SDK's own timeouts: each send gives
+    // up at the operation timeout, and the messages stay queued (none is lost, none goes to the
+    // dead-letter queue yet).
+    let deps = functions.worker;
     let event = app.stack.queue.receive_event().await.unwrap().expect("the queued jobs");
     let started = Instant::now();
     let response = mail_worker::handle(&deps, serde_json::from_value(event.clone()).unwrap()).await;

@@ -132,6 +132,7 @@ pub struct MemoryApp {
     pub deps: Functions<InMemory, MemoryMailer, MemoryBreaches>,
     pub users: MemoryUsers,
     pub limits: MemoryLimits,
+    pub ledger: MemoryJobLedger,
     pub mailer: MemoryMailer,
     pub queue: MemoryQueue,
     pub keys: MemoryKeys,
@@ -150,6 +151,7 @@ impl MemoryApp {
     pub async fn new() -> Self {
         let users = MemoryUsers::default();
         let limits = MemoryLimits::default();
+        let ledger = MemoryJobLedger::default();
         let mailer = MemoryMailer::default();
         let queue = MemoryQueue::default();
         let keys = MemoryKeys::new(secret("a", &[("a", KEY_A)]));
@@ -162,7 +164,7 @@ impl MemoryApp {
                 worker: DeliveryDeps {
                     common: memory_deps(&limits, &queue, &keys).await,
                     users: users.clone(),
-                    ledger: MemoryJobLedger::default(),
+                    ledger: ledger.clone(),
                     mails: &reset_pages::MAILS,
                     mailer: mailer.clone(),
                 },
@@ -170,6 +172,7 @@ impl MemoryApp {
             breaches,
             users,
             limits,
+            ledger,
             mailer,
             queue,
             keys,

@@ -13,7 +13,7 @@
 //! with process start, set-up and first-use initialisation cancelled out.
 //!
 //! The `sdk-*` scenarios run the shipped AWS wiring instead (the aws-sdk clients and the reset-aws
-//! adapters as `reset_wiring::aws_deps` builds them) over a canned in-process HTTP client: the
+//! adapters as each function's `reset_wiring` builder makes them) over a canned in-process HTTP client: the
 //! SDK's request building, signing and response parsing are counted, the network and moto are not.
 
 use std::collections::BTreeMap;

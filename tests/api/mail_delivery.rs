@@ -176,6 +176,20 @@ async fn an_unavailable_queue_gives_the_same_503_for_every_address() {
     assert!(app.queue.queued().is_empty(), "nothing half-done");
 }
 
+/// The job ledger cannot be reached: nothing is spent or sent, the job comes back, and once the
+/// ledger answers it sends its one mail.
+#[tokio::test]
+async fn an_unreachable_job_ledger_sends_nothing_and_the_job_comes_back() {
+    let app = MemoryApp::new().await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    app.ledger.outage.set(true);
+    assert_eq!(app.deliver().await, [Delivery::Retry]);
+    assert!(app.mailer.sent().is_empty() && app.limits.keys().iter().all(|k| !k.starts_with("email#")), "nothing sent, no budget spent");
+    app.ledger.outage.set(false);
+    assert_eq!(app.deliver().await, [Delivery::Settled(Settled::Sent)]);
+    assert_eq!(app.mailer.sent().len(), 1);
+}
+
 // ---- against moto -------------------------------------------------------------------------
 
 /// The production wiring with SES behind a proxy that throttles (429 TooManyRequestsException)

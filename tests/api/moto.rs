@@ -86,8 +86,8 @@ async fn of_twenty_concurrent_confirms_with_one_token_exactly_one_succeeds() {
     assert_eq!(notices[0].destinations.to, vec![DEMO_EMAIL.to_string()]);
 }
 
-/// Keys loaded and the limits table up, then the users table, SES and the mail queue become
-/// unreachable (nothing listens at their endpoint): a request cannot queue its job and a confirm
+/// Keys loaded and the limits table up, then the users table and the mail queue become
+/// unreachable for the HTTP functions (nothing listens at their endpoint): a request cannot queue its job and a confirm
 /// cannot read the user; every answer is the same 503, and moto, read afterwards, holds the user,
 /// the queue and the mail as they were.
 #[tokio::test]

@@ -100,7 +100,12 @@ fn the_sam_local_env_file_overrides_only_declared_variables() {
         let declared = globals.contains(&format!("        {name}: ")) || template.contains(&format!("\n          {name}: "));
         assert!(declared, "{name} is not declared in the template, so SAM would ignore it");
     }
-    for line in globals.lines().filter(|l| l.starts_with("        ") && !l.starts_with("         ") && l.contains(':')) {
+    // Globals' variables (indented eight) and single functions' (indented ten).
+    let indented = |line: &str, by: usize| line.starts_with(&" ".repeat(by)) && !line.starts_with(&" ".repeat(by + 1));
+    let variable =
+        |line: &str| line.trim().split_once(':').is_some_and(|(name, _)| name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'));
+    let own = template.lines().filter(|l| indented(l, 10) && variable(l));
+    for line in globals.lines().filter(|l| indented(l, 8) && l.contains(':')).chain(own) {
         let (name, value) = line.trim().split_once(':').unwrap();
         let computed = ["!If", "!FindInMap", "!Ref AWS::NoValue", "!Ref RateLimitTable", "!Ref SigningKeySecret", "!Ref MailQueue"]
             .iter()

@@ -107,6 +107,24 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("BREACHED_PASSWORD_CHECK", "on", |c| c.breached_passwords.is_some()),
 ];
 
+/// Only the mail worker is told how mail is sent: the HTTP functions' environment (Globals and
+/// their own) holds no sender and no SES setting, as their wiring builds no mail client.
+#[test]
+fn only_the_mail_worker_is_given_the_sender_and_the_ses_settings() {
+    let parsed = reset_local::template::template();
+    let mail = ["SENDER_EMAIL", "SES_CONFIGURATION_SET", "SES_MAX_SEND_RATE", "MAIL_WORKER_CONCURRENCY"];
+    let globals = &parsed["Globals"]["Function"]["Environment"]["Variables"];
+    for name in mail {
+        assert!(globals.get(name).is_none(), "{name} in Globals reaches the HTTP functions");
+    }
+    for (id, resource) in parsed["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function") {
+        let own = &resource["Properties"]["Environment"]["Variables"];
+        for name in mail {
+            assert_eq!(own.get(name).is_some(), id == "MailWorkerFunction", "{id}: {name}");
+        }
+    }
+}
+
 #[test]
 fn every_variable_the_template_sets_changes_what_the_config_holds() {
     // Every variable the template sets, in Globals and on single functions (as CloudFormation

@@ -1,4 +1,4 @@
-//! The `sdk-*` scenarios: the shipped wiring (`reset_wiring::aws_deps` over the SDK configuration
+//! The `sdk-*` scenarios: the shipped wiring (each function's `reset_wiring` builder over the SDK configuration
 //! `reset_aws::lambda_sdk_config` builds, the real aws-sdk clients and the reset-aws adapters), with
 //! one thing swapped: the HTTP client is [`Canned`], an in-process responder that answers each
 //! operation with a fixed, valid response. What is counted is everything the SDK does for a call

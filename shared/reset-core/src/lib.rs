@@ -1,7 +1,8 @@
-//! The password-reset domain, free of AWS and HTTP: newtypes that parse at the edge ([`domain`]),
-//! the ports the use cases need ([`ports`]), the jobs on the mail queue ([`mail_job`]), the three
-//! use cases ([`request_reset`], [`deliver_mail`], [`confirm_reset`]), and in-memory adapters
-//! ([`memory`]) so the whole flow runs in tests without a network.
+//! The password-reset domain, free of AWS and HTTP, rendering nothing: newtypes that parse at the edge and
+//! the jobs on the mail queue ([`domain`]), the ports the use cases need ([`ports`]), the three use
+//! cases ([`use_cases`]), what they need to know ([`settings`]), each function's deps (below),
+//! and, behind the `memory` feature, in-memory adapters so the whole flow runs in tests without a
+//! network.
 
 pub mod domain;
 #[cfg(any(test, feature = "memory"))]

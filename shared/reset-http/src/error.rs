@@ -309,6 +309,18 @@ mod tests {
         }
     }
 
+    /// A dependency that failed is worth a retry (503, `Retry-After`); a fault of the service's own
+    /// is not (500).
+    #[test]
+    fn an_unavailable_dependency_is_a_503_and_an_internal_fault_a_500() {
+        let unavailable = ApiError::from(ConfirmError::Unavailable(anyhow::anyhow!("store down")));
+        assert_eq!((unavailable.code, unavailable.status().as_u16()), (ErrorCode::ServiceUnavailable, 503));
+        let response = unavailable.into_response(Locale::ENGLISH);
+        assert!(response.headers().contains_key("retry-after"));
+        let internal = ApiError::from(ConfirmError::Internal(anyhow::anyhow!("hashing failed")));
+        assert_eq!((internal.code, internal.status().as_u16()), (ErrorCode::InternalError, 500));
+    }
+
     #[test]
     fn the_size_message_names_the_real_limit() {
         let message = ApiError::from_body(BodyError::TooLarge, Msg::new("error-request-shape")).message;

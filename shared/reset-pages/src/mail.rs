@@ -89,7 +89,7 @@ pub fn password_changed(settings: &Settings, locale: Locale, to: Email, changed_
 /// The mails above, as the mail worker's use case asks for them ([`ComposeMail`]).
 pub struct Mails;
 
-/// What `Settings::mails` holds wherever mail is sent.
+/// What the mail worker's `DeliveryDeps::mails` holds.
 pub static MAILS: Mails = Mails;
 
 impl ComposeMail for Mails {

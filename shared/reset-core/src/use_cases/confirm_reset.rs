@@ -105,17 +105,14 @@ pub struct CheckedToken {
 /// Verifies a token completely (signature, lifetime, account exists, is active, still matches)
 /// and changes nothing: safe for GET and HEAD, which mail scanners send before the user.
 #[tracing::instrument(name = "check_token", skip_all, fields(user_id, token_id))]
-pub async fn check_token<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+pub async fn check_token<A: Adapters<Users: GetUser>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     token: &ResetToken,
 ) -> Result<CheckedToken, ConfirmError> {
     checked(deps, token).await.inspect_err(audit_refusal)
 }
 
-async fn checked<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
-    deps: &ConfirmDeps<A, B>,
-    token: &ResetToken,
-) -> Result<CheckedToken, ConfirmError> {
+async fn checked<A: Adapters<Users: GetUser>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, token: &ResetToken) -> Result<CheckedToken, ConfirmError> {
     let ring = deps.common.keys.get().await.map_err(ConfirmError::Unavailable)?;
     let now = unix_now();
     let fresh;
