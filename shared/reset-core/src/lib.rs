@@ -23,7 +23,7 @@ use ports::breached::BreachedPasswords;
 use ports::{CountHits, JobLedger, KeySource, MailQueue, Mailer};
 
 /// The adapter types one wiring plugs into the ports (AWS in `reset-aws`, [`memory::InMemory`]
-/// for tests), named once so that use cases and handlers take one type parameter, not four. The
+/// for tests), named once so that use cases and handlers take one type parameter, not five. The
 /// mailer and the breached-password check are not among them: only the one function that uses
 /// each is given it ([`DeliveryDeps`], [`ConfirmDeps`]).
 pub trait Adapters {

@@ -184,7 +184,7 @@ impl Config {
             rate_limit_table,
             signing_key_secret: r.required("SIGNING_KEY_SECRET_ID"),
             key_cache_ttl,
-            sender: r.optional("SENDER_EMAIL").map(|_| r.text("SENDER_EMAIL", "")),
+            sender: Some(r.text("SENDER_EMAIL", "")).filter(|sender| !sender.is_empty()),
             ses_configuration_set: r.optional("SES_CONFIGURATION_SET"),
             mail_queue_url: r.required("MAIL_QUEUE_URL"),
             send_interval,
