@@ -227,6 +227,86 @@ async fn the_whole_journey_in_a_real_browser() {
     browser.client.close().await.unwrap();
 }
 
+/// Asks for a reset link for `email` through the JSON API.
+fn ask_for_link(api: &str, email: &str) {
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let reply = agent.post(format!("{api}/password-reset/request")).send_json(json!({ "email": email })).expect("the local API answers");
+    assert_eq!(reply.status().as_u16(), 202);
+}
+
+impl Browser {
+    /// The value of the reset cookie the browser holds now (WebDriver sees HttpOnly cookies).
+    async fn reset_cookie(&self) -> Option<String> {
+        self.client.get_named_cookie("__Host-reset_token").await.ok().map(|c| c.value().to_owned())
+    }
+}
+
+/// Issue 19's reset fixation in Chromium, whose cookies are the real thing: a `SameSite=Strict`
+/// cookie is not sent on a navigation that began on another site. The victim holds a live reset
+/// for their account (d•••) and clicks the attacker's own link (k•••) in webmail: the hop page
+/// sets no cookie, its same-site step carries the victim's cookie and asks, naming both; the
+/// victim's cookie stays. `switch=1` put into the attacker's URL asks all the same. When another
+/// tab does switch (the question's own Continue), the victim's form in the first tab, shown for
+/// their link, is refused and no password changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_webmail_click_on_an_attackers_link_cannot_fixate_a_reset_in_a_real_browser() {
+    let LocalApi { url: api, stack, watch: _watch, pump: _pump } = LocalApi::start(&[]).await;
+    stack.put_user("u-attacker", "kim@example.com", DEMO_PASSWORD, None).await.unwrap();
+    ask_for_link(&api, DEMO_EMAIL);
+    ask_for_link(&api, "kim@example.com");
+    let mails = stack.mails_eventually(2).unwrap();
+    let link_to = |email: &str| mails.iter().find(|m| m.destinations.to.iter().any(|to| to == email)).and_then(|m| m.reset_link()).expect("a link");
+    let (victims, attackers) = (link_to(DEMO_EMAIL), link_to("kim@example.com"));
+    let token = |link: &str| link.split("token=").nth(1).unwrap().to_owned();
+    let (victim_mask, attacker_mask) = ("d\u{2022}\u{2022}\u{2022}@example.com", "k\u{2022}\u{2022}\u{2022}@example.com");
+    let browser = Browser::start().await;
+
+    // The victim's own reset, live in this browser.
+    browser.client.goto(&victims).await.unwrap();
+    let form = browser.expect_heading("Choose a new password").await;
+    assert!(form.contains(victim_mask), "{form}");
+    assert_eq!(browser.reset_cookie().await, Some(token(&victims)));
+
+    // The attacker's link clicked in webmail, then the same with `switch=1` added: the question,
+    // naming both, and the victim's cookie stays.
+    for (n, link) in [attackers.clone(), format!("{attackers}&switch=1")].iter().enumerate() {
+        browser.client.goto(&serve_webmail(link)).await.unwrap();
+        browser.click("#reset").await;
+        let asked = browser.expect_heading("Reset another account's password?").await;
+        assert!(asked.contains(victim_mask) && asked.contains(attacker_mask), "both accounts, masked: {asked}");
+        assert_eq!(browser.reset_cookie().await, Some(token(&victims)), "the victim's reset stays");
+        if n == 0 {
+            browser.screenshot("13-reset-another-account").await;
+        }
+    }
+
+    // The victim's form in this tab; in another, the question answered: the cookie is swapped.
+    browser.client.goto(&format!("{api}/reset-password?lang=en")).await.unwrap();
+    let form = browser.expect_heading("Choose a new password").await;
+    assert!(form.contains(victim_mask), "{form}");
+    let first = browser.client.window().await.unwrap();
+    let second = browser.client.new_window(true).await.unwrap().handle;
+    browser.client.switch_to_window(second).await.unwrap();
+    browser.client.goto(&serve_webmail(&attackers)).await.unwrap();
+    browser.click("#reset").await;
+    browser.expect_heading("Reset another account's password?").await;
+    browser.click("a.button").await;
+    let swapped = browser.expect_heading("Choose a new password").await;
+    assert!(swapped.contains(attacker_mask), "{swapped}");
+    assert_eq!(browser.reset_cookie().await, Some(token(&attackers)));
+
+    // Back in the first tab, the victim submits the form shown for their own link.
+    browser.client.switch_to_window(first).await.unwrap();
+    browser.set_passwords(NEW_PASSWORD, NEW_PASSWORD).await;
+    let refused = browser.expect_heading("This form was for another link").await;
+    assert!(refused.contains(attacker_mask), "names the account the browser holds now: {refused}");
+    browser.screenshot("14-form-for-another-link").await;
+    for id in [DEMO_USER_ID, "u-attacker"] {
+        assert!(password::verify(DEMO_PASSWORD, &stack.password_hash(id).await.unwrap()), "{id}: nothing changed");
+    }
+    browser.client.close().await.unwrap();
+}
+
 /// An operator's branding as a browser renders it: the inline logo loads under the CSP (its
 /// natural width is only known once the image is allowed and decoded), the buttons take the
 /// accent, the footer line shows. The screenshot is the one in docs/languages.md.

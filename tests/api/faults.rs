@@ -439,7 +439,12 @@ async fn the_form_reads_the_user_once() {
     let (proxy, seen) = recording_users_table(&app);
     let deps = with_dynamodb_at(&app, &proxy).await;
     let mut form = reset_local::events::load("reset-password-form.json");
-    form["body"] = form_urlencoded::Serializer::new(String::new()).append_pair("password", NEW_PASSWORD).append_pair("confirm", NEW_PASSWORD).finish().into();
+    form["body"] = form_urlencoded::Serializer::new(String::new())
+        .append_pair("link", &crate::helpers::link_id(&token))
+        .append_pair("password", NEW_PASSWORD)
+        .append_pair("confirm", NEW_PASSWORD)
+        .finish()
+        .into();
     form["cookies"] = serde_json::json!([format!("__Host-reset_token={token}")]);
     let reply = call(&deps, &form).await;
     assert_eq!(reply.status, 200, "{}", reply.body);

@@ -259,6 +259,21 @@ impl MemoryApp {
 }
 
 /// The token of the first reset link in a text.
+/// The id (`jti`) of a token, which the reset form carries back to bind its post to the link it
+/// was shown for (read from the payload, unverified: the test only needs the value).
+pub fn link_id(token: &str) -> String {
+    maybe_link_id(token).expect("a token with a jti")
+}
+
+/// [`link_id`], or `None` for something that is not a token (a placeholder, a dead `a.b.c`).
+pub fn maybe_link_id(token: &str) -> Option<String> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1)?;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let claims: Value = serde_json::from_slice(&json).ok()?;
+    claims["jti"].as_str().map(str::to_owned)
+}
+
 pub fn token_in(text: &str) -> String {
     let start = text.find("token=").expect("a reset link") + "token=".len();
     text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect()

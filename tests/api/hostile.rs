@@ -233,10 +233,15 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
 
     // POST /reset-password (form + cookie)
     let reset = "reset-password-form.json";
-    let with_cookie = |body: &str, cookie: &str| {
+    let posted = |body: &str, cookie: &str| {
         let mut e = with_body(reset, FORM, body);
         e["cookies"] = json!([format!("__Host-reset_token={cookie}")]);
         e
+    };
+    // As the form posts it: with the id of the link it was shown for (the cookie's).
+    let with_cookie = |body: &str, cookie: &str| match crate::helpers::maybe_link_id(cookie) {
+        Some(link) => posted(&format!("link={link}&{body}"), cookie),
+        None => posted(body, cookie),
     };
     let pair = format!("password={0}&confirm={0}", strong.replace(' ', "+"));
     add(
@@ -266,6 +271,11 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     );
     add("reset form: mismatch", with_cookie(&format!("password={}&confirm=other", strong.replace(' ', "+")), &valid), 422, None);
     add("reset form: too long", with_cookie(&format!("password={0}&confirm={0}", "p".repeat(300)), &valid), 422, None);
+    // A form shown for another link than the cookie's (another tab swapped the cookie), or one
+    // that does not say which: refused, nothing changed.
+    add("reset form: shown for another link", posted(&format!("link=AAAAAAAAAAAAAAAAAAAAAA&{pair}"), &valid), 409, None);
+    add("reset form: no link field", posted(&pair, &valid), 409, None);
+    add("reset form: link field twice", posted(&format!("link={0}&link={0}&{pair}", crate::helpers::link_id(&valid)), &valid), 400, None);
 
     // Form posts from anywhere but the page's own origin (helpers::RESET_PAGE is
     // https://auth.example.com/...): refused with the 403 page before anything is spent.

@@ -6,12 +6,24 @@ use reset_local::events::{self, Reply};
 use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID};
 use serde_json::Value;
 
-use crate::helpers::{MemoryApp, NEW_PASSWORD, RESET_PAGE, link_event};
+use crate::helpers::{MemoryApp, NEW_PASSWORD, RESET_PAGE, link_event, link_id, maybe_link_id};
 
+/// The reset form as its page posts it: the passwords, and the id of the link the form was shown
+/// for, here the cookie's own (see [`form_event_for`] for a form shown for another link).
 pub(crate) fn form_event(cookie: Option<&str>, password: &str, confirm: &str) -> Value {
+    let shown_for = cookie.and_then(maybe_link_id);
+    form_event_for(cookie, shown_for.as_deref(), password, confirm)
+}
+
+/// The reset form posted with `cookie`, the form having been shown for the link `shown_for`
+/// (its `jti`; `None`: a post without the field).
+pub(crate) fn form_event_for(cookie: Option<&str>, shown_for: Option<&str>, password: &str, confirm: &str) -> Value {
     let mut event = events::load("reset-password-form.json");
-    let body: String = form_urlencoded::Serializer::new(String::new()).append_pair("password", password).append_pair("confirm", confirm).finish();
-    event["body"] = body.into();
+    let mut body = form_urlencoded::Serializer::new(String::new());
+    if let Some(link) = shown_for {
+        body.append_pair("link", link);
+    }
+    event["body"] = body.append_pair("password", password).append_pair("confirm", confirm).finish().into();
     event["cookies"] = match cookie {
         Some(token) => serde_json::json!([format!("__Host-reset_token={token}")]),
         None => serde_json::json!([]),
@@ -26,13 +38,20 @@ fn forgot_event(email: &str) -> Value {
 }
 
 fn assert_page_headers(reply: &Reply, what: &str) {
+    assert_page_headers_referring(reply, what, "no-referrer");
+}
+
+/// The strict headers, with the `Referrer-Policy` the page has: `no-referrer`, but
+/// `strict-origin` on the hop and question pages, whose links must show old browsers' requests
+/// as same-origin (functions/reset-password's module doc).
+fn assert_page_headers_referring(reply: &Reply, what: &str, referrer: &str) {
     assert_eq!(reply.header("content-type"), Some("text/html; charset=utf-8"), "{what}");
     let csp = reply.header("content-security-policy").unwrap_or_default();
     for directive in ["default-src 'none'", "style-src 'sha256-", "script-src 'sha256-", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"] {
         assert!(csp.contains(directive), "{what}: CSP lacks {directive}: {csp}");
     }
     assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
-    assert_eq!(reply.header("referrer-policy"), Some("no-referrer"), "{what}");
+    assert_eq!(reply.header("referrer-policy"), Some(referrer), "{what}");
     assert_eq!(reply.header("cache-control"), Some("no-store"), "{what}");
     assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{what}");
     assert!(reply.header("strict-transport-security").is_some_and(|v| v.starts_with("max-age=")), "{what}");
@@ -46,8 +65,7 @@ async fn every_page_carries_the_strict_headers() {
         ("forgot form", events::load("request-reset-forgot-page.json")),
         ("forgot submit", forgot_event(DEMO_EMAIL)),
         ("invalid email", forgot_event("nope")),
-        ("link", link_event(&token, "GET", None)),
-        ("cross-site link", link_event(&token, "GET", Some("cross-site"))),
+        ("link", link_event(&token, "GET", Some("none"))),
         ("dead link", link_event("a.b.c", "GET", None)),
         ("form mismatch", form_event(Some(&token), NEW_PASSWORD, "other")),
         ("no cookie", form_event(None, NEW_PASSWORD, NEW_PASSWORD)),
@@ -55,6 +73,8 @@ async fn every_page_carries_the_strict_headers() {
     for (what, event) in pages {
         assert_page_headers(&app.call(&event).await, what);
     }
+    let hop = app.call(&link_event(&token, "GET", Some("cross-site"))).await;
+    assert_page_headers_referring(&hop, "cross-site link", "strict-origin");
 }
 
 #[tokio::test]
@@ -78,15 +98,33 @@ async fn the_link_moves_the_token_into_a_strict_cookie_and_consumes_nothing() {
     }
     assert_eq!(app.user(DEMO_USER_ID), before, "GET and HEAD change nothing");
 
-    // A click from another site gets a same-site hop page with the same cookie, not a redirect;
-    // so does a browser that sends no Sec-Fetch-Site (Safari before 16.4), or an unknown value.
-    for site in [Some("cross-site"), None, Some("something-new")] {
-        let hop = app.call(&link_event(&token, "GET", site)).await;
-        assert_eq!(hop.status, 200, "{site:?}");
-        assert!(hop.header("set-cookie").unwrap_or_default().contains("SameSite=Strict"), "{site:?}");
-        assert!(hop.body.contains(&format!("http-equiv=\"refresh\" content=\"0; url={RESET_PAGE}\"")), "{}", hop.body);
-        assert!(!hop.body.contains(&token), "the token is not repeated in the page");
+    // A click from another site gets a same-site hop page, not a redirect, and no cookie: that
+    // request cannot carry a live reset's cookie, so it must not replace one (the fixation test
+    // below); so does a browser that sends no Sec-Fetch-Site (Safari before 16.4) and no
+    // Referer from this origin, or an unknown value. The hop goes on to the link itself.
+    let next = format!("{RESET_PAGE}?token={token}&hop=1");
+    for (site, referer) in
+        [(Some("cross-site"), None), (None, None), (None, Some("https://evil.test/")), (Some("something-new"), Some("https://auth.example.com/"))]
+    {
+        let hop = app.call(&with_header(link_event(&token, "GET", site), "referer", referer)).await;
+        assert_eq!(hop.status, 200, "{site:?} {referer:?}");
+        assert_eq!(hop.header("set-cookie"), None, "{site:?} {referer:?}: the hop sets no cookie");
+        assert!(unescaped(&hop.body).contains(&format!("http-equiv=\"refresh\" content=\"0; url={next}\"")), "{}", hop.body);
+        assert_eq!(continue_href(&hop), next, "{site:?}");
     }
+    // The hop's own step, from this origin, carries the cookie if there is one: there the token
+    // moves into it. Old browsers show the origin by the Referer the hop page's policy lets through.
+    for (site, referer) in [(Some("same-origin"), None), (None, Some("https://auth.example.com/"))] {
+        let step = app.call(&with_header(at(&next, "GET", site, None), "referer", referer)).await;
+        assert_eq!(step.status, 303, "{site:?} {referer:?}: {}", step.body);
+        assert!(step.header("set-cookie").unwrap_or_default().starts_with(&format!("__Host-reset_token={token};")), "{:?}", step.headers);
+    }
+    // Back at the hop still unproven (a browser that sends no Referer on a refresh): the hop page
+    // again, without its refresh, so nothing loops; its Continue link sends the Referer.
+    let again = app.call(&at(&next, "GET", None, None)).await;
+    assert_eq!((again.status, again.header("set-cookie")), (200, None));
+    assert!(!again.body.contains("http-equiv=\"refresh\""), "{}", again.body);
+    assert_eq!(continue_href(&again), next);
 
     // The form, with the cookie, changes the password once and clears the cookie.
     let done = app.call(&form_event(Some(&token), NEW_PASSWORD, NEW_PASSWORD)).await;
@@ -238,33 +276,153 @@ async fn a_bad_link_does_not_end_a_reset_in_progress() {
     assert!(dead.header("set-cookie").unwrap_or_default().contains("Max-Age=0"), "{:?}", dead.headers);
 }
 
-/// A link for one account opened while the browser holds another account's live reset asks
-/// first, naming both; only the confirmed link replaces the cookie. Two links for the same
-/// account do not ask.
+/// `text` with the HTML escapes of `&` undone (an `href` as the browser reads it).
+fn unescaped(text: &str) -> String {
+    text.replace("&#38;", "&").replace("&amp;", "&")
+}
+
+/// Where a message page's (or the hop page's) button goes, as the browser reads it.
+fn continue_href(reply: &Reply) -> String {
+    let start = reply.body.find("<a class=\"button\" href=\"").expect("a button") + "<a class=\"button\" href=\"".len();
+    unescaped(&reply.body[start..start + reply.body[start..].find('"').unwrap()])
+}
+
+/// `event` with header `name` set to `value` (or left without it).
+fn with_header(mut event: Value, name: &str, value: Option<&str>) -> Value {
+    if let Some(value) = value {
+        event["headers"][name] = value.into();
+    }
+    event
+}
+
+/// A GET or HEAD of `url` (the reset page, any query), as a browser sends it: `Sec-Fetch-Site`
+/// (or none) and the reset cookie if the browser holds one and sends it on this navigation.
+fn at(url: &str, method: &str, site: Option<&str>, cookie: Option<&str>) -> Value {
+    let (page, query) = url.split_once('?').unwrap_or((url, ""));
+    assert_eq!(page, RESET_PAGE, "{url}");
+    let mut event = link_event("", method, site);
+    event["rawQueryString"] = query.into();
+    let mut params = serde_json::Map::new();
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        params.insert(k.into_owned(), v.into_owned().into());
+    }
+    event["queryStringParameters"] = params.into();
+    event["cookies"] = match cookie {
+        Some(token) => serde_json::json!([format!("__Host-reset_token={token}")]),
+        None => serde_json::json!([]),
+    };
+    event
+}
+
+/// The reset fixation of issue 19, with cookies as a browser sends them (a Strict cookie is not
+/// sent on a navigation that began on another site). The victim holds a live reset for their
+/// account (d•••); they click the attacker's own link (k•••) in webmail. The click's request
+/// carries no cookie, so it must not set one: it hops. The hop's step from this origin carries
+/// the victim's cookie, and asks, naming both accounts; nothing is replaced. `switch=1` skips
+/// the question only on the question page's own (same-origin) link, never in a URL opened from
+/// elsewhere. Two links for the same account do not ask.
 #[tokio::test]
-async fn a_link_for_another_account_asks_before_replacing_the_live_reset() {
+async fn a_webmail_click_on_an_attackers_link_asks_on_the_same_site_step_and_replaces_nothing() {
     let app = MemoryApp::new().await;
     app.add_user("u-kim", "kim@example.com", DEMO_PASSWORD, true);
     let victims = app.token_for_demo().await;
     let attackers = token_for(&app, "kim@example.com").await;
-    let mut swap = link_event(&attackers, "GET", Some("cross-site"));
-    swap["cookies"] = serde_json::json!([format!("__Host-reset_token={victims}")]);
-    let asked = app.call(&swap).await;
+    let names_both =
+        |reply: &Reply| reply.body.contains("d\u{2022}\u{2022}\u{2022}@example.com") && reply.body.contains("k\u{2022}\u{2022}\u{2022}@example.com");
+    let link = |token: &str| format!("{RESET_PAGE}?token={token}");
+
+    // 1. The click in webmail: cross-site, without the victim's cookie. The hop sets none.
+    let click = app.call(&at(&link(&attackers), "GET", Some("cross-site"), None)).await;
+    assert_eq!(click.status, 200, "{}", click.body);
+    assert_eq!(click.header("set-cookie"), None, "the hop page does not replace the victim's cookie");
+    assert!(click.body.contains("Continue to your new password"), "{}", click.body);
+
+    // 2. The hop's refresh, from this origin: the browser sends the victim's cookie now.
+    let asked = app.call(&at(&continue_href(&click), "GET", Some("same-origin"), Some(&victims))).await;
     assert_eq!(asked.status, 200, "{}", asked.body);
     assert!(asked.body.contains("Reset another account"), "{}", asked.body);
-    assert!(asked.body.contains("d\u{2022}\u{2022}\u{2022}@example.com") && asked.body.contains("k\u{2022}\u{2022}\u{2022}@example.com"), "{}", asked.body);
+    assert!(names_both(&asked), "both accounts, masked: {}", asked.body);
     assert_eq!(asked.header("set-cookie"), None, "the victim's reset stays");
+    assert_page_headers_referring(&asked, "the question", "strict-origin");
+    let answer = continue_href(&asked);
+    assert_eq!(answer, format!("{}&switch=1", link(&attackers)));
 
-    let mut confirmed = swap.clone();
-    confirmed["rawQueryString"] = format!("token={attackers}&switch=1").into();
-    confirmed["queryStringParameters"]["switch"] = "1".into();
-    let replaced = app.call(&confirmed).await;
-    assert!(replaced.header("set-cookie").unwrap_or_default().starts_with(&format!("__Host-reset_token={attackers};")), "{:?}", replaced.headers);
+    // 3. `switch=1` in a URL opened from anywhere but one of this origin's pages skips nothing:
+    //    from another site (no cookie sent), a hop that drops it; typed, from a desktop mail app
+    //    or a sibling subdomain (the cookie sent), the question; an old browser without a
+    //    Referer from this origin, the hop.
+    let forged = format!("{}&switch=1", link(&attackers));
+    for (site, cookie, referer) in [
+        (Some("cross-site"), None, None),
+        (Some("cross-site"), Some(victims.as_str()), None),
+        (None, None, None),
+        (None, Some(victims.as_str()), Some("https://evil.test/")),
+    ] {
+        let reply = app.call(&with_header(at(&forged, "GET", site, cookie), "referer", referer)).await;
+        assert_eq!((reply.status, reply.header("set-cookie")), (200, None), "{site:?} {referer:?}: {}", reply.body);
+        assert!(reply.body.contains("Continue to your new password"), "{site:?}: the hop: {}", reply.body);
+        assert!(!continue_href(&reply).contains("switch"), "the hop drops the answer: {}", continue_href(&reply));
+    }
+    for site in ["same-site", "none"] {
+        let reply = app.call(&at(&forged, "GET", Some(site), Some(&victims))).await;
+        assert_eq!((reply.status, reply.header("set-cookie")), (200, None), "{site}: {}", reply.body);
+        assert!(reply.body.contains("Reset another account") && names_both(&reply), "{site}: the question: {}", reply.body);
+    }
+
+    // 4. The question's own Continue link (same-origin; for an old browser, the Referer its
+    //    policy sends) replaces the reset.
+    for (site, referer) in [(Some("same-origin"), None), (None, Some("https://auth.example.com/"))] {
+        let replaced = app.call(&with_header(at(&answer, "GET", site, Some(&victims)), "referer", referer)).await;
+        assert_eq!(replaced.status, 303, "{site:?}: {}", replaced.body);
+        assert!(replaced.header("set-cookie").unwrap_or_default().starts_with(&format!("__Host-reset_token={attackers};")), "{:?}", replaced.headers);
+    }
+
+    // Typed or opened from a desktop mail app, the cookie comes along: the question at once.
+    let typed = app.call(&at(&link(&attackers), "GET", Some("none"), Some(&victims))).await;
+    assert!(typed.body.contains("Reset another account") && typed.header("set-cookie").is_none(), "{}", typed.body);
 
     let second_for_demo = app.token_for_demo().await;
-    let mut same_account = link_event(&second_for_demo, "GET", Some("none"));
-    same_account["cookies"] = serde_json::json!([format!("__Host-reset_token={victims}")]);
-    assert_eq!(app.call(&same_account).await.status, 303, "no question for the same account");
+    assert_eq!(app.call(&at(&link(&second_for_demo), "GET", Some("none"), Some(&victims))).await.status, 303, "no question for the same account");
+    assert!(password::verify(DEMO_PASSWORD, &app.user(DEMO_USER_ID).password_hash), "nothing changed");
+}
+
+/// The form is bound to the link it was shown for: it carries the link's id (`jti`, never the
+/// token). If another tab swaps the cookie (the attacker's link, confirmed) between showing and
+/// submitting, the post is refused with a page naming the account the cookie is now for, and
+/// nothing changes: the victim cannot be made to set the attacker's password with their form.
+#[tokio::test]
+async fn a_form_posted_after_another_tab_swapped_the_cookie_changes_nothing() {
+    let app = MemoryApp::new().await;
+    app.add_user("u-kim", "kim@example.com", DEMO_PASSWORD, true);
+    let victims = app.token_for_demo().await;
+    let attackers = token_for(&app, "kim@example.com").await;
+
+    let form = app.call(&at(RESET_PAGE, "GET", Some("same-origin"), Some(&victims))).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let field = format!("<input type=\"hidden\" name=\"link\" value=\"{}\">", link_id(&victims));
+    assert!(form.body.contains(&field), "{}", form.body);
+    assert!(!form.body.contains(&victims), "the token itself is not in the page");
+    // Its errors re-render it bound to the same link.
+    let differ = app.call(&form_event(Some(&victims), NEW_PASSWORD, "other")).await;
+    assert!(differ.body.contains(&field), "{}", differ.body);
+
+    // Posted with the attacker's cookie (swapped in by another tab), or without saying which
+    // link it was shown for: refused, and the cookie stays.
+    for shown_for in [Some(link_id(&victims)), None] {
+        let refused = app.call(&form_event_for(Some(&attackers), shown_for.as_deref(), NEW_PASSWORD, NEW_PASSWORD)).await;
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert!(refused.body.contains("This form was for another link"), "{}", refused.body);
+        assert!(refused.body.contains("k\u{2022}\u{2022}\u{2022}@example.com"), "names the account the cookie is for: {}", refused.body);
+        assert_eq!(refused.header("set-cookie"), None, "{:?}", refused.headers);
+        assert_page_headers(&refused, "refused form");
+    }
+    for id in [DEMO_USER_ID, "u-kim"] {
+        assert!(password::verify(DEMO_PASSWORD, &app.user(id).password_hash), "{id}: nothing changed");
+    }
+    // The form shown for the cookie's own link still works.
+    let done = app.call(&form_event(Some(&victims), NEW_PASSWORD, NEW_PASSWORD)).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash));
 }
 
 /// The `<style>` a page carries, and whether the page's CSP allows exactly it (by its hash).

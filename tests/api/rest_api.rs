@@ -90,10 +90,15 @@ fn rest_link(query: &[(&str, &str)], method: &str, fetch_site: Option<&str>) -> 
     event
 }
 
-/// The reset form posted through the REST API, with the cookie (if any) in the `Cookie` header.
+/// The reset form posted through the REST API, with the cookie (if any) in the `Cookie` header,
+/// shown for the cookie's link.
 fn rest_form(cookie: Option<&str>, password: &str, confirm: &str) -> Value {
     let mut event = rest("reset-password-form-rest-api.json");
-    event["body"] = form_urlencoded::Serializer::new(String::new()).append_pair("password", password).append_pair("confirm", confirm).finish().into();
+    let mut body = form_urlencoded::Serializer::new(String::new());
+    if let Some(link) = cookie.and_then(|pair| pair.split_once('=')).and_then(|(_, token)| crate::helpers::maybe_link_id(token)) {
+        body.append_pair("link", &link);
+    }
+    event["body"] = body.append_pair("password", password).append_pair("confirm", confirm).finish().into();
     match cookie {
         Some(cookie) => set_header(&mut event, "Cookie", cookie),
         None => remove_header(&mut event, "Cookie"),
@@ -368,8 +373,9 @@ async fn a_whole_reset_over_rest_api_events_changes_the_password() {
     assert!(password::verify(NEW_PASSWORD, &app.user(DEMO_USER_ID).password_hash), "the password changed");
     assert_eq!(app.call(&rest_form(Some(&cookie), NEW_PASSWORD, NEW_PASSWORD)).await.status, 400, "once");
 
-    // From the forgot form, the link clicked in webmail (cross-site): the hop page sets the
-    // cookie, the form comes from it, with the cookie in multiValueHeaders only.
+    // From the forgot form, the link clicked in webmail (cross-site): the hop page sets no
+    // cookie and continues to the link, same-origin, which sets it; the form comes from it, with
+    // the cookie in multiValueHeaders only.
     let app = behind_cdn().await;
     assert_eq!(app.call(&rest("request-reset-forgot-page-rest-api.json")).await.status, 200);
     let asked = app.call(&rest("request-reset-forgot-form-rest-api.json")).await;
@@ -378,9 +384,15 @@ async fn a_whole_reset_over_rest_api_events_changes_the_password() {
     let query: Vec<(&str, &str)> = link.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let hop = app.call(&rest_link(&query, "GET", Some("cross-site"))).await;
     assert_eq!(hop.status, 200, "{}", hop.body);
-    assert!(hop.body.contains(&format!("url={RESET_PAGE}")), "{}", hop.body);
-    let cookie = cookie_pair(&hop);
-    let mut form = rest_form(None, NEW_PASSWORD, NEW_PASSWORD);
+    assert!(hop.body.contains(&format!("url={RESET_PAGE}?")), "{}", hop.body);
+    assert_eq!(hop.header("set-cookie"), None, "the hop page sets no cookie");
+    let mut continued: Vec<(&str, &str)> = query.clone();
+    continued.push(("hop", "1"));
+    let opened = app.call(&rest_link(&continued, "GET", Some("same-origin"))).await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    let cookie = cookie_pair(&opened);
+    let mut form = rest_form(Some(&cookie), NEW_PASSWORD, NEW_PASSWORD);
+    remove_header(&mut form, "Cookie");
     form["multiValueHeaders"]["Cookie"] = json!([cookie]);
     let done = app.call(&form).await;
     assert_eq!(done.status, 200, "{}", done.body);

@@ -8,12 +8,35 @@
 //! The emailed link carries the token in its query. The page checks it, moves it into a short-lived
 //! `HttpOnly; Secure; SameSite=Strict` cookie scoped to the page, and sends the browser to the
 //! page's URL without the query (`303`), so the token stays out of history, logs and `Referer`.
-//! A link clicked on another site (webmail: `Sec-Fetch-Site: cross-site`) gets a same-site hop
-//! page instead, because browsers drop Strict cookies after a redirect that began cross-site; so
-//! does a request that does not say where it came from (browsers without `Sec-Fetch-Site`, such as
-//! Safari before 16.4, and scanners). Only `same-origin`, `same-site` or `none` (typed, bookmarked)
-//! get the redirect.
-
+//!
+//! Reset fixation. An attacker may get the victim's browser to open the attacker's own link (a
+//! link in a mail, clicked in webmail): the victim would then choose a new password for the
+//! attacker's account. Three rules keep a live reset from being replaced silently:
+//!
+//! 1. The cookie is set only on a request that carries it if the browser holds one: a same-site
+//!    navigation (`Sec-Fetch-Site: same-origin`, `same-site`, or `none` when typed, bookmarked or
+//!    opened from a desktop mail client). A Strict cookie is not sent on a navigation that began on
+//!    another site, so such a request (`cross-site`, an unknown value) cannot tell whether a reset
+//!    is live: it gets a hop page that sets no cookie and only continues to the link again, from
+//!    this origin (a meta refresh, or its Continue link). That continue step carries the cookie;
+//!    if it holds a live reset for another account, the page asks first, naming both accounts
+//!    masked ([`pages::switch_account`]), and leaves the cookie as it is.
+//! 2. The question's answer (`switch=1`) counts only on a same-origin request: the question
+//!    page's own Continue link. In an attacker's URL, opened from anywhere else, it is ignored.
+//! 3. The form carries the id (`jti`) of the token it was shown for, never the token; a post whose
+//!    cookie holds another token (another tab opened another link meanwhile) is refused (409,
+//!    nothing changed) with a page naming the account the cookie is now for.
+//!
+//! Browsers without `Sec-Fetch-Site` (Safari before 16.4) and mail scanners cannot show where a
+//! request came from by that header. For them the hop and question pages are sent with
+//! `Referrer-Policy: strict-origin` (every other page has `no-referrer`), so the navigation they
+//! start carries `Referer: <this origin>/`, which no other site can make a browser send: a request
+//! without `Sec-Fetch-Site` counts as same-origin when its `Referer` has this page's origin, and
+//! as cross-site otherwise. A browser that sends no `Referer` on a meta refresh comes back with
+//! `hop=1` in the query and gets the hop page without the refresh (no loop); its Continue link
+//! then carries the `Referer`. A browser that sends no `Referer` even then stays on the hop page:
+//! stuck, never fixated. The hop page repeats the token in its links; it is the URL the reader
+//! just opened, and the page is `no-store`.
 use std::convert::Infallible;
 
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
@@ -29,6 +52,7 @@ use reset_text::Msg;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tracing::Instrument as _;
+use url::Url;
 
 pub const PATH: &str = "/password-reset/confirm";
 pub const PAGE_PATH: &str = "/reset-password";
@@ -127,53 +151,94 @@ fn failure_page(reader: &Reader, err: ApiError, source: Source) -> Response<Body
     if dead_cookie { clear_cookie(page) } else { page }
 }
 
-/// GET/HEAD: from the emailed link (token in the query) check it and move it into the cookie;
-/// otherwise show the form if the cookie's token is still good. Nothing is written.
+/// Where a page request came from, as far as the Strict cookie is concerned.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Arrival {
+    /// From one of this origin's own pages: the cookie came along, and `switch=1` is the
+    /// reader's answer to the question page.
+    SameOrigin,
+    /// Typed, bookmarked, from a desktop mail client (`none`) or a sibling subdomain
+    /// (`same-site`): the cookie came along, but the request is not one of our pages' own.
+    WithCookie,
+    /// From another site, or the request cannot say: a Strict cookie would not have come along.
+    Unproven,
+}
+
+/// `Sec-Fetch-Site` decides when present; without it (old browsers, scanners), a `Referer` with
+/// the page's origin means same-origin (the hop and question pages send one, see the module doc)
+/// and anything else is unproven.
+fn arrival(req: &Request, page: &Url) -> Arrival {
+    match req.headers().get("sec-fetch-site").map(|v| v.as_bytes()) {
+        Some(b"same-origin") => Arrival::SameOrigin,
+        Some(b"same-site" | b"none") => Arrival::WithCookie,
+        Some(_) => Arrival::Unproven,
+        None => {
+            let referer = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(|v| Url::parse(v).ok());
+            match referer.is_some_and(|referer| referer.origin() == page.origin()) {
+                true => Arrival::SameOrigin,
+                false => Arrival::Unproven,
+            }
+        }
+    }
+}
+
+/// A page whose links must tell, in browsers without `Sec-Fetch-Site`, that they were followed
+/// from this origin: the `Referer` they send is the origin alone (never the token in the query).
+fn referring_origin(mut response: Response<Body>) -> Response<Body> {
+    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin"));
+    response
+}
+
+/// GET/HEAD: from the emailed link (token in the query) check it and, on a request that carries
+/// the live cookie, move it into the cookie (asking first if the cookie holds another account's
+/// reset); from another site, hop. Without a link, show the form if the cookie's token is still
+/// good. Nothing is written.
 async fn show<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
     let settings = &deps.common.settings;
     let reader = reset_http::reader(req, settings);
     if let Err(limited) = limit_source_ip(&deps.common, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(&reader);
     }
-    let from_link = req.query_string_parameters_ref().and_then(|q| q.first("token")).map(str::to_owned);
-    let source = if from_link.is_some() { Source::Link } else { Source::Cookie };
-    let raw = from_link.as_deref().or_else(|| reset_http::cookie(req, COOKIE)).unwrap_or_default();
-    let (token, checked) = match checked_token(deps, raw).await {
-        Ok(ok) => ok,
-        Err(err) => return failure_page(&reader, err, source),
+    let query = |name: &str| req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_owned);
+    let Some(link) = query("token") else {
+        return match checked_token(deps, reset_http::cookie(req, COOKIE).unwrap_or_default()).await {
+            Ok((_, checked)) => html_response(settings, StatusCode::OK, pages::reset_form(&reader, &account(&checked, &reader), &checked.token_id, &[])),
+            Err(err) => failure_page(&reader, err, Source::Cookie),
+        };
     };
-    if source == Source::Cookie {
-        return html_response(settings, StatusCode::OK, pages::reset_form(&reader, &account(&checked, &reader), &[]));
+    let (token, checked) = match checked_token(deps, &link).await {
+        Ok(ok) => ok,
+        Err(err) => return failure_page(&reader, err, Source::Link),
+    };
+    let again = settings.reset_link(token.as_ref(), reader.chosen.then_some(reader.locale));
+    let arrival = arrival(req, &settings.reset_page_url);
+    if arrival == Arrival::Unproven {
+        // A webmail click (or a browser that cannot say it was not one): this request would not
+        // carry a live reset's cookie, so it sets none and hops to the link again, same-site.
+        // Back here still unproven (no `Referer` on a refresh): no refresh again, no loop.
+        let refresh = query("hop").is_none();
+        let page = pages::continue_to_form(&reader, &format!("{again}&hop=1"), refresh);
+        return referring_origin(html_response(settings, StatusCode::OK, page));
     }
-    // A live reset for another account in this browser is not replaced silently (an attacker's
-    // link opened in the victim's browser would make the victim change the attacker's password).
-    let confirmed = req.query_string_parameters_ref().and_then(|q| q.first("switch")) == Some("1");
+    // A live reset for another account in this browser is not replaced without asking (an
+    // attacker's link opened in the victim's browser would make the victim change the attacker's
+    // password); only the question page's own answer skips the question.
+    let confirmed = arrival == Arrival::SameOrigin && query("switch").as_deref() == Some("1");
     if !confirmed
         && let Some(live) = reset_http::cookie(req, COOKIE).filter(|live| *live != token.as_ref())
         && let Ok((_, current)) = checked_token(deps, live).await
         && current.user.id != checked.user.id
     {
-        let mut again = settings.reset_link(token.as_ref(), reader.chosen.then_some(reader.locale));
-        again.push_str("&switch=1");
-        let page = pages::switch_account(&reader, &account(&current, &reader), &account(&checked, &reader), &again);
-        return html_response(settings, StatusCode::OK, page);
+        let page = pages::switch_account(&reader, &account(&current, &reader), &account(&checked, &reader), &format!("{again}&switch=1"));
+        return referring_origin(html_response(settings, StatusCode::OK, page));
     }
     let max_age = checked.expires_at.saturating_sub(unix_now()).min(COOKIE_MAX_AGE);
-    let fetch_site = req.headers().get("sec-fetch-site").map(|v| v.as_bytes());
-    let hop = !matches!(fetch_site, Some(b"same-origin" | b"same-site" | b"none"));
-    let mut response = if hop {
-        // A webmail click (or a browser that cannot say it was not one): a redirect could arrive
-        // without the Strict cookie; hop same-site instead.
-        html_response(settings, StatusCode::OK, pages::continue_to_form(&reader))
-    } else {
-        let mut redirect = html_response(settings, StatusCode::SEE_OTHER, String::new());
-        if let Ok(location) = HeaderValue::from_str(&reader.link(&settings.reset_page_url)) {
-            redirect.headers_mut().insert(header::LOCATION, location);
-        }
-        redirect
-    };
-    reset_http::set_cookie(&mut response, token_cookie(token.as_ref(), max_age));
-    response
+    let mut redirect = html_response(settings, StatusCode::SEE_OTHER, String::new());
+    if let Ok(location) = HeaderValue::from_str(&reader.link(&settings.reset_page_url)) {
+        redirect.headers_mut().insert(header::LOCATION, location);
+    }
+    reset_http::set_cookie(&mut redirect, token_cookie(token.as_ref(), max_age));
+    redirect
 }
 
 /// The account a page names: its address masked, or "your account".
@@ -209,7 +274,18 @@ async fn submit<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>
         Err(err) => return failure_page(&reader, err, Source::Cookie),
     };
     let account = account(&checked, &reader);
-    let fields = read_form(req).and_then(|form| Ok((form.field("password")?.to_owned(), form.field("confirm")?.to_owned())));
+    let form = match read_form(req) {
+        Ok(form) => form,
+        Err(err) => return ApiError::from_body(err, FORM_SHAPE).into_page(&reader),
+    };
+    // The form names the link it was shown for; the cookie may hold another one by now (another
+    // tab opened another link): that post changes nothing.
+    if form.field("link").ok() != Some(checked.token_id.as_str()) {
+        tracing::warn!(audit = "form_refused", outcome = "other_link", "reset form posted for another link than the cookie's; nothing changed");
+        return html_response(settings, StatusCode::CONFLICT, pages::other_link(&reader, &account));
+    }
+    let link_id = checked.token_id.clone();
+    let fields = form.field("password").and_then(|password| Ok((password.to_owned(), form.field("confirm")?.to_owned())));
     let (password, again) = match fields {
         Ok(fields) => fields,
         Err(err) => return ApiError::from_body(err, FORM_SHAPE).into_page(&reader),
@@ -217,23 +293,23 @@ async fn submit<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>
     let (password, again) = (SecretString::from(password), SecretString::from(again));
     if password.expose_secret() != again.expose_secret() {
         let differ = ApiError::passwords_differ();
-        return html_response(settings, differ.status(), pages::reset_form(&reader, &account, &[reader.text(&differ.message)]));
+        return html_response(settings, differ.status(), pages::reset_form(&reader, &account, &link_id, &[reader.text(&differ.message)]));
     }
     let password = match NewPassword::parse(password.expose_secret(), settings.password_policy) {
         Ok(password) => password,
-        Err(weak) => return weak_password_form(&reader, &account, refused(weak.into())),
+        Err(weak) => return weak_password_form(&reader, &account, &link_id, refused(weak.into())),
     };
     // The token was checked above (to name the account): no second read of the user.
     match reset_core::confirm_checked(deps, checked, password, reader.locale).await {
         Ok(_) => clear_cookie(html_response(settings, StatusCode::OK, pages::password_changed(&reader, &account))),
-        Err(ConfirmError::WeakPassword(weak)) => weak_password_form(&reader, &account, ApiError::from(weak)),
+        Err(ConfirmError::WeakPassword(weak)) => weak_password_form(&reader, &account, &link_id, ApiError::from(weak)),
         Err(err) => failure_page(&reader, ApiError::from(err), Source::Cookie),
     }
 }
 
 /// The form again, with the reasons the password was refused.
-fn weak_password_form(reader: &Reader, account: &str, refused: ApiError) -> Response<Body> {
+fn weak_password_form(reader: &Reader, account: &str, link_id: &str, refused: ApiError) -> Response<Body> {
     let status = refused.status();
     let errors: Vec<String> = refused.reasons.iter().map(|p| p.message(reader.locale)).collect();
-    html_response(reader.settings, status, pages::reset_form(reader, account, &errors))
+    html_response(reader.settings, status, pages::reset_form(reader, account, link_id, &errors))
 }

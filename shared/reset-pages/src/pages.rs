@@ -91,6 +91,9 @@ struct Reset<'a> {
     action: &'a str,
     /// "For the account of j•••@example.com...", the account masked.
     account: &'a str,
+    /// The id (`jti`) of the token the form is shown for, posted back with it: a form shown for
+    /// one link cannot change the account of another link whose cookie replaced it meanwhile.
+    link_id: &'a str,
     hint: &'a str,
     min_chars: usize,
     max_chars: usize,
@@ -113,6 +116,8 @@ struct Continue<'a> {
     brand: Brand<'a>,
     locale: Locale,
     next: &'a str,
+    /// Whether the page moves on by itself (a meta refresh); without it, only the Continue link.
+    refresh: bool,
 }
 
 fn render(template: impl Template) -> String {
@@ -129,8 +134,9 @@ pub fn forgot(reader: &Reader, email: &str, error: Option<&Msg>) -> String {
     render(Forgot { brand: brand(reader), locale: reader.locale, action: &action, email, error: error.as_deref() })
 }
 
-/// The new-password form for `account` (masked), with the reasons the last try was refused.
-pub fn reset_form(reader: &Reader, account: &str, errors: &[String]) -> String {
+/// The new-password form for `account` (masked), shown for the token whose id (`jti`) is
+/// `link_id`, with the reasons the last try was refused.
+pub fn reset_form(reader: &Reader, account: &str, link_id: &str, errors: &[String]) -> String {
     let policy = reader.settings.password_policy;
     render(Reset {
         brand: brand(reader),
@@ -138,6 +144,7 @@ pub fn reset_form(reader: &Reader, account: &str, errors: &[String]) -> String {
         assets: &ASSETS,
         action: &reader.action(&reader.settings.reset_page_url),
         account: &reader.text(&Msg::new("reset-account").with("account", account)),
+        link_id,
         hint: &reader.text(&Msg::new("reset-password-hint").with("min", policy.min_chars).with("max", policy.max_chars)),
         min_chars: policy.min_chars,
         max_chars: policy.max_chars,
@@ -164,11 +171,11 @@ pub fn check_inbox(reader: &Reader) -> String {
     message(reader, "inbox-title", &[Msg::new("inbox-sent").with("lifetime", lifetime), Msg::new("inbox-nothing")], Some((&again, "new-link")))
 }
 
-/// A same-site hop to the reset page, for links clicked on another site: browsers do not send
-/// a `SameSite=Strict` cookie after a redirect that began on another site, but they do on a
-/// navigation this page starts (a meta refresh, or the Continue link without it).
-pub fn continue_to_form(reader: &Reader) -> String {
-    render(Continue { brand: brand(reader), locale: reader.locale, next: &reader.link(&reader.settings.reset_page_url) })
+/// A same-site hop to `next` (the link again), for links clicked on another site: browsers do
+/// not send a `SameSite=Strict` cookie on a navigation that began on another site, but they do on
+/// one this page starts (a meta refresh when `refresh`, or the Continue link).
+pub fn continue_to_form(reader: &Reader, next: &str, refresh: bool) -> String {
+    render(Continue { brand: brand(reader), locale: reader.locale, next, refresh })
 }
 
 pub fn invalid_link(reader: &Reader) -> String {
@@ -192,6 +199,14 @@ pub fn switch_account(reader: &Reader, current: &str, new: &str, continue_url: &
         &[Msg::new("switch-current").with("current", current).with("new", new), Msg::new("switch-warning").with("new", new)],
         Some((continue_url, "continue")),
     )
+}
+
+/// A form posted for one link after this browser opened another one (another tab swapped the
+/// cookie): nothing changed; `current` (masked) is the account the browser's reset is now for,
+/// and the link opens the page again, which names it.
+pub fn other_link(reader: &Reader, current: &str) -> String {
+    let again = reader.link(&reader.settings.reset_page_url);
+    message(reader, "other-link-title", &[Msg::new("other-link-text").with("account", current)], Some((&again, "continue")))
 }
 
 pub fn unavailable(reader: &Reader) -> String {
