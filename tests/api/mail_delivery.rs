@@ -123,6 +123,30 @@ async fn a_permanent_refusal_is_settled_with_a_metric_and_not_retried() {
     assert!(app.mailer.sent().is_empty());
 }
 
+/// The address's daily cap counts mails, not requests: while the account is disabled no mail
+/// goes out and nothing of the cap is spent, so once it is enabled again it gets its mails.
+#[tokio::test]
+async fn the_daily_cap_counts_mails_not_requests() {
+    let mails = crate::rate_limits::in_one_window(crate::rate_limits::DAY, || async {
+        let mut app = MemoryApp::new().await;
+        app.deps.configure(|settings| {
+            settings.rate_limits = reset_core::settings::RateLimits { email_per_minute: 100, email_per_day: 100, email_per_day_total: 2, ip_per_minute: 100 }
+        });
+        app.add_user("disabled-then-enabled", "returning@example.com", "an old password", false);
+        for _ in 0..4 {
+            assert_eq!(app.call(&request_event("returning@example.com")).await.status, 202);
+        }
+        let while_disabled = app.mails().await.len();
+        app.add_user("disabled-then-enabled", "returning@example.com", "an old password", true);
+        for _ in 0..4 {
+            assert_eq!(app.call(&request_event("returning@example.com")).await.status, 202);
+        }
+        (while_disabled, app.mails().await.len())
+    })
+    .await;
+    assert_eq!(mails, (0, 2), "none while disabled; then the cap's two");
+}
+
 #[tokio::test]
 async fn a_stale_job_is_dropped_with_a_metric() {
     let logs = capture_logs();
