@@ -504,6 +504,31 @@ fn keys_and_users_are_guarded_and_kept() {
     assert!(users.contains("ProjectionType: INCLUDE") && !users.contains("ProjectionType: ALL"), "the index copies only what it needs");
 }
 
+/// Only the two HTTP functions' roles (and the operator's, which a dead-letter redrive needs) may
+/// put a job on the mail queue, whatever identity policies in the account allow; the worker only
+/// consumes it.
+#[test]
+fn only_the_http_functions_may_queue_mail() {
+    let template = read("template.yaml");
+    let policy = resource_block(&template, "MailQueuePolicy");
+    assert!(policy.contains("Type: AWS::SQS::QueuePolicy") && policy.contains("Queues: [!Ref MailQueue]"), "{policy}");
+    for line in ["Effect: Deny", "Principal: \"*\"", "Action: sqs:SendMessage", "Resource: !GetAtt MailQueue.Arn", "ArnNotEquals:", "aws:PrincipalArn:"] {
+        assert!(policy.lines().any(|l| l.trim() == line), "{line} in {policy}");
+    }
+    let senders: Vec<&str> = policy.lines().filter_map(|l| l.trim().strip_prefix("- ")).collect();
+    assert_eq!(
+        senders,
+        [
+            "Sid: OnlyTheHttpFunctionsQueueMail",
+            "!GetAtt RequestResetFunctionRole.Arn",
+            "!GetAtt ResetPasswordFunctionRole.Arn",
+            "!If [HasOperatorRole, !Ref OperatorRoleArn, !Ref AWS::NoValue]"
+        ]
+    );
+    let worker = resource_block(&template, "MailWorkerFunction");
+    assert!(!worker.contains("sqs:SendMessage"), "the worker is not granted what the queue would refuse it");
+}
+
 /// What a proxy in front of moto saw: each users-table operation's name and body, in order.
 type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>;
 
