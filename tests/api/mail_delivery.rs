@@ -123,6 +123,26 @@ async fn a_permanent_refusal_is_settled_with_a_metric_and_not_retried() {
     assert!(app.mailer.sent().is_empty());
 }
 
+/// A refusal of the account's own (paused, unverified sender) is not the mail's fault: the job
+/// comes back with a metric of its own, and once the account sends again it goes out, once,
+/// without its budgets spent again (a second per-minute hit would have stopped it).
+#[tokio::test]
+async fn an_account_refusal_keeps_the_mail_with_a_metric_and_the_retry_sends_it_once() {
+    let logs = capture_logs();
+    let run = unique("account-refused");
+    let app = MemoryApp::new().await;
+    app.mailer.account_refusal.set(true);
+    let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
+    let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
+    assert_eq!(delivery, Delivery::Retry);
+    let records = logs.records_of(&run);
+    assert!(records.contains("metric=\"mail_account_refused\"") && !records.contains("metric=\"mail_refused\""), "{records}");
+    app.mailer.account_refusal.set(false);
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 2).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 3).await, Delivery::Settled(Settled::Duplicate));
+    assert_eq!(app.mailer.sent().len(), 1);
+}
+
 /// The address's daily cap counts mails, not requests: while the account is disabled no mail
 /// goes out and nothing of the cap is spent, so once it is enabled again it gets its mails.
 #[tokio::test]

@@ -260,6 +260,12 @@ async fn send<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDep
     match sent {
         Ok(()) => Ok(Settled::Sent),
         Err(MailError::Transient(cause)) => Err(failed(true)(cause)),
+        Err(MailError::Account(cause)) => {
+            // Kept: it comes back (with the usual back-off) until the account is fixed, then
+            // goes out; after the last delivery it waits in the dead-letter queue for a redrive.
+            tracing::error!(error = ?cause, metric = "mail_account_refused", "the mail account cannot send; the mail is kept");
+            Err(failed(true)(cause))
+        }
         Err(MailError::Permanent(cause)) => {
             tracing::error!(error = ?cause, metric = "mail_refused", "the mail service refused the mail for good; not retried");
             Ok(Settled::Refused)
