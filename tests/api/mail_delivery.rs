@@ -150,7 +150,14 @@ async fn the_daily_cap_counts_mails_not_requests() {
     let mails = crate::rate_limits::in_one_window(crate::rate_limits::DAY, || async {
         let mut app = MemoryApp::new().await;
         app.deps.configure(|settings| {
-            settings.rate_limits = reset_core::settings::RateLimits { email_per_minute: 100, email_per_day: 100, email_per_day_total: 2, ip_per_minute: 100 }
+            settings.rate_limits = reset_core::settings::RateLimits {
+                email_per_minute: 100,
+                email_per_day: 100,
+                email_per_day_total: 2,
+                ip_per_minute: 100,
+                network_jobs_per_hour: 10_000,
+                network_jobs_per_day: 10_000,
+            }
         });
         app.add_user("disabled-then-enabled", "returning@example.com", "an old password", false);
         for _ in 0..4 {
