@@ -158,6 +158,31 @@ impl MailQueues {
         Ok(out.messages.unwrap_or_default().into_iter().filter_map(|m| m.body).collect())
     }
 
+    /// Moves every dead letter back to the main queue, as `aws sqs start-message-move-task
+    /// --source-arn <dead-letter queue ARN>` does (moto has no move tasks): each body becomes a new
+    /// message there, received afresh. Returns how many were moved.
+    pub async fn redrive(&self) -> anyhow::Result<usize> {
+        let mut moved = 0;
+        loop {
+            let out = self.client.receive_message().queue_url(&self.dlq_url).max_number_of_messages(BATCH).visibility_timeout(60).send().await?;
+            let messages = out.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return Ok(moved);
+            }
+            for message in messages {
+                self.client.send_message().queue_url(&self.url).message_body(message.body.unwrap_or_default()).send().await?;
+                self.client.delete_message().queue_url(&self.dlq_url).receipt_handle(message.receipt_handle.unwrap_or_default()).send().await?;
+                moved += 1;
+            }
+        }
+    }
+
+    /// Puts a raw body straight on the dead-letter queue (a job that got there long ago).
+    pub async fn send_dead_letter(&self, body: &str) -> anyhow::Result<()> {
+        self.client.send_message().queue_url(&self.dlq_url).message_body(body).send().await?;
+        Ok(())
+    }
+
     /// Messages on the main queue, visible or in flight.
     pub async fn depth(&self) -> anyhow::Result<usize> {
         let out = self

@@ -96,22 +96,22 @@ async fn behind_a_cdn_the_viewer_address_is_the_requester() {
     let reply = app.call(&events::load("request-reset-via-cdn.json")).await;
     assert_eq!(reply.status, 202, "{}", reply.body);
     let ring = app.keys_ring().await;
-    assert_eq!(queued_requester(&app), ring.audit_hash("198.51.100.0/24"), "the viewer's /24, not the CDN's address");
+    assert_eq!(queued_requester(&app), ring.audit_hash("198.51.0.0/16"), "the viewer's /16, not the CDN's address");
     assert!(app.limits.keys().iter().any(|k| k.starts_with(&format!("ip#{}#", ring.audit_hash("198.51.100.7")))), "{:?}", app.limits.keys());
 
-    // IPv6 viewers (no brackets, the port after the last colon) count by their /64.
+    // IPv6 viewers (no brackets, the port after the last colon) count by their /48.
     let app = behind_cdn().await;
     let mut v6 = events::load("request-reset-via-cdn.json");
     v6["headers"]["cloudfront-viewer-address"] = "2001:db8:1:2:aaaa:bbbb:cccc:dddd:443".into();
     assert_eq!(app.call(&v6).await.status, 202);
-    assert_eq!(queued_requester(&app), ring.audit_hash("2001:db8:1:2::/64"));
+    assert_eq!(queued_requester(&app), ring.audit_hash("2001:db8:1::/48"));
 
     // A verified request without a viewer address falls back to the peer API Gateway saw.
     let app = behind_cdn().await;
     let mut bare = events::load("request-reset-via-cdn.json");
     bare["headers"].as_object_mut().unwrap().remove("cloudfront-viewer-address");
     assert_eq!(app.call(&bare).await.status, 202);
-    assert_eq!(queued_requester(&app), ring.audit_hash("203.0.113.0/24"));
+    assert_eq!(queued_requester(&app), ring.audit_hash("203.0.0.0/16"));
 }
 
 #[tokio::test]
@@ -119,7 +119,7 @@ async fn without_a_cdn_a_forged_viewer_address_is_ignored() {
     let app = MemoryApp::new().await;
     assert_eq!(app.call(&events::load("request-reset-via-cdn.json")).await.status, 202);
     let ring = app.keys_ring().await;
-    assert_eq!(queued_requester(&app), ring.audit_hash("203.0.113.0/24"), "API Gateway's peer, not the header");
+    assert_eq!(queued_requester(&app), ring.audit_hash("203.0.0.0/16"), "API Gateway's peer, not the header");
 }
 
 /// The wiring reads the CDN's secret at cold start; a secret that cannot be read stops the start

@@ -123,6 +123,57 @@ async fn a_permanent_refusal_is_settled_with_a_metric_and_not_retried() {
     assert!(app.mailer.sent().is_empty());
 }
 
+/// A refusal of the account's own (paused, unverified sender) is not the mail's fault: the job
+/// comes back with a metric of its own, and once the account sends again it goes out, once,
+/// without its budgets spent again (a second per-minute hit would have stopped it).
+#[tokio::test]
+async fn an_account_refusal_keeps_the_mail_with_a_metric_and_the_retry_sends_it_once() {
+    let logs = capture_logs();
+    let run = unique("account-refused");
+    let app = MemoryApp::new().await;
+    app.mailer.account_refusal.set(true);
+    let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
+    let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
+    assert_eq!(delivery, Delivery::Retry);
+    let records = logs.records_of(&run);
+    assert!(records.contains("metric=\"mail_account_refused\"") && !records.contains("metric=\"mail_refused\""), "{records}");
+    app.mailer.account_refusal.set(false);
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 2).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 3).await, Delivery::Settled(Settled::Duplicate));
+    assert_eq!(app.mailer.sent().len(), 1);
+}
+
+/// The address's daily cap counts mails, not requests: while the account is disabled no mail
+/// goes out and nothing of the cap is spent, so once it is enabled again it gets its mails.
+#[tokio::test]
+async fn the_daily_cap_counts_mails_not_requests() {
+    let mails = crate::rate_limits::in_one_window(crate::rate_limits::DAY, || async {
+        let mut app = MemoryApp::new().await;
+        app.deps.configure(|settings| {
+            settings.rate_limits = reset_core::settings::RateLimits {
+                email_per_minute: 100,
+                email_per_day: 100,
+                email_per_day_total: 2,
+                ip_per_minute: 100,
+                network_jobs_per_hour: 10_000,
+                network_jobs_per_day: 10_000,
+            }
+        });
+        app.add_user("disabled-then-enabled", "returning@example.com", "an old password", false);
+        for _ in 0..4 {
+            assert_eq!(app.call(&request_event("returning@example.com")).await.status, 202);
+        }
+        let while_disabled = app.mails().await.len();
+        app.add_user("disabled-then-enabled", "returning@example.com", "an old password", true);
+        for _ in 0..4 {
+            assert_eq!(app.call(&request_event("returning@example.com")).await.status, 202);
+        }
+        (while_disabled, app.mails().await.len())
+    })
+    .await;
+    assert_eq!(mails, (0, 2), "none while disabled; then the cap's two");
+}
+
 #[tokio::test]
 async fn a_stale_job_is_dropped_with_a_metric() {
     let logs = capture_logs();

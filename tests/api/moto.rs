@@ -117,31 +117,49 @@ async fn aws_unreachable_mid_flow_gives_503_and_nothing_changes() {
     assert_eq!(app.mails().await.len(), 1, "no mail went out");
 }
 
-/// SES refuses for good (an unverified sender: MessageRejected): the request's answer never knew,
-/// the worker logs the refusal with a metric and settles the message instead of retrying it.
+/// The account cannot send (here its sender is not verified: SES's MessageRejected says so, as it
+/// does for a paused account's every mail in kind): the request's answer never knew, the worker
+/// keeps the mail (retried with a metric of its own, never settled as refused) until it waits in
+/// the dead-letter queue; once the sender is verified, the RUNBOOK's redrive delivers it, once,
+/// and drops a link that went stale meanwhile.
 #[tokio::test]
-async fn an_unverified_sender_keeps_the_202_and_the_refusal_is_not_retried() {
+async fn mail_refused_for_the_account_s_state_waits_for_the_fix_and_the_redrive_delivers_it() {
     use tracing::Instrument as _;
     let logs = crate::helpers::capture_logs();
     let run = crate::helpers::unique("unverified-sender");
-    let app = MotoApp::start_with(&[("SENDER_EMAIL", "no-reply@unverified.example")]).await;
+    let app = MotoApp::start_with(&[("SENDER_EMAIL", "no-reply@unverified.example"), ("MAIL_RETRY_BASE_SECONDS", "0")]).await;
     let (known, unknown, mails) = async {
         let known = app.call(&request_event(DEMO_EMAIL)).await;
         let unknown = app.call(&request_event("nobody@example.com")).await;
+        // Every delivery the queue allows (it hands a failed message out again at once here).
         (known, unknown, app.mails().await)
     }
     .instrument(tracing::info_span!("test", run = %run))
     .await;
     assert_eq!((known.status, &known.headers, &known.body), (202, &unknown.headers, &unknown.body));
     assert!(mails.is_empty(), "SES refused the unverified sender");
-    assert_eq!(app.stack.queue.depth().await.unwrap(), 0, "the refused message is settled, not retried");
-    assert!(app.stack.queue.dead_letters().await.unwrap().is_empty());
+    assert_eq!(app.stack.queue.depth().await.unwrap(), 0);
+    let dead = app.stack.queue.dead_letters().await.unwrap();
+    assert_eq!(dead.len(), 1, "the known address's mail waits in the dead-letter queue (the unknown one needed none)");
     // The failure is logged, but SES's message quotes addresses (the recipient's, in the SES
     // sandbox): only its error code may reach the log.
     let ours = logs.records_of(&run);
-    assert!(ours.contains("mail_refused") && ours.contains("MessageRejected"), "{ours}");
-    assert!(!ours.contains("mail_retry"), "{ours}");
+    assert_eq!(ours.matches("metric=\"mail_account_refused\"").count(), reset_local::stack::MAX_RECEIVES as usize, "{ours}");
+    assert!(ours.contains("MessageRejected") && !ours.contains("metric=\"mail_refused\""), "{ours}");
     assert!(!logs.text().contains("unverified.example"), "an address from SES's message reached the log");
+
+    // A link that has waited longer than MAIL_MAX_AGE_SECONDS is there too.
+    let stale = crate::mail_delivery::reset_job(DEMO_EMAIL, reset_core::unix_now() - 3600);
+    app.stack.queue.send_dead_letter(&stale.to_json().unwrap()).await.unwrap();
+
+    // The operator verifies the sender, then redrives.
+    app.stack.ses().create_email_identity().email_identity("unverified.example").send().await.unwrap();
+    assert_eq!(app.stack.queue.redrive().await.unwrap(), 2);
+    let mails = app.mails().await;
+    assert_eq!(mails.len(), 1, "the kept mail goes out once; the stale link does not");
+    assert_eq!(mails[0].destinations.to, [DEMO_EMAIL]);
+    assert!(mails[0].token().is_some(), "a reset link that works: signed when sent");
+    assert!(app.stack.queue.dead_letters().await.unwrap().is_empty() && app.stack.queue.depth().await.unwrap() == 0);
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use reset_aws::{DEFAULT_LIMITS_TABLE, DynamoLimits};
 use reset_core::ports::{CountHits as _, Hit};
 use reset_core::settings::RateLimits;
-use reset_local::stack::{DEMO_EMAIL, Stack};
+use reset_local::stack::{DEMO_EMAIL, GENEROUS_LIMITS, Stack};
 use serde_json::Value;
 use tracing::Instrument as _;
 
@@ -64,7 +64,15 @@ async fn an_address_gets_one_mail_a_minute_and_the_same_answer_every_time() {
 #[tokio::test]
 async fn an_address_gets_at_most_the_daily_number_of_mails() {
     let (statuses, mails) = in_one_window(DAY, || async {
-        let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 5, email_per_day_total: 20, ip_per_minute: 100 }).await;
+        let app = app_with(RateLimits {
+            email_per_minute: 100,
+            email_per_day: 5,
+            email_per_day_total: 20,
+            ip_per_minute: 100,
+            network_jobs_per_hour: 10_000,
+            network_jobs_per_day: 10_000,
+        })
+        .await;
         let mut statuses = Vec::new();
         for _ in 0..8 {
             statuses.push(app.call(&request_event(DEMO_EMAIL)).await.status);
@@ -83,19 +91,27 @@ fn request_from(email: &str, source_ip: &str) -> serde_json::Value {
 }
 
 /// The daily budget is per (address, requester network): an attacker who spends it for the
-/// owner's address (from any address of its /24) does not stop the owner's mail from elsewhere.
+/// owner's address (from any address of its /16) does not stop the owner's mail from elsewhere.
 #[tokio::test]
 async fn a_requester_over_its_budget_does_not_stop_another_requesters_mail() {
     let (statuses, attackers_mails, mails, keys) = in_one_window(DAY, || async {
-        let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 3, email_per_day_total: 20, ip_per_minute: 100 }).await;
+        let app = app_with(RateLimits {
+            email_per_minute: 100,
+            email_per_day: 3,
+            email_per_day_total: 20,
+            ip_per_minute: 100,
+            network_jobs_per_hour: 10_000,
+            network_jobs_per_day: 10_000,
+        })
+        .await;
         let mut statuses = Vec::new();
         for n in 0..10 {
             statuses.push(app.call(&request_from(DEMO_EMAIL, &format!("203.0.113.{n}"))).await.status);
         }
         let attackers_mails = app.mails().await.len();
-        // Over IPv6 the network is the /64.
-        for suffix in ["1", "ffff:1", "abcd:ef01:2345:6789"] {
-            statuses.push(app.call(&request_from(DEMO_EMAIL, &format!("2001:db8:7:7::{suffix}"))).await.status);
+        // Over IPv6 the network is the /48: three /64s of one site are one requester.
+        for subnet in ["7", "ffff", "abcd:ef01:2345:6789"] {
+            statuses.push(app.call(&request_from(DEMO_EMAIL, &format!("2001:db8:7:{subnet}::1"))).await.status);
         }
         statuses.push(app.call(&request_from(DEMO_EMAIL, "198.51.100.20")).await.status);
         (statuses, attackers_mails, app.mails().await, app.limits.keys())
@@ -115,11 +131,19 @@ async fn an_address_meets_its_global_daily_cap_with_a_metric() {
     let logs = crate::helpers::capture_logs();
     let (statuses, mails, records) = in_one_window(DAY, || async {
         let run = crate::helpers::unique("global-cap");
-        let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 2, email_per_day_total: 5, ip_per_minute: 100 }).await;
+        let app = app_with(RateLimits {
+            email_per_minute: 100,
+            email_per_day: 2,
+            email_per_day_total: 5,
+            ip_per_minute: 100,
+            network_jobs_per_hour: 10_000,
+            network_jobs_per_day: 10_000,
+        })
+        .await;
         let (statuses, mails) = async {
             let mut statuses = Vec::new();
             for n in 0..8 {
-                statuses.push(app.call(&request_from(DEMO_EMAIL, &format!("192.0.{n}.1"))).await.status);
+                statuses.push(app.call(&request_from(DEMO_EMAIL, &format!("192.{n}.0.1"))).await.status);
             }
             (statuses, app.mails().await.len())
         }
@@ -133,10 +157,117 @@ async fn an_address_meets_its_global_daily_cap_with_a_metric() {
     assert_eq!(records.matches("metric=\"email_daily_cap_reached\"").count(), 3, "{records}");
 }
 
+/// Sleeps into the window after the one `at` falls in (a second past its start).
+pub(crate) async fn until_the_window_after(at: u64, window_secs: u64) {
+    let next = (at / window_secs + 1) * window_secs + 1;
+    tokio::time::sleep(std::time::Duration::from_secs(next.saturating_sub(reset_core::unix_now()))).await;
+}
+
+/// Strangers in four networks ask five times each for one address within a minute: one mail goes
+/// out, the address's per-minute budget is spent, and its daily cap counts that one mail. The
+/// owner, asking from a fifth network once the minute has passed, gets a mail (when the cap
+/// counted requests, theirs was spent for the day). Default budgets.
+#[tokio::test]
+async fn strangers_asking_together_from_many_networks_spend_a_minute_not_the_owners_day() {
+    let (app, statuses, strangers_mails, ended) = in_one_window(MINUTE, || async {
+        let app = app_with(RateLimits::default()).await;
+        let mut statuses = Vec::new();
+        for network in ["198.18", "198.19", "203.0", "192.0"] {
+            for host in 1..=5 {
+                statuses.push(app.call(&request_from(DEMO_EMAIL, &format!("{network}.{host}.7"))).await.status);
+            }
+        }
+        let mails = app.mails().await.len();
+        (app, statuses, mails, reset_core::unix_now())
+    })
+    .await;
+    assert_eq!(statuses, [202; 20]);
+    assert_eq!(strangers_mails, 1, "one mail for twenty requests in one minute");
+    until_the_window_after(ended, MINUTE).await;
+    assert_eq!(app.call(&request_from(DEMO_EMAIL, "100.64.1.1")).await.status, 202);
+    assert_eq!(app.mails().await.len(), 2, "the owner's own request, a minute later, sends a mail");
+}
+
+/// The same end to end: the shipped wiring of both functions over moto (the counters in
+/// DynamoDB, the jobs through SQS, the mail through SES), at the default budgets, requests from
+/// chosen networks as API Gateway reports them.
+#[tokio::test]
+async fn end_to_end_strangers_from_many_networks_do_not_silence_the_owner_for_the_day() {
+    let d = RateLimits::default();
+    let limits = [
+        ("RATE_LIMIT_EMAIL_PER_MINUTE", d.email_per_minute.to_string()),
+        ("RATE_LIMIT_EMAIL_PER_DAY", d.email_per_day.to_string()),
+        ("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", d.email_per_day_total.to_string()),
+        ("RATE_LIMIT_IP_PER_MINUTE", d.ip_per_minute.to_string()),
+    ];
+    let overrides: Vec<(&str, &str)> = limits.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (app, statuses, strangers_mails, ended) = in_one_window(MINUTE, || async {
+        let app = MotoApp::start_with(&overrides).await;
+        let mut statuses = Vec::new();
+        for network in ["198.18", "198.19", "203.0", "192.0"] {
+            for host in 1..=5 {
+                statuses.push(app.call(&request_from(DEMO_EMAIL, &format!("{network}.{host}.9"))).await.status);
+            }
+        }
+        let mails = app.mails().await.len();
+        (app, statuses, mails, reset_core::unix_now())
+    })
+    .await;
+    assert_eq!(statuses, [202; 20]);
+    assert_eq!(strangers_mails, 1, "one mail for twenty requests in one minute");
+    until_the_window_after(ended, MINUTE).await;
+    let before = app.mails().await.len();
+    assert_eq!(app.call(&request_from(DEMO_EMAIL, "100.64.2.2")).await.status, 202);
+    assert_eq!(app.mails().await.len() - before, 1, "the owner's own request, a minute later, sends a mail");
+}
+
+/// A requester network queues at most its job budget per hour and per day, whatever the
+/// addresses (a harvested list): over it, the same answer, nothing queued, a metric; another
+/// network still queues.
+#[tokio::test]
+async fn a_network_over_its_job_budget_gets_the_same_answer_and_queues_nothing() {
+    let logs = crate::helpers::capture_logs();
+    for (per_hour, per_day, budget) in [(3, 100, 3), (100, 4, 4)] {
+        let (replies, queued, elsewhere, records) = in_one_window(3600, || async {
+            let run = crate::helpers::unique("network-budget");
+            let app = app_with(RateLimits { network_jobs_per_hour: per_hour, network_jobs_per_day: per_day, ..GENEROUS_LIMITS }).await;
+            let (replies, queued, elsewhere) = async {
+                let mut replies = Vec::new();
+                // Six addresses from six hosts of one /16.
+                for n in 0..6 {
+                    replies.push(app.call(&request_from(&format!("harvested{n}@example.com"), &format!("198.51.{n}.7"))).await);
+                }
+                let queued = app.queue.queued().len();
+                assert_eq!(app.call(&request_from("someone@example.com", "203.0.113.9")).await.status, 202);
+                (replies, queued, app.queue.queued().len() - queued)
+            }
+            .instrument(tracing::info_span!("test", run = %run))
+            .await;
+            (replies, queued, elsewhere, logs.records_of(&run))
+        })
+        .await;
+        let first = &replies[0];
+        for reply in &replies {
+            assert_eq!((reply.status, &reply.headers, &reply.body), (202, &first.headers, &first.body), "the same answer over the budget");
+        }
+        assert_eq!(queued, budget, "{per_hour} an hour, {per_day} a day");
+        assert_eq!(elsewhere, 1, "another network's request is queued");
+        assert_eq!(records.matches("metric=\"network_job_budget_reached\"").count(), 6 - budget, "{records}");
+    }
+}
+
 #[tokio::test]
 async fn a_source_ip_over_its_budget_gets_429_with_retry_after_on_both_endpoints() {
     let (allowed, refused, elsewhere) = in_one_window(MINUTE, || async {
-        let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 100, email_per_day_total: 100, ip_per_minute: 3 }).await;
+        let app = app_with(RateLimits {
+            email_per_minute: 100,
+            email_per_day: 100,
+            email_per_day_total: 100,
+            ip_per_minute: 3,
+            network_jobs_per_hour: 10_000,
+            network_jobs_per_day: 10_000,
+        })
+        .await;
         let token = app.token_for_demo().await; // spends one
         let allowed = [app.call(&request_event("a@example.com")).await.status, app.call(&request_event("b@example.com")).await.status];
         let mut refused = Vec::new();
@@ -162,7 +293,15 @@ async fn a_source_ip_over_its_budget_gets_429_with_retry_after_on_both_endpoints
 #[tokio::test]
 async fn an_ipv6_source_gets_one_budget_per_64() {
     let (statuses, next_64) = in_one_window(MINUTE, || async {
-        let app = app_with(RateLimits { email_per_minute: 100, email_per_day: 100, email_per_day_total: 100, ip_per_minute: 3 }).await;
+        let app = app_with(RateLimits {
+            email_per_minute: 100,
+            email_per_day: 100,
+            email_per_day_total: 100,
+            ip_per_minute: 3,
+            network_jobs_per_hour: 10_000,
+            network_jobs_per_day: 10_000,
+        })
+        .await;
         let statuses: Vec<u16> = futures::future::join_all((1..=5).map(|n| {
             let event = request_from(&format!("u{n}@example.com"), &format!("2001:db8:7:7::{n:x}"));
             let app = &app;

@@ -414,7 +414,7 @@ async fn behind_the_cdn_the_rest_api_requester_is_the_viewer_address() {
     let app = behind_cdn().await;
     assert_eq!(app.call(&rest("request-reset-rest-api.json")).await.status, 202);
     let ring = app.keys_ring().await;
-    assert_eq!(queued_requester(&app), ring.audit_hash("198.51.100.0/24"), "the viewer's /24, not CloudFront's");
+    assert_eq!(queued_requester(&app), ring.audit_hash("198.51.0.0/16"), "the viewer's /16, not CloudFront's");
     assert!(app.limits.keys().iter().any(|k| k.starts_with(&format!("ip#{}#", ring.audit_hash(VIEWER_IP)))), "{:?}", app.limits.keys());
 
     // A verified request without a viewer address falls back to the peer API Gateway saw.
@@ -422,7 +422,7 @@ async fn behind_the_cdn_the_rest_api_requester_is_the_viewer_address() {
     let mut bare = rest("request-reset-rest-api.json");
     remove_header(&mut bare, "CloudFront-Viewer-Address");
     assert_eq!(app.call(&bare).await.status, 202);
-    assert_eq!(queued_requester(&app), ring.audit_hash("130.176.24.0/24"), "requestContext.identity.sourceIp");
+    assert_eq!(queued_requester(&app), ring.audit_hash("130.176.0.0/16"), "requestContext.identity.sourceIp");
 }
 
 #[tokio::test]
@@ -430,7 +430,7 @@ async fn without_the_cdn_the_rest_api_requester_is_the_source_ip_api_gateway_saw
     let app = MemoryApp::new().await;
     assert_eq!(app.call(&rest("request-reset-rest-api.json")).await.status, 202);
     let ring = app.keys_ring().await;
-    assert_eq!(queued_requester(&app), ring.audit_hash("130.176.24.0/24"), "identity.sourceIp, not the unverified viewer header");
+    assert_eq!(queued_requester(&app), ring.audit_hash("130.176.0.0/16"), "identity.sourceIp, not the unverified viewer header");
     assert!(app.limits.keys().iter().any(|k| k.starts_with(&format!("ip#{}#", ring.audit_hash(CLOUDFRONT_IP)))), "{:?}", app.limits.keys());
 }
 

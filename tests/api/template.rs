@@ -86,6 +86,8 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("RATE_LIMIT_EMAIL_PER_DAY", "7", |c| c.settings.rate_limits.email_per_day == 7),
     ("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", "70", |c| c.settings.rate_limits.email_per_day_total == 70),
     ("RATE_LIMIT_IP_PER_MINUTE", "9", |c| c.settings.rate_limits.ip_per_minute == 9),
+    ("RATE_LIMIT_NETWORK_JOBS_PER_HOUR", "7", |c| c.settings.rate_limits.network_jobs_per_hour == 7),
+    ("RATE_LIMIT_NETWORK_JOBS_PER_DAY", "77", |c| c.settings.rate_limits.network_jobs_per_day == 77),
     ("SIGNING_KEY_SECRET_ID", "keys/x", |c| c.signing_key_secret == "keys/x"),
     ("SENDER_EMAIL", "sender@x.example", |c| c.sender.as_deref() == Some("sender@x.example")),
     ("SES_CONFIGURATION_SET", "set-x", |c| c.ses_configuration_set.as_deref() == Some("set-x")),
@@ -502,6 +504,31 @@ fn keys_and_users_are_guarded_and_kept() {
     let users = resource_block(&template, "UsersTable");
     assert!(users.contains("DeletionProtectionEnabled: !If [ProtectUsersTable, true, false]"), "deletion protection, once asked for");
     assert!(users.contains("ProjectionType: INCLUDE") && !users.contains("ProjectionType: ALL"), "the index copies only what it needs");
+}
+
+/// Only the two HTTP functions' roles (and the operator's, which a dead-letter redrive needs) may
+/// put a job on the mail queue, whatever identity policies in the account allow; the worker only
+/// consumes it.
+#[test]
+fn only_the_http_functions_may_queue_mail() {
+    let template = read("template.yaml");
+    let policy = resource_block(&template, "MailQueuePolicy");
+    assert!(policy.contains("Type: AWS::SQS::QueuePolicy") && policy.contains("Queues: [!Ref MailQueue]"), "{policy}");
+    for line in ["Effect: Deny", "Principal: \"*\"", "Action: sqs:SendMessage", "Resource: !GetAtt MailQueue.Arn", "ArnNotEquals:", "aws:PrincipalArn:"] {
+        assert!(policy.lines().any(|l| l.trim() == line), "{line} in {policy}");
+    }
+    let senders: Vec<&str> = policy.lines().filter_map(|l| l.trim().strip_prefix("- ")).collect();
+    assert_eq!(
+        senders,
+        [
+            "Sid: OnlyTheHttpFunctionsQueueMail",
+            "!GetAtt RequestResetFunctionRole.Arn",
+            "!GetAtt ResetPasswordFunctionRole.Arn",
+            "!If [HasOperatorRole, !Ref OperatorRoleArn, !Ref AWS::NoValue]"
+        ]
+    );
+    let worker = resource_block(&template, "MailWorkerFunction");
+    assert!(!worker.contains("sqs:SendMessage"), "the worker is not granted what the queue would refuse it");
 }
 
 /// What a proxy in front of moto saw: each users-table operation's name and body, in order.

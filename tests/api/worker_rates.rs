@@ -267,7 +267,7 @@ fn sqs_event(batch: &[(usize, Instant)]) -> SqsEvent {
         let job = MailJob::ResetLink(ResetLinkJob {
             id: format!("job-{n}"),
             email: address(n),
-            requester: "198.51.100.0/24".into(),
+            requester: "198.51.0.0/16".into(),
             request_id: None,
             requested_at: unix_now().saturating_sub(queued_at.elapsed().as_secs()),
             locale: None,

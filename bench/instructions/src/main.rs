@@ -27,7 +27,14 @@ const KEY: &str = "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
 const OLD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$4p5r3Yt1Bn0Bf3ZcHBp5yA9xtCq4x6bb7tq3MgW8v4M";
 const NEW_PASSWORD: &str = "a new and long passphrase";
 /// Limits no scenario reaches, so each repeat does the same work.
-const UNREACHED: RateLimits = RateLimits { email_per_minute: 1000, email_per_day: 1000, email_per_day_total: 1000, ip_per_minute: 10_000 };
+const UNREACHED: RateLimits = RateLimits {
+    email_per_minute: 1000,
+    email_per_day: 1000,
+    email_per_day_total: 1000,
+    ip_per_minute: 10_000,
+    network_jobs_per_hour: 1_000_000,
+    network_jobs_per_day: 1_000_000,
+};
 
 fn main() {
     let mut args = std::env::args().skip(1);

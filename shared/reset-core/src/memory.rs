@@ -203,8 +203,10 @@ pub struct MemoryMailer {
     failures_left: Arc<AtomicU32>,
     /// Fails every send as a throttled or unreachable service would (worth a retry).
     pub outage: Outage,
-    /// Refuses every send for good, as a rejected message or a paused account would.
+    /// Refuses every send for good, as a rejected message would.
     pub refusal: Outage,
+    /// Refuses every send as an account that cannot send (paused, unverified sender) would.
+    pub account_refusal: Outage,
 }
 
 impl MemoryMailer {
@@ -231,6 +233,7 @@ impl Mailer for MemoryMailer {
         }
         self.outage.check("the mail service").map_err(MailError::Transient)?;
         self.refusal.check("the mail service (refusing)").map_err(MailError::Permanent)?;
+        self.account_refusal.check("the mail account (paused)").map_err(MailError::Account)?;
         if self.failures_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
             return Err(MailError::Transient(anyhow::anyhow!("the mail service is throttling (simulated)")));
         }

@@ -3,19 +3,23 @@
 
 use std::net::IpAddr;
 
-/// The network a request came from, as far as the address budgets go: an IPv4 /24 or an IPv6
-/// /64, so one household or one cloud subnet is one requester. Unparsable sources share one bucket.
+/// The network a request came from, as far as the address budgets go: an IPv4 /16 or an IPv6
+/// /48. These budgets are per address (how often one network may have mail sent to one address),
+/// so a wide unit costs legitimate users almost nothing (only people asking for the same address
+/// from the same /16 share it), while it collapses what one attacker rents: a hosting customer's
+/// scattered /24s mostly sit in a few /16s, and one IPv6 site is a /48, which a /64 unit counted as
+/// 65,536 requesters. Unparsable sources share one bucket.
 pub fn requester_network(source_ip: Option<&str>) -> String {
     match source_ip.and_then(|ip| ip.trim().parse::<IpAddr>().ok()) {
         Some(IpAddr::V4(v4)) => {
-            let [a, b, c, _] = v4.octets();
-            format!("{a}.{b}.{c}.0/24")
+            let [a, b, _, _] = v4.octets();
+            format!("{a}.{b}.0.0/16")
         }
         Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
             Some(v4) => requester_network(Some(&v4.to_string())),
             None => {
                 let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
             }
         },
         None => "unknown".to_owned(),
@@ -30,7 +34,10 @@ pub fn ip_budget_source(source_ip: Option<&str>) -> String {
         Some(IpAddr::V4(v4)) => v4.to_string(),
         Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),
-            None => requester_network(source_ip),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
         },
         None => "unknown".to_owned(),
     }
@@ -43,11 +50,11 @@ mod tests {
     #[test]
     fn requesters_are_networks_not_addresses() {
         let cases = [
-            (Some("203.0.113.7"), "203.0.113.0/24"),
-            (Some("203.0.113.250"), "203.0.113.0/24"),
-            (Some("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64"),
-            (Some("2001:db8:1:2::ffff"), "2001:db8:1:2::/64"),
-            (Some("::ffff:198.51.100.9"), "198.51.100.0/24"),
+            (Some("203.0.113.7"), "203.0.0.0/16"),
+            (Some("203.0.250.250"), "203.0.0.0/16"),
+            (Some("2001:db8:1:2:3:4:5:6"), "2001:db8:1::/48"),
+            (Some("2001:db8:1:ffff::ffff"), "2001:db8:1::/48"),
+            (Some("::ffff:198.51.100.9"), "198.51.0.0/16"),
             (Some("not an ip"), "unknown"),
             (None, "unknown"),
         ];

@@ -23,7 +23,7 @@ pub struct ResetLinkJob {
     pub id: String,
     /// The normalized address as typed (parsed again by the worker).
     pub email: String,
-    /// A keyed hash of the requester's network (IPv4 /24, IPv6 /64): whose budget the request spends.
+    /// A keyed hash of the requester's network (IPv4 /16, IPv6 /48): whose budget the request spends.
     pub requester: String,
     /// API Gateway's request id, to follow one request through both functions' logs.
     #[serde(default)]

@@ -59,10 +59,15 @@ pub enum MailError {
     /// Throttled, a 5xx, a timeout, the network: the same mail may go through later.
     #[error("the mail service failed for now")]
     Transient(#[source] anyhow::Error),
-    /// Refused for good (rejected message, unverified identity, paused or suspended account):
-    /// sending it again would fail again.
+    /// This mail refused for good (its content or its recipient): sending it again would fail
+    /// again.
     #[error("the mail service refused the mail")]
     Permanent(#[source] anyhow::Error),
+    /// The account refuses every mail for now (sending paused, account suspended, sender identity
+    /// or its domain not verified, configuration set missing): nothing goes out until an operator
+    /// fixes it, which may take minutes, so the mail is kept, not settled.
+    #[error("the mail account cannot send")]
+    Account(#[source] anyhow::Error),
 }
 
 pub trait Mailer: Send + Sync {

@@ -79,20 +79,29 @@ impl std::fmt::Debug for Edge {
 /// How often one address may be mailed, and how many requests one IP may send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Reset mails per address per minute (more requests get the same answer and no mail).
+    /// Requests per address per minute that may lead to a mail (more get the same answer and no
+    /// mail). Checked before the daily cap, so requests that come together spend one minute.
     pub email_per_minute: u32,
-    /// Reset mails per address per day asked for from one requester network (IPv4 /24, IPv6 /64):
-    /// one requester cannot spend another's budget.
+    /// Requests per address per day from one requester network (IPv4 /16, IPv6 /48): one
+    /// requester cannot spend another's budget.
     pub email_per_day: u32,
-    /// Reset mails per address per day from all requesters together (reaching it logs a metric).
+    /// Reset mails per address per day from all requesters together: counts mails about to be
+    /// sent, not requests (reaching it logs a metric).
     pub email_per_day_total: u32,
     /// Requests per source IP per minute on the endpoints that do work (then 429).
     pub ip_per_minute: u32,
+    /// Reset jobs one requester network may queue per hour, whatever the addresses: over it the
+    /// same answer, nothing queued, a metric. Keeps a few networks asking for harvested addresses
+    /// from filling the queue faster than the account may send, which would make everyone's mail
+    /// stale.
+    pub network_jobs_per_hour: u32,
+    /// The same per UTC day.
+    pub network_jobs_per_day: u32,
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
-        RateLimits { email_per_minute: 1, email_per_day: 5, email_per_day_total: 20, ip_per_minute: 30 }
+        RateLimits { email_per_minute: 1, email_per_day: 5, email_per_day_total: 20, ip_per_minute: 30, network_jobs_per_hour: 30, network_jobs_per_day: 200 }
     }
 }
 

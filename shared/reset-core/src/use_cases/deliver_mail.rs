@@ -1,8 +1,9 @@
 //! Use case: the mail worker delivers one queued job ([`MailJob`]).
 //!
 //! A reset link: drop it if it waited too long, claim it (so a message delivered twice sends one
-//! mail), spend the address's budgets (per requester network, a global cap, one per minute), look
-//! the account up, sign a link that lives from now, send. A password-changed notice: claim, send.
+//! mail), spend the address's request budgets (the requester network's own, then the address's
+//! per-minute one), look the account up, spend the address's daily cap only when there is a mail
+//! to send, sign a link that lives from now, send. A password-changed notice: claim, send.
 //! A failure worth retrying releases the claim and asks for the message back; anything else
 //! settles the message for good, with a log line (and a metric where an operator must look).
 
@@ -166,7 +167,7 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
         tracing::info!(audit = "reset_mail", outcome = outcome.as_str(), email_hash = %email_hash, request_id = job.request_id.as_deref().unwrap_or("-"), "reset mail settled");
         outcome
     };
-    if !counted && spend_budgets(deps, &email_hash, &job.requester).await.map_err(failed(false))? != Hit::Allowed {
+    if !counted && spend_request_budgets(deps, &email_hash, &job.requester).await.map_err(failed(false))? != Hit::Allowed {
         return Ok(audit(Settled::RateLimited));
     }
     // Spent (now or by an earlier attempt): from here on a retry must not spend them again.
@@ -177,6 +178,11 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
         Some(user) if !user.active => Settled::DisabledAccount,
         Some(user) => match user.email.mailbox() {
             None => Settled::UnusableAddress,
+            // The daily cap counts mails, not requests: spent here, where a mail is about to go
+            // out. Only on the attempt that spent the request budgets: a retry after a failed
+            // send does not count the same mail twice (one whose lookup failed before the cap
+            // was spent goes uncounted: the cap may miss a mail, it never counts a mail twice).
+            Some(_) if !counted && spend_daily_cap(deps, &email_hash).await.map_err(failed(true))? != Hit::Allowed => Settled::RateLimited,
             Some(to) => {
                 // Signed now, so the link's lifetime counts from the mail, not from the request.
                 let issued = ring.issue(user.binding(), unix_now(), deps.common.settings.token_ttl.as_secs()).map_err(|e| failed(true)(e.into()))?;
@@ -192,28 +198,42 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
     Ok(audit(outcome))
 }
 
-/// Spends one hit of each of the address's budgets, the requester's own first: a requester over
-/// its budget spends nothing of the budgets other requesters share. `Limited` if any is spent.
-async fn spend_budgets<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, email_hash: &str, requester: &str) -> anyhow::Result<Hit> {
+/// Spends one hit of the budgets a request for an address meets, the requester's own first: a
+/// requester over its budget spends nothing of what other requesters share. Then the address's
+/// per-minute budget, before anything daily is shared: requests that come together (many
+/// networks asking in one minute) spend one minute, not the owner's day. `Limited` if either is
+/// spent.
+async fn spend_request_budgets<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
+    deps: &DeliveryDeps<A, M>,
+    email_hash: &str,
+    requester: &str,
+) -> anyhow::Result<Hit> {
     let limits = deps.common.settings.rate_limits;
-    let now = unix_now();
-    const DAY: u64 = 86_400;
-    let budgets = [
-        (format!("email#{email_hash}#from#{requester}"), limits.email_per_day, DAY, false),
-        (format!("email#{email_hash}"), limits.email_per_day_total, DAY, true),
-        (format!("email#{email_hash}"), limits.email_per_minute, 60, false),
-    ];
-    for (key, limit, window, global) in budgets {
-        let hit = deps.common.limits.hit(&format!("{key}#{window}"), limit, window, now).await?;
-        tracing::trace!(window_secs = window, limit, shared = global, allowed = hit == Hit::Allowed, "address budget counted");
+    let budgets = [(format!("email#{email_hash}#from#{requester}"), limits.email_per_day, DAY), (format!("email#{email_hash}"), limits.email_per_minute, 60)];
+    for (key, limit, window) in budgets {
+        let hit = spend(deps, &key, limit, window).await?;
         if hit != Hit::Allowed {
-            if global {
-                tracing::warn!(metric = "email_daily_cap_reached", "an address reached its daily cap for all requesters together");
-            }
             return Ok(hit);
         }
     }
     Ok(Hit::Allowed)
+}
+
+/// Spends one of the address's mails for the day, whoever asked (a metric when it is spent).
+async fn spend_daily_cap<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, email_hash: &str) -> anyhow::Result<Hit> {
+    let hit = spend(deps, &format!("email#{email_hash}"), deps.common.settings.rate_limits.email_per_day_total, DAY).await?;
+    if hit != Hit::Allowed {
+        tracing::warn!(metric = "email_daily_cap_reached", "an address reached its daily cap of mails, whoever asked");
+    }
+    Ok(hit)
+}
+
+const DAY: u64 = 86_400;
+
+async fn spend<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, key: &str, limit: u32, window: u64) -> anyhow::Result<Hit> {
+    let hit = deps.common.limits.hit(&format!("{key}#{window}"), limit, window, unix_now()).await?;
+    tracing::trace!(window_secs = window, limit, allowed = hit == Hit::Allowed, "address budget counted");
+    Ok(hit)
 }
 
 async fn send_changed_notice<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &ChangedJob) -> Result<Settled, Failed> {
@@ -240,6 +260,12 @@ async fn send<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDep
     match sent {
         Ok(()) => Ok(Settled::Sent),
         Err(MailError::Transient(cause)) => Err(failed(true)(cause)),
+        Err(MailError::Account(cause)) => {
+            // Kept: it comes back (with the usual back-off) until the account is fixed, then
+            // goes out; after the last delivery it waits in the dead-letter queue for a redrive.
+            tracing::error!(error = ?cause, metric = "mail_account_refused", "the mail account cannot send; the mail is kept");
+            Err(failed(true)(cause))
+        }
         Err(MailError::Permanent(cause)) => {
             tracing::error!(error = ?cause, metric = "mail_refused", "the mail service refused the mail for good; not retried");
             Ok(Settled::Refused)

@@ -1,13 +1,13 @@
 //! Use case: someone asks for a reset link for an email address.
 //!
-//! Invariant: the request path does the same work for every address (hash it, queue one job) and
-//! touches no user data, so neither its answer nor its timing can tell a known account from an
-//! unknown one. Whether a mail goes out is decided later, by the mail worker
-//! ([`crate::deliver_mail`]).
+//! Invariant: the request path does the same work for every address (spend the requester
+//! network's job budget, queue one job) and touches no user data, so neither its answer nor its
+//! timing can tell a known account from an unknown one. Whether a mail goes out is decided later,
+//! by the mail worker ([`crate::deliver_mail`]).
 
 use crate::domain::Email;
 use crate::domain::mail_job::{MailJob, ResetLinkJob, new_job_id};
-use crate::ports::MailQueue as _;
+use crate::ports::{CountHits as _, Hit, MailQueue as _};
 use crate::{Adapters, Deps, unix_now};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,11 +38,22 @@ async fn queue<A: Adapters>(deps: &Deps<A>, email: &Email, requester: &Requester
     let started = std::time::Instant::now();
     // The keys are needed for every request alike: an outage looks the same for every address.
     let ring = deps.keys.get().await.map_err(RequestResetError::Unavailable)?;
+    // Only a keyed hash of the network leaves this function: the queue and the counters never hold it.
+    let network = ring.audit_hash(&requester.network);
+    if !within_network_budget(deps, &network).await.map_err(RequestResetError::Unavailable)? {
+        // The same answer as any request (the address plays no part in this budget).
+        tracing::warn!(
+            audit = "reset_requested",
+            outcome = "network_over_budget",
+            metric = "network_job_budget_reached",
+            "reset request not queued: its network's job budget is spent"
+        );
+        return Ok(());
+    }
     let job = MailJob::ResetLink(ResetLinkJob {
         id: new_job_id().map_err(RequestResetError::Unavailable)?,
         email: email.as_ref().to_owned(),
-        // Only a keyed hash of the network leaves this function: the queue and the counters never hold it.
-        requester: ring.audit_hash(&requester.network),
+        requester: network,
         request_id: requester.request_id.clone(),
         requested_at: unix_now(),
         locale: requester.locale.clone(),
@@ -52,4 +63,17 @@ async fn queue<A: Adapters>(deps: &Deps<A>, email: &Email, requester: &Requester
     tracing::debug!(job_id = job.id(), locale, elapsed_ms = started.elapsed().as_millis() as u64, "reset mail job queued");
     tracing::info!(audit = "reset_requested", outcome = "queued", job_id = job.id(), email_hash = %ring.audit_hash(email.as_ref()), "reset requested");
     Ok(())
+}
+
+/// Spends one of the requester network's jobs for the hour, then for the day (a request over the
+/// hour's budget spends nothing of the day's). `false` when either is spent.
+async fn within_network_budget<A: Adapters>(deps: &Deps<A>, network: &str) -> anyhow::Result<bool> {
+    let limits = deps.settings.rate_limits;
+    let now = unix_now();
+    for (limit, window) in [(limits.network_jobs_per_hour, 3600), (limits.network_jobs_per_day, 86_400)] {
+        if deps.limits.hit(&format!("jobs#{network}#{window}"), limit, window, now).await? != Hit::Allowed {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
