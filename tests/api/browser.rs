@@ -245,7 +245,8 @@ impl Browser {
 /// cookie is not sent on a navigation that began on another site. The victim holds a live reset
 /// for their account (d•••) and clicks the attacker's own link (k•••) in webmail: the hop page
 /// sets no cookie, its same-site step carries the victim's cookie and asks, naming both; the
-/// victim's cookie stays. `switch=1` put into the attacker's URL asks all the same. When another
+/// victim's cookie stays. `switch=1` put into the attacker's URL asks all the same, and another
+/// site opening the page bare cannot clear the victim's cookie first. When another
 /// tab does switch (the question's own Continue), the victim's form in the first tab, shown for
 /// their link, is refused and no password changes.
 #[tokio::test(flavor = "multi_thread")]
@@ -279,6 +280,16 @@ async fn a_webmail_click_on_an_attackers_link_cannot_fixate_a_reset_in_a_real_br
             browser.screenshot("13-reset-another-account").await;
         }
     }
+
+    // Another site opening the page bare, where no Strict cookie comes along, cannot end the
+    // victim's reset (so that the attacker's link would then go through without the question).
+    browser.client.goto(&serve_webmail(&format!("{api}/reset-password"))).await.unwrap();
+    browser.click("#reset").await;
+    browser.expect_heading("This link is invalid or has expired").await;
+    assert_eq!(browser.reset_cookie().await, Some(token(&victims)), "the victim's reset survives a cross-site visit");
+    browser.client.goto(&serve_webmail(&attackers)).await.unwrap();
+    browser.click("#reset").await;
+    browser.expect_heading("Reset another account's password?").await;
 
     // The victim's form in this tab; in another, the question answered: the cookie is swapped.
     browser.client.goto(&format!("{api}/reset-password?lang=en")).await.unwrap();

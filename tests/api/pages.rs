@@ -345,13 +345,13 @@ async fn a_webmail_click_on_an_attackers_link_asks_on_the_same_site_step_and_rep
     assert_eq!(asked.header("set-cookie"), None, "the victim's reset stays");
     assert_page_headers_referring(&asked, "the question", "strict-origin");
     let answer = continue_href(&asked);
-    assert_eq!(answer, format!("{}&switch=1", link(&attackers)));
+    assert_eq!(answer, format!("{}&switch={}", link(&attackers), link_id(&victims)), "the answer names the reset it replaces");
 
-    // 3. `switch=1` in a URL opened from anywhere but one of this origin's pages skips nothing:
+    // 3. The answer in a URL opened from anywhere but one of this origin's pages skips nothing:
     //    from another site (no cookie sent), a hop that drops it; typed, from a desktop mail app
     //    or a sibling subdomain (the cookie sent), the question; an old browser without a
     //    Referer from this origin, the hop.
-    let forged = format!("{}&switch=1", link(&attackers));
+    let forged = answer.clone();
     for (site, cookie, referer) in [
         (Some("cross-site"), None, None),
         (Some("cross-site"), Some(victims.as_str()), None),
@@ -367,6 +367,13 @@ async fn a_webmail_click_on_an_attackers_link_asks_on_the_same_site_step_and_rep
         let reply = app.call(&at(&forged, "GET", Some(site), Some(&victims))).await;
         assert_eq!((reply.status, reply.header("set-cookie")), (200, None), "{site}: {}", reply.body);
         assert!(reply.body.contains("Reset another account") && names_both(&reply), "{site}: the question: {}", reply.body);
+    }
+    //    Even from this origin, an answer that does not name the live reset (`switch=1`, as an
+    //    attacker's URL would hold if some page of the origin followed it) asks.
+    for guessed in [format!("{}&switch=1", link(&attackers)), format!("{}&switch={}", link(&attackers), link_id(&attackers))] {
+        let reply = app.call(&at(&guessed, "GET", Some("same-origin"), Some(&victims))).await;
+        assert_eq!((reply.status, reply.header("set-cookie")), (200, None), "{guessed}: {}", reply.body);
+        assert!(reply.body.contains("Reset another account") && names_both(&reply), "the question: {}", reply.body);
     }
 
     // 4. The question's own Continue link (same-origin; for an old browser, the Referer its
@@ -384,6 +391,35 @@ async fn a_webmail_click_on_an_attackers_link_asks_on_the_same_site_step_and_rep
     let second_for_demo = app.token_for_demo().await;
     assert_eq!(app.call(&at(&link(&second_for_demo), "GET", Some("none"), Some(&victims))).await.status, 303, "no question for the same account");
     assert!(password::verify(DEMO_PASSWORD, &app.user(DEMO_USER_ID).password_hash), "nothing changed");
+}
+
+/// Another site cannot end a live reset so that the attacker's link then replaces it without the
+/// question: a request without the cookie (as every request from another site is: the cookie is
+/// Strict) never gets a `Set-Cookie`, whether it opens the page bare or posts the form (an old
+/// browser's `Origin: null` passes the form's origin check). And if the live reset cannot be
+/// checked (the user store is down), the attacker's link replaces nothing.
+#[tokio::test]
+async fn another_site_cannot_clear_a_live_reset_and_an_outage_replaces_nothing() {
+    let app = MemoryApp::new().await;
+    app.add_user("u-kim", "kim@example.com", DEMO_PASSWORD, true);
+    let victims = app.token_for_demo().await;
+    let attackers = token_for(&app, "kim@example.com").await;
+
+    let bare = app.call(&at(RESET_PAGE, "GET", Some("cross-site"), None)).await;
+    assert_eq!((bare.status, bare.header("set-cookie")), (400, None), "{}", bare.body);
+    let mut post = form_event_for(None, None, NEW_PASSWORD, NEW_PASSWORD);
+    post["headers"]["origin"] = "null".into();
+    let posted = app.call(&post).await;
+    assert_eq!(posted.header("set-cookie"), None, "{} {}", posted.status, posted.body);
+    // With the cookie, a dead one is still cleared.
+    let dead = app.call(&at(RESET_PAGE, "GET", Some("same-origin"), Some("a.b.c"))).await;
+    assert!(dead.header("set-cookie").unwrap_or_default().contains("Max-Age=0"), "{:?}", dead.headers);
+
+    // The victim's cookie is live, but cannot be checked now: the attacker's link sets nothing.
+    app.users.outage.set(true);
+    let link = format!("{RESET_PAGE}?token={attackers}");
+    let reply = app.call(&at(&link, "GET", Some("same-origin"), Some(&victims))).await;
+    assert_eq!((reply.status, reply.header("set-cookie")), (503, None), "{}", reply.body);
 }
 
 /// The form is bound to the link it was shown for: it carries the link's id (`jti`, never the

@@ -21,8 +21,13 @@
 //!    this origin (a meta refresh, or its Continue link). That continue step carries the cookie;
 //!    if it holds a live reset for another account, the page asks first, naming both accounts
 //!    masked ([`pages::switch_account`]), and leaves the cookie as it is.
-//! 2. The question's answer (`switch=1`) counts only on a same-origin request: the question
-//!    page's own Continue link. In an attacker's URL, opened from anywhere else, it is ignored.
+//! 2. The question's answer (`switch=<id of the live reset's token>`) counts only on a
+//!    same-origin request: the question page's own Continue link. No other page shows that id,
+//!    so no URL made elsewhere holds it; opened from anywhere else, it is ignored too. If the live
+//!    reset cannot be checked (an outage), nothing is replaced.
+//! 4. Only a request that carries the cookie may clear it (when its token is dead): a request
+//!    from another site, which never carries it, cannot end a live reset so that the next link
+//!    replaces it without the question.
 //! 3. The form carries the id (`jti`) of the token it was shown for, never the token; a post whose
 //!    cookie holds another token (another tab opened another link meanwhile) is refused (409,
 //!    nothing changed) with a page naming the account the cookie is now for.
@@ -137,11 +142,26 @@ fn clear_cookie(mut response: Response<Body>) -> Response<Body> {
 }
 
 /// Where a token came from: only a dead token that came from the cookie clears the cookie (a bad
-/// link, or a request that did not carry the cookie, must not end a reset in progress).
+/// link, or a request that did not carry the cookie, must not end a reset in progress: a request
+/// from another site never carries the Strict cookie, and clearing it there would let any site
+/// end a live reset, so that the next link replaced it without the question).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
     Link,
     Cookie,
+}
+
+/// The token a page request's cookie holds, checked; a request without the cookie gets the
+/// "invalid or expired link" answer and no `Set-Cookie`.
+async fn cookie_token<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    req: &Request,
+    reader: &Reader<'_>,
+) -> Result<(ResetToken, reset_core::CheckedToken), Response<Body>> {
+    match reset_http::cookie(req, COOKIE) {
+        Some(raw) => checked_token(deps, raw).await.map_err(|err| failure_page(reader, err, Source::Cookie)),
+        None => Err(failure_page(reader, ApiError::invalid_token(), Source::Link)),
+    }
 }
 
 /// A token failure or outage as a page; a dead token's cookie is cleared.
@@ -201,9 +221,9 @@ async fn show<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(d
     }
     let query = |name: &str| req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_owned);
     let Some(link) = query("token") else {
-        return match checked_token(deps, reset_http::cookie(req, COOKIE).unwrap_or_default()).await {
+        return match cookie_token(deps, req, &reader).await {
             Ok((_, checked)) => html_response(settings, StatusCode::OK, pages::reset_form(&reader, &account(&checked, &reader), &checked.token_id, &[])),
-            Err(err) => failure_page(&reader, err, Source::Cookie),
+            Err(page) => page,
         };
     };
     let (token, checked) = match checked_token(deps, &link).await {
@@ -222,15 +242,25 @@ async fn show<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(d
     }
     // A live reset for another account in this browser is not replaced without asking (an
     // attacker's link opened in the victim's browser would make the victim change the attacker's
-    // password); only the question page's own answer skips the question.
-    let confirmed = arrival == Arrival::SameOrigin && query("switch").as_deref() == Some("1");
-    if !confirmed
-        && let Some(live) = reset_http::cookie(req, COOKIE).filter(|live| *live != token.as_ref())
-        && let Ok((_, current)) = checked_token(deps, live).await
-        && current.user.id != checked.user.id
-    {
-        let page = pages::switch_account(&reader, &account(&current, &reader), &account(&checked, &reader), &format!("{again}&switch=1"));
-        return referring_origin(html_response(settings, StatusCode::OK, page));
+    // password); only the question page's own answer skips the question. The answer names the
+    // reset it replaces (the live token's id, which only the question page shows), so no URL made
+    // elsewhere holds it, and it counts only on a same-origin request.
+    if let Some(live) = reset_http::cookie(req, COOKIE).filter(|live| *live != token.as_ref()) {
+        match checked_token(deps, live).await {
+            Ok((_, current)) if current.user.id != checked.user.id => {
+                let answered = arrival == Arrival::SameOrigin && query("switch").as_deref() == Some(current.token_id.as_str());
+                if !answered {
+                    let answer = format!("{again}&switch={}", current.token_id);
+                    let page = pages::switch_account(&reader, &account(&current, &reader), &account(&checked, &reader), &answer);
+                    return referring_origin(html_response(settings, StatusCode::OK, page));
+                }
+            }
+            // The same account, or a dead reset: nothing to protect.
+            Ok(_) => {}
+            Err(err) if err.code == ErrorCode::InvalidOrExpiredToken => {}
+            // Whether the live reset is another account's cannot be told now: replace nothing.
+            Err(err) => return failure_page(&reader, err, Source::Link),
+        }
     }
     let max_age = checked.expires_at.saturating_sub(unix_now()).min(COOKIE_MAX_AGE);
     let mut redirect = html_response(settings, StatusCode::SEE_OTHER, String::new());
@@ -269,9 +299,9 @@ async fn submit<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>
     }
     // The form names the account it changes; the token is checked first so the page can say
     // which (whatever else is wrong with the submission).
-    let (_, checked) = match checked_token(deps, reset_http::cookie(req, COOKIE).unwrap_or_default()).await {
+    let (_, checked) = match cookie_token(deps, req, &reader).await {
         Ok(ok) => ok,
-        Err(err) => return failure_page(&reader, err, Source::Cookie),
+        Err(page) => return page,
     };
     let account = account(&checked, &reader);
     let form = match read_form(req) {
