@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use reset_aws::SesMailer;
-use reset_core::domain::mail_job::{MailJob, ResetLinkJob, new_job_id};
+use reset_core::domain::mail_job::{ChangedJob, MailJob, ResetLinkJob, new_job_id};
 use reset_core::{Delivery, DeliveryDeps, Paced, Settled};
 use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID, MAX_RECEIVES};
 use reset_wiring::Aws;
@@ -140,6 +140,81 @@ async fn a_stale_job_is_dropped_with_a_metric() {
 }
 
 /// The change stands when its notice cannot be queued; the failure is logged with a metric.
+/// A job stamped ahead of the worker's clock by more than the skew would never go stale: it is
+/// malformed, with the metric, and sends nothing; within the skew it is a job like any other.
+#[tokio::test]
+async fn a_reset_link_job_from_the_future_is_malformed_with_a_metric_not_fresh_forever() {
+    let logs = capture_logs();
+    let run = unique("future");
+    let app = MemoryApp::new().await;
+    let skew = reset_core::use_cases::deliver_mail::MAX_CLOCK_SKEW_SECS;
+    for at in [reset_core::unix_now() + skew + 60, u64::MAX] {
+        let delivery = reset_core::deliver_mail(&app.deps.worker, &reset_job(DEMO_EMAIL, at), 1).instrument(tracing::info_span!("test", run = %run)).await;
+        assert_eq!(delivery, Delivery::Settled(Settled::Malformed), "requested_at {at}");
+    }
+    assert!(logs.records_of(&run).contains("metric=\"mail_job_malformed\""));
+    assert!(app.mailer.sent().is_empty());
+    let within = reset_job(DEMO_EMAIL, reset_core::unix_now() + 60);
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &within, 1).await, Delivery::Settled(Settled::Sent));
+}
+
+pub(crate) fn notice(user_id: &str, email: &str, changed_at: u64) -> MailJob {
+    MailJob::PasswordChanged(ChangedJob { id: new_job_id().unwrap(), user_id: user_id.into(), email: email.into(), changed_at, locale: None })
+}
+
+/// A notice's time is written into the mail: one in the future, one older than any message can
+/// wait, or one no date can hold is malformed (with the metric), never a panic, never a mail.
+#[tokio::test]
+async fn a_notice_with_an_absurd_time_is_malformed_and_sends_nothing() {
+    use reset_core::use_cases::deliver_mail::{MAX_CLOCK_SKEW_SECS, MAX_NOTICE_AGE_SECS};
+    let logs = capture_logs();
+    let run = unique("absurd-notice");
+    let app = MemoryApp::new().await;
+    let now = reset_core::unix_now();
+    for at in [now + MAX_CLOCK_SKEW_SECS + 60, 253_402_300_800, u64::MAX, 0, now - MAX_NOTICE_AGE_SECS - 60] {
+        let job = notice(DEMO_USER_ID, DEMO_EMAIL, at);
+        let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
+        assert_eq!(delivery, Delivery::Settled(Settled::Malformed), "changed_at {at}");
+    }
+    assert!(logs.records_of(&run).contains("metric=\"mail_job_malformed\""));
+    assert!(app.mailer.sent().is_empty());
+    for at in [now + 60, now - MAX_NOTICE_AGE_SECS + 60] {
+        assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice(DEMO_USER_ID, DEMO_EMAIL, at), 1).await, Delivery::Settled(Settled::Sent), "{at}");
+    }
+}
+
+/// The notice names an account; where it goes is the account's stored address, read by id. A job
+/// naming another address (forged, or the account's address changed since) cannot redirect it.
+#[tokio::test]
+async fn a_notice_goes_to_the_stored_address_never_to_the_jobs() {
+    let app = MemoryApp::new().await;
+    let job = notice(DEMO_USER_ID, "someone-else@example.net", reset_core::unix_now());
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1).await, Delivery::Settled(Settled::Sent));
+    let to: Vec<String> = app.mailer.sent().iter().map(|m| m.to.as_ref().to_owned()).collect();
+    assert_eq!(to, [DEMO_EMAIL]);
+    // A job queued by a later version, which no longer writes the address, reads and sends too.
+    let body = format!(r#"{{"kind":"password_changed","id":"{}","user_id":"{DEMO_USER_ID}","changed_at":{}}}"#, new_job_id().unwrap(), reset_core::unix_now());
+    let without = MailJob::from_json(&body).unwrap();
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &without, 1).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(app.mailer.sent().len(), 2);
+}
+
+/// An account gone since its password changed is told nothing (its own outcome, no retry); a
+/// disabled one is still told (the change happened; a disabling after it is when it matters); a
+/// user id that is no id is malformed.
+#[tokio::test]
+async fn a_notice_for_a_gone_account_sends_nothing_and_a_disabled_one_is_still_told() {
+    let app = MemoryApp::new().await;
+    let now = reset_core::unix_now();
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice("gone-user", DEMO_EMAIL, now), 1).await, Delivery::Settled(Settled::UnknownAccount));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice("", DEMO_EMAIL, now), 1).await, Delivery::Settled(Settled::Malformed));
+    assert!(app.mailer.sent().is_empty());
+    app.add_user("disabled-user", "disabled@example.com", NEW_PASSWORD, false);
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice("disabled-user", "x@example.com", now), 1).await, Delivery::Settled(Settled::Sent));
+    let to: Vec<String> = app.mailer.sent().iter().map(|m| m.to.as_ref().to_owned()).collect();
+    assert_eq!(to, ["disabled@example.com"]);
+}
+
 #[tokio::test]
 async fn a_notice_that_cannot_be_queued_is_logged_and_does_not_undo_the_change() {
     let logs = capture_logs();

@@ -27,7 +27,7 @@ use mail_worker::{SqsEvent, SqsMessage};
 use reset_core::domain::mail_job::{MailJob, ResetLinkJob};
 use reset_core::domain::{Email, StoredEmail, User, UserId};
 use reset_core::memory::{MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
-use reset_core::ports::{Claim, CountHits, FindUserByEmail, Hit, JobLedger, Mail, MailError, Mailer};
+use reset_core::ports::{Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, Mail, MailError, Mailer};
 use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paced, unix_now};
 use reset_wiring::Config;
 use tokio::time::Instant;
@@ -184,6 +184,20 @@ pub struct Directory(Arc<HashMap<String, User>>);
 impl FindUserByEmail for Directory {
     async fn find_by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
         Ok(self.0.get(email.as_ref()).cloned())
+    }
+}
+
+/// Notices read their account by id (none is sent here: a scan is enough).
+impl GetUser for Directory {
+    async fn get_user(&self, id: &UserId) -> anyhow::Result<Option<User>> {
+        Ok(self.0.values().find(|u| &u.id == id).cloned())
+    }
+}
+
+impl<T: GetUser> GetUser for Slow<T> {
+    async fn get_user(&self, id: &UserId) -> anyhow::Result<Option<User>> {
+        self.wait().await;
+        self.inner.get_user(id).await
     }
 }
 

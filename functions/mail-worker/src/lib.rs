@@ -6,14 +6,14 @@
 
 pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use reset_core::domain::mail_job::MailJob;
-use reset_core::ports::{FindUserByEmail, MailQueue as _, Mailer};
+use reset_core::ports::{FindUserByEmail, GetUser, MailQueue as _, Mailer};
 use reset_core::use_cases::deliver_mail::{Delivery, Settled, retry_delay};
 use reset_core::{Adapters, DeliveryDeps, deliver_mail};
 use tracing::Instrument as _;
 
 /// Delivers a batch one message at a time (the mailer paces the sends) and answers with the
 /// messages that must come back.
-pub async fn handle<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, event: SqsEvent) -> SqsBatchResponse {
+pub async fn handle<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, event: SqsEvent) -> SqsBatchResponse {
     tracing::debug!(messages = event.records.len(), "mail batch received");
     let mut response = SqsBatchResponse::default();
     for message in event.records {
@@ -36,7 +36,7 @@ pub fn receive_count(message: &SqsMessage) -> u32 {
     message.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse().ok()).unwrap_or(1)
 }
 
-async fn deliver<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) -> Delivery {
+async fn deliver<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) -> Delivery {
     match MailJob::from_json(message.body.as_deref().unwrap_or_default()) {
         Ok(job) => deliver_mail(deps, &job, receive_count(message)).await,
         Err(err) => {
@@ -50,7 +50,7 @@ async fn deliver<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &Delivery
 
 /// Makes a failed message come back after the back-off for its attempt, instead of after the
 /// queue's whole visibility timeout. If that fails, it comes back after the visibility timeout.
-async fn back_off<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) {
+async fn back_off<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) {
     let Some(receipt) = message.receipt_handle.as_deref() else { return };
     let delay = retry_delay(deps.common.settings.mail_retry_base, receive_count(message));
     if let Err(err) = deps.common.queue.retry_after(receipt, delay.as_secs()).await {

@@ -38,8 +38,13 @@ pub struct ResetLinkJob {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangedJob {
     pub id: String,
+    /// The account whose password changed: the worker reads its stored address by this id.
     pub user_id: String,
-    /// The account's stored address when the password changed.
+    /// The account's stored address when the password changed. Never used to address the notice
+    /// (a job's address cannot be trusted to be the account's): still written because a worker
+    /// of the previous version requires it to read the job during a deploy; optional to read, so
+    /// a later version may stop writing it.
+    #[serde(default)]
     pub email: String,
     pub changed_at: u64,
     /// The mail's language (a BCP 47 tag): the account's stored one, else the confirm's.
