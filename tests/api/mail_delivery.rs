@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use reset_aws::SesMailer;
 use reset_core::domain::mail_job::{ChangedJob, MailJob, ResetLinkJob, new_job_id};
+use reset_core::reset_token::KeyRing;
 use reset_core::{Delivery, DeliveryDeps, Paced, Settled};
 use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID, MAX_RECEIVES};
 use reset_wiring::Aws;
@@ -26,6 +27,11 @@ pub(crate) fn reset_job(email: &str, requested_at: u64) -> MailJob {
         requested_at,
         locale: None,
     })
+}
+
+/// The body a function holding `ring` queues for `job`.
+pub(crate) fn signed(job: MailJob, ring: &KeyRing) -> String {
+    job.sign(ring).unwrap().body().to_owned()
 }
 
 /// One SQS record carrying `job`, handed out for the `receives`-th time.
@@ -54,7 +60,7 @@ fn failures(response: &mail_worker::SqsBatchResponse) -> Vec<String> {
 async fn sqs_events_give_their_documented_batch_answers() {
     for expected in SQS_EXPECTED {
         let app = MemoryApp::new().await;
-        let event = serde_json::from_value(events::fresh(events::load(expected.file))).unwrap();
+        let event = serde_json::from_value(events::fresh(events::load(expected.file), &app.keys_ring().await)).unwrap();
         let response = mail_worker::handle(&app.deps.worker, event).await;
         assert_eq!(response.batch_item_failures.len(), expected.failures, "{}", expected.file);
         let mails = app.mailer.sent();
@@ -69,9 +75,9 @@ async fn sqs_events_give_their_documented_batch_answers() {
 async fn a_failing_send_is_reported_and_comes_back_after_a_growing_back_off() {
     let app = MemoryApp::new().await;
     app.mailer.outage.set(true);
+    let ring = app.keys_ring().await;
     for receives in 1..=3 {
-        let bodies =
-            [reset_job(DEMO_EMAIL, reset_core::unix_now()).to_json().unwrap(), reset_job("nobody@example.com", reset_core::unix_now()).to_json().unwrap()];
+        let bodies = [reset_job(DEMO_EMAIL, reset_core::unix_now()), reset_job("nobody@example.com", reset_core::unix_now())].map(|job| signed(job, &ring));
         let response = mail_worker::handle(&app.deps.worker, sqs_event(&bodies, receives)).await;
         assert_eq!(failures(&response), ["m-0"], "only the known address needed the mail service");
     }
@@ -215,6 +221,93 @@ async fn a_notice_for_a_gone_account_sends_nothing_and_a_disabled_one_is_still_t
     assert_eq!(to, ["disabled@example.com"]);
 }
 
+/// `json` (an object) as a holder of `ring` would sign it, whatever it holds.
+pub(crate) fn signed_raw(json: &str, ring: &KeyRing) -> String {
+    let mac = ring.job_mac(json.as_bytes());
+    format!("{},\"mac\":\"{mac}\"}}", json.strip_suffix('}').unwrap())
+}
+
+/// Hostile and broken bodies through the worker's handler, as SendMessage on the queue could put
+/// them there: jobs without a MAC (the previous version's, or anyone's), with a MAC from another
+/// key or over other content, and authentic ones with absurd times, huge strings, wrong kinds and
+/// shapes. Each is settled (deleted, not retried) without a mail and without a panic, and the
+/// reason is counted.
+#[tokio::test]
+async fn hostile_jobs_are_settled_without_mail_and_without_panic() {
+    let logs = capture_logs();
+    let run = unique("hostile-jobs");
+    let app = MemoryApp::new().await;
+    let ring = app.keys_ring().await;
+    let other = KeyRing::from_json(&crate::helpers::secret("b", &[("b", crate::helpers::KEY_B)])).unwrap();
+    let now = reset_core::unix_now();
+    let demo_link = || reset_job(DEMO_EMAIL, now);
+    let huge = "x".repeat(1 << 20);
+    let mut bodies = vec![
+        // Unsigned: as the previous version queued it, and as anyone with SendMessage can.
+        demo_link().to_json().unwrap(),
+        notice(DEMO_USER_ID, DEMO_EMAIL, now).to_json().unwrap(),
+        // Signed with another secret; signed, then changed; a MAC cut short or padded.
+        signed(demo_link(), &other),
+        signed(reset_job("nobody@example.com", now), &ring).replace("nobody@example.com", DEMO_EMAIL),
+        {
+            let body = signed(demo_link(), &ring);
+            format!("{}\"}}", &body[..body.len() - 3])
+        },
+        {
+            let body = signed(demo_link(), &ring);
+            format!("{}A\"}}", &body[..body.len() - 2])
+        },
+        // Authentic, with times no real job has.
+        signed(reset_job(DEMO_EMAIL, u64::MAX), &ring),
+        signed(reset_job(DEMO_EMAIL, now + 3600), &ring),
+        signed(notice(DEMO_USER_ID, DEMO_EMAIL, u64::MAX), &ring),
+        signed(notice(DEMO_USER_ID, DEMO_EMAIL, 253_402_300_800), &ring),
+        signed(notice(DEMO_USER_ID, DEMO_EMAIL, 0), &ring),
+        // Authentic, with huge strings: an address, a user id, a job id on a job from the future.
+        signed(reset_job(&format!("{huge}@example.com"), now), &ring),
+        signed(notice(&huge, DEMO_EMAIL, now), &ring),
+        signed(
+            MailJob::ResetLink(ResetLinkJob {
+                id: huge.clone(),
+                requested_at: u64::MAX,
+                ..match demo_link() {
+                    MailJob::ResetLink(j) => j,
+                    _ => unreachable!(),
+                }
+            }),
+            &ring,
+        ),
+        // Authentic, of a kind or shape this worker does not read.
+        signed_raw(r#"{"kind":"password_changed"}"#, &ring),
+        signed_raw(r#"{"kind":"wire_money","to":"demo@example.com"}"#, &ring),
+        signed_raw(r#"{"kind":"reset_link","id":"x","email":"demo@example.com","requester":"h","requested_at":"now"}"#, &ring),
+        signed_raw(r#"{"kind":"reset_link","id":"x","email":"demo@example.com","requester":"h","requested_at":-1}"#, &ring),
+        signed_raw(r#"{"kind":"reset_link","id":"x","email":"demo@example.com","requester":"h","requested_at":1e400}"#, &ring),
+        signed_raw(r#"{}"#, &ring),
+        // No job at all.
+        String::new(),
+        "null".into(),
+        "[1,2,3]".into(),
+        ",\"mac\":\"\"}".into(),
+        format!("{{\"kind\":\"reset_link\",\"mac\":\"{}\"}}", "A".repeat(43)),
+    ];
+    bodies.push("{".repeat(100_000));
+    let response = mail_worker::handle(&app.deps.worker, sqs_event(&bodies, 1)).instrument(tracing::info_span!("test", run = %run)).await;
+    assert!(response.batch_item_failures.is_empty(), "settled, not retried: {:?}", failures(&response));
+    assert!(app.mailer.sent().is_empty(), "mailed: {:?}", app.mailer.sent());
+    let records = logs.records_of(&run);
+    assert_eq!(records.matches("metric=\"mail_job_malformed\"").count(), bodies.len(), "each counted once:\n{records:.4000}");
+    for refused in ["refused=\"unsigned\"", "refused=\"forged\""] {
+        assert!(records.contains(refused), "{refused}:\n{records:.4000}");
+    }
+    assert!(!records.contains(DEMO_EMAIL), "an address reached the log");
+    // The same jobs signed as the functions sign them go out.
+    let good = [signed(demo_link(), &ring), signed(notice(DEMO_USER_ID, "elsewhere@example.net", now), &ring)];
+    assert!(mail_worker::handle(&app.deps.worker, sqs_event(&good, 1)).await.batch_item_failures.is_empty());
+    let to: Vec<String> = app.mailer.sent().iter().map(|m| m.to.as_ref().to_owned()).collect();
+    assert_eq!(to, [DEMO_EMAIL, DEMO_EMAIL]);
+}
+
 #[tokio::test]
 async fn a_notice_that_cannot_be_queued_is_logged_and_does_not_undo_the_change() {
     let logs = capture_logs();
@@ -335,7 +428,7 @@ async fn ses_always_throttling_moves_the_message_to_the_dead_letter_queue_with_a
 #[tokio::test]
 async fn a_duplicated_message_sends_one_mail() {
     let app = MotoApp::start().await;
-    let body = reset_job(DEMO_EMAIL, reset_core::unix_now()).to_json().unwrap();
+    let body = signed(reset_job(DEMO_EMAIL, reset_core::unix_now()), &app.stack.key_ring().await.unwrap());
     app.stack.queue.send_raw(&body).await.unwrap();
     app.stack.queue.send_raw(&body).await.unwrap();
     assert_eq!(app.deliver().await, 2);
@@ -351,7 +444,7 @@ async fn a_stale_message_sends_nothing_and_logs_a_metric() {
     let run = unique("stale-moto");
     let app = MotoApp::start().await;
     let sixteen_minutes_ago = reset_core::unix_now() - 16 * 60;
-    app.stack.queue.send_raw(&reset_job(DEMO_EMAIL, sixteen_minutes_ago).to_json().unwrap()).await.unwrap();
+    app.stack.queue.send_raw(&signed(reset_job(DEMO_EMAIL, sixteen_minutes_ago), &app.stack.key_ring().await.unwrap())).await.unwrap();
     let mails = async { app.mails().await }.instrument(tracing::info_span!("test", run = %run)).await;
     assert!(mails.is_empty());
     assert_eq!(app.stack.queue.depth().await.unwrap(), 0, "dropped, not retried");

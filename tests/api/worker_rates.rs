@@ -273,10 +273,14 @@ impl Queue {
     }
 }
 
+/// The signing-key secret every simulated worker holds (and the jobs are signed with).
+const SIM_SECRET: &str = r#"{"current":"a","a":"key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#;
+
 /// A batch as SQS hands it to the function. A job's `requested_at` says how long ago (on the
 /// run's clock) it was queued, so a paused clock ages jobs as a real one would.
 fn sqs_event(batch: &[(usize, Instant)]) -> SqsEvent {
     let mut event = SqsEvent::default();
+    let ring = reset_core::reset_token::KeyRing::from_json(SIM_SECRET).unwrap();
     for &(n, queued_at) in batch {
         let job = MailJob::ResetLink(ResetLinkJob {
             id: format!("job-{n}"),
@@ -289,7 +293,7 @@ fn sqs_event(batch: &[(usize, Instant)]) -> SqsEvent {
         let mut message = SqsMessage::default();
         message.message_id = Some(format!("m-{n}"));
         message.receipt_handle = Some(format!("r-{n}"));
-        message.body = Some(job.to_json().unwrap());
+        message.body = Some(job.sign(&ring).unwrap().body().to_owned());
         message.attributes.insert("ApproximateReceiveCount".into(), "1".into());
         event.records.push(message);
     }
@@ -414,7 +418,7 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
             common: Deps {
                 limits: Slow { inner: limits.clone(), each: scenario.aws.dynamodb },
                 queue: MemoryQueue::default(),
-                keys: KeyCache::load(MemoryKeys::new(r#"{"current":"a","a":"key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#), config.key_cache_ttl).await,
+                keys: KeyCache::load(MemoryKeys::new(SIM_SECRET), config.key_cache_ttl).await,
                 settings: config.settings.clone(),
             },
             users: Slow { inner: directory.clone(), each: scenario.aws.dynamodb },

@@ -1,11 +1,12 @@
 //! mail-worker: fed by the mail queue (SQS, partial batch responses). Each message is one
 //! [`MailJob`]; [`reset_core::deliver_mail`] decides and sends. A message that failed for now is
 //! reported in `batchItemFailures` and made to come back after a growing back-off; every other
-//! outcome (sent, duplicate, stale, limited, refused, unreadable) deletes it. After the queue's
+//! outcome (sent, duplicate, stale, limited, refused, unreadable, unsigned or forged) deletes it.
+//! A body is acted on only if its MAC shows a function holding the signing secret queued it. After the queue's
 //! maximum receives, SQS moves a message to the dead-letter queue.
 
 pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use reset_core::domain::mail_job::MailJob;
+use reset_core::domain::mail_job::{JobRefused, MailJob};
 use reset_core::ports::{FindUserByEmail, GetUser, MailQueue as _, Mailer};
 use reset_core::use_cases::deliver_mail::{Delivery, Settled, retry_delay};
 use reset_core::{Adapters, DeliveryDeps, deliver_mail};
@@ -37,12 +38,28 @@ pub fn receive_count(message: &SqsMessage) -> u32 {
 }
 
 async fn deliver<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) -> Delivery {
-    match MailJob::from_json(message.body.as_deref().unwrap_or_default()) {
-        Ok(job) => deliver_mail(deps, &job, receive_count(message)).await,
+    // Without the keys no job can be told from a forged one: it comes back when they can be read.
+    let ring = match deps.common.keys.get().await {
+        Ok(ring) => ring,
         Err(err) => {
+            tracing::error!(error = ?err, metric = "mail_retry", "the signing keys are unavailable; the message comes back later");
+            return Delivery::Retry;
+        }
+    };
+    match MailJob::open(message.body.as_deref().unwrap_or_default(), &ring) {
+        Ok(job) => deliver_mail(deps, &job, receive_count(message)).await,
+        // Not made by a function holding the secret (or made by the version before jobs were
+        // signed): no mail, no retry. Counted with the malformed jobs (the template's filter);
+        // `refused` tells the two apart. The reason names no content.
+        Err(err @ (JobRefused::Unsigned | JobRefused::Forged)) => {
+            let refused = if matches!(err, JobRefused::Unsigned) { "unsigned" } else { "forged" };
+            tracing::error!(error = %err, refused, metric = "mail_job_malformed", "queued message is not an authentic mail job; dropped");
+            Delivery::Settled(Settled::Malformed)
+        }
+        Err(err @ JobRefused::Malformed(..)) => {
             // A retry cannot fix a body that does not parse; it must not hold up the batch either.
             // The error names the position, not the content.
-            tracing::error!(error = ?err.classify(), line = err.line(), column = err.column(), metric = "mail_job_malformed", "queued message is not a mail job; dropped");
+            tracing::error!(error = %err, metric = "mail_job_malformed", "queued message is not a mail job; dropped");
             Delivery::Settled(Settled::Malformed)
         }
     }
