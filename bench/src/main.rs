@@ -73,8 +73,9 @@ async fn main() -> anyhow::Result<()> {
 
     let request = events::load("request-reset.json");
     let requests = vec![request.clone(); WARM_REQUESTS + 1];
-    let rust_mail_jobs = mail_jobs(WARM_REQUESTS + 1, "rust");
-    let python_mail_jobs = mail_jobs(WARM_REQUESTS + 1, "python");
+    let ring = stack.key_ring().await?;
+    let rust_mail_jobs = mail_jobs(WARM_REQUESTS + 1, "rust", &ring);
+    let python_mail_jobs = mail_jobs(WARM_REQUESTS + 1, "python", &ring);
     let rust_confirms = confirms_for_rust(&stack, WARM_CONFIRMS + 1).await?;
     let python_confirms = confirms_for_python(&stack, &env, &root, WARM_CONFIRMS + 1).await?;
 
@@ -240,15 +241,18 @@ async fn confirms_for_python(stack: &Stack, env: &[(String, String)], root: &Pat
 /// ids, so none is a duplicate; the stack's generous limits let every one send).
 /// `n` events of one fresh reset-link job each; `side` keeps each side's job ids its own (the
 /// ledger remembers a job, so a job the Rust worker settled would be a duplicate for Python's).
-fn mail_jobs(n: usize, side: &str) -> Vec<Value> {
+fn mail_jobs(n: usize, side: &str, ring: &KeyRing) -> Vec<Value> {
     let template = events::load("mail-worker-reset-link.json");
     (0..n)
         .map(|i| {
-            let mut event = events::fresh(template.clone());
+            let mut event = events::fresh(template.clone(), ring);
             let record = &mut event["Records"][0];
             let mut job: Value = serde_json::from_str(record["body"].as_str().unwrap()).unwrap();
             job["id"] = format!("{side}-{i}-{}", job["id"].as_str().unwrap()).into();
-            record["body"] = job.to_string().into();
+            job.as_object_mut().unwrap().remove("mac");
+            // Signed again: the id changed.
+            let job = reset_core::domain::mail_job::MailJob::from_json(&job.to_string()).unwrap();
+            record["body"] = job.sign(ring).unwrap().body().into();
             event
         })
         .collect()

@@ -1,20 +1,24 @@
 //! The events in `events/`: the same files `sam local invoke -e` takes. API Gateway events for the
 //! HTTP functions (HTTP API, payload 2.0; and `*-rest-api.json`, REST API, payload 1.0, as
 //! CloudFront delivers them with EdgeProtection=true), loaded as handler requests; SQS events for
-//! the mail worker, made fresh ([`fresh`]); and the [`Reply`] a function gives, however it was
+//! the mail worker, made fresh and signed ([`fresh`]); and the [`Reply`] a function gives, however it was
 //! reached. What each event must produce is the tests' (`tests/api/events.rs`).
 
 use std::path::PathBuf;
 
 use base64::Engine as _;
 use lambda_http::{Body, Request, Response};
+use reset_core::domain::mail_job::MailJob;
+use reset_core::reset_token::KeyRing;
 use serde_json::Value;
 
 use crate::workspace_root;
 
 /// An SQS event with its jobs' times set to now (the files carry a fixed date, which a worker
-/// would drop as stale) and fresh job ids (so a replay is not a duplicate of the last one).
-pub fn fresh(mut event: Value) -> Value {
+/// would drop as stale) and fresh job ids (so a replay is not a duplicate of the last one), each
+/// job signed with `ring` (the files carry no MAC: the worker refuses a job without one). A body
+/// that is no job stays as it is.
+pub fn fresh(mut event: Value, ring: &KeyRing) -> Value {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     for record in event["Records"].as_array_mut().into_iter().flatten() {
         let Ok(mut job) = serde_json::from_str::<Value>(record["body"].as_str().unwrap_or_default()) else { continue };
@@ -26,7 +30,10 @@ pub fn fresh(mut event: Value) -> Value {
         if let Some(id) = job["id"].as_str() {
             job["id"] = format!("{id}-{now}-{}", crate::free_port()).into();
         }
-        record["body"] = job.to_string().into();
+        record["body"] = match MailJob::from_json(&job.to_string()).ok().and_then(|job| job.sign(ring).ok()) {
+            Some(signed) => signed.body().into(),
+            None => job.to_string().into(),
+        };
     }
     event
 }

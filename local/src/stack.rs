@@ -232,6 +232,12 @@ impl Stack {
         Ok(item[&self.table.password_hash].as_s().map_err(|_| anyhow::anyhow!("hash is a string"))?.clone())
     }
 
+    /// The key ring the secret holds now (to sign jobs put on the queue by hand).
+    pub async fn key_ring(&self) -> anyhow::Result<KeyRing> {
+        let out = self.secrets().get_secret_value().secret_id(SECRET_ID).send().await?;
+        Ok(KeyRing::from_json(out.secret_string().context("a secret string")?)?)
+    }
+
     /// Replaces the signing-key secret (rotation).
     pub async fn put_secret(&self, json: &str) -> anyhow::Result<()> {
         self.secrets().put_secret_value().secret_id(SECRET_ID).secret_string(json).send().await?;

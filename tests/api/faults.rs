@@ -453,8 +453,8 @@ async fn the_form_reads_the_user_once() {
 }
 
 /// With a user-language attribute configured, the mail worker reads it from the index when the
-/// index has it, and otherwise reads that one attribute and nothing else (its IAM grant is
-/// exactly that: `ReadUserLocale` in the template).
+/// index has it, and otherwise reads that one attribute and nothing else (its IAM grant,
+/// `ReadAccountById` in the template, allows no attribute beyond the account's own).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_worker_reads_only_the_language_attribute_when_the_index_lacks_it() {
     let app = MotoApp::start_with(&[("USER_LOCALE_ATTRIBUTE", "preferred_language")]).await;

@@ -38,10 +38,32 @@ fn the_fuzz_targets_build_and_run_on_the_events_bodies() {
             std::fs::write(corpus.join(format!("{seeds:03}")), [&[seeds as u8], &bytes[..]].concat()).unwrap();
             seeds += 1;
         }
+        // The mail worker's messages: each job body as it stands (selector 0), to be signed (1), and
+        // its time as a field's value (2, 3), for the mail_job target (the others take them as text).
+        // Each also with its times set to now, so a job would go out if its MAC were not checked.
+        let now = reset_core::unix_now().to_string();
+        for record in event["Records"].as_array().into_iter().flatten() {
+            let body = record["body"].as_str().unwrap_or_default();
+            let current = serde_json::from_str::<serde_json::Value>(body).ok().map(|mut job| {
+                for field in ["requested_at", "changed_at"] {
+                    if job.get(field).is_some() {
+                        job[field] = now.parse::<u64>().unwrap().into();
+                    }
+                }
+                job.to_string()
+            });
+            let current = current.as_deref().unwrap_or(body);
+            let bodies =
+                [(0u8, body), (1, body), (0, current), (1, current), (2, now.as_str()), (3, now.as_str()), (2, "1767225600"), (3, "18446744073709551615")];
+            for (selector, bytes) in bodies {
+                std::fs::write(corpus.join(format!("{seeds:03}")), [&[selector], bytes.as_bytes()].concat()).unwrap();
+                seeds += 1;
+            }
+        }
     }
     assert!(seeds >= 10, "only {seeds} seeds");
 
-    for target in ["token", "request"] {
+    for target in ["token", "request", "mail_job"] {
         let artifacts = format!("-artifact_prefix={}/", root.join("target").display());
         let run = Command::new(root.join("target/debug").join(target))
             .arg(format!("-runs={RUNS}"))

@@ -221,8 +221,8 @@ impl MemoryApp {
     /// out; a job that must be retried goes back on the queue. Returns what became of each.
     pub async fn deliver(&self) -> Vec<Delivery> {
         let mut deliveries = Vec::new();
-        for job in self.queue.take() {
-            let delivery = reset_core::deliver_mail(&self.deps.worker, &job, 1).await;
+        for job in self.queue.take_signed() {
+            let delivery = reset_core::deliver_mail(&self.deps.worker, job.job(), 1).await;
             if delivery == Delivery::Retry {
                 reset_core::ports::MailQueue::enqueue(&self.queue, &job).await.expect("the memory queue takes it back");
             }

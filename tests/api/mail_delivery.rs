@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use reset_aws::SesMailer;
-use reset_core::domain::mail_job::{MailJob, ResetLinkJob, new_job_id};
+use reset_core::domain::mail_job::{ChangedJob, MailJob, ResetLinkJob, new_job_id};
+use reset_core::reset_token::KeyRing;
 use reset_core::{Delivery, DeliveryDeps, Paced, Settled};
 use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID, MAX_RECEIVES};
 use reset_wiring::Aws;
@@ -26,6 +27,11 @@ pub(crate) fn reset_job(email: &str, requested_at: u64) -> MailJob {
         requested_at,
         locale: None,
     })
+}
+
+/// The body a function holding `ring` queues for `job`.
+pub(crate) fn signed(job: MailJob, ring: &KeyRing) -> String {
+    job.sign(ring).unwrap().body().to_owned()
 }
 
 /// One SQS record carrying `job`, handed out for the `receives`-th time.
@@ -54,7 +60,7 @@ fn failures(response: &mail_worker::SqsBatchResponse) -> Vec<String> {
 async fn sqs_events_give_their_documented_batch_answers() {
     for expected in SQS_EXPECTED {
         let app = MemoryApp::new().await;
-        let event = serde_json::from_value(events::fresh(events::load(expected.file))).unwrap();
+        let event = serde_json::from_value(events::fresh(events::load(expected.file), &app.keys_ring().await)).unwrap();
         let response = mail_worker::handle(&app.deps.worker, event).await;
         assert_eq!(response.batch_item_failures.len(), expected.failures, "{}", expected.file);
         let mails = app.mailer.sent();
@@ -69,9 +75,9 @@ async fn sqs_events_give_their_documented_batch_answers() {
 async fn a_failing_send_is_reported_and_comes_back_after_a_growing_back_off() {
     let app = MemoryApp::new().await;
     app.mailer.outage.set(true);
+    let ring = app.keys_ring().await;
     for receives in 1..=3 {
-        let bodies =
-            [reset_job(DEMO_EMAIL, reset_core::unix_now()).to_json().unwrap(), reset_job("nobody@example.com", reset_core::unix_now()).to_json().unwrap()];
+        let bodies = [reset_job(DEMO_EMAIL, reset_core::unix_now()), reset_job("nobody@example.com", reset_core::unix_now())].map(|job| signed(job, &ring));
         let response = mail_worker::handle(&app.deps.worker, sqs_event(&bodies, receives)).await;
         assert_eq!(failures(&response), ["m-0"], "only the known address needed the mail service");
     }
@@ -191,6 +197,168 @@ async fn a_stale_job_is_dropped_with_a_metric() {
 }
 
 /// The change stands when its notice cannot be queued; the failure is logged with a metric.
+/// A job stamped ahead of the worker's clock by more than the skew would never go stale: it is
+/// malformed, with the metric, and sends nothing; within the skew it is a job like any other.
+#[tokio::test]
+async fn a_reset_link_job_from_the_future_is_malformed_with_a_metric_not_fresh_forever() {
+    let logs = capture_logs();
+    let run = unique("future");
+    let app = MemoryApp::new().await;
+    let skew = reset_core::use_cases::deliver_mail::MAX_CLOCK_SKEW_SECS;
+    for at in [reset_core::unix_now() + skew + 60, u64::MAX] {
+        let delivery = reset_core::deliver_mail(&app.deps.worker, &reset_job(DEMO_EMAIL, at), 1).instrument(tracing::info_span!("test", run = %run)).await;
+        assert_eq!(delivery, Delivery::Settled(Settled::Malformed), "requested_at {at}");
+    }
+    assert!(logs.records_of(&run).contains("metric=\"mail_job_malformed\""));
+    assert!(app.mailer.sent().is_empty());
+    let within = reset_job(DEMO_EMAIL, reset_core::unix_now() + 60);
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &within, 1).await, Delivery::Settled(Settled::Sent));
+}
+
+pub(crate) fn notice(user_id: &str, email: &str, changed_at: u64) -> MailJob {
+    MailJob::PasswordChanged(ChangedJob { id: new_job_id().unwrap(), user_id: user_id.into(), email: email.into(), changed_at, locale: None })
+}
+
+/// A notice's time is written into the mail: one in the future, one older than any message can
+/// wait, or one no date can hold is malformed (with the metric), never a panic, never a mail.
+#[tokio::test]
+async fn a_notice_with_an_absurd_time_is_malformed_and_sends_nothing() {
+    use reset_core::use_cases::deliver_mail::{MAX_CLOCK_SKEW_SECS, MAX_NOTICE_AGE_SECS};
+    let logs = capture_logs();
+    let run = unique("absurd-notice");
+    let app = MemoryApp::new().await;
+    let now = reset_core::unix_now();
+    for at in [now + MAX_CLOCK_SKEW_SECS + 60, 253_402_300_800, u64::MAX, 0, now - MAX_NOTICE_AGE_SECS - 60] {
+        let job = notice(DEMO_USER_ID, DEMO_EMAIL, at);
+        let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
+        assert_eq!(delivery, Delivery::Settled(Settled::Malformed), "changed_at {at}");
+    }
+    assert!(logs.records_of(&run).contains("metric=\"mail_job_malformed\""));
+    assert!(app.mailer.sent().is_empty());
+    for at in [now + 60, now - MAX_NOTICE_AGE_SECS + 60] {
+        assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice(DEMO_USER_ID, DEMO_EMAIL, at), 1).await, Delivery::Settled(Settled::Sent), "{at}");
+    }
+}
+
+/// The notice names an account; where it goes is the account's stored address, read by id. A job
+/// naming another address (forged, or the account's address changed since) cannot redirect it.
+#[tokio::test]
+async fn a_notice_goes_to_the_stored_address_never_to_the_jobs() {
+    let app = MemoryApp::new().await;
+    let job = notice(DEMO_USER_ID, "someone-else@example.net", reset_core::unix_now());
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1).await, Delivery::Settled(Settled::Sent));
+    let to: Vec<String> = app.mailer.sent().iter().map(|m| m.to.as_ref().to_owned()).collect();
+    assert_eq!(to, [DEMO_EMAIL]);
+    // A job queued by a later version, which no longer writes the address, reads and sends too.
+    let body = format!(r#"{{"kind":"password_changed","id":"{}","user_id":"{DEMO_USER_ID}","changed_at":{}}}"#, new_job_id().unwrap(), reset_core::unix_now());
+    let without = MailJob::from_json(&body).unwrap();
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &without, 1).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(app.mailer.sent().len(), 2);
+}
+
+/// An account gone since its password changed is told nothing (its own outcome, no retry); a
+/// disabled one is still told (the change happened; a disabling after it is when it matters); a
+/// user id that is no id is malformed.
+#[tokio::test]
+async fn a_notice_for_a_gone_account_sends_nothing_and_a_disabled_one_is_still_told() {
+    let app = MemoryApp::new().await;
+    let now = reset_core::unix_now();
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice("gone-user", DEMO_EMAIL, now), 1).await, Delivery::Settled(Settled::UnknownAccount));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice("", DEMO_EMAIL, now), 1).await, Delivery::Settled(Settled::Malformed));
+    assert!(app.mailer.sent().is_empty());
+    app.add_user("disabled-user", "disabled@example.com", NEW_PASSWORD, false);
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice("disabled-user", "x@example.com", now), 1).await, Delivery::Settled(Settled::Sent));
+    let to: Vec<String> = app.mailer.sent().iter().map(|m| m.to.as_ref().to_owned()).collect();
+    assert_eq!(to, ["disabled@example.com"]);
+}
+
+/// `json` (an object) as a holder of `ring` would sign it, whatever it holds.
+pub(crate) fn signed_raw(json: &str, ring: &KeyRing) -> String {
+    let mac = ring.job_mac(json.as_bytes());
+    format!("{},\"mac\":\"{mac}\"}}", json.strip_suffix('}').unwrap())
+}
+
+/// Hostile and broken bodies through the worker's handler, as SendMessage on the queue could put
+/// them there: jobs without a MAC (the previous version's, or anyone's), with a MAC from another
+/// key or over other content, and authentic ones with absurd times, huge strings, wrong kinds and
+/// shapes. Each is settled (deleted, not retried) without a mail and without a panic, and the
+/// reason is counted.
+#[tokio::test]
+async fn hostile_jobs_are_settled_without_mail_and_without_panic() {
+    let logs = capture_logs();
+    let run = unique("hostile-jobs");
+    let app = MemoryApp::new().await;
+    let ring = app.keys_ring().await;
+    let other = KeyRing::from_json(&crate::helpers::secret("b", &[("b", crate::helpers::KEY_B)])).unwrap();
+    let now = reset_core::unix_now();
+    let demo_link = || reset_job(DEMO_EMAIL, now);
+    let huge = "x".repeat(1 << 20);
+    let mut bodies = vec![
+        // Unsigned: as the previous version queued it, and as anyone with SendMessage can.
+        demo_link().to_json().unwrap(),
+        notice(DEMO_USER_ID, DEMO_EMAIL, now).to_json().unwrap(),
+        // Signed with another secret; signed, then changed; a MAC cut short or padded.
+        signed(demo_link(), &other),
+        signed(reset_job("nobody@example.com", now), &ring).replace("nobody@example.com", DEMO_EMAIL),
+        {
+            let body = signed(demo_link(), &ring);
+            format!("{}\"}}", &body[..body.len() - 3])
+        },
+        {
+            let body = signed(demo_link(), &ring);
+            format!("{}A\"}}", &body[..body.len() - 2])
+        },
+        // Authentic, with times no real job has.
+        signed(reset_job(DEMO_EMAIL, u64::MAX), &ring),
+        signed(reset_job(DEMO_EMAIL, now + 3600), &ring),
+        signed(notice(DEMO_USER_ID, DEMO_EMAIL, u64::MAX), &ring),
+        signed(notice(DEMO_USER_ID, DEMO_EMAIL, 253_402_300_800), &ring),
+        signed(notice(DEMO_USER_ID, DEMO_EMAIL, 0), &ring),
+        // Authentic, with huge strings: an address, a user id, a job id on a job from the future.
+        signed(reset_job(&format!("{huge}@example.com"), now), &ring),
+        signed(notice(&huge, DEMO_EMAIL, now), &ring),
+        signed(
+            MailJob::ResetLink(ResetLinkJob {
+                id: huge.clone(),
+                requested_at: u64::MAX,
+                ..match demo_link() {
+                    MailJob::ResetLink(j) => j,
+                    _ => unreachable!(),
+                }
+            }),
+            &ring,
+        ),
+        // Authentic, of a kind or shape this worker does not read.
+        signed_raw(r#"{"kind":"password_changed"}"#, &ring),
+        signed_raw(r#"{"kind":"wire_money","to":"demo@example.com"}"#, &ring),
+        signed_raw(r#"{"kind":"reset_link","id":"x","email":"demo@example.com","requester":"h","requested_at":"now"}"#, &ring),
+        signed_raw(r#"{"kind":"reset_link","id":"x","email":"demo@example.com","requester":"h","requested_at":-1}"#, &ring),
+        signed_raw(r#"{"kind":"reset_link","id":"x","email":"demo@example.com","requester":"h","requested_at":1e400}"#, &ring),
+        signed_raw(r#"{}"#, &ring),
+        // No job at all.
+        String::new(),
+        "null".into(),
+        "[1,2,3]".into(),
+        ",\"mac\":\"\"}".into(),
+        format!("{{\"kind\":\"reset_link\",\"mac\":\"{}\"}}", "A".repeat(43)),
+    ];
+    bodies.push("{".repeat(100_000));
+    let response = mail_worker::handle(&app.deps.worker, sqs_event(&bodies, 1)).instrument(tracing::info_span!("test", run = %run)).await;
+    assert!(response.batch_item_failures.is_empty(), "settled, not retried: {:?}", failures(&response));
+    assert!(app.mailer.sent().is_empty(), "mailed: {:?}", app.mailer.sent());
+    let records = logs.records_of(&run);
+    assert_eq!(records.matches("metric=\"mail_job_malformed\"").count(), bodies.len(), "each counted once:\n{records:.4000}");
+    for refused in ["refused=\"unsigned\"", "refused=\"forged\""] {
+        assert!(records.contains(refused), "{refused}:\n{records:.4000}");
+    }
+    assert!(!records.contains(DEMO_EMAIL), "an address reached the log");
+    // The same jobs signed as the functions sign them go out.
+    let good = [signed(demo_link(), &ring), signed(notice(DEMO_USER_ID, "elsewhere@example.net", now), &ring)];
+    assert!(mail_worker::handle(&app.deps.worker, sqs_event(&good, 1)).await.batch_item_failures.is_empty());
+    let to: Vec<String> = app.mailer.sent().iter().map(|m| m.to.as_ref().to_owned()).collect();
+    assert_eq!(to, [DEMO_EMAIL, DEMO_EMAIL]);
+}
+
 #[tokio::test]
 async fn a_notice_that_cannot_be_queued_is_logged_and_does_not_undo_the_change() {
     let logs = capture_logs();
@@ -311,7 +479,7 @@ async fn ses_always_throttling_moves_the_message_to_the_dead_letter_queue_with_a
 #[tokio::test]
 async fn a_duplicated_message_sends_one_mail() {
     let app = MotoApp::start().await;
-    let body = reset_job(DEMO_EMAIL, reset_core::unix_now()).to_json().unwrap();
+    let body = signed(reset_job(DEMO_EMAIL, reset_core::unix_now()), &app.stack.key_ring().await.unwrap());
     app.stack.queue.send_raw(&body).await.unwrap();
     app.stack.queue.send_raw(&body).await.unwrap();
     assert_eq!(app.deliver().await, 2);
@@ -327,7 +495,7 @@ async fn a_stale_message_sends_nothing_and_logs_a_metric() {
     let run = unique("stale-moto");
     let app = MotoApp::start().await;
     let sixteen_minutes_ago = reset_core::unix_now() - 16 * 60;
-    app.stack.queue.send_raw(&reset_job(DEMO_EMAIL, sixteen_minutes_ago).to_json().unwrap()).await.unwrap();
+    app.stack.queue.send_raw(&signed(reset_job(DEMO_EMAIL, sixteen_minutes_ago), &app.stack.key_ring().await.unwrap())).await.unwrap();
     let mails = async { app.mails().await }.instrument(tracing::info_span!("test", run = %run)).await;
     assert!(mails.is_empty());
     assert_eq!(app.stack.queue.depth().await.unwrap(), 0, "dropped, not retried");

@@ -27,7 +27,7 @@ use mail_worker::{SqsEvent, SqsMessage};
 use reset_core::domain::mail_job::{MailJob, ResetLinkJob};
 use reset_core::domain::{Email, StoredEmail, User, UserId};
 use reset_core::memory::{MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
-use reset_core::ports::{Claim, CountHits, FindUserByEmail, Hit, JobLedger, Mail, MailError, Mailer};
+use reset_core::ports::{Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, Mail, MailError, Mailer};
 use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paced, unix_now};
 use reset_wiring::Config;
 use tokio::time::Instant;
@@ -187,6 +187,20 @@ impl FindUserByEmail for Directory {
     }
 }
 
+/// Notices read their account by id (none is sent here: a scan is enough).
+impl GetUser for Directory {
+    async fn get_user(&self, id: &UserId) -> anyhow::Result<Option<User>> {
+        Ok(self.0.values().find(|u| &u.id == id).cloned())
+    }
+}
+
+impl<T: GetUser> GetUser for Slow<T> {
+    async fn get_user(&self, id: &UserId) -> anyhow::Result<Option<User>> {
+        self.wait().await;
+        self.inner.get_user(id).await
+    }
+}
+
 /// The address of job `n`: its own account, so no job spends another's budget.
 fn address(n: usize) -> String {
     format!("user{n}@example.com")
@@ -259,10 +273,14 @@ impl Queue {
     }
 }
 
+/// The signing-key secret every simulated worker holds (and the jobs are signed with).
+const SIM_SECRET: &str = r#"{"current":"a","a":"key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#;
+
 /// A batch as SQS hands it to the function. A job's `requested_at` says how long ago (on the
 /// run's clock) it was queued, so a paused clock ages jobs as a real one would.
 fn sqs_event(batch: &[(usize, Instant)]) -> SqsEvent {
     let mut event = SqsEvent::default();
+    let ring = reset_core::reset_token::KeyRing::from_json(SIM_SECRET).unwrap();
     for &(n, queued_at) in batch {
         let job = MailJob::ResetLink(ResetLinkJob {
             id: format!("job-{n}"),
@@ -275,7 +293,7 @@ fn sqs_event(batch: &[(usize, Instant)]) -> SqsEvent {
         let mut message = SqsMessage::default();
         message.message_id = Some(format!("m-{n}"));
         message.receipt_handle = Some(format!("r-{n}"));
-        message.body = Some(job.to_json().unwrap());
+        message.body = Some(job.sign(&ring).unwrap().body().to_owned());
         message.attributes.insert("ApproximateReceiveCount".into(), "1".into());
         event.records.push(message);
     }
@@ -400,7 +418,7 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
             common: Deps {
                 limits: Slow { inner: limits.clone(), each: scenario.aws.dynamodb },
                 queue: MemoryQueue::default(),
-                keys: KeyCache::load(MemoryKeys::new(r#"{"current":"a","a":"key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#), config.key_cache_ttl).await,
+                keys: KeyCache::load(MemoryKeys::new(SIM_SECRET), config.key_cache_ttl).await,
                 settings: config.settings.clone(),
             },
             users: Slow { inner: directory.clone(), each: scenario.aws.dynamodb },

@@ -204,8 +204,12 @@ fn job_event(i: usize) -> mail_worker::SqsEvent {
         "kind": "reset_link", "id": format!("job-{i}"), "email": format!("user{i}@example.com"),
         "requester": "example-requester-network-hash", "request_id": format!("request-{i}"), "requested_at": reset_core::unix_now(),
     });
+    // Signed as request-reset signs it, with the key every scenario's secret holds.
+    let ring = reset_core::reset_token::KeyRing::from_json(&json!({"current": "a", "a": KEY}).to_string()).expect("the bench key");
+    let job = reset_core::domain::mail_job::MailJob::from_json(&body.to_string()).expect("a job");
+    let body = job.sign(&ring).expect("signed").body().to_owned();
     let event = json!({"Records": [{
-        "messageId": format!("message-{i}"), "receiptHandle": "handle", "body": body.to_string(),
+        "messageId": format!("message-{i}"), "receiptHandle": "handle", "body": body,
         "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs",
     }]});
     serde_json::from_value(event).expect("an SQS event")

@@ -1,19 +1,20 @@
 //! mail-worker: fed by the mail queue (SQS, partial batch responses). Each message is one
 //! [`MailJob`]; [`reset_core::deliver_mail`] decides and sends. A message that failed for now is
 //! reported in `batchItemFailures` and made to come back after a growing back-off; every other
-//! outcome (sent, duplicate, stale, limited, refused, unreadable) deletes it. After the queue's
+//! outcome (sent, duplicate, stale, limited, refused, unreadable, unsigned or forged) deletes it.
+//! A body is acted on only if its MAC shows a function holding the signing secret queued it. After the queue's
 //! maximum receives, SQS moves a message to the dead-letter queue.
 
 pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use reset_core::domain::mail_job::MailJob;
-use reset_core::ports::{FindUserByEmail, MailQueue as _, Mailer};
+use reset_core::domain::mail_job::{JobRefused, MailJob};
+use reset_core::ports::{FindUserByEmail, GetUser, MailQueue as _, Mailer};
 use reset_core::use_cases::deliver_mail::{Delivery, Settled, retry_delay};
 use reset_core::{Adapters, DeliveryDeps, deliver_mail};
 use tracing::Instrument as _;
 
 /// Delivers a batch one message at a time (the mailer paces the sends) and answers with the
 /// messages that must come back.
-pub async fn handle<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, event: SqsEvent) -> SqsBatchResponse {
+pub async fn handle<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, event: SqsEvent) -> SqsBatchResponse {
     tracing::debug!(messages = event.records.len(), "mail batch received");
     let mut response = SqsBatchResponse::default();
     for message in event.records {
@@ -36,13 +37,29 @@ pub fn receive_count(message: &SqsMessage) -> u32 {
     message.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse().ok()).unwrap_or(1)
 }
 
-async fn deliver<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) -> Delivery {
-    match MailJob::from_json(message.body.as_deref().unwrap_or_default()) {
-        Ok(job) => deliver_mail(deps, &job, receive_count(message)).await,
+async fn deliver<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) -> Delivery {
+    // Without the keys no job can be told from a forged one: it comes back when they can be read.
+    let ring = match deps.common.keys.get().await {
+        Ok(ring) => ring,
         Err(err) => {
+            tracing::error!(error = ?err, metric = "mail_retry", "the signing keys are unavailable; the message comes back later");
+            return Delivery::Retry;
+        }
+    };
+    match MailJob::open(message.body.as_deref().unwrap_or_default(), &ring) {
+        Ok(job) => deliver_mail(deps, &job, receive_count(message)).await,
+        // Not made by a function holding the secret (or made by the version before jobs were
+        // signed): no mail, no retry. Counted with the malformed jobs (the template's filter);
+        // `refused` tells the two apart. The reason names no content.
+        Err(err @ (JobRefused::Unsigned | JobRefused::Forged)) => {
+            let refused = if matches!(err, JobRefused::Unsigned) { "unsigned" } else { "forged" };
+            tracing::error!(error = %err, refused, metric = "mail_job_malformed", "queued message is not an authentic mail job; dropped");
+            Delivery::Settled(Settled::Malformed)
+        }
+        Err(err @ JobRefused::Malformed(..)) => {
             // A retry cannot fix a body that does not parse; it must not hold up the batch either.
             // The error names the position, not the content.
-            tracing::error!(error = ?err.classify(), line = err.line(), column = err.column(), metric = "mail_job_malformed", "queued message is not a mail job; dropped");
+            tracing::error!(error = %err, metric = "mail_job_malformed", "queued message is not a mail job; dropped");
             Delivery::Settled(Settled::Malformed)
         }
     }
@@ -50,7 +67,7 @@ async fn deliver<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &Delivery
 
 /// Makes a failed message come back after the back-off for its attempt, instead of after the
 /// queue's whole visibility timeout. If that fails, it comes back after the visibility timeout.
-async fn back_off<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) {
+async fn back_off<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) {
     let Some(receipt) = message.receipt_handle.as_deref() else { return };
     let delay = retry_delay(deps.common.settings.mail_retry_base, receive_count(message));
     if let Err(err) = deps.common.queue.retry_after(receipt, delay.as_secs()).await {

@@ -2,7 +2,7 @@
 //! for a message that failed (`ChangeMessageVisibility`).
 
 use aws_sdk_sqs::Client;
-use reset_core::domain::mail_job::MailJob;
+use reset_core::domain::mail_job::SignedJob;
 use reset_core::ports::MailQueue;
 
 #[derive(Clone)]
@@ -18,8 +18,8 @@ impl SqsQueue {
 }
 
 impl MailQueue for SqsQueue {
-    async fn enqueue(&self, job: &MailJob) -> anyhow::Result<()> {
-        self.client.send_message().queue_url(&self.url).message_body(job.to_json()?).send().await.map_err(|err| crate::sdk_failure("SQS SendMessage", &err))?;
+    async fn enqueue(&self, job: &SignedJob) -> anyhow::Result<()> {
+        self.client.send_message().queue_url(&self.url).message_body(job.body()).send().await.map_err(|err| crate::sdk_failure("SQS SendMessage", &err))?;
         Ok(())
     }
 

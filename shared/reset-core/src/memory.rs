@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use anyhow::bail;
 use reset_token::KeyRing;
 
-use crate::domain::mail_job::MailJob;
+use crate::domain::mail_job::{MailJob, SignedJob};
 use crate::domain::{Email, PasswordChange, User, UserId};
 use crate::ports::origin_verify::OriginValues;
 use crate::ports::{
@@ -245,7 +245,7 @@ impl Mailer for MemoryMailer {
 /// The mail queue in memory: jobs in order, and the back-offs asked for.
 #[derive(Clone, Default)]
 pub struct MemoryQueue {
-    jobs: Arc<Mutex<Vec<MailJob>>>,
+    jobs: Arc<Mutex<Vec<SignedJob>>>,
     delays: Arc<Mutex<Vec<(String, u64)>>>,
     pub outage: Outage,
 }
@@ -253,12 +253,17 @@ pub struct MemoryQueue {
 impl MemoryQueue {
     /// Takes every queued job out, oldest first.
     pub fn take(&self) -> Vec<MailJob> {
+        self.take_signed().into_iter().map(|signed| signed.job().clone()).collect()
+    }
+
+    /// Takes every queued job out with the body it was queued as, oldest first.
+    pub fn take_signed(&self) -> Vec<SignedJob> {
         std::mem::take(&mut *lock(&self.jobs))
     }
 
     /// The jobs queued so far, left in the queue.
     pub fn queued(&self) -> Vec<MailJob> {
-        lock(&self.jobs).clone()
+        lock(&self.jobs).iter().map(|signed| signed.job().clone()).collect()
     }
 
     /// Every (receipt, seconds) back-off asked for.
@@ -268,7 +273,7 @@ impl MemoryQueue {
 }
 
 impl MailQueue for MemoryQueue {
-    async fn enqueue(&self, job: &MailJob) -> anyhow::Result<()> {
+    async fn enqueue(&self, job: &SignedJob) -> anyhow::Result<()> {
         self.outage.check("the mail queue")?;
         lock(&self.jobs).push(job.clone());
         Ok(())

@@ -68,8 +68,7 @@ pub fn reset_link(settings: &Settings, locale: Locale, to: Email, link: &str) ->
 
 /// The notice sent after a password was changed, in `locale`: when, and what to do if it was not you.
 pub fn password_changed(settings: &Settings, locale: Locale, to: Email, changed_at: u64) -> anyhow::Result<Mail> {
-    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(changed_at);
-    let when = format!("{} UTC", humantime::format_rfc3339_seconds(at)).replace('T', " ").replace("Z ", " ");
+    let when = utc_time(changed_at).ok_or_else(|| anyhow::anyhow!("the change time cannot be written as a date"))?;
     let app_name = settings.app_name.as_str();
     let when = Msg::new("changed-mail-when").with("app", app_name).with("when", when).text(locale);
     let not_you = match settings.support_contact.as_deref() {
@@ -86,6 +85,17 @@ pub fn password_changed(settings: &Settings, locale: Locale, to: Email, changed_
     })
 }
 
+/// `secs` (Unix seconds) as "YYYY-MM-DD hh:mm:ss UTC"; `None` past what a date can say (the
+/// year 9999, or a time the clock type cannot hold), never a panic: `format!` would panic on the
+/// formatter's error and `UNIX_EPOCH + secs` on an overflow.
+fn utc_time(secs: u64) -> Option<String> {
+    use std::fmt::Write as _;
+    let at = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))?;
+    let mut when = String::new();
+    write!(when, "{}", humantime::format_rfc3339_seconds(at)).ok()?;
+    Some(format!("{} UTC", when.replace('T', " ").trim_end_matches('Z')))
+}
+
 /// The mails above, as the mail worker's use case asks for them ([`ComposeMail`]).
 pub struct Mails;
 
@@ -99,5 +109,28 @@ impl ComposeMail for Mails {
 
     fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64) -> anyhow::Result<Mail> {
         password_changed(settings, locale, to, changed_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_u64_time_is_written_or_refused_without_a_panic() {
+        assert_eq!(utc_time(0).as_deref(), Some("1970-01-01 00:00:00 UTC"));
+        assert_eq!(utc_time(1_767_225_600).as_deref(), Some("2026-01-01 00:00:00 UTC"));
+        assert_eq!(utc_time(253_402_300_799).as_deref(), Some("9999-12-31 23:59:59 UTC"));
+        // Year 10000: the formatter's error (which `format!` turns into a panic).
+        assert_eq!(utc_time(253_402_300_800), None);
+        // Past what the clock type holds: `UNIX_EPOCH + secs` would panic.
+        assert_eq!(utc_time(u64::MAX), None);
+        let settings = Settings::for_reset_page("https://example.com/reset".parse().unwrap());
+        let to = || Email::parse("a@example.com").unwrap();
+        for at in [u64::MAX, u64::MAX / 2, 253_402_300_800, i64::MAX as u64] {
+            assert!(password_changed(&settings, Locale::ENGLISH, to(), at).is_err(), "{at}");
+        }
+        let mail = password_changed(&settings, Locale::ENGLISH, to(), 1_767_225_600).unwrap();
+        assert!(mail.text.contains("2026-01-01 00:00:00 UTC"), "{}", mail.text);
     }
 }

@@ -15,6 +15,10 @@
 //! counters), so they stay the same across rotations. Absent (as deployed), the current key
 //! serves; the first rotation ([`add_current_key`]) keeps that key's material there, so hashes
 //! made before the rotation still match after it, and retiring keys leaves it.
+//!
+//! The same material keys the MACs of mail jobs ([`KeyRing::job_mac`]) under a label of their own,
+//! so a job queued before a rotation still verifies after it, and no other MAC made from the
+//! secret can pass for a job's.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -31,6 +35,7 @@ const MIN_DISTINCT_CHARS: usize = 16;
 const CURRENT_FIELD: &str = "current";
 const AUDIT_FIELD: &str = "audit";
 const AUDIT_LABEL: &[u8] = b"password-reset audit v1";
+const JOB_LABEL: &[u8] = b"password-reset mail job v1";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyRingError {
@@ -54,6 +59,8 @@ pub(crate) struct Key {
     pub(crate) fingerprint_key: [u8; 32],
     /// A subkey for pseudonymous hashes in audit logs.
     audit_key: [u8; 32],
+    /// A subkey for the MACs of queued mail jobs.
+    job_key: [u8; 32],
 }
 
 fn subkey(secret: &[u8], label: &[u8]) -> [u8; 32] {
@@ -67,6 +74,8 @@ pub struct KeyRing {
     keys: BTreeMap<String, Key>,
     /// The audit subkey from the secret's `"audit"` field, when it has one.
     audit_key: Option<[u8; 32]>,
+    /// The mail-job subkey from the secret's `"audit"` field, when it has one.
+    job_key: Option<[u8; 32]>,
     /// What `verify` asks of every token, built once with the ring rather than per token.
     pub(crate) validation: jsonwebtoken::Validation,
 }
@@ -88,6 +97,7 @@ impl KeyRing {
         if let Some(audit) = audit {
             check_strength(AUDIT_FIELD, &audit)?;
             ring.audit_key = Some(subkey(audit.as_bytes(), AUDIT_LABEL));
+            ring.job_key = Some(subkey(audit.as_bytes(), JOB_LABEL));
         }
         Ok(ring)
     }
@@ -105,13 +115,14 @@ impl KeyRing {
                 decoding: DecodingKey::from_secret(bytes),
                 fingerprint_key: subkey(bytes, b"password-reset fingerprint v1"),
                 audit_key: subkey(bytes, AUDIT_LABEL),
+                job_key: subkey(bytes, JOB_LABEL),
             };
             ring.insert(kid, key);
         }
         if !ring.contains_key(current) {
             return Err(KeyRingError::CurrentMissing(current.to_owned()));
         }
-        Ok(KeyRing { current: current.to_owned(), keys: ring, audit_key: None, validation: crate::validation() })
+        Ok(KeyRing { current: current.to_owned(), keys: ring, audit_key: None, job_key: None, validation: crate::validation() })
     }
 
     /// A new random key in the format this ring reads (32 bytes, base64url).
@@ -130,6 +141,26 @@ impl KeyRing {
         mac.update(value.as_bytes());
         let full: [u8; 32] = mac.finalize().into_bytes().into();
         B64.encode(&full[..12])
+    }
+
+    /// The MAC of a mail job's `content` (base64url, 43 characters): HMAC-SHA256 under the
+    /// mail-job subkey, which stays the same across rotations (see the module docs).
+    pub fn job_mac(&self, content: &[u8]) -> String {
+        let mut mac = crate::hmac(self.job_key());
+        mac.update(content);
+        B64.encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `mac` is [`Self::job_mac`] of `content`, compared in constant time.
+    pub fn job_mac_matches(&self, content: &[u8], mac: &str) -> bool {
+        let Ok(given) = B64.decode(mac) else { return false };
+        let mut expected = crate::hmac(self.job_key());
+        expected.update(content);
+        expected.verify_slice(&given).is_ok()
+    }
+
+    fn job_key(&self) -> &[u8; 32] {
+        self.job_key.as_ref().unwrap_or(&self.current().job_key)
     }
 
     pub fn current_kid(&self) -> &str {

@@ -381,3 +381,27 @@ fn rotation_keeps_the_audit_hashes_and_the_audit_field_is_no_key() {
     assert_eq!(KeyRing::from_json(&weak).err(), Some(crate::KeyRingError::WeakKey("audit".into())));
     assert!(crate::add_current_key(&secret, "audit", K2).is_err());
 }
+
+#[test]
+fn job_macs_verify_only_their_content_under_their_own_key_and_survive_rotation() {
+    let before = ring("k1", &[("k1", K1)]);
+    let content = br#"{"kind":"reset_link","id":"x"}"#;
+    let mac = before.job_mac(content);
+    // Pinned: a changed derivation would refuse every job queued before a deploy. The same value as
+    // docs/deploy.md's openssl recipe gives (HMAC of the label under the key, then of the content).
+    assert_eq!(mac, "2de7RU7KnFwOMECUeTcAx2ZVxTnb1XbEP3rGR-gfQFY");
+    assert!(before.job_mac_matches(content, &mac));
+    assert!(!before.job_mac_matches(br#"{"kind":"reset_link","id":"y"}"#, &mac), "another content");
+    assert!(!ring("k2", &[("k2", K2)]).job_mac_matches(content, &mac), "another secret");
+    for wrong in ["", "not base64!", &mac[..42], &format!("{mac}A")] {
+        assert!(!before.job_mac_matches(content, wrong), "{wrong:?}");
+    }
+    // Domain separation: the audit hash of the same input is no job MAC.
+    assert!(!before.job_mac_matches(content, &before.audit_hash(std::str::from_utf8(content).unwrap())));
+    // A rotation and the retirement of the old key keep jobs verifying.
+    let secret = serde_json::json!({"current": "k1", "k1": K1}).to_string();
+    let added = crate::add_current_key(&secret, "k2", K2).unwrap();
+    let retired = KeyRing::from_json(&crate::retire_old_keys(&added).unwrap()).unwrap();
+    assert!(KeyRing::from_json(&added).unwrap().job_mac_matches(content, &mac));
+    assert!(retired.job_mac_matches(content, &mac));
+}

@@ -1,9 +1,17 @@
 //! The messages on the mail queue: what an HTTP function hands the mail worker. They hold an
 //! address (the queue is encrypted and messages live minutes), never a token: links are made at
 //! send time, so a link's lifetime counts from the mail.
+//!
+//! On the queue a job is authenticated ([`SignedJob`]): its JSON followed by a `"mac"` member, an
+//! HMAC-SHA256 over the JSON before it under a key derived from the signing-key secret
+//! ([`KeyRing::job_mac`]). Only the functions that hold the secret can queue a job the worker
+//! accepts; `sqs:SendMessage` alone cannot. The member comes last, so a worker of the previous
+//! version (which ignores unknown fields) still reads a signed job, and the MAC covers the exact
+//! bytes, fields added later included.
 
 use std::fmt;
 
+use reset_token::KeyRing;
 use serde::{Deserialize, Serialize};
 
 /// One mail to send. Serialized as JSON with a `kind` tag; fields added later must be optional,
@@ -38,8 +46,13 @@ pub struct ResetLinkJob {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangedJob {
     pub id: String,
+    /// The account whose password changed: the worker reads its stored address by this id.
     pub user_id: String,
-    /// The account's stored address when the password changed.
+    /// The account's stored address when the password changed. Never used to address the notice
+    /// (a job's address cannot be trusted to be the account's): still written because a worker
+    /// of the previous version requires it to read the job during a deploy; optional to read, so
+    /// a later version may stop writing it.
+    #[serde(default)]
     pub email: String,
     pub changed_at: u64,
     /// The mail's language (a BCP 47 tag): the account's stored one, else the confirm's.
@@ -69,6 +82,79 @@ impl MailJob {
     pub fn from_json(body: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(body)
     }
+}
+
+/// What closes a signed body: `,"mac":"<43 base64url characters>"}`.
+const MAC_OPEN: &str = ",\"mac\":\"";
+const MAC_CLOSE: &str = "\"}";
+const MAC_CHARS: usize = 43;
+
+/// A job with the body that carries it on the queue (the job's JSON and its MAC).
+#[derive(Clone)]
+pub struct SignedJob {
+    job: MailJob,
+    body: String,
+}
+
+impl SignedJob {
+    pub fn job(&self) -> &MailJob {
+        &self.job
+    }
+
+    /// The message body to queue.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+}
+
+impl fmt::Debug for SignedJob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.job.fmt(f)
+    }
+}
+
+/// Why a message body is not a job this worker may act on. None of them carries the body.
+#[derive(Debug, thiserror::Error)]
+pub enum JobRefused {
+    /// No MAC: made by hand, or queued by a version that did not sign.
+    #[error("the message carries no MAC")]
+    Unsigned,
+    /// A MAC that does not match: the body was not made by a holder of the secret.
+    #[error("the message's MAC does not match")]
+    Forged,
+    /// Authentic, yet not a job this version reads.
+    #[error("the message is not a mail job: {0:?} error at line {1} column {2}")]
+    Malformed(serde_json::error::Category, usize, usize),
+}
+
+impl MailJob {
+    /// The job as a queue message: its JSON, then its MAC under `ring`'s mail-job key.
+    pub fn sign(self, ring: &KeyRing) -> Result<SignedJob, serde_json::Error> {
+        let json = self.to_json()?;
+        let mac = ring.job_mac(json.as_bytes());
+        // A job is a JSON object: it ends in `}`, which the MAC member goes before.
+        let open = json.strip_suffix('}').unwrap_or(&json);
+        let body = format!("{open}{MAC_OPEN}{mac}{MAC_CLOSE}");
+        Ok(SignedJob { job: self, body })
+    }
+
+    /// The job a queue message carries, if its MAC matches under `ring`. Only the bytes the MAC
+    /// covers are parsed.
+    pub fn open(body: &str, ring: &KeyRing) -> Result<MailJob, JobRefused> {
+        let (content, mac) = split_signed(body).ok_or(JobRefused::Unsigned)?;
+        if !ring.job_mac_matches(content.as_bytes(), mac) {
+            return Err(JobRefused::Forged);
+        }
+        MailJob::from_json(&content).map_err(|err| JobRefused::Malformed(err.classify(), err.line(), err.column()))
+    }
+}
+
+/// A signed body's content (the job's JSON as signed) and MAC; `None` if it is not shaped so.
+fn split_signed(body: &str) -> Option<(String, &str)> {
+    let rest = body.strip_suffix(MAC_CLOSE)?;
+    let (head, mac) = rest.split_at_checked(rest.len().checked_sub(MAC_CHARS)?)?;
+    let head = head.strip_suffix(MAC_OPEN)?;
+    Some((format!("{head}}}"), mac))
 }
 
 impl fmt::Debug for MailJob {
@@ -106,6 +192,43 @@ mod tests {
         assert!(MailJob::from_json(r#"{"kind":"unknown"}"#).is_err());
         assert_eq!(new_job_id().unwrap().len(), 32);
         assert_ne!(new_job_id().unwrap(), new_job_id().unwrap());
+    }
+
+    fn ring(key: &str) -> KeyRing {
+        KeyRing::new("k", [("k".to_owned(), key.to_owned())]).unwrap()
+    }
+
+    const KEY: &str = "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
+    const OTHER_KEY: &str = "key-b-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlk";
+
+    fn job() -> MailJob {
+        MailJob::PasswordChanged(ChangedJob { id: "j".into(), user_id: "u".into(), email: "a@example.com".into(), changed_at: 5, locale: None })
+    }
+
+    #[test]
+    fn a_signed_job_opens_and_any_other_body_is_refused() {
+        let signed = job().sign(&ring(KEY)).unwrap();
+        assert!(signed.body().ends_with("\"}") && signed.body().contains(",\"mac\":\""), "{}", signed.body());
+        assert_eq!(MailJob::open(signed.body(), &ring(KEY)).unwrap(), job());
+        // A worker of the previous version reads the signed body as the job (the MAC is ignored).
+        assert_eq!(MailJob::from_json(signed.body()).unwrap(), job());
+        // Unsigned: a job as the previous version queued it, or as anyone may send it.
+        assert!(matches!(MailJob::open(&job().to_json().unwrap(), &ring(KEY)), Err(JobRefused::Unsigned)));
+        for body in ["", "}", "\"}", ",\"mac\":\"\"}", "ü\"}", &"x".repeat(60)] {
+            assert!(matches!(MailJob::open(body, &ring(KEY)), Err(JobRefused::Unsigned)), "{body:?}");
+        }
+        // Forged: signed with another key, a field changed after signing, a MAC moved to another job.
+        assert!(matches!(MailJob::open(signed.body(), &ring(OTHER_KEY)), Err(JobRefused::Forged)));
+        let changed = signed.body().replace("\"u\"", "\"v\"");
+        assert!(matches!(MailJob::open(&changed, &ring(KEY)), Err(JobRefused::Forged)));
+        let mac = &signed.body()[signed.body().len() - 45..];
+        let moved = format!("{}{mac}", r#"{"kind":"password_changed","id":"j","user_id":"root","email":"x@example.com","changed_at":5,"mac":""#);
+        assert!(matches!(MailJob::open(&moved, &ring(KEY)), Err(JobRefused::Forged)));
+        // Authentic but unreadable: malformed, and the error holds no content.
+        let odd =
+            MailJob::open(&format!("{{\"kind\":\"odd\",\"secret\":\"x\",\"mac\":\"{}\"}}", ring(KEY).job_mac(br#"{"kind":"odd","secret":"x"}"#)), &ring(KEY));
+        assert!(matches!(&odd, Err(JobRefused::Malformed(..))), "{odd:?}");
+        assert!(!format!("{odd:?}").contains("secret"));
     }
 
     #[test]

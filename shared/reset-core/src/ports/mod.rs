@@ -10,7 +10,7 @@ use std::future::Future;
 
 use reset_token::KeyRing;
 
-use crate::domain::mail_job::MailJob;
+use crate::domain::mail_job::SignedJob;
 use crate::domain::{Email, PasswordChange, User, UserId};
 use crate::ports::origin_verify::OriginValues;
 
@@ -76,8 +76,8 @@ pub trait Mailer: Send + Sync {
 
 /// The queue between the HTTP functions and the mail worker.
 pub trait MailQueue: Send + Sync {
-    /// Queues one job; `Ok` only once the queue holds it.
-    fn enqueue(&self, job: &MailJob) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Queues one signed job (its body as it stands); `Ok` only once the queue holds it.
+    fn enqueue(&self, job: &SignedJob) -> impl Future<Output = anyhow::Result<()>> + Send;
     /// Makes a received message that failed come back after `delay_secs` (the retry back-off).
     fn retry_after(&self, receipt: &str, delay_secs: u64) -> impl Future<Output = anyhow::Result<()>> + Send;
 }

@@ -205,7 +205,8 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
             changed_at: now,
             locale: Some(locale::for_mail(user.locale.as_deref(), Some(requested.tag()), deps.common.settings.default_locale).tag().to_owned()),
         };
-        deps.common.queue.enqueue(&MailJob::PasswordChanged(job)).await
+        let ring = deps.common.keys.get().await?;
+        deps.common.queue.enqueue(&MailJob::PasswordChanged(job).sign(&ring)?).await
     };
     if let Err(err) = queued.await {
         tracing::error!(error = ?err, metric = "changed_mail_enqueue_failed", "password-changed notice was not queued");

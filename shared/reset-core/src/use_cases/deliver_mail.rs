@@ -3,7 +3,11 @@
 //! A reset link: drop it if it waited too long, claim it (so a message delivered twice sends one
 //! mail), spend the address's request budgets (the requester network's own, then the address's
 //! per-minute one), look the account up, spend the address's daily cap only when there is a mail
-//! to send, sign a link that lives from now, send. A password-changed notice: claim, send.
+//! to send, sign a link that lives from now, send. A password-changed notice: claim, read the
+//! account by id, send to the address stored now (never to one the job names).
+//! A job whose time is implausible (ahead of this clock by more than [`MAX_CLOCK_SKEW_SECS`], or a
+//! notice older than [`MAX_NOTICE_AGE_SECS`]) is settled as malformed before anything is claimed:
+//! a job from the future would otherwise never go stale.
 //! A failure worth retrying releases the claim and asks for the message back; anything else
 //! settles the message for good, with a log line (and a metric where an operator must look).
 
@@ -15,14 +19,22 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::domain::mail_job::{ChangedJob, MailJob, ResetLinkJob};
-use crate::domain::{Email, StoredEmail};
-use crate::ports::{Claim, CountHits as _, FindUserByEmail, Hit, JobLedger as _, Mail, MailError, Mailer};
+use crate::domain::{Email, UserId};
+use crate::ports::{Claim, CountHits as _, FindUserByEmail, GetUser, Hit, JobLedger as _, Mail, MailError, Mailer};
 use crate::settings::Settings;
 use crate::{Adapters, DeliveryDeps, unix_now};
 
 /// How long one delivery owns a job: longer than the worker's timeout, so a live attempt is never
 /// overtaken; short enough that a crashed one blocks nothing for long.
 pub const JOB_LEASE_SECS: u64 = 60;
+
+/// How far ahead of the worker's clock a job's time may lie: the functions' clocks differ a
+/// little, never by minutes.
+pub const MAX_CLOCK_SKEW_SECS: u64 = 5 * 60;
+
+/// The oldest change a notice may report: SQS keeps no message longer than 14 days (whichever
+/// queue, dead-letter queue included, it waited in), so an older time was never a real job's.
+pub const MAX_NOTICE_AGE_SECS: u64 = 14 * 86_400;
 
 /// Port: writes the two mails the worker sends, in the reader's language. What a mail says
 /// follows from the settings; how it looks (templates, HTML) is presentation: `reset_pages::MAILS`.
@@ -90,16 +102,32 @@ fn failed(counted: bool) -> impl FnOnce(anyhow::Error) -> Failed {
 
 /// Delivers one job. `attempt` is how often the queue has handed this message out (1 = first).
 #[tracing::instrument(name = "deliver_mail", skip_all, fields(job_id = job.id(), kind = job.kind(), attempt, token_id))]
-pub async fn deliver_mail<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &MailJob, attempt: u32) -> Delivery {
+pub async fn deliver_mail<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &MailJob, attempt: u32) -> Delivery {
     tracing::Span::current().record("attempt", attempt);
     match job {
         MailJob::ResetLink(job) => deliver_reset_link(deps, job).await,
-        MailJob::PasswordChanged(job) => claimed(deps, &job.id, |_| send_changed_notice(deps, job)).await,
+        MailJob::PasswordChanged(job) => deliver_changed_notice(deps, job).await,
     }
 }
 
+/// Settles a job that cannot be genuine as it stands, with the metric operators watch; `why`
+/// names the field, never its value.
+fn malformed(audit: &'static str, why: &'static str) -> Delivery {
+    tracing::error!(audit, outcome = "malformed", reason = why, metric = "mail_job_malformed", "mail job dropped: it cannot be genuine as it stands");
+    Delivery::Settled(Settled::Malformed)
+}
+
+/// Whether `at` lies further ahead of `now` than the clocks of two functions can differ.
+fn in_the_future(at: u64, now: u64) -> bool {
+    at > now.saturating_add(MAX_CLOCK_SKEW_SECS)
+}
+
 async fn deliver_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &ResetLinkJob) -> Delivery {
-    let age = unix_now().saturating_sub(job.requested_at);
+    let now = unix_now();
+    if in_the_future(job.requested_at, now) {
+        return malformed("reset_mail", "requested_at lies in the future");
+    }
+    let age = now.saturating_sub(job.requested_at);
     if age > deps.common.settings.mail_max_age.as_secs() {
         tracing::warn!(audit = "reset_mail", outcome = "stale", age_secs = age, metric = "reset_mail_stale", "reset mail dropped: it waited too long");
         return Delivery::Settled(Settled::Stale);
@@ -236,18 +264,49 @@ async fn spend<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDe
     Ok(hit)
 }
 
-async fn send_changed_notice<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &ChangedJob) -> Result<Settled, Failed> {
-    let stored = StoredEmail::new(job.email.clone());
-    let outcome = match stored.mailbox() {
-        None => Settled::UnusableAddress,
-        Some(to) => {
-            // The confirm chose the language (the account's, else its request's); else the default.
-            let locale = locale::for_mail(None, job.locale.as_deref(), deps.common.settings.default_locale);
-            let mail = deps.mails.password_changed(&deps.common.settings, locale, to.clone(), job.changed_at).map_err(failed(true))?;
-            send(deps, &mail).await?
-        }
+async fn deliver_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &ChangedJob) -> Delivery {
+    let now = unix_now();
+    if in_the_future(job.changed_at, now) {
+        return malformed("changed_mail", "changed_at lies in the future");
+    }
+    if job.changed_at < now.saturating_sub(MAX_NOTICE_AGE_SECS) {
+        return malformed("changed_mail", "changed_at is older than any queued message can be");
+    }
+    let Ok(user_id) = UserId::parse(&job.user_id) else {
+        return malformed("changed_mail", "user_id is not a user id");
     };
-    tracing::info!(audit = "changed_mail", outcome = outcome.as_str(), user_id = %job.user_id, "password-changed notice settled");
+    claimed(deps, &job.id, |_| send_changed_notice(deps, job, &user_id)).await
+}
+
+/// The notice goes to the address the account holds now, read by id: a job names an account,
+/// never where to write. A disabled account is still told (a change followed by a disabling is
+/// exactly when its owner needs to know); an account that is gone is not.
+async fn send_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(
+    deps: &DeliveryDeps<A, M>,
+    job: &ChangedJob,
+    user_id: &UserId,
+) -> Result<Settled, Failed> {
+    let user = deps.users.get_user(user_id).await.map_err(failed(true))?;
+    let outcome = match &user {
+        None => Settled::UnknownAccount,
+        Some(user) => match user.email.mailbox() {
+            None => Settled::UnusableAddress,
+            Some(to) => {
+                // The confirm chose the language (the account's, else its request's); else the default.
+                let locale = locale::for_mail(None, job.locale.as_deref(), deps.common.settings.default_locale);
+                match deps.mails.password_changed(&deps.common.settings, locale, to.clone(), job.changed_at) {
+                    Ok(mail) => send(deps, &mail).await?,
+                    // Writing it again would fail again: settled, not retried until the DLQ.
+                    Err(err) => {
+                        tracing::error!(error = ?err, metric = "mail_job_malformed", "the notice could not be written; dropped");
+                        Settled::Malformed
+                    }
+                }
+            }
+        },
+    };
+    let active = user.as_ref().map(|u| u.active);
+    tracing::info!(audit = "changed_mail", outcome = outcome.as_str(), user_id = %job.user_id, active, "password-changed notice settled");
     Ok(outcome)
 }
 

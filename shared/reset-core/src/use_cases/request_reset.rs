@@ -58,7 +58,10 @@ async fn queue<A: Adapters>(deps: &Deps<A>, email: &Email, requester: &Requester
         requested_at: unix_now(),
         locale: requester.locale.clone(),
     });
+    // Signed, so the worker can tell it from a job anyone with SendMessage on the queue made.
+    let job = job.sign(&ring).map_err(|err| RequestResetError::Unavailable(err.into()))?;
     deps.queue.enqueue(&job).await.map_err(RequestResetError::Unavailable)?;
+    let job = job.job();
     let locale = requester.locale.as_deref().unwrap_or("-");
     tracing::debug!(job_id = job.id(), locale, elapsed_ms = started.elapsed().as_millis() as u64, "reset mail job queued");
     tracing::info!(audit = "reset_requested", outcome = "queued", job_id = job.id(), email_hash = %ring.audit_hash(email.as_ref()), "reset requested");
