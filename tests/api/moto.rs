@@ -150,12 +150,16 @@ async fn mail_refused_for_the_account_s_state_waits_for_the_fix_and_the_redrive_
 
     // A link that has waited longer than MAIL_MAX_AGE_SECONDS is there too.
     let stale = crate::mail_delivery::reset_job(DEMO_EMAIL, reset_core::unix_now() - 3600);
-    app.stack.queue.send_dead_letter(&stale.to_json().unwrap()).await.unwrap();
+    let ring = app.stack.key_ring().await.unwrap();
+    app.stack.queue.send_dead_letter(&crate::mail_delivery::signed(stale, &ring)).await.unwrap();
 
     // The operator verifies the sender, then redrives.
     app.stack.ses().create_email_identity().email_identity("unverified.example").send().await.unwrap();
     assert_eq!(app.stack.queue.redrive().await.unwrap(), 2);
-    let mails = app.mails().await;
+    let run = crate::helpers::unique("redrive");
+    let mails = async { app.mails().await }.instrument(tracing::info_span!("test", run = %run)).await;
+    let redriven = logs.records_of(&run);
+    assert_eq!(redriven.matches("metric=\"reset_mail_stale\"").count(), 1, "the stale link is dropped as stale: {redriven}");
     assert_eq!(mails.len(), 1, "the kept mail goes out once; the stale link does not");
     assert_eq!(mails[0].destinations.to, [DEMO_EMAIL]);
     assert!(mails[0].token().is_some(), "a reset link that works: signed when sent");
