@@ -299,8 +299,8 @@ pub const GENEROUS_LIMITS: RateLimits = RateLimits {
     email_per_day: 1000,
     email_per_day_total: 1000,
     ip_per_minute: 10_000,
-    network_jobs_per_hour: 1_000_000,
-    network_jobs_per_day: 1_000_000,
+    source_jobs_per_hour: 1_000_000,
+    source_jobs_per_day: 1_000_000,
 };
 
 /// [`GENEROUS_LIMITS`] as the functions' environment.
@@ -311,8 +311,8 @@ pub fn generous_limits() -> Vec<(String, String)> {
         ("RATE_LIMIT_EMAIL_PER_DAY", l.email_per_day),
         ("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", l.email_per_day_total),
         ("RATE_LIMIT_IP_PER_MINUTE", l.ip_per_minute),
-        ("RATE_LIMIT_NETWORK_JOBS_PER_HOUR", l.network_jobs_per_hour),
-        ("RATE_LIMIT_NETWORK_JOBS_PER_DAY", l.network_jobs_per_day),
+        ("RATE_LIMIT_SOURCE_JOBS_PER_HOUR", l.source_jobs_per_hour),
+        ("RATE_LIMIT_SOURCE_JOBS_PER_DAY", l.source_jobs_per_day),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_string()))

@@ -403,8 +403,8 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     scenarios.push(("mail_account_refused", json_lines(async { assert_eq!(app.deliver().await, [reset_core::Delivery::Retry]) }).await));
 
     let mut app = MemoryApp::new().await;
-    app.deps.configure(|settings| settings.rate_limits.network_jobs_per_hour = 0);
-    scenarios.push(("network_job_budget_reached", json_lines(async { assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202) }).await));
+    app.deps.configure(|settings| settings.rate_limits.source_jobs_per_hour = 0);
+    scenarios.push(("source_job_budget_reached", json_lines(async { assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202) }).await));
 
     let mut app = MemoryApp::new().await;
     app.deps.configure(|settings| settings.rate_limits.email_per_day_total = 0);

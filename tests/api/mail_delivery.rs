@@ -136,7 +136,9 @@ async fn a_permanent_refusal_is_settled_with_a_metric_and_not_retried() {
 async fn an_account_refusal_keeps_the_mail_with_a_metric_and_the_retry_sends_it_once() {
     let logs = capture_logs();
     let run = unique("account-refused");
-    let app = MemoryApp::new().await;
+    let mut app = MemoryApp::new().await;
+    // One mail a minute per address, as deployed: a retry that spent it again would be refused.
+    app.deps.configure(|settings| settings.rate_limits.email_per_minute = 1);
     app.mailer.account_refusal.set(true);
     let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
     let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
@@ -146,6 +148,19 @@ async fn an_account_refusal_keeps_the_mail_with_a_metric_and_the_retry_sends_it_
     app.mailer.account_refusal.set(false);
     assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 2).await, Delivery::Settled(Settled::Sent));
     assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 3).await, Delivery::Settled(Settled::Duplicate));
+    assert_eq!(app.mailer.sent().len(), 1);
+}
+
+/// The daily cap is spent once per mail: a send that fails after the cap was spent comes back
+/// and goes out without spending it again (with a cap of one, a second hit would stop it).
+#[tokio::test]
+async fn a_retried_mail_does_not_spend_the_daily_cap_twice() {
+    let mut app = MemoryApp::new().await;
+    app.deps.configure(|settings| settings.rate_limits.email_per_day_total = 1);
+    app.mailer.fail_next(1);
+    let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1).await, Delivery::Retry);
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 2).await, Delivery::Settled(Settled::Sent));
     assert_eq!(app.mailer.sent().len(), 1);
 }
 
@@ -161,8 +176,8 @@ async fn the_daily_cap_counts_mails_not_requests() {
                 email_per_day: 100,
                 email_per_day_total: 2,
                 ip_per_minute: 100,
-                network_jobs_per_hour: 10_000,
-                network_jobs_per_day: 10_000,
+                source_jobs_per_hour: 10_000,
+                source_jobs_per_day: 10_000,
             }
         });
         app.add_user("disabled-then-enabled", "returning@example.com", "an old password", false);

@@ -69,8 +69,8 @@ async fn an_address_gets_at_most_the_daily_number_of_mails() {
             email_per_day: 5,
             email_per_day_total: 20,
             ip_per_minute: 100,
-            network_jobs_per_hour: 10_000,
-            network_jobs_per_day: 10_000,
+            source_jobs_per_hour: 10_000,
+            source_jobs_per_day: 10_000,
         })
         .await;
         let mut statuses = Vec::new();
@@ -100,8 +100,8 @@ async fn a_requester_over_its_budget_does_not_stop_another_requesters_mail() {
             email_per_day: 3,
             email_per_day_total: 20,
             ip_per_minute: 100,
-            network_jobs_per_hour: 10_000,
-            network_jobs_per_day: 10_000,
+            source_jobs_per_hour: 10_000,
+            source_jobs_per_day: 10_000,
         })
         .await;
         let mut statuses = Vec::new();
@@ -136,8 +136,8 @@ async fn an_address_meets_its_global_daily_cap_with_a_metric() {
             email_per_day: 2,
             email_per_day_total: 5,
             ip_per_minute: 100,
-            network_jobs_per_hour: 10_000,
-            network_jobs_per_day: 10_000,
+            source_jobs_per_hour: 10_000,
+            source_jobs_per_day: 10_000,
         })
         .await;
         let (statuses, mails) = async {
@@ -221,24 +221,24 @@ async fn end_to_end_strangers_from_many_networks_do_not_silence_the_owner_for_th
     assert_eq!(app.mails().await.len() - before, 1, "the owner's own request, a minute later, sends a mail");
 }
 
-/// A requester network queues at most its job budget per hour and per day, whatever the
-/// addresses (a harvested list): over it, the same answer, nothing queued, a metric; another
-/// network still queues.
+/// A source queues at most its job budget per hour and per day, whatever the addresses (a
+/// harvested list): over it, the same answer, nothing queued, a metric; another host of the same
+/// /16 (a carrier's NAT pool, say) still queues.
 #[tokio::test]
-async fn a_network_over_its_job_budget_gets_the_same_answer_and_queues_nothing() {
+async fn a_source_over_its_job_budget_gets_the_same_answer_and_queues_nothing() {
     let logs = crate::helpers::capture_logs();
     for (per_hour, per_day, budget) in [(3, 100, 3), (100, 4, 4)] {
         let (replies, queued, elsewhere, records) = in_one_window(3600, || async {
-            let run = crate::helpers::unique("network-budget");
-            let app = app_with(RateLimits { network_jobs_per_hour: per_hour, network_jobs_per_day: per_day, ..GENEROUS_LIMITS }).await;
+            let run = crate::helpers::unique("source-budget");
+            let app = app_with(RateLimits { source_jobs_per_hour: per_hour, source_jobs_per_day: per_day, ..GENEROUS_LIMITS }).await;
             let (replies, queued, elsewhere) = async {
                 let mut replies = Vec::new();
-                // Six addresses from six hosts of one /16.
+                // Six addresses from one host.
                 for n in 0..6 {
-                    replies.push(app.call(&request_from(&format!("harvested{n}@example.com"), &format!("198.51.{n}.7"))).await);
+                    replies.push(app.call(&request_from(&format!("harvested{n}@example.com"), "198.51.100.7")).await);
                 }
                 let queued = app.queue.queued().len();
-                assert_eq!(app.call(&request_from("someone@example.com", "203.0.113.9")).await.status, 202);
+                assert_eq!(app.call(&request_from("someone@example.com", "198.51.100.8")).await.status, 202);
                 (replies, queued, app.queue.queued().len() - queued)
             }
             .instrument(tracing::info_span!("test", run = %run))
@@ -251,8 +251,8 @@ async fn a_network_over_its_job_budget_gets_the_same_answer_and_queues_nothing()
             assert_eq!((reply.status, &reply.headers, &reply.body), (202, &first.headers, &first.body), "the same answer over the budget");
         }
         assert_eq!(queued, budget, "{per_hour} an hour, {per_day} a day");
-        assert_eq!(elsewhere, 1, "another network's request is queued");
-        assert_eq!(records.matches("metric=\"network_job_budget_reached\"").count(), 6 - budget, "{records}");
+        assert_eq!(elsewhere, 1, "another host's request is queued");
+        assert_eq!(records.matches("metric=\"source_job_budget_reached\"").count(), 6 - budget, "{records}");
     }
 }
 
@@ -264,8 +264,8 @@ async fn a_source_ip_over_its_budget_gets_429_with_retry_after_on_both_endpoints
             email_per_day: 100,
             email_per_day_total: 100,
             ip_per_minute: 3,
-            network_jobs_per_hour: 10_000,
-            network_jobs_per_day: 10_000,
+            source_jobs_per_hour: 10_000,
+            source_jobs_per_day: 10_000,
         })
         .await;
         let token = app.token_for_demo().await; // spends one
@@ -298,8 +298,8 @@ async fn an_ipv6_source_gets_one_budget_per_64() {
             email_per_day: 100,
             email_per_day_total: 100,
             ip_per_minute: 3,
-            network_jobs_per_hour: 10_000,
-            network_jobs_per_day: 10_000,
+            source_jobs_per_hour: 10_000,
+            source_jobs_per_day: 10_000,
         })
         .await;
         let statuses: Vec<u16> = futures::future::join_all((1..=5).map(|n| {

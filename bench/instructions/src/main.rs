@@ -32,8 +32,8 @@ const UNREACHED: RateLimits = RateLimits {
     email_per_day: 1000,
     email_per_day_total: 1000,
     ip_per_minute: 10_000,
-    network_jobs_per_hour: 1_000_000,
-    network_jobs_per_day: 1_000_000,
+    source_jobs_per_hour: 1_000_000,
+    source_jobs_per_day: 1_000_000,
 };
 
 fn main() {

@@ -242,7 +242,8 @@ pub async fn run(scenario: &str, repeats: usize) {
                 let response = request_reset::handle(&deps, request).await.expect("infallible");
                 assert_eq!(response.status(), 202);
             }
-            expect_calls(&calls, before, repeats, &[(Op::UpdateItem, 1), (Op::SendMessage, 1)]);
+            // The source's per-minute budget, its jobs for the hour and for the day; the job.
+            expect_calls(&calls, before, repeats, &[(Op::UpdateItem, 3), (Op::SendMessage, 1)]);
             before
         }
         "sdk-mail-worker" => {
@@ -253,7 +254,8 @@ pub async fn run(scenario: &str, repeats: usize) {
                 let response = mail_worker::handle(&deps, event).await;
                 assert!(response.batch_item_failures.is_empty());
             }
-            // Three budgets, the claim and the finish; the account by its address; the mail.
+            // Three budgets (the requester's, the minute's, the day's cap), the claim and the finish;
+            // the account by its address; the mail.
             expect_calls(&calls, before, repeats, &[(Op::UpdateItem, 5), (Op::Query, 1), (Op::SendEmail, 1)]);
             before
         }

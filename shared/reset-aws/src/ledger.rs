@@ -6,9 +6,10 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use reset_core::ports::{Claim, JobLedger};
 
-/// How long a job record outlives its claim: longer than any message can stay in the queue
-/// (its retention is 4 days), so every redelivery finds it.
-const JOB_RECORD_KEEP_SECS: u64 = 7 * 86_400;
+/// How long a job record outlives its claim: longer than any message can stay in the queue or its
+/// dead-letter queue (4 and 14 days) and than the worker accepts a notice's age (14 days, plus its
+/// clock skew), so every redelivery or redrive, and any replay of a captured body, finds it.
+const JOB_RECORD_KEEP_SECS: u64 = 15 * 86_400;
 
 #[derive(Clone)]
 pub struct DynamoJobLedger {

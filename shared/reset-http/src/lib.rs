@@ -74,6 +74,7 @@ pub fn request_span(req: &Request, settings: &Settings) -> tracing::Span {
 pub fn requester(req: &Request, settings: &Settings, locale: Locale) -> Requester {
     Requester {
         network: network::requester_network(source_ip(req, settings)),
+        source: network::ip_budget_source(source_ip(req, settings)),
         request_id: request_id(req).map(str::to_owned),
         locale: Some(locale.tag().to_owned()),
     }

@@ -90,18 +90,18 @@ pub struct RateLimits {
     pub email_per_day_total: u32,
     /// Requests per source IP per minute on the endpoints that do work (then 429).
     pub ip_per_minute: u32,
-    /// Reset jobs one requester network may queue per hour, whatever the addresses: over it the
-    /// same answer, nothing queued, a metric. Keeps a few networks asking for harvested addresses
+    /// Reset jobs one source (an IPv4 address, an IPv6 /64) may queue per hour, whatever the
+    /// addresses: over it the same answer, nothing queued, a metric. Keeps a few sources asking for harvested addresses
     /// from filling the queue faster than the account may send, which would make everyone's mail
     /// stale.
-    pub network_jobs_per_hour: u32,
+    pub source_jobs_per_hour: u32,
     /// The same per UTC day.
-    pub network_jobs_per_day: u32,
+    pub source_jobs_per_day: u32,
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
-        RateLimits { email_per_minute: 1, email_per_day: 5, email_per_day_total: 20, ip_per_minute: 30, network_jobs_per_hour: 30, network_jobs_per_day: 200 }
+        RateLimits { email_per_minute: 1, email_per_day: 5, email_per_day_total: 20, ip_per_minute: 30, source_jobs_per_hour: 30, source_jobs_per_day: 200 }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Use case: someone asks for a reset link for an email address.
 //!
 //! Invariant: the request path does the same work for every address (spend the requester
-//! network's job budget, queue one job) and touches no user data, so neither its answer nor its
+//! source's job budget, queue one job) and touches no user data, so neither its answer nor its
 //! timing can tell a known account from an unknown one. Whether a mail goes out is decided later,
 //! by the mail worker ([`crate::deliver_mail`]).
 
@@ -23,6 +23,9 @@ pub struct Requester {
     /// The network it came from as the edge reduces it (one requester's share of the address
     /// budgets); only a keyed hash of it leaves this use case.
     pub network: String,
+    /// The source as the per-IP budgets count it (an IPv4 address, an IPv6 /64): whose job
+    /// budget the request spends. Only a keyed hash of it is stored.
+    pub source: String,
     pub request_id: Option<String>,
     pub locale: Option<String>,
 }
@@ -40,13 +43,13 @@ async fn queue<A: Adapters>(deps: &Deps<A>, email: &Email, requester: &Requester
     let ring = deps.keys.get().await.map_err(RequestResetError::Unavailable)?;
     // Only a keyed hash of the network leaves this function: the queue and the counters never hold it.
     let network = ring.audit_hash(&requester.network);
-    if !within_network_budget(deps, &network).await.map_err(RequestResetError::Unavailable)? {
+    if !within_job_budget(deps, &ring.audit_hash(&requester.source)).await.map_err(RequestResetError::Unavailable)? {
         // The same answer as any request (the address plays no part in this budget).
         tracing::warn!(
             audit = "reset_requested",
-            outcome = "network_over_budget",
-            metric = "network_job_budget_reached",
-            "reset request not queued: its network's job budget is spent"
+            outcome = "source_over_budget",
+            metric = "source_job_budget_reached",
+            "reset request not queued: its source's job budget is spent"
         );
         return Ok(());
     }
@@ -68,13 +71,15 @@ async fn queue<A: Adapters>(deps: &Deps<A>, email: &Email, requester: &Requester
     Ok(())
 }
 
-/// Spends one of the requester network's jobs for the hour, then for the day (a request over the
-/// hour's budget spends nothing of the day's). `false` when either is spent.
-async fn within_network_budget<A: Adapters>(deps: &Deps<A>, network: &str) -> anyhow::Result<bool> {
+/// Spends one of the source's jobs for the hour, then for the day (a request over the hour's
+/// budget spends nothing of the day's). `false` when either is spent. Counted per source (an
+/// address, an IPv6 /64), not per network: one host on a carrier's /16 must not spend the job
+/// budget of everyone behind it.
+async fn within_job_budget<A: Adapters>(deps: &Deps<A>, source: &str) -> anyhow::Result<bool> {
     let limits = deps.settings.rate_limits;
     let now = unix_now();
-    for (limit, window) in [(limits.network_jobs_per_hour, 3600), (limits.network_jobs_per_day, 86_400)] {
-        if deps.limits.hit(&format!("jobs#{network}#{window}"), limit, window, now).await? != Hit::Allowed {
+    for (limit, window) in [(limits.source_jobs_per_hour, 3600), (limits.source_jobs_per_day, 86_400)] {
+        if deps.limits.hit(&format!("jobs#{source}#{window}"), limit, window, now).await? != Hit::Allowed {
             return Ok(false);
         }
     }
