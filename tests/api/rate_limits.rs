@@ -163,6 +163,12 @@ pub(crate) async fn until_the_window_after(at: u64, window_secs: u64) {
     tokio::time::sleep(std::time::Duration::from_secs(next.saturating_sub(reset_core::unix_now()))).await;
 }
 
+/// Twenty requests for the demo address: five hosts in each of four /16s.
+fn strangers_asking_together() -> Vec<Value> {
+    let networks = ["198.18", "198.19", "203.0", "192.0"];
+    networks.iter().flat_map(|network| (1..=5).map(move |host| request_from(DEMO_EMAIL, &format!("{network}.{host}.7")))).collect()
+}
+
 /// Strangers in four networks ask five times each for one address within a minute: one mail goes
 /// out, the address's per-minute budget is spent, and its daily cap counts that one mail. The
 /// owner, asking from a fifth network once the minute has passed, gets a mail (when the cap
@@ -172,10 +178,8 @@ async fn strangers_asking_together_from_many_networks_spend_a_minute_not_the_own
     let (app, statuses, strangers_mails, ended) = in_one_window(MINUTE, || async {
         let app = app_with(RateLimits::default()).await;
         let mut statuses = Vec::new();
-        for network in ["198.18", "198.19", "203.0", "192.0"] {
-            for host in 1..=5 {
-                statuses.push(app.call(&request_from(DEMO_EMAIL, &format!("{network}.{host}.7"))).await.status);
-            }
+        for request in strangers_asking_together() {
+            statuses.push(app.call(&request).await.status);
         }
         let mails = app.mails().await.len();
         (app, statuses, mails, reset_core::unix_now())
@@ -204,10 +208,8 @@ async fn end_to_end_strangers_from_many_networks_do_not_silence_the_owner_for_th
     let (app, statuses, strangers_mails, ended) = in_one_window(MINUTE, || async {
         let app = MotoApp::start_with(&overrides).await;
         let mut statuses = Vec::new();
-        for network in ["198.18", "198.19", "203.0", "192.0"] {
-            for host in 1..=5 {
-                statuses.push(app.call(&request_from(DEMO_EMAIL, &format!("{network}.{host}.9"))).await.status);
-            }
+        for request in strangers_asking_together() {
+            statuses.push(app.call(&request).await.status);
         }
         let mails = app.mails().await.len();
         (app, statuses, mails, reset_core::unix_now())
