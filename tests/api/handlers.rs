@@ -230,6 +230,25 @@ async fn a_link_signed_with_a_key_newer_than_the_cache_works_at_once() {
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
+/// An emergency `retire --force` must not wait for every instance's cache (here an hour): a
+/// change re-reads the ring once the cached one is a minute old, and a link signed with the
+/// retired key changes nothing, though the page (on the cached ring) still opens.
+#[tokio::test(start_paused = true)]
+async fn a_key_retired_in_an_emergency_changes_no_password_after_a_minute_whatever_the_cache() {
+    let mut app = MemoryApp::new().await;
+    app.cold_start_keys(std::time::Duration::from_secs(3600)).await;
+    let old = app.token_for_demo().await;
+    assert_eq!(kid_of(&old), "a");
+    let before = app.user(DEMO_USER_ID);
+    app.keys.replace(secret("b", &[("b", KEY_B)]));
+    tokio::time::advance(reset_core::use_cases::confirm_reset::KEYS_FRESH_FOR_A_CHANGE + std::time::Duration::from_secs(1)).await;
+    let probe = crate::helpers::link_event(&old, "GET", Some("none"));
+    assert_eq!(app.call(&probe).await.status, 303, "the page still checks against the cached ring");
+    let reply = app.call(&confirm_event(&old, NEW_PASSWORD)).await;
+    assert_json_error(&reply, 400, "invalid_or_expired_token", "key retired a minute ago");
+    assert_eq!(app.user(DEMO_USER_ID), before, "nothing changed");
+}
+
 #[tokio::test]
 async fn an_unreachable_user_store_gives_503_with_retry_after_and_changes_nothing() {
     let app = MemoryApp::new().await;

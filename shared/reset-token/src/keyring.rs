@@ -167,6 +167,11 @@ impl KeyRing {
         &self.current
     }
 
+    /// Whether the ring still holds the key named `kid` (one a token verified with earlier).
+    pub fn holds(&self, kid: &str) -> bool {
+        self.keys.contains_key(kid)
+    }
+
     pub fn kids(&self) -> Vec<&str> {
         self.keys.keys().map(String::as_str).collect()
     }

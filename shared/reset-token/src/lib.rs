@@ -110,6 +110,7 @@ impl std::fmt::Debug for Issued {
 pub struct Unbound<'r> {
     payload: Payload,
     fingerprint_key: &'r [u8],
+    kid: &'r str,
 }
 
 impl std::fmt::Debug for Unbound<'_> {
@@ -126,6 +127,9 @@ pub struct Claims {
     pub token_id: String,
     pub issued_at: u64,
     pub expires_at: u64,
+    /// The id of the key that signed it: a change re-checks that the key is still in the ring
+    /// ([`KeyRing::holds`]), so a retired key stops working without waiting for a cache.
+    pub key_id: String,
 }
 
 impl KeyRing {
@@ -166,7 +170,7 @@ impl KeyRing {
         if payload.iat > now + MAX_CLOCK_SKEW || payload.exp <= payload.iat || payload.exp - payload.iat > MAX_TTL {
             return Err(TokenError::BadLifetime);
         }
-        Ok(Unbound { payload, fingerprint_key: &key.fingerprint_key })
+        Ok(Unbound { payload, fingerprint_key: &key.fingerprint_key, kid: &key.kid })
     }
 }
 
@@ -188,7 +192,13 @@ impl Unbound<'_> {
             .ok()
             .filter(|_| given.len() == FINGERPRINT_LEN)
             .ok_or(TokenError::Superseded)?;
-        Ok(Claims { user_id: self.payload.sub, token_id: self.payload.jti, issued_at: self.payload.iat, expires_at: self.payload.exp })
+        Ok(Claims {
+            user_id: self.payload.sub,
+            token_id: self.payload.jti,
+            issued_at: self.payload.iat,
+            expires_at: self.payload.exp,
+            key_id: self.kid.to_owned(),
+        })
     }
 }
 

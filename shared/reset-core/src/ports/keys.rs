@@ -5,6 +5,9 @@
 //! compromised key must not keep working, so requests get 503 until the secret can be read.
 //! A token signed with a key this process has not seen yet (a rotation newer than the cache)
 //! triggers one early refresh, at most every [`UNKNOWN_KEY_COOLDOWN`].
+//! What changes a password asks for a ring read within [`KeyCache::get_fresh`]'s bound instead,
+//! so a key retired in an emergency stops changing passwords within that bound on every running
+//! instance, whatever the cache time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,8 +63,26 @@ impl<S: KeySource> KeyCache<S> {
         if let Some(cached) = state.cached.as_ref().filter(|c| now < c.refresh_at) {
             return Ok(cached.ring.clone());
         }
+        self.read(&mut state, now).await
+    }
+
+    /// The key ring as read from the secret at most `max_age` ago: read again now if the cached
+    /// one is older. A failed read falls back as [`Self::get`] does (the cached ring, within
+    /// [`MAX_STALE`]), so an outage of the secret does not stop resets, and says so in the log.
+    pub async fn get_fresh(&self, max_age: Duration) -> anyhow::Result<Arc<KeyRing>> {
+        let mut state = self.state.lock().await;
+        let now = Instant::now();
+        if let Some(cached) = state.cached.as_ref().filter(|c| now.duration_since(c.fetched_at) <= max_age) {
+            return Ok(cached.ring.clone());
+        }
+        self.read(&mut state, now).await
+    }
+
+    /// Reads the secret; if that fails, serves the cached ring while it is within [`MAX_STALE`]
+    /// (and tries again after [`RETRY_AFTER_FAILURE`]), else fails.
+    async fn read(&self, state: &mut State, now: Instant) -> anyhow::Result<Arc<KeyRing>> {
         match self.source.fetch().await {
-            Ok(ring) => Ok(self.store(&mut state, ring, now)),
+            Ok(ring) => Ok(self.store(state, ring, now)),
             Err(err) => match state.cached.as_mut() {
                 Some(stale) if now.duration_since(stale.fetched_at) <= MAX_STALE => {
                     tracing::warn!(error = ?err, "signing keys could not be refreshed; serving the cached ones");
@@ -122,6 +143,28 @@ mod tests {
         assert!(cache.get().await.is_err(), "past the bound, no keys: 503");
         keys.outage.set(false);
         assert!(cache.get().await.is_ok(), "and back as soon as the secret can be read");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fresh_ring_is_read_again_once_the_cached_one_is_older_than_asked() {
+        let keys = MemoryKeys::new(SECRET_B);
+        let cache = KeyCache::load(keys.clone(), Duration::from_secs(3600)).await;
+        let fetched = keys.fetches();
+        let bound = Duration::from_secs(60);
+        assert!(cache.get_fresh(bound).await.unwrap().holds("a"), "young enough: the cached ring");
+        assert_eq!(keys.fetches(), fetched, "and the secret was not read");
+        keys.replace(SECRET_A.replace("\"a\"", "\"b\"").as_str());
+        tokio::time::advance(bound + Duration::from_secs(1)).await;
+        assert!(cache.get().await.unwrap().holds("a"), "the cache time has not passed: get still serves the cached ring");
+        let fresh = cache.get_fresh(bound).await.unwrap();
+        assert!(!fresh.holds("a") && fresh.holds("b"), "older than the bound: read again, the retired key gone");
+        assert_eq!(keys.fetches(), fetched + 1);
+        assert!(!cache.get().await.unwrap().holds("a"), "and the cache holds the fresh ring");
+        keys.outage.set(true);
+        tokio::time::advance(bound + Duration::from_secs(1)).await;
+        assert!(cache.get_fresh(bound).await.is_ok(), "an outage falls back on the cached ring");
+        tokio::time::advance(MAX_STALE).await;
+        assert!(cache.get_fresh(bound).await.is_err(), "but not beyond the stale bound");
     }
 
     #[tokio::test(start_paused = true)]

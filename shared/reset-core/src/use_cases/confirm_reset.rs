@@ -45,6 +45,10 @@ pub enum TokenRejected {
     Disabled,
     #[error("the password was changed since the token was checked")]
     LostRace,
+    /// The key that signed it left the ring (retired, perhaps in an emergency) since this
+    /// process last read the secret.
+    #[error("the token's signing key was retired")]
+    KeyRetired,
 }
 
 impl TokenRejected {
@@ -57,6 +61,7 @@ impl TokenRejected {
             TokenRejected::UserGone => "user_gone",
             TokenRejected::Disabled => "disabled",
             TokenRejected::LostRace => "lost_race",
+            TokenRejected::KeyRetired => "key_retired",
         }
     }
 }
@@ -92,6 +97,12 @@ pub fn audit_refusal(err: &ConfirmError) {
     }
 }
 
+/// The oldest key ring a password change trusts: a key retired (`rotate-signing-key retire
+/// --force`) changes no password on any running instance once this has passed, whatever
+/// `KEY_CACHE_SECONDS` says. Costs one read of the secret per instance per minute at most, and
+/// only when passwords are changed.
+pub const KEYS_FRESH_FOR_A_CHANGE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A token that verified against the current state of the account it names.
 #[derive(Debug)]
 pub struct CheckedToken {
@@ -100,6 +111,8 @@ pub struct CheckedToken {
     pub expires_at: u64,
     /// The token's `jti`, for the audit log.
     pub token_id: String,
+    /// The id of the key that signed it, checked again against a fresh ring before a change.
+    pub key_id: String,
 }
 
 /// Verifies a token completely (signature, lifetime, account exists, is active, still matches)
@@ -140,7 +153,7 @@ async fn checked<A: Adapters<Users: GetUser>, B: BreachedPasswords>(deps: &Confi
     let claims = unbound.bind(user.binding()).map_err(rejected)?;
     tracing::Span::current().record("token_id", claims.token_id.as_str());
     tracing::debug!(expires_in_secs = claims.expires_at.saturating_sub(now), "token matches the account");
-    Ok(CheckedToken { user, expires_at: claims.expires_at, token_id: claims.token_id })
+    Ok(CheckedToken { user, expires_at: claims.expires_at, token_id: claims.token_id, key_id: claims.key_id })
 }
 
 #[tracing::instrument(name = "confirm_reset", skip_all, fields(user_id, token_id))]
@@ -173,7 +186,13 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
     password: NewPassword,
     requested: Locale,
 ) -> Result<UserId, ConfirmError> {
-    let CheckedToken { user, .. } = checked;
+    let CheckedToken { user, key_id, .. } = checked;
+    // The token verified against this process's cached ring, which may predate an emergency
+    // retirement by the whole cache time: a change needs the key in a ring read within a minute.
+    let ring = deps.common.keys.get_fresh(KEYS_FRESH_FOR_A_CHANGE).await.map_err(ConfirmError::Unavailable)?;
+    if !ring.holds(&key_id) {
+        return Err(rejected(TokenRejected::KeyRetired));
+    }
     password.check_strength(deps.common.settings.password_policy, &user.email, &deps.common.settings.app_name)?;
     // Last, and only for a password the local rules accept: the one check that leaves the process.
     crate::ports::breached::check_not_breached(deps.breaches.as_ref(), &password).await?;
