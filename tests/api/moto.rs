@@ -200,10 +200,10 @@ async fn rotation_with_the_tool_keeps_old_links_until_retired_and_reaches_runnin
     assert_eq!(app.call(&probe).await.status, 303, "the old link still verifies after rotation");
 
     // Retiring right away is refused: links signed with the old key may still be out there.
-    let early = run(&client, secret_id, Command::Retire { min_age: rotate_signing_key::DEFAULT_MIN_AGE, force: false }, reset_core::unix_now()).await;
+    let early = run(&client, secret_id, Command::Retire { min_age: None, force: false }, reset_core::unix_now()).await;
     assert!(early.unwrap_err().to_string().contains("Retire later"));
 
-    let retired = run(&client, secret_id, Command::Retire { min_age: std::time::Duration::ZERO, force: false }, reset_core::unix_now()).await.unwrap();
+    let retired = run(&client, secret_id, Command::Retire { min_age: Some(std::time::Duration::ZERO), force: false }, reset_core::unix_now()).await.unwrap();
     assert!(retired.contains("retired local-1"), "{retired}");
     tokio::time::sleep(cache_ttl).await;
     assert_eq!(app.call(&probe).await.status, 400, "the retired key's link no longer verifies");
@@ -317,7 +317,7 @@ async fn rotation_keeps_audit_hashes_and_rate_limit_counters() {
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
         let mails_after = app.mails().await.len();
-        run(&client, secret_id, Command::Retire { min_age: std::time::Duration::ZERO, force: true }, reset_core::unix_now()).await.unwrap();
+        run(&client, secret_id, Command::Retire { min_age: Some(std::time::Duration::ZERO), force: true }, reset_core::unix_now()).await.unwrap();
         (before, hash().await.unwrap(), mails_before, mails_after)
     })
     .await;

@@ -2,17 +2,21 @@
 
 use std::time::Duration;
 
+use crate::Command;
 use crate::origin_verify::OriginVerifyCommand;
-use crate::{Command, DEFAULT_MIN_AGE};
 
 pub const USAGE: &str = "\
 usage: rotate-signing-key COMMAND [OPTIONS]
 
 Signing keys (the secret: --secret-id ID, else $SIGNING_KEY_SECRET_ID):
   add                       add a new current signing key; the older keys stay, verify-only
-  retire [--min-age-seconds N] [--force]
-                            keep only the current key; refused until it is N seconds old
-                            (default 2100: the token lifetime plus the key cache, 35 minutes)
+  retire [--stack STACK_NAME] [--min-age-seconds N] [--force]
+                            keep only the current key; refused until it is N seconds old.
+                            With --stack: the stack's SigningKeySecret, and N its deployed token
+                            lifetime (TokenTtlSeconds) plus the key cache (300 s); without, N is
+                            2100 (the default lifetime plus the cache). --force retires at once
+                            (a leaked key): running functions refuse its links for password
+                            changes within a minute, whatever their cache
   audit-hash EMAIL          print the audit log's email_hash of an address
 
 The CDN's origin-verify value (EdgeProtection=true; the secret: with --stack, the stack's
@@ -36,8 +40,17 @@ AWS_ENDPOINT_URL points the tool at a local stand-in such as moto.";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invocation {
     Help,
-    SigningKey { command: Command, secret_id: Option<String> },
-    OriginVerify { command: OriginVerifyCommand, stack: Option<String>, secret_id: Option<String> },
+    /// `stack`: only for `retire`, whose wait and secret it names.
+    SigningKey {
+        command: Command,
+        secret_id: Option<String>,
+        stack: Option<String>,
+    },
+    OriginVerify {
+        command: OriginVerifyCommand,
+        stack: Option<String>,
+        secret_id: Option<String>,
+    },
 }
 
 /// Parses the arguments after the program name; the error says what is wrong (print [`USAGE`] with it).
@@ -64,9 +77,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Strin
     let retire_options = min_age.is_some() || force;
     let stack_option = stack.is_some();
     let invocation = match words.as_slice() {
-        ["add"] => Invocation::SigningKey { command: Command::Add, secret_id },
-        ["retire"] => Invocation::SigningKey { command: Command::Retire { min_age: min_age.unwrap_or(DEFAULT_MIN_AGE), force }, secret_id },
-        ["audit-hash", email] => Invocation::SigningKey { command: Command::AuditHash { email: (*email).to_owned() }, secret_id },
+        ["add"] => Invocation::SigningKey { command: Command::Add, secret_id, stack },
+        ["retire"] => Invocation::SigningKey { command: Command::Retire { min_age, force }, secret_id, stack },
+        ["audit-hash", email] => Invocation::SigningKey { command: Command::AuditHash { email: (*email).to_owned() }, secret_id, stack },
         ["audit-hash"] => return Err("audit-hash needs an email address".into()),
         ["origin-verify", "rotate"] if stack.is_none() => return Err("origin-verify rotate needs --stack STACK_NAME".into()),
         ["origin-verify", "rotate"] => Invocation::OriginVerify { command: OriginVerifyCommand::Rotate, stack, secret_id },
@@ -76,8 +89,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Strin
         other => return Err(format!("unknown command {:?}", other.join(" "))),
     };
     let misplaced = match &invocation {
-        Invocation::SigningKey { .. } if stack_option => Some("--stack is for origin-verify"),
+        Invocation::SigningKey { command: Command::Retire { .. }, stack: Some(_), secret_id: Some(_) } => {
+            Some("retire --stack works on the stack's own secret: drop --secret-id")
+        }
         Invocation::SigningKey { command: Command::Retire { .. }, .. } => None,
+        Invocation::SigningKey { .. } if stack_option => Some("--stack is for origin-verify and retire"),
         Invocation::SigningKey { .. } | Invocation::OriginVerify { .. } if retire_options => Some("--min-age-seconds and --force are for retire"),
         _ => None,
     };
@@ -97,14 +113,18 @@ mod tests {
 
     #[test]
     fn each_subcommand_takes_its_own_options() {
-        assert_eq!(parsed("add --secret-id s"), Ok(Invocation::SigningKey { command: Command::Add, secret_id: Some("s".into()) }));
+        assert_eq!(parsed("add --secret-id s"), Ok(Invocation::SigningKey { command: Command::Add, secret_id: Some("s".into()), stack: None }));
         assert_eq!(
             parsed("retire --min-age-seconds 60 --force"),
-            Ok(Invocation::SigningKey { command: Command::Retire { min_age: Duration::from_secs(60), force: true }, secret_id: None })
+            Ok(Invocation::SigningKey { command: Command::Retire { min_age: Some(Duration::from_secs(60)), force: true }, secret_id: None, stack: None })
+        );
+        assert_eq!(
+            parsed("retire --stack prod"),
+            Ok(Invocation::SigningKey { command: Command::Retire { min_age: None, force: false }, secret_id: None, stack: Some("prod".into()) })
         );
         assert_eq!(
             parsed("audit-hash a@example.com"),
-            Ok(Invocation::SigningKey { command: Command::AuditHash { email: "a@example.com".into() }, secret_id: None })
+            Ok(Invocation::SigningKey { command: Command::AuditHash { email: "a@example.com".into() }, secret_id: None, stack: None })
         );
         assert_eq!(
             parsed("origin-verify rotate --stack prod"),
@@ -126,7 +146,8 @@ mod tests {
             ("origin-verify rotate --stack --secret-id s", "--stack needs a value"),
             ("origin-verify", "rotate or status"),
             ("origin-verify rotate --stack p --force", "for retire"),
-            ("add --stack p", "for origin-verify"),
+            ("add --stack p", "for origin-verify and retire"),
+            ("retire --stack p --secret-id s", "drop --secret-id"),
             ("retire --min-age-seconds soon", "number of seconds"),
             ("audit-hash", "email"),
             ("rotate", "unknown command"),

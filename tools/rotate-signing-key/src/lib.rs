@@ -3,7 +3,9 @@
 //! 1. `add`: a new random key becomes the current signing key; older keys stay, verify-only.
 //!    Running functions pick it up within `KEY_CACHE_SECONDS`.
 //! 2. `retire`: once every link signed with an older key has expired (`TOKEN_TTL_SECONDS` plus
-//!    `KEY_CACHE_SECONDS` after step 1), only the current key stays. Refused earlier unless forced.
+//!    `KEY_CACHE_SECONDS` after step 1: with `--stack`, the deployed lifetime), only the current
+//!    key stays. Refused earlier unless forced; forced, running functions refuse the retired
+//!    key's links for password changes within a minute (`KEYS_FRESH_FOR_A_CHANGE`).
 //!
 //! Key ids are `k<unix seconds>`, so the age of the current key is known. Only key ids are printed.
 //!
@@ -25,11 +27,21 @@ use reset_core::settings::{DEFAULT_KEY_CACHE_TTL, DEFAULT_TOKEN_TTL};
 /// Default wait before `retire`: the default token TTL plus the default key cache.
 pub const DEFAULT_MIN_AGE: Duration = DEFAULT_TOKEN_TTL.saturating_add(DEFAULT_KEY_CACHE_TTL);
 
+/// The wait before `retire` for a deployed stack (its parameters, as DescribeStacks gives them,
+/// defaults included): the links' lifetime it deployed (`TokenTtlSeconds`, up to a day) plus the
+/// key cache (the template leaves `KEY_CACHE_SECONDS` at its default).
+pub fn min_age_for_stack(parameters: &std::collections::BTreeMap<String, String>) -> anyhow::Result<Duration> {
+    let ttl = parameters.get("TokenTtlSeconds").context("the stack has no TokenTtlSeconds parameter: is it this service's stack?")?;
+    let ttl: u64 = ttl.parse().map_err(|_| anyhow::anyhow!("the stack's TokenTtlSeconds is not a number of seconds: {ttl:?}"))?;
+    Ok(Duration::from_secs(ttl).saturating_add(DEFAULT_KEY_CACHE_TTL))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Add,
     Retire {
-        min_age: Duration,
+        /// How old the current key must be; `None`: [`DEFAULT_MIN_AGE`].
+        min_age: Option<Duration>,
         force: bool,
     },
     /// The audit log's `email_hash` of an address, normalized as the functions normalize it.
@@ -64,6 +76,7 @@ pub async fn run(client: &Client, secret_id: &str, command: Command, now: u64) -
             Ok(format!("added {kid} as the current signing key; kept {} for verification", ring.kids().join(", ")))
         }
         Command::Retire { min_age, force } => {
+            let min_age = min_age.unwrap_or(DEFAULT_MIN_AGE);
             let current = ring.current_kid();
             let age = current.strip_prefix('k').and_then(|t| t.parse::<u64>().ok()).map(|t| now.saturating_sub(t));
             let old_enough = age.is_some_and(|age| age >= min_age.as_secs());
@@ -79,5 +92,19 @@ pub async fn run(client: &Client, secret_id: &str, command: Command, now: u64) -
             write(client, secret_id, retire_old_keys(&secret)?).await?;
             Ok(format!("kept {current}; retired {}", if retired.is_empty() { "nothing".into() } else { retired.join(", ") }))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_before_retire_is_the_deployed_link_lifetime_plus_the_cache() {
+        let parameters = |ttl: &str| [("TokenTtlSeconds".to_owned(), ttl.to_owned())].into_iter().collect();
+        assert_eq!(min_age_for_stack(&parameters("86400")).unwrap(), Duration::from_secs(86_400 + 300));
+        assert_eq!(min_age_for_stack(&parameters("1800")).unwrap(), DEFAULT_MIN_AGE);
+        assert!(min_age_for_stack(&parameters("soon")).unwrap_err().to_string().contains("TokenTtlSeconds"));
+        assert!(min_age_for_stack(&Default::default()).unwrap_err().to_string().contains("no TokenTtlSeconds"));
     }
 }

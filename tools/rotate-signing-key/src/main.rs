@@ -5,8 +5,8 @@
 //! points it at moto locally.
 
 use rotate_signing_key::cli::{Invocation, USAGE, parse};
-use rotate_signing_key::origin_verify::{self, CloudFormation, OriginVerifyCommand, Pace};
-use rotate_signing_key::run;
+use rotate_signing_key::origin_verify::{self, CloudFormation, OriginVerifyCommand, Pace, Stacks as _};
+use rotate_signing_key::{Command, min_age_for_stack, run};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -23,9 +23,20 @@ async fn main() -> anyhow::Result<()> {
     let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
     match invocation {
         Invocation::Help => {}
-        Invocation::SigningKey { command, secret_id } => {
-            let secret_id = secret_id.or_else(|| env("SIGNING_KEY_SECRET_ID"));
-            let secret_id = secret_id.ok_or_else(|| anyhow::anyhow!("no secret id: pass --secret-id or set SIGNING_KEY_SECRET_ID\n\n{USAGE}"))?;
+        Invocation::SigningKey { mut command, secret_id, stack } => {
+            let secret_id = match stack {
+                // retire --stack: the stack's own secret, and the wait its deployed lifetime asks.
+                Some(stack) => {
+                    let stacks = CloudFormation::new((&sdk).into());
+                    if let Command::Retire { min_age: min_age @ None, .. } = &mut command {
+                        *min_age = Some(min_age_for_stack(&stacks.describe(&stack).await?.parameters)?);
+                    }
+                    stacks.resource_id(&stack, "SigningKeySecret").await?
+                }
+                None => secret_id
+                    .or_else(|| env("SIGNING_KEY_SECRET_ID"))
+                    .ok_or_else(|| anyhow::anyhow!("no secret id: pass --secret-id or set SIGNING_KEY_SECRET_ID\n\n{USAGE}"))?,
+            };
             println!("{}", run(&secrets, &secret_id, command, reset_core::unix_now()).await?);
         }
         Invocation::OriginVerify { command, stack, secret_id } => {
