@@ -83,7 +83,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario { name: "floor: bare lambda_http", calls: "none", command: binary("bench-hello")?, events: requests.clone(), status: 200 },
         Scenario {
             name: "request-reset",
-            calls: "UpdateItem (IP limit), SendMessage",
+            calls: "UpdateItem ×4 (IP limit, 3 job budgets), SendMessage",
             command: binary("request-reset")?,
             events: requests.clone(),
             status: 202,

@@ -300,6 +300,7 @@ pub const GENEROUS_LIMITS: RateLimits = RateLimits {
     email_per_day_total: 1000,
     ip_per_minute: 10_000,
     source_jobs_per_hour: 1_000_000,
+    source_jobs_per_minute: 1_000_000,
     source_jobs_per_day: 1_000_000,
 };
 
@@ -312,6 +313,7 @@ pub fn generous_limits() -> Vec<(String, String)> {
         ("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", l.email_per_day_total),
         ("RATE_LIMIT_IP_PER_MINUTE", l.ip_per_minute),
         ("RATE_LIMIT_SOURCE_JOBS_PER_HOUR", l.source_jobs_per_hour),
+        ("RATE_LIMIT_SOURCE_JOBS_PER_MINUTE", l.source_jobs_per_minute),
         ("RATE_LIMIT_SOURCE_JOBS_PER_DAY", l.source_jobs_per_day),
     ]
     .into_iter()

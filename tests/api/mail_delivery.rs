@@ -176,6 +176,7 @@ async fn the_daily_cap_counts_mails_not_requests() {
                 email_per_day: 100,
                 email_per_day_total: 2,
                 ip_per_minute: 100,
+                source_jobs_per_minute: 10_000,
                 source_jobs_per_hour: 10_000,
                 source_jobs_per_day: 10_000,
             }

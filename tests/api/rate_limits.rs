@@ -69,6 +69,7 @@ async fn an_address_gets_at_most_the_daily_number_of_mails() {
             email_per_day: 5,
             email_per_day_total: 20,
             ip_per_minute: 100,
+            source_jobs_per_minute: 10_000,
             source_jobs_per_hour: 10_000,
             source_jobs_per_day: 10_000,
         })
@@ -100,6 +101,7 @@ async fn a_requester_over_its_budget_does_not_stop_another_requesters_mail() {
             email_per_day: 3,
             email_per_day_total: 20,
             ip_per_minute: 100,
+            source_jobs_per_minute: 10_000,
             source_jobs_per_hour: 10_000,
             source_jobs_per_day: 10_000,
         })
@@ -136,6 +138,7 @@ async fn an_address_meets_its_global_daily_cap_with_a_metric() {
             email_per_day: 2,
             email_per_day_total: 5,
             ip_per_minute: 100,
+            source_jobs_per_minute: 10_000,
             source_jobs_per_hour: 10_000,
             source_jobs_per_day: 10_000,
         })
@@ -266,6 +269,7 @@ async fn a_source_ip_over_its_budget_gets_429_with_retry_after_on_both_endpoints
             email_per_day: 100,
             email_per_day_total: 100,
             ip_per_minute: 3,
+            source_jobs_per_minute: 10_000,
             source_jobs_per_hour: 10_000,
             source_jobs_per_day: 10_000,
         })
@@ -300,6 +304,7 @@ async fn an_ipv6_source_gets_one_budget_per_64() {
             email_per_day: 100,
             email_per_day_total: 100,
             ip_per_minute: 3,
+            source_jobs_per_minute: 10_000,
             source_jobs_per_hour: 10_000,
             source_jobs_per_day: 10_000,
         })

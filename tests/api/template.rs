@@ -87,6 +87,7 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", "70", |c| c.settings.rate_limits.email_per_day_total == 70),
     ("RATE_LIMIT_IP_PER_MINUTE", "9", |c| c.settings.rate_limits.ip_per_minute == 9),
     ("RATE_LIMIT_SOURCE_JOBS_PER_HOUR", "7", |c| c.settings.rate_limits.source_jobs_per_hour == 7),
+    ("RATE_LIMIT_SOURCE_JOBS_PER_MINUTE", "5", |c| c.settings.rate_limits.source_jobs_per_minute == 5),
     ("RATE_LIMIT_SOURCE_JOBS_PER_DAY", "77", |c| c.settings.rate_limits.source_jobs_per_day == 77),
     ("SIGNING_KEY_SECRET_ID", "keys/x", |c| c.signing_key_secret == "keys/x"),
     ("SENDER_EMAIL", "sender@x.example", |c| c.sender.as_deref() == Some("sender@x.example")),

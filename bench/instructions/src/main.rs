@@ -33,6 +33,7 @@ const UNREACHED: RateLimits = RateLimits {
     email_per_day_total: 1000,
     ip_per_minute: 10_000,
     source_jobs_per_hour: 1_000_000,
+    source_jobs_per_minute: 1_000_000,
     source_jobs_per_day: 1_000_000,
 };
 

@@ -242,8 +242,8 @@ pub async fn run(scenario: &str, repeats: usize) {
                 let response = request_reset::handle(&deps, request).await.expect("infallible");
                 assert_eq!(response.status(), 202);
             }
-            // The source's per-minute budget, its jobs for the hour and for the day; the job.
-            expect_calls(&calls, before, repeats, &[(Op::UpdateItem, 3), (Op::SendMessage, 1)]);
+            // The source IP's per-minute budget, its jobs for the minute, the hour and the day; the job.
+            expect_calls(&calls, before, repeats, &[(Op::UpdateItem, 4), (Op::SendMessage, 1)]);
             before
         }
         "sdk-mail-worker" => {

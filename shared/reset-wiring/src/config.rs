@@ -154,6 +154,7 @@ impl Config {
             email_per_day: r.number("RATE_LIMIT_EMAIL_PER_DAY", rate_defaults.email_per_day, 1, 100_000),
             email_per_day_total: r.number("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", rate_defaults.email_per_day_total, 1, 1_000_000),
             ip_per_minute: r.number("RATE_LIMIT_IP_PER_MINUTE", rate_defaults.ip_per_minute, 1, 100_000),
+            source_jobs_per_minute: r.number("RATE_LIMIT_SOURCE_JOBS_PER_MINUTE", rate_defaults.source_jobs_per_minute, 1, 1_000_000),
             source_jobs_per_hour: r.number("RATE_LIMIT_SOURCE_JOBS_PER_HOUR", rate_defaults.source_jobs_per_hour, 1, 1_000_000),
             source_jobs_per_day: r.number("RATE_LIMIT_SOURCE_JOBS_PER_DAY", rate_defaults.source_jobs_per_day, 1, 10_000_000),
         };

@@ -90,6 +90,10 @@ pub struct RateLimits {
     pub email_per_day_total: u32,
     /// Requests per source IP per minute on the endpoints that do work (then 429).
     pub ip_per_minute: u32,
+    /// Reset jobs one source may queue per minute: spreads a source's hour over ten minutes, so
+    /// many sources asking at once queue a few jobs each a minute, not their whole hour in its
+    /// first minute (the queue then holds seconds of sending at the account's rate, not minutes).
+    pub source_jobs_per_minute: u32,
     /// Reset jobs one source (an IPv4 address, an IPv6 /64) may queue per hour, whatever the
     /// addresses: over it the same answer, nothing queued, a metric. Keeps a few sources asking for harvested addresses
     /// from filling the queue faster than the account may send, which would make everyone's mail
@@ -101,7 +105,15 @@ pub struct RateLimits {
 
 impl Default for RateLimits {
     fn default() -> Self {
-        RateLimits { email_per_minute: 1, email_per_day: 5, email_per_day_total: 20, ip_per_minute: 30, source_jobs_per_hour: 30, source_jobs_per_day: 200 }
+        RateLimits {
+            email_per_minute: 1,
+            email_per_day: 5,
+            email_per_day_total: 20,
+            ip_per_minute: 30,
+            source_jobs_per_minute: 3,
+            source_jobs_per_hour: 30,
+            source_jobs_per_day: 200,
+        }
     }
 }
 

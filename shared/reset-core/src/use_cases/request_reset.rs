@@ -71,14 +71,14 @@ async fn queue<A: Adapters>(deps: &Deps<A>, email: &Email, requester: &Requester
     Ok(())
 }
 
-/// Spends one of the source's jobs for the hour, then for the day (a request over the hour's
-/// budget spends nothing of the day's). `false` when either is spent. Counted per source (an
+/// Spends one of the source's jobs for the minute, the hour, then the day (a request over one
+/// budget spends nothing of the longer ones'). `false` when either is spent. Counted per source (an
 /// address, an IPv6 /64), not per network: one host on a carrier's /16 must not spend the job
 /// budget of everyone behind it.
 async fn within_job_budget<A: Adapters>(deps: &Deps<A>, source: &str) -> anyhow::Result<bool> {
     let limits = deps.settings.rate_limits;
     let now = unix_now();
-    for (limit, window) in [(limits.source_jobs_per_hour, 3600), (limits.source_jobs_per_day, 86_400)] {
+    for (limit, window) in [(limits.source_jobs_per_minute, 60), (limits.source_jobs_per_hour, 3600), (limits.source_jobs_per_day, 86_400)] {
         if deps.limits.hit(&format!("jobs#{source}#{window}"), limit, window, now).await? != Hit::Allowed {
             return Ok(false);
         }
