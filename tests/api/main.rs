@@ -9,6 +9,7 @@ mod deploy;
 mod edge;
 mod events;
 mod faults;
+mod flood;
 mod fuzz;
 mod handlers;
 mod helpers;

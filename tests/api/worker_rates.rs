@@ -136,8 +136,8 @@ impl Adapters for Sim {
 /// An adapter whose every call first takes `each` (tokio time).
 #[derive(Clone)]
 pub struct Slow<T> {
-    inner: T,
-    each: Duration,
+    pub inner: T,
+    pub each: Duration,
 }
 
 impl<T> Slow<T> {
@@ -179,7 +179,7 @@ impl<T: FindUserByEmail> FindUserByEmail for Slow<T> {
 
 /// One account per job, found by address in constant time (the in-memory users adapter scans).
 #[derive(Clone)]
-pub struct Directory(Arc<HashMap<String, User>>);
+pub struct Directory(pub Arc<HashMap<String, User>>);
 
 impl FindUserByEmail for Directory {
     async fn find_by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
@@ -202,8 +202,22 @@ impl<T: GetUser> GetUser for Slow<T> {
 }
 
 /// The address of job `n`: its own account, so no job spends another's budget.
-fn address(n: usize) -> String {
+pub fn address(n: usize) -> String {
     format!("user{n}@example.com")
+}
+
+/// The active account of job `n`, at [`address`]`(n)`.
+pub fn account(n: usize) -> User {
+    User {
+        id: UserId::parse(&format!("u-{n}")).unwrap(),
+        email: StoredEmail::new(address(n)),
+        // Tokens are bound to it; never hashed against here.
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
+        active: true,
+        status: "active".into(),
+        epoch: String::new(),
+        locale: None,
+    }
 }
 
 fn job_of(address: &str) -> usize {
@@ -211,15 +225,15 @@ fn job_of(address: &str) -> usize {
 }
 
 /// When a mail reached SES, which job it was, and which worker instance sent it.
-type Sent = (Instant, usize, u32);
+pub type Sent = (Instant, usize, u32);
 
 /// SES as far as pacing goes: it notes when each mail reached it, and answers after `answer`.
 /// One per worker instance (each its own client), all writing to one record.
 #[derive(Clone)]
 pub struct StandInSes {
-    sends: Arc<Mutex<Vec<Sent>>>,
-    answer: Duration,
-    worker: u32,
+    pub sends: Arc<Mutex<Vec<Sent>>>,
+    pub answer: Duration,
+    pub worker: u32,
 }
 
 impl Mailer for StandInSes {
@@ -388,21 +402,7 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
     let interval = adjust(config.send_interval);
     let (backlog_jobs, arriving_jobs) = (scenario.backlog_jobs(), scenario.arriving_jobs());
     let jobs = backlog_jobs + arriving_jobs;
-    let directory: HashMap<String, User> = (0..jobs)
-        .map(|n| {
-            let user = User {
-                id: UserId::parse(&format!("u-{n}")).unwrap(),
-                email: StoredEmail::new(address(n)),
-                // Tokens are bound to it; never hashed against here.
-                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
-                active: true,
-                status: "active".into(),
-                epoch: String::new(),
-                locale: None,
-            };
-            (address(n), user)
-        })
-        .collect();
+    let directory: HashMap<String, User> = (0..jobs).map(|n| (address(n), account(n))).collect();
     let directory = Directory(Arc::new(directory));
     let limits = MemoryLimits::default();
     let ledger = MemoryJobLedger::default();

@@ -75,7 +75,12 @@ pub fn prepare_confirms() {
     domain::password::prepare();
 }
 
-/// Seconds since the Unix epoch.
+/// Seconds since the Unix epoch (in tests, a simulation's clock where one runs:
+/// `memory::follow_tokio_clock`).
 pub fn unix_now() -> u64 {
+    #[cfg(any(test, feature = "memory"))]
+    if let Some(now) = memory::virtual_now() {
+        return now;
+    }
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
