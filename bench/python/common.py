@@ -14,6 +14,7 @@ DYNAMODB = boto3.client("dynamodb")
 SESV2 = boto3.client("sesv2")
 SQS = boto3.client("sqs")
 MAIL_QUEUE_URL = os.environ["MAIL_QUEUE_URL"]
+NOTICE_QUEUE_URL = os.environ["NOTICE_QUEUE_URL"]
 USERS_TABLE = os.environ["USERS_TABLE"]
 EMAIL_INDEX = os.environ["USERS_EMAIL_INDEX"]
 LIMITS_TABLE = os.environ["RATE_LIMIT_TABLE"]

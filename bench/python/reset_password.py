@@ -12,7 +12,7 @@ import uuid
 from argon2 import PasswordHasher
 from itsdangerous import BadData
 
-from common import DYNAMODB, MAIL_QUEUE_URL, SIGNER, SQS, TOKEN_TTL, USERS_TABLE, answer, body_of, hit, keyed, source_ip
+from common import DYNAMODB, NOTICE_QUEUE_URL, SIGNER, SQS, TOKEN_TTL, USERS_TABLE, answer, body_of, hit, keyed, source_ip
 
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
@@ -40,7 +40,7 @@ def handler(event, context):
     except DYNAMODB.exceptions.ConditionalCheckFailedException:
         return answer(400, "This reset link is invalid or has expired.")
     notice = {"kind": "password_changed", "id": uuid.uuid4().hex, "user_id": claims["sub"], "changed_at": int(time.time())}
-    SQS.send_message(QueueUrl=MAIL_QUEUE_URL, MessageBody=json.dumps(notice))
+    SQS.send_message(QueueUrl=NOTICE_QUEUE_URL, MessageBody=json.dumps(notice))
     return answer(200, "Your password has been changed.")
 
 

@@ -15,7 +15,7 @@ use reset_core::domain::{StoredEmail, User, UserId};
 use reset_core::memory::{InMemory, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
 use reset_core::reset_token::KeyRing;
 use reset_core::settings::Settings;
-use reset_core::{DeliveryDeps, Deps, KeyCache};
+use reset_core::{DeliveryDeps, Deps, KeyCache, Paces};
 
 const SECRET: &str = r#"{"current":"a","a":"key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#;
 const DEMO_EMAIL: &str = "demo@example.com";
@@ -40,7 +40,7 @@ async fn worker(mailer: &MemoryMailer) -> DeliveryDeps<InMemory, MemoryMailer> {
         keys: KeyCache::load(MemoryKeys::new(SECRET), Duration::from_secs(300)).await,
         settings: Settings::for_reset_page("https://example.com/reset".parse().unwrap()),
     };
-    DeliveryDeps { common, users, ledger: MemoryJobLedger::default(), mails: &reset_pages::MAILS, mailer: mailer.clone() }
+    DeliveryDeps { common, users, ledger: MemoryJobLedger::default(), mails: &reset_pages::MAILS, mailer: mailer.clone(), paces: Paces::unpaced() }
 }
 
 /// `json` with the MAC a function holding the secret would give it (if it can carry one).

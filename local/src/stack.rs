@@ -30,6 +30,9 @@ pub const DEMO_USER_ID: &str = "demo-user";
 pub const DEMO_EMAIL: &str = "demo@example.com";
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 pub const MAIL_QUEUE: &str = "password-reset-mail";
+/// The password-changed notices' queue (template.yaml's `NoticeQueue`), beside the links'.
+pub const NOTICE_QUEUE: &str = "password-reset-notices";
+/// The dead-letter queue both share (template.yaml's `MailDeadLetterQueue`).
 pub const MAIL_DLQ: &str = "password-reset-mail-dlq";
 /// Receives before SQS moves a message to the dead-letter queue (the template's default).
 pub const MAX_RECEIVES: u32 = 5;
@@ -78,7 +81,7 @@ pub struct Stack {
     /// Extra environment for the functions (e.g. `TOKEN_TTL_SECONDS`).
     pub overrides: Vec<(String, String)>,
     pub reset_page_url: String,
-    /// The mail queue and its dead-letter queue.
+    /// The two mail queues and their dead-letter queue.
     pub queue: crate::queue::MailQueues,
 }
 
@@ -106,8 +109,9 @@ impl Stack {
             .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
             .load()
             .await;
-        let queue =
-            crate::queue::MailQueues::create(aws_sdk_sqs::Client::new(&sdk), MAIL_QUEUE, MAIL_DLQ, MAX_RECEIVES).await.context("creating the mail queues")?;
+        let queue = crate::queue::MailQueues::create(aws_sdk_sqs::Client::new(&sdk), MAIL_QUEUE, NOTICE_QUEUE, MAIL_DLQ, MAX_RECEIVES)
+            .await
+            .context("creating the mail queues")?;
         let stack = Stack { moto, sdk, table: UserTable::default(), overrides: Vec::new(), reset_page_url: reset_page_url.to_owned(), queue };
         stack.provision(also_projected).await?;
         stack.put_user(DEMO_USER_ID, DEMO_EMAIL, DEMO_PASSWORD, None).await?;
@@ -183,7 +187,10 @@ impl Stack {
             ("RATE_LIMIT_TABLE", reset_aws::DEFAULT_LIMITS_TABLE),
             ("SIGNING_KEY_SECRET_ID", SECRET_ID),
             ("SENDER_EMAIL", SENDER),
+            // One environment for the three functions here; each wiring takes only the queues
+            // its function uses (template.yaml gives each only those).
             ("MAIL_QUEUE_URL", &self.queue.url),
+            ("NOTICE_QUEUE_URL", &self.queue.notices_url),
             // Locally SES is moto: pace at 1000 mails a second, retry after 1 s, 2 s, 4 s ...
             ("SES_MAX_SEND_RATE", "1000"),
             ("MAIL_WORKER_CONCURRENCY", "1"),
@@ -273,21 +280,23 @@ impl Stack {
         }
     }
 
-    /// Messages on the mail queue, visible, in flight or delayed. (Asked over plain HTTP in SQS's
-    /// JSON protocol, so that a blocking helper can ask from inside a test's runtime; moto tells
-    /// the service from the credential scope and checks no signature.)
+    /// Messages on both mail queues, visible, in flight or delayed. (Asked over plain HTTP in
+    /// SQS's JSON protocol, so that a blocking helper can ask from inside a test's runtime; moto
+    /// tells the service from the credential scope and checks no signature.)
     fn queued(&self) -> anyhow::Result<usize> {
-        let mut reply = ureq::post(&self.moto.url)
-            .header("authorization", format!("AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/sqs/aws4_request, SignedHeaders=host, Signature=0"))
-            .header("x-amz-target", "AmazonSQS.GetQueueAttributes")
-            .header("content-type", "application/x-amz-json-1.0")
-            .send_json(serde_json::json!({"QueueUrl": self.queue.url, "AttributeNames": ["All"]}))
-            .context("asking moto for the mail queue's depth")?;
-        let answer: serde_json::Value = reply.body_mut().read_json()?;
         let mut queued = 0;
-        for name in ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] {
-            let count = answer["Attributes"][name].as_str().with_context(|| format!("{name} in {answer}"))?;
-            queued += count.parse::<usize>()?;
+        for url in [&self.queue.url, &self.queue.notices_url] {
+            let mut reply = ureq::post(&self.moto.url)
+                .header("authorization", format!("AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/sqs/aws4_request, SignedHeaders=host, Signature=0"))
+                .header("x-amz-target", "AmazonSQS.GetQueueAttributes")
+                .header("content-type", "application/x-amz-json-1.0")
+                .send_json(serde_json::json!({"QueueUrl": url, "AttributeNames": ["All"]}))
+                .context("asking moto for a mail queue's depth")?;
+            let answer: serde_json::Value = reply.body_mut().read_json()?;
+            for name in ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] {
+                let count = answer["Attributes"][name].as_str().with_context(|| format!("{name} in {answer}"))?;
+                queued += count.parse::<usize>()?;
+            }
         }
         Ok(queued)
     }

@@ -45,6 +45,8 @@ pub const SQS_EXPECTED: &[SqsExpected] = &[
     SqsExpected { file: "mail-worker-reset-link.json", failures: 0, mails_demo_user: 1 },
     // A link for the demo user, one for an unknown address (no mail), a password-changed notice.
     SqsExpected { file: "mail-worker-batch.json", failures: 0, mails_demo_user: 2 },
+    // A password-changed notice from its own queue (paced by the notices' share of the rate).
+    SqsExpected { file: "mail-worker-notice.json", failures: 0, mails_demo_user: 1 },
     // An unreadable body is dropped (with a metric), not retried, and the rest of the batch goes out.
     SqsExpected { file: "mail-worker-poison.json", failures: 0, mails_demo_user: 1 },
 ];

@@ -12,7 +12,7 @@ use reset_core::ports::breached::BreachedPasswords;
 use reset_core::ports::{GetUser, KeySource as _, Mailer, SetPassword};
 use reset_core::reset_token::KeyRing;
 use reset_core::settings::parse_page_url;
-use reset_core::{Adapters, ConfirmDeps, Delivery, DeliveryDeps, Deps, KeyCache, Paced, Settings};
+use reset_core::{Adapters, ConfirmDeps, Delivery, DeliveryDeps, Deps, KeyCache, Paces, Settings};
 use reset_local::events::{self, Reply};
 use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, GENEROUS_LIMITS, Stack};
 use reset_wiring::{Aws, Config};
@@ -40,7 +40,7 @@ pub struct Functions<A: Adapters, M: Mailer, B: BreachedPasswords> {
 }
 
 /// The shipped wiring of each function.
-pub type AwsFunctions = Functions<Aws, Paced<SesMailer>, PwnedPasswords>;
+pub type AwsFunctions = Functions<Aws, SesMailer, PwnedPasswords>;
 
 impl AwsFunctions {
     /// Each function as its cold start builds it, pointed at `stack`.
@@ -78,7 +78,7 @@ impl<A: Adapters, M: Mailer, B: BreachedPasswords> Functions<A, M, B> {
 }
 
 /// The mail worker's shipped wiring on `stack`, for a test that swaps one of its adapters.
-pub async fn mail_worker(stack: &Stack) -> DeliveryDeps<Aws, Paced<SesMailer>> {
+pub async fn mail_worker(stack: &Stack) -> DeliveryDeps<Aws, SesMailer> {
     reset_wiring::mail_worker(stack.config(), &stack.sdk).await.expect("the stack's secrets can be read")
 }
 
@@ -167,6 +167,7 @@ impl MemoryApp {
                     ledger: ledger.clone(),
                     mails: &reset_pages::MAILS,
                     mailer: mailer.clone(),
+                    paces: Paces::unpaced(),
                 },
             },
             breaches,
@@ -222,7 +223,7 @@ impl MemoryApp {
     pub async fn deliver(&self) -> Vec<Delivery> {
         let mut deliveries = Vec::new();
         for job in self.queue.take_signed() {
-            let delivery = reset_core::deliver_mail(&self.deps.worker, job.job(), 1).await;
+            let delivery = reset_core::deliver_mail(&self.deps.worker, job.job(), 1, job.job().lane()).await;
             if delivery == Delivery::Retry {
                 reset_core::ports::MailQueue::enqueue(&self.queue, &job).await.expect("the memory queue takes it back");
             }

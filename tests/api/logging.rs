@@ -413,11 +413,11 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
 
     let app = MemoryApp::new().await;
     let stale = crate::mail_delivery::reset_job(DEMO_EMAIL, reset_core::unix_now() - app.deps.settings().mail_max_age.as_secs() - 1);
-    scenarios.push(("reset_mail_stale", json_lines(reset_core::deliver_mail(&app.deps.worker, &stale, 1)).await));
+    scenarios.push(("reset_mail_stale", json_lines(reset_core::deliver_mail(&app.deps.worker, &stale, 1, stale.lane())).await));
 
     // Malformed twice: an address that does not parse (the use case), a body that is no job (the worker).
     let unparsable = crate::mail_delivery::reset_job("not an address", reset_core::unix_now());
-    scenarios.push(("mail_job_malformed", json_lines(reset_core::deliver_mail(&app.deps.worker, &unparsable, 1)).await));
+    scenarios.push(("mail_job_malformed", json_lines(reset_core::deliver_mail(&app.deps.worker, &unparsable, 1, unparsable.lane())).await));
     let poison: mail_worker::SqsEvent = serde_json::from_value(json!({"Records": [{"messageId": "m-1", "body": "not a mail job"}]})).unwrap();
     scenarios.push(("mail_job_malformed", json_lines(mail_worker::handle(&app.deps.worker, poison)).await));
 

@@ -1,15 +1,15 @@
 //! The mail worker: its SQS events, retries with back-off, dead letters, duplicates, stale and
 //! poison messages, permanent refusals, the queue failing under request-reset, and the
-//! password-changed notice going through the same queue. In memory for the decisions, against
+//! password-changed notice going through its own queue, never behind a flood of reset links. In memory for the decisions, against
 //! moto (real SQS, DynamoDB and SES calls, with a proxy that makes SES throttle) for the rest.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use reset_aws::SesMailer;
-use reset_core::domain::mail_job::{ChangedJob, MailJob, ResetLinkJob, new_job_id};
+use reset_core::domain::mail_job::{ChangedJob, Lane, MailJob, ResetLinkJob, new_job_id};
 use reset_core::reset_token::KeyRing;
-use reset_core::{Delivery, DeliveryDeps, Paced, Settled};
+use reset_core::{Delivery, DeliveryDeps, Settled};
 use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID, MAX_RECEIVES};
 use reset_wiring::Aws;
 use serde_json::{Value, json};
@@ -36,6 +36,11 @@ pub(crate) fn signed(job: MailJob, ring: &KeyRing) -> String {
 
 /// One SQS record carrying `job`, handed out for the `receives`-th time.
 fn sqs_event(bodies: &[String], receives: u32) -> mail_worker::SqsEvent {
+    sqs_event_from(None, bodies, receives)
+}
+
+/// [`sqs_event`] as the event source of the queue whose ARN is `queue` hands it out.
+fn sqs_event_from(queue: Option<&str>, bodies: &[String], receives: u32) -> mail_worker::SqsEvent {
     let records: Vec<Value> = bodies
         .iter()
         .enumerate()
@@ -46,6 +51,7 @@ fn sqs_event(bodies: &[String], receives: u32) -> mail_worker::SqsEvent {
                 "body": body,
                 "attributes": {"ApproximateReceiveCount": receives.to_string()},
                 "eventSource": "aws:sqs",
+                "eventSourceARN": queue,
             })
         })
         .collect();
@@ -81,7 +87,7 @@ async fn a_failing_send_is_reported_and_comes_back_after_a_growing_back_off() {
         let response = mail_worker::handle(&app.deps.worker, sqs_event(&bodies, receives)).await;
         assert_eq!(failures(&response), ["m-0"], "only the known address needed the mail service");
     }
-    let delays: Vec<u64> = app.queue.delays().into_iter().map(|(receipt, secs)| if receipt == "r-0" { secs } else { 0 }).collect();
+    let delays: Vec<u64> = app.queue.delays().into_iter().map(|(_, receipt, secs)| if receipt == "r-0" { secs } else { 0 }).collect();
     assert_eq!(delays, [30, 60, 120]);
 }
 
@@ -95,8 +101,8 @@ async fn a_retried_mail_does_not_spend_the_budget_twice() {
         app.deps.configure(|settings| settings.rate_limits = reset_core::settings::RateLimits::default());
         app.mailer.fail_next(1);
         let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
-        let first = reset_core::deliver_mail(&app.deps.worker, &job, 1).await;
-        let retry = reset_core::deliver_mail(&app.deps.worker, &job, 2).await;
+        let first = reset_core::deliver_mail(&app.deps.worker, &job, 1, job.lane()).await;
+        let retry = reset_core::deliver_mail(&app.deps.worker, &job, 2, job.lane()).await;
         (first, retry, app.mailer.sent().len())
     })
     .await;
@@ -108,8 +114,8 @@ async fn a_retried_mail_does_not_spend_the_budget_twice() {
 async fn a_message_delivered_twice_sends_one_mail() {
     let app = MemoryApp::new().await;
     let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1).await, Delivery::Settled(Settled::Sent));
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1).await, Delivery::Settled(Settled::Duplicate));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1, job.lane()).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1, job.lane()).await, Delivery::Settled(Settled::Duplicate));
     assert_eq!(app.mailer.sent().len(), 1);
 }
 
@@ -120,12 +126,12 @@ async fn a_permanent_refusal_is_settled_with_a_metric_and_not_retried() {
     let app = MemoryApp::new().await;
     app.mailer.refusal.set(true);
     let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
-    let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
+    let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1, job.lane()).instrument(tracing::info_span!("test", run = %run)).await;
     assert_eq!(delivery, Delivery::Settled(Settled::Refused));
     assert!(logs.records_of(&run).contains("metric=\"mail_refused\""));
     // Delivered again (SQS at least once), it is a duplicate: nothing is tried again.
     app.mailer.refusal.set(false);
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 2).await, Delivery::Settled(Settled::Duplicate));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 2, job.lane()).await, Delivery::Settled(Settled::Duplicate));
     assert!(app.mailer.sent().is_empty());
 }
 
@@ -141,13 +147,13 @@ async fn an_account_refusal_keeps_the_mail_with_a_metric_and_the_retry_sends_it_
     app.deps.configure(|settings| settings.rate_limits.email_per_minute = 1);
     app.mailer.account_refusal.set(true);
     let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
-    let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
+    let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1, job.lane()).instrument(tracing::info_span!("test", run = %run)).await;
     assert_eq!(delivery, Delivery::Retry);
     let records = logs.records_of(&run);
     assert!(records.contains("metric=\"mail_account_refused\"") && !records.contains("metric=\"mail_refused\""), "{records}");
     app.mailer.account_refusal.set(false);
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 2).await, Delivery::Settled(Settled::Sent));
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 3).await, Delivery::Settled(Settled::Duplicate));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 2, job.lane()).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 3, job.lane()).await, Delivery::Settled(Settled::Duplicate));
     assert_eq!(app.mailer.sent().len(), 1);
 }
 
@@ -159,8 +165,8 @@ async fn a_retried_mail_does_not_spend_the_daily_cap_twice() {
     app.deps.configure(|settings| settings.rate_limits.email_per_day_total = 1);
     app.mailer.fail_next(1);
     let job = reset_job(DEMO_EMAIL, reset_core::unix_now());
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1).await, Delivery::Retry);
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 2).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1, job.lane()).await, Delivery::Retry);
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 2, job.lane()).await, Delivery::Settled(Settled::Sent));
     assert_eq!(app.mailer.sent().len(), 1);
 }
 
@@ -203,13 +209,13 @@ async fn a_stale_job_is_dropped_with_a_metric() {
     let app = MemoryApp::new().await;
     let age = app.deps.settings().mail_max_age.as_secs() + 1;
     let job = reset_job(DEMO_EMAIL, reset_core::unix_now() - age);
-    let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
+    let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1, job.lane()).instrument(tracing::info_span!("test", run = %run)).await;
     assert_eq!(delivery, Delivery::Settled(Settled::Stale));
     assert!(logs.records_of(&run).contains("metric=\"reset_mail_stale\""));
     assert!(app.mailer.sent().is_empty());
     // Just inside the age, it goes out.
     let fresh = reset_job(DEMO_EMAIL, reset_core::unix_now() - age + 5);
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &fresh, 1).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &fresh, 1, fresh.lane()).await, Delivery::Settled(Settled::Sent));
 }
 
 /// The change stands when its notice cannot be queued; the failure is logged with a metric.
@@ -222,13 +228,14 @@ async fn a_reset_link_job_from_the_future_is_malformed_with_a_metric_not_fresh_f
     let app = MemoryApp::new().await;
     let skew = reset_core::use_cases::deliver_mail::MAX_CLOCK_SKEW_SECS;
     for at in [reset_core::unix_now() + skew + 60, u64::MAX] {
-        let delivery = reset_core::deliver_mail(&app.deps.worker, &reset_job(DEMO_EMAIL, at), 1).instrument(tracing::info_span!("test", run = %run)).await;
+        let delivery =
+            reset_core::deliver_mail(&app.deps.worker, &reset_job(DEMO_EMAIL, at), 1, Lane::Links).instrument(tracing::info_span!("test", run = %run)).await;
         assert_eq!(delivery, Delivery::Settled(Settled::Malformed), "requested_at {at}");
     }
     assert!(logs.records_of(&run).contains("metric=\"mail_job_malformed\""));
     assert!(app.mailer.sent().is_empty());
     let within = reset_job(DEMO_EMAIL, reset_core::unix_now() + 60);
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &within, 1).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &within, 1, within.lane()).await, Delivery::Settled(Settled::Sent));
 }
 
 pub(crate) fn notice(user_id: &str, email: &str, changed_at: u64) -> MailJob {
@@ -246,13 +253,17 @@ async fn a_notice_with_an_absurd_time_is_malformed_and_sends_nothing() {
     let now = reset_core::unix_now();
     for at in [now + MAX_CLOCK_SKEW_SECS + 60, 253_402_300_800, u64::MAX, 0, now - MAX_NOTICE_AGE_SECS - 60] {
         let job = notice(DEMO_USER_ID, DEMO_EMAIL, at);
-        let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1).instrument(tracing::info_span!("test", run = %run)).await;
+        let delivery = reset_core::deliver_mail(&app.deps.worker, &job, 1, job.lane()).instrument(tracing::info_span!("test", run = %run)).await;
         assert_eq!(delivery, Delivery::Settled(Settled::Malformed), "changed_at {at}");
     }
     assert!(logs.records_of(&run).contains("metric=\"mail_job_malformed\""));
     assert!(app.mailer.sent().is_empty());
     for at in [now + 60, now - MAX_NOTICE_AGE_SECS + 60] {
-        assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice(DEMO_USER_ID, DEMO_EMAIL, at), 1).await, Delivery::Settled(Settled::Sent), "{at}");
+        assert_eq!(
+            reset_core::deliver_mail(&app.deps.worker, &notice(DEMO_USER_ID, DEMO_EMAIL, at), 1, Lane::Notices).await,
+            Delivery::Settled(Settled::Sent),
+            "{at}"
+        );
     }
 }
 
@@ -262,13 +273,13 @@ async fn a_notice_with_an_absurd_time_is_malformed_and_sends_nothing() {
 async fn a_notice_goes_to_the_stored_address_never_to_the_jobs() {
     let app = MemoryApp::new().await;
     let job = notice(DEMO_USER_ID, "someone-else@example.net", reset_core::unix_now());
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &job, 1, job.lane()).await, Delivery::Settled(Settled::Sent));
     let to: Vec<String> = app.mailer.sent().iter().map(|m| m.to.as_ref().to_owned()).collect();
     assert_eq!(to, [DEMO_EMAIL]);
     // A job queued by a later version, which no longer writes the address, reads and sends too.
     let body = format!(r#"{{"kind":"password_changed","id":"{}","user_id":"{DEMO_USER_ID}","changed_at":{}}}"#, new_job_id().unwrap(), reset_core::unix_now());
     let without = MailJob::from_json(&body).unwrap();
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &without, 1).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &without, 1, without.lane()).await, Delivery::Settled(Settled::Sent));
     assert_eq!(app.mailer.sent().len(), 2);
 }
 
@@ -279,11 +290,17 @@ async fn a_notice_goes_to_the_stored_address_never_to_the_jobs() {
 async fn a_notice_for_a_gone_account_sends_nothing_and_a_disabled_one_is_still_told() {
     let app = MemoryApp::new().await;
     let now = reset_core::unix_now();
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice("gone-user", DEMO_EMAIL, now), 1).await, Delivery::Settled(Settled::UnknownAccount));
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice("", DEMO_EMAIL, now), 1).await, Delivery::Settled(Settled::Malformed));
+    assert_eq!(
+        reset_core::deliver_mail(&app.deps.worker, &notice("gone-user", DEMO_EMAIL, now), 1, Lane::Notices).await,
+        Delivery::Settled(Settled::UnknownAccount)
+    );
+    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice("", DEMO_EMAIL, now), 1, Lane::Notices).await, Delivery::Settled(Settled::Malformed));
     assert!(app.mailer.sent().is_empty());
     app.add_user("disabled-user", "disabled@example.com", NEW_PASSWORD, false);
-    assert_eq!(reset_core::deliver_mail(&app.deps.worker, &notice("disabled-user", "x@example.com", now), 1).await, Delivery::Settled(Settled::Sent));
+    assert_eq!(
+        reset_core::deliver_mail(&app.deps.worker, &notice("disabled-user", "x@example.com", now), 1, Lane::Notices).await,
+        Delivery::Settled(Settled::Sent)
+    );
     let to: Vec<String> = app.mailer.sent().iter().map(|m| m.to.as_ref().to_owned()).collect();
     assert_eq!(to, ["disabled@example.com"]);
 }
@@ -429,19 +446,19 @@ async fn an_unreachable_job_ledger_sends_nothing_and_the_job_comes_back() {
 
 /// The production wiring with SES behind a proxy that throttles (429 TooManyRequestsException)
 /// while `throttling` is set.
-pub(crate) async fn deps_with_throttling_ses(app: &MotoApp, throttling: Arc<AtomicBool>) -> DeliveryDeps<Aws, Paced<SesMailer>> {
+pub(crate) async fn deps_with_throttling_ses(app: &MotoApp, throttling: Arc<AtomicBool>) -> DeliveryDeps<Aws, SesMailer> {
     let proxy = crate::faults::moto_faulty(&app.stack.moto.url, move |_target, path, _body| {
         (path.starts_with("/v2/email/outbound-emails") && throttling.load(Ordering::SeqCst)).then_some(crate::faults::SES_THROTTLED)
     });
     let sdk = crate::faults::sdk_at(&proxy).await;
     let config = app.stack.config();
     let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), config.sender.expect("the stack names a sender"), None);
-    DeliveryDeps { mailer: Paced::new(mailer, std::time::Duration::ZERO), ..crate::helpers::mail_worker(&app.stack).await }
+    DeliveryDeps { mailer, ..crate::helpers::mail_worker(&app.stack).await }
 }
 
 /// Hands the queue to the worker batch by batch; `after_batch` sees each response. Returns the
 /// number of messages handed out.
-pub(crate) async fn pump(app: &MotoApp, deps: &DeliveryDeps<Aws, Paced<SesMailer>>, mut after_batch: impl FnMut(&mail_worker::SqsBatchResponse)) -> usize {
+pub(crate) async fn pump(app: &MotoApp, deps: &DeliveryDeps<Aws, SesMailer>, mut after_batch: impl FnMut(&mail_worker::SqsBatchResponse)) -> usize {
     let mut handed = 0;
     for _ in 0..20 {
         let Some(event) = app.stack.queue.receive_event().await.unwrap() else { break };
@@ -543,7 +560,7 @@ async fn a_poison_message_does_not_block_the_rest_of_its_batch() {
 async fn a_throttling_queue_gives_the_same_503_for_every_address() {
     let app = MotoApp::start().await;
     let sdk = crate::faults::sdk_at(&crate::faults::fake_aws(true)).await;
-    let queue = reset_aws::SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), app.stack.config().mail_queue_url);
+    let queue = reset_aws::SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), app.stack.config().mail_queue_url, None);
     let mut deps = crate::helpers::AwsFunctions::on(&app.stack).await;
     deps.request.queue = queue;
     let known = call(&deps, &request_event(DEMO_EMAIL)).await;
@@ -551,4 +568,60 @@ async fn a_throttling_queue_gives_the_same_503_for_every_address() {
     assert_eq!((known.status, known.error_code().as_deref(), known.header("retry-after")), (503, Some("service_unavailable"), Some("5")));
     assert_eq!((&known.headers, &known.body), (&unknown.headers, &unknown.body));
     assert_eq!(app.stack.queue.depth().await.unwrap(), 0);
+}
+
+/// The worker paced as deployed (here a link slot a second, a notice slot every 20 s), a batch
+/// of ten reset links waiting for their slots, and a notice arriving from its own queue: the
+/// notice goes out at once, by its own pace, not after the links' nine seconds. (On tokio's paused
+/// clock: the two invocations interleave exactly where the links wait.)
+#[tokio::test(start_paused = true)]
+async fn a_notice_from_its_own_queue_is_not_paced_behind_a_batch_of_links() {
+    use reset_core::memory::MemoryQueue;
+    use std::time::Duration;
+    use tokio::time::Instant;
+    let mut app = MemoryApp::new().await;
+    app.deps.worker.paces = reset_core::Paces::new(Duration::from_secs(1), Duration::from_secs(20));
+    let ring = KeyRing::from_json(&crate::helpers::secret("a", &[("a", crate::helpers::KEY_A)])).unwrap();
+    let now = reset_core::unix_now();
+    let links: Vec<String> = (0..10).map(|_| signed(reset_job(DEMO_EMAIL, now), &ring)).collect();
+    let notice = [signed(notice(DEMO_USER_ID, DEMO_EMAIL, now), &ring)];
+    let worker = &app.deps.worker;
+    let start = Instant::now();
+    let (links_done, notice_done) = tokio::join!(
+        async {
+            mail_worker::handle(worker, sqs_event_from(Some(MemoryQueue::LINKS_ARN), &links, 1)).await;
+            start.elapsed()
+        },
+        async {
+            mail_worker::handle(worker, sqs_event_from(Some(MemoryQueue::NOTICES_ARN), &notice, 1)).await;
+            start.elapsed()
+        },
+    );
+    assert_eq!(notice_done, Duration::ZERO, "the notice waited for no link's slot");
+    assert_eq!(links_done, Duration::from_secs(9), "ten links, a slot a second");
+    let sent = app.mailer.sent();
+    assert_eq!(sent.len(), 11);
+    assert!(sent[1].subject.to_lowercase().contains("changed"), "the notice went out second, after the link that had its slot: {:?}", sent[1].subject);
+}
+
+/// Over moto with the real queues: twenty reset links queued ahead of a password change, whose
+/// notice reset-password puts on the notice queue (not the links'), and the worker's two event
+/// sources polling side by side: the notice is the first mail out, not the twenty-first.
+#[tokio::test]
+async fn a_flood_of_queued_links_does_not_delay_a_password_changed_notice() {
+    let app = MotoApp::start().await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    let token = app.mails().await[0].token().unwrap();
+    let before = app.stack.mails().unwrap().len();
+    let ring = app.stack.key_ring().await.unwrap();
+    for _ in 0..20 {
+        app.stack.queue.send_raw(&signed(reset_job(DEMO_EMAIL, reset_core::unix_now()), &ring)).await.unwrap();
+    }
+    assert_eq!(call(&app.deps, &confirm_event(&token, NEW_PASSWORD)).await.status, 200);
+    assert_eq!(app.stack.queue.depth_of(Lane::Notices).await.unwrap(), 1, "the notice is on its own queue");
+    assert_eq!(app.stack.queue.depth_of(Lane::Links).await.unwrap(), 20, "behind no link");
+    let mails = app.mails().await;
+    let after: Vec<_> = mails[before..].iter().collect();
+    assert_eq!(after.len(), 21);
+    assert!(after[0].token().is_none() && after[1..].iter().all(|m| m.token().is_some()), "the notice went out first: {:?}", after[0].subject);
 }

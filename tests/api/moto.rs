@@ -101,7 +101,7 @@ async fn aws_unreachable_mid_flow_gives_503_and_nothing_changes() {
     // The user store and the queue unreachable for the HTTP functions (the mail worker, which
     // alone sends, is not called).
     let mut deps = crate::helpers::AwsFunctions::on(&app.stack).await;
-    let queue = || reset_aws::SqsQueue::new(aws_sdk_sqs::Client::new(&gone), config.mail_queue_url.clone());
+    let queue = || reset_aws::SqsQueue::new(aws_sdk_sqs::Client::new(&gone), config.mail_queue_url.clone(), config.notice_queue_url.clone());
     (deps.request.queue, deps.confirm.common.queue) = (queue(), queue());
     deps.confirm.users = reset_aws::DynamoUsers::new(aws_sdk_dynamodb::Client::new(&gone), config.table);
     let mut answers = Vec::new();
@@ -148,21 +148,26 @@ async fn mail_refused_for_the_account_s_state_waits_for_the_fix_and_the_redrive_
     assert!(ours.contains("MessageRejected") && !ours.contains("metric=\"mail_refused\""), "{ours}");
     assert!(!logs.text().contains("unverified.example"), "an address from SES's message reached the log");
 
-    // A link that has waited longer than MAIL_MAX_AGE_SECONDS is there too.
+    // A link that has waited longer than MAIL_MAX_AGE_SECONDS is there too, and a notice from
+    // the notice queue (both queues share the dead-letter queue).
     let stale = crate::mail_delivery::reset_job(DEMO_EMAIL, reset_core::unix_now() - 3600);
     let ring = app.stack.key_ring().await.unwrap();
     app.stack.queue.send_dead_letter(&crate::mail_delivery::signed(stale, &ring)).await.unwrap();
+    let notice = crate::mail_delivery::notice(DEMO_USER_ID, DEMO_EMAIL, reset_core::unix_now() - 600);
+    app.stack.queue.send_dead_letter(&crate::mail_delivery::signed(notice, &ring)).await.unwrap();
 
-    // The operator verifies the sender, then redrives.
+    // The operator verifies the sender, then redrives: each message back to the queue it came from.
     app.stack.ses().create_email_identity().email_identity("unverified.example").send().await.unwrap();
-    assert_eq!(app.stack.queue.redrive().await.unwrap(), 2);
+    assert_eq!(app.stack.queue.redrive().await.unwrap(), 3);
+    use reset_core::domain::mail_job::Lane;
+    assert_eq!((app.stack.queue.depth_of(Lane::Links).await.unwrap(), app.stack.queue.depth_of(Lane::Notices).await.unwrap()), (2, 1));
     let run = crate::helpers::unique("redrive");
     let mails = async { app.mails().await }.instrument(tracing::info_span!("test", run = %run)).await;
     let redriven = logs.records_of(&run);
     assert_eq!(redriven.matches("metric=\"reset_mail_stale\"").count(), 1, "the stale link is dropped as stale: {redriven}");
-    assert_eq!(mails.len(), 1, "the kept mail goes out once; the stale link does not");
-    assert_eq!(mails[0].destinations.to, [DEMO_EMAIL]);
-    assert!(mails[0].token().is_some(), "a reset link that works: signed when sent");
+    assert_eq!(mails.len(), 2, "the kept mail and the notice go out once; the stale link does not");
+    assert!(mails.iter().all(|m| m.destinations.to == [DEMO_EMAIL]));
+    assert_eq!(mails.iter().filter(|m| m.token().is_some()).count(), 1, "one reset link that works (signed when sent) and the notice");
     assert!(app.stack.queue.dead_letters().await.unwrap().is_empty() && app.stack.queue.depth().await.unwrap() == 0);
 }
 

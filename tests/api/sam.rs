@@ -69,7 +69,11 @@ async fn sam_build_makes_bootstraps_that_answer_with_the_sam_local_environment()
             vars.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().replace(SAM_LOCAL_MOTO, &stack.moto.url))).collect();
         let value = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
         assert_eq!(value("AWS_ENDPOINT_URL"), stack.moto.url, "{function}: the SDK is pointed at moto");
-        assert_eq!(value("MAIL_QUEUE_URL"), stack.queue.url, "{function}: the queue scripts/dev creates");
+        // Each function is told only of the queues it uses (template.yaml), each the one scripts/dev creates.
+        let links = (*function != "ResetPasswordFunction").then_some(stack.queue.url.as_str());
+        let notices = (*function != "RequestResetFunction").then_some(stack.queue.notices_url.as_str());
+        assert_eq!(value("MAIL_QUEUE_URL"), links.unwrap_or_default(), "{function}: the links' queue");
+        assert_eq!(value("NOTICE_QUEUE_URL"), notices.unwrap_or_default(), "{function}: the notices' queue");
         assert_eq!(value("USERS_TABLE"), stack.table.table, "{function}: the table scripts/dev creates");
         assert_eq!(value("SIGNING_KEY_SECRET_ID"), reset_local::stack::SECRET_ID, "{function}: the secret scripts/dev creates");
 
@@ -107,7 +111,7 @@ fn the_sam_local_env_file_overrides_only_declared_variables() {
     let own = template.lines().filter(|l| indented(l, 10) && variable(l));
     for line in globals.lines().filter(|l| indented(l, 8) && l.contains(':')).chain(own) {
         let (name, value) = line.trim().split_once(':').unwrap();
-        let computed = ["!If", "!FindInMap", "!Ref AWS::NoValue", "!Ref RateLimitTable", "!Ref SigningKeySecret", "!Ref MailQueue"]
+        let computed = ["!If", "!FindInMap", "!Ref AWS::NoValue", "!Ref RateLimitTable", "!Ref SigningKeySecret", "!Ref MailQueue", "!Ref NoticeQueue"]
             .iter()
             .any(|f| value.trim().starts_with(f))
             || value.trim().is_empty();

@@ -92,10 +92,11 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("SIGNING_KEY_SECRET_ID", "keys/x", |c| c.signing_key_secret == "keys/x"),
     ("SENDER_EMAIL", "sender@x.example", |c| c.sender.as_deref() == Some("sender@x.example")),
     ("SES_CONFIGURATION_SET", "set-x", |c| c.ses_configuration_set.as_deref() == Some("set-x")),
-    ("MAIL_QUEUE_URL", "https://sqs.x.example/1/q", |c| c.mail_queue_url == "https://sqs.x.example/1/q"),
+    ("MAIL_QUEUE_URL", "https://sqs.x.example/1/q", |c| c.mail_queue_url.as_deref() == Some("https://sqs.x.example/1/q")),
+    ("NOTICE_QUEUE_URL", "https://sqs.x.example/1/n", |c| c.notice_queue_url.as_deref() == Some("https://sqs.x.example/1/n")),
     ("MAIL_MAX_AGE_SECONDS", "600", |c| c.settings.mail_max_age == std::time::Duration::from_secs(600)),
-    ("SES_MAX_SEND_RATE", "14", |c| c.send_interval == std::time::Duration::from_secs(1) / 14),
-    ("MAIL_WORKER_CONCURRENCY", "2", |c| c.send_interval == std::time::Duration::from_secs(2)),
+    ("SES_MAX_SEND_RATE", "14", |c| c.notice_send_interval == reset_wiring::send_intervals(14, 1, 2).1),
+    ("MAIL_WORKER_CONCURRENCY", "2", |c| c.link_send_interval == reset_wiring::send_intervals(1, 2, 2).0),
     ("RESET_PAGE_URL", "https://x.example/r", |c| c.settings.reset_page_url.as_str() == "https://x.example/r"),
     ("LOGIN_URL", "https://x.example/login", |c| c.settings.login_url.as_ref().is_some_and(|u| u.as_str() == "https://x.example/login")),
     ("TOKEN_TTL_SECONDS", "900", |c| c.settings.token_ttl == std::time::Duration::from_secs(900)),
@@ -289,27 +290,80 @@ fn the_send_rate_mapping_follows_the_documented_arithmetic() {
             after.split([',', ' ', '}']).next().unwrap().parse().unwrap()
         };
         let (concurrency, batch, window) = (field("Concurrency"), field("BatchSize"), field("BatchingWindow"));
-        // The smallest divisor of the rate from max(2, ceil(R/10)) up, so that each worker's share
-        // is whole mails a second; 2 at 1 a second, which has none.
+        let (notice_concurrency, notice_batch) = (field("NoticeConcurrency"), field("NoticeBatchSize"));
+        // The smallest divisor of the rate from max(2, ceil(R/10)) up, so that each link worker's
+        // share is at most R/C mails in any second; 2 at 1 a second, which has none.
         let least = 2.max(rate.div_ceil(10));
         let expected = (least..=rate).find(|c| rate % c == 0).unwrap_or(2);
         assert_eq!(concurrency, expected, "concurrency for {rate}/s");
-        assert!((1..=10).contains(&batch), "batch for {rate}/s");
-        let pacing = f64::from(batch) * f64::from(concurrency) / f64::from(rate);
-        assert!(pacing <= 20.0 && pacing < f64::from(timeout), "a batch at {rate}/s paces for {pacing} s");
+        // An SQS event source's MaximumConcurrency is 2 to 1000 (CloudFormation's ScalingConfig).
+        assert!((2..=1000).contains(&concurrency) && (2..=1000).contains(&notice_concurrency), "{rate}/s");
+        assert!((1..=10).contains(&batch) && (1..=10).contains(&notice_batch), "batches for {rate}/s");
         assert_eq!(window, u32::from(rate >= 50), "batching window for {rate}/s");
-        // What the worker computes from the two variables the template passes it.
+        // What the worker computes from the variables the template passes it.
         let vars = [
             ("RESET_PAGE_URL", "https://auth.example.com/reset-password".to_owned()),
             ("SIGNING_KEY_SECRET_ID", "k".to_owned()),
             ("SENDER_EMAIL", "s@example.com".to_owned()),
-            ("MAIL_QUEUE_URL", "https://sqs.example/1/q".to_owned()),
             ("SES_MAX_SEND_RATE", rate.to_string()),
             ("MAIL_WORKER_CONCURRENCY", concurrency.to_string()),
+            // Not set by the template (the environment's 4 KB): the worker's default must match.
         ];
         let config = Config::from_vars(&vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()).unwrap();
-        let per_second_together = f64::from(concurrency) / config.send_interval.as_secs_f64();
-        assert!((per_second_together - f64::from(rate)).abs() < 1e-6, "{rate}/s: the workers together send {per_second_together}/s");
+        let links = f64::from(concurrency) / config.link_send_interval.as_secs_f64();
+        assert_eq!(notice_concurrency, 2, "{rate}/s: the notices' workers, as the worker assumes without NOTICE_WORKER_CONCURRENCY");
+        let notices = f64::from(notice_concurrency) / config.notice_send_interval.as_secs_f64();
+        // Both queues' workers together: never above the account's rate, and not far below it.
+        assert!(links + notices <= f64::from(rate) && links + notices > f64::from(rate) * 0.999_999, "{rate}/s: {links} + {notices} mails/s");
+        assert!(notices > 0.0 && links >= notices * 9.0 * 0.999_999, "{rate}/s: notices get a tenth ({notices} of {rate})");
+        // A batch's pacing fits the timeout with room for the calls between slots.
+        for (what, pacing) in [("links", config.link_send_interval * batch), ("notices", config.notice_send_interval * notice_batch)] {
+            assert!(pacing.as_secs_f64() <= 0.75 * f64::from(timeout), "a batch of {what} at {rate}/s paces for {pacing:?}");
+        }
+    }
+}
+
+/// Two queues, one worker: each queue encrypted and redriven to the one dead-letter queue (which
+/// alarms), each fed to the mail worker's alias by its own event source with partial batch
+/// responses and its own concurrency from the mapping, and the worker allowed to consume both.
+#[test]
+fn links_and_notices_have_their_own_queues_and_event_sources_into_one_worker() {
+    let template = read("template.yaml");
+    for queue in ["MailQueue", "NoticeQueue"] {
+        let block = resource_block(&template, queue);
+        for line in [
+            "Type: AWS::SQS::Queue",
+            "SqsManagedSseEnabled: true",
+            "deadLetterTargetArn: !GetAtt MailDeadLetterQueue.Arn",
+            "maxReceiveCount: !Ref MailMaxReceives",
+        ] {
+            assert!(block.lines().any(|l| l.trim() == line), "{queue}: {line}");
+        }
+    }
+    for (mapping, queue, concurrency, batch) in
+        [("MailWorkerEvents", "MailQueue", "Concurrency", "BatchSize"), ("MailWorkerNoticeEvents", "NoticeQueue", "NoticeConcurrency", "NoticeBatchSize")]
+    {
+        let block = resource_block(&template, mapping);
+        for line in [
+            "Type: AWS::Lambda::EventSourceMapping".to_owned(),
+            format!("EventSourceArn: !GetAtt {queue}.Arn"),
+            "FunctionName: !Ref MailWorkerFunction.Alias".to_owned(),
+            "FunctionResponseTypes: [ReportBatchItemFailures]".to_owned(),
+            format!("BatchSize: !FindInMap [SendRate, !Ref SesMaxSendRate, {batch}]"),
+            format!("MaximumConcurrency: !FindInMap [SendRate, !Ref SesMaxSendRate, {concurrency}]"),
+        ] {
+            assert!(block.lines().any(|l| l.trim() == line), "{mapping}: {line}");
+        }
+    }
+    let worker = resource_block(&template, "MailWorkerFunction");
+    assert!(worker.contains("Sid: ConsumeMailQueues") && worker.contains("- !GetAtt MailQueue.Arn\n                - !GetAtt NoticeQueue.Arn"), "{worker}");
+    for variable in ["MAIL_QUEUE_URL: !Ref MailQueue", "NOTICE_QUEUE_URL: !Ref NoticeQueue"] {
+        assert!(worker.contains(variable), "the worker is told of both queues: {variable}");
+    }
+    // The one dead-letter queue's alarm covers both queues; each queue's age is watched.
+    assert!(alarmed(&template, "AWS/SQS", "ApproximateNumberOfMessagesVisible", Some("MailDeadLetterQueue.QueueName")));
+    for queue in ["MailQueue", "NoticeQueue"] {
+        assert!(alarmed(&template, "AWS/SQS", "ApproximateAgeOfOldestMessage", Some(&format!("{queue}.QueueName"))), "{queue}'s age");
     }
 }
 
@@ -530,6 +584,33 @@ fn only_the_http_functions_may_queue_mail() {
     );
     let worker = resource_block(&template, "MailWorkerFunction");
     assert!(!worker.contains("sqs:SendMessage"), "the worker is not granted what the queue would refuse it");
+}
+
+/// Only reset-password's role (and the operator's, for a redrive) may put a job on the notice
+/// queue: request-reset, the function strangers reach most, cannot have a notice mailed whatever
+/// an identity policy allows it, and is neither granted nor told of the queue.
+#[test]
+fn only_reset_password_may_queue_notices() {
+    let template = read("template.yaml");
+    let policy = resource_block(&template, "NoticeQueuePolicy");
+    assert!(policy.contains("Type: AWS::SQS::QueuePolicy") && policy.contains("Queues: [!Ref NoticeQueue]"), "{policy}");
+    for line in ["Effect: Deny", "Principal: \"*\"", "Action: sqs:SendMessage", "Resource: !GetAtt NoticeQueue.Arn", "ArnNotEquals:", "aws:PrincipalArn:"] {
+        assert!(policy.lines().any(|l| l.trim() == line), "{line} in {policy}");
+    }
+    let senders: Vec<&str> = policy.lines().filter_map(|l| l.trim().strip_prefix("- ")).collect();
+    assert_eq!(
+        senders,
+        ["Sid: OnlyResetPasswordQueuesNotices", "!GetAtt ResetPasswordFunctionRole.Arn", "!If [HasOperatorRole, !Ref OperatorRoleArn, !Ref AWS::NoValue]"]
+    );
+    let request = resource_block(&template, "RequestResetFunction");
+    assert!(!request.contains("NoticeQueue") && !request.contains("NOTICE_QUEUE_URL"), "request-reset is neither granted nor told of the notice queue");
+    let confirm = resource_block(&template, "ResetPasswordFunction");
+    assert!(confirm.contains("NOTICE_QUEUE_URL: !Ref NoticeQueue") && !confirm.contains("MAIL_QUEUE_URL"), "reset-password is told of the notice queue only");
+    let worker = resource_block(&template, "MailWorkerFunction");
+    assert!(!worker.contains("sqs:SendMessage"), "the worker is not granted what the queues would refuse it");
+    let parsed = reset_local::template::template();
+    let globals = parsed["Globals"]["Function"]["Environment"]["Variables"].as_object().unwrap();
+    assert!(!globals.keys().any(|k| k.contains("QUEUE_URL")), "no queue in Globals: each function is told only of its own");
 }
 
 /// What a proxy in front of moto saw: each users-table operation's name and body, in order.

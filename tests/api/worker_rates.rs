@@ -2,9 +2,12 @@
 //! holds minutes' worth of reset-link jobs into a stand-in SES that records when each mail went out.
 //!
 //! C worker instances (the template's `SendRate` mapping: concurrency, batch size, batching
-//! window) each run the real `mail_worker::handle` with their own `Paced` mailer at the interval
+//! window) each run the real `mail_worker::handle` with their own `Paces` at the intervals
 //! the real configuration code computes from `SES_MAX_SEND_RATE` and `MAIL_WORKER_CONCURRENCY`,
-//! as the wiring builds it, and pull their batches from one shared queue. Every job is for its
+//! as the wiring builds it, and pull their batches from one shared queue: the reset links' queue,
+//! whose share of the rate is nine tenths (a tenth is kept for notices, which have their own
+//! queue and workers), so "the rate" below is the links' share, and no second may hold more than
+//! the account's whole rate. Every job is for its
 //! own account, so the per-address budgets (the template's defaults) never refuse one. Each
 //! DynamoDB call and each SES call takes a set time ([`AwsTimes`]), so a mail takes what it would
 //! against AWS. All instances start at once, in step: the worst case for a one-second window.
@@ -28,7 +31,7 @@ use reset_core::domain::mail_job::{MailJob, ResetLinkJob};
 use reset_core::domain::{Email, StoredEmail, User, UserId};
 use reset_core::memory::{MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
 use reset_core::ports::{Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, Mail, MailError, Mailer};
-use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paced, unix_now};
+use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paces, unix_now};
 use reset_wiring::Config;
 use tokio::time::Instant;
 
@@ -63,6 +66,16 @@ impl Shape {
         }
     }
 
+    /// The links' share of the account's rate, in mails a second.
+    pub fn link_rate(&self) -> f64 {
+        f64::from(self.rate) * (10 - reset_wiring::NOTICE_SHARE_TENTHS) as f64 / 10.0
+    }
+
+    /// When the `n`th job arriving at the links' rate arrives, after the start.
+    fn arrival(&self, n: usize) -> Duration {
+        Duration::from_secs_f64(n as f64 / self.link_rate())
+    }
+
     /// The worker's configuration as the template's variables make it (everything else at its
     /// default, the template's too: per-address budgets, `MAIL_MAX_AGE_SECONDS`, key cache).
     pub fn config(&self) -> Config {
@@ -71,6 +84,7 @@ impl Shape {
             ("SIGNING_KEY_SECRET_ID", "reset/signing-keys".to_owned()),
             ("SENDER_EMAIL", "no-reply@example.com".to_owned()),
             ("MAIL_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-mail".to_owned()),
+            ("NOTICE_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-notices".to_owned()),
             ("SES_MAX_SEND_RATE", self.rate.to_string()),
             ("MAIL_WORKER_CONCURRENCY", self.concurrency.to_string()),
         ];
@@ -108,21 +122,22 @@ impl Scenario {
     /// The template's row for `rate`, `backlog` deep, with new jobs arriving for `arrivals_for`
     /// or as long as it takes `at_least` of them to arrive.
     pub fn at(rate: u32, backlog: Duration, arrivals_for: Duration, at_least: u64) -> Scenario {
-        let arrivals_for = arrivals_for.max(Duration::from_secs(at_least.div_ceil(u64::from(rate))));
-        Scenario { shape: Shape::from_template(rate), backlog, arrivals_for, aws: AwsTimes::default() }
+        let shape = Shape::from_template(rate);
+        let arrivals_for = arrivals_for.max(Duration::from_secs((at_least as f64 / shape.link_rate()).ceil() as u64));
+        Scenario { shape, backlog, arrivals_for, aws: AwsTimes::default() }
     }
 
     fn backlog_jobs(&self) -> usize {
-        (self.backlog.as_secs_f64() * f64::from(self.shape.rate)).round() as usize
+        (self.backlog.as_secs_f64() * self.shape.link_rate()).round() as usize
     }
 
     fn arriving_jobs(&self) -> usize {
-        (self.arrivals_for.as_secs_f64() * f64::from(self.shape.rate)).round() as usize
+        (self.arrivals_for.as_secs_f64() * self.shape.link_rate()).round() as usize
     }
 }
 
 /// The adapters of one worker instance: budgets and job ledger in memory, an account directory
-/// indexed by address; its mailer is the real `Paced` around the stand-in SES.
+/// indexed by address; its mailer is the stand-in SES, paced by the real `Paces`.
 pub struct Sim;
 
 impl Adapters for Sim {
@@ -318,7 +333,7 @@ fn sqs_event(batch: &[(usize, Instant)]) -> SqsEvent {
 #[derive(Debug, Clone)]
 pub struct Figures {
     pub shape: Shape,
-    /// The interval each instance's `Paced` was given (from the configuration code).
+    /// The interval each instance's link `Pace` was given (from the configuration code).
     pub interval: Duration,
     pub backlog: Duration,
     pub jobs: usize,
@@ -335,7 +350,7 @@ pub struct Figures {
     pub achieved: f64,
     /// The most sends in any one-second window [t, t + 1 s).
     pub max_in_a_second: usize,
-    /// The shortest time between two sends of one worker instance (its `Paced` interval, if the
+    /// The shortest time between two sends of one worker instance (its link `Pace` interval, if the
     /// pacing holds).
     pub shortest_gap: Duration,
     /// The longest any job waited from its request to its send.
@@ -358,10 +373,10 @@ impl Figures {
         ((self.max_age_allowed.as_secs_f64() - beyond.max(0.0)) * self.achieved).floor() as u64
     }
 
-    pub const HEADER: &str = "| mails/s (SesMaxSendRate) | workers C | batch | Paced interval | jobs | backlog | achieved mails/s | vs configured | most in any 1 s | shortest gap, one worker | sent once / dropped / twice / retried | oldest at send | a new job behind the backlog: p50 / p99 (jobs) | deepest backlog a new job beats 15 min in |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
+    pub const HEADER: &str = "| mails/s (SesMaxSendRate) | workers C | batch | link pace interval | jobs | backlog | achieved mails/s | vs the links' share | most in any 1 s | shortest gap, one worker | sent once / dropped / twice / retried | oldest at send | a new job behind the backlog: p50 / p99 (jobs) | deepest backlog a new job beats 15 min in |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
     pub fn row(&self) -> String {
-        let rate = f64::from(self.shape.rate);
+        let rate = self.shape.link_rate();
         format!(
             "| {} | {} | {} | {:.1} ms | {} | {} s ({} jobs) | {:.2} | {:+.2} % | {} | {:.1} ms | {} / {} / {} / {} | {:.1} s | {:.1} s / {:.1} s ({}) | {} jobs ({:.1} min of sending) |",
             self.shape.rate,
@@ -399,7 +414,7 @@ pub async fn run(scenario: Scenario) -> Figures {
 pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> Duration) -> Figures {
     let shape = scenario.shape;
     let config = shape.config();
-    let interval = adjust(config.send_interval);
+    let interval = adjust(config.link_send_interval);
     let (backlog_jobs, arriving_jobs) = (scenario.backlog_jobs(), scenario.arriving_jobs());
     let jobs = backlog_jobs + arriving_jobs;
     let directory: HashMap<String, User> = (0..jobs).map(|n| (address(n), account(n))).collect();
@@ -424,7 +439,8 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
             users: Slow { inner: directory.clone(), each: scenario.aws.dynamodb },
             ledger: Slow { inner: ledger.clone(), each: scenario.aws.dynamodb },
             mails: &reset_pages::MAILS,
-            mailer: Paced::new(StandInSes { sends: sends.clone(), answer: scenario.aws.ses, worker }, interval),
+            mailer: StandInSes { sends: sends.clone(), answer: scenario.aws.ses, worker },
+            paces: Paces::new(interval, config.notice_send_interval),
         };
         let queue = queue.clone();
         instances.spawn(async move {
@@ -439,15 +455,14 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
     let feeder = {
         let queue = queue.clone();
         tokio::spawn(async move {
-            let rate = u64::from(shape.rate);
             let mut next = 0;
             while next < arriving_jobs {
-                let due = start + Duration::from_nanos(next as u64 * 1_000_000_000 / rate);
+                let due = start + shape.arrival(next);
                 tokio::time::sleep_until(due).await;
                 let now = Instant::now();
                 let mut jobs = queue.jobs.lock().unwrap();
-                while next < arriving_jobs && start + Duration::from_nanos(next as u64 * 1_000_000_000 / rate) <= now {
-                    jobs.push_back((backlog_jobs + next, start + Duration::from_nanos(next as u64 * 1_000_000_000 / rate)));
+                while next < arriving_jobs && start + shape.arrival(next) <= now {
+                    jobs.push_back((backlog_jobs + next, start + shape.arrival(next)));
                     next += 1;
                 }
             }
@@ -463,8 +478,7 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
 
     let mut sends: Vec<Sent> = sends.lock().unwrap().clone();
     sends.sort_by_key(|&(at, ..)| at);
-    let queued_at =
-        |n: usize| if n < backlog_jobs { start } else { start + Duration::from_nanos((n - backlog_jobs) as u64 * 1_000_000_000 / u64::from(shape.rate)) };
+    let queued_at = |n: usize| if n < backlog_jobs { start } else { start + shape.arrival(n - backlog_jobs) };
     let mut times_sent = vec![0u32; jobs];
     let mut max_age = Duration::ZERO;
     let mut arrival_waits = Vec::with_capacity(arriving_jobs);
@@ -537,7 +551,7 @@ mod tests {
 
     /// The other checks for one row: the rate, nothing dropped, the waits.
     fn assert_sends_at_its_rate(f: &Figures) {
-        let rate = f64::from(f.shape.rate);
+        let rate = f.shape.link_rate();
         let at = format!("{}/s", f.shape.rate);
         assert_eq!((f.sent_once, f.unsent, f.sent_twice, f.retries), (f.jobs, 0, 0, 0), "{at}: every job sent once, none dropped as stale or limited");
         assert!(f.max_age < f.max_age_allowed, "{at}: a job waited {:?}, past the worker's staleness limit", f.max_age);

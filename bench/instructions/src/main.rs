@@ -15,7 +15,7 @@ use reset_core::domain::{StoredEmail, User, UserId};
 use reset_core::memory::{InMemory, MemoryBreaches, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
 use reset_core::ports::keys::KeyCache;
 use reset_core::settings::{RateLimits, Settings, parse_page_url};
-use reset_core::{ConfirmDeps, DeliveryDeps, Deps};
+use reset_core::{ConfirmDeps, DeliveryDeps, Deps, Paces};
 use reset_pages::pages::{self, Reader};
 use reset_text::Locale;
 use serde_json::{Value, json};
@@ -180,6 +180,7 @@ impl App {
             ledger: MemoryJobLedger::default(),
             mails: &reset_pages::MAILS,
             mailer: mailer.clone(),
+            paces: Paces::unpaced(),
         };
         for i in 0..MAX_REPEATS {
             users.insert(User {

@@ -30,6 +30,7 @@ use crate::{KEY, MAX_REPEATS, OLD_HASH, UNREACHED, confirm_event, job_event, req
 const REGION: &str = "us-east-1";
 const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:password-reset/signing-keys-Ab12Cd";
 const QUEUE_URL: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-mail";
+const NOTICE_QUEUE_URL: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-notices";
 /// The user every GetItem and Query answers with (the users table's default attribute names).
 const USER_ID: &str = "user-0";
 
@@ -210,9 +211,11 @@ fn config() -> Config {
         ("SENDER_EMAIL", "Password Reset <no-reply@example.com>"),
         ("SES_CONFIGURATION_SET", "password-reset-MailConfigurationSet-1A2B3C4D5E6F"),
         ("MAIL_QUEUE_URL", QUEUE_URL),
+        ("NOTICE_QUEUE_URL", NOTICE_QUEUE_URL),
         ("MAIL_MAX_AGE_SECONDS", "900"),
         ("SES_MAX_SEND_RATE", "100000"),
         ("MAIL_WORKER_CONCURRENCY", "1"),
+        ("NOTICE_WORKER_CONCURRENCY", "2"),
         ("RESET_PAGE_URL", "https://auth.example.com/reset-password"),
         ("LOGIN_URL", ""),
         ("TOKEN_TTL_SECONDS", "1800"),

@@ -1,5 +1,5 @@
 //! The mail worker at the template's send rates (issue 25): the simulation of
-//! `tests/api/worker_rates.rs` (the shipped handler, `Paced` and configuration code, a stand-in
+//! `tests/api/worker_rates.rs` (the shipped handler, `Paces` and configuration code, a stand-in
 //! SES that records each send's time), printed as the tables docs/figures.md keeps.
 //!
 //! `worker-rates` runs all three parts; `worker-rates simulated|slow-mail|real` runs one:

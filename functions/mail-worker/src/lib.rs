@@ -1,18 +1,20 @@
-//! mail-worker: fed by the mail queue (SQS, partial batch responses). Each message is one
-//! [`MailJob`]; [`reset_core::deliver_mail`] decides and sends. A message that failed for now is
+//! mail-worker: fed by two queues (SQS, partial batch responses, one event source mapping each):
+//! reset links, and password-changed notices, which never wait behind links. Each message is one
+//! [`MailJob`]; [`reset_core::deliver_mail`] decides and sends, paced by the share of the send
+//! rate of the queue the record came from (its `eventSourceARN`). A message that failed for now is
 //! reported in `batchItemFailures` and made to come back after a growing back-off; every other
 //! outcome (sent, duplicate, stale, limited, refused, unreadable, unsigned or forged) deletes it.
 //! A body is acted on only if its MAC shows a function holding the signing secret queued it. After the queue's
 //! maximum receives, SQS moves a message to the dead-letter queue.
 
 pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use reset_core::domain::mail_job::{JobRefused, MailJob};
+use reset_core::domain::mail_job::{JobRefused, Lane, MailJob};
 use reset_core::ports::{FindUserByEmail, GetUser, MailQueue as _, Mailer};
 use reset_core::use_cases::deliver_mail::{Delivery, Settled, retry_delay};
 use reset_core::{Adapters, DeliveryDeps, deliver_mail};
 use tracing::Instrument as _;
 
-/// Delivers a batch one message at a time (the mailer paces the sends) and answers with the
+/// Delivers a batch one message at a time (the use case paces them) and answers with the
 /// messages that must come back.
 pub async fn handle<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, event: SqsEvent) -> SqsBatchResponse {
     tracing::debug!(messages = event.records.len(), "mail batch received");
@@ -20,9 +22,10 @@ pub async fn handle<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(de
     for message in event.records {
         let message_id = message.message_id.clone().unwrap_or_default();
         let span = tracing::info_span!("message", message_id = %message_id);
-        let delivery = deliver(deps, &message).instrument(span.clone()).await;
+        let lane = lane_of(deps, &message);
+        let delivery = deliver(deps, &message, lane).instrument(span.clone()).await;
         if delivery == Delivery::Retry {
-            back_off(deps, &message).instrument(span).await;
+            back_off(deps, &message, lane).instrument(span).await;
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = message_id;
             response.batch_item_failures.push(failure);
@@ -37,7 +40,21 @@ pub fn receive_count(message: &SqsMessage) -> u32 {
     message.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse().ok()).unwrap_or(1)
 }
 
-async fn deliver<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) -> Delivery {
+/// The queue a record came from. A source that is neither queue (none in a deployed stack: the
+/// two event source mappings are the only ones) is treated as the links' queue, the slower share,
+/// so it is never paced faster than the rate allows; its back-off may then fail, and it comes
+/// back after the visibility timeout instead.
+fn lane_of<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) -> Lane {
+    let source = message.event_source_arn.as_deref().unwrap_or_default();
+    deps.common.queue.lane_of(source).unwrap_or_else(|| {
+        if !source.is_empty() {
+            tracing::warn!(source, "a record from a queue the worker was not told of; paced as a reset link");
+        }
+        Lane::Links
+    })
+}
+
+async fn deliver<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage, lane: Lane) -> Delivery {
     // Without the keys no job can be told from a forged one: it comes back when they can be read.
     let ring = match deps.common.keys.get().await {
         Ok(ring) => ring,
@@ -47,7 +64,7 @@ async fn deliver<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps:
         }
     };
     match MailJob::open(message.body.as_deref().unwrap_or_default(), &ring) {
-        Ok(job) => deliver_mail(deps, &job, receive_count(message)).await,
+        Ok(job) => deliver_mail(deps, &job, receive_count(message), lane).await,
         // Not made by a function holding the secret (or made by the version before jobs were
         // signed): no mail, no retry. Counted with the malformed jobs (the template's filter);
         // `refused` tells the two apart. The reason names no content.
@@ -67,10 +84,10 @@ async fn deliver<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps:
 
 /// Makes a failed message come back after the back-off for its attempt, instead of after the
 /// queue's whole visibility timeout. If that fails, it comes back after the visibility timeout.
-async fn back_off<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) {
+async fn back_off<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage, lane: Lane) {
     let Some(receipt) = message.receipt_handle.as_deref() else { return };
     let delay = retry_delay(deps.common.settings.mail_retry_base, receive_count(message));
-    if let Err(err) = deps.common.queue.retry_after(receipt, delay.as_secs()).await {
+    if let Err(err) = deps.common.queue.retry_after(lane, receipt, delay.as_secs()).await {
         tracing::warn!(error = ?err, "the back-off could not be set; the message comes back after the queue's visibility timeout");
     }
 }

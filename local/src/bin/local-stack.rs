@@ -50,7 +50,7 @@ Local password-reset stack is up.
     POST {api}/password-reset/request   {{"email": "..."}}
     POST {api}/password-reset/confirm   {{"token": "...", "password": "..."}}
   Moto (AWS):     {moto}   (sent mail: {moto}/moto-api/data.json)
-  Mail queue:     {queue}   (fed to the mail-worker function)
+  Mail queues:    {queue} (links), {notices} (notices), both fed to the mail-worker function
   Demo user:      {DEMO_EMAIL} / {DEMO_PASSWORD}
   Function logs:  {log}
 
@@ -62,6 +62,7 @@ Stack ready.
 "#,
         moto = stack.moto.url,
         queue = stack.queue.url,
+        notices = stack.queue.notices_url,
         log = log.display(),
     );
 

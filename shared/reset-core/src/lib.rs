@@ -16,7 +16,7 @@ pub use reset_token;
 pub use secrecy;
 pub use settings::Settings;
 pub use use_cases::confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_checked, confirm_reset};
-pub use use_cases::deliver_mail::{ComposeMail, Delivery, Paced, Settled, deliver_mail};
+pub use use_cases::deliver_mail::{ComposeMail, Delivery, Pace, Paces, Settled, deliver_mail};
 pub use use_cases::request_reset::{RequestResetError, Requester, request_reset};
 
 use ports::breached::BreachedPasswords;
@@ -50,14 +50,16 @@ pub struct Deps<A: Adapters> {
 }
 
 /// The mail worker's: what every function holds, the users (found by address), the job ledger,
-/// what writes the mails and the mailer. The HTTP functions hold none of these: they link no
-/// mail client and no mail template.
+/// what writes the mails, the mailer and the process's paces (its share of the send rate per
+/// queue, spent by the use case). The HTTP functions hold none of these: they link no mail client
+/// and no mail template.
 pub struct DeliveryDeps<A: Adapters, M: Mailer> {
     pub common: Deps<A>,
     pub users: A::Users,
     pub ledger: A::Ledger,
     pub mails: &'static dyn ComposeMail,
     pub mailer: M,
+    pub paces: Paces,
 }
 
 /// reset-password's: what every function holds, the users (read by id, written conditionally)

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use anyhow::bail;
 use reset_token::KeyRing;
 
-use crate::domain::mail_job::{MailJob, SignedJob};
+use crate::domain::mail_job::{Lane, MailJob, SignedJob};
 use crate::domain::{Email, PasswordChange, User, UserId};
 use crate::ports::origin_verify::OriginValues;
 use crate::ports::{
@@ -242,16 +242,28 @@ impl Mailer for MemoryMailer {
     }
 }
 
-/// The mail queue in memory: jobs in order, and the back-offs asked for.
+/// The two mail queues in memory: jobs in the order they were queued (each knows its lane), and
+/// the back-offs asked for.
 #[derive(Clone, Default)]
 pub struct MemoryQueue {
     jobs: Arc<Mutex<Vec<SignedJob>>>,
-    delays: Arc<Mutex<Vec<(String, u64)>>>,
+    delays: Arc<Mutex<Vec<(Lane, String, u64)>>>,
     pub outage: Outage,
 }
 
 impl MemoryQueue {
-    /// Takes every queued job out, oldest first.
+    /// The ARNs the in-memory queues answer to (the names `local/` gives the real ones).
+    pub const LINKS_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:password-reset-mail";
+    pub const NOTICES_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:password-reset-notices";
+
+    pub fn arn_of(lane: Lane) -> &'static str {
+        match lane {
+            Lane::Links => Self::LINKS_ARN,
+            Lane::Notices => Self::NOTICES_ARN,
+        }
+    }
+
+    /// Takes every queued job out, oldest first, whichever its queue.
     pub fn take(&self) -> Vec<MailJob> {
         self.take_signed().into_iter().map(|signed| signed.job().clone()).collect()
     }
@@ -261,13 +273,21 @@ impl MemoryQueue {
         std::mem::take(&mut *lock(&self.jobs))
     }
 
+    /// Takes the jobs on `lane`'s queue out, oldest first, leaving the other queue's.
+    pub fn take_lane(&self, lane: Lane) -> Vec<SignedJob> {
+        let mut jobs = lock(&self.jobs);
+        let (taken, kept) = std::mem::take(&mut *jobs).into_iter().partition(|signed| signed.job().lane() == lane);
+        *jobs = kept;
+        taken
+    }
+
     /// The jobs queued so far, left in the queue.
     pub fn queued(&self) -> Vec<MailJob> {
         lock(&self.jobs).iter().map(|signed| signed.job().clone()).collect()
     }
 
-    /// Every (receipt, seconds) back-off asked for.
-    pub fn delays(&self) -> Vec<(String, u64)> {
+    /// Every (queue, receipt, seconds) back-off asked for.
+    pub fn delays(&self) -> Vec<(Lane, String, u64)> {
         lock(&self.delays).clone()
     }
 }
@@ -279,10 +299,14 @@ impl MailQueue for MemoryQueue {
         Ok(())
     }
 
-    async fn retry_after(&self, receipt: &str, delay_secs: u64) -> anyhow::Result<()> {
+    async fn retry_after(&self, lane: Lane, receipt: &str, delay_secs: u64) -> anyhow::Result<()> {
         self.outage.check("the mail queue")?;
-        lock(&self.delays).push((receipt.to_owned(), delay_secs));
+        lock(&self.delays).push((lane, receipt.to_owned(), delay_secs));
         Ok(())
+    }
+
+    fn lane_of(&self, source_arn: &str) -> Option<Lane> {
+        [Lane::Links, Lane::Notices].into_iter().find(|lane| Self::arn_of(*lane) == source_arn)
     }
 }
 

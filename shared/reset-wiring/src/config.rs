@@ -26,11 +26,17 @@ pub struct Config {
     /// it. The HTTP functions send no mail and need none.
     pub sender: Option<String>,
     pub ses_configuration_set: Option<String>,
-    /// The mail queue: request-reset and reset-password send to it, the mail worker sets back-offs on it.
-    pub mail_queue_url: String,
-    /// The least time between two mails from one worker process: its share of the SES send rate
-    /// (`MAIL_WORKER_CONCURRENCY` processes share `SES_MAX_SEND_RATE` mails per second).
-    pub send_interval: Duration,
+    /// The reset links' queue (`MAIL_QUEUE_URL`): request-reset sends to it, the mail worker
+    /// consumes it; reset-password is not given it. Required by the wiring of those that use it.
+    pub mail_queue_url: Option<String>,
+    /// The password-changed notices' queue (`NOTICE_QUEUE_URL`): reset-password sends to it, the
+    /// mail worker consumes it; request-reset is not given it.
+    pub notice_queue_url: Option<String>,
+    /// The least time between two send slots of one worker process for reset links: its share of
+    /// the links' part of the SES send rate ([`send_intervals`]).
+    pub link_send_interval: Duration,
+    /// The same for notices, from their own part of the rate.
+    pub notice_send_interval: Duration,
     /// The secret holding the CDN's `x-origin-verify` value, when the API sits behind one.
     pub origin_verify_secret: Option<String>,
     /// Where new passwords are looked up among breached ones (`BREACHED_PASSWORD_CHECK=on`).
@@ -103,6 +109,22 @@ impl Vars<'_> {
     }
 }
 
+/// The part of the SES send rate kept for password-changed notices, in tenths: one tenth, the
+/// links the other nine. Fixed, so that neither queue's workers need to know how busy the other's
+/// are (they are different processes), and small, because every notice follows a reset link that
+/// was sent: there are never more notices than links.
+pub const NOTICE_SHARE_TENTHS: u64 = 1;
+
+/// Each worker process's least time between two send slots, for links and for notices: `rate`
+/// mails a second shared as [`NOTICE_SHARE_TENTHS`] says, the links' part between `link_workers`
+/// processes, the notices' between `notice_workers` (each event source's `MaximumConcurrency`).
+/// Rounded up to the nanosecond, so the workers together never exceed `rate`.
+pub fn send_intervals(rate: u32, link_workers: u32, notice_workers: u32) -> (Duration, Duration) {
+    // workers / (rate × tenths / 10) seconds.
+    let interval = |workers: u32, tenths: u64| Duration::from_nanos((u64::from(workers) * 10_000_000_000).div_ceil(u64::from(rate.max(1)) * tenths));
+    (interval(link_workers, 10 - NOTICE_SHARE_TENTHS), interval(notice_workers, NOTICE_SHARE_TENTHS))
+}
+
 /// A language the pages and mails are written in (`en`, `pt-BR`; `de-AT` finds `de`).
 fn parse_locale(tag: &str) -> Result<Locale, String> {
     Locale::matching(tag).ok_or_else(|| {
@@ -131,8 +153,9 @@ impl Config {
         let mail_max_age = Duration::from_secs(r.number("MAIL_MAX_AGE_SECONDS", DEFAULT_MAIL_MAX_AGE.as_secs(), 60, 86_400));
         let mail_retry_base = Duration::from_secs(r.number("MAIL_RETRY_BASE_SECONDS", DEFAULT_MAIL_RETRY_BASE.as_secs(), 0, 900));
         let send_rate: u32 = r.number("SES_MAX_SEND_RATE", 1, 1, 100_000);
-        let concurrency: u32 = r.number("MAIL_WORKER_CONCURRENCY", 1, 1, 1000);
-        let send_interval = Duration::from_secs(u64::from(concurrency)) / send_rate;
+        let link_workers: u32 = r.number("MAIL_WORKER_CONCURRENCY", 1, 1, 1000);
+        let notice_workers: u32 = r.number("NOTICE_WORKER_CONCURRENCY", 2, 1, 1000);
+        let (link_send_interval, notice_send_interval) = send_intervals(send_rate, link_workers, notice_workers);
         let key_cache_ttl = Duration::from_secs(r.number("KEY_CACHE_SECONDS", DEFAULT_KEY_CACHE_TTL.as_secs(), 1, 3600));
         let active_statuses = r.text("USER_ACTIVE_STATUSES", "active").split(',').map(|s| s.trim().to_owned()).collect();
 
@@ -189,8 +212,10 @@ impl Config {
             key_cache_ttl,
             sender: Some(r.text("SENDER_EMAIL", "")).filter(|sender| !sender.is_empty()),
             ses_configuration_set: r.optional("SES_CONFIGURATION_SET"),
-            mail_queue_url: r.required("MAIL_QUEUE_URL"),
-            send_interval,
+            mail_queue_url: r.optional("MAIL_QUEUE_URL"),
+            notice_queue_url: r.optional("NOTICE_QUEUE_URL"),
+            link_send_interval,
+            notice_send_interval,
             origin_verify_secret: r.optional("ORIGIN_VERIFY_SECRET_ID"),
             settings: Settings {
                 forgot_page_url: match (forgot_page_url, &reset_page_url) {
@@ -243,7 +268,9 @@ mod tests {
         assert_eq!(c.key_cache_ttl, Duration::from_secs(300));
         assert_eq!(c.settings.mail_max_age, Duration::from_secs(900));
         assert_eq!(c.settings.mail_retry_base, Duration::from_secs(30));
-        assert_eq!(c.send_interval, Duration::from_secs(1), "the SES sandbox's rate, one process");
+        // The SES sandbox's rate, one process for links and two for notices.
+        assert_eq!(c.link_send_interval, Duration::from_nanos(1_111_111_112), "nine tenths of 1/s for one process");
+        assert_eq!(c.notice_send_interval, Duration::from_secs(20), "a tenth of 1/s for two processes");
         assert_eq!(c.rate_limit_table, "password-reset-rate-limits");
         assert_eq!(c.settings.password_policy, PasswordPolicy::default());
         assert_eq!(c.breached_passwords, None, "the breached-password check is off unless turned on");
@@ -294,7 +321,7 @@ mod tests {
     #[test]
     fn every_problem_is_reported_by_name() {
         let err = Config::from_vars(&vars(&[("TOKEN_TTL_SECONDS", "forever"), ("RESET_PAGE_URL", "http://evil.example/")])).err().unwrap().to_string();
-        for name in ["RESET_PAGE_URL is unusable", "SIGNING_KEY_SECRET_ID", "MAIL_QUEUE_URL", "TOKEN_TTL_SECONDS"] {
+        for name in ["RESET_PAGE_URL is unusable", "SIGNING_KEY_SECRET_ID", "TOKEN_TTL_SECONDS"] {
             assert!(err.contains(name), "{err}");
         }
     }
@@ -335,8 +362,24 @@ mod tests {
     #[test]
     fn workers_share_the_send_rate() {
         let mut v = vars(&MINIMAL);
-        v.extend(vars(&[("SES_MAX_SEND_RATE", "14"), ("MAIL_WORKER_CONCURRENCY", "2")]));
-        assert_eq!(Config::from_vars(&v).unwrap().send_interval, Duration::from_secs(2) / 14);
+        v.extend(vars(&[("SES_MAX_SEND_RATE", "14"), ("MAIL_WORKER_CONCURRENCY", "2"), ("NOTICE_WORKER_CONCURRENCY", "2")]));
+        let c = Config::from_vars(&v).unwrap();
+        // Links: 2 processes share 9/10 of 14/s; notices: 2 share 1/10 of it.
+        assert_eq!((c.link_send_interval, c.notice_send_interval), (Duration::from_nanos(158_730_159), Duration::from_nanos(1_428_571_429)));
+        let together = 2.0 / c.link_send_interval.as_secs_f64() + 2.0 / c.notice_send_interval.as_secs_f64();
+        assert!(together <= 14.0 && together > 13.999_99, "{together}");
+    }
+
+    /// Each function's wiring asks for the queues it uses (`reset_wiring`); the configuration
+    /// itself requires neither, and keeps what it was given.
+    #[test]
+    fn the_queues_are_read_but_required_by_the_wiring() {
+        let without: Vec<(&str, &str)> = MINIMAL.iter().copied().filter(|(name, _)| *name != "MAIL_QUEUE_URL").collect();
+        let c = Config::from_vars(&vars(&without)).unwrap();
+        assert_eq!((c.mail_queue_url, c.notice_queue_url), (None, None));
+        let mut v = vars(&MINIMAL);
+        v.insert("NOTICE_QUEUE_URL".into(), "https://sqs.us-east-1.amazonaws.com/123456789012/notices".into());
+        assert_eq!(Config::from_vars(&v).unwrap().notice_queue_url.as_deref(), Some("https://sqs.us-east-1.amazonaws.com/123456789012/notices"));
     }
 
     #[test]

@@ -5,48 +5,81 @@
 
 mod config;
 
-pub use config::{BreachCheck, Config, ConfigError};
+pub use config::{BreachCheck, Config, ConfigError, NOTICE_SHARE_TENTHS, send_intervals};
 pub use reset_aws::Aws;
 
 use reset_aws::{DynamoJobLedger, DynamoLimits, DynamoUsers, PwnedPasswords, SecretsKeys, SecretsOriginVerify, SesMailer, SqsQueue};
 use reset_core::ports::origin_verify::OriginVerify;
 use reset_core::settings::Edge;
-use reset_core::{ConfirmDeps, DeliveryDeps, Deps, KeyCache, Paced};
+use reset_core::{ConfirmDeps, DeliveryDeps, Deps, KeyCache, Paces};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
-/// request-reset's adapters: the limits, the mail queue and the keys; no users, no mail client.
+/// request-reset's adapters: the limits, the reset links' queue and the keys; no users, no mail
+/// client, and no way to queue a notice (it is not given the notice queue).
 pub async fn request_reset(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Deps<Aws>> {
-    common(config, sdk, aws_sdk_dynamodb::Client::new(sdk)).await
+    let queue = queues(&config, sdk, Needs { links: Some("request-reset queues reset links there"), notices: None })?;
+    common(config, sdk, aws_sdk_dynamodb::Client::new(sdk), queue).await
+}
+
+/// Which queues a function uses, and what it does with each (for the error that names a
+/// missing one).
+struct Needs {
+    links: Option<&'static str>,
+    notices: Option<&'static str>,
+}
+
+/// The queues `needs` names, each required: a function without the queue it sends to (or
+/// consumes) refuses to start, naming the variable, rather than failing its first request.
+fn queues(config: &Config, sdk: &aws_config::SdkConfig, needs: Needs) -> Result<SqsQueue, ConfigError> {
+    let mut problems = Vec::new();
+    let mut take = |name: &str, url: &Option<String>, why: Option<&str>| {
+        let why = why?;
+        if url.is_none() {
+            problems.push(format!("{name} is required: {why}"));
+        }
+        url.clone()
+    };
+    let links = take("MAIL_QUEUE_URL", &config.mail_queue_url, needs.links);
+    let notices = take("NOTICE_QUEUE_URL", &config.notice_queue_url, needs.notices);
+    if problems.is_empty() { Ok(SqsQueue::new(aws_sdk_sqs::Client::new(sdk), links, notices)) } else { Err(ConfigError(problems)) }
 }
 
 /// reset-password's: what every function holds, the users table and, if turned on, the
 /// breached-password check; no mail client (it queues its notice).
 pub async fn reset_password(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<ConfirmDeps<Aws, PwnedPasswords>> {
+    let queue = queues(&config, sdk, Needs { links: None, notices: Some("reset-password queues its password-changed notices there") })?;
     let breaches = config.breached_passwords.as_ref().map(|check| PwnedPasswords::new(check.range_url.clone(), check.timeout)).transpose()?;
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let users = DynamoUsers::new(dynamodb.clone(), config.table.clone());
-    Ok(ConfirmDeps { common: common(config, sdk, dynamodb).await?, users, breaches })
+    Ok(ConfirmDeps { common: common(config, sdk, dynamodb, queue).await?, users, breaches })
 }
 
-/// The mail worker's: what every function holds, the users table, the job ledger and SES, paced to the worker's
-/// share of the account's send rate. It alone needs `SENDER_EMAIL`.
-pub async fn mail_worker(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<DeliveryDeps<Aws, Paced<SesMailer>>> {
-    let sender = config.sender.clone().ok_or_else(|| ConfigError(vec!["SENDER_EMAIL is required: the mail worker sends from it".into()]))?;
-    let ses = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), sender, config.ses_configuration_set.clone());
-    let mailer = Paced::new(ses, config.send_interval);
+/// The mail worker's: what every function holds, both queues (it consumes them and sets
+/// back-offs on them), the users table, the job ledger, SES, and its paces: the process's share of
+/// the account's send rate for each queue. It alone needs `SENDER_EMAIL`.
+pub async fn mail_worker(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<DeliveryDeps<Aws, SesMailer>> {
+    let mut problems = Vec::new();
+    if config.sender.is_none() {
+        problems.push("SENDER_EMAIL is required: the mail worker sends from it".to_owned());
+    }
+    let needs = Needs { links: Some("the mail worker consumes the reset links' queue"), notices: Some("the mail worker consumes the notices' queue") };
+    let queue = queues(&config, sdk, needs).map_err(|ConfigError(more)| problems.extend(more)).ok();
+    let (Some(sender), Some(queue)) = (config.sender.clone(), queue) else { return Err(ConfigError(problems).into()) };
+    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), sender, config.ses_configuration_set.clone());
+    let paces = Paces::new(config.link_send_interval, config.notice_send_interval);
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let users = DynamoUsers::new(dynamodb.clone(), config.table.clone());
     let ledger = DynamoJobLedger::new(dynamodb.clone(), config.rate_limit_table.clone());
-    Ok(DeliveryDeps { common: common(config, sdk, dynamodb).await?, users, ledger, mails: &reset_pages::MAILS, mailer })
+    Ok(DeliveryDeps { common: common(config, sdk, dynamodb, queue).await?, users, ledger, mails: &reset_pages::MAILS, mailer, paces })
 }
 
-/// What every function holds: the limits table, the mail queue, the signing keys (fetched now,
+/// What every function holds: the limits table, its queues (`queue`), the signing keys (fetched now,
 /// then cached) and, behind a CDN, its origin-verify values (fetched now, then read again as
 /// `reset_core::ports::origin_verify` says; without them a function cannot tell the CDN's requests from
 /// others, so it does not start).
-async fn common(mut config: Config, sdk: &aws_config::SdkConfig, dynamodb: aws_sdk_dynamodb::Client) -> anyhow::Result<Deps<Aws>> {
+async fn common(mut config: Config, sdk: &aws_config::SdkConfig, dynamodb: aws_sdk_dynamodb::Client, queue: SqsQueue) -> anyhow::Result<Deps<Aws>> {
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);
     if let Some(secret_id) = &config.origin_verify_secret {
         let source = SecretsOriginVerify::new(secrets.clone(), secret_id.clone());
@@ -54,7 +87,6 @@ async fn common(mut config: Config, sdk: &aws_config::SdkConfig, dynamodb: aws_s
         config.settings.edge = Some(Edge::new(values));
     }
     let limits = DynamoLimits::new(dynamodb, config.rate_limit_table);
-    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), config.mail_queue_url);
     let keys = SecretsKeys::new(secrets, config.signing_key_secret);
     Ok(Deps { limits, queue, keys: KeyCache::load(keys, config.key_cache_ttl).await, settings: config.settings })
 }
@@ -175,17 +207,44 @@ pub async fn init<T>(build: impl AsyncFnOnce(Config, &aws_config::SdkConfig) -> 
 mod tests {
     use tracing::Level;
 
+    const BASE: [(&str, &str); 2] = [("RESET_PAGE_URL", "https://auth.example.com/reset-password"), ("SIGNING_KEY_SECRET_ID", "reset/signing-keys")];
+    const LINKS: (&str, &str) = ("MAIL_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-mail");
+    const NOTICES: (&str, &str) = ("NOTICE_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-notices");
+
+    fn config_with(more: &[(&str, &str)]) -> super::Config {
+        super::Config::from_vars(&BASE.iter().chain(more).map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap()
+    }
+
+    fn sdk() -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build()
+    }
+
+    /// Each function refuses to start without the queue it sends to or consumes, naming the
+    /// variable, before it builds or asks anything; none is required a queue it does not use.
+    #[tokio::test]
+    async fn a_function_without_its_queue_refuses_to_start_and_says_which() {
+        let sdk = sdk();
+        let sender = ("SENDER_EMAIL", "no-reply@example.com");
+        let err = super::reset_password(config_with(&[LINKS]), &sdk).await.err().expect("reset-password needs the notice queue");
+        assert!(err.to_string().contains("NOTICE_QUEUE_URL is required: reset-password queues its password-changed notices there"), "{err}");
+        let err = super::request_reset(config_with(&[NOTICES]), &sdk).await.err().expect("request-reset needs the links' queue");
+        assert!(err.to_string().contains("MAIL_QUEUE_URL is required"), "{err}");
+        for (given, missing) in [(LINKS, "NOTICE_QUEUE_URL"), (NOTICES, "MAIL_QUEUE_URL")] {
+            let err = super::mail_worker(config_with(&[given, sender]), &sdk).await.err().expect("the worker needs both queues");
+            assert!(err.to_string().contains(&format!("{missing} is required")), "{err}");
+        }
+        // Each starts with what it uses alone (the key ring, unreachable here, is read again on first use).
+        assert!(super::request_reset(config_with(&[LINKS]), &sdk).await.is_ok());
+        assert!(super::reset_password(config_with(&[NOTICES]), &sdk).await.is_ok());
+        assert!(super::mail_worker(config_with(&[LINKS, NOTICES, sender]), &sdk).await.is_ok());
+    }
+
     /// The mail worker refuses to start without a sender, before it builds or asks anything; the
     /// HTTP functions start without one.
     #[tokio::test]
     async fn only_the_mail_worker_refuses_to_start_without_a_sender() {
-        let vars = [
-            ("RESET_PAGE_URL", "https://auth.example.com/reset-password"),
-            ("SIGNING_KEY_SECRET_ID", "reset/signing-keys"),
-            ("MAIL_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-mail"),
-        ];
-        let config = || super::Config::from_vars(&vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap();
-        let sdk = aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
+        let config = || config_with(&[LINKS, NOTICES]);
+        let sdk = sdk();
         let err = super::mail_worker(config(), &sdk).await.err().expect("no start without a sender");
         assert!(err.to_string().contains("SENDER_EMAIL"), "{err}");
         // The HTTP functions send nothing: they start without one (the key ring, unreachable

@@ -14,6 +14,24 @@ use std::fmt;
 use reset_token::KeyRing;
 use serde::{Deserialize, Serialize};
 
+/// Which queue a job travels on, and so whose share of the send rate paces it: reset links on
+/// the mail queue, password-changed notices on the notice queue, so that a flood of links never
+/// delays a notice (docs/operations.md, "Mail delivery").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lane {
+    Links,
+    Notices,
+}
+
+impl Lane {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lane::Links => "links",
+            Lane::Notices => "notices",
+        }
+    }
+}
+
 /// One mail to send. Serialized as JSON with a `kind` tag; fields added later must be optional,
 /// so a worker of either version reads messages queued by the other during a deploy.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +90,14 @@ impl MailJob {
         match self {
             MailJob::ResetLink(_) => "reset_link",
             MailJob::PasswordChanged(_) => "password_changed",
+        }
+    }
+
+    /// The queue this job is put on.
+    pub fn lane(&self) -> Lane {
+        match self {
+            MailJob::ResetLink(_) => Lane::Links,
+            MailJob::PasswordChanged(_) => Lane::Notices,
         }
     }
 

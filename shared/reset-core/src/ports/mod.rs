@@ -10,7 +10,7 @@ use std::future::Future;
 
 use reset_token::KeyRing;
 
-use crate::domain::mail_job::SignedJob;
+use crate::domain::mail_job::{Lane, SignedJob};
 use crate::domain::{Email, PasswordChange, User, UserId};
 use crate::ports::origin_verify::OriginValues;
 
@@ -76,10 +76,15 @@ pub trait Mailer: Send + Sync {
 
 /// The queue between the HTTP functions and the mail worker.
 pub trait MailQueue: Send + Sync {
-    /// Queues one signed job (its body as it stands); `Ok` only once the queue holds it.
+    /// Queues one signed job (its body as it stands) on its lane's queue (`MailJob::lane`); `Ok`
+    /// only once that queue holds it.
     fn enqueue(&self, job: &SignedJob) -> impl Future<Output = anyhow::Result<()>> + Send;
-    /// Makes a received message that failed come back after `delay_secs` (the retry back-off).
-    fn retry_after(&self, receipt: &str, delay_secs: u64) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Makes a message received from `lane`'s queue that failed come back after `delay_secs`
+    /// (the retry back-off).
+    fn retry_after(&self, lane: Lane, receipt: &str, delay_secs: u64) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Which of the two queues an event's record came from, by the queue's ARN (the record's
+    /// `eventSourceARN`); `None` for a queue that is neither.
+    fn lane_of(&self, source_arn: &str) -> Option<Lane>;
 }
 
 /// Whose turn a queued job is, so that a message delivered twice sends one mail.

@@ -10,6 +10,13 @@
 //! a job from the future would otherwise never go stale.
 //! A failure worth retrying releases the claim and asks for the message back; anything else
 //! settles the message for good, with a log line (and a metric where an operator must look).
+//!
+//! The use case, not the mailer, owns the pace ([`Pace`], one per queue: [`Paces`]): a reset link
+//! that gets as far as the account lookup takes one send slot whatever the lookup finds (unknown,
+//! disabled, unusable, capped or sent), so a job's existence-dependent outcome never shifts when
+//! the next job on the same worker goes out. Jobs settled before the lookup, for reasons that do
+//! not depend on the account (stale, duplicate, malformed, the request budgets), take none; a
+//! notice takes one when it sends.
 
 use std::future::Future;
 use std::time::Duration;
@@ -18,7 +25,7 @@ use reset_text::{Locale, locale};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::domain::mail_job::{ChangedJob, MailJob, ResetLinkJob};
+use crate::domain::mail_job::{ChangedJob, Lane, MailJob, ResetLinkJob};
 use crate::domain::{Email, UserId};
 use crate::ports::{Claim, CountHits as _, FindUserByEmail, GetUser, Hit, JobLedger as _, Mail, MailError, Mailer};
 use crate::settings::Settings;
@@ -100,13 +107,20 @@ fn failed(counted: bool) -> impl FnOnce(anyhow::Error) -> Failed {
     move |cause| Failed { counted, cause }
 }
 
-/// Delivers one job. `attempt` is how often the queue has handed this message out (1 = first).
-#[tracing::instrument(name = "deliver_mail", skip_all, fields(job_id = job.id(), kind = job.kind(), attempt, token_id))]
-pub async fn deliver_mail<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &MailJob, attempt: u32) -> Delivery {
+/// Delivers one job received from `lane`'s queue, whose share of the send rate paces it.
+/// `attempt` is how often the queue has handed this message out (1 = first).
+#[tracing::instrument(name = "deliver_mail", skip_all, fields(job_id = job.id(), kind = job.kind(), lane = lane.as_str(), attempt, token_id))]
+pub async fn deliver_mail<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(
+    deps: &DeliveryDeps<A, M>,
+    job: &MailJob,
+    attempt: u32,
+    lane: Lane,
+) -> Delivery {
     tracing::Span::current().record("attempt", attempt);
+    let pace = deps.paces.of(lane);
     match job {
-        MailJob::ResetLink(job) => deliver_reset_link(deps, job).await,
-        MailJob::PasswordChanged(job) => deliver_changed_notice(deps, job).await,
+        MailJob::ResetLink(job) => deliver_reset_link(deps, job, pace).await,
+        MailJob::PasswordChanged(job) => deliver_changed_notice(deps, job, pace).await,
     }
 }
 
@@ -122,7 +136,7 @@ fn in_the_future(at: u64, now: u64) -> bool {
     at > now.saturating_add(MAX_CLOCK_SKEW_SECS)
 }
 
-async fn deliver_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &ResetLinkJob) -> Delivery {
+async fn deliver_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &ResetLinkJob, pace: &Pace) -> Delivery {
     let now = unix_now();
     if in_the_future(job.requested_at, now) {
         return malformed("reset_mail", "requested_at lies in the future");
@@ -136,7 +150,7 @@ async fn deliver_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps
         tracing::error!(audit = "reset_mail", outcome = "malformed", metric = "mail_job_malformed", "reset mail dropped: the queued address does not parse");
         return Delivery::Settled(Settled::Malformed);
     };
-    claimed(deps, &job.id, |counted| send_reset_link(deps, job, &email, counted)).await
+    claimed(deps, &job.id, |counted| send_reset_link(deps, job, &email, counted, pace)).await
 }
 
 /// Runs `attempt` while holding the job's claim: finishes the job when it settles, releases it
@@ -188,6 +202,7 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
     job: &ResetLinkJob,
     email: &Email,
     counted: bool,
+    pace: &Pace,
 ) -> Result<Settled, Failed> {
     let ring = deps.common.keys.get().await.map_err(failed(counted))?;
     let email_hash = ring.audit_hash(email.as_ref());
@@ -199,6 +214,10 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
         return Ok(audit(Settled::RateLimited));
     }
     // Spent (now or by an earlier attempt): from here on a retry must not spend them again.
+    // One send slot from here, whatever the lookup finds: were only sends paced, an account's
+    // existence would delay the next job on this worker by one interval, which its requester
+    // could time.
+    pace.slot().await;
     let user = deps.users.find_by_email(email).await.map_err(failed(true))?;
     tracing::trace!(found = user.is_some(), "account looked up by address");
     let outcome = match user {
@@ -264,7 +283,11 @@ async fn spend<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps: &DeliveryDe
     Ok(hit)
 }
 
-async fn deliver_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &ChangedJob) -> Delivery {
+async fn deliver_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(
+    deps: &DeliveryDeps<A, M>,
+    job: &ChangedJob,
+    pace: &Pace,
+) -> Delivery {
     let now = unix_now();
     if in_the_future(job.changed_at, now) {
         return malformed("changed_mail", "changed_at lies in the future");
@@ -275,7 +298,7 @@ async fn deliver_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M
     let Ok(user_id) = UserId::parse(&job.user_id) else {
         return malformed("changed_mail", "user_id is not a user id");
     };
-    claimed(deps, &job.id, |_| send_changed_notice(deps, job, &user_id)).await
+    claimed(deps, &job.id, |_| send_changed_notice(deps, job, &user_id, pace)).await
 }
 
 /// The notice goes to the address the account holds now, read by id: a job names an account,
@@ -285,6 +308,7 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: M
     deps: &DeliveryDeps<A, M>,
     job: &ChangedJob,
     user_id: &UserId,
+    pace: &Pace,
 ) -> Result<Settled, Failed> {
     let user = deps.users.get_user(user_id).await.map_err(failed(true))?;
     let outcome = match &user {
@@ -295,7 +319,12 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: M
                 // The confirm chose the language (the account's, else its request's); else the default.
                 let locale = locale::for_mail(None, job.locale.as_deref(), deps.common.settings.default_locale);
                 match deps.mails.password_changed(&deps.common.settings, locale, to.clone(), job.changed_at) {
-                    Ok(mail) => send(deps, &mail).await?,
+                    // A notice is asked for by a confirm, whose answer tells nothing of the
+                    // account anyway: it takes a slot only when it sends.
+                    Ok(mail) => {
+                        pace.slot().await;
+                        send(deps, &mail).await?
+                    }
                     // Writing it again would fail again: settled, not retried until the DLQ.
                     Err(err) => {
                         tracing::error!(error = ?err, metric = "mail_job_malformed", "the notice could not be written; dropped");
@@ -339,30 +368,56 @@ pub fn retry_delay(base: Duration, attempt: u32) -> Duration {
     doubled.min(Duration::from_secs(15 * 60))
 }
 
-/// A mailer that never sends faster than one mail per `interval` (per process): the worker's
-/// share of the account's SES send rate.
-pub struct Paced<M> {
-    inner: M,
+/// One worker process's share of the account's SES send rate for one queue: at most one slot per
+/// `interval`. The use case takes a slot for every job whose outcome could depend on the account,
+/// sent or not ([`deliver_mail`]).
+pub struct Pace {
     interval: Duration,
     next: Mutex<Option<Instant>>,
 }
 
-impl<M> Paced<M> {
-    pub fn new(inner: M, interval: Duration) -> Self {
-        Paced { inner, interval, next: Mutex::new(None) }
+impl Pace {
+    pub fn new(interval: Duration) -> Self {
+        Pace { interval, next: Mutex::new(None) }
+    }
+
+    /// Waits for this process's next slot and takes it: the first at once, each later one an
+    /// interval after the one before (or at once, if that has passed).
+    pub async fn slot(&self) {
+        if self.interval.is_zero() {
+            return;
+        }
+        let mut next = self.next.lock().await;
+        if let Some(at) = *next {
+            tokio::time::sleep_until(at).await;
+        }
+        *next = Some(Instant::now() + self.interval);
     }
 }
 
-impl<M: Mailer> Mailer for Paced<M> {
-    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
-        if !self.interval.is_zero() {
-            let mut next = self.next.lock().await;
-            if let Some(at) = *next {
-                tokio::time::sleep_until(at).await;
-            }
-            *next = Some(Instant::now() + self.interval);
+/// A worker process's paces, one per queue: each queue's event source runs at most its own number
+/// of workers, each paced to its own share, so the two together stay within the account's rate
+/// (the template's `SendRate` mapping, docs/operations.md).
+pub struct Paces {
+    pub links: Pace,
+    pub notices: Pace,
+}
+
+impl Paces {
+    pub fn new(links: Duration, notices: Duration) -> Self {
+        Paces { links: Pace::new(links), notices: Pace::new(notices) }
+    }
+
+    /// No waiting at all (tests that are not about pacing).
+    pub fn unpaced() -> Self {
+        Self::new(Duration::ZERO, Duration::ZERO)
+    }
+
+    pub fn of(&self, lane: Lane) -> &Pace {
+        match lane {
+            Lane::Links => &self.links,
+            Lane::Notices => &self.notices,
         }
-        self.inner.send(mail).await
     }
 }
 
@@ -379,17 +434,90 @@ mod tests {
         assert_eq!(retry_delay(base, u32::MAX), Duration::from_secs(900));
     }
 
+    /// Mails as plain text: what they say is not this module's business.
+    struct PlainMails;
+
+    impl ComposeMail for PlainMails {
+        fn reset_link(&self, _: &Settings, _: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+            Ok(Mail { to, subject: "reset".into(), text: link.into(), html: String::new() })
+        }
+        fn password_changed(&self, _: &Settings, _: Locale, to: Email, _: u64) -> anyhow::Result<Mail> {
+            Ok(Mail { to, subject: "changed".into(), text: String::new(), html: String::new() })
+        }
+    }
+
+    /// A worker over in-memory adapters whose links are paced at `interval`, with two active
+    /// accounts (`known@`, `second@example.com`) and one disabled (`disabled@example.com`).
+    async fn worker(interval: Duration) -> (DeliveryDeps<crate::memory::InMemory, crate::memory::MemoryMailer>, crate::memory::MemoryMailer) {
+        use crate::domain::{StoredEmail, User};
+        use crate::memory::{MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
+        let users = MemoryUsers::default();
+        let accounts = [("u-known", "known@example.com", true), ("u-second", "second@example.com", true), ("u-disabled", "disabled@example.com", false)];
+        for (id, email, active) in accounts {
+            let status = if active { "active" } else { "disabled" }.to_owned();
+            let (email, epoch, locale) = (StoredEmail::new(email), String::new(), None);
+            users.insert(User { id: UserId::parse(id).unwrap(), email, password_hash: "$argon2id$stand-in".into(), active, status, epoch, locale });
+        }
+        let keys = MemoryKeys::new(r#"{"current": "a", "a": "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#);
+        let settings = Settings::for_reset_page(crate::settings::parse_page_url("https://auth.example.com/reset-password").unwrap());
+        let common = crate::Deps {
+            limits: MemoryLimits::default(),
+            queue: MemoryQueue::default(),
+            keys: crate::KeyCache::load(keys, Duration::from_secs(60)).await,
+            settings,
+        };
+        let mailer = MemoryMailer::default();
+        let paces = Paces::new(interval, Duration::ZERO);
+        let deps = DeliveryDeps { common, users, ledger: MemoryJobLedger::default(), mails: &PlainMails, mailer: mailer.clone(), paces };
+        (deps, mailer)
+    }
+
+    fn link_job(n: u32, email: &str) -> MailJob {
+        let (id, requester) = (format!("job-{n}"), format!("net-{n}"));
+        MailJob::ResetLink(ResetLinkJob { id, email: email.into(), requester, request_id: None, requested_at: unix_now(), locale: None })
+    }
+
+    /// Two jobs on one worker: however the first ends once the account was looked up (no such
+    /// account, a disabled one, or a mail sent), the second's mail goes out one interval after the
+    /// start. A requester who asks for a victim's address and then their own cannot tell from
+    /// their own mail whether the victim has an account.
     #[tokio::test(start_paused = true)]
-    async fn paced_mail_goes_out_one_interval_apart() {
-        use crate::memory::MemoryMailer;
-        let inner = MemoryMailer::default();
-        let paced = Paced::new(inner.clone(), Duration::from_millis(500));
-        let mail = Mail { to: Email::parse("a@example.com").unwrap(), subject: "s".into(), text: "t".into(), html: "h".into() };
+    async fn every_job_that_looks_an_account_up_takes_one_send_slot_whatever_it_finds() {
+        let interval = Duration::from_secs(2);
+        for (first, sent) in [("nobody@example.com", 1), ("disabled@example.com", 1), ("known@example.com", 2)] {
+            let (deps, mailer) = worker(interval).await;
+            let start = Instant::now();
+            deliver_mail(&deps, &link_job(1, first), 1, Lane::Links).await;
+            deliver_mail(&deps, &link_job(2, "second@example.com"), 1, Lane::Links).await;
+            assert_eq!(start.elapsed(), interval, "after a job for {first}, the next mail waits one slot");
+            assert_eq!(mailer.sent().len(), sent, "{first}");
+        }
+        // A job settled before the lookup, for a reason that is not the account's (here: stale),
+        // takes no slot.
+        let (deps, mailer) = worker(interval).await;
+        let mut stale = link_job(1, "known@example.com");
+        if let MailJob::ResetLink(job) = &mut stale {
+            job.requested_at = unix_now() - 3600;
+        }
+        let start = Instant::now();
+        assert_eq!(deliver_mail(&deps, &stale, 1, Lane::Links).await, Delivery::Settled(Settled::Stale));
+        deliver_mail(&deps, &link_job(2, "second@example.com"), 1, Lane::Links).await;
+        assert_eq!((start.elapsed(), mailer.sent().len()), (Duration::ZERO, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn slots_come_one_interval_apart() {
+        let pace = Pace::new(Duration::from_millis(500));
         let start = Instant::now();
         for _ in 0..3 {
-            paced.send(&mail).await.unwrap();
+            pace.slot().await;
         }
-        assert_eq!(inner.sent().len(), 3);
-        assert_eq!(start.elapsed(), Duration::from_millis(1000), "three sends take two intervals");
+        assert_eq!(start.elapsed(), Duration::from_millis(1000), "three slots take two intervals");
+        // A slot whose time has passed is taken at once, and the next counts from it.
+        tokio::time::advance(Duration::from_secs(5)).await;
+        let later = Instant::now();
+        pace.slot().await;
+        pace.slot().await;
+        assert_eq!(later.elapsed(), Duration::from_millis(500));
     }
 }
