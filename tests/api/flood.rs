@@ -7,7 +7,7 @@
 //! per-IP limit (`RATE_LIMIT_IP_PER_MINUTE`, one request every 60/limit s, all in step) for an
 //! hour. What the handler queues goes, signed, onto one first-in-first-out queue; the template's
 //! worker instances (`SendRate` row of the rate) run the real `mail_worker::handle` with the
-//! configuration's `Paced` interval, each AWS call taking its set time (`AwsTimes`). Meanwhile
+//! configuration's pace for reset links (`Paces`), each AWS call taking its set time (`AwsTimes`). Meanwhile
 //! real users, each from a network of their own, ask for their own address once each, spread
 //! over the hour, each right behind the sources' requests of a new minute (the worst moment):
 //! the wait from their request to their mail reaching SES is what the flood costs them. Every budget is the template's default; only the send rate changes between rows.
@@ -17,10 +17,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mail_worker::{SqsEvent, SqsMessage};
-use reset_core::domain::mail_job::SignedJob;
+use reset_core::domain::mail_job::{Lane, SignedJob};
 use reset_core::memory::{MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
 use reset_core::ports::MailQueue;
-use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paced};
+use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paces};
 use tokio::time::Instant;
 
 use crate::worker_rates::{AwsTimes, Directory, Sent, Shape, Sim, Slow, StandInSes, account, address};
@@ -47,8 +47,11 @@ impl MailQueue for FloodQueue {
         queue.1 += 1;
         Ok(())
     }
-    async fn retry_after(&self, _receipt: &str, _delay_secs: u64) -> anyhow::Result<()> {
+    async fn retry_after(&self, _lane: Lane, _receipt: &str, _delay_secs: u64) -> anyhow::Result<()> {
         Ok(())
+    }
+    fn lane_of(&self, _source_arn: &str) -> Option<Lane> {
+        Some(Lane::Links)
     }
 }
 
@@ -187,7 +190,8 @@ pub async fn run(rate: u32) -> Figures {
             users: Slow { inner: directory.clone(), each: aws.dynamodb },
             ledger: Slow { inner: ledger.clone(), each: aws.dynamodb },
             mails: &reset_pages::MAILS,
-            mailer: Paced::new(StandInSes { sends: sends.clone(), answer: aws.ses, worker }, config.send_interval),
+            mailer: StandInSes { sends: sends.clone(), answer: aws.ses, worker },
+            paces: Paces::new(config.link_send_interval, config.notice_send_interval),
         };
         let (queue, flooding) = (queue.clone(), flooding.clone());
         instances.spawn(async move {
