@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use reset_core::reset_token::KeyRing;
+use reset_core::reset_token::{HashRing, KeyRing};
 use reset_local::events;
 use reset_local::runtime_api::RuntimeApi;
 use reset_local::stack::Stack;
@@ -73,7 +73,8 @@ async fn main() -> anyhow::Result<()> {
 
     let request = events::load("request-reset.json");
     let requests = vec![request.clone(); WARM_REQUESTS + 1];
-    let ring = stack.key_ring().await?;
+    // Jobs are MACed with the hashing keys, as request-reset does.
+    let ring = stack.hash_ring().await?;
     let rust_mail_jobs = mail_jobs(WARM_REQUESTS + 1, "rust", &ring);
     let python_mail_jobs = mail_jobs(WARM_REQUESTS + 1, "python", &ring);
     let rust_confirms = confirms_for_rust(&stack, WARM_CONFIRMS + 1).await?;
@@ -241,7 +242,7 @@ async fn confirms_for_python(stack: &Stack, env: &[(String, String)], root: &Pat
 /// ids, so none is a duplicate; the stack's generous limits let every one send).
 /// `n` events of one fresh reset-link job each; `side` keeps each side's job ids its own (the
 /// ledger remembers a job, so a job the Rust worker settled would be a duplicate for Python's).
-fn mail_jobs(n: usize, side: &str, ring: &KeyRing) -> Vec<Value> {
+fn mail_jobs(n: usize, side: &str, ring: &HashRing) -> Vec<Value> {
     let template = events::load("mail-worker-reset-link.json");
     (0..n)
         .map(|i| {

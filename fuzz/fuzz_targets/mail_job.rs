@@ -12,16 +12,17 @@ use std::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use mail_worker::{SqsEvent, SqsMessage};
 use reset_core::domain::{StoredEmail, User, UserId};
-use reset_core::memory::{InMemory, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
-use reset_core::reset_token::KeyRing;
+use reset_core::memory::{InMemory, MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
+use reset_core::reset_token::HashRing;
 use reset_core::settings::Settings;
 use reset_core::{DeliveryDeps, Deps, KeyCache, Paces};
 
 const SECRET: &str = r#"{"current":"a","a":"key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#;
+const HASHING_SECRET: &str = r#"{"current":"h","h":"hash-h-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponm"}"#;
 const DEMO_EMAIL: &str = "demo@example.com";
 
 static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap());
-static RING: LazyLock<KeyRing> = LazyLock::new(|| KeyRing::from_json(SECRET).unwrap());
+static RING: LazyLock<HashRing> = LazyLock::new(|| HashRing::from_json(HASHING_SECRET).unwrap());
 
 async fn worker(mailer: &MemoryMailer) -> DeliveryDeps<InMemory, MemoryMailer> {
     let users = MemoryUsers::default();
@@ -37,10 +38,11 @@ async fn worker(mailer: &MemoryMailer) -> DeliveryDeps<InMemory, MemoryMailer> {
     let common = Deps {
         limits: MemoryLimits::default(),
         queue: MemoryQueue::default(),
-        keys: KeyCache::load(MemoryKeys::new(SECRET), Duration::from_secs(300)).await,
+        hashing: KeyCache::load(MemoryHashKeys::new(HASHING_SECRET), Duration::from_secs(300)).await,
         settings: Settings::for_reset_page("https://example.com/reset".parse().unwrap()),
     };
-    DeliveryDeps { common, users, ledger: MemoryJobLedger::default(), mails: &reset_pages::MAILS, mailer: mailer.clone(), paces: Paces::unpaced() }
+    let signing = KeyCache::load(MemoryKeys::new(SECRET), Duration::from_secs(300)).await;
+    DeliveryDeps { common, signing, users, ledger: MemoryJobLedger::default(), mails: &reset_pages::MAILS, mailer: mailer.clone(), paces: Paces::unpaced() }
 }
 
 /// `json` with the MAC a function holding the secret would give it (if it can carry one).

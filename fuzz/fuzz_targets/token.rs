@@ -20,4 +20,5 @@ fuzz_target!(|data: &[u8]| {
         assert!(unbound.bind(binding).is_err(), "a fuzzed token verified and bound");
     }
     let _ = KeyRing::from_json(text);
+    let _ = reset_token::HashRing::from_json(text);
 });

@@ -9,16 +9,16 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use lambda_http::{Body, Request, Response};
 use reset_core::domain::mail_job::MailJob;
-use reset_core::reset_token::KeyRing;
+use reset_core::reset_token::HashRing;
 use serde_json::Value;
 
 use crate::workspace_root;
 
 /// An SQS event with its jobs' times set to now (the files carry a fixed date, which a worker
 /// would drop as stale) and fresh job ids (so a replay is not a duplicate of the last one), each
-/// job signed with `ring` (the files carry no MAC: the worker refuses a job without one). A body
+/// job signed with `ring`, the hashing keys (the files carry no MAC: the worker refuses a job without one). A body
 /// that is no job stays as it is.
-pub fn fresh(mut event: Value, ring: &KeyRing) -> Value {
+pub fn fresh(mut event: Value, ring: &HashRing) -> Value {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     for record in event["Records"].as_array_mut().into_iter().flatten() {
         let Ok(mut job) = serde_json::from_str::<Value>(record["body"].as_str().unwrap_or_default()) else { continue };

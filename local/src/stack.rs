@@ -1,5 +1,5 @@
 //! A moto server on loopback, provisioned like the SAM template provisions AWS: the users table
-//! with its email index (projected as the template projects it), the signing-key secret, a
+//! with its email index (projected as the template projects it), the signing-key and hashing-key secrets, a
 //! verified sender, and a demo user.
 
 use std::process::Command;
@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{
 };
 use reset_aws::UserTable;
 use reset_core::domain::password;
-use reset_core::reset_token::KeyRing;
+use reset_core::reset_token::{HashRing, KeyRing};
 use reset_core::settings::RateLimits;
 use reset_wiring::Config;
 
@@ -24,6 +24,8 @@ use crate::{on_a_free_port, venv_tool, workspace_root};
 
 pub const REGION: &str = "us-east-1";
 pub const SECRET_ID: &str = "password-reset/signing-keys";
+/// The hashing keys' secret (counter and audit hashes, the jobs' MACs).
+pub const HASHING_SECRET_ID: &str = "password-reset/hashing-keys";
 pub const SENDER: &str = "Password Reset <no-reply@example.com>";
 pub const SENDER_DOMAIN: &str = "example.com";
 pub const DEMO_USER_ID: &str = "demo-user";
@@ -159,6 +161,9 @@ impl Stack {
         let key = KeyRing::generate_key()?;
         let secret = serde_json::json!({"current": "local-1", "local-1": key}).to_string();
         self.secrets().create_secret().name(SECRET_ID).secret_string(secret).send().await.context("creating the secret")?;
+        // Two secrets, as template.yaml makes them: request-reset is given only the hashing one.
+        let hashing = serde_json::json!({"current": "local-h1", "local-h1": KeyRing::generate_key()?}).to_string();
+        self.secrets().create_secret().name(HASHING_SECRET_ID).secret_string(hashing).send().await.context("creating the hashing secret")?;
 
         self.ses().create_email_identity().email_identity(SENDER_DOMAIN).send().await.context("verifying the sender")?;
         Ok(())
@@ -185,7 +190,10 @@ impl Stack {
             ("USERS_TABLE", &self.table.table),
             ("USERS_EMAIL_INDEX", &self.table.email_index),
             ("RATE_LIMIT_TABLE", reset_aws::DEFAULT_LIMITS_TABLE),
+            // Every function's environment here is the same one; deployed, request-reset is not
+            // given the signing secret (moto checks no permission, so here it could read it).
             ("SIGNING_KEY_SECRET_ID", SECRET_ID),
+            ("HASHING_KEY_SECRET_ID", HASHING_SECRET_ID),
             ("SENDER_EMAIL", SENDER),
             // One environment for the three functions here; each wiring takes only the queues
             // its function uses (template.yaml gives each only those).
@@ -249,6 +257,13 @@ impl Stack {
     pub async fn put_secret(&self, json: &str) -> anyhow::Result<()> {
         self.secrets().put_secret_value().secret_id(SECRET_ID).secret_string(json).send().await?;
         Ok(())
+    }
+
+    /// The hashing ring the hashing secret holds now (to sign jobs put on the queue by hand, and
+    /// to find a counter's or a log's hash).
+    pub async fn hash_ring(&self) -> anyhow::Result<HashRing> {
+        let out = self.secrets().get_secret_value().secret_id(HASHING_SECRET_ID).send().await?;
+        Ok(HashRing::from_json(out.secret_string().context("a secret string")?)?)
     }
 
     /// Every mail moto has accepted so far.

@@ -35,7 +35,7 @@ async fn events_replay_through_cargo_lambda_and_the_journey_works_over_http() {
 
     // The mail worker's SQS events, as `sam local invoke -e` would hand them (times made fresh).
     let scratch = reset_local::workspace_root().join("target/test-logs");
-    let ring = stack.key_ring().await.unwrap();
+    let ring = stack.hash_ring().await.unwrap();
     for expected in SQS_EXPECTED {
         let file = scratch.join(format!("fresh-{}-{}", watch.port, expected.file));
         std::fs::write(&file, events::fresh(events::load(expected.file), &ring).to_string()).unwrap();

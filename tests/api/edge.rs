@@ -95,7 +95,7 @@ async fn behind_a_cdn_the_viewer_address_is_the_requester() {
     let app = behind_cdn().await;
     let reply = app.call(&events::load("request-reset-via-cdn.json")).await;
     assert_eq!(reply.status, 202, "{}", reply.body);
-    let ring = app.keys_ring().await;
+    let ring = app.hash_ring().await;
     assert_eq!(queued_requester(&app), ring.audit_hash("198.51.0.0/16"), "the viewer's /16, not the CDN's address");
     assert!(app.limits.keys().iter().any(|k| k.starts_with(&format!("ip#{}#", ring.audit_hash("198.51.100.7")))), "{:?}", app.limits.keys());
 
@@ -118,7 +118,7 @@ async fn behind_a_cdn_the_viewer_address_is_the_requester() {
 async fn without_a_cdn_a_forged_viewer_address_is_ignored() {
     let app = MemoryApp::new().await;
     assert_eq!(app.call(&events::load("request-reset-via-cdn.json")).await.status, 202);
-    let ring = app.keys_ring().await;
+    let ring = app.hash_ring().await;
     assert_eq!(queued_requester(&app), ring.audit_hash("203.0.0.0/16"), "API Gateway's peer, not the header");
 }
 

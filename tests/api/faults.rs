@@ -429,9 +429,9 @@ async fn a_slow_secrets_manager_at_cold_start_gives_503_for_every_account() {
     let secrets = answering_every_call(Answer::Silence);
     let sdk = sdk_at(&secrets.url).await;
     let config = app.stack.config();
-    let keys = reset_aws::SecretsKeys::new(aws_sdk_secretsmanager::Client::new(&sdk), config.signing_key_secret);
+    let keys = reset_aws::SecretsHashKeys::new(aws_sdk_secretsmanager::Client::new(&sdk), config.hashing_key_secret);
     let mut deps = AwsFunctions::on(&app.stack).await;
-    deps.request.keys = reset_core::KeyCache::load(keys, Duration::from_secs(300)).await;
+    deps.request.hashing = reset_core::KeyCache::load(keys, Duration::from_secs(300)).await;
     let known = call(&deps, &request_event(DEMO_EMAIL)).await;
     let unknown = call(&deps, &request_event("nobody@example.com")).await;
     assert!(secrets.hits.faulted("GetSecretValue", None) >= 1, "the keys were asked for: {:?}", secrets.hits.all());

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use mail_worker::{SqsEvent, SqsMessage};
 use reset_core::domain::mail_job::{Lane, SignedJob};
-use reset_core::memory::{MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
+use reset_core::memory::{MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
 use reset_core::ports::MailQueue;
 use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paces};
 use tokio::time::Instant;
@@ -33,6 +33,8 @@ const VICTIMS: usize = 3000;
 const REAL_USERS: usize = 20;
 const FLOOD_FOR: Duration = Duration::from_secs(3600);
 const SECRET: &str = r#"{"current":"a","a":"key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#;
+/// The hashing keys' secret (request-reset's keys; the jobs' MACs).
+const HASHING_SECRET: &str = r#"{"current":"h","h":"hash-h-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponm"}"#;
 /// How often an idle worker instance looks at the queue (the event source's long poll).
 const POLL: Duration = Duration::from_millis(100);
 
@@ -81,6 +83,7 @@ impl Adapters for Asking {
     type Ledger = MemoryJobLedger;
     type Queue = FloodQueue;
     type Keys = MemoryKeys;
+    type HashKeys = MemoryHashKeys;
 }
 
 /// What one hour of flooding did.
@@ -173,7 +176,7 @@ pub async fn run(rate: u32) -> Figures {
     let asking = Deps::<Asking> {
         limits: limits.clone(),
         queue: queue.clone(),
-        keys: KeyCache::load(MemoryKeys::new(SECRET), config.key_cache_ttl).await,
+        hashing: KeyCache::load(MemoryHashKeys::new(HASHING_SECRET), config.key_cache_ttl).await,
         settings: settings.clone(),
     };
 
@@ -184,9 +187,10 @@ pub async fn run(rate: u32) -> Figures {
             common: Deps {
                 limits: Slow { inner: limits.clone(), each: aws.dynamodb },
                 queue: MemoryQueue::default(),
-                keys: KeyCache::load(MemoryKeys::new(SECRET), config.key_cache_ttl).await,
+                hashing: KeyCache::load(MemoryHashKeys::new(HASHING_SECRET), config.key_cache_ttl).await,
                 settings: settings.clone(),
             },
+            signing: KeyCache::load(MemoryKeys::new(SECRET), config.key_cache_ttl).await,
             users: Slow { inner: directory.clone(), each: aws.dynamodb },
             ledger: Slow { inner: ledger.clone(), each: aws.dynamodb },
             mails: &reset_pages::MAILS,

@@ -266,10 +266,11 @@ async fn an_unreachable_user_store_gives_503_with_retry_after_and_changes_nothin
     assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200, "the link survives the outage");
 }
 
+/// request-reset needs only the hashing keys: without them every account gets the same 503.
 #[tokio::test]
 async fn keys_unavailable_at_cold_start_answer_503_alike_for_every_account() {
     let mut app2 = MemoryApp::new().await;
-    app2.keys.outage.set(true);
+    app2.hash_keys.outage.set(true);
     app2.cold_start_keys(std::time::Duration::ZERO).await;
     let known = app2.call(&request_event(DEMO_EMAIL)).await;
     let unknown = app2.call(&request_event("nobody@example.com")).await;
@@ -277,8 +278,23 @@ async fn keys_unavailable_at_cold_start_answer_503_alike_for_every_account() {
     assert_eq!((known.headers, known.body), (unknown.headers, unknown.body));
     assert!(app2.mails().await.is_empty());
     // Once the secret can be read, the same process recovers without a restart.
-    app2.keys.outage.set(false);
+    app2.hash_keys.outage.set(false);
     assert_eq!(app2.call(&request_event(DEMO_EMAIL)).await.status, 202);
+}
+
+/// request-reset never reads the signing keys (it has neither their secret's id nor, deployed,
+/// the right to read it): their outage changes none of its answers; the link waits in the queue.
+#[tokio::test]
+async fn request_reset_answers_without_the_signing_keys() {
+    let mut app = MemoryApp::new().await;
+    app.keys.outage.set(true);
+    app.cold_start_keys(std::time::Duration::ZERO).await;
+    let fetches = app.keys.fetches();
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    assert_eq!(app.keys.fetches(), fetches, "request-reset asked for no signing key");
+    assert_eq!(app.deliver().await, [reset_core::Delivery::Retry], "the worker, which signs the link, waits for them");
+    app.keys.outage.set(false);
+    assert_eq!(app.mails().await.len(), 1);
 }
 
 #[tokio::test]

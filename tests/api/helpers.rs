@@ -7,10 +7,10 @@ use lambda_http::{Body, Response};
 use reset_aws::{PwnedPasswords, SesMailer};
 use reset_core::domain::password;
 use reset_core::domain::{StoredEmail, User, UserId};
-use reset_core::memory::{InMemory, MemoryBreaches, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
+use reset_core::memory::{InMemory, MemoryBreaches, MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
 use reset_core::ports::breached::BreachedPasswords;
 use reset_core::ports::{GetUser, KeySource as _, Mailer, SetPassword};
-use reset_core::reset_token::KeyRing;
+use reset_core::reset_token::{HashRing, KeyRing};
 use reset_core::settings::parse_page_url;
 use reset_core::{Adapters, ConfirmDeps, Delivery, DeliveryDeps, Deps, KeyCache, Paces, Settings};
 use reset_local::events::{self, Reply};
@@ -21,6 +21,9 @@ use serde_json::{Value, json};
 pub const RESET_PAGE: &str = "https://auth.example.com/reset-password";
 pub const KEY_A: &str = "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
 pub const KEY_B: &str = "key-b-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlk";
+/// The hashing secret's first key (its own secret, apart from the signing keys).
+pub const HASH_KEY_1: &str = "hash-1-0123456789abcdefghijklmnopqrstuvwxyzABCD";
+pub const HASH_KEY_2: &str = "hash-2-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponm";
 pub const NEW_PASSWORD: &str = "a new and long passphrase";
 
 pub fn secret(current: &str, keys: &[(&str, &str)]) -> String {
@@ -55,8 +58,10 @@ impl AwsFunctions {
             adjust(&mut config);
             config
         };
+        // As deployed: request-reset is not told where the signing keys are.
+        let request_config = Config { signing_key_secret: None, ..config() };
         Ok(Functions {
-            request: reset_wiring::request_reset(config(), &stack.sdk).await?,
+            request: reset_wiring::request_reset(request_config, &stack.sdk).await?,
             confirm: reset_wiring::reset_password(config(), &stack.sdk).await?,
             worker: reset_wiring::mail_worker(config(), &stack.sdk).await?,
         })
@@ -135,14 +140,17 @@ pub struct MemoryApp {
     pub ledger: MemoryJobLedger,
     pub mailer: MemoryMailer,
     pub queue: MemoryQueue,
+    /// The signing keys' secret (reset-password's and the worker's).
     pub keys: MemoryKeys,
+    /// The hashing keys' secret (every function's).
+    pub hash_keys: MemoryHashKeys,
     pub breaches: MemoryBreaches,
 }
 
 /// What every function holds, over the shared in-memory stores (each function its own key cache,
 /// as each process has).
-pub async fn memory_deps(limits: &MemoryLimits, queue: &MemoryQueue, keys: &MemoryKeys) -> Deps<InMemory> {
-    Deps { limits: limits.clone(), queue: queue.clone(), keys: KeyCache::load(keys.clone(), Duration::ZERO).await, settings: settings() }
+pub async fn memory_deps(limits: &MemoryLimits, queue: &MemoryQueue, hash_keys: &MemoryHashKeys) -> Deps<InMemory> {
+    Deps { limits: limits.clone(), queue: queue.clone(), hashing: KeyCache::load(hash_keys.clone(), Duration::ZERO).await, settings: settings() }
 }
 
 impl MemoryApp {
@@ -155,14 +163,22 @@ impl MemoryApp {
         let mailer = MemoryMailer::default();
         let queue = MemoryQueue::default();
         let keys = MemoryKeys::new(secret("a", &[("a", KEY_A)]));
+        let hash_keys = MemoryHashKeys::new(secret("h1", &[("h1", HASH_KEY_1)]));
         let breaches = MemoryBreaches::default();
+        let signing = async || KeyCache::load(keys.clone(), Duration::ZERO).await;
         let app = MemoryApp {
             deps: Functions {
-                request: memory_deps(&limits, &queue, &keys).await,
+                request: memory_deps(&limits, &queue, &hash_keys).await,
                 // The breach check on, with an empty corpus unless a test adds to it.
-                confirm: ConfirmDeps { common: memory_deps(&limits, &queue, &keys).await, users: users.clone(), breaches: Some(breaches.clone()) },
+                confirm: ConfirmDeps {
+                    common: memory_deps(&limits, &queue, &hash_keys).await,
+                    signing: signing().await,
+                    users: users.clone(),
+                    breaches: Some(breaches.clone()),
+                },
                 worker: DeliveryDeps {
-                    common: memory_deps(&limits, &queue, &keys).await,
+                    common: memory_deps(&limits, &queue, &hash_keys).await,
+                    signing: signing().await,
                     users: users.clone(),
                     ledger: ledger.clone(),
                     mails: &reset_pages::MAILS,
@@ -177,6 +193,7 @@ impl MemoryApp {
             mailer,
             queue,
             keys,
+            hash_keys,
         };
         app.add_user(DEMO_USER_ID, DEMO_EMAIL, DEMO_PASSWORD, true);
         app
@@ -184,9 +201,11 @@ impl MemoryApp {
 
     /// Each function's key cache loaded again now, as a cold start would, kept for `ttl`.
     pub async fn cold_start_keys(&mut self, ttl: Duration) {
-        self.deps.request.keys = KeyCache::load(self.keys.clone(), ttl).await;
-        self.deps.confirm.common.keys = KeyCache::load(self.keys.clone(), ttl).await;
-        self.deps.worker.common.keys = KeyCache::load(self.keys.clone(), ttl).await;
+        self.deps.request.hashing = KeyCache::load(self.hash_keys.clone(), ttl).await;
+        self.deps.confirm.common.hashing = KeyCache::load(self.hash_keys.clone(), ttl).await;
+        self.deps.worker.common.hashing = KeyCache::load(self.hash_keys.clone(), ttl).await;
+        self.deps.confirm.signing = KeyCache::load(self.keys.clone(), ttl).await;
+        self.deps.worker.signing = KeyCache::load(self.keys.clone(), ttl).await;
     }
 
     pub fn add_user(&self, id: &str, email: &str, password: &str, active: bool) {
@@ -248,9 +267,14 @@ impl MemoryApp {
         token_in(&mails[before].text)
     }
 
-    /// The key ring now in the secret.
+    /// The key ring now in the signing secret.
     pub async fn keys_ring(&self) -> KeyRing {
         self.keys.fetch().await.unwrap()
+    }
+
+    /// The hashing ring now in the hashing secret (counter keys, audit hashes, the jobs' MACs).
+    pub async fn hash_ring(&self) -> HashRing {
+        self.hash_keys.fetch().await.unwrap()
     }
 
     /// A token for the demo user signed at `issued_at` with the ring now in the secret.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use reset_aws::SesMailer;
 use reset_core::domain::mail_job::{ChangedJob, Lane, MailJob, ResetLinkJob, new_job_id};
-use reset_core::reset_token::KeyRing;
+use reset_core::reset_token::HashRing;
 use reset_core::{Delivery, DeliveryDeps, Settled};
 use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID, MAX_RECEIVES};
 use reset_wiring::Aws;
@@ -30,7 +30,7 @@ pub(crate) fn reset_job(email: &str, requested_at: u64) -> MailJob {
 }
 
 /// The body a function holding `ring` queues for `job`.
-pub(crate) fn signed(job: MailJob, ring: &KeyRing) -> String {
+pub(crate) fn signed(job: MailJob, ring: &HashRing) -> String {
     job.sign(ring).unwrap().body().to_owned()
 }
 
@@ -66,7 +66,7 @@ fn failures(response: &mail_worker::SqsBatchResponse) -> Vec<String> {
 async fn sqs_events_give_their_documented_batch_answers() {
     for expected in SQS_EXPECTED {
         let app = MemoryApp::new().await;
-        let event = serde_json::from_value(events::fresh(events::load(expected.file), &app.keys_ring().await)).unwrap();
+        let event = serde_json::from_value(events::fresh(events::load(expected.file), &app.hash_ring().await)).unwrap();
         let response = mail_worker::handle(&app.deps.worker, event).await;
         assert_eq!(response.batch_item_failures.len(), expected.failures, "{}", expected.file);
         let mails = app.mailer.sent();
@@ -81,7 +81,7 @@ async fn sqs_events_give_their_documented_batch_answers() {
 async fn a_failing_send_is_reported_and_comes_back_after_a_growing_back_off() {
     let app = MemoryApp::new().await;
     app.mailer.outage.set(true);
-    let ring = app.keys_ring().await;
+    let ring = app.hash_ring().await;
     for receives in 1..=3 {
         let bodies = [reset_job(DEMO_EMAIL, reset_core::unix_now()), reset_job("nobody@example.com", reset_core::unix_now())].map(|job| signed(job, &ring));
         let response = mail_worker::handle(&app.deps.worker, sqs_event(&bodies, receives)).await;
@@ -306,7 +306,7 @@ async fn a_notice_for_a_gone_account_sends_nothing_and_a_disabled_one_is_still_t
 }
 
 /// `json` (an object) as a holder of `ring` would sign it, whatever it holds.
-pub(crate) fn signed_raw(json: &str, ring: &KeyRing) -> String {
+pub(crate) fn signed_raw(json: &str, ring: &HashRing) -> String {
     let mac = ring.job_mac(json.as_bytes());
     format!("{},\"mac\":\"{mac}\"}}", json.strip_suffix('}').unwrap())
 }
@@ -321,8 +321,8 @@ async fn hostile_jobs_are_settled_without_mail_and_without_panic() {
     let logs = capture_logs();
     let run = unique("hostile-jobs");
     let app = MemoryApp::new().await;
-    let ring = app.keys_ring().await;
-    let other = KeyRing::from_json(&crate::helpers::secret("b", &[("b", crate::helpers::KEY_B)])).unwrap();
+    let ring = app.hash_ring().await;
+    let other = HashRing::from_json(&crate::helpers::secret("b", &[("b", crate::helpers::KEY_B)])).unwrap();
     let now = reset_core::unix_now();
     let demo_link = || reset_job(DEMO_EMAIL, now);
     let huge = "x".repeat(1 << 20);
@@ -512,7 +512,7 @@ async fn ses_always_throttling_moves_the_message_to_the_dead_letter_queue_with_a
 #[tokio::test]
 async fn a_duplicated_message_sends_one_mail() {
     let app = MotoApp::start().await;
-    let body = signed(reset_job(DEMO_EMAIL, reset_core::unix_now()), &app.stack.key_ring().await.unwrap());
+    let body = signed(reset_job(DEMO_EMAIL, reset_core::unix_now()), &app.stack.hash_ring().await.unwrap());
     app.stack.queue.send_raw(&body).await.unwrap();
     app.stack.queue.send_raw(&body).await.unwrap();
     assert_eq!(app.deliver().await, 2);
@@ -528,7 +528,7 @@ async fn a_stale_message_sends_nothing_and_logs_a_metric() {
     let run = unique("stale-moto");
     let app = MotoApp::start().await;
     let sixteen_minutes_ago = reset_core::unix_now() - 16 * 60;
-    app.stack.queue.send_raw(&signed(reset_job(DEMO_EMAIL, sixteen_minutes_ago), &app.stack.key_ring().await.unwrap())).await.unwrap();
+    app.stack.queue.send_raw(&signed(reset_job(DEMO_EMAIL, sixteen_minutes_ago), &app.stack.hash_ring().await.unwrap())).await.unwrap();
     let mails = async { app.mails().await }.instrument(tracing::info_span!("test", run = %run)).await;
     assert!(mails.is_empty());
     assert_eq!(app.stack.queue.depth().await.unwrap(), 0, "dropped, not retried");
@@ -581,7 +581,7 @@ async fn a_notice_from_its_own_queue_is_not_paced_behind_a_batch_of_links() {
     use tokio::time::Instant;
     let mut app = MemoryApp::new().await;
     app.deps.worker.paces = reset_core::Paces::new(Duration::from_secs(1), Duration::from_secs(20));
-    let ring = KeyRing::from_json(&crate::helpers::secret("a", &[("a", crate::helpers::KEY_A)])).unwrap();
+    let ring = HashRing::from_json(&crate::helpers::secret("h1", &[("h1", crate::helpers::HASH_KEY_1)])).unwrap();
     let now = reset_core::unix_now();
     let links: Vec<String> = (0..10).map(|_| signed(reset_job(DEMO_EMAIL, now), &ring)).collect();
     let notice = [signed(notice(DEMO_USER_ID, DEMO_EMAIL, now), &ring)];
@@ -613,7 +613,7 @@ async fn a_flood_of_queued_links_does_not_delay_a_password_changed_notice() {
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let token = app.mails().await[0].token().unwrap();
     let before = app.stack.mails().unwrap().len();
-    let ring = app.stack.key_ring().await.unwrap();
+    let ring = app.stack.hash_ring().await.unwrap();
     for _ in 0..20 {
         app.stack.queue.send_raw(&signed(reset_job(DEMO_EMAIL, reset_core::unix_now()), &ring)).await.unwrap();
     }
@@ -624,4 +624,39 @@ async fn a_flood_of_queued_links_does_not_delay_a_password_changed_notice() {
     let after: Vec<_> = mails[before..].iter().collect();
     assert_eq!(after.len(), 21);
     assert!(after[0].token().is_none() && after[1..].iter().all(|m| m.token().is_some()), "the notice went out first: {:?}", after[0].subject);
+}
+
+/// The upgrade that brought the hashing secret: jobs the previous version queued carry a MAC made
+/// from the signing secret (its `"audit"` field, else its current key), and the worker, which
+/// reads the signing secret anyway, still delivers them, so no mail is lost during the deploy.
+/// A MAC from a signing secret the worker does not hold is still refused.
+#[tokio::test]
+async fn a_job_the_previous_version_queued_is_still_delivered() {
+    let app = MemoryApp::new().await;
+    let legacy_signed = |job: MailJob, ring: &reset_core::reset_token::KeyRing| {
+        let json = job.to_json().unwrap();
+        format!("{},\"mac\":\"{}\"}}", json.strip_suffix('}').unwrap(), ring.legacy_job_mac(json.as_bytes()))
+    };
+    let previous = legacy_signed(reset_job(DEMO_EMAIL, reset_core::unix_now()), &app.keys_ring().await);
+    let foreign = reset_core::reset_token::KeyRing::from_json(&crate::helpers::secret("b", &[("b", crate::helpers::KEY_B)])).unwrap();
+    let forged = legacy_signed(reset_job(DEMO_EMAIL, reset_core::unix_now()), &foreign);
+    let response = mail_worker::handle(&app.deps.worker, sqs_event(&[previous, forged], 1)).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    let to: Vec<String> = app.mailer.sent().iter().map(|m| m.to.as_ref().to_owned()).collect();
+    assert_eq!(to, [DEMO_EMAIL], "the previous version's job went out, the forged one did not");
+}
+
+/// Right after `hashing-key add`, an HTTP function that has read the new key MACs jobs with it
+/// while the worker still caches the ring without it: the worker reads the secret again (once per
+/// cooldown) instead of dropping the job as forged.
+#[tokio::test]
+async fn a_job_under_a_hashing_key_newer_than_the_worker_s_cache_is_delivered() {
+    let mut app = MemoryApp::new().await;
+    app.cold_start_keys(std::time::Duration::from_secs(3600)).await;
+    let added = reset_core::reset_token::add_hash_key(&crate::helpers::secret("h1", &[("h1", crate::helpers::HASH_KEY_1)]), "h2", crate::helpers::HASH_KEY_2);
+    app.hash_keys.replace(added.unwrap());
+    let body = signed(reset_job(DEMO_EMAIL, reset_core::unix_now()), &app.hash_ring().await);
+    let response = mail_worker::handle(&app.deps.worker, sqs_event(&[body], 1)).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    assert_eq!(app.mailer.sent().len(), 1, "delivered, not dropped as forged");
 }

@@ -151,7 +151,7 @@ async fn mail_refused_for_the_account_s_state_waits_for_the_fix_and_the_redrive_
     // A link that has waited longer than MAIL_MAX_AGE_SECONDS is there too, and a notice from
     // the notice queue (both queues share the dead-letter queue).
     let stale = crate::mail_delivery::reset_job(DEMO_EMAIL, reset_core::unix_now() - 3600);
-    let ring = app.stack.key_ring().await.unwrap();
+    let ring = app.stack.hash_ring().await.unwrap();
     app.stack.queue.send_dead_letter(&crate::mail_delivery::signed(stale, &ring)).await.unwrap();
     let notice = crate::mail_delivery::notice(DEMO_USER_ID, DEMO_EMAIL, reset_core::unix_now() - 600);
     app.stack.queue.send_dead_letter(&crate::mail_delivery::signed(notice, &ring)).await.unwrap();
@@ -232,7 +232,7 @@ fn a_taken_port_is_never_mistaken_for_our_moto() {
 /// request's and the mail's audit events.
 #[tokio::test]
 async fn the_tool_prints_the_audit_hash_the_logs_hold_for_an_address() {
-    use rotate_signing_key::{Command, run};
+    use rotate_signing_key::hashing::{HashCommand, run};
     use tracing::Instrument as _;
     let logs = crate::helpers::capture_logs();
     let trace = crate::helpers::unique("audit-hash");
@@ -243,7 +243,8 @@ async fn the_tool_prints_the_audit_hash_the_logs_hold_for_an_address() {
     }
     .instrument(tracing::info_span!("test", run = %trace))
     .await;
-    let printed = run(&app.stack.secrets(), reset_local::stack::SECRET_ID, Command::AuditHash { email: " Demo@Example.com ".into() }, 0).await.unwrap();
+    let printed =
+        run(&app.stack.secrets(), reset_local::stack::HASHING_SECRET_ID, HashCommand::AuditHash { email: " Demo@Example.com ".into() }, 0).await.unwrap();
     let hash = printed.split_whitespace().nth(1).unwrap().to_owned();
     assert!(!printed.contains("example.com"), "{printed}");
     let records = logs.records_of(&trace);
@@ -251,7 +252,8 @@ async fn the_tool_prints_the_audit_hash_the_logs_hold_for_an_address() {
         let record = records.lines().find(|l| l.contains(&format!("audit=\"{audit}\""))).unwrap_or_else(|| panic!("no {audit}:\n{records}"));
         assert!(record.contains(&format!("email_hash={hash}")), "{audit} holds another hash than {hash}:\n{record}");
     }
-    let other = run(&app.stack.secrets(), reset_local::stack::SECRET_ID, Command::AuditHash { email: "nobody@example.com".into() }, 0).await.unwrap();
+    let other =
+        run(&app.stack.secrets(), reset_local::stack::HASHING_SECRET_ID, HashCommand::AuditHash { email: "nobody@example.com".into() }, 0).await.unwrap();
     assert_ne!(other, printed);
 }
 
@@ -302,18 +304,20 @@ async fn an_epoch_bump_ends_links_and_a_confirm_racing_a_disable_does_not_write(
     assert_eq!(users.set_password(&change).await.unwrap(), WriteOutcome::Written, "the same write passes while the status holds");
 }
 
-/// A rotation leaves the pseudonymous hashes alone: the audit log's `email_hash` of an address
-/// and the address's rate-limit counters are the same after `add` and `retire` as before. The
-/// budget is a daily one of 1 (the minute's is lifted), so a minute turning over mid-test cannot
-/// let a second mail through; a run that crosses midnight UTC is run again.
+/// A signing-key rotation leaves the pseudonymous hashes alone (they come from the hashing
+/// secret): the audit log's `email_hash` of an address and the address's rate-limit counters are
+/// the same after `add` and `retire` as before. The budget is a daily one of 1 (the minute's is
+/// lifted), so a minute turning over mid-test cannot let a second mail through; a run that
+/// crosses midnight UTC is run again.
 #[tokio::test]
-async fn rotation_keeps_audit_hashes_and_rate_limit_counters() {
+async fn a_signing_key_rotation_keeps_audit_hashes_and_rate_limit_counters() {
+    use rotate_signing_key::hashing::{HashCommand, run as run_hashing};
     use rotate_signing_key::{Command, run};
     let (before, after, mails_before, mails_after) = crate::rate_limits::in_one_window(crate::rate_limits::DAY, || async {
         let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1"), ("RATE_LIMIT_EMAIL_PER_DAY", "1")]).await;
         let client = app.stack.secrets();
         let secret_id = reset_local::stack::SECRET_ID;
-        let hash = || run(&client, secret_id, Command::AuditHash { email: DEMO_EMAIL.into() }, 0);
+        let hash = || run_hashing(&client, reset_local::stack::HASHING_SECRET_ID, HashCommand::AuditHash { email: DEMO_EMAIL.into() }, 0);
         let before = hash().await.unwrap();
         assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
         let mails_before = app.mails().await.len();
@@ -330,4 +334,46 @@ async fn rotation_keeps_audit_hashes_and_rate_limit_counters() {
     assert_eq!(mails_after, 1, "the counter survived the rotation: no second mail today");
     let value = |printed: &str| printed.split_whitespace().nth(1).unwrap().to_owned();
     assert_eq!(value(&after), value(&before), "{before} / {after}");
+}
+
+/// A hashing-key rotation does what docs/operations.md says: a job queued (MACed) under the old
+/// key before `hashing-key add` is still delivered after it; the audit hash of an address changes
+/// (the tool prints it under both keys, the old one as logged before); and the counters keyed by
+/// the hash start afresh, once: the daily budget of 1 spent before the rotation does not hold back
+/// the queued job. That job carries its requester's hash under the old key, so the next request
+/// (its requester hashed under the new key) meets a fresh requester counter too; the one after
+/// that is held.
+#[tokio::test]
+async fn a_hashing_key_rotation_keeps_queued_jobs_changes_hashes_and_restarts_counters_once() {
+    use rotate_signing_key::hashing::{HashCommand, run};
+    let (before, after, mails) = crate::rate_limits::in_one_window(crate::rate_limits::DAY, || async {
+        let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1"), ("RATE_LIMIT_EMAIL_PER_DAY", "1")]).await;
+        let client = app.stack.secrets();
+        let secret_id = reset_local::stack::HASHING_SECRET_ID;
+        let hash = || run(&client, secret_id, HashCommand::AuditHash { email: DEMO_EMAIL.into() }, 0);
+        let before = hash().await.unwrap();
+        assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+        assert_eq!(app.mails().await.len(), 1, "the day's one mail");
+        // Queued under the old key, not yet delivered.
+        assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+
+        let added = run(&client, secret_id, HashCommand::Add, reset_core::unix_now()).await.unwrap();
+        assert!(added.starts_with("added h") && !added.contains('='), "{added}");
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let mut mails = vec![app.mails().await.len()];
+        for _ in 0..2 {
+            assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+            mails.push(app.mails().await.len());
+        }
+        (before, hash().await.unwrap(), mails)
+    })
+    .await;
+    assert_eq!(mails, [2, 3, 3], "the queued job verified under the old key and met fresh counters; the budgets restarted once");
+    let lines: Vec<&str> = after.lines().collect();
+    assert_eq!(lines.len(), 2, "{after}");
+    let hash_of = |line: &str| line.split_whitespace().nth(1).unwrap().to_owned();
+    let old = lines.iter().find(|l| l.contains("before the rotation")).expect("the old key's line");
+    let current = lines.iter().find(|l| l.contains("current")).expect("the current key's line");
+    assert_eq!(hash_of(old), hash_of(&before), "the old key's hash is the one logged before");
+    assert_ne!(hash_of(current), hash_of(&before), "the hashes changed");
 }

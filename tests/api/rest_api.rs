@@ -413,7 +413,7 @@ async fn a_whole_reset_over_rest_api_events_changes_the_password() {
 async fn behind_the_cdn_the_rest_api_requester_is_the_viewer_address() {
     let app = behind_cdn().await;
     assert_eq!(app.call(&rest("request-reset-rest-api.json")).await.status, 202);
-    let ring = app.keys_ring().await;
+    let ring = app.hash_ring().await;
     assert_eq!(queued_requester(&app), ring.audit_hash("198.51.0.0/16"), "the viewer's /16, not CloudFront's");
     assert!(app.limits.keys().iter().any(|k| k.starts_with(&format!("ip#{}#", ring.audit_hash(VIEWER_IP)))), "{:?}", app.limits.keys());
 
@@ -429,7 +429,7 @@ async fn behind_the_cdn_the_rest_api_requester_is_the_viewer_address() {
 async fn without_the_cdn_the_rest_api_requester_is_the_source_ip_api_gateway_saw() {
     let app = MemoryApp::new().await;
     assert_eq!(app.call(&rest("request-reset-rest-api.json")).await.status, 202);
-    let ring = app.keys_ring().await;
+    let ring = app.hash_ring().await;
     assert_eq!(queued_requester(&app), ring.audit_hash("130.176.0.0/16"), "identity.sourceIp, not the unverified viewer header");
     assert!(app.limits.keys().iter().any(|k| k.starts_with(&format!("ip#{}#", ring.audit_hash(CLOUDFRONT_IP)))), "{:?}", app.limits.keys());
 }

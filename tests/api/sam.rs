@@ -80,7 +80,7 @@ async fn sam_build_makes_bootstraps_that_answer_with_the_sam_local_environment()
         let log = root.join(format!("target/test-logs/sam-{function}.log"));
         let mut function_process = Command::new(&bootstrap);
         function_process.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
-        let event = events::fresh(events::load(event_file), &stack.key_ring().await.unwrap());
+        let event = events::fresh(events::load(event_file), &stack.hash_ring().await.unwrap());
         let answer = Running::start(function_process, &log, Duration::from_secs(30)).and_then(|mut running| running.invoke(&event, Duration::from_secs(30)));
         let answer = answer.unwrap_or_else(|e| panic!("{function}: {e:#}"));
         assert!(answered(&answer), "{function} answered {answer}");

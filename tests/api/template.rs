@@ -89,7 +89,7 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("RATE_LIMIT_SOURCE_JOBS_PER_HOUR", "7", |c| c.settings.rate_limits.source_jobs_per_hour == 7),
     ("RATE_LIMIT_SOURCE_JOBS_PER_MINUTE", "5", |c| c.settings.rate_limits.source_jobs_per_minute == 5),
     ("RATE_LIMIT_SOURCE_JOBS_PER_DAY", "77", |c| c.settings.rate_limits.source_jobs_per_day == 77),
-    ("SIGNING_KEY_SECRET_ID", "keys/x", |c| c.signing_key_secret == "keys/x"),
+    ("HASHING_KEY_SECRET_ID", "hashes/x", |c| c.hashing_key_secret == "hashes/x"),
     ("SENDER_EMAIL", "sender@x.example", |c| c.sender.as_deref() == Some("sender@x.example")),
     ("SES_CONFIGURATION_SET", "set-x", |c| c.ses_configuration_set.as_deref() == Some("set-x")),
     ("MAIL_QUEUE_URL", "https://sqs.x.example/1/q", |c| c.mail_queue_url.as_deref() == Some("https://sqs.x.example/1/q")),
@@ -107,6 +107,7 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("FOOTER_TEXT", "Example GmbH", |c| c.settings.branding.footer.as_deref() == Some("Example GmbH")),
     ("DEFAULT_LOCALE", "ja", |c| c.settings.default_locale.tag() == "ja"),
     // Set on single functions (not in Globals):
+    ("SIGNING_KEY_SECRET_ID", "keys/x", |c| c.signing_key_secret.as_deref() == Some("keys/x")),
     ("ORIGIN_VERIFY_SECRET_ID", "edge/x", |c| c.origin_verify_secret.as_deref() == Some("edge/x")),
     ("BREACHED_PASSWORD_CHECK", "on", |c| c.breached_passwords.is_some()),
 ];

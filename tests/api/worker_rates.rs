@@ -29,7 +29,7 @@ use std::time::Duration;
 use mail_worker::{SqsEvent, SqsMessage};
 use reset_core::domain::mail_job::{MailJob, ResetLinkJob};
 use reset_core::domain::{Email, StoredEmail, User, UserId};
-use reset_core::memory::{MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
+use reset_core::memory::{MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
 use reset_core::ports::{Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, Mail, MailError, Mailer};
 use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paces, unix_now};
 use reset_wiring::Config;
@@ -82,6 +82,7 @@ impl Shape {
         let vars = [
             ("RESET_PAGE_URL", "https://auth.example.com/reset-password".to_owned()),
             ("SIGNING_KEY_SECRET_ID", "reset/signing-keys".to_owned()),
+            ("HASHING_KEY_SECRET_ID", "reset/hashing-keys".to_owned()),
             ("SENDER_EMAIL", "no-reply@example.com".to_owned()),
             ("MAIL_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-mail".to_owned()),
             ("NOTICE_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-notices".to_owned()),
@@ -146,6 +147,7 @@ impl Adapters for Sim {
     type Ledger = Slow<MemoryJobLedger>;
     type Queue = MemoryQueue;
     type Keys = MemoryKeys;
+    type HashKeys = MemoryHashKeys;
 }
 
 /// An adapter whose every call first takes `each` (tokio time).
@@ -302,14 +304,16 @@ impl Queue {
     }
 }
 
-/// The signing-key secret every simulated worker holds (and the jobs are signed with).
+/// The signing-key secret every simulated worker holds.
 const SIM_SECRET: &str = r#"{"current":"a","a":"key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#;
+/// The hashing-key secret every simulated worker holds (and the jobs are MACed with).
+const SIM_HASHING_SECRET: &str = r#"{"current":"h","h":"hash-h-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponm"}"#;
 
 /// A batch as SQS hands it to the function. A job's `requested_at` says how long ago (on the
 /// run's clock) it was queued, so a paused clock ages jobs as a real one would.
 fn sqs_event(batch: &[(usize, Instant)]) -> SqsEvent {
     let mut event = SqsEvent::default();
-    let ring = reset_core::reset_token::KeyRing::from_json(SIM_SECRET).unwrap();
+    let ring = reset_core::reset_token::HashRing::from_json(SIM_HASHING_SECRET).unwrap();
     for &(n, queued_at) in batch {
         let job = MailJob::ResetLink(ResetLinkJob {
             id: format!("job-{n}"),
@@ -433,9 +437,10 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
             common: Deps {
                 limits: Slow { inner: limits.clone(), each: scenario.aws.dynamodb },
                 queue: MemoryQueue::default(),
-                keys: KeyCache::load(MemoryKeys::new(SIM_SECRET), config.key_cache_ttl).await,
+                hashing: KeyCache::load(MemoryHashKeys::new(SIM_HASHING_SECRET), config.key_cache_ttl).await,
                 settings: config.settings.clone(),
             },
+            signing: KeyCache::load(MemoryKeys::new(SIM_SECRET), config.key_cache_ttl).await,
             users: Slow { inner: directory.clone(), each: scenario.aws.dynamodb },
             ledger: Slow { inner: ledger.clone(), each: scenario.aws.dynamodb },
             mails: &reset_pages::MAILS,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use lambda_http::Request;
 use reset_core::domain::password;
 use reset_core::domain::{StoredEmail, User, UserId};
-use reset_core::memory::{InMemory, MemoryBreaches, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
+use reset_core::memory::{InMemory, MemoryBreaches, MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
 use reset_core::ports::keys::KeyCache;
 use reset_core::settings::{RateLimits, Settings, parse_page_url};
 use reset_core::{ConfirmDeps, DeliveryDeps, Deps, Paces};
@@ -23,6 +23,8 @@ use serde_json::{Value, json};
 /// No run asks for more repeats than this; set-up always prepares this many.
 const MAX_REPEATS: usize = 21;
 const KEY: &str = "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
+/// The in-memory scenarios' hashing key (the hashing secret's, apart from the signing one).
+const HASH_KEY: &str = "hash-h-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponm";
 /// A stored hash of the right shape: the confirm never verifies the old password.
 const OLD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$4p5r3Yt1Bn0Bf3ZcHBp5yA9xtCq4x6bb7tq3MgW8v4M";
 const NEW_PASSWORD: &str = "a new and long passphrase";
@@ -96,7 +98,7 @@ async fn run(scenario: &str, repeats: usize) {
             assert_eq!(app.mailer.sent().len(), repeats, "one mail a job");
         }
         "confirm" | "argon2" => {
-            let ring = app.request.keys.get().await.expect("keys");
+            let ring = app.confirm.signing.get().await.expect("keys");
             let now = reset_core::unix_now();
             let confirms: Vec<Request> =
                 (0..MAX_REPEATS).map(|i| confirm_event(&ring.issue(app.user(i).binding(), now, 3600).expect("a token").token)).collect();
@@ -112,7 +114,7 @@ async fn run(scenario: &str, repeats: usize) {
             }
         }
         "token-issue" | "token-verify" => {
-            let ring = app.request.keys.get().await.expect("keys");
+            let ring = app.confirm.signing.get().await.expect("keys");
             let now = reset_core::unix_now();
             let users: Vec<User> = (0..MAX_REPEATS).map(|i| app.user(i)).collect();
             let tokens: Vec<String> = users.iter().map(|u| ring.issue(u.binding(), now, 3600).expect("a token").token).collect();
@@ -165,17 +167,22 @@ impl App {
             rate_limits: UNREACHED,
             ..Settings::for_reset_page(parse_page_url("https://auth.example.com/reset-password").expect("a page URL"))
         };
-        let (limits, queue, keys) = (MemoryLimits::default(), MemoryQueue::default(), MemoryKeys::new(json!({"current": "a", "a": KEY}).to_string()));
+        let (limits, queue) = (MemoryLimits::default(), MemoryQueue::default());
+        // Two secrets, as deployed: the signing keys (reset-password, the worker) and the hashing keys (all three).
+        let keys = MemoryKeys::new(json!({"current": "a", "a": KEY}).to_string());
+        let hash_keys = MemoryHashKeys::new(json!({"current": "h", "h": HASH_KEY}).to_string());
         let common = async || Deps {
             limits: limits.clone(),
             queue: queue.clone(),
-            keys: KeyCache::load(keys.clone(), Duration::from_secs(300)).await,
+            hashing: KeyCache::load(hash_keys.clone(), Duration::from_secs(300)).await,
             settings: settings.clone(),
         };
+        let signing = async || KeyCache::load(keys.clone(), Duration::from_secs(300)).await;
         let request = common().await;
-        let confirm = ConfirmDeps { common: common().await, users: users.clone(), breaches: Some(MemoryBreaches::default()) };
+        let confirm = ConfirmDeps { common: common().await, signing: signing().await, users: users.clone(), breaches: Some(MemoryBreaches::default()) };
         let worker = DeliveryDeps {
             common: common().await,
+            signing: signing().await,
             users: users.clone(),
             ledger: MemoryJobLedger::default(),
             mails: &reset_pages::MAILS,
@@ -202,12 +209,18 @@ impl App {
 }
 
 fn job_event(i: usize) -> mail_worker::SqsEvent {
+    // Signed as request-reset signs it, with the hashing key the in-memory scenarios' secret holds
+    // (the SDK scenarios' canned secret holds `KEY` for both rings: `job_event_under`).
+    job_event_under(i, HASH_KEY)
+}
+
+/// A job event MACed under `key` as the hashing ring's current key.
+pub fn job_event_under(i: usize, key: &str) -> mail_worker::SqsEvent {
     let body = json!({
         "kind": "reset_link", "id": format!("job-{i}"), "email": format!("user{i}@example.com"),
         "requester": "example-requester-network-hash", "request_id": format!("request-{i}"), "requested_at": reset_core::unix_now(),
     });
-    // Signed as request-reset signs it, with the key every scenario's secret holds.
-    let ring = reset_core::reset_token::KeyRing::from_json(&json!({"current": "a", "a": KEY}).to_string()).expect("the bench key");
+    let ring = reset_core::reset_token::HashRing::from_json(&json!({"current": "h", "h": key}).to_string()).expect("the bench key");
     let job = reset_core::domain::mail_job::MailJob::from_json(&body.to_string()).expect("a job");
     let body = job.sign(&ring).expect("signed").body().to_owned();
     let event = json!({"Records": [{

@@ -4,8 +4,9 @@
 //! rate of the queue the record came from (its `eventSourceARN`). A message that failed for now is
 //! reported in `batchItemFailures` and made to come back after a growing back-off; every other
 //! outcome (sent, duplicate, stale, limited, refused, unreadable, unsigned or forged) deletes it.
-//! A body is acted on only if its MAC shows a function holding the signing secret queued it. After the queue's
-//! maximum receives, SQS moves a message to the dead-letter queue.
+//! A body is acted on only if its MAC shows a function holding the hashing secret queued it (or,
+//! for a job the previous version queued, the signing secret). After the queue's maximum
+//! receives, SQS moves a message to the dead-letter queue.
 
 pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use reset_core::domain::mail_job::{JobRefused, Lane, MailJob};
@@ -56,14 +57,26 @@ fn lane_of<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &Deli
 
 async fn deliver<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage, lane: Lane) -> Delivery {
     // Without the keys no job can be told from a forged one: it comes back when they can be read.
-    let ring = match deps.common.keys.get().await {
-        Ok(ring) => ring,
+    let (hashing, signing) = match tokio::try_join!(deps.common.hashing.get(), deps.signing.get()) {
+        Ok(rings) => rings,
         Err(err) => {
-            tracing::error!(error = ?err, metric = "mail_retry", "the signing keys are unavailable; the message comes back later");
+            tracing::error!(error = ?err, metric = "mail_retry", "the keys are unavailable; the message comes back later");
             return Delivery::Retry;
         }
     };
-    match MailJob::open(message.body.as_deref().unwrap_or_default(), &ring) {
+    let body = message.body.as_deref().unwrap_or_default();
+    // The signing ring checks only what the previous version queued (its MACs came from the
+    // signing secret): legacy, for the deploy that brought the hashing secret.
+    let opened = match MailJob::open(body, &hashing, Some(&signing)) {
+        // A key newer than this process's ring (an `add` since the last read, already used by an
+        // HTTP function): read the hashing secret again, at most once per cooldown, and check again.
+        Err(JobRefused::Forged) => match deps.common.hashing.refresh_for_unknown_key().await {
+            Some(fresh) => MailJob::open(body, &fresh, Some(&signing)),
+            None => Err(JobRefused::Forged),
+        },
+        opened => opened,
+    };
+    match opened {
         Ok(job) => deliver_mail(deps, &job, receive_count(message), lane).await,
         // Not made by a function holding the secret (or made by the version before jobs were
         // signed): no mail, no retry. Counted with the malformed jobs (the template's filter);

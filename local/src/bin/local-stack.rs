@@ -1,5 +1,5 @@
 //! The local stack in one command (`scripts/dev`): moto on loopback, provisioned like the SAM
-//! template (tables, mail queue and dead-letter queue, signing-key secret, verified sender, a demo
+//! template (tables, mail queue and dead-letter queue, signing-key and hashing-key secrets, verified sender, a demo
 //! user), the functions under `cargo lambda watch` at the template's paths, the mail queue fed to
 //! the mail worker as SQS events (as Lambda's event source does), and every reset link that is
 //! mailed printed as it is sent. Ctrl-C, SIGTERM or SIGHUP (a closed terminal, a process manager)

@@ -1,7 +1,7 @@
 //! AWS adapters for the `reset-core` ports: users in DynamoDB ([`DynamoUsers`]), rate-limit
 //! counters and the job ledger in a DynamoDB table of their own ([`DynamoLimits`], [`DynamoJobLedger`]), mail through
-//! SES v2 ([`SesMailer`]), the mail queue in SQS ([`SqsQueue`]), the signing keys and the CDN's
-//! origin-verify values in Secrets Manager ([`SecretsKeys`], [`SecretsOriginVerify`]); and, the
+//! SES v2 ([`SesMailer`]), the mail queue in SQS ([`SqsQueue`]), the signing keys, the hashing keys and the
+//! CDN's origin-verify values in Secrets Manager ([`SecretsKeys`], [`SecretsHashKeys`], [`SecretsOriginVerify`]); and, the
 //! one that is not AWS, breached passwords through the SDK's HTTP client ([`PwnedPasswords`]).
 //! Item ↔ model conversion lives here; the domain never sees an AWS type.
 
@@ -19,7 +19,7 @@ pub use dynamodb::{DynamoUsers, UserTable};
 pub use ledger::DynamoJobLedger;
 pub use limits::{DEFAULT_LIMITS_TABLE, DynamoLimits};
 pub use pwned::{PWNED_PASSWORDS_RANGE_URL, PwnedPasswords};
-pub use secrets::{SecretsKeys, SecretsOriginVerify};
+pub use secrets::{SecretsHashKeys, SecretsKeys, SecretsOriginVerify};
 pub use ses::SesMailer;
 pub use sqs::SqsQueue;
 
@@ -34,6 +34,7 @@ impl reset_core::Adapters for Aws {
     type Ledger = DynamoJobLedger;
     type Queue = SqsQueue;
     type Keys = SecretsKeys;
+    type HashKeys = SecretsHashKeys;
 }
 
 /// An AWS SDK failure as a log line may hold it: the operation and the service's error code, or

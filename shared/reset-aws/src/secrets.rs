@@ -1,23 +1,34 @@
-//! The signing key ring, read from one Secrets Manager secret (format: `reset_token::KeyRing`),
+//! The key rings, each read from one Secrets Manager secret: the signing keys ([`SecretsKeys`],
+//! format `reset_token::KeyRing`) and the hashing keys ([`SecretsHashKeys`], `reset_token::HashRing`);
 //! and the CDN's origin-verify values, a plain string secret's current and previous versions
 //! ([`SecretsOriginVerify`]).
 
 use anyhow::Context as _;
 use aws_sdk_secretsmanager::Client;
 use reset_core::ports::origin_verify::OriginValues;
-use reset_core::ports::{KeySource, OriginVerifySource};
-use reset_core::reset_token::KeyRing;
+use reset_core::ports::{KeySource, OriginVerifySource, Ring};
+use reset_core::reset_token::{HashRing, KeyRing};
 use reset_core::secrecy::SecretString;
 
-#[derive(Clone)]
-pub struct SecretsKeys {
+/// A key ring's secret: the signing keys (`SecretsKeys`) or the hashing keys ([`SecretsHashKeys`]).
+pub struct SecretsKeys<R = KeyRing> {
     client: Client,
     secret_id: String,
+    ring: std::marker::PhantomData<fn() -> R>,
 }
 
-impl SecretsKeys {
+/// The hashing keys' secret.
+pub type SecretsHashKeys = SecretsKeys<HashRing>;
+
+impl<R> Clone for SecretsKeys<R> {
+    fn clone(&self) -> Self {
+        SecretsKeys { client: self.client.clone(), secret_id: self.secret_id.clone(), ring: std::marker::PhantomData }
+    }
+}
+
+impl<R> SecretsKeys<R> {
     pub fn new(client: Client, secret_id: String) -> Self {
-        SecretsKeys { client, secret_id }
+        SecretsKeys { client, secret_id, ring: std::marker::PhantomData }
     }
 }
 
@@ -114,12 +125,13 @@ impl OriginVerifySource for SecretsOriginVerify {
     }
 }
 
-impl KeySource for SecretsKeys {
-    async fn fetch(&self) -> anyhow::Result<KeyRing> {
+impl<R: Ring> KeySource for SecretsKeys<R> {
+    type Ring = R;
+    async fn fetch(&self) -> anyhow::Result<R> {
         let out =
             self.client.get_secret_value().secret_id(&self.secret_id).send().await.map_err(|e| crate::sdk_failure("Secrets Manager GetSecretValue", &e))?;
-        let json = out.secret_string().context("the signing-key secret has no string value")?;
+        let json = out.secret_string().with_context(|| format!("the {} secret has no string value", R::NAME))?;
         // KeyRingError messages name key ids only, never key material.
-        KeyRing::from_json(json).context("the signing-key secret is unusable")
+        R::from_secret(json).with_context(|| format!("the {} secret is unusable", R::NAME))
     }
 }

@@ -21,6 +21,7 @@ pub use use_cases::request_reset::{RequestResetError, Requester, request_reset};
 
 use ports::breached::BreachedPasswords;
 use ports::{CountHits, JobLedger, KeySource, MailQueue, Mailer};
+use reset_token::{HashRing, KeyRing};
 
 /// The adapter types one wiring plugs into the ports (AWS in `reset-aws`, [`memory::InMemory`]
 /// for tests), named once so that use cases and handlers take one type parameter, not five. The
@@ -35,26 +36,32 @@ pub trait Adapters {
     /// Which mail jobs were handled (beside the counters, in the service's own table).
     type Ledger: JobLedger;
     type Queue: MailQueue;
-    type Keys: KeySource;
+    /// The signing keys: only the functions that sign or verify links hold them.
+    type Keys: KeySource<Ring = KeyRing>;
+    /// The hashing keys (audit and counter hashes, the jobs' MACs): every function holds them.
+    type HashKeys: KeySource<Ring = HashRing>;
 }
 
 /// What every function holds, built once per process (at cold start): request-reset's whole
-/// set. It reads no user and sends no mail.
+/// set. It reads no user, sends no mail and holds no signing key (it cannot make a link).
 pub struct Deps<A: Adapters> {
     /// The rate-limit counters: their own store, so a limits outage is its own failure.
     pub limits: A::Limits,
     /// Where the HTTP functions leave mail for the mail worker, and where it sets back-offs.
     pub queue: A::Queue,
-    pub keys: KeyCache<A::Keys>,
+    /// The hashing keys: counter keys, audit hashes, the jobs' MACs.
+    pub hashing: KeyCache<A::HashKeys>,
     pub settings: Settings,
 }
 
-/// The mail worker's: what every function holds, the users (found by address), the job ledger,
-/// what writes the mails, the mailer and the process's paces (its share of the send rate per
-/// queue, spent by the use case). The HTTP functions hold none of these: they link no mail client
+/// The mail worker's: what every function holds, the signing keys (it signs the links it sends
+/// and reads the previous version's job MACs), the users (found by address), the job ledger, what
+/// writes the mails, the mailer and the process's paces (its share of the send rate per queue,
+/// spent by the use case). The HTTP functions hold none of the last five: they link no mail client
 /// and no mail template.
 pub struct DeliveryDeps<A: Adapters, M: Mailer> {
     pub common: Deps<A>,
+    pub signing: KeyCache<A::Keys>,
     pub users: A::Users,
     pub ledger: A::Ledger,
     pub mails: &'static dyn ComposeMail,
@@ -62,10 +69,11 @@ pub struct DeliveryDeps<A: Adapters, M: Mailer> {
     pub paces: Paces,
 }
 
-/// reset-password's: what every function holds, the users (read by id, written conditionally)
-/// and the breached-password check (`None`: off).
+/// reset-password's: what every function holds, the signing keys (it verifies tokens), the users
+/// (read by id, written conditionally) and the breached-password check (`None`: off).
 pub struct ConfirmDeps<A: Adapters, B: BreachedPasswords> {
     pub common: Deps<A>,
+    pub signing: KeyCache<A::Keys>,
     pub users: A::Users,
     pub breaches: Option<B>,
 }

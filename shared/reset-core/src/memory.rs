@@ -7,14 +7,14 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use anyhow::bail;
-use reset_token::KeyRing;
+use reset_token::{HashRing, KeyRing};
 
 use crate::domain::mail_job::{Lane, MailJob, SignedJob};
 use crate::domain::{Email, PasswordChange, User, UserId};
 use crate::ports::origin_verify::OriginValues;
 use crate::ports::{
-    Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, Mail, MailError, MailQueue, Mailer, OriginVerifySource, SetPassword, WriteOutcome,
-    window,
+    Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, Mail, MailError, MailQueue, Mailer, OriginVerifySource, Ring, SetPassword,
+    WriteOutcome, window,
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -47,6 +47,7 @@ impl crate::Adapters for InMemory {
     type Ledger = MemoryJobLedger;
     type Queue = MemoryQueue;
     type Keys = MemoryKeys;
+    type HashKeys = MemoryHashKeys;
 }
 
 /// A corpus of breached passwords, by exact (normalized) password.
@@ -310,17 +311,27 @@ impl MailQueue for MemoryQueue {
     }
 }
 
-/// A key source holding the secret's JSON, replaceable to simulate rotation.
-#[derive(Clone)]
-pub struct MemoryKeys {
+/// A key source holding the secret's JSON, replaceable to simulate rotation: the signing keys
+/// (`MemoryKeys`) or the hashing keys ([`MemoryHashKeys`]).
+pub struct MemoryKeys<R = KeyRing> {
     secret: Arc<Mutex<String>>,
     fetches: Arc<AtomicU32>,
     pub outage: Outage,
+    ring: std::marker::PhantomData<fn() -> R>,
 }
 
-impl MemoryKeys {
+/// The hashing keys' secret, in memory.
+pub type MemoryHashKeys = MemoryKeys<HashRing>;
+
+impl<R> Clone for MemoryKeys<R> {
+    fn clone(&self) -> Self {
+        MemoryKeys { secret: self.secret.clone(), fetches: self.fetches.clone(), outage: self.outage.clone(), ring: std::marker::PhantomData }
+    }
+}
+
+impl<R> MemoryKeys<R> {
     pub fn new(secret_json: impl Into<String>) -> Self {
-        MemoryKeys { secret: Arc::new(Mutex::new(secret_json.into())), fetches: Arc::default(), outage: Outage::default() }
+        MemoryKeys { secret: Arc::new(Mutex::new(secret_json.into())), fetches: Arc::default(), outage: Outage::default(), ring: std::marker::PhantomData }
     }
     pub fn replace(&self, secret_json: impl Into<String>) {
         *lock(&self.secret) = secret_json.into();
@@ -332,12 +343,13 @@ impl MemoryKeys {
     }
 }
 
-impl KeySource for MemoryKeys {
-    async fn fetch(&self) -> anyhow::Result<KeyRing> {
+impl<R: Ring> KeySource for MemoryKeys<R> {
+    type Ring = R;
+    async fn fetch(&self) -> anyhow::Result<R> {
         self.fetches.fetch_add(1, Ordering::SeqCst);
         self.outage.check("the key store")?;
         let secret = lock(&self.secret).clone();
-        Ok(KeyRing::from_json(&secret)?)
+        Ok(R::from_secret(&secret)?)
     }
 }
 

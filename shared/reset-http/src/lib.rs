@@ -157,7 +157,7 @@ pub async fn limit_source_ip<A: Adapters>(deps: &Deps<A>, req: &Request, per_min
         tracing::error!(error = ?err, "rate limit unavailable");
         ApiError::unavailable()
     }
-    let ring = deps.keys.get().await.map_err(unavailable)?;
+    let ring = deps.hashing.get().await.map_err(unavailable)?;
     let key = format!("ip#{}", ring.audit_hash(&network::ip_budget_source(source_ip(req, &deps.settings))));
     match deps.limits.hit(&key, per_minute, 60, reset_core::unix_now()).await.map_err(unavailable)? {
         Hit::Allowed => Ok(()),

@@ -11,20 +11,18 @@
 //! A key is a string of at least [`MIN_KEY_CHARS`] characters (32 random bytes in base64url, or the
 //! 64-character string CloudFormation generates) and is used as the HMAC key as it stands.
 //!
-//! An optional `"audit"` field holds the secret behind pseudonymous hashes (audit logs, rate-limit
-//! counters), so they stay the same across rotations. Absent (as deployed), the current key
-//! serves; the first rotation ([`add_current_key`]) keeps that key's material there, so hashes
-//! made before the rotation still match after it, and retiring keys leaves it.
-//!
-//! The same material keys the MACs of mail jobs ([`KeyRing::job_mac`]) under a label of their own,
-//! so a job queued before a rotation still verifies after it, and no other MAC made from the
-//! secret can pass for a job's.
+//! Legacy, for the upgrade only: the keyed hashes (audit logs, rate-limit counters) and the mail
+//! jobs' MACs now come from a secret of their own ([`crate::HashRing`]), which request-reset reads
+//! instead of this one. The version before keyed them from this secret: from an optional
+//! `"audit"` field or, absent (as deployed), the current key. That material is still read for one
+//! thing: [`KeyRing::legacy_job_mac_matches`], so a job queued by the previous version during a
+//! deploy is still delivered. Nothing new is made with it, and [`add_current_key`] and
+//! [`retire_old_keys`] keep the field only so such a job still verifies if a rotation falls in
+//! the deploy.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hmac::Mac;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 
@@ -34,16 +32,16 @@ pub const MIN_KEY_CHARS: usize = 43;
 const MIN_DISTINCT_CHARS: usize = 16;
 const CURRENT_FIELD: &str = "current";
 const AUDIT_FIELD: &str = "audit";
-const AUDIT_LABEL: &[u8] = b"password-reset audit v1";
-const JOB_LABEL: &[u8] = b"password-reset mail job v1";
+/// The label of the mail-job subkey, here (legacy) and in the hashing ring.
+pub(crate) const JOB_LABEL: &[u8] = b"password-reset mail job v1";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyRingError {
-    #[error("the signing-key secret is not a JSON object of strings: {0}")]
+    #[error("the key secret is not a JSON object of strings: {0}")]
     NotJson(String),
-    #[error("the signing-key secret has no \"current\" field naming the signing key id")]
+    #[error("the key secret has no \"current\" field naming the current key id")]
     NoCurrent,
-    #[error("the signing-key secret names current key id {0:?}, which it does not hold")]
+    #[error("the key secret names current key id {0:?}, which it does not hold")]
     CurrentMissing(String),
     #[error("key id {0:?} is invalid: use 1 to 64 characters of A-Z a-z 0-9 . _ -")]
     BadKid(String),
@@ -57,13 +55,11 @@ pub(crate) struct Key {
     pub(crate) decoding: DecodingKey,
     /// A subkey for account fingerprints, so the signing key never MACs two kinds of message.
     pub(crate) fingerprint_key: [u8; 32],
-    /// A subkey for pseudonymous hashes in audit logs.
-    audit_key: [u8; 32],
-    /// A subkey for the MACs of queued mail jobs.
+    /// Legacy: the subkey the previous version MACed mail jobs with (see the module docs).
     job_key: [u8; 32],
 }
 
-fn subkey(secret: &[u8], label: &[u8]) -> [u8; 32] {
+pub(crate) fn subkey(secret: &[u8], label: &[u8]) -> [u8; 32] {
     let mut mac = crate::hmac(secret);
     mac.update(label);
     mac.finalize().into_bytes().into()
@@ -72,9 +68,7 @@ fn subkey(secret: &[u8], label: &[u8]) -> [u8; 32] {
 pub struct KeyRing {
     current: String,
     keys: BTreeMap<String, Key>,
-    /// The audit subkey from the secret's `"audit"` field, when it has one.
-    audit_key: Option<[u8; 32]>,
-    /// The mail-job subkey from the secret's `"audit"` field, when it has one.
+    /// Legacy: the mail-job subkey from the secret's `"audit"` field, when it has one.
     job_key: Option<[u8; 32]>,
     /// What `verify` asks of every token, built once with the ring rather than per token.
     pub(crate) validation: jsonwebtoken::Validation,
@@ -96,7 +90,6 @@ impl KeyRing {
         let mut ring = Self::new(&current, map)?;
         if let Some(audit) = audit {
             check_strength(AUDIT_FIELD, &audit)?;
-            ring.audit_key = Some(subkey(audit.as_bytes(), AUDIT_LABEL));
             ring.job_key = Some(subkey(audit.as_bytes(), JOB_LABEL));
         }
         Ok(ring)
@@ -114,7 +107,6 @@ impl KeyRing {
                 encoding: EncodingKey::from_secret(bytes),
                 decoding: DecodingKey::from_secret(bytes),
                 fingerprint_key: subkey(bytes, b"password-reset fingerprint v1"),
-                audit_key: subkey(bytes, AUDIT_LABEL),
                 job_key: subkey(bytes, JOB_LABEL),
             };
             ring.insert(kid, key);
@@ -122,41 +114,26 @@ impl KeyRing {
         if !ring.contains_key(current) {
             return Err(KeyRingError::CurrentMissing(current.to_owned()));
         }
-        Ok(KeyRing { current: current.to_owned(), keys: ring, audit_key: None, job_key: None, validation: crate::validation() })
+        Ok(KeyRing { current: current.to_owned(), keys: ring, job_key: None, validation: crate::validation() })
     }
 
     /// A new random key in the format this ring reads (32 bytes, base64url).
     pub fn generate_key() -> Result<String, getrandom::Error> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes)?;
-        Ok(B64.encode(bytes))
+        crate::hashring::generate_key()
     }
 
-    /// A keyed, truncated hash of `value` (an email, a network) for audit logs and counters: the
-    /// same value gives the same hash across rotations (see the module docs), and nobody without
-    /// the secret can test guesses against it.
-    pub fn audit_hash(&self, value: &str) -> String {
-        let key = self.audit_key.as_ref().unwrap_or(&self.current().audit_key);
-        let mut mac = crate::hmac(key);
-        mac.update(value.as_bytes());
-        let full: [u8; 32] = mac.finalize().into_bytes().into();
-        B64.encode(&full[..12])
+    /// Legacy: the MAC the previous version gave a mail job's `content` (HMAC-SHA256 under the
+    /// mail-job subkey of this secret's `"audit"` material). Nothing queues with it any more; it
+    /// is here so tests can make what that version queued.
+    pub fn legacy_job_mac(&self, content: &[u8]) -> String {
+        crate::hashring::mac_b64(self.job_key(), content)
     }
 
-    /// The MAC of a mail job's `content` (base64url, 43 characters): HMAC-SHA256 under the
-    /// mail-job subkey, which stays the same across rotations (see the module docs).
-    pub fn job_mac(&self, content: &[u8]) -> String {
-        let mut mac = crate::hmac(self.job_key());
-        mac.update(content);
-        B64.encode(mac.finalize().into_bytes())
-    }
-
-    /// Whether `mac` is [`Self::job_mac`] of `content`, compared in constant time.
-    pub fn job_mac_matches(&self, content: &[u8], mac: &str) -> bool {
-        let Ok(given) = B64.decode(mac) else { return false };
-        let mut expected = crate::hmac(self.job_key());
-        expected.update(content);
-        expected.verify_slice(&given).is_ok()
+    /// Legacy: whether `mac` is what the previous version made for `content` (see the module
+    /// docs), compared in constant time. Only the mail worker asks, for jobs queued during the
+    /// deploy that brought the hashing secret.
+    pub fn legacy_job_mac_matches(&self, content: &[u8], mac: &str) -> bool {
+        crate::hashring::mac_matches(self.job_key(), content, mac)
     }
 
     fn job_key(&self) -> &[u8; 32] {
@@ -193,7 +170,8 @@ pub fn add_current_key(secret: &str, kid: &str, key: &str) -> Result<String, Key
     if map.contains_key(kid) {
         return Err(KeyRingError::BadKid(kid.to_owned()));
     }
-    // The first rotation keeps the hashes' secret: the key that has served them so far.
+    // Legacy (see the module docs): the first rotation keeps the material the previous version
+    // MACed jobs with, so a job it queued still verifies.
     if !map.contains_key(AUDIT_FIELD) {
         let current = map.get(CURRENT_FIELD).ok_or(KeyRingError::NoCurrent)?;
         let material = map.get(current).ok_or_else(|| KeyRingError::CurrentMissing(current.clone()))?.clone();
@@ -217,7 +195,7 @@ pub fn retire_old_keys(secret: &str) -> Result<String, KeyRingError> {
 }
 
 /// Where and what kind of JSON problem, never serde's message: it can quote values (keys).
-fn not_json(err: serde_json::Error) -> KeyRingError {
+pub(crate) fn not_json(err: serde_json::Error) -> KeyRingError {
     KeyRingError::NotJson(format!("{:?} error at line {} column {}", err.classify(), err.line(), err.column()))
 }
 
@@ -228,13 +206,13 @@ fn checked(map: BTreeMap<String, String>) -> Result<String, KeyRingError> {
     Ok(json)
 }
 
-fn check_kid(kid: &str) -> Result<(), KeyRingError> {
+pub(crate) fn check_kid(kid: &str) -> Result<(), KeyRingError> {
     let ok =
         (1..=64).contains(&kid.len()) && kid != CURRENT_FIELD && kid != AUDIT_FIELD && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     if ok { Ok(()) } else { Err(KeyRingError::BadKid(kid.to_owned())) }
 }
 
-fn check_strength(kid: &str, secret: &str) -> Result<(), KeyRingError> {
+pub(crate) fn check_strength(kid: &str, secret: &str) -> Result<(), KeyRingError> {
     let mut seen = [false; 256];
     for b in secret.bytes() {
         if let Some(seen) = seen.get_mut(usize::from(b)) {

@@ -11,10 +11,15 @@
 //! only [`Unbound::bind`] with the user's current state yields [`Claims`]. The type system keeps
 //! anyone from acting on a token whose binding was not checked.
 //!
+//! The keyed hashes and the mail jobs' MACs come from a ring of their own ([`HashRing`]), kept in
+//! a separate secret so a function that needs only them cannot sign a token.
+//!
 //! This crate knows nothing about AWS or HTTP; time is passed in so tests control it.
 
+mod hashring;
 mod keyring;
 
+pub use hashring::{HashRing, add_hash_key, retire_old_hash_keys};
 pub use keyring::{KeyRing, KeyRingError, MIN_KEY_CHARS, add_current_key, retire_old_keys};
 
 use base64::Engine as _;

@@ -339,18 +339,6 @@ fn rotation_adds_a_current_key_then_retires_the_old_ones() {
 }
 
 #[test]
-fn audit_hashes_correlate_without_revealing() {
-    let r = ring("k1", &[("k1", K1)]);
-    let a = r.audit_hash("alice@example.com");
-    assert_eq!(a, r.audit_hash("alice@example.com"), "stable for one address");
-    assert_ne!(a, r.audit_hash("bob@example.com"));
-    assert_eq!(a.len(), 16);
-    assert!(!a.contains("alice"));
-    let other = ring("k2", &[("k2", K2)]);
-    assert_ne!(a, other.audit_hash("alice@example.com"), "keyed: another key gives another hash");
-}
-
-#[test]
 fn a_malformed_secret_is_described_without_quoting_it() {
     for secret in [r#"{"current": "k1", "k1": 918273645546372819}"#.to_string(), format!(r#"{{"current": "k1", "k1": ["{K1}"]}}"#)] {
         let err = KeyRing::from_json(&secret).unwrap_err().to_string();
@@ -359,49 +347,87 @@ fn a_malformed_secret_is_described_without_quoting_it() {
     }
 }
 
-#[test]
-fn rotation_keeps_the_audit_hashes_and_the_audit_field_is_no_key() {
-    let before = ring("k1", &[("k1", K1)]);
-    let secret = serde_json::json!({"current": "k1", "k1": K1}).to_string();
-    let added = crate::add_current_key(&secret, "k2", K2).unwrap();
-    let after_add = KeyRing::from_json(&added).unwrap();
-    let retired = crate::retire_old_keys(&added).unwrap();
-    let after_retire = KeyRing::from_json(&retired).unwrap();
-    for value in ["alice@example.com", "203.0.113.0/24"] {
-        assert_eq!(after_add.audit_hash(value), before.audit_hash(value), "{value}");
-        assert_eq!(after_retire.audit_hash(value), before.audit_hash(value), "{value}");
-    }
-    assert_eq!(after_retire.kids(), ["k2"], "the audit secret is not a key: no token verifies with it");
-    assert_eq!(after_retire.current_kid(), "k2");
-    // A second rotation keeps the same audit secret.
-    let again = KeyRing::from_json(&crate::add_current_key(&retired, "k3", K1).unwrap()).unwrap();
-    assert_eq!(again.audit_hash("alice@example.com"), before.audit_hash("alice@example.com"));
-    // A weak audit secret is refused like a weak key; "audit" cannot be a key id.
-    let weak = serde_json::json!({"current": "k1", "k1": K1, "audit": "short"}).to_string();
-    assert_eq!(KeyRing::from_json(&weak).err(), Some(crate::KeyRingError::WeakKey("audit".into())));
-    assert!(crate::add_current_key(&secret, "audit", K2).is_err());
+fn hash_ring(current: &str, keys: &[(&str, &str)]) -> HashRing {
+    HashRing::new(current, keys.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap()
 }
 
 #[test]
-fn job_macs_verify_only_their_content_under_their_own_key_and_survive_rotation() {
-    let before = ring("k1", &[("k1", K1)]);
+fn audit_hashes_correlate_without_revealing() {
+    let r = hash_ring("h1", &[("h1", K1)]);
+    let a = r.audit_hash("alice@example.com");
+    assert_eq!(a, r.audit_hash("alice@example.com"), "stable for one address");
+    assert_ne!(a, r.audit_hash("bob@example.com"));
+    assert_eq!(a.len(), 16);
+    assert!(!a.contains("alice"));
+    let other = hash_ring("h2", &[("h2", K2)]);
+    assert_ne!(a, other.audit_hash("alice@example.com"), "keyed: another key gives another hash");
+}
+
+/// What docs/operations.md says a hashing-key rotation does: hashes move to the new key at `add`
+/// (counters start afresh; the old key's hash is the one the tool gives for it), and a job
+/// MACed under the old key still verifies until the old key is retired.
+#[test]
+fn a_hashing_key_rotation_changes_the_hashes_and_keeps_queued_jobs_until_retired() {
+    let secret = serde_json::json!({"current": "h1", "h1": K1}).to_string();
+    let before = HashRing::from_json(&secret).unwrap();
     let content = br#"{"kind":"reset_link","id":"x"}"#;
-    let mac = before.job_mac(content);
+    let queued = before.job_mac(content);
+    let added = crate::add_hash_key(&secret, "h2", K2).unwrap();
+    let after_add = HashRing::from_json(&added).unwrap();
+    assert_eq!(after_add.current_kid(), "h2");
+    assert_ne!(after_add.audit_hash("alice@example.com"), before.audit_hash("alice@example.com"), "hashes use the new key");
+    assert_eq!(after_add.audit_hash("alice@example.com"), hash_ring("h2", &[("h2", K2)]).audit_hash("alice@example.com"));
+    assert!(after_add.job_mac_matches(content, &queued), "a job queued before the rotation still verifies");
+    assert_ne!(after_add.job_mac(content), queued, "new jobs are MACed with the new key");
+    let retired = HashRing::from_json(&crate::retire_old_hash_keys(&added).unwrap()).unwrap();
+    assert_eq!(retired.kids(), ["h2"]);
+    assert!(!retired.job_mac_matches(content, &queued), "retired: the old key verifies nothing");
+    assert!(retired.job_mac_matches(content, &after_add.job_mac(content)));
+    assert!(matches!(crate::add_hash_key(&added, "h2", K1), Err(KeyRingError::BadKid(_))), "a kid is never reused");
+    assert!(matches!(crate::add_hash_key(&secret, "h2", "weak"), Err(KeyRingError::WeakKey(_))));
+    assert!(crate::add_hash_key(&secret, "current", K2).is_err());
+    assert!(HashRing::from_json(r#"{"current": "h9", "h1": "k1-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"}"#).is_err());
+    assert!(!format!("{after_add:?}").contains(&K2[3..]), "Debug names key ids only");
+}
+
+#[test]
+fn job_macs_verify_only_their_content_under_their_own_key() {
+    let ring = hash_ring("h1", &[("h1", K1)]);
+    let content = br#"{"kind":"reset_link","id":"x"}"#;
+    let mac = ring.job_mac(content);
     // Pinned: a changed derivation would refuse every job queued before a deploy. The same value as
     // docs/deploy.md's openssl recipe gives (HMAC of the label under the key, then of the content).
     assert_eq!(mac, "2de7RU7KnFwOMECUeTcAx2ZVxTnb1XbEP3rGR-gfQFY");
-    assert!(before.job_mac_matches(content, &mac));
-    assert!(!before.job_mac_matches(br#"{"kind":"reset_link","id":"y"}"#, &mac), "another content");
-    assert!(!ring("k2", &[("k2", K2)]).job_mac_matches(content, &mac), "another secret");
+    assert!(ring.job_mac_matches(content, &mac));
+    assert!(!ring.job_mac_matches(br#"{"kind":"reset_link","id":"y"}"#, &mac), "another content");
+    assert!(!hash_ring("h2", &[("h2", K2)]).job_mac_matches(content, &mac), "another secret");
     for wrong in ["", "not base64!", &mac[..42], &format!("{mac}A")] {
-        assert!(!before.job_mac_matches(content, wrong), "{wrong:?}");
+        assert!(!ring.job_mac_matches(content, wrong), "{wrong:?}");
     }
     // Domain separation: the audit hash of the same input is no job MAC.
-    assert!(!before.job_mac_matches(content, &before.audit_hash(std::str::from_utf8(content).unwrap())));
-    // A rotation and the retirement of the old key keep jobs verifying.
+    assert!(!ring.job_mac_matches(content, &ring.audit_hash(std::str::from_utf8(content).unwrap())));
+}
+
+/// The upgrade: the previous version MACed jobs with the signing secret's audit material (its
+/// `"audit"` field, else the current key). The signing ring still checks those, and only those.
+#[test]
+fn the_signing_ring_checks_the_previous_version_s_job_macs_only() {
+    let content = br#"{"kind":"reset_link","id":"x"}"#;
     let secret = serde_json::json!({"current": "k1", "k1": K1}).to_string();
+    let signing = KeyRing::from_json(&secret).unwrap();
+    let legacy = signing.legacy_job_mac(content);
+    // The previous version's derivation, pinned (the same bytes as the hashing ring's under that key).
+    assert_eq!(legacy, "2de7RU7KnFwOMECUeTcAx2ZVxTnb1XbEP3rGR-gfQFY");
+    assert!(signing.legacy_job_mac_matches(content, &legacy));
+    assert!(!signing.legacy_job_mac_matches(br#"{"kind":"reset_link","id":"y"}"#, &legacy));
+    // After a signing rotation the "audit" field keeps the old material, so such a job still verifies.
     let added = crate::add_current_key(&secret, "k2", K2).unwrap();
     let retired = KeyRing::from_json(&crate::retire_old_keys(&added).unwrap()).unwrap();
-    assert!(KeyRing::from_json(&added).unwrap().job_mac_matches(content, &mac));
-    assert!(retired.job_mac_matches(content, &mac));
+    assert!(KeyRing::from_json(&added).unwrap().legacy_job_mac_matches(content, &legacy));
+    assert!(retired.legacy_job_mac_matches(content, &legacy));
+    assert_eq!(retired.kids(), ["k2"], "the audit material is not a key: no token verifies with it");
+    // A weak audit field is refused like a weak key; "audit" cannot be a key id.
+    let weak = serde_json::json!({"current": "k1", "k1": K1, "audit": "short"}).to_string();
+    assert_eq!(KeyRing::from_json(&weak).err(), Some(crate::KeyRingError::WeakKey("audit".into())));
+    assert!(crate::add_current_key(&secret, "audit", K2).is_err());
 }

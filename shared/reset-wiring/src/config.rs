@@ -20,7 +20,11 @@ pub struct Config {
     pub settings: Settings,
     pub table: UserTable,
     pub rate_limit_table: String,
-    pub signing_key_secret: String,
+    /// The signing keys: reset-password's and the mail worker's, which refuse to start without
+    /// it. request-reset is given none (it may not read them).
+    pub signing_key_secret: Option<String>,
+    /// The hashing keys (counter and audit hashes, the jobs' MACs): every function's.
+    pub hashing_key_secret: String,
     pub key_cache_ttl: Duration,
     /// The verified address mail is sent from: the mail worker's, which refuses to start without
     /// it. The HTTP functions send no mail and need none.
@@ -208,7 +212,8 @@ impl Config {
             breached_passwords,
             table,
             rate_limit_table,
-            signing_key_secret: r.required("SIGNING_KEY_SECRET_ID"),
+            signing_key_secret: r.optional("SIGNING_KEY_SECRET_ID"),
+            hashing_key_secret: r.required("HASHING_KEY_SECRET_ID"),
             key_cache_ttl,
             sender: Some(r.text("SENDER_EMAIL", "")).filter(|sender| !sender.is_empty()),
             ses_configuration_set: r.optional("SES_CONFIGURATION_SET"),
@@ -255,7 +260,7 @@ mod tests {
 
     const MINIMAL: [(&str, &str); 4] = [
         ("RESET_PAGE_URL", "https://auth.example.com/reset-password"),
-        ("SIGNING_KEY_SECRET_ID", "reset/signing-keys"),
+        ("HASHING_KEY_SECRET_ID", "reset/hashing-keys"),
         ("SENDER_EMAIL", "no-reply@example.com"),
         ("MAIL_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-mail"),
     ];
@@ -321,7 +326,7 @@ mod tests {
     #[test]
     fn every_problem_is_reported_by_name() {
         let err = Config::from_vars(&vars(&[("TOKEN_TTL_SECONDS", "forever"), ("RESET_PAGE_URL", "http://evil.example/")])).err().unwrap().to_string();
-        for name in ["RESET_PAGE_URL is unusable", "SIGNING_KEY_SECRET_ID", "TOKEN_TTL_SECONDS"] {
+        for name in ["RESET_PAGE_URL is unusable", "HASHING_KEY_SECRET_ID", "TOKEN_TTL_SECONDS"] {
             assert!(err.contains(name), "{err}");
         }
     }

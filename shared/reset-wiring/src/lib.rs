@@ -8,7 +8,7 @@ mod config;
 pub use config::{BreachCheck, Config, ConfigError, NOTICE_SHARE_TENTHS, send_intervals};
 pub use reset_aws::Aws;
 
-use reset_aws::{DynamoJobLedger, DynamoLimits, DynamoUsers, PwnedPasswords, SecretsKeys, SecretsOriginVerify, SesMailer, SqsQueue};
+use reset_aws::{DynamoJobLedger, DynamoLimits, DynamoUsers, PwnedPasswords, SecretsHashKeys, SecretsKeys, SecretsOriginVerify, SesMailer, SqsQueue};
 use reset_core::ports::origin_verify::OriginVerify;
 use reset_core::settings::Edge;
 use reset_core::{ConfirmDeps, DeliveryDeps, Deps, KeyCache, Paces};
@@ -16,8 +16,9 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
-/// request-reset's adapters: the limits, the reset links' queue and the keys; no users, no mail
-/// client, and no way to queue a notice (it is not given the notice queue).
+/// request-reset's adapters: the limits, the reset links' queue and the hashing keys; no users, no
+/// mail client, no way to queue a notice (it is not given the notice queue), and no signing key (it
+/// is given no `SIGNING_KEY_SECRET_ID`, and its role may not read it).
 pub async fn request_reset(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Deps<Aws>> {
     let queue = queues(&config, sdk, Needs { links: Some("request-reset queues reset links there"), notices: None })?;
     common(config, sdk, aws_sdk_dynamodb::Client::new(sdk), queue).await
@@ -46,36 +47,49 @@ fn queues(config: &Config, sdk: &aws_config::SdkConfig, needs: Needs) -> Result<
     if problems.is_empty() { Ok(SqsQueue::new(aws_sdk_sqs::Client::new(sdk), links, notices)) } else { Err(ConfigError(problems)) }
 }
 
-/// reset-password's: what every function holds, the users table and, if turned on, the
-/// breached-password check; no mail client (it queues its notice).
+/// reset-password's: what every function holds, the signing keys, the users table and, if turned
+/// on, the breached-password check; no mail client (it queues its notice).
 pub async fn reset_password(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<ConfirmDeps<Aws, PwnedPasswords>> {
     let queue = queues(&config, sdk, Needs { links: None, notices: Some("reset-password queues its password-changed notices there") })?;
+    let signing_secret = signing_secret(&config, "reset-password verifies tokens with them")?;
     let breaches = config.breached_passwords.as_ref().map(|check| PwnedPasswords::new(check.range_url.clone(), check.timeout)).transpose()?;
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let users = DynamoUsers::new(dynamodb.clone(), config.table.clone());
-    Ok(ConfirmDeps { common: common(config, sdk, dynamodb, queue).await?, users, breaches })
+    let key_cache_ttl = config.key_cache_ttl;
+    let common = common(config, sdk, dynamodb, queue).await?;
+    let signing = KeyCache::load(SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), signing_secret), key_cache_ttl).await;
+    Ok(ConfirmDeps { common, signing, users, breaches })
 }
 
-/// The mail worker's: what every function holds, both queues (it consumes them and sets
-/// back-offs on them), the users table, the job ledger, SES, and its paces: the process's share of
-/// the account's send rate for each queue. It alone needs `SENDER_EMAIL`.
+/// The mail worker's: what every function holds, the signing keys, both queues (it consumes them
+/// and sets back-offs on them), the users table, the job ledger, SES, and its paces: the process's
+/// share of the account's send rate for each queue. It alone needs `SENDER_EMAIL`.
 pub async fn mail_worker(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<DeliveryDeps<Aws, SesMailer>> {
     let mut problems = Vec::new();
     if config.sender.is_none() {
         problems.push("SENDER_EMAIL is required: the mail worker sends from it".to_owned());
     }
+    let signing_secret = signing_secret(&config, "the mail worker signs links with them").map_err(|ConfigError(more)| problems.extend(more)).ok();
     let needs = Needs { links: Some("the mail worker consumes the reset links' queue"), notices: Some("the mail worker consumes the notices' queue") };
     let queue = queues(&config, sdk, needs).map_err(|ConfigError(more)| problems.extend(more)).ok();
-    let (Some(sender), Some(queue)) = (config.sender.clone(), queue) else { return Err(ConfigError(problems).into()) };
+    let (Some(sender), Some(queue), Some(signing_secret)) = (config.sender.clone(), queue, signing_secret) else { return Err(ConfigError(problems).into()) };
     let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), sender, config.ses_configuration_set.clone());
     let paces = Paces::new(config.link_send_interval, config.notice_send_interval);
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let users = DynamoUsers::new(dynamodb.clone(), config.table.clone());
     let ledger = DynamoJobLedger::new(dynamodb.clone(), config.rate_limit_table.clone());
-    Ok(DeliveryDeps { common: common(config, sdk, dynamodb, queue).await?, users, ledger, mails: &reset_pages::MAILS, mailer, paces })
+    let key_cache_ttl = config.key_cache_ttl;
+    let common = common(config, sdk, dynamodb, queue).await?;
+    let signing = KeyCache::load(SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), signing_secret), key_cache_ttl).await;
+    Ok(DeliveryDeps { common, signing, users, ledger, mails: &reset_pages::MAILS, mailer, paces })
 }
 
-/// What every function holds: the limits table, its queues (`queue`), the signing keys (fetched now,
+/// The signing keys' secret, which only reset-password and the mail worker are given.
+fn signing_secret(config: &Config, why: &str) -> Result<String, ConfigError> {
+    config.signing_key_secret.clone().ok_or_else(|| ConfigError(vec![format!("SIGNING_KEY_SECRET_ID is required: {why}")]))
+}
+
+/// What every function holds: the limits table, its queues (`queue`), the hashing keys (fetched now,
 /// then cached) and, behind a CDN, its origin-verify values (fetched now, then read again as
 /// `reset_core::ports::origin_verify` says; without them a function cannot tell the CDN's requests from
 /// others, so it does not start).
@@ -87,8 +101,8 @@ async fn common(mut config: Config, sdk: &aws_config::SdkConfig, dynamodb: aws_s
         config.settings.edge = Some(Edge::new(values));
     }
     let limits = DynamoLimits::new(dynamodb, config.rate_limit_table);
-    let keys = SecretsKeys::new(secrets, config.signing_key_secret);
-    Ok(Deps { limits, queue, keys: KeyCache::load(keys, config.key_cache_ttl).await, settings: config.settings })
+    let hashing = SecretsHashKeys::new(secrets, config.hashing_key_secret);
+    Ok(Deps { limits, queue, hashing: KeyCache::load(hashing, config.key_cache_ttl).await, settings: config.settings })
 }
 
 /// Libraries whose DEBUG/TRACE output is the wire itself (request and response bodies: recipient
@@ -207,7 +221,11 @@ pub async fn init<T>(build: impl AsyncFnOnce(Config, &aws_config::SdkConfig) -> 
 mod tests {
     use tracing::Level;
 
-    const BASE: [(&str, &str); 2] = [("RESET_PAGE_URL", "https://auth.example.com/reset-password"), ("SIGNING_KEY_SECRET_ID", "reset/signing-keys")];
+    const BASE: [(&str, &str); 3] = [
+        ("RESET_PAGE_URL", "https://auth.example.com/reset-password"),
+        ("SIGNING_KEY_SECRET_ID", "reset/signing-keys"),
+        ("HASHING_KEY_SECRET_ID", "reset/hashing-keys"),
+    ];
     const LINKS: (&str, &str) = ("MAIL_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-mail");
     const NOTICES: (&str, &str) = ("NOTICE_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-notices");
 
@@ -251,6 +269,26 @@ mod tests {
         // here, is read again on first use).
         assert!(super::request_reset(config(), &sdk).await.is_ok());
         assert!(super::reset_password(config(), &sdk).await.is_ok());
+    }
+
+    /// request-reset is given no signing secret and starts; the two functions that sign or
+    /// verify links refuse to start without it.
+    #[tokio::test]
+    async fn only_request_reset_starts_without_the_signing_secret() {
+        let vars = [
+            ("RESET_PAGE_URL", "https://auth.example.com/reset-password"),
+            ("HASHING_KEY_SECRET_ID", "reset/hashing-keys"),
+            ("SENDER_EMAIL", "no-reply@example.com"),
+            LINKS,
+            NOTICES,
+        ];
+        let config = || super::Config::from_vars(&vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap();
+        let sdk = sdk();
+        assert!(super::request_reset(config(), &sdk).await.is_ok());
+        for err in [super::reset_password(config(), &sdk).await.err(), super::mail_worker(config(), &sdk).await.err()] {
+            let err = err.expect("no start without the signing secret");
+            assert!(err.to_string().contains("SIGNING_KEY_SECRET_ID"), "{err}");
+        }
     }
 
     use super::{OWN_TARGETS, log_filter};

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::Command;
+use crate::hashing::{DEFAULT_HASH_MIN_AGE, HashCommand};
 use crate::origin_verify::OriginVerifyCommand;
 
 pub const USAGE: &str = "\
@@ -17,7 +18,17 @@ Signing keys (the secret: --secret-id ID, else $SIGNING_KEY_SECRET_ID):
                             2100 (the default lifetime plus the cache). --force retires at once
                             (a leaked key): running functions refuse its links for password
                             changes within a minute, whatever their cache
-  audit-hash EMAIL          print the audit log's email_hash of an address
+
+Hashing keys: audit and counter hashes, the mail jobs' MACs (the secret: --secret-id ID,
+else $HASHING_KEY_SECRET_ID):
+  hashing-key add           add a new current hashing key; the older keys stay, to verify queued
+                            jobs. Every keyed hash changes: counters start afresh (each budget
+                            restarts once), the audit log's hashes of an address change
+  hashing-key retire [--min-age-seconds N] [--force]
+                            keep only the current hashing key; refused until it is N seconds old
+                            (default 1200: the mail's maximum age plus the key cache, 20 minutes)
+  audit-hash EMAIL          print the audit log's email_hash of an address under each hashing
+                            key (the current one, and the one before a rotation)
 
 The CDN's origin-verify value (EdgeProtection=true; the secret: with --stack, the stack's
 resource OriginVerifySecret, and a --secret-id ID or $ORIGIN_VERIFY_SECRET_ID naming another
@@ -45,6 +56,10 @@ pub enum Invocation {
         command: Command,
         secret_id: Option<String>,
         stack: Option<String>,
+    },
+    HashingKey {
+        command: HashCommand,
+        secret_id: Option<String>,
     },
     OriginVerify {
         command: OriginVerifyCommand,
@@ -79,7 +94,12 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Strin
     let invocation = match words.as_slice() {
         ["add"] => Invocation::SigningKey { command: Command::Add, secret_id, stack },
         ["retire"] => Invocation::SigningKey { command: Command::Retire { min_age, force }, secret_id, stack },
-        ["audit-hash", email] => Invocation::SigningKey { command: Command::AuditHash { email: (*email).to_owned() }, secret_id, stack },
+        ["hashing-key", "add"] => Invocation::HashingKey { command: HashCommand::Add, secret_id },
+        ["hashing-key", "retire"] => {
+            Invocation::HashingKey { command: HashCommand::Retire { min_age: min_age.unwrap_or(DEFAULT_HASH_MIN_AGE), force }, secret_id }
+        }
+        ["hashing-key", ..] => return Err("hashing-key takes add or retire".into()),
+        ["audit-hash", email] => Invocation::HashingKey { command: HashCommand::AuditHash { email: (*email).to_owned() }, secret_id },
         ["audit-hash"] => return Err("audit-hash needs an email address".into()),
         ["origin-verify", "rotate"] if stack.is_none() => return Err("origin-verify rotate needs --stack STACK_NAME".into()),
         ["origin-verify", "rotate"] => Invocation::OriginVerify { command: OriginVerifyCommand::Rotate, stack, secret_id },
@@ -94,7 +114,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Strin
         }
         Invocation::SigningKey { command: Command::Retire { .. }, .. } => None,
         Invocation::SigningKey { .. } if stack_option => Some("--stack is for origin-verify and retire"),
-        Invocation::SigningKey { .. } | Invocation::OriginVerify { .. } if retire_options => Some("--min-age-seconds and --force are for retire"),
+        Invocation::HashingKey { .. } if stack_option => Some("--stack is for origin-verify and retire"),
+        Invocation::HashingKey { command: HashCommand::Retire { .. }, .. } => None,
+        Invocation::SigningKey { .. } | Invocation::HashingKey { .. } | Invocation::OriginVerify { .. } if retire_options => {
+            Some("--min-age-seconds and --force are for retire")
+        }
         _ => None,
     };
     match misplaced {
@@ -124,7 +148,12 @@ mod tests {
         );
         assert_eq!(
             parsed("audit-hash a@example.com"),
-            Ok(Invocation::SigningKey { command: Command::AuditHash { email: "a@example.com".into() }, secret_id: None, stack: None })
+            Ok(Invocation::HashingKey { command: HashCommand::AuditHash { email: "a@example.com".into() }, secret_id: None })
+        );
+        assert_eq!(parsed("hashing-key add --secret-id h"), Ok(Invocation::HashingKey { command: HashCommand::Add, secret_id: Some("h".into()) }));
+        assert_eq!(
+            parsed("hashing-key retire --force"),
+            Ok(Invocation::HashingKey { command: HashCommand::Retire { min_age: DEFAULT_HASH_MIN_AGE, force: true }, secret_id: None })
         );
         assert_eq!(
             parsed("origin-verify rotate --stack prod"),
@@ -150,6 +179,10 @@ mod tests {
             ("retire --stack p --secret-id s", "drop --secret-id"),
             ("retire --min-age-seconds soon", "number of seconds"),
             ("audit-hash", "email"),
+            ("hashing-key", "add or retire"),
+            ("hashing-key rotate", "add or retire"),
+            ("hashing-key add --force", "for retire"),
+            ("audit-hash a@example.com --stack p", "for origin-verify and retire"),
             ("rotate", "unknown command"),
             ("add --dry-run", "unknown option --dry-run"),
         ] {

@@ -9,12 +9,14 @@
 //!
 //! Key ids are `k<unix seconds>`, so the age of the current key is known. Only key ids are printed.
 //!
-//! `audit-hash <email>` prints the keyed hash the audit log holds for an address (under the
-//! current key), so an operator can follow one user's resets without the address in the logs.
+//! The hashing keys (`hashing-key add|retire`, and `audit-hash <email>`, which prints the keyed
+//! hash the audit log holds for an address under each hashing key) live in a secret of their own
+//! ([`hashing`]).
 //!
 //! `origin-verify rotate|status` rotates the CDN's origin-verify value ([`origin_verify`]).
 
 pub mod cli;
+pub mod hashing;
 pub mod origin_verify;
 
 use std::time::Duration;
@@ -44,10 +46,6 @@ pub enum Command {
         min_age: Option<Duration>,
         force: bool,
     },
-    /// The audit log's `email_hash` of an address, normalized as the functions normalize it.
-    AuditHash {
-        email: String,
-    },
 }
 
 async fn read(client: &Client, secret_id: &str) -> anyhow::Result<String> {
@@ -65,10 +63,6 @@ pub async fn run(client: &Client, secret_id: &str, command: Command, now: u64) -
     let secret = read(client, secret_id).await?;
     let ring = KeyRing::from_json(&secret)?;
     match command {
-        Command::AuditHash { email } => {
-            let email = reset_core::domain::Email::parse(&email).map_err(|_| anyhow::anyhow!("not an email address the service would accept"))?;
-            Ok(format!("email_hash {} (the same across rotations)", ring.audit_hash(email.as_ref())))
-        }
         Command::Add => {
             let kid = format!("k{now}");
             let key = KeyRing::generate_key().map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;

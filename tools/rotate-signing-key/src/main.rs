@@ -1,5 +1,5 @@
-//! rotate-signing-key COMMAND [OPTIONS]: signing keys (`add`, `retire`, `audit-hash`) and the
-//! CDN's origin-verify value (`origin-verify rotate|status`). `--help` says more (`cli::USAGE`).
+//! rotate-signing-key COMMAND [OPTIONS]: signing keys (`add`, `retire`), hashing keys
+//! (`hashing-key add|retire`, `audit-hash`) and the CDN's origin-verify value (`origin-verify rotate|status`). `--help` says more (`cli::USAGE`).
 //!
 //! AWS credentials and region come from the usual places (environment, profile); AWS_ENDPOINT_URL
 //! points it at moto locally.
@@ -38,6 +38,11 @@ async fn main() -> anyhow::Result<()> {
                     .ok_or_else(|| anyhow::anyhow!("no secret id: pass --secret-id or set SIGNING_KEY_SECRET_ID\n\n{USAGE}"))?,
             };
             println!("{}", run(&secrets, &secret_id, command, reset_core::unix_now()).await?);
+        }
+        Invocation::HashingKey { command, secret_id } => {
+            let secret_id = secret_id.or_else(|| env("HASHING_KEY_SECRET_ID"));
+            let secret_id = secret_id.ok_or_else(|| anyhow::anyhow!("no secret id: pass --secret-id or set HASHING_KEY_SECRET_ID\n\n{USAGE}"))?;
+            println!("{}", rotate_signing_key::hashing::run(&secrets, &secret_id, command, reset_core::unix_now()).await?);
         }
         Invocation::OriginVerify { command, stack, secret_id } => {
             let stacks = CloudFormation::new((&sdk).into());

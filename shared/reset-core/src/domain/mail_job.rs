@@ -3,15 +3,17 @@
 //! send time, so a link's lifetime counts from the mail.
 //!
 //! On the queue a job is authenticated ([`SignedJob`]): its JSON followed by a `"mac"` member, an
-//! HMAC-SHA256 over the JSON before it under a key derived from the signing-key secret
-//! ([`KeyRing::job_mac`]). Only the functions that hold the secret can queue a job the worker
-//! accepts; `sqs:SendMessage` alone cannot. The member comes last, so a worker of the previous
+//! HMAC-SHA256 over the JSON before it under a key derived from the hashing secret's current key
+//! ([`HashRing::job_mac`]), checked against every key that secret holds. Only the functions that
+//! hold the secret can queue a job the worker accepts; `sqs:SendMessage` alone cannot. A job
+//! queued by the version before the hashing secret carries a MAC from the signing secret
+//! ([`KeyRing::legacy_job_mac_matches`]); the worker, which holds both, still accepts it. The member comes last, so a worker of the previous
 //! version (which ignores unknown fields) still reads a signed job, and the MAC covers the exact
 //! bytes, fields added later included.
 
 use std::fmt;
 
-use reset_token::KeyRing;
+use reset_token::{HashRing, KeyRing};
 use serde::{Deserialize, Serialize};
 
 /// Which queue a job travels on, and so whose share of the send rate paces it: reset links on
@@ -154,8 +156,8 @@ pub enum JobRefused {
 }
 
 impl MailJob {
-    /// The job as a queue message: its JSON, then its MAC under `ring`'s mail-job key.
-    pub fn sign(self, ring: &KeyRing) -> Result<SignedJob, serde_json::Error> {
+    /// The job as a queue message: its JSON, then its MAC under `ring`'s current key.
+    pub fn sign(self, ring: &HashRing) -> Result<SignedJob, serde_json::Error> {
         let json = self.to_json()?;
         let mac = ring.job_mac(json.as_bytes());
         // A job is a JSON object: it ends in `}`, which the MAC member goes before.
@@ -164,11 +166,13 @@ impl MailJob {
         Ok(SignedJob { job: self, body })
     }
 
-    /// The job a queue message carries, if its MAC matches under `ring`. Only the bytes the MAC
-    /// covers are parsed.
-    pub fn open(body: &str, ring: &KeyRing) -> Result<MailJob, JobRefused> {
+    /// The job a queue message carries, if its MAC matches under a key of `ring` or, for a job
+    /// the previous version queued, `legacy` (the signing ring, which only the worker holds).
+    /// Only the bytes the MAC covers are parsed.
+    pub fn open(body: &str, ring: &HashRing, legacy: Option<&KeyRing>) -> Result<MailJob, JobRefused> {
         let (content, mac) = split_signed(body).ok_or(JobRefused::Unsigned)?;
-        if !ring.job_mac_matches(content.as_bytes(), mac) {
+        let authentic = ring.job_mac_matches(content.as_bytes(), mac) || legacy.is_some_and(|legacy| legacy.legacy_job_mac_matches(content.as_bytes(), mac));
+        if !authentic {
             return Err(JobRefused::Forged);
         }
         MailJob::from_json(&content).map_err(|err| JobRefused::Malformed(err.classify(), err.line(), err.column()))
@@ -220,7 +224,11 @@ mod tests {
         assert_ne!(new_job_id().unwrap(), new_job_id().unwrap());
     }
 
-    fn ring(key: &str) -> KeyRing {
+    fn ring(key: &str) -> HashRing {
+        HashRing::new("h", [("h".to_owned(), key.to_owned())]).unwrap()
+    }
+
+    fn signing(key: &str) -> KeyRing {
         KeyRing::new("k", [("k".to_owned(), key.to_owned())]).unwrap()
     }
 
@@ -235,26 +243,44 @@ mod tests {
     fn a_signed_job_opens_and_any_other_body_is_refused() {
         let signed = job().sign(&ring(KEY)).unwrap();
         assert!(signed.body().ends_with("\"}") && signed.body().contains(",\"mac\":\""), "{}", signed.body());
-        assert_eq!(MailJob::open(signed.body(), &ring(KEY)).unwrap(), job());
+        assert_eq!(MailJob::open(signed.body(), &ring(KEY), None).unwrap(), job());
         // A worker of the previous version reads the signed body as the job (the MAC is ignored).
         assert_eq!(MailJob::from_json(signed.body()).unwrap(), job());
         // Unsigned: a job as the previous version queued it, or as anyone may send it.
-        assert!(matches!(MailJob::open(&job().to_json().unwrap(), &ring(KEY)), Err(JobRefused::Unsigned)));
+        assert!(matches!(MailJob::open(&job().to_json().unwrap(), &ring(KEY), None), Err(JobRefused::Unsigned)));
         for body in ["", "}", "\"}", ",\"mac\":\"\"}", "ü\"}", &"x".repeat(60)] {
-            assert!(matches!(MailJob::open(body, &ring(KEY)), Err(JobRefused::Unsigned)), "{body:?}");
+            assert!(matches!(MailJob::open(body, &ring(KEY), None), Err(JobRefused::Unsigned)), "{body:?}");
         }
         // Forged: signed with another key, a field changed after signing, a MAC moved to another job.
-        assert!(matches!(MailJob::open(signed.body(), &ring(OTHER_KEY)), Err(JobRefused::Forged)));
+        assert!(matches!(MailJob::open(signed.body(), &ring(OTHER_KEY), None), Err(JobRefused::Forged)));
         let changed = signed.body().replace("\"u\"", "\"v\"");
-        assert!(matches!(MailJob::open(&changed, &ring(KEY)), Err(JobRefused::Forged)));
+        assert!(matches!(MailJob::open(&changed, &ring(KEY), None), Err(JobRefused::Forged)));
         let mac = &signed.body()[signed.body().len() - 45..];
         let moved = format!("{}{mac}", r#"{"kind":"password_changed","id":"j","user_id":"root","email":"x@example.com","changed_at":5,"mac":""#);
-        assert!(matches!(MailJob::open(&moved, &ring(KEY)), Err(JobRefused::Forged)));
+        assert!(matches!(MailJob::open(&moved, &ring(KEY), None), Err(JobRefused::Forged)));
         // Authentic but unreadable: malformed, and the error holds no content.
-        let odd =
-            MailJob::open(&format!("{{\"kind\":\"odd\",\"secret\":\"x\",\"mac\":\"{}\"}}", ring(KEY).job_mac(br#"{"kind":"odd","secret":"x"}"#)), &ring(KEY));
+        let odd = MailJob::open(
+            &format!("{{\"kind\":\"odd\",\"secret\":\"x\",\"mac\":\"{}\"}}", ring(KEY).job_mac(br#"{"kind":"odd","secret":"x"}"#)),
+            &ring(KEY),
+            None,
+        );
         assert!(matches!(&odd, Err(JobRefused::Malformed(..))), "{odd:?}");
         assert!(!format!("{odd:?}").contains("secret"));
+    }
+
+    /// The upgrade: a job the previous version queued (MACed with the signing secret's material)
+    /// opens with the signing ring beside the hashing ring, and only then.
+    #[test]
+    fn a_job_the_previous_version_queued_opens_with_the_signing_ring() {
+        let json = job().to_json().unwrap();
+        let legacy_mac = signing(OTHER_KEY).legacy_job_mac(json.as_bytes());
+        let body = format!("{}{MAC_OPEN}{legacy_mac}{MAC_CLOSE}", json.strip_suffix('}').unwrap());
+        assert_eq!(MailJob::open(&body, &ring(KEY), Some(&signing(OTHER_KEY))).unwrap(), job());
+        assert!(matches!(MailJob::open(&body, &ring(KEY), None), Err(JobRefused::Forged)), "not without the signing ring");
+        assert!(matches!(MailJob::open(&body, &ring(KEY), Some(&signing(KEY))), Err(JobRefused::Forged)), "another signing secret");
+        // And the new kind still opens with the signing ring given.
+        let signed = job().sign(&ring(KEY)).unwrap();
+        assert_eq!(MailJob::open(signed.body(), &ring(KEY), Some(&signing(OTHER_KEY))).unwrap(), job());
     }
 
     #[test]

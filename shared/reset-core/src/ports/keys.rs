@@ -1,5 +1,5 @@
-//! The key ring, fetched once at cold start and refreshed lazily after its TTL, so a rotated
-//! secret reaches running functions without a redeploy. A failed refresh keeps serving the keys
+//! A key ring (the signing keys or the hashing keys, one cache each), fetched once at cold start
+//! and refreshed lazily after its TTL, so a rotated secret reaches running functions without a redeploy. A failed refresh keeps serving the keys
 //! already held (and waits a little before trying again), so a Secrets Manager outage does not
 //! take the service down with it, but only for [`MAX_STALE`]: after that a retired or
 //! compromised key must not keep working, so requests get 503 until the secret can be read.
@@ -12,11 +12,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reset_token::KeyRing;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::ports::KeySource;
+use crate::ports::{KeySource, Ring};
 
 /// How long to wait before retrying after a failed refresh while stale keys are served.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(30);
@@ -26,21 +25,26 @@ pub const MAX_STALE: Duration = Duration::from_secs(15 * 60);
 /// every request read the secret).
 pub const UNKNOWN_KEY_COOLDOWN: Duration = Duration::from_secs(10);
 
-pub struct KeyCache<S> {
+pub struct KeyCache<S: KeySource> {
     source: S,
     ttl: Duration,
-    state: Mutex<State>,
+    state: Mutex<State<S::Ring>>,
 }
 
-#[derive(Default)]
-struct State {
-    cached: Option<Cached>,
+struct State<R> {
+    cached: Option<Cached<R>>,
     /// When an unknown key id last forced a refresh.
     forced_at: Option<Instant>,
 }
 
-struct Cached {
-    ring: Arc<KeyRing>,
+impl<R> Default for State<R> {
+    fn default() -> Self {
+        State { cached: None, forced_at: None }
+    }
+}
+
+struct Cached<R> {
+    ring: Arc<R>,
     refresh_at: Instant,
     fetched_at: Instant,
 }
@@ -51,13 +55,13 @@ impl<S: KeySource> KeyCache<S> {
     pub async fn load(source: S, ttl: Duration) -> Self {
         let cache = KeyCache { source, ttl, state: Mutex::new(State::default()) };
         if let Err(err) = cache.get().await {
-            tracing::error!(error = ?err, "signing keys could not be loaded at start");
+            tracing::error!(error = ?err, keys = S::Ring::NAME, "keys could not be loaded at start");
         }
         cache
     }
 
     /// The current key ring, refreshed if its TTL has passed.
-    pub async fn get(&self) -> anyhow::Result<Arc<KeyRing>> {
+    pub async fn get(&self) -> anyhow::Result<Arc<S::Ring>> {
         let mut state = self.state.lock().await;
         let now = Instant::now();
         if let Some(cached) = state.cached.as_ref().filter(|c| now < c.refresh_at) {
@@ -69,7 +73,7 @@ impl<S: KeySource> KeyCache<S> {
     /// The key ring as read from the secret at most `max_age` ago: read again now if the cached
     /// one is older. A failed read falls back as [`Self::get`] does (the cached ring, within
     /// [`MAX_STALE`]), so an outage of the secret does not stop resets, and says so in the log.
-    pub async fn get_fresh(&self, max_age: Duration) -> anyhow::Result<Arc<KeyRing>> {
+    pub async fn get_fresh(&self, max_age: Duration) -> anyhow::Result<Arc<S::Ring>> {
         let mut state = self.state.lock().await;
         let now = Instant::now();
         if let Some(cached) = state.cached.as_ref().filter(|c| now.duration_since(c.fetched_at) <= max_age) {
@@ -80,27 +84,27 @@ impl<S: KeySource> KeyCache<S> {
 
     /// Reads the secret; if that fails, serves the cached ring while it is within [`MAX_STALE`]
     /// (and tries again after [`RETRY_AFTER_FAILURE`]), else fails.
-    async fn read(&self, state: &mut State, now: Instant) -> anyhow::Result<Arc<KeyRing>> {
+    async fn read(&self, state: &mut State<S::Ring>, now: Instant) -> anyhow::Result<Arc<S::Ring>> {
         match self.source.fetch().await {
             Ok(ring) => Ok(self.store(state, ring, now)),
             Err(err) => match state.cached.as_mut() {
                 Some(stale) if now.duration_since(stale.fetched_at) <= MAX_STALE => {
-                    tracing::warn!(error = ?err, "signing keys could not be refreshed; serving the cached ones");
+                    tracing::warn!(error = ?err, keys = S::Ring::NAME, "keys could not be refreshed; serving the cached ones");
                     stale.refresh_at = now + RETRY_AFTER_FAILURE.min(self.ttl);
                     Ok(stale.ring.clone())
                 }
                 Some(_) => {
-                    tracing::error!(error = ?err, metric = "keys_too_stale", "signing keys could not be refreshed for too long; refusing to use them");
-                    Err(err.context("signing keys too stale to use"))
+                    tracing::error!(error = ?err, keys = S::Ring::NAME, metric = "keys_too_stale", "keys could not be refreshed for too long; refusing to use them");
+                    Err(err.context(format!("{} too stale to use", S::Ring::NAME)))
                 }
-                None => Err(err.context("signing keys unavailable")),
+                None => Err(err.context(format!("{} unavailable", S::Ring::NAME))),
             },
         }
     }
 
-    /// A token named a key id the cached ring does not hold: read the secret again now, unless
+    /// A token (or a job's MAC) named a key the cached ring does not hold: read the secret again now, unless
     /// an unknown id did so within [`UNKNOWN_KEY_COOLDOWN`]. The fresh ring, if one was read.
-    pub async fn refresh_for_unknown_key(&self) -> Option<Arc<KeyRing>> {
+    pub async fn refresh_for_unknown_key(&self) -> Option<Arc<S::Ring>> {
         let mut state = self.state.lock().await;
         let now = Instant::now();
         if state.forced_at.is_some_and(|at| now.duration_since(at) < UNKNOWN_KEY_COOLDOWN) {
@@ -110,13 +114,13 @@ impl<S: KeySource> KeyCache<S> {
         match self.source.fetch().await {
             Ok(ring) => Some(self.store(&mut state, ring, now)),
             Err(err) => {
-                tracing::warn!(error = ?err, "signing keys could not be refreshed for an unknown key id");
+                tracing::warn!(error = ?err, keys = S::Ring::NAME, "keys could not be refreshed for an unknown key id");
                 None
             }
         }
     }
 
-    fn store(&self, state: &mut State, ring: KeyRing, now: Instant) -> Arc<KeyRing> {
+    fn store(&self, state: &mut State<S::Ring>, ring: S::Ring, now: Instant) -> Arc<S::Ring> {
         let ring = Arc::new(ring);
         state.cached = Some(Cached { ring: ring.clone(), refresh_at: now + self.ttl, fetched_at: now });
         ring
@@ -134,7 +138,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn stale_keys_are_served_through_an_outage_but_not_forever() {
-        let keys = MemoryKeys::new(SECRET_A);
+        let keys = MemoryKeys::<reset_token::KeyRing>::new(SECRET_A);
         let cache = KeyCache::load(keys.clone(), Duration::from_secs(300)).await;
         keys.outage.set(true);
         tokio::time::advance(Duration::from_secs(301)).await;
@@ -147,7 +151,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_fresh_ring_is_read_again_once_the_cached_one_is_older_than_asked() {
-        let keys = MemoryKeys::new(SECRET_B);
+        let keys = MemoryKeys::<reset_token::KeyRing>::new(SECRET_B);
         let cache = KeyCache::load(keys.clone(), Duration::from_secs(3600)).await;
         let fetched = keys.fetches();
         let bound = Duration::from_secs(60);
@@ -169,7 +173,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_unknown_key_id_refreshes_once_per_cooldown() {
-        let keys = MemoryKeys::new(SECRET_A);
+        let keys = MemoryKeys::<reset_token::KeyRing>::new(SECRET_A);
         let cache = KeyCache::load(keys.clone(), Duration::from_secs(300)).await;
         keys.replace(SECRET_B);
         assert_eq!(cache.get().await.unwrap().current_kid(), "a", "cached");

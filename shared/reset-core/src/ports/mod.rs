@@ -8,7 +8,7 @@ pub mod origin_verify;
 
 use std::future::Future;
 
-use reset_token::KeyRing;
+use reset_token::{HashRing, KeyRing, KeyRingError};
 
 use crate::domain::mail_job::{Lane, SignedJob};
 use crate::domain::{Email, PasswordChange, User, UserId};
@@ -108,9 +108,33 @@ pub trait JobLedger: Send + Sync {
     fn release(&self, job_id: &str, counted: bool) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
-/// Where the signing keys live. Fetched at cold start and then through [`crate::KeyCache`].
+/// Where a key ring lives (the signing keys, or the hashing keys). Fetched at cold start and then
+/// through [`crate::KeyCache`].
 pub trait KeySource: Send + Sync {
-    fn fetch(&self) -> impl Future<Output = anyhow::Result<KeyRing>> + Send;
+    type Ring: Ring;
+    fn fetch(&self) -> impl Future<Output = anyhow::Result<Self::Ring>> + Send;
+}
+
+/// A ring one secret holds: the signing keys ([`KeyRing`]) or the hashing keys ([`HashRing`]).
+pub trait Ring: Send + Sync + Sized + 'static {
+    /// What the secret is, for logs and errors ("signing keys").
+    const NAME: &'static str;
+    /// Parses the secret's JSON; the error names key ids only, never key material.
+    fn from_secret(json: &str) -> Result<Self, KeyRingError>;
+}
+
+impl Ring for KeyRing {
+    const NAME: &'static str = "signing keys";
+    fn from_secret(json: &str) -> Result<Self, KeyRingError> {
+        KeyRing::from_json(json)
+    }
+}
+
+impl Ring for HashRing {
+    const NAME: &'static str = "hashing keys";
+    fn from_secret(json: &str) -> Result<Self, KeyRingError> {
+        HashRing::from_json(json)
+    }
 }
 
 /// Where the CDN's origin-verify values live: the current one and, during a rotation, the

@@ -126,12 +126,12 @@ pub async fn check_token<A: Adapters<Users: GetUser>, B: BreachedPasswords>(
 }
 
 async fn checked<A: Adapters<Users: GetUser>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, token: &ResetToken) -> Result<CheckedToken, ConfirmError> {
-    let ring = deps.common.keys.get().await.map_err(ConfirmError::Unavailable)?;
+    let ring = deps.signing.get().await.map_err(ConfirmError::Unavailable)?;
     let now = unix_now();
     let fresh;
     let unbound = match ring.verify(token.as_ref(), now) {
         // Signed with a key newer than this process's ring (a rotation since the last read)?
-        Err(TokenError::UnknownKey) => match deps.common.keys.refresh_for_unknown_key().await {
+        Err(TokenError::UnknownKey) => match deps.signing.refresh_for_unknown_key().await {
             Some(refreshed) => {
                 fresh = refreshed;
                 fresh.verify(token.as_ref(), now)
@@ -189,7 +189,7 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
     let CheckedToken { user, key_id, .. } = checked;
     // The token verified against this process's cached ring, which may predate an emergency
     // retirement by the whole cache time: a change needs the key in a ring read within a minute.
-    let ring = deps.common.keys.get_fresh(KEYS_FRESH_FOR_A_CHANGE).await.map_err(ConfirmError::Unavailable)?;
+    let ring = deps.signing.get_fresh(KEYS_FRESH_FOR_A_CHANGE).await.map_err(ConfirmError::Unavailable)?;
     if !ring.holds(&key_id) {
         return Err(rejected(TokenRejected::KeyRetired));
     }
@@ -224,7 +224,7 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
             changed_at: now,
             locale: Some(locale::for_mail(user.locale.as_deref(), Some(requested.tag()), deps.common.settings.default_locale).tag().to_owned()),
         };
-        let ring = deps.common.keys.get().await?;
+        let ring = deps.common.hashing.get().await?;
         deps.common.queue.enqueue(&MailJob::PasswordChanged(job).sign(&ring)?).await
     };
     if let Err(err) = queued.await {

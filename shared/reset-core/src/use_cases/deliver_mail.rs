@@ -204,8 +204,10 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
     counted: bool,
     pace: &Pace,
 ) -> Result<Settled, Failed> {
-    let ring = deps.common.keys.get().await.map_err(failed(counted))?;
-    let email_hash = ring.audit_hash(email.as_ref());
+    // Both rings before anything is spent: without them a retry comes back to the same point.
+    let hashing = deps.common.hashing.get().await.map_err(failed(counted))?;
+    let ring = deps.signing.get().await.map_err(failed(counted))?;
+    let email_hash = hashing.audit_hash(email.as_ref());
     let audit = |outcome: Settled| {
         tracing::info!(audit = "reset_mail", outcome = outcome.as_str(), email_hash = %email_hash, request_id = job.request_id.as_deref().unwrap_or("-"), "reset mail settled");
         outcome
@@ -450,7 +452,7 @@ mod tests {
     /// accounts (`known@`, `second@example.com`) and one disabled (`disabled@example.com`).
     async fn worker(interval: Duration) -> (DeliveryDeps<crate::memory::InMemory, crate::memory::MemoryMailer>, crate::memory::MemoryMailer) {
         use crate::domain::{StoredEmail, User};
-        use crate::memory::{MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
+        use crate::memory::{MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
         let users = MemoryUsers::default();
         let accounts = [("u-known", "known@example.com", true), ("u-second", "second@example.com", true), ("u-disabled", "disabled@example.com", false)];
         for (id, email, active) in accounts {
@@ -459,16 +461,18 @@ mod tests {
             users.insert(User { id: UserId::parse(id).unwrap(), email, password_hash: "$argon2id$stand-in".into(), active, status, epoch, locale });
         }
         let keys = MemoryKeys::new(r#"{"current": "a", "a": "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#);
+        let hash_keys = MemoryHashKeys::new(r#"{"current": "h", "h": "hash-h-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponm"}"#);
         let settings = Settings::for_reset_page(crate::settings::parse_page_url("https://auth.example.com/reset-password").unwrap());
         let common = crate::Deps {
             limits: MemoryLimits::default(),
             queue: MemoryQueue::default(),
-            keys: crate::KeyCache::load(keys, Duration::from_secs(60)).await,
+            hashing: crate::KeyCache::load(hash_keys, Duration::from_secs(60)).await,
             settings,
         };
+        let signing = crate::KeyCache::load(keys, Duration::from_secs(60)).await;
         let mailer = MemoryMailer::default();
         let paces = Paces::new(interval, Duration::ZERO);
-        let deps = DeliveryDeps { common, users, ledger: MemoryJobLedger::default(), mails: &PlainMails, mailer: mailer.clone(), paces };
+        let deps = DeliveryDeps { common, signing, users, ledger: MemoryJobLedger::default(), mails: &PlainMails, mailer: mailer.clone(), paces };
         (deps, mailer)
     }
 

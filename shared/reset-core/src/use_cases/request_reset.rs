@@ -40,7 +40,7 @@ pub async fn request_reset<A: Adapters>(deps: &Deps<A>, email: &Email, requester
 async fn queue<A: Adapters>(deps: &Deps<A>, email: &Email, requester: &Requester) -> Result<(), RequestResetError> {
     let started = std::time::Instant::now();
     // The keys are needed for every request alike: an outage looks the same for every address.
-    let ring = deps.keys.get().await.map_err(RequestResetError::Unavailable)?;
+    let ring = deps.hashing.get().await.map_err(RequestResetError::Unavailable)?;
     // Only a keyed hash of the network leaves this function: the queue and the counters never hold it.
     let network = ring.audit_hash(&requester.network);
     if !within_job_budget(deps, &ring.audit_hash(&requester.source)).await.map_err(RequestResetError::Unavailable)? {
