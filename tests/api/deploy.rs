@@ -83,10 +83,19 @@ fn what_is_kept_is_deleted_when_its_own_create_rolls_back() {
     let protection = &resources()["UsersTable"]["Properties"]["DeletionProtectionEnabled"];
     assert_eq!(protection, &json!({"Fn::If": ["ProtectUsersTable", true, false]}), "deletion protection only when asked");
     assert_eq!(parameter("UsersTableDeletionProtection")["Default"], "false");
-    for name in ["UsersTable", "SigningKeySecret", "RequestResetLogGroup", "ResetPasswordLogGroup", "MailWorkerLogGroup", "ApiAccessLogGroup", "DataKey"] {
+    for name in [
+        "UsersTable",
+        "SigningKeySecret",
+        "HashingKeySecret",
+        "RequestResetLogGroup",
+        "ResetPasswordLogGroup",
+        "MailWorkerLogGroup",
+        "ApiAccessLogGroup",
+        "DataKey",
+    ] {
         assert_eq!(resources()[name]["DeletionPolicy"], "RetainExceptOnCreate", "{name} is kept");
     }
-    assert!(kept >= 7, "{kept}");
+    assert!(kept >= 8, "{kept}");
 }
 
 /// Worst-case lengths of what CloudFormation substitutes, from the AWS limits of each.
@@ -145,8 +154,12 @@ fn longest(value: &Value) -> usize {
                 // (stack-LogicalId-1A2B3C4D5E6F7); a given one is a parameter, at most 255.
                 "AWS::DynamoDB::Table" => 128 + 1 + name.len() + 1 + 13,
                 "AWS::SQS::Queue" => "https://sqs.".len() + 20 + ".amazonaws.com.cn/".len() + 12 + 1 + 80,
-                // A secret's Ref is its ARN: a generated name (logical id and a suffix) + 7 characters.
-                "AWS::SecretsManager::Secret" => "arn:aws-us-gov:secretsmanager:".len() + 20 + 1 + 12 + ":secret:".len() + 128 + 7,
+                // A secret's Ref is its ARN: a generated name, the logical id and 12 random characters
+                // (Secrets Manager's "Create a secret with CloudFormation" example names the secret
+                // `CloudFormationCreatedSecret-a1b2c3d4e5f6`), then Secrets Manager's 7 (`-AbCdEf`).
+                // (Counted as 128 for the name before the key split: with two secret ARNs the
+                // mail worker's environment passed 4 KB on that bound, not on a real name.)
+                "AWS::SecretsManager::Secret" => "arn:aws-us-gov:secretsmanager:".len() + 20 + 1 + 12 + ":secret:".len() + name.len() + 1 + 12 + 7,
                 "AWS::SES::ConfigurationSet" => 64,
                 "AWS::ApiGatewayV2::Api" | "AWS::ApiGateway::RestApi" => pseudo_or_attribute(name),
                 other => panic!("no worst-case length for a Ref to {name} ({other})"),

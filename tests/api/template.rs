@@ -151,7 +151,7 @@ fn every_variable_the_template_sets_changes_what_the_config_holds() {
     assert_eq!(names, listed, "the template's variables and this table must list the same names");
     let required = [
         ("RESET_PAGE_URL", "https://auth.example.com/reset-password"),
-        ("SIGNING_KEY_SECRET_ID", "k"),
+        ("HASHING_KEY_SECRET_ID", "k"),
         ("SENDER_EMAIL", "s@example.com"),
         ("MAIL_QUEUE_URL", "https://sqs.example/1/q"),
     ];
@@ -166,17 +166,23 @@ fn every_variable_the_template_sets_changes_what_the_config_holds() {
 }
 
 #[test]
-fn the_secret_generated_at_deploy_time_is_a_valid_key_ring() {
+fn the_secrets_generated_at_deploy_time_are_valid_key_rings() {
     let template = read("template.yaml");
-    let shape = value_of(&template, "  SigningKeySecret:", "SecretStringTemplate");
-    let key_name = value_of(&template, "  SigningKeySecret:", "GenerateStringKey");
-    let length: usize = value_of(&template, "  SigningKeySecret:", "PasswordLength").parse().unwrap();
     // What CloudFormation does: add a random alphanumeric string of that length under that key.
-    let generated: String = KeyRing::generate_key().unwrap().chars().filter(char::is_ascii_alphanumeric).cycle().take(length).collect();
-    let mut secret: serde_json::Value = serde_json::from_str(&shape).expect("SecretStringTemplate is JSON");
-    secret[&key_name] = generated.into();
-    let ring = KeyRing::from_json(&secret.to_string()).expect("the generated secret is accepted");
-    assert_eq!(ring.current_kid(), key_name);
+    let generated = |secret: &str| {
+        let shape = value_of(&template, &format!("  {secret}:"), "SecretStringTemplate");
+        let key_name = value_of(&template, &format!("  {secret}:"), "GenerateStringKey");
+        let length: usize = value_of(&template, &format!("  {secret}:"), "PasswordLength").parse().unwrap();
+        let random: String = KeyRing::generate_key().unwrap().chars().filter(char::is_ascii_alphanumeric).cycle().take(length).collect();
+        let mut value: serde_json::Value = serde_json::from_str(&shape).expect("SecretStringTemplate is JSON");
+        value[&key_name] = random.into();
+        (value.to_string(), key_name)
+    };
+    let (signing, kid) = generated("SigningKeySecret");
+    assert_eq!(KeyRing::from_json(&signing).expect("the generated signing secret is accepted").current_kid(), kid);
+    let (hashing, kid) = generated("HashingKeySecret");
+    let ring = reset_core::reset_token::HashRing::from_json(&hashing).expect("the generated hashing secret is accepted");
+    assert_eq!(ring.current_kid(), kid);
 }
 
 /// Which functions' log groups each source file that logs a metric writes to. A new file that
@@ -305,6 +311,7 @@ fn the_send_rate_mapping_follows_the_documented_arithmetic() {
         let vars = [
             ("RESET_PAGE_URL", "https://auth.example.com/reset-password".to_owned()),
             ("SIGNING_KEY_SECRET_ID", "k".to_owned()),
+            ("HASHING_KEY_SECRET_ID", "h".to_owned()),
             ("SENDER_EMAIL", "s@example.com".to_owned()),
             ("SES_MAX_SEND_RATE", rate.to_string()),
             ("MAIL_WORKER_CONCURRENCY", concurrency.to_string()),
@@ -543,23 +550,206 @@ fn the_access_log_cannot_hold_a_token() {
     assert!(!format.contains("$request") && !format.contains("path") && !format.contains("header"), "{format}");
 }
 
-/// The signing keys are readable only by the three function roles and an optional operator role,
-/// and kept when the stack goes, like the users table (with deletion protection) and the logs.
+/// The key secrets are kept when the stack goes, like the users table (with deletion protection)
+/// and the logs (who may read and write them: the test above).
 #[test]
 fn keys_and_users_are_guarded_and_kept() {
     let template = read("template.yaml");
-    let policy = resource_block(&template, "SigningKeySecretPolicy");
-    for role in ["RequestResetFunctionRole", "ResetPasswordFunctionRole", "MailWorkerFunctionRole"] {
-        assert!(policy.contains(&format!("!GetAtt {role}.Arn")), "{role} may read the keys");
-    }
-    assert!(policy.contains("Effect: Deny") && policy.contains("ArnNotEquals:") && policy.contains("OperatorRoleArn"), "{policy}");
-    for resource in ["UsersTable", "SigningKeySecret", "RequestResetLogGroup", "ResetPasswordLogGroup", "MailWorkerLogGroup", "ApiAccessLogGroup"] {
+    for resource in
+        ["UsersTable", "SigningKeySecret", "HashingKeySecret", "RequestResetLogGroup", "ResetPasswordLogGroup", "MailWorkerLogGroup", "ApiAccessLogGroup"]
+    {
         let block = resource_block(&template, resource);
         assert!(block.contains("DeletionPolicy: RetainExceptOnCreate\n") && block.contains("UpdateReplacePolicy: Retain\n"), "{resource} is kept");
     }
     let users = resource_block(&template, "UsersTable");
     assert!(users.contains("DeletionProtectionEnabled: !If [ProtectUsersTable, true, false]"), "deletion protection, once asked for");
     assert!(users.contains("ProjectionType: INCLUDE") && !users.contains("ProjectionType: ALL"), "the index copies only what it needs");
+}
+
+/// The actions the key secrets' policies refuse to all but the deployers and the operator:
+/// writing a value or moving its labels ("write") and changing who may do what ("policy").
+const KEY_WRITES: &[&str] = &[
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecret",
+    "secretsmanager:UpdateSecretVersionStage",
+    "secretsmanager:RotateSecret",
+    "secretsmanager:CancelRotateSecret",
+    "secretsmanager:DeleteSecret",
+    "secretsmanager:RestoreSecret",
+    "secretsmanager:TagResource",
+    "secretsmanager:UntagResource",
+    "secretsmanager:ReplicateSecretToRegions",
+    "secretsmanager:RemoveRegionsFromReplication",
+    "secretsmanager:StopReplicationToReplica",
+];
+const KEY_POLICY_CHANGES: &[&str] = &["secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"];
+
+/// `value` with every `Fn::If` resolved as if each condition in `true_conditions` held and every
+/// other did not; an `AWS::NoValue` branch disappears from lists.
+fn resolved(value: &serde_json::Value, true_conditions: &[&str]) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) if map.len() == 1 && map.contains_key("Fn::If") => {
+            let args = map["Fn::If"].as_array().unwrap();
+            let branch = if true_conditions.contains(&args[0].as_str().unwrap()) { &args[1] } else { &args[2] };
+            resolved(branch, true_conditions)
+        }
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), resolved(v, true_conditions))).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| resolved(v, true_conditions)).filter(|v| *v != serde_json::json!({"Ref": "AWS::NoValue"})).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// The names a principal list refers to: `!GetAtt Role.Arn` gives `Role`, `!Ref Parameter` gives
+/// `Parameter`, and a `!Split` of a `!Sub` gives each parameter the string names.
+fn principal_names(value: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    match value {
+        Value::Array(items) => items.iter().flat_map(principal_names).collect(),
+        Value::Object(map) if map.contains_key("Fn::GetAtt") => vec![map["Fn::GetAtt"][0].as_str().unwrap().to_owned()],
+        Value::Object(map) if map.contains_key("Ref") => vec![map["Ref"].as_str().unwrap().to_owned()],
+        Value::Object(map) if map.contains_key("Fn::Split") => principal_names(&map["Fn::Split"][1]),
+        Value::Object(map) if map.contains_key("Fn::Sub") => {
+            map["Fn::Sub"].as_str().unwrap().split("${").skip(1).map(|part| part.split('}').next().unwrap().to_owned()).collect()
+        }
+        other => panic!("a principal the test cannot read: {other}"),
+    }
+}
+
+fn listed(value: &serde_json::Value) -> Vec<String> {
+    match value {
+        serde_json::Value::Array(items) => items.iter().map(|v| v.as_str().unwrap().to_owned()).collect(),
+        one => vec![one.as_str().unwrap().to_owned()],
+    }
+}
+
+/// Whether `secret`'s resource policy refuses `action` to `principal` (a role resource's or a
+/// parameter's name, or `Other` for anyone else).
+fn refused(template: &serde_json::Value, secret: &str, principal: &str, action: &str, conditions: &[&str]) -> bool {
+    let resources = template["Resources"].as_object().unwrap();
+    let policies: Vec<&serde_json::Value> = resources
+        .values()
+        .filter(|r| r["Type"] == "AWS::SecretsManager::ResourcePolicy" && r["Properties"]["SecretId"] == serde_json::json!({"Ref": secret}))
+        .collect();
+    assert_eq!(policies.len(), 1, "one resource policy on {secret}");
+    let policy = resolved(&policies[0]["Properties"]["ResourcePolicy"], conditions);
+    policy["Statement"].as_array().unwrap().iter().filter(|s| s["Effect"] == "Deny" && listed(&s["Action"]).iter().any(|a| a == action)).any(|s| {
+        assert_eq!(s["Principal"], "*", "{secret}: a deny for everyone, with exceptions");
+        let exempt = principal_names(&s["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]);
+        !exempt.iter().any(|e| e == principal)
+    })
+}
+
+/// Whether a function role's own policies allow `action` on `secret`. The operator and the
+/// deployers hold what their own identity policies give (outside this template): true.
+fn granted(template: &serde_json::Value, principal: &str, action: &str, secret: &str, conditions: &[&str]) -> bool {
+    let Some(function) = principal.strip_suffix("Role") else { return true };
+    if principal == "Other" {
+        return true;
+    }
+    let policies = resolved(&template["Resources"][function]["Properties"]["Policies"], conditions);
+    policies.as_array().unwrap().iter().flat_map(|p| p["Statement"].as_array().cloned().unwrap_or_default()).any(|s| {
+        let actions = listed(&s["Action"]);
+        let resources = match &s["Resource"] {
+            serde_json::Value::Array(items) => items.clone(),
+            one => vec![one.clone()],
+        };
+        s["Effect"] == "Allow"
+            && actions.iter().any(|a| a == action || a == "secretsmanager:*")
+            && resources.iter().any(|r| *r == serde_json::json!({"Ref": secret}) || r == "*")
+    })
+}
+
+/// The README's table of who may read, write and re-police each key secret is what the template
+/// says: the functions' grants and each secret's resource policy, with `DeployerRoleArns` and
+/// `OperatorRoleArn` set. Then: without `DeployerRoleArns` no write is refused (CloudFormation's
+/// own identity could otherwise be locked out of the next update), and no function is ever
+/// granted a write, whatever the parameters.
+#[test]
+fn who_may_do_what_with_each_key_secret_is_the_readme_s_table() {
+    let template = reset_local::template::template();
+    let readme = read("README.md");
+    let header = "| principal | secret | read | write | policy |";
+    let table: Vec<Vec<String>> = readme
+        .lines()
+        .skip_while(|l| *l != header)
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split('|').map(|c| c.trim().to_owned()).collect())
+        .collect();
+    assert!(table.len() >= 12, "the README's table: {table:?}");
+    let backticked = |cell: &str| cell.split('`').nth(1).unwrap_or_else(|| panic!("no `name` in {cell:?}")).to_owned();
+    let conditions = ["HasOperatorRole", "HasDeployerRoles"];
+    let may = |principal: &str, secret: &str, actions: &[&str]| {
+        actions.iter().all(|a| granted(template, principal, a, secret, &conditions) && !refused(template, secret, principal, a, &conditions))
+    };
+    let mut rows = std::collections::BTreeSet::new();
+    for row in &table {
+        let (principal, secret) = (backticked(&row[0]), backticked(&row[1]));
+        rows.insert((principal.clone(), secret.clone()));
+        let computed =
+            [may(&principal, &secret, &["secretsmanager:GetSecretValue"]), may(&principal, &secret, KEY_WRITES), may(&principal, &secret, KEY_POLICY_CHANGES)]
+                .map(|yes| if yes { "yes" } else { "no" });
+        assert_eq!(computed, [row[2].as_str(), row[3].as_str(), row[4].as_str()], "{principal} on {secret} (read, write, policy)");
+    }
+    // Every role and secret the template has is in the table.
+    for principal in ["RequestResetFunctionRole", "ResetPasswordFunctionRole", "MailWorkerFunctionRole", "OperatorRoleArn", "DeployerRoleArns", "Other"] {
+        for secret in ["SigningKeySecret", "HashingKeySecret"] {
+            assert!(rows.contains(&(principal.to_owned(), secret.to_owned())), "{principal} on {secret} is not in the README's table");
+        }
+    }
+    // Without DeployerRoleArns nothing refuses a write: the account's identity policies decide.
+    for secret in ["SigningKeySecret", "HashingKeySecret"] {
+        for action in KEY_WRITES.iter().chain(KEY_POLICY_CHANGES) {
+            assert!(!refused(template, secret, "Other", action, &["HasOperatorRole"]), "{secret}: {action} refused without DeployerRoleArns");
+            for function in ["RequestResetFunctionRole", "ResetPasswordFunctionRole", "MailWorkerFunctionRole"] {
+                assert!(
+                    !granted(template, function, action, secret, &["HasOperatorRole", "HasDeployerRoles", "UseEdge", "UseCustomerKey"]),
+                    "{function}: {action}"
+                );
+            }
+        }
+        // And without an operator, the deployers alone may write.
+        assert!(!refused(template, secret, "DeployerRoleArns", "secretsmanager:PutSecretValue", &["HasDeployerRoles"]));
+        assert!(refused(template, secret, "OperatorRoleArn", "secretsmanager:PutSecretValue", &["HasDeployerRoles"]));
+    }
+}
+
+/// The deploying roles are role ARNs with their paths (what aws:PrincipalArn holds for a role's
+/// session), comma-separated; the key write protection's state is an output.
+#[test]
+fn deployer_roles_are_validated_like_the_operator_role() {
+    let template = reset_local::template::template();
+    let parameter = &template["Parameters"]["DeployerRoleArns"];
+    assert_eq!(parameter["Default"], "");
+    let pattern = regex_lite_match(parameter["AllowedPattern"].as_str().unwrap());
+    for good in ["", "arn:aws:iam::123456789012:role/deploy", "arn:aws:iam::123456789012:role/ci/deploy,arn:aws-us-gov:iam::123456789012:role/cfn"] {
+        assert!(pattern(good), "{good:?} refused");
+    }
+    for bad in [
+        "arn:aws:sts::123456789012:assumed-role/deploy/session",
+        "arn:aws:iam::123456789012:user/alice",
+        "arn:aws:iam::123456789012:role/a, arn:aws:iam::123456789012:role/b",
+        "arn:aws:iam::123456789012:role/a,",
+        "*",
+    ] {
+        assert!(!pattern(bad), "{bad:?} accepted");
+    }
+    assert!(template["Outputs"]["KeyWriteProtection"]["Value"]["Fn::If"][0] == "HasDeployerRoles");
+}
+
+/// The parameter's pattern through Python's `re.fullmatch` (CloudFormation's patterns are Java
+/// regular expressions; this one uses nothing the two read differently).
+fn regex_lite_match(pattern: &str) -> impl Fn(&str) -> bool + '_ {
+    move |value: &str| {
+        let out = Command::new(venv_tool("python"))
+            .args(["-c", "import re,sys; sys.exit(0 if re.fullmatch(sys.argv[1], sys.argv[2]) else 1)", pattern, value])
+            .output()
+            .expect("python runs");
+        out.status.success()
+    }
 }
 
 /// Only the two HTTP functions' roles (and the operator's, which a dead-letter redrive needs) may
