@@ -434,7 +434,8 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     // Last: the key cache's clock is tokio's, paused here to pass MAX_STALE without waiting.
     let app = MemoryApp::new().await;
     tokio::time::pause();
-    app.keys.outage.set(true);
+    // request-reset's keys are the hashing keys.
+    app.hash_keys.outage.set(true);
     tokio::time::advance(reset_core::ports::keys::MAX_STALE + Duration::from_secs(1)).await;
     scenarios.push(("keys_too_stale", json_lines(async { assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 503) }).await));
 
