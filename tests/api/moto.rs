@@ -171,13 +171,19 @@ async fn mail_refused_for_the_account_s_state_waits_for_the_fix_and_the_redrive_
     assert!(app.stack.queue.dead_letters().await.unwrap().is_empty() && app.stack.queue.depth().await.unwrap() == 0);
 }
 
+/// request-reset's keys are the hashing keys: without their secret every account gets the same
+/// 503. Without the signing secret it answers as ever (it never reads it); no link goes out.
 #[tokio::test]
 async fn a_missing_secret_gives_503_for_every_account() {
-    let app = MotoApp::start_with(&[("SIGNING_KEY_SECRET_ID", "no/such/secret")]).await;
+    let app = MotoApp::start_with(&[("HASHING_KEY_SECRET_ID", "no/such/secret")]).await;
     let known = app.call(&request_event(DEMO_EMAIL)).await;
     let unknown = app.call(&request_event("nobody@example.com")).await;
     assert_eq!((known.status, &known.headers, &known.body), (503, &unknown.headers, &unknown.body));
     assert!(app.mails().await.is_empty());
+
+    let app = MotoApp::start_with(&[("SIGNING_KEY_SECRET_ID", "no/such/secret")]).await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202, "request-reset needs no signing key");
+    assert!(app.mails().await.is_empty(), "the worker cannot sign the link");
 }
 
 #[tokio::test]
