@@ -7,7 +7,8 @@
 //! triggers one early refresh, at most every [`UNKNOWN_KEY_COOLDOWN`].
 //! What changes a password asks for a ring read within [`KeyCache::get_fresh`]'s bound instead,
 //! so a key retired in an emergency stops changing passwords within that bound on every running
-//! instance, whatever the cache time.
+//! instance, whatever the cache time; and if the secret cannot be read then, it fails (503)
+//! rather than trust an older ring: a password change can wait, a leaked key must not.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,11 +36,13 @@ struct State<R> {
     cached: Option<Cached<R>>,
     /// When an unknown key id last forced a refresh.
     forced_at: Option<Instant>,
+    /// When a fresh read for a change last failed (the next one waits [`RETRY_AFTER_FAILURE`]).
+    fresh_failed_at: Option<Instant>,
 }
 
 impl<R> Default for State<R> {
     fn default() -> Self {
-        State { cached: None, forced_at: None }
+        State { cached: None, forced_at: None, fresh_failed_at: None }
     }
 }
 
@@ -47,6 +50,9 @@ struct Cached<R> {
     ring: Arc<R>,
     refresh_at: Instant,
     fetched_at: Instant,
+    /// The wall clock's time of the read too: a frozen Lambda environment's monotonic clock may
+    /// not count the time it was frozen, so freshness asks both.
+    fetched_unix: u64,
 }
 
 impl<S: KeySource> KeyCache<S> {
@@ -70,16 +76,33 @@ impl<S: KeySource> KeyCache<S> {
         self.read(&mut state, now).await
     }
 
-    /// The key ring as read from the secret at most `max_age` ago: read again now if the cached
-    /// one is older. A failed read falls back as [`Self::get`] does (the cached ring, within
-    /// [`MAX_STALE`]), so an outage of the secret does not stop resets, and says so in the log.
+    /// The key ring as read from the secret at most `max_age` ago (by the monotonic and the wall
+    /// clock both): read again now if the cached one is older. If that read fails, an error, not
+    /// the older ring (a change must not trust a ring that may still hold a retired key); after a
+    /// failure the secret is not read again for [`RETRY_AFTER_FAILURE`] (errors meanwhile), so an
+    /// outage does not make every change wait on it.
     pub async fn get_fresh(&self, max_age: Duration) -> anyhow::Result<Arc<S::Ring>> {
         let mut state = self.state.lock().await;
         let now = Instant::now();
-        if let Some(cached) = state.cached.as_ref().filter(|c| now.duration_since(c.fetched_at) <= max_age) {
+        let wall = crate::unix_now();
+        let young = |c: &&Cached<S::Ring>| now.duration_since(c.fetched_at) <= max_age && wall.saturating_sub(c.fetched_unix) <= max_age.as_secs();
+        if let Some(cached) = state.cached.as_ref().filter(young) {
             return Ok(cached.ring.clone());
         }
-        self.read(&mut state, now).await
+        if state.fresh_failed_at.is_some_and(|at| now.duration_since(at) < RETRY_AFTER_FAILURE) {
+            anyhow::bail!("{} could not be read again lately; a change waits", S::Ring::NAME);
+        }
+        match self.source.fetch().await {
+            Ok(ring) => {
+                state.fresh_failed_at = None;
+                Ok(self.store(&mut state, ring, now))
+            }
+            Err(err) => {
+                state.fresh_failed_at = Some(now);
+                tracing::error!(error = ?err, keys = S::Ring::NAME, metric = "keys_too_stale", "keys could not be read again before a change; refusing it");
+                Err(err.context(format!("{} could not be read again before a change", S::Ring::NAME)))
+            }
+        }
     }
 
     /// Reads the secret; if that fails, serves the cached ring while it is within [`MAX_STALE`]
@@ -122,7 +145,7 @@ impl<S: KeySource> KeyCache<S> {
 
     fn store(&self, state: &mut State<S::Ring>, ring: S::Ring, now: Instant) -> Arc<S::Ring> {
         let ring = Arc::new(ring);
-        state.cached = Some(Cached { ring: ring.clone(), refresh_at: now + self.ttl, fetched_at: now });
+        state.cached = Some(Cached { ring: ring.clone(), refresh_at: now + self.ttl, fetched_at: now, fetched_unix: crate::unix_now() });
         ring
     }
 }
@@ -166,9 +189,14 @@ mod tests {
         assert!(!cache.get().await.unwrap().holds("a"), "and the cache holds the fresh ring");
         keys.outage.set(true);
         tokio::time::advance(bound + Duration::from_secs(1)).await;
-        assert!(cache.get_fresh(bound).await.is_ok(), "an outage falls back on the cached ring");
-        tokio::time::advance(MAX_STALE).await;
-        assert!(cache.get_fresh(bound).await.is_err(), "but not beyond the stale bound");
+        assert!(cache.get_fresh(bound).await.is_err(), "an outage: no older ring for a change");
+        assert!(cache.get().await.is_ok(), "though what changes nothing goes on with the cached one");
+        let tried = keys.fetches();
+        assert!(cache.get_fresh(bound).await.is_err());
+        assert_eq!(keys.fetches(), tried, "and a change does not wait on the secret again at once");
+        keys.outage.set(false);
+        tokio::time::advance(RETRY_AFTER_FAILURE).await;
+        assert!(cache.get_fresh(bound).await.is_ok(), "back once the secret can be read");
     }
 
     #[tokio::test(start_paused = true)]
