@@ -41,17 +41,19 @@ pub fn receive_count(message: &SqsMessage) -> u32 {
     message.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse().ok()).unwrap_or(1)
 }
 
-/// The queue a record came from. A source that is neither queue (none in a deployed stack: the
-/// two event source mappings are the only ones) is treated as the links' queue, the slower share,
-/// so it is never paced faster than the rate allows; its back-off may then fail, and it comes
-/// back after the visibility timeout instead.
+/// The queue a record came from. A record that names another queue (none in a deployed stack:
+/// the two event source mappings are the only ones; perhaps a queue replaced during a deploy) is
+/// paced by the notices' share, the longer interval per process, so it never adds to the rate
+/// (its back-off may then fail, and it comes back after the visibility timeout instead). A record
+/// that names no queue at all (a hand-made event: `sam local invoke`, tests) is a reset link.
 fn lane_of<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, message: &SqsMessage) -> Lane {
     let source = message.event_source_arn.as_deref().unwrap_or_default();
     deps.common.queue.lane_of(source).unwrap_or_else(|| {
-        if !source.is_empty() {
-            tracing::warn!(source, "a record from a queue the worker was not told of; paced as a reset link");
+        if source.is_empty() {
+            return Lane::Links;
         }
-        Lane::Links
+        tracing::warn!(source, "a record from a queue the worker was not told of; paced as a notice");
+        Lane::Notices
     })
 }
 

@@ -28,7 +28,8 @@ async fn main() -> anyhow::Result<()> {
                 // retire --stack: the stack's own secret, and the wait its deployed lifetime asks.
                 Some(stack) => {
                     let stacks = CloudFormation::new((&sdk).into());
-                    if let Command::Retire { min_age: min_age @ None, .. } = &mut command {
+                    // Forced (a leaked key), nothing to wait for: not even CloudFormation's answer.
+                    if let Command::Retire { min_age: min_age @ None, force: false } = &mut command {
                         *min_age = Some(min_age_for_stack(&stacks.describe(&stack).await?.parameters)?);
                     }
                     stacks.resource_id(&stack, "SigningKeySecret").await?
