@@ -147,6 +147,13 @@ enum JobState {
     Done,
 }
 
+impl MemoryJobLedger {
+    /// How many jobs were ever claimed (a job dropped before its claim, as stale, is not).
+    pub fn claimed(&self) -> usize {
+        lock(&self.jobs).len()
+    }
+}
+
 impl JobLedger for MemoryJobLedger {
     async fn claim(&self, job_id: &str, now: u64, lease_secs: u64) -> anyhow::Result<Claim> {
         self.outage.check("the job ledger")?;
