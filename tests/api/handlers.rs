@@ -244,9 +244,15 @@ async fn a_key_retired_in_an_emergency_changes_no_password_after_a_minute_whatev
     tokio::time::advance(reset_core::use_cases::confirm_reset::KEYS_FRESH_FOR_A_CHANGE + std::time::Duration::from_secs(1)).await;
     let probe = crate::helpers::link_event(&old, "GET", Some("none"));
     assert_eq!(app.call(&probe).await.status, 303, "the page still checks against the cached ring");
-    let reply = app.call(&confirm_event(&old, NEW_PASSWORD)).await;
+    let logs = capture_logs();
+    let run = crate::helpers::unique("key-retired");
+    let reply = {
+        use tracing::Instrument as _;
+        app.call(&confirm_event(&old, NEW_PASSWORD)).instrument(tracing::info_span!("test", run = %run)).await
+    };
     assert_json_error(&reply, 400, "invalid_or_expired_token", "key retired a minute ago");
     assert_eq!(app.user(DEMO_USER_ID), before, "nothing changed");
+    assert!(logs.records_of(&run).contains("reason=\"key_retired\""), "refused for the retired key, not another reason:\n{}", logs.records_of(&run));
 }
 
 #[tokio::test]

@@ -88,7 +88,7 @@ pub fn prepare_confirms() {
 /// Seconds since the Unix epoch (in tests, a simulation's clock where one runs:
 /// `memory::follow_tokio_clock`).
 pub fn unix_now() -> u64 {
-    #[cfg(any(test, feature = "memory"))]
+    #[cfg(feature = "sim-clock")]
     if let Some(now) = memory::virtual_now() {
         return now;
     }

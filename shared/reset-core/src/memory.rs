@@ -415,30 +415,35 @@ impl OriginVerifySource for MemoryOriginVerify {
 /// A Unix clock that follows tokio's clock on this thread, for simulations that run hours of
 /// budget windows and staleness on tokio's paused clock in seconds: while the returned guard
 /// lives, [`crate::unix_now`] called on this thread is `from` plus the tokio time elapsed since.
-/// Other threads (other tests) keep the system clock. Only with the `memory` feature: a shipped
-/// function always reads the system clock.
+/// Other threads (other tests) keep the system clock. Only with the `sim-clock` feature, which
+/// only the test crate's dev-dependencies ask for: a shipped function reads the system clock.
+#[cfg(feature = "sim-clock")]
 pub fn follow_tokio_clock(from: u64) -> FollowingTokioClock {
     VIRTUAL_NOW.with(|now| now.set(Some((from, tokio::time::Instant::now()))));
     FollowingTokioClock { _not_send: std::marker::PhantomData }
 }
 
 /// Puts the system clock back when dropped ([`follow_tokio_clock`]).
+#[cfg(feature = "sim-clock")]
 pub struct FollowingTokioClock {
     /// Bound to the thread whose clock it set.
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
+#[cfg(feature = "sim-clock")]
 impl Drop for FollowingTokioClock {
     fn drop(&mut self) {
         VIRTUAL_NOW.with(|now| now.set(None));
     }
 }
 
+#[cfg(feature = "sim-clock")]
 thread_local! {
     static VIRTUAL_NOW: std::cell::Cell<Option<(u64, tokio::time::Instant)>> = const { std::cell::Cell::new(None) };
 }
 
 /// The simulated time on this thread, if a simulation set one.
+#[cfg(feature = "sim-clock")]
 pub(crate) fn virtual_now() -> Option<u64> {
     VIRTUAL_NOW.with(|now| now.get().map(|(from, at)| from + at.elapsed().as_secs()))
 }
