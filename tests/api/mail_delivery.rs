@@ -604,6 +604,28 @@ async fn a_notice_from_its_own_queue_is_not_paced_behind_a_batch_of_links() {
     assert!(sent[1].subject.to_lowercase().contains("changed"), "the notice went out second, after the link that had its slot: {:?}", sent[1].subject);
 }
 
+/// Notices keep to their own share of the rate: two in one batch go out one notice interval
+/// apart (here 20 s), and one for an account that is gone sends nothing and takes no slot.
+#[tokio::test(start_paused = true)]
+async fn notices_go_out_one_notice_interval_apart_and_one_that_sends_nothing_takes_no_slot() {
+    use reset_core::memory::MemoryQueue;
+    use std::time::Duration;
+    use tokio::time::Instant;
+    let mut app = MemoryApp::new().await;
+    app.deps.worker.paces = reset_core::Paces::new(Duration::ZERO, Duration::from_secs(20));
+    let ring = HashRing::from_json(&crate::helpers::secret("h1", &[("h1", crate::helpers::HASH_KEY_1)])).unwrap();
+    let now = reset_core::unix_now();
+    let batch: Vec<String> = [notice("u-gone", "gone@example.com", now), notice(DEMO_USER_ID, DEMO_EMAIL, now), notice(DEMO_USER_ID, DEMO_EMAIL, now)]
+        .into_iter()
+        .map(|job| signed(job, &ring))
+        .collect();
+    let start = Instant::now();
+    let response = mail_worker::handle(&app.deps.worker, sqs_event_from(Some(MemoryQueue::NOTICES_ARN), &batch, 1)).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(app.mailer.sent().len(), 2, "two notices sent, none for the account that is gone");
+    assert_eq!(start.elapsed(), Duration::from_secs(20), "the second a notice interval after the first; the gone account's took no slot");
+}
+
 /// Over moto with the real queues: twenty reset links queued ahead of a password change, whose
 /// notice reset-password puts on the notice queue (not the links'), and the worker's two event
 /// sources polling side by side: the notice is the first mail out, not the twenty-first.
