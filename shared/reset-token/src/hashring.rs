@@ -24,7 +24,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hmac::Mac;
 
-use crate::keyring::{JOB_LABEL, check_kid, check_strength, not_json, subkey};
+use crate::keyring::{JOB_LABEL, check_kid, check_strength, not_json, split_current, subkey};
 use crate::{KeyRingError, MIN_KEY_CHARS};
 
 const CURRENT_FIELD: &str = "current";
@@ -52,8 +52,7 @@ impl fmt::Debug for HashRing {
 impl HashRing {
     /// Parses the secret's JSON (see the module docs), refusing weak keys and bad key ids.
     pub fn from_json(secret: &str) -> Result<Self, KeyRingError> {
-        let mut map: BTreeMap<String, String> = serde_json::from_str(secret).map_err(not_json)?;
-        let current = map.remove(CURRENT_FIELD).ok_or(KeyRingError::NoCurrent)?;
+        let (current, map) = split_current(secret)?;
         Self::new(&current, map)
     }
 

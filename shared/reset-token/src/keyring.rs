@@ -84,8 +84,7 @@ impl fmt::Debug for KeyRing {
 impl KeyRing {
     /// Parses the secret's JSON (see the module docs), refusing weak keys and bad key ids.
     pub fn from_json(secret: &str) -> Result<Self, KeyRingError> {
-        let mut map: BTreeMap<String, String> = serde_json::from_str(secret).map_err(not_json)?;
-        let current = map.remove(CURRENT_FIELD).ok_or(KeyRingError::NoCurrent)?;
+        let (current, mut map) = split_current(secret)?;
         let audit = map.remove(AUDIT_FIELD);
         let mut ring = Self::new(&current, map)?;
         if let Some(audit) = audit {
@@ -195,6 +194,13 @@ pub fn retire_old_keys(secret: &str) -> Result<String, KeyRingError> {
 }
 
 /// Where and what kind of JSON problem, never serde's message: it can quote values (keys).
+/// A flat key secret split into its `"current"` key id and the other fields (both rings' format).
+pub(crate) fn split_current(secret: &str) -> Result<(String, BTreeMap<String, String>), KeyRingError> {
+    let mut map: BTreeMap<String, String> = serde_json::from_str(secret).map_err(not_json)?;
+    let current = map.remove(CURRENT_FIELD).ok_or(KeyRingError::NoCurrent)?;
+    Ok((current, map))
+}
+
 pub(crate) fn not_json(err: serde_json::Error) -> KeyRingError {
     KeyRingError::NotJson(format!("{:?} error at line {} column {}", err.classify(), err.line(), err.column()))
 }

@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use aws_sdk_secretsmanager::Client;
 use reset_core::reset_token::{HashRing, KeyRing, add_hash_key, retire_old_hash_keys};
 use reset_core::settings::{DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE};
@@ -35,19 +35,9 @@ pub enum HashCommand {
     },
 }
 
-async fn read(client: &Client, secret_id: &str) -> anyhow::Result<String> {
-    let out = client.get_secret_value().secret_id(secret_id).send().await.context("reading the hashing-key secret")?;
-    out.secret_string().map(str::to_owned).context("the hashing-key secret has no string value")
-}
-
-async fn write(client: &Client, secret_id: &str, json: String) -> anyhow::Result<()> {
-    client.put_secret_value().secret_id(secret_id).secret_string(json).send().await.context("writing the hashing-key secret")?;
-    Ok(())
-}
-
 /// Runs one command on the hashing secret at time `now` (Unix seconds); returns what it did.
 pub async fn run(client: &Client, secret_id: &str, command: HashCommand, now: u64) -> anyhow::Result<String> {
-    let secret = read(client, secret_id).await?;
+    let secret = crate::read(client, secret_id, "hashing-key").await?;
     let ring = HashRing::from_json(&secret)?;
     match command {
         HashCommand::AuditHash { email } => {
@@ -63,7 +53,7 @@ pub async fn run(client: &Client, secret_id: &str, command: HashCommand, now: u6
         HashCommand::Add => {
             let kid = format!("h{now}");
             let key = KeyRing::generate_key().map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-            write(client, secret_id, add_hash_key(&secret, &kid, &key)?).await?;
+            crate::write(client, secret_id, add_hash_key(&secret, &kid, &key)?, "hashing-key").await?;
             Ok(format!(
                 "added {kid} as the current hashing key; kept {} to verify queued jobs. Counters keyed by the hash start afresh and \
                  audit hashes change once the functions read it (audit-hash prints both)",
@@ -83,7 +73,7 @@ pub async fn run(client: &Client, secret_id: &str, command: HashCommand, now: u6
                 );
             }
             let retired: Vec<&str> = ring.kids().into_iter().filter(|k| *k != current).collect();
-            write(client, secret_id, retire_old_hash_keys(&secret)?).await?;
+            crate::write(client, secret_id, retire_old_hash_keys(&secret)?, "hashing-key").await?;
             Ok(format!("kept {current}; retired {}", if retired.is_empty() { "nothing".into() } else { retired.join(", ") }))
         }
     }

@@ -48,25 +48,27 @@ pub enum Command {
     },
 }
 
-async fn read(client: &Client, secret_id: &str) -> anyhow::Result<String> {
-    let out = client.get_secret_value().secret_id(secret_id).send().await.context("reading the signing-key secret")?;
-    out.secret_string().map(str::to_owned).context("the signing-key secret has no string value")
+/// Reads a key secret's string value (`what`: which secret, for the error).
+pub(crate) async fn read(client: &Client, secret_id: &str, what: &str) -> anyhow::Result<String> {
+    let out = client.get_secret_value().secret_id(secret_id).send().await.with_context(|| format!("reading the {what} secret"))?;
+    out.secret_string().map(str::to_owned).with_context(|| format!("the {what} secret has no string value"))
 }
 
-async fn write(client: &Client, secret_id: &str, json: String) -> anyhow::Result<()> {
-    client.put_secret_value().secret_id(secret_id).secret_string(json).send().await.context("writing the signing-key secret")?;
+/// Puts a key secret's new value (`what`: which secret, for the error).
+pub(crate) async fn write(client: &Client, secret_id: &str, json: String, what: &str) -> anyhow::Result<()> {
+    client.put_secret_value().secret_id(secret_id).secret_string(json).send().await.with_context(|| format!("writing the {what} secret"))?;
     Ok(())
 }
 
 /// Runs one step at time `now` (Unix seconds); returns what it did, in words.
 pub async fn run(client: &Client, secret_id: &str, command: Command, now: u64) -> anyhow::Result<String> {
-    let secret = read(client, secret_id).await?;
+    let secret = read(client, secret_id, "signing-key").await?;
     let ring = KeyRing::from_json(&secret)?;
     match command {
         Command::Add => {
             let kid = format!("k{now}");
             let key = KeyRing::generate_key().map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-            write(client, secret_id, add_current_key(&secret, &kid, &key)?).await?;
+            write(client, secret_id, add_current_key(&secret, &kid, &key)?, "signing-key").await?;
             Ok(format!("added {kid} as the current signing key; kept {} for verification", ring.kids().join(", ")))
         }
         Command::Retire { min_age, force } => {
@@ -83,7 +85,7 @@ pub async fn run(client: &Client, secret_id: &str, command: Command, now: u64) -
                 );
             }
             let retired: Vec<&str> = ring.kids().into_iter().filter(|k| *k != current).collect();
-            write(client, secret_id, retire_old_keys(&secret)?).await?;
+            write(client, secret_id, retire_old_keys(&secret)?, "signing-key").await?;
             Ok(format!("kept {current}; retired {}", if retired.is_empty() { "nothing".into() } else { retired.join(", ") }))
         }
     }
