@@ -12,6 +12,7 @@ mod faults;
 mod flood;
 mod fuzz;
 mod handlers;
+mod hash_formats;
 mod helpers;
 mod hostile;
 mod instructions;

@@ -5,6 +5,7 @@
 
 use std::process::Command;
 
+use reset_core::domain::password::HashFormat;
 use reset_core::reset_token::KeyRing;
 use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID, Stack};
 use reset_local::template::Deployment;
@@ -110,6 +111,10 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("SIGNING_KEY_SECRET_ID", "keys/x", |c| c.signing_key_secret.as_deref() == Some("keys/x")),
     ("ORIGIN_VERIFY_SECRET_ID", "edge/x", |c| c.origin_verify_secret.as_deref() == Some("edge/x")),
     ("BREACHED_PASSWORD_CHECK", "on", |c| c.breached_passwords.is_some()),
+    ("PASSWORD_HASH_FORMAT", "bcrypt", |c| c.settings.password_storage.format == HashFormat::Bcrypt && c.settings.password_policy.max_bytes == Some(72)),
+    ("PASSWORD_HASH_PREFIX", "{bcrypt}", |c| c.settings.password_storage.prefix == "{bcrypt}"),
+    ("BCRYPT_COST", "13", |c| c.settings.password_storage.bcrypt_cost == 13),
+    ("PBKDF2_ITERATIONS", "1800000", |c| c.settings.password_storage.pbkdf2_iterations == 1_800_000),
 ];
 
 /// Only the mail worker is told how mail is sent: the HTTP functions' environment (Globals and

@@ -7,6 +7,6 @@ use lambda_http::{Error, run, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let deps = reset_wiring::init(reset_wiring::reset_password).await?;
-    reset_core::prepare_confirms();
+    reset_core::prepare_confirms(&deps.common.settings);
     run(service_fn(|req| reset_password::handle(&deps, req))).await
 }

@@ -78,11 +78,14 @@ pub struct ConfirmDeps<A: Adapters, B: BreachedPasswords> {
     pub breaches: Option<B>,
 }
 
-/// What a confirm would otherwise build on first use (the strength check's dictionaries, the
-/// argon2 block), built now: call it at cold start, which runs at full CPU.
-pub fn prepare_confirms() {
+/// What a confirm would otherwise build on first use (the strength check's dictionaries, and the
+/// argon2 block if the stored format is argon2's), built now: call it at cold start, which runs
+/// at full CPU.
+pub fn prepare_confirms(settings: &Settings) {
     domain::NewPassword::prepare_strength_check();
-    domain::password::prepare();
+    if settings.password_storage.format.uses_argon2() {
+        domain::password::prepare();
+    }
 }
 
 /// Seconds since the Unix epoch (in tests, a simulation's clock where one runs:

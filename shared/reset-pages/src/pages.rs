@@ -145,9 +145,13 @@ pub fn reset_form(reader: &Reader, account: &str, link_id: &str, errors: &[Strin
         action: &reader.action(&reader.settings.reset_page_url),
         account: &reader.text(&Msg::new("reset-account").with("account", account)),
         link_id,
-        hint: &reader.text(&Msg::new("reset-password-hint").with("min", policy.min_chars).with("max", policy.max_chars)),
+        hint: &reader.text(&match policy.max_bytes {
+            // bcrypt reads 72 bytes: the reader is told the limit before typing past it.
+            Some(bytes) => Msg::new("reset-password-hint-bytes").with("min", policy.min_chars).with("max", bytes),
+            None => Msg::new("reset-password-hint").with("min", policy.min_chars).with("max", policy.max_chars),
+        }),
         min_chars: policy.min_chars,
-        max_chars: policy.max_chars,
+        max_chars: policy.max_input_chars(),
         errors,
     })
 }

@@ -44,6 +44,7 @@ reset-account = Für das Konto { $account }. Nicht Ihres? Schließen Sie diese S
 reset-not-changed = Ihr Passwort wurde nicht geändert:
 reset-password-label = Neues Passwort
 reset-password-hint = Mindestens { $min } Zeichen (höchstens { $max }). Leerzeichen und alle anderen Zeichen sind erlaubt; ein paar Wörter, die nichts miteinander zu tun haben, ergeben ein starkes Passwort.
+reset-password-hint-bytes = Mindestens { $min } Zeichen und höchstens { $max } Bytes (Buchstaben ohne Akzent belegen je ein Byte, die meisten anderen Zeichen zwei bis vier). Leerzeichen und alle anderen Zeichen sind erlaubt; ein paar Wörter, die nichts miteinander zu tun haben, ergeben ein starkes Passwort.
 reset-confirm-label = Noch einmal eingeben
 reset-show = Passwörter anzeigen
 reset-hide = Passwörter verbergen
@@ -100,6 +101,7 @@ error-method-not-allowed = Diese Adresse akzeptiert nur { $allow }.
 
 password-too-short = Verwenden Sie mindestens { $min } Zeichen; dieses hat { $count }.
 password-too-long = Verwenden Sie höchstens { $max } Zeichen; dieses hat { $count }.
+password-too-many-bytes = Verwenden Sie höchstens { $max } Bytes: Buchstaben ohne Akzent belegen je eines, die meisten anderen Zeichen zwei bis vier; dieses belegt { $count }.
 password-contains-email = Bauen Sie Ihr Passwort nicht aus Ihrer E-Mail-Adresse.
 password-too-guessable = Dieses Passwort ist zu leicht zu erraten.
 password-breached = Dieses Passwort ist bei einem Datenleck bekannt geworden und wird von Angreifern zuerst ausprobiert. Wählen Sie ein anderes.

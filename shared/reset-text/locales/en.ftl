@@ -47,6 +47,7 @@ reset-account = For the account of { $account }. Not yours? Close this page.
 reset-not-changed = Your password was not changed:
 reset-password-label = New password
 reset-password-hint = At least { $min } characters (at most { $max }). Spaces and any characters are fine; a few unrelated words make a strong one.
+reset-password-hint-bytes = At least { $min } characters and at most { $max } bytes (letters without accents take one byte each, most other characters two to four). Spaces and any characters are fine; a few unrelated words make a strong one.
 reset-confirm-label = Type it again
 reset-show = Show passwords
 reset-hide = Hide passwords
@@ -103,6 +104,7 @@ error-method-not-allowed = This address takes { $allow } only.
 
 password-too-short = Use at least { $min } characters; this one has { $count }.
 password-too-long = Use at most { $max } characters; this one has { $count }.
+password-too-many-bytes = Use at most { $max } bytes: letters without accents take one each, most other characters two to four; this one takes { $count }.
 password-contains-email = Do not build your password from your email address.
 password-too-guessable = This password is too easy to guess.
 password-breached = This password has appeared in a data breach, so attackers try it first. Choose another one.

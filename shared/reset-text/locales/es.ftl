@@ -44,6 +44,7 @@ reset-account = Para la cuenta { $account }. ¿No es tuya? Cierra esta página.
 reset-not-changed = Tu contraseña no se ha cambiado:
 reset-password-label = Contraseña nueva
 reset-password-hint = Al menos { $min } caracteres (como máximo { $max }). Puedes usar espacios y cualquier carácter; unas cuantas palabras sin relación entre sí forman una contraseña segura.
+reset-password-hint-bytes = Al menos { $min } caracteres y como máximo { $max } bytes (cada letra sin acento ocupa un byte; la mayoría de los demás caracteres, de dos a cuatro). Puedes usar espacios y cualquier carácter; unas cuantas palabras sin relación entre sí forman una contraseña segura.
 reset-confirm-label = Vuelve a escribirla
 reset-show = Mostrar contraseñas
 reset-hide = Ocultar contraseñas
@@ -100,6 +101,7 @@ error-method-not-allowed = Esta dirección solo acepta { $allow }.
 
 password-too-short = Usa al menos { $min } caracteres; esta tiene { $count }.
 password-too-long = Usa como máximo { $max } caracteres; esta tiene { $count }.
+password-too-many-bytes = Usa como máximo { $max } bytes: cada letra sin acento ocupa uno y la mayoría de los demás caracteres, de dos a cuatro; esta ocupa { $count }.
 password-contains-email = No formes tu contraseña a partir de tu dirección de correo.
 password-too-guessable = Esta contraseña es demasiado fácil de adivinar.
 password-breached = Esta contraseña ha aparecido en una filtración de datos, así que los atacantes la prueban primero. Elige otra.

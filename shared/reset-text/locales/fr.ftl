@@ -45,6 +45,7 @@ reset-account = Pour le compte { $account }. Ce n’est pas le vôtre ? Fermez
 reset-not-changed = Votre mot de passe n’a pas été modifié :
 reset-password-label = Nouveau mot de passe
 reset-password-hint = Au moins { $min } caractères (au plus { $max }). Espaces et caractères de toutes sortes sont acceptés ; quelques mots sans rapport entre eux font un mot de passe solide.
+reset-password-hint-bytes = Au moins { $min } caractères et au plus { $max } octets (une lettre sans accent occupe un octet, la plupart des autres caractères deux à quatre). Espaces et caractères de toutes sortes sont acceptés ; quelques mots sans rapport entre eux font un mot de passe solide.
 reset-confirm-label = Saisissez-le à nouveau
 reset-show = Afficher les mots de passe
 reset-hide = Masquer les mots de passe
@@ -101,6 +102,7 @@ error-method-not-allowed = Cette adresse n’accepte que { $allow }.
 
 password-too-short = Utilisez au moins { $min } caractères ; celui-ci en compte { $count }.
 password-too-long = Utilisez au plus { $max } caractères ; celui-ci en compte { $count }.
+password-too-many-bytes = Utilisez au plus { $max } octets : une lettre sans accent en occupe un, la plupart des autres caractères deux à quatre ; celui-ci en occupe { $count }.
 password-contains-email = Ne construisez pas votre mot de passe à partir de votre adresse e-mail.
 password-too-guessable = Ce mot de passe est trop facile à deviner.
 password-breached = Ce mot de passe figure dans une fuite de données : les attaquants l’essaient en premier. Choisissez-en un autre.

@@ -35,6 +35,7 @@ reset-account = 対象のアカウント：{ $account }。心当たりがない�
 reset-not-changed = パスワードは変更されていません：
 reset-password-label = 新しいパスワード
 reset-password-hint = { $min }文字以上（{ $max }文字まで）。スペースやどんな文字も使えます。関係のない単語をいくつか並べると強いパスワードになります。
+reset-password-hint-bytes = { $min }文字以上、{ $max }バイトまで（半角英数字は1文字1バイト、日本語の文字はほとんどが3バイト）。スペースやどんな文字も使えます。関係のない単語をいくつか並べると強いパスワードになります。
 reset-confirm-label = もう一度入力
 reset-show = パスワードを表示
 reset-hide = パスワードを隠す
@@ -88,6 +89,7 @@ error-method-not-allowed = このアドレスで使えるのは { $allow } だ�
 
 password-too-short = { $min }文字以上にしてください（現在 { $count }文字）。
 password-too-long = { $max }文字以内にしてください（現在 { $count }文字）。
+password-too-many-bytes = { $max }バイト以内にしてください（現在 { $count }バイト）。半角英数字は1文字1バイト、日本語の文字はほとんどが1文字3バイトです。
 password-contains-email = メールアドレスをもとにしたパスワードは避けてください。
 password-too-guessable = このパスワードは推測されやすすぎます。
 password-breached = このパスワードはデータ漏えいで流出しており、攻撃者が真っ先に試します。別のパスワードを選んでください。

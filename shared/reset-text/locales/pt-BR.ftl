@@ -44,6 +44,7 @@ reset-account = Para a conta { $account }. Não é sua? Feche esta página.
 reset-not-changed = Sua senha não foi alterada:
 reset-password-label = Nova senha
 reset-password-hint = No mínimo { $min } caracteres (no máximo { $max }). Espaços e quaisquer caracteres são aceitos; algumas palavras sem relação entre si formam uma senha forte.
+reset-password-hint-bytes = No mínimo { $min } caracteres e no máximo { $max } bytes (cada letra sem acento ocupa um byte; a maioria dos outros caracteres, de dois a quatro). Espaços e quaisquer caracteres são aceitos; algumas palavras sem relação entre si formam uma senha forte.
 reset-confirm-label = Digite de novo
 reset-show = Mostrar senhas
 reset-hide = Ocultar senhas
@@ -100,6 +101,7 @@ error-method-not-allowed = Este endereço aceita somente { $allow }.
 
 password-too-short = Use pelo menos { $min } caracteres; esta tem { $count }.
 password-too-long = Use no máximo { $max } caracteres; esta tem { $count }.
+password-too-many-bytes = Use no máximo { $max } bytes: cada letra sem acento ocupa um, e a maioria dos outros caracteres, de dois a quatro; esta ocupa { $count }.
 password-contains-email = Não monte sua senha a partir do seu e-mail.
 password-too-guessable = Esta senha é fácil demais de adivinhar.
 password-breached = Esta senha apareceu em um vazamento de dados, por isso os atacantes a testam primeiro. Escolha outra.

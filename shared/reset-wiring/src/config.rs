@@ -9,6 +9,7 @@ use std::time::Duration;
 use reset_aws::{DEFAULT_LIMITS_TABLE, UserTable};
 use reset_core::Settings;
 use reset_core::domain::PasswordPolicy;
+use reset_core::domain::password::{HashFormat, PasswordStorage};
 use reset_core::settings::branding::{Accent, Branding, Logo, parse_footer};
 use reset_core::settings::{
     DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE, DEFAULT_MAIL_RETRY_BASE, DEFAULT_TOKEN_TTL, RateLimits, forgot_page_beside, parse_page_url,
@@ -129,6 +130,28 @@ pub fn send_intervals(rate: u32, link_workers: u32, notice_workers: u32) -> (Dur
     (interval(link_workers, 10 - NOTICE_SHARE_TENTHS), interval(notice_workers, NOTICE_SHARE_TENTHS))
 }
 
+/// The stored hash's format (`PASSWORD_HASH_FORMAT`), its parameters (`BCRYPT_COST`,
+/// `PBKDF2_ITERATIONS`) and its optional `{id}` prefix (`PASSWORD_HASH_PREFIX`).
+fn password_storage(r: &mut Vars<'_>) -> PasswordStorage {
+    let format = HashFormat::named(&r.text("PASSWORD_HASH_FORMAT", "argon2id")).unwrap_or_else(|| {
+        let names: Vec<&str> = HashFormat::ALL.iter().map(|(name, _)| *name).collect();
+        r.problems.push(format!("PASSWORD_HASH_FORMAT must be one of {}", names.join(", ")));
+        HashFormat::Argon2id
+    });
+    // OWASP's floors: bcrypt cost 10, PBKDF2-HMAC-SHA256 600,000 iterations; the ceilings keep a
+    // confirm within the function's timeout at 512 MB.
+    let bcrypt_cost = r.number("BCRYPT_COST", PasswordStorage::BCRYPT_COST, 10, 16);
+    let pbkdf2_iterations = r.number("PBKDF2_ITERATIONS", PasswordStorage::DJANGO_PBKDF2_ITERATIONS, 600_000, 10_000_000);
+    let prefix = r.text("PASSWORD_HASH_PREFIX", "");
+    let id = prefix.strip_prefix('{').and_then(|rest| rest.strip_suffix('}'));
+    let prefix_ok = prefix.is_empty()
+        || (prefix.len() <= 64 && id.is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"@._-".contains(&b))));
+    if !prefix_ok {
+        r.problems.push("PASSWORD_HASH_PREFIX must be empty or an id in braces such as {bcrypt} (letters, digits, @._-; at most 64 characters)".into());
+    }
+    PasswordStorage { format, prefix, bcrypt_cost, pbkdf2_iterations }
+}
+
 /// A language the pages and mails are written in (`en`, `pt-BR`; `de-AT` finds `de`).
 fn parse_locale(tag: &str) -> Result<Locale, String> {
     Locale::matching(tag).ok_or_else(|| {
@@ -153,6 +176,7 @@ impl Config {
         let min_chars = r.number("PASSWORD_MIN_LENGTH", policy.min_chars, 8, 64);
         let max_chars = r.number("PASSWORD_MAX_LENGTH", policy.max_chars, 64, 256);
         let min_score = r.number("PASSWORD_MIN_SCORE", policy.min_score, 0, 4);
+        let password_storage = password_storage(&mut r);
         let token_ttl = Duration::from_secs(r.number("TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL.as_secs(), 60, 86_400));
         let mail_max_age = Duration::from_secs(r.number("MAIL_MAX_AGE_SECONDS", DEFAULT_MAIL_MAX_AGE.as_secs(), 60, 86_400));
         let mail_retry_base = Duration::from_secs(r.number("MAIL_RETRY_BASE_SECONDS", DEFAULT_MAIL_RETRY_BASE.as_secs(), 0, 900));
@@ -236,7 +260,8 @@ impl Config {
                 token_ttl,
                 mail_max_age,
                 mail_retry_base,
-                password_policy: PasswordPolicy { min_chars, max_chars, min_score },
+                password_policy: PasswordPolicy { min_chars, max_chars, min_score, max_bytes: password_storage.format.max_bytes() },
+                password_storage,
                 rate_limits,
                 app_name: r.text("APP_NAME", "Your account"),
                 support_contact: r.optional("SUPPORT_CONTACT"),
@@ -319,6 +344,48 @@ mod tests {
             ("BREACHED_PASSWORD_TIMEOUT_MS", "60000"),
         ] {
             let err = with(&[("BREACHED_PASSWORD_CHECK", "on"), (name, value)]).err().unwrap().to_string();
+            assert!(err.contains(name), "{name}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_hash_format_is_one_of_the_named_ones_and_bcrypt_brings_its_byte_limit() {
+        let with = |pairs: &[(&str, &str)]| {
+            let mut v = vars(&MINIMAL);
+            v.extend(vars(pairs));
+            Config::from_vars(&v)
+        };
+        let default = with(&[]).unwrap().settings;
+        assert_eq!(default.password_storage, PasswordStorage::default());
+        assert_eq!(default.password_policy.max_bytes, None);
+        for (name, format) in HashFormat::ALL {
+            let settings = with(&[("PASSWORD_HASH_FORMAT", name)]).unwrap().settings;
+            assert_eq!(settings.password_storage.format, format, "{name}");
+            assert_eq!(settings.password_policy.max_bytes, format.max_bytes(), "{name}");
+        }
+        assert_eq!(default.password_storage.pbkdf2_iterations, 1_500_000, "Django 6.1's count");
+        assert_eq!(default.password_storage.bcrypt_cost, 12);
+        let bcrypt = with(&[("PASSWORD_HASH_FORMAT", "bcrypt"), ("BCRYPT_COST", "13"), ("PASSWORD_HASH_PREFIX", "{bcrypt}")]).unwrap().settings;
+        let expected = PasswordStorage { prefix: "{bcrypt}".into(), bcrypt_cost: 13, ..PasswordStorage::new(HashFormat::Bcrypt) };
+        assert_eq!(bcrypt.password_storage, expected);
+        assert_eq!(bcrypt.password_policy.max_bytes, Some(72));
+        let pbkdf2 = with(&[("PASSWORD_HASH_FORMAT", "django-pbkdf2"), ("PBKDF2_ITERATIONS", "1800000")]).unwrap().settings;
+        assert_eq!(pbkdf2.password_storage.pbkdf2_iterations, 1_800_000);
+        let spring = with(&[("PASSWORD_HASH_PREFIX", "{argon2@SpringSecurity_v5_8}")]).unwrap().settings;
+        assert_eq!(spring.password_storage.prefix, "{argon2@SpringSecurity_v5_8}");
+
+        let err = with(&[("PASSWORD_HASH_FORMAT", "md5")]).err().unwrap().to_string();
+        assert!(err.contains("PASSWORD_HASH_FORMAT must be one of argon2id, django-argon2, django-pbkdf2, bcrypt, bcrypt-2y"), "{err}");
+        for (name, value) in [
+            ("BCRYPT_COST", "9"),
+            ("BCRYPT_COST", "17"),
+            ("PBKDF2_ITERATIONS", "100000"),
+            ("PASSWORD_HASH_PREFIX", "bcrypt"),
+            ("PASSWORD_HASH_PREFIX", "{}"),
+            ("PASSWORD_HASH_PREFIX", "{a$b}"),
+            ("PASSWORD_HASH_PREFIX", "{a}{b}"),
+        ] {
+            let err = with(&[(name, value)]).err().unwrap().to_string();
             assert!(err.contains(name), "{name}={value}: {err}");
         }
     }

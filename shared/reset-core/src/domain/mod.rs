@@ -138,11 +138,22 @@ pub struct PasswordPolicy {
     pub max_chars: usize,
     /// Lowest zxcvbn score accepted (0 to 4), judged with the account's email as context.
     pub min_score: u8,
+    /// The most UTF-8 bytes (after NFKC) the stored format reads, if it has such a limit
+    /// (bcrypt: 72, [`password::HashFormat::max_bytes`]): a longer password is refused, not
+    /// truncated.
+    pub max_bytes: Option<usize>,
 }
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        PasswordPolicy { min_chars: 12, max_chars: 256, min_score: 3 }
+        PasswordPolicy { min_chars: 12, max_chars: 256, min_score: 3, max_bytes: None }
+    }
+}
+
+impl PasswordPolicy {
+    /// The longest password a form should let one type, in characters.
+    pub fn max_input_chars(&self) -> usize {
+        self.max_bytes.map_or(self.max_chars, |bytes| bytes.min(self.max_chars))
     }
 }
 
@@ -186,6 +197,10 @@ impl NewPassword {
         }
         if chars > policy.max_chars {
             problems.push(PasswordProblem::new("too_long", Msg::new("password-too-long").with("max", policy.max_chars).with("count", chars)));
+        }
+        if let Some(max_bytes) = policy.max_bytes.filter(|&max| normalized.len() > max) {
+            let bytes = normalized.len();
+            problems.push(PasswordProblem::new("too_many_bytes", Msg::new("password-too-many-bytes").with("max", max_bytes).with("count", bytes)));
         }
         if problems.is_empty() { Ok(NewPassword(normalized.into())) } else { Err(WeakPassword(problems)) }
     }
@@ -445,6 +460,25 @@ mod tests {
         let long = NewPassword::parse(&"a".repeat(257), policy).unwrap_err();
         assert_eq!(long.0[0].code, "too_long");
         assert!(NewPassword::parse("", policy).is_err());
+    }
+
+    #[test]
+    fn a_byte_limit_refuses_a_longer_password_by_its_nfkc_bytes_in_every_language() {
+        let bcrypt = PasswordPolicy { max_bytes: Some(72), ..PasswordPolicy::default() };
+        assert!(NewPassword::parse(&"a".repeat(72), bcrypt).is_ok());
+        // 25 CJK characters are 75 bytes: under the character limit, over bcrypt's.
+        let err = NewPassword::parse(&"密".repeat(25), bcrypt).unwrap_err();
+        assert_eq!(err.0.iter().map(|p| p.code).collect::<Vec<_>>(), ["too_many_bytes"]);
+        // Counted after NFKC: 36 ligatures are 36 characters but 72 bytes once they become "fi".
+        assert!(NewPassword::parse(&"\u{fb01}".repeat(36), bcrypt).is_ok());
+        assert_eq!(NewPassword::parse(&"\u{fb01}".repeat(37), bcrypt).unwrap_err().0[0].code, "too_many_bytes");
+        assert!(NewPassword::parse(&"密".repeat(25), PasswordPolicy::default()).is_ok(), "no limit without bcrypt");
+        for locale in Locale::all() {
+            let said = err.0[0].message(locale);
+            assert!(said.contains("72") && said.contains("75"), "{}: {said}", locale.tag());
+        }
+        assert_eq!(bcrypt.max_input_chars(), 72);
+        assert_eq!(PasswordPolicy::default().max_input_chars(), 256);
     }
 
     fn strength(password: &str, email: &str) -> Result<(), Vec<&'static str>> {

@@ -10,6 +10,7 @@ use reset_text::Locale;
 use url::Url;
 
 use crate::domain::PasswordPolicy;
+use crate::domain::password::PasswordStorage;
 use crate::ports::OriginVerifySource;
 use crate::ports::origin_verify::{CheckOrigin, OriginVerify};
 use crate::settings::branding::Branding;
@@ -37,6 +38,8 @@ pub struct Settings {
     /// The back-off before a failed mail is tried again, doubled per attempt.
     pub mail_retry_base: Duration,
     pub password_policy: PasswordPolicy,
+    /// The format a new password is stored in (the application's sign-in reads it).
+    pub password_storage: PasswordStorage,
     pub rate_limits: RateLimits,
     pub app_name: String,
     /// Where a user who did not ask for a reset can turn (an address or a URL), if anywhere.
@@ -163,6 +166,7 @@ impl Settings {
             mail_max_age: DEFAULT_MAIL_MAX_AGE,
             mail_retry_base: DEFAULT_MAIL_RETRY_BASE,
             password_policy: PasswordPolicy::default(),
+            password_storage: PasswordStorage::default(),
             rate_limits: RateLimits::default(),
             app_name: "Your account".into(),
             support_contact: None,

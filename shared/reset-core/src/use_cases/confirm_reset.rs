@@ -204,7 +204,7 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
         expected_email: user.email.as_stored().to_owned(),
         expected_hash: user.password_hash.clone(),
         expected_status: user.status.clone(),
-        new_hash: password::hash(password).await.map_err(ConfirmError::Internal)?,
+        new_hash: password::hash(password, &deps.common.settings.password_storage).await.map_err(ConfirmError::Internal)?,
         changed_at: now,
     };
     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "new password hashed");

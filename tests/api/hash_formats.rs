@@ -1,0 +1,236 @@
+//! The hash a reset writes, in each format `PASSWORD_HASH_FORMAT` offers, read by the library the
+//! application in that ecosystem verifies it with (Django's `check_password`, Python `bcrypt`,
+//! `argon2-cffi`, Node's `bcryptjs` and `hash-wasm`, and `login-password`), through the reset
+//! flow with a password full of characters NFKC changes; bcrypt's 72-byte limit refused, never
+//! truncated, in every language; and links that work and die whatever string the account holds.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use reset_core::domain::password::{self, HashFormat, PasswordStorage};
+use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID};
+use reset_local::{venv_tool, workspace_root};
+use reset_text::{Locale, Msg};
+use serde_json::json;
+
+use crate::helpers::{MemoryApp, MotoApp, NEW_PASSWORD, confirm_event, link_event, request_event};
+use crate::pages::form_event;
+
+/// Fullwidth letters, ligatures, a Roman numeral, a decomposed é: NFKC changes each. 41 bytes
+/// after NFKC, so bcrypt reads all of it.
+const TYPED: &str = "Ｐａｓｓ ﬁne Ⅻ cafe\u{301} sunrise ｏｒｂｉｔ ﬂute";
+/// The same words without what NFKC folds in `TYPED` being the same: another password.
+const ANOTHER: &str = "Pass fine XII cafe sunrise orbit flute";
+
+/// Runs `script` (one verification per stdin line, "match" or "no match" per stdout line).
+fn verify_with(mut cmd: Command, what: &str, cases: &[serde_json::Value]) -> Vec<bool> {
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    for case in cases {
+        writeln!(stdin, "{case}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<bool> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| match line {
+            "match" => true,
+            "no match" => false,
+            other => panic!("{what}: {other}"),
+        })
+        .collect();
+    assert_eq!(lines.len(), cases.len(), "{what}: one answer per case");
+    lines
+}
+
+/// Node with bcryptjs and hash-wasm installed into target/ (once), beside a copy of the script.
+fn node_verifier() -> Command {
+    let dir = workspace_root().join("target/node-ecosystems");
+    std::fs::create_dir_all(&dir).unwrap();
+    if !dir.join("node_modules/bcryptjs").exists() || !dir.join("node_modules/hash-wasm").exists() {
+        let out = Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .args(["bcryptjs@3.0.2", "hash-wasm@4.12.0"])
+            .output()
+            .expect("npm (node and npm come with scripts/setup)");
+        assert!(out.status.success(), "npm install: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    std::fs::copy(workspace_root().join("tests/login/ecosystems.mjs"), dir.join("ecosystems.mjs")).unwrap();
+    let mut cmd = Command::new("node");
+    cmd.arg(dir.join("ecosystems.mjs"));
+    cmd
+}
+
+fn python_verifier() -> Command {
+    let mut cmd = Command::new(venv_tool("python"));
+    cmd.arg(workspace_root().join("tests/login/ecosystems.py"));
+    cmd
+}
+
+/// `stored` with one character of its hash part (near the end) changed.
+fn one_byte_off(stored: &str) -> String {
+    let mut bytes = stored.as_bytes().to_vec();
+    let at = bytes.len() - 3;
+    bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).unwrap()
+}
+
+/// The demo user's password changed to `TYPED` through the reset flow (request, mail, link,
+/// confirm) with reset-password set to store `storage`; returns what it stored.
+async fn reset_storing(storage: PasswordStorage) -> String {
+    let mut app = MemoryApp::new().await;
+    let settings = &mut app.deps.confirm.common.settings;
+    settings.password_policy.max_bytes = storage.format.max_bytes();
+    settings.password_storage = storage;
+    let token = app.token_for_demo().await;
+    let reply = app.call(&confirm_event(&token, TYPED)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    app.user(DEMO_USER_ID).password_hash
+}
+
+#[tokio::test]
+async fn each_format_a_reset_writes_is_read_by_the_ecosystems_own_verifier() {
+    let mut written = Vec::new();
+    for (name, format) in HashFormat::ALL {
+        // The default parameters, as deployed (bcrypt cost 12, PBKDF2 at Django's count).
+        written.push((name, reset_storing(PasswordStorage::new(format)).await));
+    }
+    let starts = [("argon2id", "$argon2id$v=19$m=19456,t=2,p=1$"), ("django-argon2", "argon2$argon2id$"), ("django-pbkdf2", "pbkdf2_sha256$1500000$")];
+    for (name, start) in starts.into_iter().chain([("bcrypt", "$2b$12$"), ("bcrypt-2y", "$2y$12$")]) {
+        let stored = &written.iter().find(|(n, _)| *n == name).unwrap().1;
+        assert!(stored.starts_with(start), "{name}: {stored}");
+    }
+
+    // For each format: the right password matches; another password, the hash one byte off,
+    // and every other format's hash (a wrong format) do not.
+    let mut cases = Vec::new();
+    let mut expected = Vec::new();
+    for (name, stored) in &written {
+        cases.push(json!({"format": name, "stored": stored, "password": TYPED}));
+        expected.push(true);
+        cases.push(json!({"format": name, "stored": stored, "password": ANOTHER}));
+        cases.push(json!({"format": name, "stored": one_byte_off(stored), "password": TYPED}));
+        expected.extend([false, false]);
+        for (other, other_stored) in written.iter().filter(|(other, _)| other != name) {
+            cases.push(json!({"format": name, "stored": other_stored, "password": TYPED}));
+            expected.push(false);
+            let _ = other;
+        }
+    }
+    assert_eq!(verify_with(python_verifier(), "tests/login/ecosystems.py", &cases), expected, "Django, bcrypt, argon2-cffi: {cases:#?}");
+
+    let node_formats = ["argon2id", "bcrypt", "bcrypt-2y"];
+    let (node_cases, node_expected): (Vec<_>, Vec<_>) =
+        cases.iter().cloned().zip(expected.iter().copied()).filter(|(case, _)| node_formats.contains(&case["format"].as_str().unwrap())).unzip();
+    assert_eq!(verify_with(node_verifier(), "tests/login/ecosystems.mjs", &node_cases), node_expected, "bcryptjs, hash-wasm: {node_cases:#?}");
+
+    // A Rust sign-in reads every format with one call.
+    for (name, stored) in &written {
+        assert!(login_password::verify(TYPED, stored), "{name}");
+        assert!(!login_password::verify(ANOTHER, stored), "{name}");
+        assert!(!login_password::verify(TYPED, &one_byte_off(stored)), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn an_id_prefix_is_written_before_the_hash_and_read_past_by_the_sign_in() {
+    for (prefix, format) in [("{bcrypt}", HashFormat::Bcrypt), ("{argon2@SpringSecurity_v5_8}", HashFormat::Argon2id)] {
+        let stored = reset_storing(PasswordStorage { prefix: prefix.into(), bcrypt_cost: 10, ..PasswordStorage::new(format) }).await;
+        let hash = stored.strip_prefix(prefix).unwrap_or_else(|| panic!("{stored} starts with {prefix}"));
+        assert!(hash.starts_with('$'), "{stored}");
+        assert!(login_password::verify(TYPED, &stored));
+        // What Spring's DelegatingPasswordEncoder hands its bcrypt or argon2 encoder: the rest.
+        let name = if format == HashFormat::Bcrypt { "bcrypt" } else { "argon2id" };
+        let case = json!({"format": name, "stored": hash, "password": TYPED});
+        assert_eq!(verify_with(python_verifier(), "tests/login/ecosystems.py", &[case]), [true], "{stored}");
+    }
+}
+
+#[tokio::test]
+async fn with_bcrypt_a_password_longer_than_72_bytes_is_refused_in_every_language_and_nothing_changes() {
+    let mut app = MemoryApp::new().await;
+    let storage = PasswordStorage { bcrypt_cost: 10, ..PasswordStorage::new(HashFormat::Bcrypt) };
+    app.deps.confirm.common.settings.password_policy.max_bytes = storage.format.max_bytes();
+    app.deps.confirm.common.settings.password_storage = storage;
+    let before = app.user(DEMO_USER_ID).password_hash;
+    let token = app.token_for_demo().await;
+    // 25 unrelated CJK characters: strong, 25 characters, 75 bytes.
+    let long = "東京の朝は静かで青い空に白い雲が浮かび川沿いを歩く";
+    assert!(long.chars().count() >= 12 && long.len() > 72, "{}", long.len());
+    let reply = app.call(&confirm_event(&token, long)).await;
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!((reply.status, body["reasons"][0]["code"].as_str()), (422, Some("too_many_bytes")), "{}", reply.body);
+    assert_eq!(app.user(DEMO_USER_ID).password_hash, before, "nothing changed");
+
+    // The form says the limit before anything is typed, and the refusal, in each language.
+    for locale in Locale::all() {
+        let mut form = link_event("", "GET", Some("same-origin"));
+        form["rawQueryString"] = "".into();
+        form["queryStringParameters"] = json!({});
+        form["cookies"] = json!([format!("__Host-reset_token={token}")]);
+        form["headers"]["accept-language"] = locale.tag().into();
+        let page = app.call(&form).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let hint = Msg::new("reset-password-hint-bytes").with("min", 12usize).with("max", 72usize).text(locale);
+        assert!(page.body.contains(&hint), "{}: {hint} in {}", locale.tag(), page.body);
+        assert!(page.body.contains("maxlength=\"72\""), "{}", locale.tag());
+
+        let mut post = form_event(Some(&token), long, long);
+        post["headers"]["accept-language"] = locale.tag().into();
+        let refused = app.call(&post).await;
+        assert_eq!(refused.status, 422, "{}", locale.tag());
+        let said = Msg::new("password-too-many-bytes").with("max", 72usize).with("count", long.len()).text(locale);
+        assert!(refused.body.contains(&said), "{}: {said} in {}", locale.tag(), refused.body);
+    }
+    assert_eq!(app.user(DEMO_USER_ID).password_hash, before, "nothing changed");
+    // Exactly 72 bytes is bcrypt's whole input: accepted, and only it verifies.
+    let fits = "東京の朝は静かで青い空に白い雲が浮かび川沿いを歩";
+    assert_eq!(fits.len(), 72);
+    let reply = app.call(&confirm_event(&token, fits)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let stored = app.user(DEMO_USER_ID).password_hash;
+    assert!(stored.starts_with("$2b$10$") && login_password::verify(fits, &stored), "{stored}");
+    assert!(!login_password::verify(long, &stored), "the 75-byte password is another one");
+}
+
+/// Against moto, on the shipped wiring: an account whose stored string is bcrypt, Django PBKDF2
+/// or no known format gets a link that works once, is dead after the change, and the write lands
+/// in the configured format (here bcrypt behind Spring's id); the next link binds that.
+#[tokio::test]
+async fn links_work_and_die_whatever_string_the_account_holds() {
+    let app = MotoApp::start_with(&[("PASSWORD_HASH_FORMAT", "bcrypt"), ("BCRYPT_COST", "10"), ("PASSWORD_HASH_PREFIX", "{bcrypt}")]).await;
+    let bcrypt = bcrypt::hash("an old password", 4).unwrap();
+    let pbkdf2 = login_password::formats::django_pbkdf2(b"an old password", "abcdefghijklmnopqrstuv", 1000);
+    let table = app.stack.config().table;
+    for (what, old) in [("bcrypt", bcrypt.as_str()), ("Django PBKDF2", &pbkdf2), ("no known format", "!locked-by-application")] {
+        app.stack
+            .dynamodb()
+            .update_item()
+            .table_name(&table.table)
+            .key(&table.id, AttributeValue::S(DEMO_USER_ID.into()))
+            .update_expression("SET #h = :h")
+            .expression_attribute_names("#h", &table.password_hash)
+            .expression_attribute_values(":h", AttributeValue::S(old.into()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+        let mails = app.mails().await;
+        let token = mails.iter().rev().find_map(|mail| mail.token()).expect("a reset mail");
+        let done = app.call(&confirm_event(&token, NEW_PASSWORD)).await;
+        assert_eq!(done.status, 200, "{what}: {}", done.body);
+        let stored = app.stack.password_hash(DEMO_USER_ID).await.unwrap();
+        assert!(stored.starts_with("{bcrypt}$2b$10$") && password::verify(NEW_PASSWORD, &stored), "{what}: {stored}");
+        let again = app.call(&confirm_event(&token, "yet another long passphrase")).await;
+        assert_eq!((again.status, again.error_code().as_deref()), (400, Some("invalid_or_expired_token")), "{what}: the link is dead");
+        assert_eq!(app.stack.password_hash(DEMO_USER_ID).await.unwrap(), stored, "{what}: the dead link changed nothing");
+    }
+    // A link asked for while the account holds the service's own bcrypt string works too.
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    let mails = app.mails().await;
+    let token = mails.iter().rev().find_map(|mail| mail.token()).expect("a reset mail");
+    assert_eq!(app.call(&confirm_event(&token, "a third long passphrase, river")).await.status, 200);
+}

@@ -1,0 +1,63 @@
+"""Each stored format read by the library an application in that ecosystem verifies it with, as
+that application would call it, after normalizing the password as typed to NFKC (the rule in
+docs/existing-users-table.md). Used by tests/api/hash_formats.rs; not a snippet to copy.
+
+stdin: one JSON object per line, {"format": ..., "stored": ..., "password": ...}
+stdout: one line per object, "match" or "no match"
+
+Formats (PASSWORD_HASH_FORMAT): argon2id (argon2-cffi), django-argon2 and django-pbkdf2
+(Django's check_password, with only that format's hasher configured), bcrypt and bcrypt-2y
+(Python bcrypt, what Rails' and Devise's bcrypt-ruby reads the same way).
+"""
+
+import json
+import sys
+import unicodedata
+
+import argon2
+import bcrypt
+import django
+from django.conf import settings
+
+settings.configure(
+    PASSWORD_HASHERS=[
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+)
+django.setup()
+
+from django.contrib.auth.hashers import identify_hasher, check_password  # noqa: E402
+
+DJANGO_ALGORITHM = {"django-argon2": "argon2", "django-pbkdf2": "pbkdf2_sha256"}
+
+
+def verify(fmt: str, stored: str, password: str) -> bool:
+    password = unicodedata.normalize("NFKC", password)
+    if fmt == "argon2id":
+        try:
+            return argon2.PasswordHasher().verify(stored, password)
+        except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+            return False
+    if fmt in DJANGO_ALGORITHM:
+        # The format must be the one asked for: Django would read either.
+        try:
+            if identify_hasher(stored).algorithm != DJANGO_ALGORITHM[fmt]:
+                return False
+        except ValueError:
+            return False
+        return check_password(password, stored)
+    if fmt in ("bcrypt", "bcrypt-2y"):
+        version = "$2b$" if fmt == "bcrypt" else "$2y$"
+        if not stored.startswith(version):
+            return False
+        try:
+            return bcrypt.checkpw(password.encode(), stored.encode())
+        except ValueError:
+            return False
+    raise SystemExit(f"unknown format {fmt}")
+
+
+for line in sys.stdin:
+    case = json.loads(line)
+    print("match" if verify(case["format"], case["stored"], case["password"]) else "no match", flush=True)
