@@ -12,9 +12,20 @@ pub const DJANGO_PBKDF2: &str = "pbkdf2_sha256";
 pub const BCRYPT_MAX_BYTES: usize = 72;
 /// The most PBKDF2 iterations a stored hash may name before it is treated as malformed (a
 /// sign-in should not spend minutes on one string).
-const MAX_PBKDF2_ITERATIONS: u32 = 100_000_000;
+const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
 /// Django's PBKDF2 output: SHA-256's length.
 const PBKDF2_LEN: usize = 32;
+
+/// Django's `UNUSABLE_PASSWORD_PREFIX`: `set_unusable_password()` stores `!` and random letters
+/// for an account that signs in another way (single sign-on, a social login).
+pub const UNUSABLE_PREFIX: char = '!';
+
+/// False for a stored string that marks an account without a password: empty, or Django's
+/// unusable marker. Such an account is treated as one with no hash at all (it gets no link), so
+/// that a reset cannot give a password to an account that signs in another way.
+pub fn is_usable(stored: &str) -> bool {
+    !stored.is_empty() && !without_id_prefix(stored).starts_with(UNUSABLE_PREFIX)
+}
 
 /// `stored` without a leading `{id}` (Spring's `DelegatingPasswordEncoder` prefixes, such as
 /// `{bcrypt}` or `{argon2@SpringSecurity_v5_8}`).
@@ -61,6 +72,16 @@ mod tests {
     fn django_pbkdf2_matches_djangos_own_vector() {
         // Django 5.2 wrote this: PBKDF2PasswordHasher().encode("lètmein", "seasalt", 10000).
         assert_eq!(django_pbkdf2("lètmein".as_bytes(), "seasalt", 10_000), "pbkdf2_sha256$10000$seasalt$CWWFdHOWwPnki7HvkcqN9iA2T3KLW1cf2uZ5kvArtVY=");
+    }
+
+    #[test]
+    fn an_empty_string_or_djangos_unusable_marker_is_no_password() {
+        for stored in ["", "!", "!k3jd82Hs0aLqP1", "{bcrypt}!x"] {
+            assert!(!is_usable(stored), "{stored}");
+        }
+        for stored in ["$2b$12$x", "pbkdf2_sha256$1$a$b", "anything the application writes"] {
+            assert!(is_usable(stored), "{stored}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use reset_core::domain::{Email, PasswordChange, StoredEmail, User, UserId};
+use reset_core::domain::{Email, PasswordChange, StoredEmail, User, UserId, password};
 use reset_core::ports::{FindUserByEmail, GetUser, SetPassword, WriteOutcome};
 
 type Item = HashMap<String, AttributeValue>;
@@ -63,10 +63,12 @@ impl DynamoUsers {
     }
 
     /// Item → model. `None` when the item lacks what a reset needs (no password hash: nothing a
-    /// token could be bound to).
+    /// token could be bound to; or an empty or unusable one, an account that signs in another
+    /// way, which a reset must not give a password).
     fn user(&self, item: &Item) -> anyhow::Result<Option<User>> {
         let t = &self.table;
-        let (Some(id), Some(email), Some(hash)) = (self.string(item, &t.id), self.string(item, &t.email), self.string(item, &t.password_hash)) else {
+        let hash = self.string(item, &t.password_hash).filter(|hash| password::is_usable(hash));
+        let (Some(id), Some(email), Some(hash)) = (self.string(item, &t.id), self.string(item, &t.email), hash) else {
             return Ok(None);
         };
         let active = match self.string(item, &t.status) {

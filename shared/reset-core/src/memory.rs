@@ -10,7 +10,7 @@ use anyhow::bail;
 use reset_token::{HashRing, KeyRing};
 
 use crate::domain::mail_job::{Lane, MailJob, SignedJob};
-use crate::domain::{Email, PasswordChange, User, UserId};
+use crate::domain::{Email, PasswordChange, User, UserId, password};
 use crate::ports::origin_verify::OriginValues;
 use crate::ports::{
     Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, Mail, MailError, MailQueue, Mailer, OriginVerifySource, Ring, SetPassword,
@@ -100,14 +100,15 @@ impl MemoryUsers {
 impl FindUserByEmail for MemoryUsers {
     async fn find_by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
         self.outage.check("the user store")?;
-        Ok(lock(&self.users).values().find(|u| u.email.as_stored() == email.as_ref()).cloned())
+        Ok(lock(&self.users).values().find(|u| u.email.as_stored() == email.as_ref()).filter(|u| password::is_usable(&u.password_hash)).cloned())
     }
 }
 
 impl GetUser for MemoryUsers {
     async fn get_user(&self, id: &UserId) -> anyhow::Result<Option<User>> {
         self.outage.check("the user store")?;
-        Ok(self.get(id))
+        // As the DynamoDB adapter reads an item: no usable password, no account to reset.
+        Ok(self.get(id).filter(|u| password::is_usable(&u.password_hash)))
     }
 }
 

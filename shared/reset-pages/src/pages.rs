@@ -151,7 +151,9 @@ pub fn reset_form(reader: &Reader, account: &str, link_id: &str, errors: &[Strin
             None => Msg::new("reset-password-hint").with("min", policy.min_chars).with("max", policy.max_chars),
         }),
         min_chars: policy.min_chars,
-        max_chars: policy.max_input_chars(),
+        // Not bcrypt's 72: a browser cuts pasted text at maxlength, so a longer passphrase would be
+        // stored cut while the password manager keeps it whole. The server refuses it instead.
+        max_chars: policy.max_chars,
         errors,
     })
 }

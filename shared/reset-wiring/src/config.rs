@@ -138,16 +138,20 @@ fn password_storage(r: &mut Vars<'_>) -> PasswordStorage {
         r.problems.push(format!("PASSWORD_HASH_FORMAT must be one of {}", names.join(", ")));
         HashFormat::Argon2id
     });
-    // OWASP's floors: bcrypt cost 10, PBKDF2-HMAC-SHA256 600,000 iterations; the ceilings keep a
-    // confirm within the function's timeout at 512 MB.
-    let bcrypt_cost = r.number("BCRYPT_COST", PasswordStorage::BCRYPT_COST, 10, 16);
-    let pbkdf2_iterations = r.number("PBKDF2_ITERATIONS", PasswordStorage::DJANGO_PBKDF2_ITERATIONS, 600_000, 10_000_000);
+    // OWASP's floors: bcrypt cost 10, PBKDF2-HMAC-SHA256 600,000 iterations; the ceilings keep
+    // one hash within a few seconds at the memory the template gives these formats, well inside
+    // the function's timeout (docs/figures.md, "Hash formats").
+    let bcrypt_cost = r.number("BCRYPT_COST", PasswordStorage::BCRYPT_COST, 10, 14);
+    let pbkdf2_iterations = r.number("PBKDF2_ITERATIONS", PasswordStorage::DJANGO_PBKDF2_ITERATIONS, 600_000, 4_000_000);
     let prefix = r.text("PASSWORD_HASH_PREFIX", "");
     let id = prefix.strip_prefix('{').and_then(|rest| rest.strip_suffix('}'));
     let prefix_ok = prefix.is_empty()
         || (prefix.len() <= 64 && id.is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"@._-".contains(&b))));
     if !prefix_ok {
         r.problems.push("PASSWORD_HASH_PREFIX must be empty or an id in braces such as {bcrypt} (letters, digits, @._-; at most 64 characters)".into());
+    } else if !prefix.is_empty() && !matches!(format, HashFormat::Argon2id | HashFormat::Bcrypt) {
+        // Django and PHP read no prefix: every sign-in would fail.
+        r.problems.push("PASSWORD_HASH_PREFIX is for Spring's ids: only with PASSWORD_HASH_FORMAT argon2id or bcrypt".into());
     }
     PasswordStorage { format, prefix, bcrypt_cost, pbkdf2_iterations }
 }
@@ -232,7 +236,7 @@ impl Config {
         let footer = r.parsed("FOOTER_TEXT", parse_footer);
         let branding = Branding::new(accent, logo, footer);
         let default_locale = r.parsed("DEFAULT_LOCALE", parse_locale).unwrap_or(Locale::ENGLISH);
-        let config = Config {
+        let mut config = Config {
             breached_passwords,
             table,
             rate_limit_table,
@@ -260,8 +264,8 @@ impl Config {
                 token_ttl,
                 mail_max_age,
                 mail_retry_base,
-                password_policy: PasswordPolicy { min_chars, max_chars, min_score, max_bytes: password_storage.format.max_bytes() },
-                password_storage,
+                password_policy: PasswordPolicy { min_chars, max_chars, min_score, max_bytes: None },
+                password_storage: PasswordStorage::default(),
                 rate_limits,
                 app_name: r.text("APP_NAME", "Your account"),
                 support_contact: r.optional("SUPPORT_CONTACT"),
@@ -271,6 +275,7 @@ impl Config {
                 default_locale,
             },
         };
+        config.settings.store_passwords_as(password_storage);
         if r.problems.is_empty() { Ok(config) } else { Err(ConfigError(r.problems)) }
     }
 }
@@ -373,13 +378,18 @@ mod tests {
         assert_eq!(pbkdf2.password_storage.pbkdf2_iterations, 1_800_000);
         let spring = with(&[("PASSWORD_HASH_PREFIX", "{argon2@SpringSecurity_v5_8}")]).unwrap().settings;
         assert_eq!(spring.password_storage.prefix, "{argon2@SpringSecurity_v5_8}");
+        for format in ["django-argon2", "django-pbkdf2", "bcrypt-2y"] {
+            let err = with(&[("PASSWORD_HASH_FORMAT", format), ("PASSWORD_HASH_PREFIX", "{x}")]).err().unwrap().to_string();
+            assert!(err.contains("PASSWORD_HASH_PREFIX is for Spring's ids"), "{format}: {err}");
+        }
 
         let err = with(&[("PASSWORD_HASH_FORMAT", "md5")]).err().unwrap().to_string();
         assert!(err.contains("PASSWORD_HASH_FORMAT must be one of argon2id, django-argon2, django-pbkdf2, bcrypt, bcrypt-2y"), "{err}");
         for (name, value) in [
             ("BCRYPT_COST", "9"),
-            ("BCRYPT_COST", "17"),
+            ("BCRYPT_COST", "15"),
             ("PBKDF2_ITERATIONS", "100000"),
+            ("PBKDF2_ITERATIONS", "4000001"),
             ("PASSWORD_HASH_PREFIX", "bcrypt"),
             ("PASSWORD_HASH_PREFIX", "{}"),
             ("PASSWORD_HASH_PREFIX", "{a$b}"),

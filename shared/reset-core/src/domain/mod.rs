@@ -150,13 +150,6 @@ impl Default for PasswordPolicy {
     }
 }
 
-impl PasswordPolicy {
-    /// The longest password a form should let one type, in characters.
-    pub fn max_input_chars(&self) -> usize {
-        self.max_bytes.map_or(self.max_chars, |bytes| bytes.min(self.max_chars))
-    }
-}
-
 /// zxcvbn's cost grows with length; the first characters decide how guessable a password is.
 const STRENGTH_SAMPLE_CHARS: usize = 100;
 
@@ -477,8 +470,6 @@ mod tests {
             let said = err.0[0].message(locale);
             assert!(said.contains("72") && said.contains("75"), "{}: {said}", locale.tag());
         }
-        assert_eq!(bcrypt.max_input_chars(), 72);
-        assert_eq!(PasswordPolicy::default().max_input_chars(), 256);
     }
 
     fn strength(password: &str, email: &str) -> Result<(), Vec<&'static str>> {

@@ -163,6 +163,12 @@ pub fn verify(password: &str, stored: &str) -> bool {
     login_password::verify(password, stored)
 }
 
+/// Whether a stored string is a password at all (not empty, not Django's unusable marker): an
+/// account whose string is not is treated as one without a hash, and gets no link.
+pub fn is_usable(stored: &str) -> bool {
+    formats::is_usable(stored)
+}
+
 /// `password` (NFKC already) hashed on the current thread into `storage`'s format.
 pub fn hash_in(password: &str, storage: &PasswordStorage) -> anyhow::Result<String> {
     let hash = match storage.format {
@@ -179,7 +185,7 @@ pub fn hash_in(password: &str, storage: &PasswordStorage) -> anyhow::Result<Stri
                 .format_for_version(version)
         }
     };
-    Ok(format!("{}{hash}", storage.prefix))
+    if storage.prefix.is_empty() { Ok(hash) } else { Ok(format!("{}{hash}", storage.prefix)) }
 }
 
 /// A salt as Django makes one: 22 characters from `[a-zA-Z0-9]` (131 bits; Django's

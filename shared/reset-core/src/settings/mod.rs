@@ -156,6 +156,13 @@ pub fn forgot_page_beside(reset_page_url: &Url) -> Url {
 }
 
 impl Settings {
+    /// Stores new passwords as `storage` says, and takes the limit its format puts on a
+    /// password's length (bcrypt's 72 bytes) into the policy: the two never disagree.
+    pub fn store_passwords_as(&mut self, storage: PasswordStorage) {
+        self.password_policy.max_bytes = storage.format.max_bytes();
+        self.password_storage = storage;
+    }
+
     /// Settings with defaults for everything but the reset page (tests, examples).
     pub fn for_reset_page(reset_page_url: Url) -> Self {
         Settings {
