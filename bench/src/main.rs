@@ -154,17 +154,27 @@ fn print_memory_sizes(results: &[Measured]) {
 }
 
 /// One argon2id hash three ways, one after another: as shipped, as criterion measured it in this
-/// run (bench profile; `scripts/bench` runs it first), and libargon2 through argon2-cffi.
+/// run (bench profile; `scripts/bench` runs it first), and libargon2 through argon2-cffi. Then
+/// each other format a reset can write, at its default parameters, as shipped and in Python's
+/// usual library for it.
 fn print_argon2(root: &Path) -> anyhow::Result<()> {
     let median = |mut cmd: Command| -> anyhow::Result<f64> {
         let out = cmd.output()?;
         anyhow::ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         Ok(String::from_utf8(out.stdout)?.trim().parse()?)
     };
-    let shipped = median(Command::new(shipped(root, "bench-argon2")?))?;
-    let mut cffi = Command::new(root.join(".venv/bin/python"));
-    cffi.arg(root.join("bench/python/argon2_bench.py"));
-    let cffi = median(cffi)?;
+    let shipped_hash = |format: &str| -> anyhow::Result<f64> {
+        let mut cmd = Command::new(shipped(root, "bench-hash")?);
+        cmd.arg(format);
+        median(cmd)
+    };
+    let python_hash = |format: &str| -> anyhow::Result<f64> {
+        let mut cmd = Command::new(root.join(".venv/bin/python"));
+        cmd.arg(root.join("bench/python/hash_bench.py")).arg(format);
+        median(cmd)
+    };
+    let shipped = shipped_hash("argon2id")?;
+    let cffi = python_hash("argon2id")?;
     let estimates = root.join("target/criterion/argon2id/hash_m19456_t2_p1/new/estimates.json");
     let criterion = std::fs::read_to_string(&estimates)
         .ok()
@@ -178,6 +188,27 @@ fn print_argon2(root: &Path) -> anyhow::Result<()> {
         None => println!("- criterion: no result at {} (run `cargo bench -p reset-core -- argon2id`)", estimates.display()),
     }
     println!("- libargon2 via argon2-cffi: {cffi:.2} ms (shipped / argon2-cffi = {:.2})", shipped / cffi);
+
+    println!("\nEach hash format at its default parameters (PASSWORD_HASH_FORMAT), median of one hash on this machine,");
+    println!("and at 512 MB on Lambda (CPU share {:.3}):\n", 512.0 / MB_PER_VCPU);
+    println!("| format | parameters | shipped ms | at 512 MB ms | Python ms | shipped / Python |");
+    println!("| --- | --- | --- | --- | --- | --- |");
+    let share = 512.0 / MB_PER_VCPU;
+    for (format, parameters, python) in [
+        ("argon2id", "m = 19456 KiB, t = 2, p = 1", Some("argon2id")),
+        ("django-argon2", "the same", None),
+        ("django-pbkdf2", "1,500,000 iterations", Some("django-pbkdf2")),
+        ("bcrypt", "cost 12", Some("bcrypt")),
+    ] {
+        let ours = if format == "argon2id" { shipped } else { shipped_hash(format)? };
+        match python {
+            Some(python) => {
+                let theirs = if python == "argon2id" { cffi } else { python_hash(python)? };
+                println!("| {format} | {parameters} | {ours:.1} | {:.0} | {theirs:.1} | {:.2} |", ours / share, ours / theirs);
+            }
+            None => println!("| {format} | {parameters} | {ours:.1} | {:.0} | | |", ours / share),
+        }
+    }
     Ok(())
 }
 
