@@ -49,7 +49,11 @@ fn verify_with(mut cmd: Command, what: &str, cases: &[serde_json::Value]) -> Vec
 fn node_verifier() -> Command {
     let dir = workspace_root().join("target/node-ecosystems");
     std::fs::create_dir_all(&dir).unwrap();
-    if !dir.join("node_modules/bcryptjs").exists() || !dir.join("node_modules/hash-wasm").exists() {
+    let version = |package: &str| -> Option<String> {
+        let manifest = std::fs::read_to_string(dir.join("node_modules").join(package).join("package.json")).ok()?;
+        serde_json::from_str::<serde_json::Value>(&manifest).ok()?["version"].as_str().map(str::to_owned)
+    };
+    if version("bcryptjs").as_deref() != Some("3.0.2") || version("hash-wasm").as_deref() != Some("4.12.0") {
         let out = Command::new("npm")
             .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
             .arg(&dir)
@@ -61,6 +65,13 @@ fn node_verifier() -> Command {
     std::fs::copy(workspace_root().join("tests/login/ecosystems.mjs"), dir.join("ecosystems.mjs")).unwrap();
     let mut cmd = Command::new("node");
     cmd.arg(dir.join("ecosystems.mjs"));
+    cmd
+}
+
+/// PHP's CLI (php-cli comes with scripts/setup).
+fn php_verifier() -> Command {
+    let mut cmd = Command::new("php");
+    cmd.arg(workspace_root().join("tests/login/ecosystems.php"));
     cmd
 }
 
@@ -125,6 +136,15 @@ async fn each_format_a_reset_writes_is_read_by_the_ecosystems_own_verifier() {
         cases.iter().cloned().zip(expected.iter().copied()).filter(|(case, _)| node_formats.contains(&case["format"].as_str().unwrap())).unzip();
     assert_eq!(verify_with(node_verifier(), "tests/login/ecosystems.mjs", &node_cases), node_expected, "bcryptjs, hash-wasm: {node_cases:#?}");
 
+    // PHP's password_verify, as Laravel's hashers call it (which first require that
+    // password_get_info name the string's algorithm: bcrypt only for $2y$).
+    let php_formats = ["argon2id", "bcrypt-2y"];
+    let (php_cases, php_expected): (Vec<_>, Vec<_>) =
+        cases.iter().cloned().zip(expected.iter().copied()).filter(|(case, _)| php_formats.contains(&case["format"].as_str().unwrap())).unzip();
+    assert_eq!(verify_with(php_verifier(), "tests/login/ecosystems.php", &php_cases), php_expected, "PHP: {php_cases:#?}");
+    let laravel = json!({"format": "bcrypt-2y", "stored": written.iter().find(|(n, _)| *n == "bcrypt").unwrap().1, "password": TYPED});
+    assert_eq!(verify_with(php_verifier(), "tests/login/ecosystems.php", &[laravel]), [false], "Laravel refuses $2b$: hence bcrypt-2y");
+
     // A Rust sign-in reads every format with one call.
     for (name, stored) in &written {
         assert!(login_password::verify(TYPED, stored), "{name}");
@@ -141,56 +161,76 @@ async fn an_id_prefix_is_written_before_the_hash_and_read_past_by_the_sign_in() 
         assert!(hash.starts_with('$'), "{stored}");
         assert!(login_password::verify(TYPED, &stored));
         // What Spring's DelegatingPasswordEncoder hands its bcrypt or argon2 encoder: the rest.
+        assert!(!login_password::verify(ANOTHER, &stored) && !login_password::verify(TYPED, &one_byte_off(&stored)), "{stored}");
         let name = if format == HashFormat::Bcrypt { "bcrypt" } else { "argon2id" };
-        let case = json!({"format": name, "stored": hash, "password": TYPED});
-        assert_eq!(verify_with(python_verifier(), "tests/login/ecosystems.py", &[case]), [true], "{stored}");
+        let cases = [
+            json!({"format": name, "stored": hash, "password": TYPED}),
+            json!({"format": name, "stored": hash, "password": ANOTHER}),
+            json!({"format": name, "stored": one_byte_off(hash), "password": TYPED}),
+        ];
+        assert_eq!(verify_with(python_verifier(), "tests/login/ecosystems.py", &cases), [true, false, false], "{stored}");
     }
 }
 
 #[tokio::test]
 async fn with_bcrypt_a_password_longer_than_72_bytes_is_refused_in_every_language_and_nothing_changes() {
-    let mut app = MemoryApp::new().await;
-    app.deps.confirm.common.settings.store_passwords_as(PasswordStorage { bcrypt_cost: 10, ..PasswordStorage::new(HashFormat::Bcrypt) });
-    let before = app.user(DEMO_USER_ID).password_hash;
-    let token = app.token_for_demo().await;
-    // 25 unrelated CJK characters: strong, 25 characters, 75 bytes.
-    let long = "東京の朝は静かで青い空に白い雲が浮かび川沿いを歩く";
-    assert!(long.chars().count() >= 12 && long.len() > 72, "{}", long.len());
-    let reply = app.call(&confirm_event(&token, long)).await;
-    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
-    assert_eq!((reply.status, body["reasons"][0]["code"].as_str()), (422, Some("too_many_bytes")), "{}", reply.body);
-    assert_eq!(app.user(DEMO_USER_ID).password_hash, before, "nothing changed");
+    for (format, version) in [(HashFormat::Bcrypt, "$2b$10$"), (HashFormat::Bcrypt2y, "$2y$10$")] {
+        let mut app = MemoryApp::new().await;
+        app.deps.confirm.common.settings.store_passwords_as(PasswordStorage { bcrypt_cost: 10, ..PasswordStorage::new(format) });
+        let before = app.user(DEMO_USER_ID).password_hash;
+        let token = app.token_for_demo().await;
+        // 25 unrelated CJK characters: strong, 25 characters, 75 bytes.
+        let long = "東京の朝は静かで青い空に白い雲が浮かび川沿いを歩く";
+        assert!(long.chars().count() >= 12 && long.len() > 72, "{}", long.len());
+        // Counted after NFKC: typed, 35 bytes; normalized, 89 (each ㍿ becomes 株式会社, 12 bytes).
+        let expands = "㍿㍿㍿㍿㍿㍿ river stone lamp";
+        assert!(expands.len() <= 72 && login_password::normalize(expands).len() > 72);
+        for password in [long, expands] {
+            let reply = app.call(&confirm_event(&token, password)).await;
+            let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+            assert_eq!((reply.status, body["reasons"][0]["code"].as_str()), (422, Some("too_many_bytes")), "{format:?} {password}: {}", reply.body);
+        }
+        assert_eq!(app.user(DEMO_USER_ID).password_hash, before, "nothing changed");
 
-    // The form says the limit before anything is typed, and the refusal, in each language.
-    for locale in Locale::all() {
-        let mut form = link_event("", "GET", Some("same-origin"));
-        form["rawQueryString"] = "".into();
-        form["queryStringParameters"] = json!({});
-        form["cookies"] = json!([format!("__Host-reset_token={token}")]);
-        form["headers"]["accept-language"] = locale.tag().into();
-        let page = app.call(&form).await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        let hint = Msg::new("reset-password-hint-bytes").with("min", 12usize).with("max", 72usize).text(locale);
-        assert!(page.body.contains(&hint), "{}: {hint} in {}", locale.tag(), page.body);
-        // The field does not cut a pasted passphrase at 72: the server refuses it whole instead.
-        assert!(page.body.contains("maxlength=\"256\"") && !page.body.contains("maxlength=\"72\""), "{}", locale.tag());
+        // The form says the limit before anything is typed, and the refusal, in each language.
+        for locale in Locale::all() {
+            let mut form = link_event("", "GET", Some("same-origin"));
+            form["rawQueryString"] = "".into();
+            form["queryStringParameters"] = json!({});
+            form["cookies"] = json!([format!("__Host-reset_token={token}")]);
+            form["headers"]["accept-language"] = locale.tag().into();
+            let page = app.call(&form).await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            let hint = Msg::new("reset-password-hint-bytes").with("min", 12usize).with("max", 72usize).text(locale);
+            assert!(page.body.contains(&hint), "{}: {hint} in {}", locale.tag(), page.body);
+            // The field does not cut a pasted passphrase at 72: the server refuses it whole instead.
+            assert!(page.body.contains("maxlength=\"256\"") && !page.body.contains("maxlength=\"72\""), "{}", locale.tag());
 
-        let mut post = form_event(Some(&token), long, long);
-        post["headers"]["accept-language"] = locale.tag().into();
-        let refused = app.call(&post).await;
-        assert_eq!(refused.status, 422, "{}", locale.tag());
-        let said = Msg::new("password-too-many-bytes").with("max", 72usize).with("count", long.len()).text(locale);
-        assert!(refused.body.contains(&said), "{}: {said} in {}", locale.tag(), refused.body);
+            let mut post = form_event(Some(&token), long, long);
+            post["headers"]["accept-language"] = locale.tag().into();
+            let refused = app.call(&post).await;
+            assert_eq!(refused.status, 422, "{}", locale.tag());
+            let said = Msg::new("password-too-many-bytes").with("max", 72usize).with("count", long.len()).text(locale);
+            assert!(refused.body.contains(&said), "{}: {said} in {}", locale.tag(), refused.body);
+        }
+        assert_eq!(app.user(DEMO_USER_ID).password_hash, before, "nothing changed");
+        // Exactly 72 bytes is bcrypt's whole input: accepted, and read so by pyca bcrypt and
+        // bcryptjs (and PHP for $2y$) as by login-password; the 75-byte one is another password.
+        let fits = "東京の朝は静かで青い空に白い雲が浮かび川沿いを歩";
+        assert_eq!(fits.len(), 72);
+        let reply = app.call(&confirm_event(&token, fits)).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let stored = app.user(DEMO_USER_ID).password_hash;
+        assert!(stored.starts_with(version) && login_password::verify(fits, &stored), "{stored}");
+        assert!(!login_password::verify(long, &stored), "the 75-byte password is another one");
+        let name = if format == HashFormat::Bcrypt { "bcrypt" } else { "bcrypt-2y" };
+        let cases = [json!({"format": name, "stored": stored, "password": fits}), json!({"format": name, "stored": stored, "password": &fits[..69]})];
+        assert_eq!(verify_with(python_verifier(), "tests/login/ecosystems.py", &cases), [true, false], "{stored}");
+        assert_eq!(verify_with(node_verifier(), "tests/login/ecosystems.mjs", &cases), [true, false], "{stored}");
+        if format == HashFormat::Bcrypt2y {
+            assert_eq!(verify_with(php_verifier(), "tests/login/ecosystems.php", &cases), [true, false], "{stored}");
+        }
     }
-    assert_eq!(app.user(DEMO_USER_ID).password_hash, before, "nothing changed");
-    // Exactly 72 bytes is bcrypt's whole input: accepted, and only it verifies.
-    let fits = "東京の朝は静かで青い空に白い雲が浮かび川沿いを歩";
-    assert_eq!(fits.len(), 72);
-    let reply = app.call(&confirm_event(&token, fits)).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let stored = app.user(DEMO_USER_ID).password_hash;
-    assert!(stored.starts_with("$2b$10$") && login_password::verify(fits, &stored), "{stored}");
-    assert!(!login_password::verify(long, &stored), "the 75-byte password is another one");
 }
 
 /// Stores `hash` as the demo user's password hash, as the application might.

@@ -170,6 +170,41 @@ fn every_variable_the_template_sets_changes_what_the_config_holds() {
     }
 }
 
+/// The hash-format parameters allow exactly what reset-password accepts at cold start: the same
+/// format names, and bounds the config accepts while refusing one step past them (a value the
+/// template lets through but the function refuses would deploy, then fail every cold start).
+#[test]
+fn the_hash_format_parameters_allow_exactly_what_reset_password_accepts() {
+    let parsed = reset_local::template::template();
+    let parameters = &parsed["Parameters"];
+    let allowed: Vec<&str> = parameters["PasswordHashFormat"]["AllowedValues"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(allowed, HashFormat::ALL.map(|(name, _)| name));
+    let config = |pairs: &[(&str, String)]| {
+        let mut vars: std::collections::HashMap<String, String> =
+            [("RESET_PAGE_URL", "https://auth.example.com/reset-password"), ("HASHING_KEY_SECRET_ID", "k")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        vars.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        Config::from_vars(&vars)
+    };
+    let number = |v: &serde_json::Value| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).unwrap();
+    for (parameter, variable) in [("BcryptCost", "BCRYPT_COST"), ("Pbkdf2Iterations", "PBKDF2_ITERATIONS")] {
+        let p = &parameters[parameter];
+        let (min, max, default) = (number(&p["MinValue"]), number(&p["MaxValue"]), number(&p["Default"]));
+        for ok in [min, default, max] {
+            assert!(config(&[(variable, ok.to_string())]).is_ok(), "{parameter}: {ok} is allowed by the template but refused");
+        }
+        for bad in [min - 1, max + 1] {
+            assert!(config(&[(variable, bad.to_string())]).is_err(), "{parameter}: {bad} is refused by the template but accepted");
+        }
+    }
+    let defaults = config(&[]).unwrap().settings.password_storage;
+    assert_eq!(u64::from(defaults.bcrypt_cost), number(&parameters["BcryptCost"]["Default"]));
+    assert_eq!(u64::from(defaults.pbkdf2_iterations), number(&parameters["Pbkdf2Iterations"]["Default"]));
+    assert_eq!(parameters["PasswordHashFormat"]["Default"], "argon2id");
+}
+
 #[test]
 fn the_secrets_generated_at_deploy_time_are_valid_key_rings() {
     let template = read("template.yaml");

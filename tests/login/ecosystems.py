@@ -6,8 +6,10 @@ stdin: one JSON object per line, {"format": ..., "stored": ..., "password": ...}
 stdout: one line per object, "match" or "no match"
 
 Formats (PASSWORD_HASH_FORMAT): argon2id (argon2-cffi), django-argon2 and django-pbkdf2
-(Django's check_password, with only that format's hasher configured), bcrypt and bcrypt-2y
-(Python bcrypt, what Rails' and Devise's bcrypt-ruby reads the same way).
+(Django's check_password; Django would read either, so the format asked for is held by
+identify_hasher first), bcrypt and bcrypt-2y (Python bcrypt, which reads $2a$, $2b$ and $2y$
+alike, as Rails' and Devise's bcrypt-ruby does: the version letter is held by a prefix check here,
+and PHP's own reading of $2y$ is tests/login/ecosystems.php).
 """
 
 import json

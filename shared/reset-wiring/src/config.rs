@@ -366,7 +366,9 @@ mod tests {
         for (name, format) in HashFormat::ALL {
             let settings = with(&[("PASSWORD_HASH_FORMAT", name)]).unwrap().settings;
             assert_eq!(settings.password_storage.format, format, "{name}");
-            assert_eq!(settings.password_policy.max_bytes, format.max_bytes(), "{name}");
+            // bcrypt reads 72 bytes, whichever name it is written under; the others read all.
+            let limit = if name.starts_with("bcrypt") { Some(72) } else { None };
+            assert_eq!(settings.password_policy.max_bytes, limit, "{name}");
         }
         assert_eq!(default.password_storage.pbkdf2_iterations, 1_500_000, "Django 6.1's count");
         assert_eq!(default.password_storage.bcrypt_cost, 12);
