@@ -205,6 +205,19 @@ fn the_hash_format_parameters_allow_exactly_what_reset_password_accepts() {
     assert_eq!(parameters["PasswordHashFormat"]["Default"], "argon2id");
 }
 
+/// The formats whose hash is all CPU (bcrypt, PBKDF2: ten times argon2id's at their defaults) get
+/// twice the memory, so twice the CPU; the argon2 ones keep 512 MB.
+#[test]
+fn reset_password_gets_more_cpu_for_the_formats_that_hash_without_memory() {
+    for (name, format) in HashFormat::ALL {
+        let deployment = Deployment::for_env(&[("PASSWORD_HASH_FORMAT".to_owned(), name.to_owned())]);
+        assert_eq!(deployment.parameter("PasswordHashFormat"), name);
+        let memory = deployment.properties("ResetPasswordFunction")["MemorySize"].clone();
+        let expected = if format.uses_argon2() { 512 } else { 1024 };
+        assert_eq!(memory.as_u64().or_else(|| memory.as_str().and_then(|m| m.parse().ok())), Some(expected), "{name}: {memory}");
+    }
+}
+
 #[test]
 fn the_secrets_generated_at_deploy_time_are_valid_key_rings() {
     let template = read("template.yaml");

@@ -102,6 +102,7 @@ error-method-not-allowed = Diese Adresse akzeptiert nur { $allow }.
 password-too-short = Verwenden Sie mindestens { $min } Zeichen; dieses hat { $count }.
 password-too-long = Verwenden Sie höchstens { $max } Zeichen; dieses hat { $count }.
 password-too-many-bytes = Verwenden Sie höchstens { $max } Bytes: Buchstaben ohne Akzent belegen je eines, die meisten anderen Zeichen zwei bis vier; dieses belegt { $count }.
+password-contains-nul = Entfernen Sie das Nullzeichen (U+0000) aus dem Passwort: Manche Anmeldungen lesen nur bis dorthin.
 password-contains-email = Bauen Sie Ihr Passwort nicht aus Ihrer E-Mail-Adresse.
 password-too-guessable = Dieses Passwort ist zu leicht zu erraten.
 password-breached = Dieses Passwort ist bei einem Datenleck bekannt geworden und wird von Angreifern zuerst ausprobiert. Wählen Sie ein anderes.

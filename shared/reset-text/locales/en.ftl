@@ -105,6 +105,7 @@ error-method-not-allowed = This address takes { $allow } only.
 password-too-short = Use at least { $min } characters; this one has { $count }.
 password-too-long = Use at most { $max } characters; this one has { $count }.
 password-too-many-bytes = Use at most { $max } bytes: letters without accents take one each, most other characters two to four; this one takes { $count }.
+password-contains-nul = Remove the null character (U+0000) from the password: some sign-ins stop reading there.
 password-contains-email = Do not build your password from your email address.
 password-too-guessable = This password is too easy to guess.
 password-breached = This password has appeared in a data breach, so attackers try it first. Choose another one.

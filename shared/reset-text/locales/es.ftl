@@ -102,6 +102,7 @@ error-method-not-allowed = Esta dirección solo acepta { $allow }.
 password-too-short = Usa al menos { $min } caracteres; esta tiene { $count }.
 password-too-long = Usa como máximo { $max } caracteres; esta tiene { $count }.
 password-too-many-bytes = Usa como máximo { $max } bytes: cada letra sin acento ocupa uno y la mayoría de los demás caracteres, de dos a cuatro; esta ocupa { $count }.
+password-contains-nul = Quita el carácter nulo (U+0000) de la contraseña: algunos inicios de sesión dejan de leer ahí.
 password-contains-email = No formes tu contraseña a partir de tu dirección de correo.
 password-too-guessable = Esta contraseña es demasiado fácil de adivinar.
 password-breached = Esta contraseña ha aparecido en una filtración de datos, así que los atacantes la prueban primero. Elige otra.

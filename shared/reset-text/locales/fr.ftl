@@ -103,6 +103,7 @@ error-method-not-allowed = Cette adresse n’accepte que { $allow }.
 password-too-short = Utilisez au moins { $min } caractères ; celui-ci en compte { $count }.
 password-too-long = Utilisez au plus { $max } caractères ; celui-ci en compte { $count }.
 password-too-many-bytes = Utilisez au plus { $max } octets : une lettre sans accent en occupe un, la plupart des autres caractères deux à quatre ; celui-ci en occupe { $count }.
+password-contains-nul = Retirez le caractère nul (U+0000) du mot de passe : certaines connexions s’arrêtent de lire à cet endroit.
 password-contains-email = Ne construisez pas votre mot de passe à partir de votre adresse e-mail.
 password-too-guessable = Ce mot de passe est trop facile à deviner.
 password-breached = Ce mot de passe figure dans une fuite de données : les attaquants l’essaient en premier. Choisissez-en un autre.

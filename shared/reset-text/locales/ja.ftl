@@ -90,6 +90,7 @@ error-method-not-allowed = このアドレスで使えるのは { $allow } だ�
 password-too-short = { $min }文字以上にしてください（現在 { $count }文字）。
 password-too-long = { $max }文字以内にしてください（現在 { $count }文字）。
 password-too-many-bytes = { $max }バイト以内にしてください（現在 { $count }バイト）。半角英数字は1文字1バイト、日本語の文字はほとんどが1文字3バイトです。
+password-contains-nul = パスワードからヌル文字（U+0000）を取り除いてください。ログインによってはそこで読み取りが止まります。
 password-contains-email = メールアドレスをもとにしたパスワードは避けてください。
 password-too-guessable = このパスワードは推測されやすすぎます。
 password-breached = このパスワードはデータ漏えいで流出しており、攻撃者が真っ先に試します。別のパスワードを選んでください。

@@ -102,6 +102,7 @@ error-method-not-allowed = Este endereço aceita somente { $allow }.
 password-too-short = Use pelo menos { $min } caracteres; esta tem { $count }.
 password-too-long = Use no máximo { $max } caracteres; esta tem { $count }.
 password-too-many-bytes = Use no máximo { $max } bytes: cada letra sem acento ocupa um, e a maioria dos outros caracteres, de dois a quatro; esta ocupa { $count }.
+password-contains-nul = Remova o caractere nulo (U+0000) da senha: alguns logins param de ler nesse ponto.
 password-contains-email = Não monte sua senha a partir do seu e-mail.
 password-too-guessable = Esta senha é fácil demais de adivinhar.
 password-breached = Esta senha apareceu em um vazamento de dados, por isso os atacantes a testam primeiro. Escolha outra.

@@ -191,6 +191,11 @@ impl NewPassword {
         if chars > policy.max_chars {
             problems.push(PasswordProblem::new("too_long", Msg::new("password-too-long").with("max", policy.max_chars).with("count", chars)));
         }
+        // Every character is allowed but one: C-string code (PHP's crypt, many bcrypt bindings)
+        // stops at a NUL, so a sign-in would read less than was stored and lock the user out.
+        if normalized.contains('\0') {
+            problems.push(PasswordProblem::new("contains_nul", Msg::new("password-contains-nul")));
+        }
         if let Some(max_bytes) = policy.max_bytes.filter(|&max| normalized.len() > max) {
             let bytes = normalized.len();
             problems.push(PasswordProblem::new("too_many_bytes", Msg::new("password-too-many-bytes").with("max", max_bytes).with("count", bytes)));
@@ -470,6 +475,16 @@ mod tests {
             let said = err.0[0].message(locale);
             assert!(said.contains("72") && said.contains("75"), "{}: {said}", locale.tag());
         }
+    }
+
+    #[test]
+    fn a_null_character_is_refused_with_its_own_reason_and_nothing_else_is() {
+        let err = NewPassword::parse("correct horse\0battery staple", PasswordPolicy::default()).unwrap_err();
+        assert_eq!(err.0.iter().map(|p| p.code).collect::<Vec<_>>(), ["contains_nul"]);
+        for locale in Locale::all() {
+            assert!(err.0[0].message(locale).contains("U+0000"), "{}", locale.tag());
+        }
+        assert!(NewPassword::parse("correct horse\tbattery staple \u{200b}\u{1F600}", PasswordPolicy::default()).is_ok(), "other characters stay allowed");
     }
 
     fn strength(password: &str, email: &str) -> Result<(), Vec<&'static str>> {
