@@ -59,10 +59,15 @@ fn scenarios(binary: &Path) -> Vec<String> {
 /// Instructions callgrind counted for the whole process running `scenario` `repeats` times.
 fn count(binary: &Path, scenario: &str, repeats: u64, out_dir: &Path) -> u64 {
     let out = out_dir.join(format!("callgrind.{scenario}.{repeats}"));
+    // The binary is started as `./instruction-scenarios` from its own folder, whatever the
+    // checkout's path: the program keeps its arguments on the heap, so a longer path shifted every
+    // later allocation, and glibc then grew strings in place or by copying, which moved a page
+    // render by 6 % between two checkouts of the same commit.
     let run = Command::new("valgrind")
         .args(["--tool=callgrind", "--dump-line=no", "--compress-strings=no", "--compress-pos=no"])
         .arg(format!("--callgrind-out-file={}", out.display()))
-        .arg(binary)
+        .arg(Path::new(".").join(binary.file_name().unwrap()))
+        .current_dir(binary.parent().unwrap())
         .args([scenario, &repeats.to_string()])
         // The scenarios log nothing, and no variable of the caller's may change what they do.
         .env_clear()
