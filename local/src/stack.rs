@@ -235,6 +235,22 @@ impl Stack {
         Ok(())
     }
 
+    /// Sets one attribute of a user's item, as the application might.
+    pub async fn set_user_attribute(&self, id: &str, attribute: &str, value: AttributeValue) -> anyhow::Result<()> {
+        let t = &self.table;
+        self.dynamodb()
+            .update_item()
+            .table_name(&t.table)
+            .key(&t.id, AttributeValue::S(id.into()))
+            .update_expression("SET #a = :v")
+            .expression_attribute_names("#a", attribute)
+            .expression_attribute_values(":v", value)
+            .send()
+            .await
+            .context("setting a user attribute")?;
+        Ok(())
+    }
+
     /// A user's stored item, as DynamoDB holds it (strongly consistent).
     pub async fn user_item(&self, id: &str) -> anyhow::Result<Option<std::collections::HashMap<String, AttributeValue>>> {
         let out =

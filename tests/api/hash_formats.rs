@@ -235,18 +235,7 @@ async fn with_bcrypt_a_password_longer_than_72_bytes_is_refused_in_every_languag
 
 /// Stores `hash` as the demo user's password hash, as the application might.
 async fn set_hash(app: &MotoApp, hash: &str) {
-    let table = app.stack.config().table;
-    app.stack
-        .dynamodb()
-        .update_item()
-        .table_name(&table.table)
-        .key(&table.id, AttributeValue::S(DEMO_USER_ID.into()))
-        .update_expression("SET #h = :h")
-        .expression_attribute_names("#h", &table.password_hash)
-        .expression_attribute_values(":h", AttributeValue::S(hash.into()))
-        .send()
-        .await
-        .unwrap();
+    app.stack.set_user_attribute(DEMO_USER_ID, &app.stack.table.password_hash, AttributeValue::S(hash.into())).await.unwrap();
 }
 
 /// Against moto, on the shipped wiring: an account whose stored string is bcrypt, Django PBKDF2

@@ -275,25 +275,14 @@ async fn an_epoch_bump_ends_links_and_a_confirm_racing_a_disable_does_not_write(
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     let token = app.mails().await[0].token().unwrap();
     let t = &app.stack.table;
-    let set = |attribute: &str, value: AttributeValue| {
-        app.stack
-            .dynamodb()
-            .update_item()
-            .table_name(&t.table)
-            .key(&t.id, AttributeValue::S(DEMO_USER_ID.into()))
-            .update_expression("SET #a = :v")
-            .expression_attribute_names("#a", attribute)
-            .expression_attribute_values(":v", value)
-            .send()
-    };
     // The application bumps the epoch (e.g. the user changed their email and back): the link dies.
-    set(&t.password_changed_at, AttributeValue::N(reset_core::unix_now().to_string())).await.unwrap();
+    app.stack.set_user_attribute(DEMO_USER_ID, &t.password_changed_at, AttributeValue::N(reset_core::unix_now().to_string())).await.unwrap();
     let reply = app.call(&confirm_event(&token, NEW_PASSWORD)).await;
     assert_eq!((reply.status, reply.error_code().as_deref()), (400, Some("invalid_or_expired_token")), "{}", reply.body);
     assert!(password::verify(DEMO_PASSWORD, &app.stack.password_hash(DEMO_USER_ID).await.unwrap()));
 
     // The write itself refuses a status other than the one the token was checked against.
-    set(&t.status, AttributeValue::S("active".into())).await.unwrap();
+    app.stack.set_user_attribute(DEMO_USER_ID, &t.status, AttributeValue::S("active".into())).await.unwrap();
     let users = reset_aws::DynamoUsers::new(app.stack.dynamodb(), t.clone());
     let item = app.stack.user_item(DEMO_USER_ID).await.unwrap().unwrap();
     let change = reset_core::domain::PasswordChange {
@@ -304,9 +293,9 @@ async fn an_epoch_bump_ends_links_and_a_confirm_racing_a_disable_does_not_write(
         new_hash: "$argon2id$v=19$m=19456,t=2,p=1$new".into(),
         changed_at: reset_core::unix_now(),
     };
-    set(&t.status, AttributeValue::S("disabled".into())).await.unwrap(); // the disable lands first
+    app.stack.set_user_attribute(DEMO_USER_ID, &t.status, AttributeValue::S("disabled".into())).await.unwrap(); // the disable lands first
     assert_eq!(users.set_password(&change).await.unwrap(), WriteOutcome::Conflict);
-    set(&t.status, AttributeValue::S("active".into())).await.unwrap();
+    app.stack.set_user_attribute(DEMO_USER_ID, &t.status, AttributeValue::S("active".into())).await.unwrap();
     assert_eq!(users.set_password(&change).await.unwrap(), WriteOutcome::Written, "the same write passes while the status holds");
 }
 

@@ -331,16 +331,18 @@ mod tests {
         }
     }
 
+    /// The minimal configuration with `pairs` added (or replacing its own).
+    fn minimal_with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut v = vars(&MINIMAL);
+        v.extend(vars(pairs));
+        Config::from_vars(&v)
+    }
+
     #[test]
     fn the_breached_password_check_takes_an_https_range_url() {
-        let with = |pairs: &[(&str, &str)]| {
-            let mut v = vars(&MINIMAL);
-            v.extend(vars(pairs));
-            Config::from_vars(&v)
-        };
-        let on = with(&[("BREACHED_PASSWORD_CHECK", "on")]).unwrap().breached_passwords.unwrap();
+        let on = minimal_with(&[("BREACHED_PASSWORD_CHECK", "on")]).unwrap().breached_passwords.unwrap();
         assert_eq!(on, BreachCheck { range_url: "https://api.pwnedpasswords.com/range/".into(), timeout: Duration::from_millis(1500) });
-        let local = with(&[("BREACHED_PASSWORD_CHECK", "on"), ("BREACHED_PASSWORD_RANGE_URL", "http://127.0.0.1:9/range/")]);
+        let local = minimal_with(&[("BREACHED_PASSWORD_CHECK", "on"), ("BREACHED_PASSWORD_RANGE_URL", "http://127.0.0.1:9/range/")]);
         assert!(local.is_ok(), "plain http only to this machine (a stand-in)");
         for (name, value) in [
             ("BREACHED_PASSWORD_CHECK", "yes"),
@@ -348,23 +350,18 @@ mod tests {
             ("BREACHED_PASSWORD_RANGE_URL", "https://pwned.example/range"),
             ("BREACHED_PASSWORD_TIMEOUT_MS", "60000"),
         ] {
-            let err = with(&[("BREACHED_PASSWORD_CHECK", "on"), (name, value)]).err().unwrap().to_string();
+            let err = minimal_with(&[("BREACHED_PASSWORD_CHECK", "on"), (name, value)]).err().unwrap().to_string();
             assert!(err.contains(name), "{name}={value}: {err}");
         }
     }
 
     #[test]
     fn the_hash_format_is_one_of_the_named_ones_and_bcrypt_brings_its_byte_limit() {
-        let with = |pairs: &[(&str, &str)]| {
-            let mut v = vars(&MINIMAL);
-            v.extend(vars(pairs));
-            Config::from_vars(&v)
-        };
-        let default = with(&[]).unwrap().settings;
+        let default = minimal_with(&[]).unwrap().settings;
         assert_eq!(default.password_storage, PasswordStorage::default());
         assert_eq!(default.password_policy.max_bytes, None);
         for (name, format) in HashFormat::ALL {
-            let settings = with(&[("PASSWORD_HASH_FORMAT", name)]).unwrap().settings;
+            let settings = minimal_with(&[("PASSWORD_HASH_FORMAT", name)]).unwrap().settings;
             assert_eq!(settings.password_storage.format, format, "{name}");
             // bcrypt reads 72 bytes, whichever name it is written under; the others read all.
             let limit = if name.starts_with("bcrypt") { Some(72) } else { None };
@@ -372,20 +369,20 @@ mod tests {
         }
         assert_eq!(default.password_storage.pbkdf2_iterations, 1_500_000, "Django 6.1's count");
         assert_eq!(default.password_storage.bcrypt_cost, 12);
-        let bcrypt = with(&[("PASSWORD_HASH_FORMAT", "bcrypt"), ("BCRYPT_COST", "13"), ("PASSWORD_HASH_PREFIX", "{bcrypt}")]).unwrap().settings;
+        let bcrypt = minimal_with(&[("PASSWORD_HASH_FORMAT", "bcrypt"), ("BCRYPT_COST", "13"), ("PASSWORD_HASH_PREFIX", "{bcrypt}")]).unwrap().settings;
         let expected = PasswordStorage { prefix: "{bcrypt}".into(), bcrypt_cost: 13, ..PasswordStorage::new(HashFormat::Bcrypt) };
         assert_eq!(bcrypt.password_storage, expected);
         assert_eq!(bcrypt.password_policy.max_bytes, Some(72));
-        let pbkdf2 = with(&[("PASSWORD_HASH_FORMAT", "django-pbkdf2"), ("PBKDF2_ITERATIONS", "1800000")]).unwrap().settings;
+        let pbkdf2 = minimal_with(&[("PASSWORD_HASH_FORMAT", "django-pbkdf2"), ("PBKDF2_ITERATIONS", "1800000")]).unwrap().settings;
         assert_eq!(pbkdf2.password_storage.pbkdf2_iterations, 1_800_000);
-        let spring = with(&[("PASSWORD_HASH_PREFIX", "{argon2@SpringSecurity_v5_8}")]).unwrap().settings;
+        let spring = minimal_with(&[("PASSWORD_HASH_PREFIX", "{argon2@SpringSecurity_v5_8}")]).unwrap().settings;
         assert_eq!(spring.password_storage.prefix, "{argon2@SpringSecurity_v5_8}");
         for format in ["django-argon2", "django-pbkdf2", "bcrypt-2y"] {
-            let err = with(&[("PASSWORD_HASH_FORMAT", format), ("PASSWORD_HASH_PREFIX", "{x}")]).err().unwrap().to_string();
+            let err = minimal_with(&[("PASSWORD_HASH_FORMAT", format), ("PASSWORD_HASH_PREFIX", "{x}")]).err().unwrap().to_string();
             assert!(err.contains("PASSWORD_HASH_PREFIX is for Spring's ids"), "{format}: {err}");
         }
 
-        let err = with(&[("PASSWORD_HASH_FORMAT", "md5")]).err().unwrap().to_string();
+        let err = minimal_with(&[("PASSWORD_HASH_FORMAT", "md5")]).err().unwrap().to_string();
         assert!(err.contains("PASSWORD_HASH_FORMAT must be one of argon2id, django-argon2, django-pbkdf2, bcrypt, bcrypt-2y"), "{err}");
         for (name, value) in [
             ("BCRYPT_COST", "9"),
@@ -397,7 +394,7 @@ mod tests {
             ("PASSWORD_HASH_PREFIX", "{a$b}"),
             ("PASSWORD_HASH_PREFIX", "{a}{b}"),
         ] {
-            let err = with(&[(name, value)]).err().unwrap().to_string();
+            let err = minimal_with(&[(name, value)]).err().unwrap().to_string();
             assert!(err.contains(name), "{name}={value}: {err}");
         }
     }
