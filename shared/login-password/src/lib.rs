@@ -10,8 +10,16 @@
 //! whose passwords hold such characters. docs/existing-users-table.md gives the same rule for
 //! Python and Node, and the stock verifier of each ecosystem, tested against hashes this service
 //! wrote.
+//!
+//! And the rule a session layer must follow once a reset happened ([`session`]): a session issued
+//! strictly before the user's `password_changed_at` is ended; one issued in that second or later,
+//! or for a user who never reset, stands: [`session_is_current`], or
+//! [`session_is_current_stored`] on the attribute as DynamoDB gives it.
 
 pub mod formats;
+pub mod session;
+
+pub use session::{parse_password_changed_at, session_is_current, session_is_current_stored};
 
 use argon2::password_hash::PasswordVerifier as _;
 use unicode_normalization::UnicodeNormalization as _;
