@@ -3,7 +3,8 @@ template.yaml is transformed by SAM's own translator (as the AWS::Serverless tra
 those parameter values), its Conditions evaluated, the resources whose condition is false dropped,
 and the branch of each Fn::If that applies followed. Then every Ref, GetAtt, ${...} and DependsOn
 must name a resource that exists in that variant, and the resources must not depend on each other
-in a circle. Prints, per variant, what is missing and the first cycle found, as JSON.
+in a circle. Prints, per variant, the resources it has, what is missing and the first cycle found,
+as JSON.
 
 usage: cfn_graph.py TEMPLATE VARIANT_JSON...   (each VARIANT_JSON: {"name": ..., "parameters": {...}})
 Runs with .venv-sam's python (SAM's translator lives there).
@@ -123,7 +124,7 @@ def variant(template_text, params):
             cycle = visit(n)
             if cycle:
                 break
-    return {"resources": len(resources), "missing": sorted(set(missing)), "cycle": cycle}
+    return {"resources": len(resources), "names": sorted(resources), "missing": sorted(set(missing)), "cycle": cycle}
 
 
 if __name__ == "__main__":

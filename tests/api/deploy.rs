@@ -90,12 +90,13 @@ fn what_is_kept_is_deleted_when_its_own_create_rolls_back() {
         "RequestResetLogGroup",
         "ResetPasswordLogGroup",
         "MailWorkerLogGroup",
+        "EventPublisherLogGroup",
         "ApiAccessLogGroup",
         "DataKey",
     ] {
         assert_eq!(resources()[name]["DeletionPolicy"], "RetainExceptOnCreate", "{name} is kept");
     }
-    assert!(kept >= 8, "{kept}");
+    assert!(kept >= 9, "{kept}");
 }
 
 /// Worst-case lengths of what CloudFormation substitutes, from the AWS limits of each.
@@ -161,6 +162,8 @@ fn longest(value: &Value) -> usize {
                 // mail worker's environment passed 4 KB on that bound, not on a real name.)
                 "AWS::SecretsManager::Secret" => "arn:aws-us-gov:secretsmanager:".len() + 20 + 1 + 12 + ":secret:".len() + name.len() + 1 + 12 + 7,
                 "AWS::SES::ConfigurationSet" => 64,
+                // A bus's Ref is its name, the one the template gives it.
+                "AWS::Events::EventBus" => longest(&t["Resources"][name]["Properties"]["Name"]),
                 "AWS::ApiGatewayV2::Api" | "AWS::ApiGateway::RestApi" => pseudo_or_attribute(name),
                 other => panic!("no worst-case length for a Ref to {name} ({other})"),
             }
@@ -295,7 +298,7 @@ const PUBLISHED: &[(&str, &[&str], &[&[&str]])] = &[
     ("AWS/ApiGateway", &["5xx", "4xx", "Count", "Latency"], &[&["ApiId"], &["ApiId", "Stage"]]),
     ("AWS/ApiGateway", &["5XXError", "4XXError", "Count", "Latency"], &[&["ApiName"], &["ApiName", "Stage"]]),
     ("AWS/SQS", &["ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"], &[&["QueueName"]]),
-    ("AWS/Lambda", &["Errors", "Throttles"], &[&["FunctionName"], &["FunctionName", "Resource"]]),
+    ("AWS/Lambda", &["Errors", "Throttles", "IteratorAge"], &[&["FunctionName"], &["FunctionName", "Resource"]]),
     ("AWS/SES", &["Reputation.BounceRate", "Reputation.ComplaintRate"], &[&[]]),
     ("AWS/WAFV2", &["BlockedRequests", "AllowedRequests"], &[&["WebACL", "Region", "Rule"]]),
     // The code's own metrics, from the metric filters: no dimensions.
@@ -550,9 +553,12 @@ fn no_variant_has_a_dependency_cycle_or_names_a_resource_it_lacks() {
         json!({"name": "edge with an existing web ACL", "parameters": {"EdgeProtection": "true", "EdgeWebAclArn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", "EdgeWafLogging": "true"}}),
         json!({"name": "regional domain", "parameters": {"DomainName": "auth.example.com", "CertificateArn": regional, "HostedZoneId": "Z0123456789ABCDEFGHIJ"}}),
         json!({"name": "existing table, own page, reservations", "parameters": {"ExistingUsersTable": "accounts", "ResetPageUrl": "https://app.example.com/reset", "SesConfigurationSetName": "set", "UserLocaleAttribute": "language", "RequestResetReservedConcurrency": "5", "ResetPasswordReservedConcurrency": "5", "AlarmEmail": "ops@example.com", "OperatorRoleArn": "arn:aws:iam::123456789012:role/ops"}}),
+        json!({"name": "webhook on an existing bus", "parameters": {"EventBusName": "default", "WebhookUrl": WEBHOOK, "WebhookApiKey": "k3y"}}),
+        json!({"name": "webhook on its own bus, behind the edge", "parameters": {"WebhookUrl": WEBHOOK, "WebhookApiKey": "k3y", "EdgeProtection": "true", "DomainName": "auth.example.com", "EdgeCertificateArn": cert}}),
     ];
     let mut cmd = Command::new(workspace_root().join(".venv-sam/bin/python"));
-    cmd.arg("tests/cfn_graph.py").arg("template.yaml").current_dir(workspace_root());
+    let file = std::env::var("RESET_TEMPLATE").unwrap_or_else(|_| "template.yaml".to_owned());
+    cmd.arg("tests/cfn_graph.py").arg(file).current_dir(workspace_root());
     for mut v in variants {
         v["parameters"]["SenderEmail"] = "no-reply@example.com".into();
         cmd.arg(v.to_string());
@@ -561,12 +567,175 @@ fn no_variant_has_a_dependency_cycle_or_names_a_resource_it_lacks() {
     assert!(out.status.success(), "tests/cfn_graph.py: {}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    assert_eq!(report.as_object().unwrap().len(), 6);
+    assert_eq!(report.as_object().unwrap().len(), 8);
     for (name, graph) in report.as_object().unwrap() {
         assert!(graph["resources"].as_u64().unwrap() > 80, "{name}: {graph}");
         assert_eq!(graph["missing"], json!([]), "{name}: references to resources that do not exist");
         assert_eq!(graph["cycle"], Value::Null, "{name}: a dependency cycle");
+        // The webhook's resources exist exactly when a WebhookUrl is given; the stack's own bus
+        // exactly when no EventBusName is.
+        let has = |resource: &str| graph["names"].as_array().unwrap().iter().any(|n| n == resource);
+        let webhook = name.starts_with("webhook");
+        for resource in WEBHOOK_RESOURCES {
+            assert_eq!(has(resource), webhook, "{name}: {resource}");
+        }
+        assert_eq!(has("EventBus"), name != "webhook on an existing bus", "{name}: the stack's own bus");
+        for resource in ["EventOutboxTable", "EventPublisherFunction", "EventPublisherEvents", "EventDeadLetterQueue", "EventDeadLetterAlarm"] {
+            assert!(has(resource), "{name}: {resource}");
+        }
     }
+}
+
+/// A webhook endpoint the parameter's pattern accepts.
+const WEBHOOK: &str = "https://hooks.example.com/password-reset?tenant=a1";
+
+/// Everything the webhook adds, each only with `WebhookUrl`.
+const WEBHOOK_RESOURCES: &[&str] = &[
+    "WebhookConnection",
+    "WebhookDestination",
+    "WebhookRole",
+    "WebhookRule",
+    "WebhookDeadLetterQueue",
+    "WebhookDeadLetterQueuePolicy",
+    "WebhookDeadLetterAlarm",
+];
+
+/// Without `WebhookUrl` nothing calls out: every resource of the webhook (and every EventBridge
+/// connection, API destination and rule) is conditional on `HasWebhook`, which is exactly "a
+/// WebhookUrl is given", and a Rule refuses a URL without a key before anything is created
+/// (EventBridge refuses an empty `ApiKeyValue`, and a webhook without one would take anybody's
+/// POSTs for ours). The connection, destination, role, rule and dead-letter queue are wired as
+/// the EventBridge documentation has them: an API key connection; a POST destination at the
+/// URL; a role only `events.amazonaws.com` assumes, allowed `events:InvokeApiDestination` on that
+/// destination alone; a rule on the service's bus matching its source, whose retry policy stays in
+/// EventBridge's bounds (at most 185 attempts, 60 s to 24 h of age) and whose dead-letter queue
+/// lets EventBridge send only for this rule (`aws:SourceArn`).
+#[test]
+fn the_webhook_exists_only_with_a_url_and_is_wired_as_eventbridge_documents() {
+    let r = resources();
+    assert_eq!(template()["Conditions"]["HasWebhook"], json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "WebhookUrl"}, ""]}]}));
+    assert_eq!(parameter("WebhookUrl")["Default"], "");
+    for name in WEBHOOK_RESOURCES {
+        assert_eq!(r[*name]["Condition"], "HasWebhook", "{name} exists without a webhook");
+    }
+    for kind in ["AWS::Events::Connection", "AWS::Events::ApiDestination", "AWS::Events::Rule"] {
+        for (name, resource) in resources_of(kind) {
+            assert_eq!(resource["Condition"], "HasWebhook", "{name} ({kind}) exists without a webhook");
+        }
+    }
+    assert_eq!(template()["Outputs"]["WebhookDeadLetterQueueUrl"]["Condition"], "HasWebhook");
+    let rule = &template()["Rules"]["WebhookNeedsApiKey"];
+    assert_eq!(rule["RuleCondition"], json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "WebhookUrl"}, ""]}]}));
+    assert_eq!(rule["Assertions"][0]["Assert"], json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "WebhookApiKey"}, ""]}]}));
+    assert_eq!(parameter("WebhookApiKey")["NoEcho"], json!(true), "the key is not shown by describe-stacks");
+
+    let connection = &r["WebhookConnection"]["Properties"];
+    assert_eq!(connection["AuthorizationType"], "API_KEY");
+    let key = &connection["AuthParameters"]["ApiKeyAuthParameters"];
+    assert_eq!(key["ApiKeyName"], json!({"Ref": "WebhookApiKeyHeader"}));
+    assert!(key["ApiKeyValue"].to_string().contains("${WebhookApiKey}") || key["ApiKeyValue"] == json!({"Ref": "WebhookApiKey"}), "{key}");
+    let destination = &r["WebhookDestination"]["Properties"];
+    assert_eq!(destination["ConnectionArn"], json!({"Fn::GetAtt": ["WebhookConnection", "Arn"]}));
+    assert_eq!(destination["HttpMethod"], "POST");
+    assert_eq!(destination["InvocationEndpoint"], json!({"Ref": "WebhookUrl"}));
+    assert!(destination["InvocationRateLimitPerSecond"].as_u64().is_some_and(|n| n >= 1), "{destination}");
+
+    let role = &r["WebhookRole"]["Properties"];
+    let trust = &role["AssumeRolePolicyDocument"]["Statement"];
+    assert_eq!(trust.as_array().unwrap().len(), 1);
+    assert_eq!(trust[0]["Principal"], json!({"Service": "events.amazonaws.com"}));
+    assert_eq!(trust[0]["Action"], "sts:AssumeRole");
+    let granted: Vec<&Value> = role["Policies"].as_array().unwrap().iter().flat_map(|p| p["PolicyDocument"]["Statement"].as_array().unwrap()).collect();
+    assert_eq!(granted.len(), 1, "{granted:?}");
+    assert_eq!(granted[0]["Action"], "events:InvokeApiDestination");
+    for resource in granted[0]["Resource"].as_array().unwrap() {
+        assert_eq!(resource["Fn::GetAtt"][0], "WebhookDestination", "the role may call only the webhook: {resource}");
+    }
+
+    let rule = &r["WebhookRule"]["Properties"];
+    let publisher_bus = &r["EventPublisherFunction"]["Properties"]["Environment"]["Variables"]["EVENT_BUS_NAME"];
+    assert_eq!(&rule["EventBusName"], publisher_bus, "the rule is on the bus the publisher puts events on");
+    assert_eq!(rule["EventPattern"], json!({"source": [{"Ref": "EventSource"}]}));
+    assert_eq!(rule["State"], "ENABLED");
+    let targets = rule["Targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 1);
+    let target = &targets[0];
+    assert_eq!(target["Arn"], json!({"Fn::GetAtt": ["WebhookDestination", "Arn"]}));
+    assert_eq!(target["RoleArn"], json!({"Fn::GetAtt": ["WebhookRole", "Arn"]}));
+    let attempts = target["RetryPolicy"]["MaximumRetryAttempts"].as_u64().unwrap();
+    let age = target["RetryPolicy"]["MaximumEventAgeInSeconds"].as_u64().unwrap();
+    assert!(attempts <= 185 && (60..=86_400).contains(&age), "EventBridge's retry bounds: {attempts} attempts, {age} s");
+    assert!(attempts >= 100 && age >= 3_600, "a webhook down for an hour loses nothing: {attempts} attempts, {age} s");
+    assert_eq!(target["DeadLetterConfig"]["Arn"], json!({"Fn::GetAtt": ["WebhookDeadLetterQueue", "Arn"]}));
+
+    let policy = &r["WebhookDeadLetterQueuePolicy"]["Properties"];
+    assert_eq!(policy["Queues"], json!([{"Ref": "WebhookDeadLetterQueue"}]));
+    let statements = policy["PolicyDocument"]["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 1);
+    let allow = &statements[0];
+    assert_eq!((allow["Effect"].as_str(), allow["Action"].as_str()), (Some("Allow"), Some("sqs:SendMessage")));
+    assert_eq!(allow["Principal"], json!({"Service": "events.amazonaws.com"}));
+    assert_eq!(allow["Resource"], json!({"Fn::GetAtt": ["WebhookDeadLetterQueue", "Arn"]}));
+    assert_eq!(allow["Condition"], json!({"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["WebhookRule", "Arn"]}}}), "only this rule");
+    for queue in ["WebhookDeadLetterQueue", "EventDeadLetterQueue"] {
+        let p = &r[queue]["Properties"];
+        assert_eq!(p["SqsManagedSseEnabled"], json!(true), "{queue} is encrypted");
+        assert_eq!(p["MessageRetentionPeriod"], json!(1_209_600), "{queue} keeps its messages 14 days, SQS's most");
+    }
+}
+
+/// Each new parameter's pattern or bounds allow what the functions and EventBridge accept, and
+/// refuse what they would refuse at cold start or at create time (a value the template lets
+/// through but a function refuses deploys, then fails every cold start).
+#[test]
+fn the_events_and_dispute_parameters_allow_what_the_code_and_eventbridge_accept() {
+    let matches = |parameter_name: &str, value: &str| {
+        let pattern = parameter(parameter_name)["AllowedPattern"].as_str().unwrap().to_owned();
+        let out = Command::new(venv_tool("python"))
+            .args(["-c", "import re,sys; sys.exit(0 if re.fullmatch(sys.argv[1], sys.argv[2]) else 1)", &pattern, value])
+            .output()
+            .unwrap();
+        out.status.success()
+    };
+    // The source: the default and reverse-DNS names pass; aws.* (EventBridge's own) is refused.
+    for good in ["password-reset", "com.example.password-reset", "acme/auth"] {
+        assert!(matches("EventSource", good), "EventSource {good:?} refused");
+    }
+    assert_eq!(parameter("EventSource")["Default"], "password-reset");
+    for bad in ["aws.events", "aws.password-reset", "", "two words"] {
+        assert!(!matches("EventSource", bad), "EventSource {bad:?} accepted");
+    }
+    // The bus: a name (the default bus's too) or empty for the stack's own; not an ARN, which the
+    // publisher's grant would not match.
+    for good in ["", "default", "acme-events", "acme.events/prod"] {
+        assert!(matches("EventBusName", good), "EventBusName {good:?} refused");
+    }
+    for bad in ["arn:aws:events:us-east-1:123456789012:event-bus/acme", "two words"] {
+        assert!(!matches("EventBusName", bad), "EventBusName {bad:?} accepted");
+    }
+    // The webhook: https only (EventBridge API destinations call https), or nothing.
+    for good in ["", WEBHOOK, "https://h.example.com/", "https://h.example.com:8443/a/b?x=1&y=%20"] {
+        assert!(matches("WebhookUrl", good), "WebhookUrl {good:?} refused");
+    }
+    for bad in ["http://h.example.com/hook", "https://h.example.com/a#frag", "https://h.example.com/a b", "ftp://h.example.com"] {
+        assert!(!matches("WebhookUrl", bad), "WebhookUrl {bad:?} accepted");
+    }
+    assert!(matches("WebhookApiKeyHeader", "x-api-key") && matches("WebhookApiKeyHeader", "Authorization"));
+    assert!(!matches("WebhookApiKeyHeader", "x api key") && !matches("WebhookApiKeyHeader", "x-api-key:"));
+    assert!(matches("WebhookApiKey", "") && matches("WebhookApiKey", "s3cr3t/+=") && !matches("WebhookApiKey", "line\nbreak"));
+    // The lock status: one plain status token, like those UserActiveStatuses lists.
+    assert_eq!(parameter("DisputeLockStatus")["Default"], "locked");
+    for good in ["locked", "DISPUTED", "locked:by-owner"] {
+        assert!(matches("DisputeLockStatus", good), "DisputeLockStatus {good:?} refused");
+    }
+    for bad in ["", "locked,active", "two words"] {
+        assert!(!matches("DisputeLockStatus", bad), "DisputeLockStatus {bad:?} accepted");
+    }
+    let rule = template()["Rules"]["DisputeLockIsNotActive"]["Assertions"][0]["Assert"].to_string();
+    assert!(rule.contains("DisputeLockStatus") && rule.contains("UserActiveStatuses"), "{rule}");
+    // The dispute link's lifetime: an hour to 30 days, a week by default.
+    let ttl = parameter("DisputeTokenTtlSeconds");
+    assert_eq!((ttl["MinValue"].as_u64(), ttl["Default"].as_u64(), ttl["MaxValue"].as_u64()), (Some(3_600), Some(604_800), Some(2_592_000)));
 }
 
 /// A REST API resource's path, from its parents.
