@@ -15,6 +15,12 @@ use reset_wiring::Config;
 use crate::helpers::{AwsFunctions, MotoApp, RESET_PAGE, call, confirm_event, deliver_queued, request_event};
 
 fn read(file: &str) -> String {
+    // RESET_TEMPLATE names a changed copy of the template, to see which tests a change fails (as
+    // `reset_local::template` reads it).
+    let file = match std::env::var("RESET_TEMPLATE") {
+        Ok(copy) if file == "template.yaml" => copy,
+        _ => file.to_owned(),
+    };
     std::fs::read_to_string(workspace_root().join(file)).unwrap()
 }
 
@@ -41,7 +47,14 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("GET", reset_password::PAGE_PATH, "ResetPasswordIntegration", "reset-password"),
     ("HEAD", reset_password::PAGE_PATH, "ResetPasswordIntegration", "reset-password"),
     ("POST", reset_password::PAGE_PATH, "ResetPasswordIntegration", "reset-password"),
+    // The "this wasn't me" page a password-changed notice links to (DISPUTE_PAGE_URL).
+    ("GET", DISPUTE_PATH, "ResetPasswordIntegration", "reset-password"),
+    ("HEAD", DISPUTE_PATH, "ResetPasswordIntegration", "reset-password"),
+    ("POST", DISPUTE_PATH, "ResetPasswordIntegration", "reset-password"),
 ];
+
+/// The dispute page's path, as the mail worker's DISPUTE_PAGE_URL ends.
+const DISPUTE_PATH: &str = "/secure-account";
 
 #[test]
 fn the_template_the_local_router_and_the_handlers_serve_the_same_routes() {
@@ -60,7 +73,12 @@ fn the_template_the_local_router_and_the_handlers_serve_the_same_routes() {
         assert!(routed, "Cargo.toml router lacks {method} {path} -> {binary}");
     }
     assert_eq!(template.matches("RouteKey:").count(), ROUTES.len(), "no route without a test");
-    for (function, binary) in [("RequestResetFunction", "request-reset"), ("ResetPasswordFunction", "reset-password"), ("MailWorkerFunction", "mail-worker")] {
+    for (function, binary) in [
+        ("RequestResetFunction", "request-reset"),
+        ("ResetPasswordFunction", "reset-password"),
+        ("MailWorkerFunction", "mail-worker"),
+        ("EventPublisherFunction", "event-publisher"),
+    ] {
         assert_eq!(value_of(&template, &format!("  {function}:"), "Binary"), binary, "template binary of {function}");
     }
     // Each integration invokes the function whose binary serves its paths.
@@ -115,7 +133,12 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("PASSWORD_HASH_PREFIX", "{bcrypt}", |c| c.settings.password_storage.prefix == "{bcrypt}"),
     ("BCRYPT_COST", "13", |c| c.settings.password_storage.bcrypt_cost == 13),
     ("PBKDF2_ITERATIONS", "1800000", |c| c.settings.password_storage.pbkdf2_iterations == 1_800_000),
+    ("EVENT_OUTBOX_TABLE", "events-x", |c| c.event_outbox_table.as_deref() == Some("events-x")),
 ];
+
+/// The event publisher's whole environment of its own: read by `reset_wiring`'s publisher
+/// wiring, not by `Config` (the publisher builds no other deps).
+const PUBLISHER_VARIABLES: &[&str] = &["EVENT_BUS_NAME", "EVENT_SOURCE"];
 
 /// Only the mail worker is told how mail is sent: the HTTP functions' environment (Globals and
 /// their own) holds no sender and no SES setting, as their wiring builds no mail client.
@@ -148,8 +171,18 @@ fn every_variable_the_template_sets_changes_what_the_config_holds() {
             }
         }
     }
-    // The AWS SDK's own variable (set only for `sam local invoke`), not the functions' config.
-    names.retain(|k| *k != "AWS_ENDPOINT_URL");
+    // The AWS SDK's own variable (set only for `sam local invoke`), not the functions' config;
+    // and the publisher's own, which it reads without `Config` (below).
+    names.retain(|k| *k != "AWS_ENDPOINT_URL" && !PUBLISHER_VARIABLES.contains(k));
+    for (id, resource) in parsed["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function") {
+        let own: Vec<&str> = resource["Properties"]["Environment"]["Variables"].as_object().into_iter().flat_map(|v| v.keys()).map(String::as_str).collect();
+        for name in PUBLISHER_VARIABLES {
+            assert_eq!(own.contains(name), id == "EventPublisherFunction", "{id}: {name}");
+        }
+        if id == "EventPublisherFunction" {
+            assert_eq!(own, PUBLISHER_VARIABLES, "the publisher is told only its bus and source");
+        }
+    }
     let mut listed: Vec<&str> = VARIABLE_EFFECTS.iter().map(|(name, _, _)| *name).collect();
     names.sort_unstable();
     listed.sort_unstable();
@@ -252,6 +285,9 @@ const EMITTERS: &[(&str, &[&str])] = &[
     ("shared/reset-aws/src/dynamodb.rs", &["MailWorkerLogGroup"]),
     // `limit_source_ip`: every HTTP function.
     ("shared/reset-http/src/lib.rs", &["RequestResetLogGroup", "ResetPasswordLogGroup"]),
+    // `publish_events`, and the publisher's handler: only the event publisher.
+    ("shared/reset-core/src/use_cases/publish_events.rs", &["EventPublisherLogGroup"]),
+    ("functions/event-publisher/src/lib.rs", &["EventPublisherLogGroup"]),
 ];
 
 /// Every `.rs` file under `dir`, recursively.
@@ -492,6 +528,8 @@ fn each_function_may_do_exactly_what_its_code_does() {
             "ResetPasswordFunction",
             &[
                 "dynamodb:GetItem",
+                // The Password Changed and Password Change Disputed events, in the user update's transaction.
+                "dynamodb:PutItem",
                 "dynamodb:UpdateItem",
                 "dynamodb:UpdateItem",
                 "secretsmanager:DescribeSecret",
@@ -504,6 +542,8 @@ fn each_function_may_do_exactly_what_its_code_does() {
             &[
                 // Only the user's language, only when the table keeps one (`HasUserLocale`).
                 "dynamodb:GetItem",
+                // The Reset Link Sent event, in the ledger update's transaction.
+                "dynamodb:PutItem",
                 "dynamodb:Query",
                 "dynamodb:UpdateItem",
                 "secretsmanager:GetSecretValue",
@@ -514,12 +554,208 @@ fn each_function_may_do_exactly_what_its_code_does() {
                 "sqs:ReceiveMessage",
             ],
         ),
+        // The stream's reads Lambda's event source mapping makes with the function's role, the
+        // mapping's dead letters, and the bus.
+        (
+            "EventPublisherFunction",
+            &["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "events:PutEvents", "sqs:SendMessage"],
+        ),
     ];
     for (function, granted) in expected {
         assert_eq!(actions(resource_block(&template, function)), *granted, "{function}");
     }
+    let functions: Vec<String> =
+        resources_of(&template, "AWS::Serverless::Function").iter().map(|b| b.lines().next().unwrap().trim().trim_end_matches(':').to_owned()).collect();
+    assert_eq!(functions.len(), expected.len(), "every function's grants are listed here: {functions:?}");
     let worker = resource_block(&template, "MailWorkerFunction");
     assert!(worker.contains(":configuration-set/${Set}") && worker.contains("!Ref MailConfigurationSet"), "SES is granted on the configuration set too");
+}
+
+/// Each function's policy statements, as CloudFormation reads the template, with every `Fn::If`
+/// taken both ways (its branches listed side by side).
+fn statements_of(function: &str) -> Vec<serde_json::Value> {
+    let parsed = reset_local::template::template();
+    let mut found = Vec::new();
+    for policy in parsed["Resources"][function]["Properties"]["Policies"].as_array().into_iter().flatten() {
+        for statement in policy["Statement"].as_array().into_iter().flatten() {
+            match statement.get("Fn::If") {
+                Some(branches) => found.extend(branches.as_array().unwrap()[1..].iter().filter(|b| b.is_object() && b.get("Ref").is_none()).cloned()),
+                None => found.push(statement.clone()),
+            }
+        }
+    }
+    found
+}
+
+fn listed_actions(statement: &serde_json::Value) -> Vec<String> {
+    match &statement["Action"] {
+        serde_json::Value::Array(items) => items.iter().map(|a| a.as_str().unwrap().to_owned()).collect(),
+        one => vec![one.as_str().unwrap().to_owned()],
+    }
+}
+
+/// The outbox holds what the application will hear, so only the two functions whose changes
+/// make events may write it, each only `PutItem` on the table (a transaction's put is
+/// authorized as a `PutItem`), and each is told the table; request-reset is neither granted nor
+/// told it; the publisher only reads the table's streams. No function may do anything with
+/// DynamoDB on every resource.
+#[test]
+fn only_reset_password_and_the_mail_worker_may_write_events() {
+    let parsed = reset_local::template::template();
+    let functions: Vec<&String> =
+        parsed["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function").map(|(id, _)| id).collect();
+    assert_eq!(functions.len(), 4, "{functions:?}");
+    let table_arn = serde_json::json!({"Fn::GetAtt": ["EventOutboxTable", "Arn"]});
+    for function in functions {
+        let on_outbox: Vec<serde_json::Value> =
+            statements_of(function).into_iter().filter(|s| s["Resource"].to_string().contains("EventOutboxTable")).collect();
+        let writer = function == "ResetPasswordFunction" || function == "MailWorkerFunction";
+        match function.as_str() {
+            "ResetPasswordFunction" | "MailWorkerFunction" => {
+                assert_eq!(on_outbox.len(), 1, "{function}: {on_outbox:?}");
+                assert_eq!((listed_actions(&on_outbox[0]), &on_outbox[0]["Resource"]), (vec!["dynamodb:PutItem".to_owned()], &table_arn), "{function}");
+                assert_eq!(on_outbox[0]["Effect"], "Allow");
+            }
+            "EventPublisherFunction" => {
+                assert_eq!(on_outbox.len(), 1, "{function}: {on_outbox:?}");
+                assert_eq!(on_outbox[0]["Resource"], serde_json::json!({"Fn::Sub": "${EventOutboxTable.Arn}/stream/*"}), "the table's streams only");
+                for action in listed_actions(&on_outbox[0]) {
+                    assert!(
+                        ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"].contains(&action.as_str()),
+                        "{action}"
+                    );
+                }
+            }
+            _ => assert!(on_outbox.is_empty(), "{function} may touch the outbox: {on_outbox:?}"),
+        }
+        let told = &parsed["Resources"][function]["Properties"]["Environment"]["Variables"]["EVENT_OUTBOX_TABLE"];
+        assert_eq!(told == &serde_json::json!({"Ref": "EventOutboxTable"}), writer, "{function} is told the outbox: {told}");
+        for statement in statements_of(function) {
+            let everywhere = statement["Resource"] == "*" || statement["Resource"].as_array().is_some_and(|r| r.iter().any(|x| x == "*"));
+            let dynamodb = listed_actions(&statement).iter().any(|a| a.starts_with("dynamodb:"));
+            assert!(!(everywhere && dynamodb), "{function}: DynamoDB on every resource: {statement}");
+        }
+    }
+    assert!(parsed["Globals"]["Function"]["Environment"]["Variables"].get("EVENT_OUTBOX_TABLE").is_none(), "Globals would tell request-reset");
+}
+
+/// Whether a Lambda event filter pattern admits `record`: each key's value among the listed
+/// ones, nested objects alike. Only the forms this template uses (exact values) are read.
+fn filter_admits(pattern: &serde_json::Value, record: &serde_json::Value) -> bool {
+    pattern.as_object().unwrap().iter().all(|(key, wanted)| match wanted {
+        serde_json::Value::Array(values) => {
+            assert!(values.iter().all(|v| v.is_string() || v.is_number()), "a filter form this test cannot read: {wanted}");
+            values.contains(&record[key])
+        }
+        serde_json::Value::Object(_) => filter_admits(wanted, &record[key]),
+        other => panic!("not a filter pattern: {other}"),
+    })
+}
+
+/// The publisher hears each new outbox item, from the oldest kept: its mapping reads the outbox's
+/// stream (new images, which is all it reads) from TRIM_HORIZON and lets only INSERT records
+/// through (a TTL deletion is a REMOVE record, which must not publish the event again); a record
+/// the bus refused comes back (partial batch response, a failing batch split) until it is nearly
+/// as old as the stream keeps records (24 hours), then the batch's description goes to the events'
+/// dead-letter queue while the records can still be read, and the outbox keeps the items (their
+/// `expires_at`, set by the code) longer than the stream and no longer than that queue keeps the
+/// description. It is a mapping of its own, not a SAM event (which would attach
+/// AWSLambdaDynamoDBExecutionRole: stream reads on every table).
+#[test]
+fn the_publisher_hears_each_new_outbox_item_and_retries_until_the_stream_would_forget_it() {
+    let parsed = reset_local::template::template();
+    let r = &parsed["Resources"];
+    let mappings: Vec<&serde_json::Value> = r
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|m| m["Type"] == "AWS::Lambda::EventSourceMapping" && m["Properties"]["EventSourceArn"].to_string().contains("EventOutboxTable"))
+        .collect();
+    assert_eq!(mappings.len(), 1, "one mapping on the outbox's stream");
+    let m = &mappings[0]["Properties"];
+    assert_eq!(m["EventSourceArn"], serde_json::json!({"Fn::GetAtt": ["EventOutboxTable", "StreamArn"]}));
+    assert_eq!(m["FunctionName"], serde_json::json!({"Ref": "EventPublisherFunction.Alias"}), "the alias `live`, as the other functions' event sources");
+    assert_eq!(m["StartingPosition"], "TRIM_HORIZON", "from the oldest record the stream keeps, not only those after the mapping starts");
+    assert_eq!(m["FunctionResponseTypes"], serde_json::json!(["ReportBatchItemFailures"]));
+    assert_eq!(m["BisectBatchOnFunctionError"], serde_json::json!(true));
+    assert!(m["BatchSize"].as_u64().is_some_and(|b| (1..=10).contains(&b)), "at most PutEvents' 10 entries a call: {}", m["BatchSize"]);
+    assert!(m.get("ParallelizationFactor").is_none_or(|f| f == 1), "one batch per shard at a time keeps each shard's order");
+
+    let filters = m["FilterCriteria"]["Filters"].as_array().unwrap();
+    assert_eq!(filters.len(), 1);
+    let pattern: serde_json::Value = serde_json::from_str(filters[0]["Pattern"].as_str().unwrap()).expect("the filter is JSON");
+    let record = |name: &str| {
+        let mut record = serde_json::json!({"eventID": "1", "eventName": name, "eventSource": "aws:dynamodb", "dynamodb": {"Keys": {"event_id": {"S": "e1"}}}});
+        if name == "REMOVE" {
+            // What a TTL deletion looks like on the stream.
+            record["userIdentity"] = serde_json::json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"});
+        }
+        record
+    };
+    assert!(filter_admits(&pattern, &record("INSERT")), "a new outbox item must reach the publisher: {pattern}");
+    for other in ["MODIFY", "REMOVE"] {
+        assert!(!filter_admits(&pattern, &record(other)), "a {other} record would publish an event again: {pattern}");
+    }
+
+    // Retries: until the record's age, never by count; that age below the stream's 24 hours
+    // (so the records can still be read when the alarm fires), and within an hour of it.
+    const STREAM_KEEPS: i64 = 86_400;
+    assert_eq!(m["MaximumRetryAttempts"], serde_json::json!(-1), "retried until its age, not a number of times");
+    let age = m["MaximumRecordAgeInSeconds"].as_i64().unwrap();
+    assert!((STREAM_KEEPS - 3_600..STREAM_KEEPS).contains(&age), "MaximumRecordAgeInSeconds {age}");
+    assert_eq!(m["DestinationConfig"]["OnFailure"]["Destination"], serde_json::json!({"Fn::GetAtt": ["EventDeadLetterQueue", "Arn"]}));
+    let dead_letters_kept = r["EventDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"].as_u64().unwrap();
+
+    let table = &r["EventOutboxTable"]["Properties"];
+    assert_eq!(table["KeySchema"], serde_json::json!([{"AttributeName": "event_id", "KeyType": "HASH"}]));
+    assert_eq!(table["StreamSpecification"]["StreamViewType"], "NEW_IMAGE", "the publisher reads the new image");
+    assert_eq!(table["TimeToLiveSpecification"], serde_json::json!({"AttributeName": "expires_at", "Enabled": true}));
+    assert_eq!(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], serde_json::json!(true), "an unpublished event exists nowhere else");
+    assert_eq!(table["SSESpecification"]["SSEEnabled"], serde_json::json!(true));
+    assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+    let keep = reset_core::domain::events::OUTBOX_KEEP_SECS;
+    assert!(
+        keep > STREAM_KEEPS as u64 && keep <= dead_letters_kept,
+        "the outbox keeps items {keep} s: longer than the stream, no longer than the dead letter that points at them"
+    );
+
+    let publisher = &r["EventPublisherFunction"];
+    assert!(publisher["Properties"].get("Events").is_none(), "a SAM DynamoDB event attaches AWSLambdaDynamoDBExecutionRole (Resource \"*\")");
+    let put = statements_of("EventPublisherFunction").into_iter().find(|s| listed_actions(s) == ["events:PutEvents"]).expect("a PutEvents grant");
+    assert_eq!(put["Resource"]["Fn::If"][0], "CreateEventBus");
+    assert_eq!(put["Resource"]["Fn::If"][1], serde_json::json!({"Fn::GetAtt": ["EventBus", "Arn"]}), "the stack's own bus");
+    assert!(put["Resource"]["Fn::If"][2]["Fn::Sub"].as_str().unwrap().ends_with(":event-bus/${EventBusName}"), "or the one named: {put}");
+    assert_eq!(put["Condition"], serde_json::json!({"StringEquals": {"events:source": {"Ref": "EventSource"}}}), "only as its own source");
+    let vars = &publisher["Properties"]["Environment"]["Variables"];
+    assert_eq!(vars["EVENT_BUS_NAME"], serde_json::json!({"Fn::If": ["CreateEventBus", {"Ref": "EventBus"}, {"Ref": "EventBusName"}]}));
+    assert_eq!(vars["EVENT_SOURCE"], serde_json::json!({"Ref": "EventSource"}));
+    let dead_letters = statements_of("EventPublisherFunction").into_iter().find(|s| listed_actions(s) == ["sqs:SendMessage"]).expect("the dead letters' grant");
+    assert_eq!(dead_letters["Resource"], serde_json::json!({"Fn::GetAtt": ["EventDeadLetterQueue", "Arn"]}), "the mapping's destination, nothing else");
+}
+
+/// The mail worker links a password-changed notice's "this wasn't me" to this API's own
+/// /secure-account page, built exactly as RESET_PAGE_URL's own-page branch builds /reset-password
+/// (the custom domain, CloudFront's or the HTTP API's address), never from ResetPageUrl (the
+/// application's page, which has no such route); reset-password, which serves the page, is told
+/// the status a dispute writes.
+#[test]
+fn the_dispute_link_goes_to_this_apis_own_page() {
+    let parsed = reset_local::template::template();
+    let own_reset_page = &parsed["Globals"]["Function"]["Environment"]["Variables"]["RESET_PAGE_URL"]["Fn::If"][1];
+    assert_eq!(parsed["Globals"]["Function"]["Environment"]["Variables"]["RESET_PAGE_URL"]["Fn::If"][0], "UseOwnResetPage");
+    let expected: serde_json::Value = serde_json::from_str(&own_reset_page.to_string().replace("/reset-password\"", &format!("{DISPUTE_PATH}\""))).unwrap();
+    assert_ne!(&expected, own_reset_page);
+    let worker = &parsed["Resources"]["MailWorkerFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(worker["DISPUTE_PAGE_URL"], expected);
+    assert!(!worker["DISPUTE_PAGE_URL"].to_string().contains("ResetPageUrl"));
+    assert_eq!(worker["DISPUTE_TOKEN_TTL_SECONDS"], serde_json::json!({"Ref": "DisputeTokenTtlSeconds"}));
+    let confirm = &parsed["Resources"]["ResetPasswordFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(confirm["DISPUTE_LOCK_STATUS"], serde_json::json!({"Ref": "DisputeLockStatus"}));
+    for (function, r) in parsed["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function") {
+        let vars = &r["Properties"]["Environment"]["Variables"];
+        assert_eq!(vars.get("DISPUTE_PAGE_URL").is_some() || vars.get("DISPUTE_TOKEN_TTL_SECONDS").is_some(), function == "MailWorkerFunction", "{function}");
+        assert_eq!(vars.get("DISPUTE_LOCK_STATUS").is_some(), function == "ResetPasswordFunction", "{function}");
+    }
 }
 
 /// Whether an alarm watches `metric` in `namespace` (with `dimension` among its lines, if given)
@@ -547,7 +783,7 @@ fn what_must_page_someone_has_an_alarm() {
         let metric = field(filter, "MetricName:");
         assert!(alarmed(&template, "PasswordReset", metric, None), "no alarm on the code's metric {metric}");
     }
-    for function in ["RequestResetFunction", "ResetPasswordFunction", "MailWorkerFunction"] {
+    for function in ["RequestResetFunction", "ResetPasswordFunction", "MailWorkerFunction", "EventPublisherFunction"] {
         for metric in ["Errors", "Throttles"] {
             assert!(alarmed(&template, "AWS/Lambda", metric, Some(&format!("Value: !Ref {function}"))), "no {metric} alarm for {function}");
         }
@@ -565,6 +801,15 @@ fn what_must_page_someone_has_an_alarm() {
     assert!(alarmed(&template, "AWS/DynamoDB", "WriteThrottleEvents", Some("ExistingUsersTable")), "users table throttles");
     assert!(alarmed(&template, "AWS/DynamoDB", "WriteThrottleEvents", Some("Value: !Ref RateLimitTable")), "limits table throttles");
     assert!(alarmed(&template, "AWS/SQS", "ApproximateNumberOfMessagesVisible", Some("MailDeadLetterQueue.QueueName")), "dead letters");
+    for queue in ["EventDeadLetterQueue", "WebhookDeadLetterQueue"] {
+        assert!(alarmed(&template, "AWS/SQS", "ApproximateNumberOfMessagesVisible", Some(&format!("{queue}.QueueName"))), "{queue}");
+    }
+    // Events waiting in the stream: nothing else fires for the 23 hours before a batch is dead-lettered.
+    assert!(alarmed(&template, "AWS/Lambda", "IteratorAge", Some("Value: !Ref EventPublisherFunction")), "the publisher's backlog");
+    // One dispute is worth a look.
+    let disputed =
+        resources_of(&template, "AWS::CloudWatch::Alarm").into_iter().find(|a| a.contains("MetricName: AccountDisputed\n")).expect("an AccountDisputed alarm");
+    assert_eq!((field(&disputed, "Threshold:"), field(&disputed, "ComparisonOperator:")), ("1", "GreaterThanOrEqualToThreshold"), "{disputed}");
     assert!(alarmed(&template, "AWS/SES", "Reputation.BounceRate", None) && alarmed(&template, "AWS/SES", "Reputation.ComplaintRate", None));
     let topic = resource_block(&template, "AlarmTopic");
     assert!(topic.contains("KmsMasterKeyId: !Ref AlarmTopicKey"), "{topic}");
@@ -608,9 +853,16 @@ fn the_access_log_cannot_hold_a_token() {
 #[test]
 fn keys_and_users_are_guarded_and_kept() {
     let template = read("template.yaml");
-    for resource in
-        ["UsersTable", "SigningKeySecret", "HashingKeySecret", "RequestResetLogGroup", "ResetPasswordLogGroup", "MailWorkerLogGroup", "ApiAccessLogGroup"]
-    {
+    for resource in [
+        "UsersTable",
+        "SigningKeySecret",
+        "HashingKeySecret",
+        "RequestResetLogGroup",
+        "ResetPasswordLogGroup",
+        "MailWorkerLogGroup",
+        "EventPublisherLogGroup",
+        "ApiAccessLogGroup",
+    ] {
         let block = resource_block(&template, resource);
         assert!(block.contains("DeletionPolicy: RetainExceptOnCreate\n") && block.contains("UpdateReplacePolicy: Retain\n"), "{resource} is kept");
     }
