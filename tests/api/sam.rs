@@ -3,7 +3,8 @@
 //! each function's artifact a `bootstrap` for that architecture; and each bootstrap run with the
 //! environment `sam local invoke --env-vars local/sam-env.json` gives it (SAM CLI's own
 //! resolution of the template and the file, `tests/sam_local_env.py`), against moto through a
-//! Lambda Runtime API, answering an event from `events/`.
+//! Lambda Runtime API, answering an event from `events/` (the event publisher: the outbox item
+//! the mail worker's event wrote, as the outbox's stream hands it over).
 
 use std::process::Command;
 use std::time::Duration;
@@ -58,7 +59,8 @@ async fn sam_build_makes_bootstraps_that_answer_with_the_sam_local_environment()
     let resolved: Value = serde_json::from_str(&run(env, "resolving sam local's environment")).expect("JSON");
 
     let stack = Stack::start(None, "http://127.0.0.1:9000/reset-password").await.expect("moto");
-    for (function, event_file, answered) in FUNCTIONS {
+    // Runs `function`'s bootstrap with the environment sam local would give it, answering `event`.
+    let invoke = |function: &str, event: &Value| -> Value {
         let bootstrap = build_dir.join(function).join("bootstrap");
         let bytes = std::fs::read(&bootstrap).unwrap_or_else(|e| panic!("{}: {e}", bootstrap.display()));
         assert!(bytes.starts_with(b"\x7fELF") && u16::from_le_bytes([bytes[18], bytes[19]]) == 0x3e, "{function}: not an x86-64 ELF");
@@ -70,28 +72,49 @@ async fn sam_build_makes_bootstraps_that_answer_with_the_sam_local_environment()
         let value = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
         assert_eq!(value("AWS_ENDPOINT_URL"), stack.moto.url, "{function}: the SDK is pointed at moto");
         // Each function is told only of the queues it uses (template.yaml), each the one scripts/dev creates.
-        let links = (*function != "ResetPasswordFunction").then_some(stack.queue.url.as_str());
-        let notices = (*function != "RequestResetFunction").then_some(stack.queue.notices_url.as_str());
-        assert_eq!(value("MAIL_QUEUE_URL"), links.unwrap_or_default(), "{function}: the links' queue");
-        assert_eq!(value("NOTICE_QUEUE_URL"), notices.unwrap_or_default(), "{function}: the notices' queue");
+        let told = |uses: bool, url: &str| if uses { url.to_owned() } else { String::new() };
+        let (links, notices) = match function {
+            "RequestResetFunction" => (true, false),
+            "ResetPasswordFunction" => (false, true),
+            "MailWorkerFunction" => (true, true),
+            _ => (false, false),
+        };
+        assert_eq!(value("MAIL_QUEUE_URL"), told(links, &stack.queue.url), "{function}: the links' queue");
+        assert_eq!(value("NOTICE_QUEUE_URL"), told(notices, &stack.queue.notices_url), "{function}: the notices' queue");
         assert_eq!(value("USERS_TABLE"), stack.table.table, "{function}: the table scripts/dev creates");
         assert_eq!(value("HASHING_KEY_SECRET_ID"), reset_local::stack::HASHING_SECRET_ID, "{function}: the secret scripts/dev creates");
-        // request-reset does not declare the signing secret, so SAM does not give it the file's value.
-        let signing = if *function == "RequestResetFunction" { "" } else { reset_local::stack::SECRET_ID };
+        // request-reset and the publisher do not declare the signing secret, so SAM does not give it the file's value.
+        let signing = if notices { reset_local::stack::SECRET_ID } else { "" };
         assert_eq!(value("SIGNING_KEY_SECRET_ID"), signing, "{function}: the signing secret, only where the template declares it");
+        // The events: the writers are told the outbox, the publisher the bus and source, each as scripts/dev makes them.
+        let writer = function == "ResetPasswordFunction" || function == "MailWorkerFunction";
+        assert_eq!(value("EVENT_OUTBOX_TABLE"), if writer { reset_local::outbox::OUTBOX_TABLE } else { "" }, "{function}: the outbox");
+        let publisher = function == "EventPublisherFunction";
+        assert_eq!(value("EVENT_BUS_NAME"), if publisher { reset_local::outbox::EVENT_BUS } else { "" }, "{function}: the bus");
+        assert_eq!(value("EVENT_SOURCE"), if publisher { reset_local::outbox::EVENT_SOURCE } else { "" }, "{function}: the source");
 
         let log = root.join(format!("target/test-logs/sam-{function}.log"));
         let mut function_process = Command::new(&bootstrap);
         function_process.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
+        let answer = Running::start(function_process, &log, Duration::from_secs(30)).and_then(|mut running| running.invoke(event, Duration::from_secs(30)));
+        answer.unwrap_or_else(|e| panic!("{function}: {e:#}"))
+    };
+    for (function, event_file, answered) in FUNCTIONS {
         let event = events::fresh(events::load(event_file), &stack.hash_ring().await.unwrap());
-        let answer = Running::start(function_process, &log, Duration::from_secs(30)).and_then(|mut running| running.invoke(&event, Duration::from_secs(30)));
-        let answer = answer.unwrap_or_else(|e| panic!("{function}: {e:#}"));
+        let answer = invoke(function, &event);
         assert!(answered(&answer), "{function} answered {answer}");
     }
     // The worker's event mailed the demo user, through SES on moto.
     let mails = stack.mails().unwrap();
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert_eq!(mails[0].destinations.to, [DEMO_EMAIL]);
+    // And wrote its Reset Link Sent event to the outbox, which the publisher puts on the bus as
+    // the outbox's stream would hand it over (the stack's rule for the service's source hears it).
+    let batch = stack.events.next_event().await.unwrap().expect("the mail worker wrote an event to the outbox");
+    let answer = invoke("EventPublisherFunction", &batch);
+    assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "the publisher answered {answer}");
+    let heard = stack.events.heard().await.unwrap();
+    assert!(heard.iter().any(|e| e["detail-type"] == "Reset Link Sent" && e["source"] == reset_local::outbox::EVENT_SOURCE), "{heard:?}");
 }
 
 /// Every variable in `local/sam-env.json` is one the template declares (SAM silently ignores any
@@ -123,6 +146,8 @@ fn the_sam_local_env_file_overrides_only_declared_variables() {
             "!Ref HashingKeySecret",
             "!Ref MailQueue",
             "!Ref NoticeQueue",
+            "!Ref EventOutboxTable",
+            "!Ref EventBus",
         ]
         .iter()
         .any(|f| value.trim().starts_with(f))
