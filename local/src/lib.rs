@@ -2,13 +2,15 @@
 //! benchmarks: start moto and child processes that die with us ([`process`]), provision the
 //! tables, mail queues, secret, sender and demo user as template.yaml does ([`stack`], reading the
 //! template through [`template`]), feed the mail worker from the queue as Lambda's event source
-//! would ([`queue`]), read mail back from moto ([`mail`]), serve the functions under `cargo lambda
+//! would ([`queue`]), the events' outbox, bus and tap, with the outbox's stream as Lambda's event
+//! source would hand it to the publisher ([`outbox`]), read mail back from moto ([`mail`]), serve the functions under `cargo lambda
 //! watch` ([`functions`]) or run a built `bootstrap` as Lambda does ([`runtime_api`]), and load the
 //! events in `events/` ([`events`]). What the tests expect of each event is theirs (`tests/`).
 
 pub mod events;
 pub mod functions;
 pub mod mail;
+pub mod outbox;
 pub mod process;
 pub mod queue;
 pub mod runtime_api;

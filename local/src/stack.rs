@@ -85,6 +85,8 @@ pub struct Stack {
     pub reset_page_url: String,
     /// The two mail queues and their dead-letter queue.
     pub queue: crate::queue::MailQueues,
+    /// The events' outbox, bus and tap, and the outbox's stream stand-in.
+    pub events: crate::outbox::Outbox,
 }
 
 impl Stack {
@@ -114,7 +116,8 @@ impl Stack {
         let queue = crate::queue::MailQueues::create(aws_sdk_sqs::Client::new(&sdk), MAIL_QUEUE, NOTICE_QUEUE, MAIL_DLQ, MAX_RECEIVES)
             .await
             .context("creating the mail queues")?;
-        let stack = Stack { moto, sdk, table: UserTable::default(), overrides: Vec::new(), reset_page_url: reset_page_url.to_owned(), queue };
+        let events = crate::outbox::Outbox::create(&sdk).await.context("creating the events' outbox, bus and tap")?;
+        let stack = Stack { moto, sdk, table: UserTable::default(), overrides: Vec::new(), reset_page_url: reset_page_url.to_owned(), queue, events };
         stack.provision(also_projected).await?;
         stack.put_user(DEMO_USER_ID, DEMO_EMAIL, DEMO_PASSWORD, None).await?;
         Ok(stack)
@@ -208,6 +211,7 @@ impl Stack {
             ("SUPPORT_CONTACT", "support@example.com"),
         ]
         .into_iter()
+        .chain(crate::outbox::Outbox::env())
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         env.extend(self.overrides.iter().cloned());

@@ -83,7 +83,10 @@ impl Call<'_> {
 
     fn table(&self) -> Option<String> {
         let body: serde_json::Value = serde_json::from_str(self.body).ok()?;
-        body["TableName"].as_str().map(str::to_owned)
+        // A transaction names its tables per item: the first item's (the password write's users table).
+        let item = &body["TransactItems"][0];
+        let named = ["Update", "Put", "ConditionCheck", "Delete"].iter().find_map(|kind| item[kind]["TableName"].as_str());
+        body["TableName"].as_str().or(named).map(str::to_owned)
     }
 }
 
@@ -261,7 +264,7 @@ async fn assert_one_failing_operation_changes_nothing(operation: &'static str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_password_write_gives_503_and_leaves_the_item_as_it_was() {
-    assert_one_failing_operation_changes_nothing("UpdateItem").await;
+    assert_one_failing_operation_changes_nothing("TransactWriteItems").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -289,12 +292,13 @@ async fn with_dynamodb_at(app: &MotoApp, endpoint: &str) -> AwsFunctions {
     let sdk = sdk_at(endpoint).await;
     let config = app.stack.config();
     let client = aws_sdk_dynamodb::Client::new(&sdk);
-    let users = || DynamoUsers::new(client.clone(), config.table.clone());
+    let outbox = || reset_aws::Outbox { table: config.event_outbox_table.clone().expect("the stack names its outbox") };
+    let users = || DynamoUsers::writing(client.clone(), config.table.clone(), outbox());
     let limits = || reset_aws::DynamoLimits::new(client.clone(), config.rate_limit_table.clone());
     let mut functions = AwsFunctions::on(&app.stack).await;
     (functions.request.limits, functions.confirm.common.limits, functions.worker.common.limits) = (limits(), limits(), limits());
     (functions.confirm.users, functions.worker.users) = (users(), users());
-    functions.worker.ledger = reset_aws::DynamoJobLedger::new(client.clone(), config.rate_limit_table.clone());
+    functions.worker.ledger = reset_aws::DynamoJobLedger::new(client.clone(), config.rate_limit_table.clone(), outbox());
     functions
 }
 
@@ -460,7 +464,7 @@ async fn the_form_reads_the_user_once() {
     let reply = call(&deps, &form).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let operations: Vec<String> = seen.lock().unwrap().iter().map(|(op, _)| op.clone()).collect();
-    assert_eq!(operations, ["GetItem", "UpdateItem"]);
+    assert_eq!(operations, ["GetItem", "TransactWriteItems"]);
 }
 
 /// With a user-language attribute configured, the mail worker reads it from the index when the

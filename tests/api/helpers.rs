@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use lambda_http::{Body, Response};
-use reset_aws::{PwnedPasswords, SesMailer};
+use reset_aws::{EventBridgeBus, PwnedPasswords, SesMailer};
 use reset_core::domain::password;
 use reset_core::domain::{StoredEmail, User, UserId};
 use reset_core::memory::{InMemory, MemoryBreaches, MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
@@ -12,7 +12,7 @@ use reset_core::ports::breached::BreachedPasswords;
 use reset_core::ports::{GetUser, KeySource as _, Mailer, SetPassword};
 use reset_core::reset_token::{HashRing, KeyRing};
 use reset_core::settings::parse_page_url;
-use reset_core::{Adapters, ConfirmDeps, Delivery, DeliveryDeps, Deps, KeyCache, Paces, Settings};
+use reset_core::{Adapters, ConfirmDeps, Delivery, DeliveryDeps, Deps, KeyCache, Paces, PublishDeps, Settings};
 use reset_local::events::{self, Reply};
 use reset_local::stack::{DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, GENEROUS_LIMITS, Stack};
 use reset_wiring::{Aws, Config};
@@ -307,6 +307,8 @@ pub fn token_in(text: &str) -> String {
 pub struct MotoApp {
     pub stack: Stack,
     pub deps: AwsFunctions,
+    /// The event publisher as its cold start builds it.
+    pub publisher: PublishDeps<EventBridgeBus>,
 }
 
 impl MotoApp {
@@ -329,7 +331,15 @@ impl MotoApp {
         stack.overrides = reset_local::stack::generous_limits();
         stack.overrides.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let deps = AwsFunctions::on(&stack).await;
-        MotoApp { stack, deps }
+        let publisher = reset_wiring::event_publisher(&stack.env().into_iter().collect(), &stack.sdk).expect("the publisher's configuration is valid");
+        MotoApp { stack, deps, publisher }
+    }
+
+    /// Hands every new outbox item to the event publisher (its real handler, in this process), as
+    /// the stream's event source would, then returns every event the bus delivered to the tap.
+    pub async fn events(&self) -> Vec<Value> {
+        publish_outbox(&self.stack.events, &self.publisher).await;
+        self.stack.events.heard().await.expect("the tap can be read")
     }
 
     pub async fn call(&self, event: &Value) -> Reply {
@@ -347,6 +357,16 @@ impl MotoApp {
         self.deliver().await;
         self.stack.mails().expect("moto's sent mail can be read")
     }
+}
+
+/// Feeds the outbox's new items to the event publisher's handler on `deps`, as the stream's event
+/// source would; returns how many records it took.
+pub async fn publish_outbox<B: reset_core::ports::EventBus>(outbox: &reset_local::outbox::Outbox, deps: &PublishDeps<B>) -> usize {
+    let publisher = |event: Value| async move {
+        let event: event_publisher::StreamEvent = serde_json::from_value(event)?;
+        Ok(serde_json::to_value(event_publisher::handle(deps, event).await)?)
+    };
+    outbox.deliver_with(publisher).await.expect("the outbox can be read")
 }
 
 /// Feeds `queue` to the mail worker's handler running on `deps`, as the event source would, until

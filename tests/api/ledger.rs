@@ -22,7 +22,8 @@ const LEASE: u64 = JOB_LEASE_SECS;
 
 /// One worker instance's ledger: its own DynamoDB client on the stack's limits table.
 fn instance(stack: &Stack) -> DynamoJobLedger {
-    DynamoJobLedger::new(aws_sdk_dynamodb::Client::new(&stack.sdk), DEFAULT_LIMITS_TABLE.into())
+    let outbox = reset_aws::Outbox { table: reset_local::outbox::OUTBOX_TABLE.into() };
+    DynamoJobLedger::new(aws_sdk_dynamodb::Client::new(&stack.sdk), DEFAULT_LIMITS_TABLE.into(), outbox)
 }
 
 /// The job's record as the table holds it.
@@ -63,7 +64,7 @@ async fn a_job_another_instance_holds_is_busy_for_the_others_until_its_lease_run
     // A, back late, is now the one refused while B's lease runs.
     assert_eq!(a.claim(&job, now + LEASE + 2, LEASE).await.unwrap(), Claim::Busy);
 
-    b.finish(&job).await.unwrap();
+    b.finish(&job, None).await.unwrap();
     for instance in [&a, &b] {
         assert_eq!(instance.claim(&job, now + 10 * LEASE, LEASE).await.unwrap(), Claim::Done, "a finished job stays finished");
     }

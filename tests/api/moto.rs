@@ -283,7 +283,7 @@ async fn an_epoch_bump_ends_links_and_a_confirm_racing_a_disable_does_not_write(
 
     // The write itself refuses a status other than the one the token was checked against.
     app.stack.set_user_attribute(DEMO_USER_ID, &t.status, AttributeValue::S("active".into())).await.unwrap();
-    let users = reset_aws::DynamoUsers::new(app.stack.dynamodb(), t.clone());
+    let users = reset_aws::DynamoUsers::writing(app.stack.dynamodb(), t.clone(), reset_aws::Outbox { table: reset_local::outbox::OUTBOX_TABLE.into() });
     let item = app.stack.user_item(DEMO_USER_ID).await.unwrap().unwrap();
     let change = reset_core::domain::PasswordChange {
         user_id: reset_core::domain::UserId::parse(DEMO_USER_ID).unwrap(),
@@ -292,6 +292,12 @@ async fn an_epoch_bump_ends_links_and_a_confirm_racing_a_disable_does_not_write(
         expected_status: "active".into(),
         new_hash: "$argon2id$v=19$m=19456,t=2,p=1$new".into(),
         changed_at: reset_core::unix_now(),
+        event: reset_core::domain::events::OutboxEvent {
+            event_id: crate::helpers::unique("event"),
+            detail_type: "Password Changed".into(),
+            detail: "{}".into(),
+            occurred_at: reset_core::unix_now(),
+        },
     };
     app.stack.set_user_attribute(DEMO_USER_ID, &t.status, AttributeValue::S("disabled".into())).await.unwrap(); // the disable lands first
     assert_eq!(users.set_password(&change).await.unwrap(), WriteOutcome::Conflict);

@@ -177,9 +177,9 @@ impl<T: JobLedger> JobLedger for Slow<T> {
         self.wait().await;
         self.inner.claim(job_id, now, lease_secs).await
     }
-    async fn finish(&self, job_id: &str) -> anyhow::Result<()> {
+    async fn finish(&self, job_id: &str, event: Option<&reset_core::domain::events::OutboxEvent>) -> anyhow::Result<()> {
         self.wait().await;
-        self.inner.finish(job_id).await
+        self.inner.finish(job_id, event).await
     }
     async fn release(&self, job_id: &str, counted: bool) -> anyhow::Result<()> {
         self.wait().await;

@@ -127,7 +127,8 @@ async fn confirm<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords
     let body: ConfirmBody = read_json(req).map_err(|err| ApiError::from_body(err, JSON_SHAPE))?;
     let token = ResetToken::parse(&body.token).map_err(|invalid| refused(invalid.into()))?;
     let password = NewPassword::parse(body.password.expose_secret(), deps.common.settings.password_policy).map_err(|weak| refused(weak.into()))?;
-    reset_core::confirm_reset(deps, &token, password, locale).await?;
+    let requester = reset_http::requester(req, &deps.common.settings, locale);
+    reset_core::confirm_reset(deps, &token, password, &requester).await?;
     Ok(json_response(StatusCode::OK, changed_body(locale)))
 }
 
@@ -330,7 +331,8 @@ async fn submit<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>
         Err(weak) => return weak_password_form(&reader, &account, &link_id, refused(weak.into())),
     };
     // The token was checked above (to name the account): no second read of the user.
-    match reset_core::confirm_checked(deps, checked, password, reader.locale).await {
+    let requester = reset_http::requester(req, settings, reader.locale);
+    match reset_core::confirm_checked(deps, checked, password, &requester).await {
         Ok(_) => clear_cookie(html_response(settings, StatusCode::OK, pages::password_changed(&reader, &account))),
         Err(ConfirmError::WeakPassword(weak)) => weak_password_form(&reader, &account, &link_id, ApiError::from(weak)),
         Err(err) => failure_page(&reader, ApiError::from(err), Source::Cookie),

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+
+use crate::events::Outbox;
 use reset_core::domain::{Email, PasswordChange, StoredEmail, User, UserId, password};
 use reset_core::ports::{FindUserByEmail, GetUser, SetPassword, WriteOutcome};
 
@@ -51,11 +53,21 @@ impl Default for UserTable {
 pub struct DynamoUsers {
     client: Client,
     table: Arc<UserTable>,
+    /// Where a write puts its event, in the same transaction: only a function that writes users
+    /// is given one.
+    outbox: Option<Arc<Outbox>>,
 }
 
 impl DynamoUsers {
+    /// The users, read only.
     pub fn new(client: Client, table: UserTable) -> Self {
-        DynamoUsers { client, table: Arc::new(table) }
+        DynamoUsers { client, table: Arc::new(table), outbox: None }
+    }
+
+    /// The users, read and written: every write puts its event in `outbox` in the same
+    /// transaction.
+    pub fn writing(client: Client, table: UserTable, outbox: Outbox) -> Self {
+        DynamoUsers { client, table: Arc::new(table), outbox: Some(Arc::new(outbox)) }
     }
 
     fn string<'i>(&self, item: &'i Item, name: &str) -> Option<&'i str> {
@@ -179,9 +191,17 @@ impl GetUser for DynamoUsers {
 impl SetPassword for DynamoUsers {
     async fn set_password(&self, change: &PasswordChange) -> anyhow::Result<WriteOutcome> {
         let t = &self.table;
-        let result = self
-            .client
-            .update_item()
+        let outbox = self.outbox.as_deref().context("this function was given no outbox: it may not write users")?;
+        let mut values = HashMap::from([
+            (":new_hash".to_owned(), AttributeValue::S(change.new_hash.clone())),
+            (":old_hash".to_owned(), AttributeValue::S(change.expected_hash.clone())),
+            (":email".to_owned(), AttributeValue::S(change.expected_email.clone())),
+            (":changed_at".to_owned(), AttributeValue::N(change.changed_at.to_string())),
+        ]);
+        if !change.expected_status.is_empty() {
+            values.insert(":status".to_owned(), AttributeValue::S(change.expected_status.clone()));
+        }
+        let update = Update::builder()
             .table_name(&t.table)
             .key(&t.id, AttributeValue::S(change.user_id.as_ref().to_owned()))
             .update_expression("SET #hash = :new_hash, #changed = :changed_at")
@@ -192,22 +212,27 @@ impl SetPassword for DynamoUsers {
                 "#hash = :old_hash AND #email = :email AND #status = :status"
             })
             .expression_attribute_names("#status", &t.status)
-            .set_expression_attribute_values(
-                (!change.expected_status.is_empty()).then(|| [(":status".to_owned(), AttributeValue::S(change.expected_status.clone()))].into()),
-            )
             .expression_attribute_names("#hash", &t.password_hash)
             .expression_attribute_names("#changed", &t.password_changed_at)
             .expression_attribute_names("#email", &t.email)
-            .expression_attribute_values(":new_hash", AttributeValue::S(change.new_hash.clone()))
-            .expression_attribute_values(":old_hash", AttributeValue::S(change.expected_hash.clone()))
-            .expression_attribute_values(":email", AttributeValue::S(change.expected_email.clone()))
-            .expression_attribute_values(":changed_at", AttributeValue::N(change.changed_at.to_string()))
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(|err| anyhow::anyhow!("the password update could not be built: {err}"))?;
+        // The change and its event, both or neither: an event is as durable as its change.
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .transact_items(TransactWriteItem::builder().put(outbox.put(&change.event)?).build())
             .send()
             .await;
         match result {
             Ok(_) => Ok(WriteOutcome::Written),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(WriteOutcome::Conflict),
-            Err(err) => Err(crate::sdk_failure("DynamoDB UpdateItem on the users table", &err)),
+            // The user item (the first) failed its condition: the account changed since it was read.
+            Err(err) if crate::events::condition_failed_at(&err, 0) => Ok(WriteOutcome::Conflict),
+            // Anything else (another transaction on the item at the same moment, a throttle, the
+            // outbox): nothing was written, and a retry may succeed.
+            Err(err) => Err(crate::sdk_failure("DynamoDB TransactWriteItems (the password and its event)", &err)),
         }
     }
 }

@@ -3,8 +3,11 @@
 //! and `expires_at` (N, the table's TTL).
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use reset_core::domain::events::OutboxEvent;
 use reset_core::ports::{Claim, JobLedger};
+
+use crate::events::Outbox;
 
 /// How long a job record outlives its claim: longer than any message can stay in the queue or its
 /// dead-letter queue (4 and 14 days) and than the worker accepts a notice's age (14 days, plus its
@@ -15,12 +18,30 @@ const JOB_RECORD_KEEP_SECS: u64 = 15 * 86_400;
 pub struct DynamoJobLedger {
     client: Client,
     table: String,
+    outbox: Outbox,
 }
 
 impl DynamoJobLedger {
-    /// The ledger in `table`, the service's table (the rate-limit counters' own).
-    pub fn new(client: Client, table: String) -> Self {
-        DynamoJobLedger { client, table }
+    /// The ledger in `table`, the service's table (the rate-limit counters' own); a settled job's
+    /// event goes to `outbox` in the same transaction as its record.
+    pub fn new(client: Client, table: String, outbox: Outbox) -> Self {
+        DynamoJobLedger { client, table, outbox }
+    }
+}
+
+impl DynamoJobLedger {
+    async fn mark_done(&self, job_id: &str) -> anyhow::Result<()> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("key", job_key(job_id))
+            .update_expression("SET #state = :done REMOVE lease_until")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":done", AttributeValue::S("done".into()))
+            .send()
+            .await
+            .map_err(|err| crate::sdk_failure("DynamoDB UpdateItem (finishing a mail job)", &err))?;
+        Ok(())
     }
 }
 
@@ -67,18 +88,32 @@ impl JobLedger for DynamoJobLedger {
         }
     }
 
-    async fn finish(&self, job_id: &str) -> anyhow::Result<()> {
-        self.client
-            .update_item()
+    async fn finish(&self, job_id: &str, event: Option<&OutboxEvent>) -> anyhow::Result<()> {
+        let Some(event) = event else {
+            return self.mark_done(job_id).await;
+        };
+        let done = Update::builder()
             .table_name(&self.table)
             .key("key", job_key(job_id))
             .update_expression("SET #state = :done REMOVE lease_until")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":done", AttributeValue::S("done".into()))
+            .build()
+            .map_err(|err| anyhow::anyhow!("the ledger update could not be built: {err}"))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(done).build())
+            .transact_items(TransactWriteItem::builder().put(self.outbox.put(event)?).build())
             .send()
-            .await
-            .map_err(|err| crate::sdk_failure("DynamoDB UpdateItem (finishing a mail job)", &err))?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // The event is in the outbox already (this job was finished before, its answer lost):
+            // record the job as done without it.
+            Err(err) if crate::events::condition_failed_at(&err, 1) => self.mark_done(job_id).await,
+            Err(err) => Err(crate::sdk_failure("DynamoDB TransactWriteItems (finishing a mail job, with its event)", &err)),
+        }
     }
 
     async fn release(&self, job_id: &str, counted: bool) -> anyhow::Result<()> {

@@ -1,11 +1,14 @@
 //! AWS adapters for the `reset-core` ports: users in DynamoDB ([`DynamoUsers`]), rate-limit
 //! counters and the job ledger in a DynamoDB table of their own ([`DynamoLimits`], [`DynamoJobLedger`]), mail through
 //! SES v2 ([`SesMailer`]), the mail queue in SQS ([`SqsQueue`]), the signing keys, the hashing keys and the
-//! CDN's origin-verify values in Secrets Manager ([`SecretsKeys`], [`SecretsHashKeys`], [`SecretsOriginVerify`]); and, the
+//! CDN's origin-verify values in Secrets Manager ([`SecretsKeys`], [`SecretsHashKeys`], [`SecretsOriginVerify`]), the events'
+//! outbox in DynamoDB ([`Outbox`], written in the same transaction as each change) and their bus in
+//! EventBridge ([`EventBridgeBus`]); and, the
 //! one that is not AWS, breached passwords through the SDK's HTTP client ([`PwnedPasswords`]).
 //! Item ↔ model conversion lives here; the domain never sees an AWS type.
 
 mod dynamodb;
+mod events;
 mod ledger;
 mod limits;
 mod pwned;
@@ -16,6 +19,7 @@ mod sqs;
 use std::time::Duration;
 
 pub use dynamodb::{DynamoUsers, UserTable};
+pub use events::{EventBridgeBus, Outbox, PUT_EVENTS_MAX_ENTRIES, from_item as outbox_event, item as outbox_item};
 pub use ledger::DynamoJobLedger;
 pub use limits::{DEFAULT_LIMITS_TABLE, DynamoLimits};
 pub use pwned::{PWNED_PASSWORDS_RANGE_URL, PwnedPasswords};

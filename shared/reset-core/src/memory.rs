@@ -9,11 +9,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use anyhow::bail;
 use reset_token::{HashRing, KeyRing};
 
+use crate::domain::events::OutboxEvent;
 use crate::domain::mail_job::{Lane, MailJob, SignedJob};
 use crate::domain::{Email, PasswordChange, User, UserId, password};
 use crate::ports::origin_verify::OriginValues;
 use crate::ports::{
-    Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, Mail, MailError, MailQueue, Mailer, OriginVerifySource, Ring, SetPassword,
+    Claim, CountHits, EventBus, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, Mail, MailError, MailQueue, Mailer, OriginVerifySource, Ring, SetPassword,
     WriteOutcome, window,
 };
 
@@ -76,9 +77,57 @@ impl crate::ports::breached::BreachedPasswords for MemoryBreaches {
     }
 }
 
+/// The outbox: the events written with their changes, in order. Share one between the users and
+/// the ledger (clone it into both) to read every event a flow wrote.
+#[derive(Clone, Default)]
+pub struct MemoryOutbox {
+    events: Arc<Mutex<Vec<OutboxEvent>>>,
+}
+
+impl MemoryOutbox {
+    pub fn events(&self) -> Vec<OutboxEvent> {
+        lock(&self.events).clone()
+    }
+    fn write(&self, event: &OutboxEvent) {
+        let mut events = lock(&self.events);
+        // A put by key: the same event written twice is one item.
+        events.retain(|e| e.event_id != event.event_id);
+        events.push(event.clone());
+    }
+}
+
+/// An event bus: what it accepted, in order; each entry can be refused.
+#[derive(Clone, Default)]
+pub struct MemoryBus {
+    accepted: Arc<Mutex<Vec<OutboxEvent>>>,
+    /// Fails the whole call (a timeout, the service down).
+    pub outage: Outage,
+    /// Refuses each entry (the call answers, every entry failed).
+    pub refuse: Outage,
+}
+
+impl MemoryBus {
+    pub fn accepted(&self) -> Vec<OutboxEvent> {
+        lock(&self.accepted).clone()
+    }
+}
+
+impl EventBus for MemoryBus {
+    async fn put_events(&self, events: &[OutboxEvent]) -> anyhow::Result<Vec<Result<(), String>>> {
+        self.outage.check("the event bus")?;
+        if self.refuse.check("").is_err() {
+            return Ok(events.iter().map(|_| Err("InternalFailure".to_owned())).collect());
+        }
+        lock(&self.accepted).extend(events.iter().cloned());
+        Ok(events.iter().map(|_| Ok(())).collect())
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct MemoryUsers {
     users: Arc<Mutex<HashMap<UserId, User>>>,
+    /// Where a password change writes its event, in the same write.
+    pub outbox: MemoryOutbox,
     /// Fails every operation (reads first, so nothing is written).
     pub outage: Outage,
     /// Fails only the password write: reads work, so the failure comes after the token checked.
@@ -120,6 +169,8 @@ impl SetPassword for MemoryUsers {
         match users.get_mut(&change.user_id) {
             Some(u) if u.password_hash == change.expected_hash && u.email.as_stored() == change.expected_email && u.status == change.expected_status => {
                 u.password_hash = change.new_hash.clone();
+                u.epoch = change.changed_at.to_string();
+                self.outbox.write(&change.event);
                 Ok(WriteOutcome::Written)
             }
             _ => Ok(WriteOutcome::Conflict),
@@ -138,6 +189,8 @@ pub struct MemoryLimits {
 #[derive(Clone, Default)]
 pub struct MemoryJobLedger {
     jobs: Arc<Mutex<HashMap<String, JobState>>>,
+    /// Where a settled job's event goes, in the same write as its record.
+    pub outbox: MemoryOutbox,
     pub outage: Outage,
 }
 
@@ -171,9 +224,12 @@ impl JobLedger for MemoryJobLedger {
         Ok(Claim::Mine { counted })
     }
 
-    async fn finish(&self, job_id: &str) -> anyhow::Result<()> {
+    async fn finish(&self, job_id: &str, event: Option<&OutboxEvent>) -> anyhow::Result<()> {
         self.outage.check("the job ledger")?;
         lock(&self.jobs).insert(job_id.to_owned(), JobState::Done);
+        if let Some(event) = event {
+            self.outbox.write(event);
+        }
         Ok(())
     }
 

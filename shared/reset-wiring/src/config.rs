@@ -46,6 +46,24 @@ pub struct Config {
     pub origin_verify_secret: Option<String>,
     /// Where new passwords are looked up among breached ones (`BREACHED_PASSWORD_CHECK=on`).
     pub breached_passwords: Option<BreachCheck>,
+    /// The events' outbox table (`EVENT_OUTBOX_TABLE`): reset-password and the mail worker write
+    /// each change's event there, in the change's own transaction, and refuse to start without it.
+    pub event_outbox_table: Option<String>,
+}
+
+/// The event publisher's whole configuration: the bus (`EVENT_BUS_NAME`, a name or an ARN) and the
+/// events' `source` (`EVENT_SOURCE`, which must not claim to be AWS's: `aws.` is theirs).
+pub fn event_bus(vars: &HashMap<String, String>) -> Result<(String, String), ConfigError> {
+    let mut r = Vars { vars, problems: Vec::new() };
+    let bus = r.required("EVENT_BUS_NAME");
+    let source = r.required("EVENT_SOURCE");
+    if source.starts_with("aws.") {
+        r.problems.push("EVENT_SOURCE must not start with aws. (EventBridge keeps that for AWS services)".into());
+    }
+    if source.len() > 256 || bus.len() > 1600 {
+        r.problems.push("EVENT_SOURCE is at most 256 characters, EVENT_BUS_NAME at most 1600".into());
+    }
+    if r.problems.is_empty() { Ok((bus, source)) } else { Err(ConfigError(r.problems)) }
 }
 
 /// The breached-password lookup: a Pwned Passwords range endpoint and the most it may take.
@@ -250,6 +268,7 @@ impl Config {
             link_send_interval,
             notice_send_interval,
             origin_verify_secret: r.optional("ORIGIN_VERIFY_SECRET_ID"),
+            event_outbox_table: r.optional("EVENT_OUTBOX_TABLE"),
             settings: Settings {
                 forgot_page_url: match (forgot_page_url, &reset_page_url) {
                     (Some(url), _) => url,

@@ -8,10 +8,12 @@ mod config;
 pub use config::{BreachCheck, Config, ConfigError, NOTICE_SHARE_TENTHS, send_intervals};
 pub use reset_aws::Aws;
 
-use reset_aws::{DynamoJobLedger, DynamoLimits, DynamoUsers, PwnedPasswords, SecretsHashKeys, SecretsKeys, SecretsOriginVerify, SesMailer, SqsQueue};
+use reset_aws::{
+    DynamoJobLedger, DynamoLimits, DynamoUsers, EventBridgeBus, Outbox, PwnedPasswords, SecretsHashKeys, SecretsKeys, SecretsOriginVerify, SesMailer, SqsQueue,
+};
 use reset_core::ports::origin_verify::OriginVerify;
 use reset_core::settings::Edge;
-use reset_core::{ConfirmDeps, DeliveryDeps, Deps, KeyCache, Paces};
+use reset_core::{ConfirmDeps, DeliveryDeps, Deps, KeyCache, Paces, PublishDeps};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -52,9 +54,10 @@ fn queues(config: &Config, sdk: &aws_config::SdkConfig, needs: Needs) -> Result<
 pub async fn reset_password(config: Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<ConfirmDeps<Aws, PwnedPasswords>> {
     let queue = queues(&config, sdk, Needs { links: None, notices: Some("reset-password queues its password-changed notices there") })?;
     let signing_secret = signing_secret(&config, "reset-password verifies tokens with them")?;
+    let outbox = outbox(&config, "reset-password writes each change's event there")?;
     let breaches = config.breached_passwords.as_ref().map(|check| PwnedPasswords::new(check.range_url.clone(), check.timeout)).transpose()?;
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
-    let users = DynamoUsers::new(dynamodb.clone(), config.table.clone());
+    let users = DynamoUsers::writing(dynamodb.clone(), config.table.clone(), outbox);
     let key_cache_ttl = config.key_cache_ttl;
     let common = common(config, sdk, dynamodb, queue).await?;
     let signing = KeyCache::load(SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), signing_secret), key_cache_ttl).await;
@@ -70,18 +73,26 @@ pub async fn mail_worker(config: Config, sdk: &aws_config::SdkConfig) -> anyhow:
         problems.push("SENDER_EMAIL is required: the mail worker sends from it".to_owned());
     }
     let signing_secret = signing_secret(&config, "the mail worker signs links with them").map_err(|ConfigError(more)| problems.extend(more)).ok();
+    let outbox = outbox(&config, "the mail worker writes each sent link's event there").map_err(|ConfigError(more)| problems.extend(more)).ok();
     let needs = Needs { links: Some("the mail worker consumes the reset links' queue"), notices: Some("the mail worker consumes the notices' queue") };
     let queue = queues(&config, sdk, needs).map_err(|ConfigError(more)| problems.extend(more)).ok();
-    let (Some(sender), Some(queue), Some(signing_secret)) = (config.sender.clone(), queue, signing_secret) else { return Err(ConfigError(problems).into()) };
+    let (Some(sender), Some(queue), Some(signing_secret), Some(outbox)) = (config.sender.clone(), queue, signing_secret, outbox) else {
+        return Err(ConfigError(problems).into());
+    };
     let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), sender, config.ses_configuration_set.clone());
     let paces = Paces::new(config.link_send_interval, config.notice_send_interval);
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let users = DynamoUsers::new(dynamodb.clone(), config.table.clone());
-    let ledger = DynamoJobLedger::new(dynamodb.clone(), config.rate_limit_table.clone());
+    let ledger = DynamoJobLedger::new(dynamodb.clone(), config.rate_limit_table.clone(), outbox);
     let key_cache_ttl = config.key_cache_ttl;
     let common = common(config, sdk, dynamodb, queue).await?;
     let signing = KeyCache::load(SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), signing_secret), key_cache_ttl).await;
     Ok(DeliveryDeps { common, signing, users, ledger, mails: &reset_pages::MAILS, mailer, paces })
+}
+
+/// The events' outbox, which only the functions that write a change are given.
+fn outbox(config: &Config, why: &str) -> Result<Outbox, ConfigError> {
+    config.event_outbox_table.clone().map(|table| Outbox { table }).ok_or_else(|| ConfigError(vec![format!("EVENT_OUTBOX_TABLE is required: {why}")]))
 }
 
 /// The signing keys' secret, which only reset-password and the mail worker are given.
@@ -111,6 +122,7 @@ const WIRE_TARGETS: &[&str] = &[
     "aws_config",
     "aws_runtime",
     "aws_sdk_dynamodb",
+    "aws_sdk_eventbridge",
     "aws_sdk_secretsmanager",
     "aws_sdk_sesv2",
     "aws_sdk_sqs",
@@ -136,6 +148,7 @@ const OWN_TARGETS: &[&str] = &[
     "request_reset",
     "reset_password",
     "mail_worker",
+    "event_publisher",
     "reset_core",
     "reset_text",
     "reset_pages",
@@ -208,6 +221,21 @@ where
     if json { Box::new(logs.json().finish().with(filter)) } else { Box::new(logs.finish().with(filter)) }
 }
 
+/// The event publisher's cold start: logging, the SDK, and the bus (`EVENT_BUS_NAME`, its
+/// `EVENT_SOURCE`). It reads none of the other functions' settings: it holds no key, user or queue.
+pub async fn init_event_publisher() -> anyhow::Result<PublishDeps<EventBridgeBus>> {
+    init_logging();
+    let vars: std::collections::HashMap<String, String> = std::env::vars().collect();
+    let sdk = reset_aws::lambda_sdk_config().inspect_err(|err| tracing::error!(error = %err, "refusing to start"))?;
+    event_publisher(&vars, &sdk).inspect_err(|err| tracing::error!(%err, "refusing to start"))
+}
+
+/// The event publisher's deps from its environment (`vars`): the bus, nothing else.
+pub fn event_publisher(vars: &std::collections::HashMap<String, String>, sdk: &aws_config::SdkConfig) -> anyhow::Result<PublishDeps<EventBridgeBus>> {
+    let (bus, source) = config::event_bus(vars)?;
+    Ok(PublishDeps { bus: EventBridgeBus::new(aws_sdk_eventbridge::Client::new(sdk), bus, source) })
+}
+
 /// Cold start for any function: logging, configuration, the SDK, then `build` (one of
 /// [`request_reset`], [`reset_password`], [`mail_worker`]): what that function uses.
 pub async fn init<T>(build: impl AsyncFnOnce(Config, &aws_config::SdkConfig) -> anyhow::Result<T>) -> anyhow::Result<T> {
@@ -221,10 +249,11 @@ pub async fn init<T>(build: impl AsyncFnOnce(Config, &aws_config::SdkConfig) -> 
 mod tests {
     use tracing::Level;
 
-    const BASE: [(&str, &str); 3] = [
+    const BASE: [(&str, &str); 4] = [
         ("RESET_PAGE_URL", "https://auth.example.com/reset-password"),
         ("SIGNING_KEY_SECRET_ID", "reset/signing-keys"),
         ("HASHING_KEY_SECRET_ID", "reset/hashing-keys"),
+        ("EVENT_OUTBOX_TABLE", "password-reset-events"),
     ];
     const LINKS: (&str, &str) = ("MAIL_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-mail");
     const NOTICES: (&str, &str) = ("NOTICE_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/password-reset-notices");
@@ -255,6 +284,35 @@ mod tests {
         assert!(super::request_reset(config_with(&[LINKS]), &sdk).await.is_ok());
         assert!(super::reset_password(config_with(&[NOTICES]), &sdk).await.is_ok());
         assert!(super::mail_worker(config_with(&[LINKS, NOTICES, sender]), &sdk).await.is_ok());
+    }
+
+    /// The two functions that write a change refuse to start without the outbox its event goes
+    /// to, naming the variable; request-reset, which writes none, starts without it.
+    #[tokio::test]
+    async fn a_function_that_writes_changes_refuses_to_start_without_the_outbox() {
+        let sdk = sdk();
+        let without = || {
+            let mut config = config_with(&[LINKS, NOTICES, ("SENDER_EMAIL", "no-reply@example.com")]);
+            config.event_outbox_table = None;
+            config
+        };
+        let err = super::reset_password(without(), &sdk).await.err().expect("reset-password needs the outbox");
+        assert!(err.to_string().contains("EVENT_OUTBOX_TABLE is required: reset-password writes each change's event there"), "{err}");
+        let err = super::mail_worker(without(), &sdk).await.err().expect("the worker needs the outbox");
+        assert!(err.to_string().contains("EVENT_OUTBOX_TABLE is required"), "{err}");
+        assert!(super::request_reset(without(), &sdk).await.is_ok());
+    }
+
+    /// The publisher needs its bus and a source of its own; `aws.` is AWS's.
+    #[test]
+    fn the_publisher_needs_a_bus_and_a_source_that_is_not_aws() {
+        let vars = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        assert_eq!(
+            super::config::event_bus(&vars(&[("EVENT_BUS_NAME", "bus"), ("EVENT_SOURCE", "com.example.auth")])).unwrap(),
+            ("bus".to_owned(), "com.example.auth".to_owned())
+        );
+        let err = super::config::event_bus(&vars(&[("EVENT_SOURCE", "aws.auth")])).unwrap_err().to_string();
+        assert!(err.contains("EVENT_BUS_NAME is required") && err.contains("must not start with aws."), "{err}");
     }
 
     /// The mail worker refuses to start without a sender, before it builds or asks anything; the

@@ -1,6 +1,7 @@
 //! Newtypes that parse instead of validate: once a value has one of these types it is valid, and
 //! nothing downstream checks it again.
 
+pub mod events;
 pub mod mail_job;
 pub mod password;
 
@@ -373,6 +374,8 @@ pub struct PasswordChange {
     pub new_hash: String,
     /// Unix seconds; the application's session layer ends sessions older than this.
     pub changed_at: u64,
+    /// The `Password Changed` event, written in the same transaction as the change.
+    pub event: events::OutboxEvent,
 }
 
 #[cfg(test)]

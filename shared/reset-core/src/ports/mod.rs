@@ -10,6 +10,7 @@ use std::future::Future;
 
 use reset_token::{HashRing, KeyRing, KeyRingError};
 
+use crate::domain::events::OutboxEvent;
 use crate::domain::mail_job::{Lane, SignedJob};
 use crate::domain::{Email, PasswordChange, User, UserId};
 use crate::ports::origin_verify::OriginValues;
@@ -32,7 +33,8 @@ pub enum WriteOutcome {
     Conflict,
 }
 
-/// Replaces a password hash only if the account still holds the expected hash and email.
+/// Replaces a password hash only if the account still holds the expected hash and email, and
+/// writes the change's event to the outbox in the same transaction: both or neither.
 pub trait SetPassword: Send + Sync {
     fn set_password(&self, change: &PasswordChange) -> impl Future<Output = anyhow::Result<WriteOutcome>> + Send;
 }
@@ -102,10 +104,17 @@ pub enum Claim {
 /// Records which jobs were handled, with a lease so a crashed attempt does not block the job.
 pub trait JobLedger: Send + Sync {
     fn claim(&self, job_id: &str, now: u64, lease_secs: u64) -> impl Future<Output = anyhow::Result<Claim>> + Send;
-    /// The job is settled for good; later deliveries of it are duplicates.
-    fn finish(&self, job_id: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// The job is settled for good; later deliveries of it are duplicates. `event` (what the
+    /// settling did, for the application) goes to the outbox in the same transaction.
+    fn finish(&self, job_id: &str, event: Option<&OutboxEvent>) -> impl Future<Output = anyhow::Result<()>> + Send;
     /// The attempt failed; the next delivery may claim the job again.
     fn release(&self, job_id: &str, counted: bool) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// Where the events go: an EventBridge bus. Each entry's outcome is returned in order, so a
+/// batch that half failed is retried for its failed half only.
+pub trait EventBus: Send + Sync {
+    fn put_events(&self, events: &[OutboxEvent]) -> impl Future<Output = anyhow::Result<Vec<Result<(), String>>>> + Send;
 }
 
 /// Where a key ring lives (the signing keys, or the hashing keys). Fetched at cold start and then

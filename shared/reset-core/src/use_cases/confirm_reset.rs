@@ -4,14 +4,16 @@
 //! hash; the new hash is written only if the hash is still the one the token was bound to, so of
 //! many concurrent confirms with one token exactly one wins.
 
-use reset_text::locale::{self, Locale};
+use reset_text::locale;
 use reset_token::TokenError;
 
+use crate::domain::events::{self, SCHEMA_VERSION};
 use crate::domain::mail_job::{ChangedJob, MailJob, new_job_id};
 use crate::domain::password;
 use crate::domain::{InvalidToken, NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
 use crate::ports::breached::BreachedPasswords;
 use crate::ports::{GetUser, MailQueue as _, SetPassword, WriteOutcome};
+use crate::use_cases::request_reset::Requester;
 use crate::{Adapters, ConfirmDeps, unix_now};
 
 #[derive(Debug, thiserror::Error)]
@@ -161,32 +163,33 @@ pub async fn confirm_reset<A: Adapters<Users: GetUser + SetPassword>, B: Breache
     deps: &ConfirmDeps<A, B>,
     token: &ResetToken,
     password: NewPassword,
-    requested: Locale,
+    requester: &Requester,
 ) -> Result<UserId, ConfirmError> {
-    async { change_password(deps, checked(deps, token).await?, password, requested).await }.await.inspect_err(audit_refusal)
+    async { change_password(deps, checked(deps, token).await?, password, requester).await }.await.inspect_err(audit_refusal)
 }
 
 /// [`confirm_reset`] for a caller that has just checked the token with [`check_token`] (the form,
 /// which names the account before it takes the password): the same change, without reading the
-/// user again. The write stays conditional on what the check saw. `requested` is the request's
-/// language, for the password-changed notice of an account that has none stored.
+/// user again. The write stays conditional on what the check saw. `requester` says who asked (its
+/// network, request id and language: the notice's, for an account that has none stored), for the
+/// `Password Changed` event.
 #[tracing::instrument(name = "confirm_reset", skip_all, fields(user_id = %checked.user.id, token_id = %checked.token_id))]
 pub async fn confirm_checked<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     checked: CheckedToken,
     password: NewPassword,
-    requested: Locale,
+    requester: &Requester,
 ) -> Result<UserId, ConfirmError> {
-    change_password(deps, checked, password, requested).await.inspect_err(audit_refusal)
+    change_password(deps, checked, password, requester).await.inspect_err(audit_refusal)
 }
 
 async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     checked: CheckedToken,
     password: NewPassword,
-    requested: Locale,
+    requester: &Requester,
 ) -> Result<UserId, ConfirmError> {
-    let CheckedToken { user, key_id, .. } = checked;
+    let CheckedToken { user, key_id, token_id, .. } = checked;
     // The token verified against this process's cached ring, which may predate an emergency
     // retirement by the whole cache time: a change needs the key in a ring read within a minute.
     let ring = deps.signing.get_fresh(KEYS_FRESH_FOR_A_CHANGE).await.map_err(ConfirmError::Unavailable)?;
@@ -198,16 +201,33 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
     crate::ports::breached::check_not_breached(deps.breaches.as_ref(), &password).await?;
     tracing::debug!("new password passed the strength and breach checks");
     let started = std::time::Instant::now();
+    let new_hash = password::hash(password, &deps.common.settings.password_storage).await.map_err(ConfirmError::Internal)?;
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "new password hashed");
+    // The epoch is stamped after the hashing, right before the write: a sign-in with the old
+    // password that completes while the new one is hashed gets a session the epoch ends.
     let now = unix_now();
+    // The notice's language: the account's, else the request's, else the default.
+    let notice_locale = locale::for_mail(user.locale.as_deref(), requester.locale.as_deref(), deps.common.settings.default_locale);
+    let hashing = deps.common.hashing.get().await.map_err(ConfirmError::Unavailable)?;
+    let event = events::PasswordChanged {
+        schema_version: SCHEMA_VERSION,
+        event_id: events::new_event_id().map_err(ConfirmError::Internal)?,
+        user_id: user.id.as_ref().to_owned(),
+        changed_at: now,
+        link_id: token_id,
+        request_id: requester.request_id.clone(),
+        requester_network: Some(hashing.audit_hash(&requester.network)),
+        locale: notice_locale.tag().to_owned(),
+    };
     let change = PasswordChange {
         user_id: user.id.clone(),
         expected_email: user.email.as_stored().to_owned(),
         expected_hash: user.password_hash.clone(),
         expected_status: user.status.clone(),
-        new_hash: password::hash(password, &deps.common.settings.password_storage).await.map_err(ConfirmError::Internal)?,
+        new_hash,
         changed_at: now,
+        event: event.into_event().map_err(ConfirmError::Internal)?,
     };
-    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "new password hashed");
     match deps.users.set_password(&change).await.map_err(ConfirmError::Unavailable)? {
         WriteOutcome::Written => {}
         WriteOutcome::Conflict => return Err(rejected(TokenRejected::LostRace)),
@@ -222,10 +242,9 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
             user_id: user.id.as_ref().to_owned(),
             email: user.email.as_stored().to_owned(),
             changed_at: now,
-            locale: Some(locale::for_mail(user.locale.as_deref(), Some(requested.tag()), deps.common.settings.default_locale).tag().to_owned()),
+            locale: Some(notice_locale.tag().to_owned()),
         };
-        let ring = deps.common.hashing.get().await?;
-        deps.common.queue.enqueue(&MailJob::PasswordChanged(job).sign(&ring)?).await
+        deps.common.queue.enqueue(&MailJob::PasswordChanged(job).sign(&hashing)?).await
     };
     if let Err(err) = queued.await {
         tracing::error!(error = ?err, metric = "changed_mail_enqueue_failed", "password-changed notice was not queued");

@@ -25,6 +25,7 @@ use reset_text::{Locale, locale};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use crate::domain::events::{OutboxEvent, ResetLinkSent, SCHEMA_VERSION, link_sent_id};
 use crate::domain::mail_job::{ChangedJob, Lane, MailJob, ResetLinkJob};
 use crate::domain::{Email, UserId};
 use crate::ports::{Claim, CountHits as _, FindUserByEmail, GetUser, Hit, JobLedger as _, Mail, MailError, Mailer};
@@ -153,14 +154,15 @@ async fn deliver_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(deps
     claimed(deps, &job.id, |counted| send_reset_link(deps, job, &email, counted, pace)).await
 }
 
-/// Runs `attempt` while holding the job's claim: finishes the job when it settles, releases it
-/// when it fails (keeping whether its budget was spent).
+/// Runs `attempt` while holding the job's claim: finishes the job when it settles (with the
+/// event the settling produced, written in the same transaction as the ledger's record), releases
+/// it when it fails (keeping whether its budget was spent).
 async fn claimed<A, M, F, Fut>(deps: &DeliveryDeps<A, M>, job_id: &str, attempt: F) -> Delivery
 where
     A: Adapters<Users: FindUserByEmail>,
     M: Mailer,
     F: FnOnce(bool) -> Fut,
-    Fut: Future<Output = Result<Settled, Failed>>,
+    Fut: Future<Output = Result<(Settled, Option<OutboxEvent>), Failed>>,
 {
     let counted = match deps.ledger.claim(job_id, unix_now(), JOB_LEASE_SECS).await {
         Ok(Claim::Mine { counted }) => counted,
@@ -179,11 +181,13 @@ where
     };
     tracing::debug!(budgets_spent = counted, "mail job claimed");
     match attempt(counted).await {
-        Ok(settled) => {
-            if let Err(err) = deps.ledger.finish(job_id).await {
+        Ok((settled, event)) => {
+            if let Err(err) = deps.ledger.finish(job_id, event.as_ref()).await {
                 // The outcome stands (a retry now would send twice); a redelivery after the lease
-                // ends could repeat it, which the log makes visible.
-                tracing::warn!(error = ?err, "mail job settled but not recorded as done");
+                // ends could repeat it, which the log makes visible. So could its event, which
+                // the redelivery writes again under the same id.
+                let lost = event.as_ref().map(|event| event.detail_type.as_str());
+                tracing::error!(error = ?err, event = lost, metric = "mail_job_not_recorded", "mail job settled but not recorded as done");
             }
             Delivery::Settled(settled)
         }
@@ -203,7 +207,7 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
     email: &Email,
     counted: bool,
     pace: &Pace,
-) -> Result<Settled, Failed> {
+) -> Result<(Settled, Option<OutboxEvent>), Failed> {
     // Both rings before anything is spent: without them a retry comes back to the same point.
     let hashing = deps.common.hashing.get().await.map_err(failed(counted))?;
     let ring = deps.signing.get().await.map_err(failed(counted))?;
@@ -213,7 +217,7 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
         outcome
     };
     if !counted && spend_request_budgets(deps, &email_hash, &job.requester).await.map_err(failed(false))? != Hit::Allowed {
-        return Ok(audit(Settled::RateLimited));
+        return Ok((audit(Settled::RateLimited), None));
     }
     // Spent (now or by an earlier attempt): from here on a retry must not spend them again.
     // One send slot from here, whatever the lookup finds: were only sends paced, an account's
@@ -222,6 +226,7 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
     pace.slot().await;
     let user = deps.users.find_by_email(email).await.map_err(failed(true))?;
     tracing::trace!(found = user.is_some(), "account looked up by address");
+    let mut event = None;
     let outcome = match user {
         None => Settled::UnknownAccount,
         Some(user) if !user.active => Settled::DisabledAccount,
@@ -234,17 +239,36 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
             Some(_) if !counted && spend_daily_cap(deps, &email_hash).await.map_err(failed(true))? != Hit::Allowed => Settled::RateLimited,
             Some(to) => {
                 // Signed now, so the link's lifetime counts from the mail, not from the request.
-                let issued = ring.issue(user.binding(), unix_now(), deps.common.settings.token_ttl.as_secs()).map_err(|e| failed(true)(e.into()))?;
+                let issued_at = unix_now();
+                let issued = ring.issue(user.binding(), issued_at, deps.common.settings.token_ttl.as_secs()).map_err(|e| failed(true)(e.into()))?;
                 // The link's id (its `jti`): a later confirm logs the same one.
                 tracing::Span::current().record("token_id", issued.token_id.as_str());
                 let locale = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), deps.common.settings.default_locale);
                 let link = deps.common.settings.reset_link(&issued.token, Some(locale));
                 let mail = deps.mails.reset_link(&deps.common.settings, locale, to.clone(), &link).map_err(failed(true))?;
-                send(deps, &mail).await?
+                let sent = send(deps, &mail).await?;
+                if sent == Settled::Sent {
+                    let sent = ResetLinkSent {
+                        schema_version: SCHEMA_VERSION,
+                        event_id: link_sent_id(&job.id),
+                        user_id: user.id.as_ref().to_owned(),
+                        job_id: job.id.clone(),
+                        link_id: issued.token_id.clone(),
+                        sent_at: issued_at,
+                        expires_at: issued.expires_at,
+                        request_id: job.request_id.clone(),
+                        locale: locale.tag().to_owned(),
+                    };
+                    event = sent
+                        .into_event()
+                        .inspect_err(|err| tracing::error!(error = ?err, metric = "event_not_written", "the Reset Link Sent event could not be written"))
+                        .ok();
+                }
+                sent
             }
         },
     };
-    Ok(audit(outcome))
+    Ok((audit(outcome), event))
 }
 
 /// Spends one hit of the budgets a request for an address meets, the requester's own first: a
@@ -311,7 +335,7 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: M
     job: &ChangedJob,
     user_id: &UserId,
     pace: &Pace,
-) -> Result<Settled, Failed> {
+) -> Result<(Settled, Option<OutboxEvent>), Failed> {
     let user = deps.users.get_user(user_id).await.map_err(failed(true))?;
     let outcome = match &user {
         None => Settled::UnknownAccount,
@@ -338,7 +362,7 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: M
     };
     let active = user.as_ref().map(|u| u.active);
     tracing::info!(audit = "changed_mail", outcome = outcome.as_str(), user_id = %job.user_id, active, "password-changed notice settled");
-    Ok(outcome)
+    Ok((outcome, None))
 }
 
 /// Sends, sorting failures: for now (retry), or for good (settle, with a metric; the span says

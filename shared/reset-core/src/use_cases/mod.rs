@@ -1,6 +1,8 @@
-//! The three use cases, one per function: a reset requested ([`request_reset`]), a queued mail
-//! delivered ([`deliver_mail`]), a token checked and a password changed ([`confirm_reset`]).
+//! The use cases, one per function: a reset requested ([`request_reset`]), a queued mail
+//! delivered ([`deliver_mail`]), a token checked and a password changed ([`confirm_reset`]), new
+//! outbox events put on the bus ([`publish_events`]).
 
 pub mod confirm_reset;
 pub mod deliver_mail;
+pub mod publish_events;
 pub mod request_reset;

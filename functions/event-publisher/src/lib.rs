@@ -1,0 +1,66 @@
+//! event-publisher: fed by the outbox table's stream (one event source mapping, INSERT records
+//! only, partial batch responses). Each new outbox item is one event, written in the same
+//! transaction as the change it reports; [`reset_core::publish_events`] puts them on the bus. A
+//! record the bus did not take is reported in `batchItemFailures` (by its sequence number), so
+//! Lambda retries the batch from it until the record is as old as the stream keeps records, then
+//! sends the batch's description to the events' dead-letter queue, which alarms. Delivery is at
+//! least once: a consumer deduplicates on the detail's `event_id`.
+
+pub use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord};
+pub use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use reset_core::domain::events::OutboxEvent;
+use reset_core::ports::EventBus;
+use reset_core::{PublishDeps, Published};
+use serde::Deserialize;
+
+/// An outbox item as its stream record's new image holds it (`reset_aws::outbox_item`).
+#[derive(Deserialize)]
+struct OutboxItem {
+    event_id: String,
+    detail_type: String,
+    detail: String,
+    occurred_at: u64,
+}
+
+/// Publishes a batch's new outbox items and answers with the records to retry.
+pub async fn handle<B: EventBus>(deps: &PublishDeps<B>, event: StreamEvent) -> DynamoDbEventResponse {
+    tracing::debug!(records = event.records.len(), "outbox batch received");
+    let mut events = Vec::with_capacity(event.records.len());
+    let mut sequence_numbers = Vec::with_capacity(event.records.len());
+    for record in event.records {
+        match outbox_event(&record) {
+            Some(event) => {
+                events.push(event);
+                sequence_numbers.push(record.change.sequence_number.clone().unwrap_or_default());
+            }
+            None if record.event_name != "INSERT" => {
+                // The mapping's filter admits only INSERTs; a hand-made event may hold others.
+                tracing::debug!(event_name = %record.event_name, "not a new outbox item; skipped");
+            }
+            None => {
+                // It can never be published: retrying would only hold the shard up. An operator
+                // finds the item by the stream record's id.
+                tracing::error!(record_id = %record.event_id, metric = "event_malformed", "an outbox item that is not an event; skipped");
+            }
+        }
+    }
+    let mut response = DynamoDbEventResponse::default();
+    let Published { failed } = reset_core::publish_events(deps, &events).await;
+    for index in failed {
+        if let Some(sequence_number) = sequence_numbers.get(index) {
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = Some(sequence_number.clone());
+            response.batch_item_failures.push(failure);
+        }
+    }
+    tracing::debug!(retries = response.batch_item_failures.len(), "outbox batch handled");
+    response
+}
+
+fn outbox_event(record: &EventRecord) -> Option<OutboxEvent> {
+    if record.event_name != "INSERT" {
+        return None;
+    }
+    let item: OutboxItem = serde_dynamo::from_item(record.change.new_image.clone()).ok()?;
+    Some(OutboxEvent { event_id: item.event_id, detail_type: item.detail_type, detail: item.detail, occurred_at: item.occurred_at })
+}

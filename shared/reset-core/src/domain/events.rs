@@ -1,0 +1,192 @@
+//! What the application hears: one event per outcome it may act on, written to the outbox in the
+//! same write as the change it reports (so an event is as durable as its change) and published to
+//! EventBridge from the outbox's stream. An event names an account by id and a link by its `jti`;
+//! it never carries an address, a token, a password or a key.
+//!
+//! Each event's `detail` is versioned (`schema_version`) and described by a JSON Schema in
+//! `events/schemas/`; a consumer deduplicates on `event_id`, which stays the same however often
+//! the event is delivered.
+
+use serde::{Deserialize, Serialize};
+
+/// The version of every detail this build writes. A field added is not a new version; a field
+/// removed or changed in meaning is.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How long an outbox item is kept after it is written (its `expires_at`, the table's TTL): past
+/// the stream's 24 hours, so an operator can still read what a dead-lettered batch held.
+pub const OUTBOX_KEEP_SECS: u64 = 14 * 86_400;
+
+/// The kinds of event, with their EventBridge `detail-type`s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    PasswordChanged,
+    ResetLinkSent,
+    PasswordChangeDisputed,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 3] = [EventKind::PasswordChanged, EventKind::ResetLinkSent, EventKind::PasswordChangeDisputed];
+
+    /// The `detail-type`, in EventBridge's convention (words, title case, as AWS's own events).
+    pub fn detail_type(self) -> &'static str {
+        match self {
+            EventKind::PasswordChanged => "Password Changed",
+            EventKind::ResetLinkSent => "Reset Link Sent",
+            EventKind::PasswordChangeDisputed => "Password Change Disputed",
+        }
+    }
+
+    /// The name of the event's schema file in `events/schemas/` (without `.json`).
+    pub fn schema_name(self) -> &'static str {
+        match self {
+            EventKind::PasswordChanged => "PasswordChanged",
+            EventKind::ResetLinkSent => "ResetLinkSent",
+            EventKind::PasswordChangeDisputed => "PasswordChangeDisputed",
+        }
+    }
+
+    pub fn from_detail_type(detail_type: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|kind| kind.detail_type() == detail_type)
+    }
+}
+
+/// One event as the outbox holds it: what the publisher sends as an EventBridge entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEvent {
+    /// Unique per event and stable across redeliveries: the outbox item's key, and in the detail.
+    pub event_id: String,
+    pub detail_type: String,
+    /// The detail as JSON.
+    pub detail: String,
+    /// When it happened (Unix seconds): the entry's `time`.
+    pub occurred_at: u64,
+}
+
+impl OutboxEvent {
+    /// When the outbox may forget it (Unix seconds).
+    pub fn expires_at(&self) -> u64 {
+        self.occurred_at.saturating_add(OUTBOX_KEEP_SECS)
+    }
+
+    fn new(kind: EventKind, event_id: String, occurred_at: u64, detail: &impl Serialize) -> anyhow::Result<OutboxEvent> {
+        let detail = serde_json::to_string(detail)?;
+        Ok(OutboxEvent { event_id, detail_type: kind.detail_type().to_owned(), detail, occurred_at })
+    }
+}
+
+/// A password was changed through a reset link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChanged {
+    pub schema_version: u32,
+    pub event_id: String,
+    pub user_id: String,
+    /// Unix seconds; the value written to `password_changed_at`: sessions issued before it end.
+    pub changed_at: u64,
+    /// The link's `jti` (also in the audit log).
+    pub link_id: String,
+    /// API Gateway's request id of the confirm.
+    pub request_id: Option<String>,
+    /// A keyed hash of the requester's network (IPv4 /16, IPv6 /48), as the audit log has it.
+    pub requester_network: Option<String>,
+    /// The language the account's notice is written in (BCP 47).
+    pub locale: String,
+}
+
+/// A reset link was mailed (handed to SES).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetLinkSent {
+    pub schema_version: u32,
+    pub event_id: String,
+    pub user_id: String,
+    /// The mail job's id (the queue's idempotency key).
+    pub job_id: String,
+    /// The link's `jti`: a later `Password Changed` with the same `link_id` used this mail.
+    pub link_id: String,
+    /// Unix seconds.
+    pub sent_at: u64,
+    /// When the link stops working (Unix seconds).
+    pub expires_at: u64,
+    pub request_id: Option<String>,
+    pub locale: String,
+}
+
+/// The account's owner said a password change was not theirs: the account is locked, every link
+/// and session ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChangeDisputed {
+    pub schema_version: u32,
+    pub event_id: String,
+    pub user_id: String,
+    /// Unix seconds; the new `password_changed_at`: sessions issued before it end.
+    pub disputed_at: u64,
+    /// The disputed change's `password_changed_at` (Unix seconds; `None` if the account had none).
+    pub changed_at: Option<u64>,
+    /// The status now stored on the account (the `DisputeLockStatus` parameter).
+    pub status: String,
+    /// The dispute link's `jti`.
+    pub link_id: String,
+    pub request_id: Option<String>,
+    pub requester_network: Option<String>,
+}
+
+impl PasswordChanged {
+    pub fn into_event(self) -> anyhow::Result<OutboxEvent> {
+        OutboxEvent::new(EventKind::PasswordChanged, self.event_id.clone(), self.changed_at, &self)
+    }
+}
+
+impl ResetLinkSent {
+    pub fn into_event(self) -> anyhow::Result<OutboxEvent> {
+        OutboxEvent::new(EventKind::ResetLinkSent, self.event_id.clone(), self.sent_at, &self)
+    }
+}
+
+impl PasswordChangeDisputed {
+    pub fn into_event(self) -> anyhow::Result<OutboxEvent> {
+        OutboxEvent::new(EventKind::PasswordChangeDisputed, self.event_id.clone(), self.disputed_at, &self)
+    }
+}
+
+/// A new event id: 128 random bits, hex.
+pub fn new_event_id() -> anyhow::Result<String> {
+    super::mail_job::new_job_id()
+}
+
+/// The event id of a reset mail's `Reset Link Sent`: derived from the job, so a job handled twice
+/// (a redelivery after its ledger write was lost) yields the same id, which consumers deduplicate.
+pub fn link_sent_id(job_id: &str) -> String {
+    format!("sent-{job_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_carry_their_kind_id_and_time_and_no_address() {
+        let event = PasswordChanged {
+            schema_version: SCHEMA_VERSION,
+            event_id: "e1".into(),
+            user_id: "u1".into(),
+            changed_at: 1_700_000_000,
+            link_id: "j1".into(),
+            request_id: Some("r1".into()),
+            requester_network: Some("n1".into()),
+            locale: "en".into(),
+        }
+        .into_event()
+        .unwrap();
+        assert_eq!(event.detail_type, "Password Changed");
+        assert_eq!(event.event_id, "e1");
+        assert_eq!(event.occurred_at, 1_700_000_000);
+        assert_eq!(event.expires_at(), 1_700_000_000 + OUTBOX_KEEP_SECS);
+        let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap();
+        assert_eq!(detail["schema_version"], 1);
+        assert_eq!(detail["link_id"], "j1");
+        assert!(!event.detail.contains('@'));
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::from_detail_type(kind.detail_type()), Some(kind));
+        }
+    }
+}

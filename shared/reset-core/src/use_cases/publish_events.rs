@@ -1,0 +1,75 @@
+//! Use case: the event publisher puts new outbox items on the bus.
+//!
+//! An event reaches the outbox in the same write as its change; from there it is delivered at
+//! least once. Each event is audited by kind and id (never its detail, which names an account);
+//! what the bus did not take is reported, so the stream retries it.
+
+use crate::domain::events::OutboxEvent;
+use crate::ports::EventBus;
+
+/// The event publisher's deps: the bus, and nothing else (it reads no user, key or queue).
+pub struct PublishDeps<B: EventBus> {
+    pub bus: B,
+}
+
+/// What became of a batch: the indices of the events the bus did not take (all of them if the
+/// bus could not be reached), in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Published {
+    pub failed: Vec<usize>,
+}
+
+#[tracing::instrument(name = "publish_events", skip_all, fields(events = events.len()))]
+pub async fn publish_events<B: EventBus>(deps: &PublishDeps<B>, events: &[OutboxEvent]) -> Published {
+    if events.is_empty() {
+        return Published::default();
+    }
+    let outcomes = match deps.bus.put_events(events).await {
+        Ok(outcomes) => outcomes,
+        Err(err) => {
+            tracing::error!(error = ?err, metric = "event_publish_failed", failed = events.len(), "the event bus could not be reached; the batch comes back");
+            return Published { failed: (0..events.len()).collect() };
+        }
+    };
+    let mut failed = Vec::new();
+    for (index, event) in events.iter().enumerate() {
+        match outcomes.get(index) {
+            Some(Ok(())) => {
+                tracing::info!(audit = "event_published", detail_type = %event.detail_type, event_id = %event.event_id, "event published");
+            }
+            Some(Err(code)) => {
+                tracing::warn!(detail_type = %event.detail_type, event_id = %event.event_id, code = %code, metric = "event_publish_failed", "the bus refused an event; it comes back");
+                failed.push(index);
+            }
+            None => {
+                tracing::warn!(detail_type = %event.detail_type, event_id = %event.event_id, metric = "event_publish_failed", "the bus did not answer for an event; it comes back");
+                failed.push(index);
+            }
+        }
+    }
+    Published { failed }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemoryBus;
+
+    fn event(id: &str) -> OutboxEvent {
+        OutboxEvent { event_id: id.into(), detail_type: "Password Changed".into(), detail: "{}".into(), occurred_at: 1 }
+    }
+
+    #[tokio::test]
+    async fn what_the_bus_refuses_or_cannot_take_is_reported_for_a_retry() {
+        let deps = PublishDeps { bus: MemoryBus::default() };
+        let events = [event("a"), event("b")];
+        assert_eq!(publish_events(&deps, &events).await, Published::default());
+        assert_eq!(deps.bus.accepted().len(), 2);
+        deps.bus.refuse.set(true);
+        assert_eq!(publish_events(&deps, &events).await.failed, vec![0, 1]);
+        deps.bus.refuse.set(false);
+        deps.bus.outage.set(true);
+        assert_eq!(publish_events(&deps, &events).await.failed, vec![0, 1]);
+        assert_eq!(deps.bus.accepted().len(), 2);
+    }
+}
