@@ -984,7 +984,7 @@ fn who_may_do_what_with_each_key_secret_is_the_readme_s_table() {
         .take_while(|l| l.starts_with('|'))
         .map(|l| l.trim_matches('|').split('|').map(|c| c.trim().to_owned()).collect())
         .collect();
-    assert!(table.len() >= 12, "the README's table: {table:?}");
+    assert!(table.len() >= 14, "the README's table: {table:?}");
     let backticked = |cell: &str| cell.split('`').nth(1).unwrap_or_else(|| panic!("no `name` in {cell:?}")).to_owned();
     let conditions = ["HasOperatorRole", "HasDeployerRoles"];
     let may = |principal: &str, secret: &str, actions: &[&str]| {
@@ -1000,7 +1000,9 @@ fn who_may_do_what_with_each_key_secret_is_the_readme_s_table() {
         assert_eq!(computed, [row[2].as_str(), row[3].as_str(), row[4].as_str()], "{principal} on {secret} (read, write, policy)");
     }
     // Every role and secret the template has is in the table.
-    for principal in ["RequestResetFunctionRole", "ResetPasswordFunctionRole", "MailWorkerFunctionRole", "OperatorRoleArn", "DeployerRoleArns", "Other"] {
+    for principal in
+        ["RequestResetFunctionRole", "ResetPasswordFunctionRole", "MailWorkerFunctionRole", "EventPublisherFunctionRole", "OperatorRoleArn", "DeployerRoleArns", "Other"]
+    {
         for secret in ["SigningKeySecret", "HashingKeySecret"] {
             assert!(rows.contains(&(principal.to_owned(), secret.to_owned())), "{principal} on {secret} is not in the README's table");
         }
@@ -1009,7 +1011,7 @@ fn who_may_do_what_with_each_key_secret_is_the_readme_s_table() {
     for secret in ["SigningKeySecret", "HashingKeySecret"] {
         for action in KEY_WRITES.iter().chain(KEY_POLICY_CHANGES) {
             assert!(!refused(template, secret, "Other", action, &["HasOperatorRole"]), "{secret}: {action} refused without DeployerRoleArns");
-            for function in ["RequestResetFunctionRole", "ResetPasswordFunctionRole", "MailWorkerFunctionRole"] {
+            for function in ["RequestResetFunctionRole", "ResetPasswordFunctionRole", "MailWorkerFunctionRole", "EventPublisherFunctionRole"] {
                 assert!(
                     !granted(template, function, action, secret, &["HasOperatorRole", "HasDeployerRoles", "UseEdge", "UseCustomerKey"]),
                     "{function}: {action}"
