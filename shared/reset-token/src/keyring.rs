@@ -70,8 +70,10 @@ pub struct KeyRing {
     keys: BTreeMap<String, Key>,
     /// Legacy: the mail-job subkey from the secret's `"audit"` field, when it has one.
     job_key: Option<[u8; 32]>,
-    /// What `verify` asks of every token, built once with the ring rather than per token.
+    /// What `verify` asks of every reset token, built once with the ring rather than per token.
     pub(crate) validation: jsonwebtoken::Validation,
+    /// The same for dispute tokens (their own audience).
+    pub(crate) dispute_validation: jsonwebtoken::Validation,
 }
 
 impl fmt::Debug for KeyRing {
@@ -113,7 +115,13 @@ impl KeyRing {
         if !ring.contains_key(current) {
             return Err(KeyRingError::CurrentMissing(current.to_owned()));
         }
-        Ok(KeyRing { current: current.to_owned(), keys: ring, job_key: None, validation: crate::validation() })
+        Ok(KeyRing {
+            current: current.to_owned(),
+            keys: ring,
+            job_key: None,
+            validation: crate::validation(crate::Purpose::Reset),
+            dispute_validation: crate::validation(crate::Purpose::Dispute),
+        })
     }
 
     /// A new random key in the format this ring reads (32 bytes, base64url).

@@ -6,6 +6,10 @@
 //! changes, the fingerprint no longer matches and every link issued before dies with it, which makes
 //! tokens single-use without a token table.
 //!
+//! The same ring signs the "this wasn't me" links of password-changed notices
+//! ([`Purpose::Dispute`]): the same binding, their own audience ([`DISPUTE_AUDIENCE`]) and
+//! longest lifetime, so a token verifies only for the purpose it was issued for.
+//!
 //! Verification is two-step on purpose: [`KeyRing::verify`] checks everything the token alone can
 //! prove (shape, key id, algorithm, signature, audience, times) and yields an [`Unbound`] token;
 //! only [`Unbound::bind`] with the user's current state yields [`Claims`]. The type system keeps
@@ -31,12 +35,43 @@ use sha2::Sha256;
 
 /// The `aud` claim of every reset token; a JWT meant for anything else is refused.
 pub const AUDIENCE: &str = "password-reset";
+/// The `aud` claim of every dispute token (the "this wasn't me" link of a password-changed
+/// notice): its own, so that neither kind of link ever passes as the other.
+pub const DISPUTE_AUDIENCE: &str = "password-reset-dispute";
 /// The one signing algorithm, pinned on verify: `alg` in the header is never trusted.
 pub const ALGORITHM: Algorithm = Algorithm::HS256;
 /// How far in the future `iat` may lie (clock skew between functions), in seconds.
 pub const MAX_CLOCK_SKEW: u64 = 60;
-/// No token lives longer than this, whatever TTL is configured, in seconds.
+/// No reset token lives longer than this, whatever TTL is configured, in seconds.
 pub const MAX_TTL: u64 = 24 * 60 * 60;
+/// No dispute token lives longer than this (30 days): its owner may read the notice late.
+pub const DISPUTE_MAX_TTL: u64 = 30 * 24 * 60 * 60;
+
+/// What a token is for: each purpose has its own audience and its own longest lifetime, and a
+/// token verifies only for the purpose it was issued for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A reset link: changes the password once.
+    Reset,
+    /// A "this wasn't me" link in a password-changed notice: locks the account once.
+    Dispute,
+}
+
+impl Purpose {
+    pub fn audience(self) -> &'static str {
+        match self {
+            Purpose::Reset => AUDIENCE,
+            Purpose::Dispute => DISPUTE_AUDIENCE,
+        }
+    }
+
+    pub fn max_ttl(self) -> u64 {
+        match self {
+            Purpose::Reset => MAX_TTL,
+            Purpose::Dispute => DISPUTE_MAX_TTL,
+        }
+    }
+}
 /// Longest token string accepted for parsing; real ones are about 330 characters.
 pub const MAX_TOKEN_LEN: usize = 2048;
 
@@ -138,13 +173,18 @@ pub struct Claims {
 }
 
 impl KeyRing {
-    /// Signs a token for `binding` with the current key, valid for `ttl` seconds from `now`.
+    /// Signs a reset token for `binding` with the current key, valid for `ttl` seconds from `now`.
     pub fn issue(&self, binding: Binding<'_>, now: u64, ttl: u64) -> Result<Issued, TokenError> {
+        self.issue_for(Purpose::Reset, binding, now, ttl)
+    }
+
+    /// Signs a token for `purpose` (at most its [`Purpose::max_ttl`]).
+    pub fn issue_for(&self, purpose: Purpose, binding: Binding<'_>, now: u64, ttl: u64) -> Result<Issued, TokenError> {
         let key = self.current();
-        let expires_at = now + ttl.min(MAX_TTL);
+        let expires_at = now + ttl.min(purpose.max_ttl());
         let payload = Payload {
             sub: binding.user_id.to_owned(),
-            aud: AUDIENCE.to_owned(),
+            aud: purpose.audience().to_owned(),
             iat: now,
             exp: expires_at,
             jti: random_id()?,
@@ -156,8 +196,14 @@ impl KeyRing {
         Ok(Issued { token, token_id: payload.jti, expires_at })
     }
 
-    /// Checks what the token alone can prove, at time `now` (Unix seconds).
+    /// Checks what a reset token alone can prove, at time `now` (Unix seconds).
     pub fn verify(&self, token: &str, now: u64) -> Result<Unbound<'_>, TokenError> {
+        self.verify_for(Purpose::Reset, token, now)
+    }
+
+    /// Checks what a token for `purpose` alone can prove: a token for another purpose is
+    /// [`TokenError::WrongAudience`].
+    pub fn verify_for(&self, purpose: Purpose, token: &str, now: u64) -> Result<Unbound<'_>, TokenError> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(TokenError::Malformed);
         }
@@ -167,12 +213,16 @@ impl KeyRing {
         }
         let key = header.kid.as_deref().and_then(|kid| self.get(kid)).ok_or(TokenError::UnknownKey)?;
 
-        let payload = jsonwebtoken::decode::<Payload>(token, &key.decoding, &self.validation).map_err(|err| classify(err.kind()))?.claims;
+        let validation = match purpose {
+            Purpose::Reset => &self.validation,
+            Purpose::Dispute => &self.dispute_validation,
+        };
+        let payload = jsonwebtoken::decode::<Payload>(token, &key.decoding, validation).map_err(|err| classify(err.kind()))?.claims;
 
         if payload.exp <= now {
             return Err(TokenError::Expired);
         }
-        if payload.iat > now + MAX_CLOCK_SKEW || payload.exp <= payload.iat || payload.exp - payload.iat > MAX_TTL {
+        if payload.iat > now + MAX_CLOCK_SKEW || payload.exp <= payload.iat || payload.exp - payload.iat > purpose.max_ttl() {
             return Err(TokenError::BadLifetime);
         }
         Ok(Unbound { payload, fingerprint_key: &key.fingerprint_key, kid: &key.kid })
@@ -207,11 +257,11 @@ impl Unbound<'_> {
     }
 }
 
-/// The pinned algorithm and audience; expiry is checked in `verify` against the caller's clock,
-/// with no leeway.
-fn validation() -> Validation {
+/// The pinned algorithm and `purpose`'s audience; expiry is checked in `verify` against the
+/// caller's clock, with no leeway.
+fn validation(purpose: Purpose) -> Validation {
     let mut validation = Validation::new(ALGORITHM);
-    validation.set_audience(&[AUDIENCE]);
+    validation.set_audience(&[purpose.audience()]);
     validation.set_required_spec_claims(&["aud", "exp", "sub"]);
     validation.validate_exp = false;
     validation.leeway = 0;

@@ -200,6 +200,37 @@ fn another_audience_is_refused() {
     }
 }
 
+/// A dispute link and a reset link are signed by the same ring for the same account, and each
+/// verifies only as what it was issued for: a reset token cannot lock an account, a dispute token
+/// (which lives for days) cannot change a password.
+#[test]
+fn a_dispute_token_is_not_a_reset_token_and_a_reset_token_is_not_a_dispute_token() {
+    let r = ring("k1", &[("k1", K1)]);
+    let dispute = r.issue_for(Purpose::Dispute, alice(), NOW, 7 * 86_400).unwrap();
+    let reset = r.issue(alice(), NOW, TTL).unwrap();
+    assert_eq!(r.verify(&dispute.token, NOW + 1).unwrap_err(), TokenError::WrongAudience, "a dispute token as a reset token");
+    assert_eq!(r.verify_for(Purpose::Dispute, &reset.token, NOW + 1).unwrap_err(), TokenError::WrongAudience, "a reset token as a dispute token");
+    let claims = r.verify_for(Purpose::Dispute, &dispute.token, NOW + 6 * 86_400).unwrap().bind(alice()).unwrap();
+    assert_eq!(claims.expires_at, NOW + 7 * 86_400);
+    assert!(r.verify_for(Purpose::Reset, &reset.token, NOW + 1).is_ok());
+}
+
+#[test]
+fn a_dispute_token_lives_at_most_thirty_days_and_binds_like_a_reset_token() {
+    let r = ring("k1", &[("k1", K1)]);
+    let issued = r.issue_for(Purpose::Dispute, alice(), NOW, 10 * DISPUTE_MAX_TTL).unwrap();
+    assert_eq!(issued.expires_at, NOW + DISPUTE_MAX_TTL);
+    assert_eq!(r.verify_for(Purpose::Dispute, &issued.token, NOW + DISPUTE_MAX_TTL).unwrap_err(), TokenError::Expired);
+    let changed = Binding { epoch: "1800000100", ..alice() };
+    assert_eq!(r.verify_for(Purpose::Dispute, &issued.token, NOW + 1).unwrap().bind(changed).unwrap_err(), TokenError::Superseded);
+    // A forged dispute payload that lives past the cap is refused even when signed.
+    let mut p = real_payload(&r);
+    p["aud"] = json!(DISPUTE_AUDIENCE);
+    p["exp"] = json!(p["iat"].as_u64().unwrap() + DISPUTE_MAX_TTL + 1);
+    let t = forge(header(Algorithm::HS256, Some("k1")), &p, K1);
+    assert_eq!(r.verify_for(Purpose::Dispute, &t, NOW).unwrap_err(), TokenError::BadLifetime);
+}
+
 #[test]
 fn missing_extra_or_mistyped_claims_are_refused() {
     let r = ring("k1", &[("k1", K1)]);
