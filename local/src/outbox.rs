@@ -213,3 +213,13 @@ fn record(place: usize, item: &HashMap<String, aws_sdk_dynamodb::types::Attribut
         "eventSourceARN": format!("arn:aws:dynamodb:{REGION}:123456789012:table/{OUTBOX_TABLE}/stream/local"),
     })
 }
+
+impl crate::queue::EventSource for Outbox {
+    fn deliver_with<F, Fut>(&self, function: F) -> impl Future<Output = anyhow::Result<usize>>
+    where
+        F: Fn(Value) -> Fut,
+        Fut: Future<Output = anyhow::Result<Value>>,
+    {
+        Outbox::deliver_with(self, function)
+    }
+}

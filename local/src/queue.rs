@@ -259,15 +259,37 @@ impl MailQueues {
     }
 }
 
-/// The SQS event source for a worker under `cargo lambda watch`: a thread that polls the queue
-/// every `every` and invokes the worker through watch's invoke endpoint. Stops when dropped.
+/// What an event source mapping hands a function: batches, as the function's event, settled by
+/// its answer (the mail queues; the events' outbox stream, `crate::outbox::Outbox`).
+pub trait EventSource: Send + 'static {
+    /// Hands every batch available now to `function`, settling each by its answer; returns how
+    /// many records were handed out (or taken).
+    fn deliver_with<F, Fut>(&self, function: F) -> impl Future<Output = anyhow::Result<usize>>
+    where
+        F: Fn(Value) -> Fut,
+        Fut: Future<Output = anyhow::Result<Value>>;
+}
+
+impl EventSource for MailQueues {
+    fn deliver_with<F, Fut>(&self, function: F) -> impl Future<Output = anyhow::Result<usize>>
+    where
+        F: Fn(Value) -> Fut,
+        Fut: Future<Output = anyhow::Result<Value>>,
+    {
+        MailQueues::deliver_with(self, function)
+    }
+}
+
+/// An event source for a function under `cargo lambda watch` (the mail worker on its queues, the
+/// event publisher on the outbox): a thread that polls the source every `every` and invokes the
+/// function through watch's invoke endpoint. Stops when dropped.
 pub struct Pump {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Pump {
-    pub fn start(queues: MailQueues, invoke_url: String, every: Duration) -> Pump {
+    pub fn start<S: EventSource>(source: S, invoke_url: String, every: Duration) -> Pump {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let thread = std::thread::spawn(move || {
@@ -279,12 +301,12 @@ impl Pump {
                         let agent = agent.clone();
                         let url = invoke_url.clone();
                         async move {
-                            let mut reply = agent.post(&url).send_json(&event).context("invoking the mail worker")?;
+                            let mut reply = agent.post(&url).send_json(&event).with_context(|| format!("invoking {url}"))?;
                             Ok(reply.body_mut().read_json::<Value>().unwrap_or(Value::Null))
                         }
                     };
-                    if let Err(err) = queues.deliver_with(invoke).await {
-                        eprintln!("mail pump: {err:#}");
+                    if let Err(err) = source.deliver_with(invoke).await {
+                        eprintln!("event source: {err:#}");
                     }
                     tokio::time::sleep(every).await;
                 }

@@ -108,7 +108,8 @@ impl Run {
     }
 
     /// One request to each function: the HTTP functions' pages, and a reset request, whose mail
-    /// the mail worker sends (the runner prints it). Watch starts a function's process on its
+    /// the mail worker sends and whose event the event publisher puts on the bus (the runner
+    /// prints both). Watch starts a function's process on its
     /// first invocation, so afterwards every kind of process the stack has is running.
     fn wake_every_function(&mut self) {
         let agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(300))).build().new_agent();
@@ -119,6 +120,8 @@ impl Run {
         let reply = agent.post(format!("{api}{}", request_reset::PATH)).send_json(serde_json::json!({"email": DEMO_EMAIL})).unwrap();
         assert_eq!(reply.status(), 202);
         assert!(self.wait_for(&format!("Mail to {DEMO_EMAIL}")), "local-stack exited before the mail went out");
+        // The mail's event, through the outbox, the event publisher under watch and the bus.
+        assert!(self.wait_for("Event Reset Link Sent"), "local-stack exited before the mail's event was printed");
     }
 }
 
@@ -130,7 +133,7 @@ fn ends_cleanly_on(signal: libc::c_int, wake: bool) {
     let mut expected = vec!["local-stack", "moto_serial.py", "cargo-lambda"];
     if wake {
         run.wake_every_function();
-        expected.extend(["request-reset", "reset-password", "mail-worker"]);
+        expected.extend(["request-reset", "reset-password", "mail-worker", "event-publisher"]);
     }
     let running = marked(&mark);
     let commands: Vec<&str> = running.iter().map(|(_, command)| command.as_str()).collect();

@@ -38,6 +38,7 @@ const USER_ID: &str = "user-0";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
     UpdateItem,
+    TransactWriteItems,
     GetItem,
     Query,
     SendMessage,
@@ -45,7 +46,7 @@ enum Op {
     SendEmail,
 }
 
-const OPS: [Op; 6] = [Op::UpdateItem, Op::GetItem, Op::Query, Op::SendMessage, Op::GetSecretValue, Op::SendEmail];
+const OPS: [Op; 7] = [Op::UpdateItem, Op::TransactWriteItems, Op::GetItem, Op::Query, Op::SendMessage, Op::GetSecretValue, Op::SendEmail];
 
 impl Op {
     /// JSON protocols (DynamoDB, SQS, Secrets Manager) name the operation in `x-amz-target`; SES
@@ -53,6 +54,7 @@ impl Op {
     fn of(request: &HttpRequest) -> Option<Op> {
         match request.headers().get("x-amz-target") {
             Some("DynamoDB_20120810.UpdateItem") => Some(Op::UpdateItem),
+            Some("DynamoDB_20120810.TransactWriteItems") => Some(Op::TransactWriteItems),
             Some("DynamoDB_20120810.GetItem") => Some(Op::GetItem),
             Some("DynamoDB_20120810.Query") => Some(Op::Query),
             Some("AmazonSQS.SendMessage") => Some(Op::SendMessage),
@@ -65,7 +67,7 @@ impl Op {
 
     fn content_type(self) -> &'static str {
         match self {
-            Op::UpdateItem | Op::GetItem | Op::Query | Op::SendMessage => "application/x-amz-json-1.0",
+            Op::UpdateItem | Op::TransactWriteItems | Op::GetItem | Op::Query | Op::SendMessage => "application/x-amz-json-1.0",
             Op::GetSecretValue => "application/x-amz-json-1.1",
             Op::SendEmail => "application/json",
         }
@@ -144,6 +146,8 @@ fn canned() -> (Canned, Arc<Calls>) {
         match op {
             // Counters, claims (no earlier record: ALL_OLD is empty), finishes and password writes.
             Op::UpdateItem => "{}".into(),
+            // A password and its event; a finished job and its event.
+            Op::TransactWriteItems => "{}".into(),
             Op::GetItem => json!({ "Item": user_item() }).to_string(),
             // The template's email index projects the hash, status and epoch: no GetItem after it.
             Op::Query => json!({ "Count": 1, "ScannedCount": 1, "Items": [user_item()] }).to_string(),
@@ -203,6 +207,7 @@ fn config() -> Config {
         ("USER_PASSWORD_CHANGED_AT_ATTRIBUTE", "password_changed_at"),
         ("USER_LOCALE_ATTRIBUTE", ""),
         ("RATE_LIMIT_TABLE", "password-reset-rate-limits"),
+        ("EVENT_OUTBOX_TABLE", "password-reset-events"),
         ("RATE_LIMIT_EMAIL_PER_MINUTE", &per_minute),
         ("RATE_LIMIT_EMAIL_PER_DAY", &per_day),
         ("RATE_LIMIT_EMAIL_PER_DAY_TOTAL", &per_day_total),
@@ -259,9 +264,9 @@ pub async fn run(scenario: &str, repeats: usize) {
                 let response = mail_worker::handle(&deps, event).await;
                 assert!(response.batch_item_failures.is_empty());
             }
-            // Three budgets (the requester's, the minute's, the day's cap), the claim and the finish;
-            // the account by its address; the mail.
-            expect_calls(&calls, before, repeats, &[(Op::UpdateItem, 5), (Op::Query, 1), (Op::SendEmail, 1)]);
+            // Three budgets (the requester's, the minute's, the day's cap) and the claim; the account
+            // by its address; the mail; the finish with its Reset Link Sent.
+            expect_calls(&calls, before, repeats, &[(Op::UpdateItem, 4), (Op::Query, 1), (Op::SendEmail, 1), (Op::TransactWriteItems, 1)]);
             before
         }
         "sdk-confirm" => {
@@ -280,8 +285,9 @@ pub async fn run(scenario: &str, repeats: usize) {
                 let response = reset_password::handle(&deps, request).await.expect("infallible");
                 assert_eq!(response.status(), 200);
             }
-            // The source IP's budget, the user, the conditional write; the changed-password notice.
-            expect_calls(&calls, before, repeats, &[(Op::UpdateItem, 2), (Op::GetItem, 1), (Op::SendMessage, 1)]);
+            // The source IP's budget, the user, the conditional write with its Password Changed;
+            // the changed-password notice.
+            expect_calls(&calls, before, repeats, &[(Op::UpdateItem, 1), (Op::TransactWriteItems, 1), (Op::GetItem, 1), (Op::SendMessage, 1)]);
             before
         }
         _ => crate::unknown(scenario),

@@ -1,8 +1,9 @@
 //! The local stack in one command (`scripts/dev`): moto on loopback, provisioned like the SAM
 //! template (tables, mail queue and dead-letter queue, signing-key and hashing-key secrets, verified sender, a demo
 //! user), the functions under `cargo lambda watch` at the template's paths, the mail queue fed to
-//! the mail worker as SQS events (as Lambda's event source does), and every reset link that is
-//! mailed printed as it is sent. Ctrl-C, SIGTERM or SIGHUP (a closed terminal, a process manager)
+//! the mail worker as SQS events (as Lambda's event source does), the events' outbox fed to the
+//! event publisher (as the stream's event source does), and every reset link that is mailed and
+//! every event the bus delivers printed as they come. Ctrl-C, SIGTERM or SIGHUP (a closed terminal, a process manager)
 //! stop everything it started; if the runner is killed outright, its children get SIGTERM from the
 //! kernel (see `reset_local::process`).
 
@@ -42,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
     let watch = Watch::start(Some(api_port), &stack.env(), &log, true)?;
     // Polled every 200 ms: a requested link is printed within about a second.
     let _pump = Pump::start(stack.queue.clone(), watch.invoke_url("mail-worker"), Duration::from_millis(200));
+    let _events = Pump::start(stack.events.clone(), watch.invoke_url("event-publisher"), Duration::from_millis(500));
 
     println!(
         r#"
@@ -51,6 +53,8 @@ Local password-reset stack is up.
     POST {api}/password-reset/confirm   {{"token": "...", "password": "..."}}
   Moto (AWS):     {moto}   (sent mail: {moto}/moto-api/data.json)
   Mail queues:    {queue} (links), {notices} (notices), both fed to the mail-worker function
+  Events:         on the bus {bus}, fed from the outbox {outbox} by the event-publisher function;
+                  each is printed below as an application's rule would receive it
   Demo user:      {DEMO_EMAIL} / {DEMO_PASSWORD}
   Function logs:  {log}
 
@@ -63,10 +67,13 @@ Stack ready.
         moto = stack.moto.url,
         queue = stack.queue.url,
         notices = stack.queue.notices_url,
+        bus = reset_local::outbox::EVENT_BUS,
+        outbox = reset_local::outbox::OUTBOX_TABLE,
         log = log.display(),
     );
 
     let mut seen = HashSet::new();
+    let mut heard = 0;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
@@ -82,6 +89,11 @@ Stack ready.
                         }
                     }
                 }
+                let events = stack.events.heard().await.unwrap_or_default();
+                for event in events.iter().skip(heard) {
+                    println!("\nEvent {}: {}", event["detail-type"].as_str().unwrap_or("?"), event["detail"]);
+                }
+                heard = heard.max(events.len());
             }
         }
     }
