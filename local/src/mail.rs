@@ -54,14 +54,27 @@ pub fn sent(moto_url: &str) -> anyhow::Result<Vec<SentMail>> {
     Ok(data.ses.messages)
 }
 
+/// The dispute page's path (the stack's `DISPUTE_PAGE_URL` ends so).
+const DISPUTE_PATH: &str = "/secure-account?";
+
 impl SentMail {
-    /// The first link in the mail that carries a `token` parameter.
+    /// The first link in the mail that carries a `token` parameter and is not a notice's "this
+    /// wasn't me" link.
     pub fn reset_link(&self) -> Option<String> {
+        self.links_with_token().find(|href| !href.contains(DISPUTE_PATH))
+    }
+
+    /// The "this wasn't me" link of a password-changed notice.
+    pub fn dispute_link(&self) -> Option<String> {
+        self.links_with_token().find(|href| href.contains(DISPUTE_PATH))
+    }
+
+    fn links_with_token(&self) -> impl Iterator<Item = String> + '_ {
         self.body
             .split("href=\"")
             .skip(1)
             .filter_map(|rest| rest.split('"').next())
-            .find(|href| href.contains("token="))
+            .filter(|href| href.contains("token="))
             .map(|href| href.replace("&amp;", "&").replace("&#38;", "&"))
     }
 

@@ -184,6 +184,7 @@ impl Stack {
 
     /// The environment the functions run with against this stack (what template.yaml sets in AWS).
     pub fn env(&self) -> Vec<(String, String)> {
+        let dispute_page_url = self.dispute_page_url();
         let mut env: Vec<(String, String)> = [
             ("AWS_ENDPOINT_URL", self.moto.url.as_str()),
             ("AWS_REGION", REGION),
@@ -207,6 +208,10 @@ impl Stack {
             ("MAIL_WORKER_CONCURRENCY", "1"),
             ("MAIL_RETRY_BASE_SECONDS", "1"),
             ("RESET_PAGE_URL", &self.reset_page_url),
+            // The "this wasn't me" page beside the reset page, as the template builds it on the
+            // API's own address; the lock status is the template's default.
+            ("DISPUTE_PAGE_URL", &dispute_page_url),
+            ("DISPUTE_LOCK_STATUS", "locked"),
             ("APP_NAME", "Demo App"),
             ("SUPPORT_CONTACT", "support@example.com"),
         ]
@@ -216,6 +221,15 @@ impl Stack {
         .collect();
         env.extend(self.overrides.iter().cloned());
         env
+    }
+
+    /// The "this wasn't me" page: `secure-account` beside the reset page.
+    pub fn dispute_page_url(&self) -> String {
+        let page = self.reset_page_url.split(['?', '#']).next().unwrap_or_default();
+        match page.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/secure-account"),
+            None => format!("{page}/secure-account"),
+        }
     }
 
     pub fn config(&self) -> Config {

@@ -11,7 +11,7 @@ use reset_core::domain::mail_job::MailJob;
 use reset_core::memory::MemoryOriginVerify;
 use reset_core::ports::breached::BreachedPasswords;
 use reset_core::ports::origin_verify::{OriginVerify, REREAD_COOLDOWN};
-use reset_core::ports::{GetUser, Mailer, SetPassword};
+use reset_core::ports::{GetUser, LockAccount, Mailer, SetPassword};
 use reset_core::settings::Edge;
 use reset_local::events;
 use serde_json::Value;
@@ -40,7 +40,10 @@ pub fn page_via_cdn(value: &str) -> Value {
 }
 
 /// Whether the function lets a request carrying `value` through (200) or refuses it (403).
-pub async fn lets_through<A: Adapters<Users: GetUser + SetPassword>, M: Mailer, B: BreachedPasswords>(deps: &Functions<A, M, B>, value: &str) -> bool {
+pub async fn lets_through<A: Adapters<Users: GetUser + SetPassword + LockAccount>, M: Mailer, B: BreachedPasswords>(
+    deps: &Functions<A, M, B>,
+    value: &str,
+) -> bool {
     let reply = call(deps, &page_via_cdn(value)).await;
     assert!([200, 403].contains(&reply.status), "{}: {}", reply.status, reply.body);
     reply.status == 200

@@ -9,7 +9,7 @@ use reset_core::domain::password;
 use reset_core::domain::{StoredEmail, User, UserId};
 use reset_core::memory::{InMemory, MemoryBreaches, MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
 use reset_core::ports::breached::BreachedPasswords;
-use reset_core::ports::{GetUser, KeySource as _, Mailer, SetPassword};
+use reset_core::ports::{GetUser, KeySource as _, LockAccount, Mailer, SetPassword};
 use reset_core::reset_token::{HashRing, KeyRing};
 use reset_core::settings::parse_page_url;
 use reset_core::{Adapters, ConfirmDeps, Delivery, DeliveryDeps, Deps, KeyCache, Paces, PublishDeps, Settings};
@@ -19,6 +19,8 @@ use reset_wiring::{Aws, Config};
 use serde_json::{Value, json};
 
 pub const RESET_PAGE: &str = "https://auth.example.com/reset-password";
+/// The "this wasn't me" page, beside the reset page (the mail worker's `DISPUTE_PAGE_URL`).
+pub const DISPUTE_PAGE: &str = "https://auth.example.com/secure-account";
 pub const KEY_A: &str = "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
 pub const KEY_B: &str = "key-b-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlk";
 /// The hashing secret's first key (its own secret, apart from the signing keys).
@@ -88,7 +90,7 @@ pub async fn mail_worker(stack: &Stack) -> DeliveryDeps<Aws, SesMailer> {
 }
 
 /// Sends an event to whichever function serves its path, as API Gateway would.
-pub async fn call<A: Adapters<Users: GetUser + SetPassword>, M: Mailer, B: BreachedPasswords>(deps: &Functions<A, M, B>, event: &Value) -> Reply {
+pub async fn call<A: Adapters<Users: GetUser + SetPassword + LockAccount>, M: Mailer, B: BreachedPasswords>(deps: &Functions<A, M, B>, event: &Value) -> Reply {
     let request = events::to_request(event);
     // An HTTP API event's path is `rawPath`; a REST API event's, `path`.
     let path = event["rawPath"].as_str().or_else(|| event["path"].as_str()).unwrap_or_default();
@@ -128,6 +130,7 @@ pub fn settings() -> Settings {
         app_name: "Demo App".into(),
         support_contact: Some("support@example.com".into()),
         login_url: Some(parse_page_url("https://app.example.com/login").unwrap()),
+        dispute_page_url: Some(parse_page_url(DISPUTE_PAGE).unwrap()),
         rate_limits: GENEROUS_LIMITS,
         ..Settings::for_reset_page(parse_page_url(RESET_PAGE).unwrap())
     }

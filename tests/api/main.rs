@@ -7,6 +7,7 @@ mod browser;
 mod cargo_lambda;
 mod checkov;
 mod deploy;
+mod dispute;
 mod edge;
 mod events;
 mod faults;

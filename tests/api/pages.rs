@@ -37,7 +37,7 @@ fn forgot_event(email: &str) -> Value {
     event
 }
 
-fn assert_page_headers(reply: &Reply, what: &str) {
+pub(crate) fn assert_page_headers(reply: &Reply, what: &str) {
     assert_page_headers_referring(reply, what, "no-referrer");
 }
 

@@ -1,5 +1,13 @@
-//! reset-password: `POST /password-reset/confirm` with `{"token": "...", "password": "..."}`, and
-//! the hosted reset page (`GET`/`HEAD`/`POST /reset-password`).
+//! reset-password: `POST /password-reset/confirm` with `{"token": "...", "password": "..."}`, the
+//! hosted reset page (`GET`/`HEAD`/`POST /reset-password`), and the "this wasn't me" page
+//! (`GET`/`HEAD`/`POST /secure-account`) the password-changed notice links to.
+//!
+//! The "this wasn't me" page: `GET` (and `HEAD`) verifies the dispute link (its own audience; the
+//! account exists and still matches it) and shows one button, a form that posts the token back
+//! (a hidden field: no cookie, the page is `no-store`), and changes nothing (mail scanners open
+//! links). `POST` verifies again and locks the account in one conditional write with its event
+//! ([`reset_core::dispute_change`]). Every refusal (used, replayed, forged, expired, from before a
+//! later change) gets the same "this link no longer works" page and changes nothing.
 //!
 //! Every token failure (bad signature, expired, wrong audience, unknown key, user gone, password
 //! already changed) gets one identical answer: `400 invalid_or_expired_token`, or the "invalid or
@@ -48,7 +56,7 @@ use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use reset_core::domain::{NewPassword, ResetToken};
 use reset_core::ports::breached::BreachedPasswords;
-use reset_core::ports::{GetUser, SetPassword};
+use reset_core::ports::{GetUser, LockAccount, SetPassword};
 use reset_core::{Adapters, CheckedToken, ConfirmDeps, ConfirmError, unix_now};
 use reset_http::{ApiError, ErrorCode, html_response, json_response, limit_source_ip, read_form, read_json};
 use reset_pages::pages::{self, Reader};
@@ -61,6 +69,8 @@ use url::Url;
 
 pub const PATH: &str = "/password-reset/confirm";
 pub const PAGE_PATH: &str = "/reset-password";
+/// The "this wasn't me" page (the mail worker's `DISPUTE_PAGE_URL` on this API).
+pub const DISPUTE_PATH: &str = "/secure-account";
 /// The cookie that holds the token between the link and the form. `__Host-`: the browser takes
 /// it only with `Secure`, `Path=/` and no `Domain`, so a sibling subdomain cannot plant one.
 pub const COOKIE: &str = "__Host-reset_token";
@@ -69,6 +79,7 @@ pub const COOKIE_MAX_AGE: u64 = 15 * 60;
 
 const JSON_SHAPE: Msg = Msg::new("error-confirm-shape");
 const FORM_SHAPE: Msg = Msg::new("error-reset-form-shape");
+const DISPUTE_FORM_SHAPE: Msg = Msg::new("error-dispute-form-shape");
 
 /// The answer to a successful JSON confirm, in `locale`.
 pub fn changed_body(locale: Locale) -> String {
@@ -82,7 +93,7 @@ struct ConfirmBody {
     password: SecretString,
 }
 
-pub async fn handle<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+pub async fn handle<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     req: Request,
 ) -> Result<Response<Body>, Infallible> {
@@ -103,6 +114,9 @@ pub async fn handle<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswo
             (PAGE_PATH, &Method::GET | &Method::HEAD) => show(deps, &req).await,
             (PAGE_PATH, &Method::POST) => submit(deps, &req).await,
             (PAGE_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(locale()),
+            (DISPUTE_PATH, &Method::GET | &Method::HEAD) => show_dispute(deps, &req).await,
+            (DISPUTE_PATH, &Method::POST) => submit_dispute(deps, &req).await,
+            (DISPUTE_PATH, _) => ApiError::method_not_allowed("GET, HEAD, POST").into_response(locale()),
             _ => ApiError::not_found().into_response(locale()),
         }
     }
@@ -118,7 +132,7 @@ fn refused(err: ConfirmError) -> ApiError {
     err.into()
 }
 
-async fn confirm<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+async fn confirm<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     req: &Request,
     locale: Locale,
@@ -154,7 +168,7 @@ enum Source {
 
 /// The token a page request's cookie holds, checked; a request without the cookie gets the
 /// "invalid or expired link" answer and no `Set-Cookie`.
-async fn cookie_token<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+async fn cookie_token<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     req: &Request,
     reader: &Reader<'_>,
@@ -214,7 +228,7 @@ fn referring_origin(mut response: Response<Body>) -> Response<Body> {
 /// the live cookie, move it into the cookie (asking first if the cookie holds another account's
 /// reset); from another site, hop. Without a link, show the form if the cookie's token is still
 /// good. Nothing is written.
-async fn show<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
+async fn show<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
     let settings = &deps.common.settings;
     let reader = reset_http::reader(req, settings);
     if let Err(limited) = limit_source_ip(&deps.common, req, settings.rate_limits.ip_per_minute).await {
@@ -278,7 +292,7 @@ fn account(checked: &CheckedToken, reader: &Reader) -> String {
 }
 
 /// A token as the pages take it (the link's or the cookie's), checked completely.
-async fn checked_token<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
+async fn checked_token<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     raw: &str,
 ) -> Result<(ResetToken, reset_core::CheckedToken), ApiError> {
@@ -289,7 +303,7 @@ async fn checked_token<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPas
 }
 
 /// POST: the form's new password, applied exactly as the JSON confirm does.
-async fn submit<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
+async fn submit<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
     let settings = &deps.common.settings;
     let reader = reset_http::reader(req, settings);
     if let Err(refused) = reset_http::check_form_origin(req, &settings.reset_page_url) {
@@ -344,4 +358,88 @@ fn weak_password_form(reader: &Reader, account: &str, link_id: &str, refused: Ap
     let status = refused.status();
     let errors: Vec<String> = refused.reasons.iter().map(|p| p.message(reader.locale)).collect();
     html_response(reader.settings, status, pages::reset_form(reader, account, link_id, &errors))
+}
+
+/// A dispute link as the page takes it (the query's or the form's), checked completely.
+async fn checked_dispute<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    raw: Option<&str>,
+) -> Result<(ResetToken, CheckedToken), ApiError> {
+    match raw.map(ResetToken::parse) {
+        Some(Ok(token)) => reset_core::check_dispute(deps, &token).await.map(|checked| (token, checked)).map_err(ApiError::from),
+        Some(Err(invalid)) => {
+            let err = ConfirmError::from(invalid);
+            reset_core::audit_dispute_refusal(&err);
+            Err(err.into())
+        }
+        None => Err(ApiError::invalid_token()),
+    }
+}
+
+/// A dispute refused or failed, as a page: a dead link gets "this link no longer works" (with
+/// the status every token failure has), an outage the "try again" page.
+fn dispute_failure(reader: &Reader, err: ApiError) -> Response<Body> {
+    match err.code {
+        ErrorCode::InvalidOrExpiredToken => html_response(reader.settings, err.status(), pages::dispute_invalid(reader)),
+        _ => err.into_page(reader),
+    }
+}
+
+/// GET/HEAD: the "this wasn't me" page for a good dispute link. Nothing is written.
+async fn show_dispute<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    req: &Request,
+) -> Response<Body> {
+    let settings = &deps.common.settings;
+    let reader = reset_http::reader(req, settings);
+    if let Err(limited) = limit_source_ip(&deps.common, req, settings.rate_limits.ip_per_minute).await {
+        return limited.into_page(&reader);
+    }
+    let raw = req.query_string_parameters_ref().and_then(|q| q.first("token")).map(str::to_owned);
+    match checked_dispute(deps, raw.as_deref()).await {
+        Ok((token, checked)) => {
+            html_response(settings, StatusCode::OK, pages::secure_account(&reader, &account(&checked, &reader), DISPUTE_PATH, token.as_ref()))
+        }
+        Err(err) => dispute_failure(&reader, err),
+    }
+}
+
+/// POST: the button. The link is verified again, then the account is locked (one conditional
+/// write, with its event); a second press finds the account changed and gets the dead-link page.
+async fn submit_dispute<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    req: &Request,
+) -> Response<Body> {
+    let settings = &deps.common.settings;
+    let reader = reset_http::reader(req, settings);
+    // The page is served beside the reset page: the same origin (the mail worker's
+    // DISPUTE_PAGE_URL, where a worker's settings give it).
+    let page = settings.dispute_page_url.as_ref().unwrap_or(&settings.reset_page_url);
+    if let Err(refused) = reset_http::check_form_origin(req, page) {
+        return refused.into_page(&reader);
+    }
+    if let Err(limited) = limit_source_ip(&deps.common, req, settings.rate_limits.ip_per_minute).await {
+        return limited.into_page(&reader);
+    }
+    let form = match read_form(req) {
+        Ok(form) => form,
+        Err(err) => return ApiError::from_body(err, DISPUTE_FORM_SHAPE).into_page(&reader),
+    };
+    let token = match form.field("token").map(ResetToken::parse) {
+        Ok(Ok(token)) => token,
+        Ok(Err(invalid)) => {
+            let err = ConfirmError::from(invalid);
+            reset_core::audit_dispute_refusal(&err);
+            return dispute_failure(&reader, err.into());
+        }
+        Err(err) => return ApiError::from_body(err, DISPUTE_FORM_SHAPE).into_page(&reader),
+    };
+    let requester = reset_http::requester(req, settings, reader.locale);
+    match reset_core::dispute_change(deps, &token, &requester).await {
+        Ok(locked) => {
+            let account = locked.user.email.masked(reader.locale);
+            html_response(settings, StatusCode::OK, pages::account_locked(&reader, &account))
+        }
+        Err(err) => dispute_failure(&reader, err.into()),
+    }
 }

@@ -9,8 +9,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use crate::events::Outbox;
-use reset_core::domain::{Email, PasswordChange, StoredEmail, User, UserId, password};
-use reset_core::ports::{FindUserByEmail, GetUser, SetPassword, WriteOutcome};
+use reset_core::domain::{AccountLock, Email, PasswordChange, StoredEmail, User, UserId, password};
+use reset_core::ports::{FindUserByEmail, GetUser, LockAccount, SetPassword, WriteOutcome};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -233,6 +233,54 @@ impl SetPassword for DynamoUsers {
             // Anything else (another transaction on the item at the same moment, a throttle, the
             // outbox): nothing was written, and a retry may succeed.
             Err(err) => Err(crate::sdk_failure("DynamoDB TransactWriteItems (the password and its event)", &err)),
+        }
+    }
+}
+
+impl LockAccount for DynamoUsers {
+    async fn lock_account(&self, lock: &AccountLock) -> anyhow::Result<WriteOutcome> {
+        let t = &self.table;
+        let outbox = self.outbox.as_deref().context("this function was given no outbox: it may not write users")?;
+        let mut values = HashMap::from([
+            (":locked".to_owned(), AttributeValue::S(lock.lock_status.clone())),
+            (":hash".to_owned(), AttributeValue::S(lock.expected_hash.clone())),
+            (":email".to_owned(), AttributeValue::S(lock.expected_email.clone())),
+            (":locked_at".to_owned(), AttributeValue::N(lock.locked_at.to_string())),
+        ]);
+        if !lock.expected_status.is_empty() {
+            values.insert(":status".to_owned(), AttributeValue::S(lock.expected_status.clone()));
+        }
+        // Only the attributes the password write touches (the template's IAM condition names
+        // them): the status and the epoch, on the hash, email and status the dispute link saw.
+        let update = Update::builder()
+            .table_name(&t.table)
+            .key(&t.id, AttributeValue::S(lock.user_id.as_ref().to_owned()))
+            .update_expression("SET #status = :locked, #changed = :locked_at")
+            .condition_expression(if lock.expected_status.is_empty() {
+                "#hash = :hash AND #email = :email AND attribute_not_exists(#status)"
+            } else {
+                "#hash = :hash AND #email = :email AND #status = :status"
+            })
+            .expression_attribute_names("#status", &t.status)
+            .expression_attribute_names("#hash", &t.password_hash)
+            .expression_attribute_names("#changed", &t.password_changed_at)
+            .expression_attribute_names("#email", &t.email)
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(|err| anyhow::anyhow!("the lock update could not be built: {err}"))?;
+        // The lock and its event, both or neither.
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .transact_items(TransactWriteItem::builder().put(outbox.put(&lock.event)?).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(WriteOutcome::Written),
+            // The user item failed its condition: the account changed since the link was checked.
+            Err(err) if crate::events::condition_failed_at(&err, 0) => Ok(WriteOutcome::Conflict),
+            Err(err) => Err(crate::sdk_failure("DynamoDB TransactWriteItems (the account's lock and its event)", &err)),
         }
     }
 }

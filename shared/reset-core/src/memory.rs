@@ -11,11 +11,11 @@ use reset_token::{HashRing, KeyRing};
 
 use crate::domain::events::OutboxEvent;
 use crate::domain::mail_job::{Lane, MailJob, SignedJob};
-use crate::domain::{Email, PasswordChange, User, UserId, password};
+use crate::domain::{AccountLock, Email, PasswordChange, User, UserId, password};
 use crate::ports::origin_verify::OriginValues;
 use crate::ports::{
-    Claim, CountHits, EventBus, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, Mail, MailError, MailQueue, Mailer, OriginVerifySource, Ring, SetPassword,
-    WriteOutcome, window,
+    Claim, CountHits, EventBus, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, LockAccount, Mail, MailError, MailQueue, Mailer, OriginVerifySource, Ring,
+    SetPassword, WriteOutcome, window,
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -170,6 +170,25 @@ impl SetPassword for MemoryUsers {
             Some(u) if u.password_hash == change.expected_hash && u.email.as_stored() == change.expected_email && u.status == change.expected_status => {
                 u.password_hash = change.new_hash.clone();
                 u.epoch = change.changed_at.to_string();
+                self.outbox.write(&change.event);
+                Ok(WriteOutcome::Written)
+            }
+            _ => Ok(WriteOutcome::Conflict),
+        }
+    }
+}
+
+impl LockAccount for MemoryUsers {
+    async fn lock_account(&self, change: &AccountLock) -> anyhow::Result<WriteOutcome> {
+        self.outage.check("the user store")?;
+        self.write_outage.check("the user store (writes)")?;
+        let mut users = lock(&self.users);
+        match users.get_mut(&change.user_id) {
+            Some(u) if u.password_hash == change.expected_hash && u.email.as_stored() == change.expected_email && u.status == change.expected_status => {
+                u.status = change.lock_status.clone();
+                // The lock status is never an active one (the configuration refuses it).
+                u.active = false;
+                u.epoch = change.locked_at.to_string();
                 self.outbox.write(&change.event);
                 Ok(WriteOutcome::Written)
             }

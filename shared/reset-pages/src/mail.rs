@@ -39,6 +39,8 @@ struct ChangedText<'a> {
     app_name: &'a str,
     when: &'a str,
     not_you: &'a str,
+    /// The "this wasn't me" link, if the worker has a dispute page.
+    dispute: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -48,6 +50,9 @@ struct ChangedHtml<'a> {
     heading: &'a str,
     when: &'a str,
     not_you: &'a str,
+    dispute: Option<&'a str>,
+    /// The link's colour: a validated `#rrggbb`.
+    accent: &'a str,
 }
 
 /// The mail that carries a reset link, in `locale`.
@@ -66,8 +71,9 @@ pub fn reset_link(settings: &Settings, locale: Locale, to: Email, link: &str) ->
     })
 }
 
-/// The notice sent after a password was changed, in `locale`: when, and what to do if it was not you.
-pub fn password_changed(settings: &Settings, locale: Locale, to: Email, changed_at: u64) -> anyhow::Result<Mail> {
+/// The notice sent after a password was changed, in `locale`: when, what to do if it was not you,
+/// and the "this wasn't me" link (`dispute`) that locks the account.
+pub fn password_changed(settings: &Settings, locale: Locale, to: Email, changed_at: u64, dispute: Option<&str>) -> anyhow::Result<Mail> {
     let when = utc_time(changed_at).ok_or_else(|| anyhow::anyhow!("the change time cannot be written as a date"))?;
     let app_name = settings.app_name.as_str();
     let when = Msg::new("changed-mail-when").with("app", app_name).with("when", when).text(locale);
@@ -79,8 +85,8 @@ pub fn password_changed(settings: &Settings, locale: Locale, to: Email, changed_
     let subject = Msg::new("changed-mail-subject").with("app", app_name).text(locale);
     Ok(Mail {
         to,
-        text: ChangedText { locale, app_name, when: &when, not_you: &not_you }.render()?,
-        html: ChangedHtml { locale, heading: &subject, when: &when, not_you: &not_you }.render()?,
+        text: ChangedText { locale, app_name, when: &when, not_you: &not_you, dispute }.render()?,
+        html: ChangedHtml { locale, heading: &subject, when: &when, not_you: &not_you, dispute, accent: settings.branding.accent() }.render()?,
         subject,
     })
 }
@@ -107,8 +113,8 @@ impl ComposeMail for Mails {
         reset_link(settings, locale, to, link)
     }
 
-    fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64) -> anyhow::Result<Mail> {
-        password_changed(settings, locale, to, changed_at)
+    fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64, dispute: Option<&str>) -> anyhow::Result<Mail> {
+        password_changed(settings, locale, to, changed_at, dispute)
     }
 }
 
@@ -128,9 +134,26 @@ mod tests {
         let settings = Settings::for_reset_page("https://example.com/reset".parse().unwrap());
         let to = || Email::parse("a@example.com").unwrap();
         for at in [u64::MAX, u64::MAX / 2, 253_402_300_800, i64::MAX as u64] {
-            assert!(password_changed(&settings, Locale::ENGLISH, to(), at).is_err(), "{at}");
+            assert!(password_changed(&settings, Locale::ENGLISH, to(), at, None).is_err(), "{at}");
         }
-        let mail = password_changed(&settings, Locale::ENGLISH, to(), 1_767_225_600).unwrap();
+        let mail = password_changed(&settings, Locale::ENGLISH, to(), 1_767_225_600, None).unwrap();
         assert!(mail.text.contains("2026-01-01 00:00:00 UTC"), "{}", mail.text);
+        assert!(!mail.text.contains("Secure your account") && !mail.html.contains("Secure your account"), "no dispute page, no dispute line");
+    }
+
+    /// The notice's "this wasn't me" line, in every language, in both parts, with the link as
+    /// given (escaped in the HTML).
+    #[test]
+    fn the_notice_carries_the_dispute_link_in_every_language() {
+        let settings = Settings::for_reset_page("https://example.com/reset".parse().unwrap());
+        let link = "https://example.com/secure-account?lang=xx&token=a.b.c";
+        for locale in Locale::all() {
+            let mail = password_changed(&settings, locale, Email::parse("a@example.com").unwrap(), 1_767_225_600, Some(link)).unwrap();
+            let line = locale.get("changed-mail-dispute");
+            assert!(mail.text.contains(&format!("{line} {link}")), "{}: {}", locale.tag(), mail.text);
+            let html = mail.html.replace("&#39;", "'").replace("&#x27;", "'");
+            assert!(html.contains(&line), "{}: {html}", locale.tag());
+            assert!(mail.html.contains("href=\"https://example.com/secure-account?lang=xx&#38;token=a.b.c\""), "{}: {}", locale.tag(), mail.html);
+        }
     }
 }

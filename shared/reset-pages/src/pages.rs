@@ -39,9 +39,14 @@ impl Reader<'_> {
 
     /// A form's `action`: the page's path (and the chosen language).
     fn action(&self, url: &Url) -> String {
+        self.action_path(url.path())
+    }
+
+    /// A form's `action` on `path` (and the chosen language).
+    fn action_path(&self, path: &str) -> String {
         match self.chosen {
-            true => format!("{}?lang={}", url.path(), self.locale.tag()),
-            false => url.path().to_owned(),
+            true => format!("{path}?lang={}", self.locale.tag()),
+            false => path.to_owned(),
         }
     }
 
@@ -98,6 +103,17 @@ struct Reset<'a> {
     min_chars: usize,
     max_chars: usize,
     errors: &'a [String],
+}
+
+#[derive(Template)]
+#[template(path = "pages/dispute.html")]
+struct Dispute<'a> {
+    brand: Brand<'a>,
+    locale: Locale,
+    text: &'a str,
+    action: &'a str,
+    /// The dispute link's token, posted back with the button (the page is `no-store`).
+    token: &'a str,
 }
 
 #[derive(Template)]
@@ -213,6 +229,28 @@ pub fn switch_account(reader: &Reader, current: &str, new: &str, continue_url: &
 pub fn other_link(reader: &Reader, current: &str) -> String {
     let again = reader.link(&reader.settings.reset_page_url);
     message(reader, "other-link-title", &[Msg::new("other-link-text").with("account", current)], Some((&again, "continue")))
+}
+
+/// The "this wasn't me" page for `account` (masked): one button that posts the dispute link's
+/// `token` to `path`, the page's own. Showing it changes nothing.
+pub fn secure_account(reader: &Reader, account: &str, path: &str, token: &str) -> String {
+    let text = reader.text(&Msg::new("dispute-text").with("account", account));
+    render(Dispute { brand: brand(reader), locale: reader.locale, text: &text, action: &reader.action_path(path), token })
+}
+
+/// After a dispute: `account` (masked) is locked, links and sessions ended, what happens next and
+/// whom to contact.
+pub fn account_locked(reader: &Reader, account: &str) -> String {
+    let next = match reader.settings.support_contact.as_deref() {
+        Some(support) => Msg::new("locked-next-contact").with("support", support),
+        None => Msg::new("locked-next"),
+    };
+    message(reader, "locked-title", &[Msg::new("locked-text").with("account", account), next], None)
+}
+
+/// A dispute link that is used, expired, forged or from before a later change: nothing changed.
+pub fn dispute_invalid(reader: &Reader) -> String {
+    message(reader, "dispute-invalid-title", &[Msg::new("dispute-invalid-text")], None)
 }
 
 pub fn unavailable(reader: &Reader) -> String {

@@ -88,6 +88,7 @@ error-request-shape = Senden Sie ein JSON-Objekt mit einem String-Feld „email�
 error-confirm-shape = Senden Sie ein JSON-Objekt mit zwei String-Feldern, „token“ und „password“.
 error-forgot-form-shape = Senden Sie das Formular mit einem Feld, email.
 error-reset-form-shape = Senden Sie das Formular mit den Feldern password und confirm.
+error-dispute-form-shape = Senden Sie das Formular mit einem Feld, token.
 error-too-many-requests = { $seconds ->
     [one] Zu viele Anfragen aus Ihrem Netzwerk. Versuchen Sie es in 1 Sekunde noch einmal.
    *[other] Zu viele Anfragen aus Ihrem Netzwerk. Versuchen Sie es in { $seconds } Sekunden noch einmal.
@@ -156,3 +157,18 @@ changed-mail-when = Das Passwort Ihres Kontos bei { $app } wurde am { $when } ge
 changed-mail-fine = Wenn Sie das waren, müssen Sie nichts weiter tun.
 changed-mail-not-you = Wenn Sie das nicht waren, kann jemand anderes Ihre E-Mails lesen oder kannte einen Link zum Zurücksetzen: Sichern Sie Ihr E-Mail-Konto und fordern Sie dann sofort ein neues Zurücksetzen des Passworts an.
 changed-mail-not-you-contact = Wenn Sie das nicht waren, kann jemand anderes Ihre E-Mails lesen oder kannte einen Link zum Zurücksetzen: Sichern Sie Ihr E-Mail-Konto, fordern Sie dann sofort ein neues Zurücksetzen des Passworts an und wenden Sie sich an { $support }.
+
+changed-mail-dispute = Das waren Sie nicht? Sichern Sie Ihr Konto:
+
+## Die Seite „Das war ich nicht“ (der zweite Link der Benachrichtigung)
+
+dispute-title = Diese Passwortänderung war nicht von Ihnen?
+dispute-text = Das Passwort für { $account } wurde geändert. Wenn Sie es nicht geändert haben, sperren Sie das Konto jetzt: Alle Links zum Zurücksetzen und alle angemeldeten Sitzungen enden, und niemand kann sich anmelden, bis der Support das Konto wieder freigibt.
+dispute-fine = Wenn Sie es selbst geändert haben, schließen Sie diese Seite: Ohne Klick auf die Schaltfläche passiert nichts.
+dispute-submit = Das war ich nicht – Konto sperren
+locked-title = Ihr Konto ist gesperrt
+locked-text = { $account } ist gesperrt. Alle Links zum Zurücksetzen und alle angemeldeten Sitzungen sind beendet: Wer das Passwort geändert hat, kann das Konto nicht mehr nutzen.
+locked-next = So geht es weiter: Sichern Sie zuerst Ihr E-Mail-Konto (jemand könnte mitlesen) und wenden Sie sich dann an den Support, der das Konto prüft und wieder freigibt. Bis dahin kann sich niemand anmelden oder das Passwort zurücksetzen.
+locked-next-contact = So geht es weiter: Sichern Sie zuerst Ihr E-Mail-Konto (jemand könnte mitlesen) und wenden Sie sich dann an { $support }; dort wird das Konto geprüft und wieder freigegeben. Bis dahin kann sich niemand anmelden oder das Passwort zurücksetzen.
+dispute-invalid-title = Dieser Link funktioniert nicht mehr
+dispute-invalid-text = Er wurde schon verwendet, ist abgelaufen, oder das Konto hat sich geändert, seit die E-Mail verschickt wurde. Es wurde nichts geändert.

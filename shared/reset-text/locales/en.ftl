@@ -91,6 +91,7 @@ error-request-shape = Send a JSON object with one string field, "email".
 error-confirm-shape = Send a JSON object with two string fields, "token" and "password".
 error-forgot-form-shape = Send the form with one field, email.
 error-reset-form-shape = Send the form with the fields password and confirm.
+error-dispute-form-shape = Send the form with one field, token.
 error-too-many-requests = { $seconds ->
     [one] Too many requests from your network. Try again in 1 second.
    *[other] Too many requests from your network. Try again in { $seconds } seconds.
@@ -159,3 +160,18 @@ changed-mail-when = The password of your { $app } account was changed on { $when
 changed-mail-fine = If it was you, there is nothing more to do.
 changed-mail-not-you = If it was not you, someone else can read your email or knew a reset link: secure your email account, then ask for a new password reset right away.
 changed-mail-not-you-contact = If it was not you, someone else can read your email or knew a reset link: secure your email account, then ask for a new password reset right away and contact { $support }.
+
+changed-mail-dispute = Wasn't you? Secure your account:
+
+## The "this wasn't me" page (the notice's second link)
+
+dispute-title = Was this password change not yours?
+dispute-text = The password for { $account } was changed. If you did not change it, lock the account now: every reset link and every signed-in session ends, and nobody can sign in until support unlocks it.
+dispute-fine = If you changed it yourself, close this page: nothing happens unless you press the button.
+dispute-submit = This wasn't me — lock my account
+locked-title = Your account is locked
+locked-text = { $account } is locked. Every reset link and every signed-in session has ended, so whoever changed the password can no longer use the account.
+locked-next = What happens next: first secure your email account (someone may be reading it), then contact support, who will check the account and unlock it. Until then nobody can sign in or reset the password.
+locked-next-contact = What happens next: first secure your email account (someone may be reading it), then contact { $support }, who will check the account and unlock it. Until then nobody can sign in or reset the password.
+dispute-invalid-title = This link no longer works
+dispute-invalid-text = It was already used, has expired, or the account has changed since the email was sent. Nothing was changed.

@@ -88,6 +88,7 @@ error-request-shape = Envía un objeto JSON con un único campo de texto, "email
 error-confirm-shape = Envía un objeto JSON con dos campos de texto, "token" y "password".
 error-forgot-form-shape = Envía el formulario con un único campo, email.
 error-reset-form-shape = Envía el formulario con los campos password y confirm.
+error-dispute-form-shape = Envía el formulario con un solo campo, token.
 error-too-many-requests = { $seconds ->
     [one] Demasiadas peticiones desde tu red. Vuelve a intentarlo en 1 segundo.
    *[other] Demasiadas peticiones desde tu red. Vuelve a intentarlo en { $seconds } segundos.
@@ -156,3 +157,18 @@ changed-mail-when = La contraseña de tu cuenta de { $app } se cambió el { $whe
 changed-mail-fine = Si fuiste tú, no tienes que hacer nada más.
 changed-mail-not-you = Si no fuiste tú, otra persona puede leer tu correo o conocía un enlace para restablecerla: protege tu cuenta de correo y pide enseguida un nuevo restablecimiento de contraseña.
 changed-mail-not-you-contact = Si no fuiste tú, otra persona puede leer tu correo o conocía un enlace para restablecerla: protege tu cuenta de correo, pide enseguida un nuevo restablecimiento de contraseña y escribe a { $support }.
+
+changed-mail-dispute = ¿No fuiste tú? Protege tu cuenta:
+
+## La página «No fui yo» (el segundo enlace del aviso)
+
+dispute-title = ¿No cambiaste tú la contraseña?
+dispute-text = La contraseña de { $account } se ha cambiado. Si no la cambiaste tú, bloquea la cuenta ahora: todos los enlaces para restablecerla y todas las sesiones abiertas terminan, y nadie puede iniciar sesión hasta que el equipo de soporte la desbloquee.
+dispute-fine = Si la cambiaste tú, cierra esta página: no pasa nada si no pulsas el botón.
+dispute-submit = No fui yo: bloquear mi cuenta
+locked-title = Tu cuenta está bloqueada
+locked-text = { $account } está bloqueada. Todos los enlaces para restablecer la contraseña y todas las sesiones abiertas han terminado: quien cambió la contraseña ya no puede usar la cuenta.
+locked-next = Qué pasa ahora: primero protege tu cuenta de correo (alguien podría estar leyéndolo) y después escribe al equipo de soporte, que revisará la cuenta y la desbloqueará. Hasta entonces nadie puede iniciar sesión ni restablecer la contraseña.
+locked-next-contact = Qué pasa ahora: primero protege tu cuenta de correo (alguien podría estar leyéndolo) y después escribe a { $support }, que revisará la cuenta y la desbloqueará. Hasta entonces nadie puede iniciar sesión ni restablecer la contraseña.
+dispute-invalid-title = Este enlace ya no funciona
+dispute-invalid-text = Ya se usó, ha caducado o la cuenta ha cambiado desde que se envió el correo. No se ha cambiado nada.

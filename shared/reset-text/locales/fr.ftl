@@ -89,6 +89,7 @@ error-request-shape = Envoyez un objet JSON avec un seul champ texte, « email�
 error-confirm-shape = Envoyez un objet JSON avec deux champs texte, « token » et « password ».
 error-forgot-form-shape = Envoyez le formulaire avec un seul champ, email.
 error-reset-form-shape = Envoyez le formulaire avec les champs password et confirm.
+error-dispute-form-shape = Envoyez le formulaire avec un seul champ, token.
 error-too-many-requests = { $seconds ->
     [one] Trop de requêtes depuis votre réseau. Réessayez dans { $seconds } seconde.
    *[other] Trop de requêtes depuis votre réseau. Réessayez dans { $seconds } secondes.
@@ -157,3 +158,18 @@ changed-mail-when = Le mot de passe de votre compte { $app } a été modifié le
 changed-mail-fine = Si c’était vous, vous n’avez rien d’autre à faire.
 changed-mail-not-you = Si ce n’était pas vous, quelqu’un d’autre peut lire vos e-mails ou connaissait un lien de réinitialisation : sécurisez votre compte de messagerie, puis demandez sans attendre une nouvelle réinitialisation du mot de passe.
 changed-mail-not-you-contact = Si ce n’était pas vous, quelqu’un d’autre peut lire vos e-mails ou connaissait un lien de réinitialisation : sécurisez votre compte de messagerie, puis demandez sans attendre une nouvelle réinitialisation du mot de passe et contactez { $support }.
+
+changed-mail-dispute = Ce n’était pas vous ? Sécurisez votre compte :
+
+## La page « Ce n’était pas moi » (le second lien de l’avis)
+
+dispute-title = Ce changement de mot de passe n’est pas de vous ?
+dispute-text = Le mot de passe de { $account } a été modifié. Si ce n’est pas vous, verrouillez le compte maintenant : tous les liens de réinitialisation et toutes les sessions ouvertes prennent fin, et personne ne peut se connecter avant que le support ne le déverrouille.
+dispute-fine = Si vous l’avez modifié vous-même, fermez cette page : rien ne se passe tant que vous n’appuyez pas sur le bouton.
+dispute-submit = Ce n’était pas moi — verrouiller mon compte
+locked-title = Votre compte est verrouillé
+locked-text = { $account } est verrouillé. Tous les liens de réinitialisation et toutes les sessions ouvertes ont pris fin : la personne qui a modifié le mot de passe ne peut plus utiliser le compte.
+locked-next = La suite : sécurisez d’abord votre compte de messagerie (quelqu’un la lit peut-être), puis contactez le support, qui vérifiera le compte et le déverrouillera. D’ici là, personne ne peut se connecter ni réinitialiser le mot de passe.
+locked-next-contact = La suite : sécurisez d’abord votre compte de messagerie (quelqu’un la lit peut-être), puis contactez { $support }, qui vérifiera le compte et le déverrouillera. D’ici là, personne ne peut se connecter ni réinitialiser le mot de passe.
+dispute-invalid-title = Ce lien ne fonctionne plus
+dispute-invalid-text = Il a déjà été utilisé, il a expiré, ou le compte a changé depuis l’envoi de l’e-mail. Rien n’a été modifié.

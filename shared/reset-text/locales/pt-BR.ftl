@@ -88,6 +88,7 @@ error-request-shape = Envie um objeto JSON com um único campo de texto, "email"
 error-confirm-shape = Envie um objeto JSON com dois campos de texto, "token" e "password".
 error-forgot-form-shape = Envie o formulário com um único campo, email.
 error-reset-form-shape = Envie o formulário com os campos password e confirm.
+error-dispute-form-shape = Envie o formulário com um único campo, token.
 error-too-many-requests = { $seconds ->
     [one] Muitas solicitações vindas da sua rede. Tente de novo em { $seconds } segundo.
    *[other] Muitas solicitações vindas da sua rede. Tente de novo em { $seconds } segundos.
@@ -156,3 +157,18 @@ changed-mail-when = A senha da sua conta do { $app } foi alterada em { $when }.
 changed-mail-fine = Se foi você, não precisa fazer mais nada.
 changed-mail-not-you = Se não foi você, outra pessoa consegue ler seus e-mails ou conhecia um link de redefinição: proteja sua conta de e-mail e peça uma nova redefinição de senha imediatamente.
 changed-mail-not-you-contact = Se não foi você, outra pessoa consegue ler seus e-mails ou conhecia um link de redefinição: proteja sua conta de e-mail, peça uma nova redefinição de senha imediatamente e fale com { $support }.
+
+changed-mail-dispute = Não foi você? Proteja sua conta:
+
+## A página “Não fui eu” (o segundo link do aviso)
+
+dispute-title = Não foi você que alterou a senha?
+dispute-text = A senha de { $account } foi alterada. Se não foi você, bloqueie a conta agora: todos os links de redefinição e todas as sessões abertas são encerrados, e ninguém consegue entrar até que o suporte desbloqueie a conta.
+dispute-fine = Se foi você que alterou, feche esta página: nada acontece se você não clicar no botão.
+dispute-submit = Não fui eu: bloquear minha conta
+locked-title = Sua conta está bloqueada
+locked-text = { $account } está bloqueada. Todos os links de redefinição e todas as sessões abertas foram encerrados: quem alterou a senha não consegue mais usar a conta.
+locked-next = O que acontece agora: primeiro proteja sua conta de e-mail (alguém pode estar lendo), depois fale com o suporte, que vai verificar a conta e desbloqueá-la. Até lá, ninguém consegue entrar nem redefinir a senha.
+locked-next-contact = O que acontece agora: primeiro proteja sua conta de e-mail (alguém pode estar lendo), depois fale com { $support }, que vai verificar a conta e desbloqueá-la. Até lá, ninguém consegue entrar nem redefinir a senha.
+dispute-invalid-title = Este link não funciona mais
+dispute-invalid-text = Ele já foi usado, expirou ou a conta mudou desde que o e-mail foi enviado. Nada foi alterado.

@@ -12,7 +12,8 @@ use reset_core::domain::PasswordPolicy;
 use reset_core::domain::password::{HashFormat, PasswordStorage};
 use reset_core::settings::branding::{Accent, Branding, Logo, parse_footer};
 use reset_core::settings::{
-    DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE, DEFAULT_MAIL_RETRY_BASE, DEFAULT_TOKEN_TTL, RateLimits, forgot_page_beside, parse_page_url,
+    DEFAULT_DISPUTE_LOCK_STATUS, DEFAULT_DISPUTE_TOKEN_TTL, DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE, DEFAULT_MAIL_RETRY_BASE, DEFAULT_TOKEN_TTL,
+    RateLimits, forgot_page_beside, parse_page_url,
 };
 use reset_text::Locale;
 use url::Url;
@@ -207,7 +208,21 @@ impl Config {
         let notice_workers: u32 = r.number("NOTICE_WORKER_CONCURRENCY", 2, 1, 1000);
         let (link_send_interval, notice_send_interval) = send_intervals(send_rate, link_workers, notice_workers);
         let key_cache_ttl = Duration::from_secs(r.number("KEY_CACHE_SECONDS", DEFAULT_KEY_CACHE_TTL.as_secs(), 1, 3600));
-        let active_statuses = r.text("USER_ACTIVE_STATUSES", "active").split(',').map(|s| s.trim().to_owned()).collect();
+        let active_statuses: Vec<String> = r.text("USER_ACTIVE_STATUSES", "active").split(',').map(|s| s.trim().to_owned()).collect();
+        // The "this wasn't me" link: the mail worker signs it (its page and lifetime),
+        // reset-password acts on it (the status it writes).
+        let dispute_page_url = r.url("DISPUTE_PAGE_URL", false);
+        let dispute_token_ttl = Duration::from_secs(r.number("DISPUTE_TOKEN_TTL_SECONDS", DEFAULT_DISPUTE_TOKEN_TTL.as_secs(), 3600, 2_592_000));
+        let dispute_lock_status = r.text("DISPUTE_LOCK_STATUS", DEFAULT_DISPUTE_LOCK_STATUS);
+        if dispute_lock_status.len() > 48 || !dispute_lock_status.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b)) {
+            r.problems.push("DISPUTE_LOCK_STATUS must be 1 to 48 letters, digits or _ . : -".into());
+        }
+        // As the table is read (case aside): a lock status that counts as active locks nothing.
+        if active_statuses.iter().any(|active| active.eq_ignore_ascii_case(&dispute_lock_status)) {
+            r.problems.push(format!(
+                "DISPUTE_LOCK_STATUS {dispute_lock_status} is one of USER_ACTIVE_STATUSES: a disputed account would stay active; choose a status that is not"
+            ));
+        }
 
         let table = UserTable {
             table: r.text("USERS_TABLE", &defaults.table),
@@ -281,6 +296,9 @@ impl Config {
                 },
                 login_url,
                 token_ttl,
+                dispute_page_url,
+                dispute_token_ttl,
+                dispute_lock_status,
                 mail_max_age,
                 mail_retry_base,
                 password_policy: PasswordPolicy { min_chars, max_chars, min_score, max_bytes: None },
@@ -480,6 +498,36 @@ mod tests {
         let mut v = vars(&MINIMAL);
         v.insert("NOTICE_QUEUE_URL".into(), "https://sqs.us-east-1.amazonaws.com/123456789012/notices".into());
         assert_eq!(Config::from_vars(&v).unwrap().notice_queue_url.as_deref(), Some("https://sqs.us-east-1.amazonaws.com/123456789012/notices"));
+    }
+
+    #[test]
+    fn the_dispute_settings_have_defaults_and_bounds_and_the_lock_status_is_never_active() {
+        let c = minimal_with(&[]).unwrap().settings;
+        assert_eq!((c.dispute_page_url, c.dispute_token_ttl, c.dispute_lock_status.as_str()), (None, Duration::from_secs(604_800), "locked"));
+        let set = minimal_with(&[
+            ("DISPUTE_PAGE_URL", "https://auth.example.com/secure-account"),
+            ("DISPUTE_TOKEN_TTL_SECONDS", "3600"),
+            ("DISPUTE_LOCK_STATUS", "disputed"),
+        ])
+        .unwrap()
+        .settings;
+        assert_eq!(set.dispute_page_url.map(String::from).as_deref(), Some("https://auth.example.com/secure-account"));
+        assert_eq!((set.dispute_token_ttl, set.dispute_lock_status.as_str()), (Duration::from_secs(3600), "disputed"));
+        assert!(minimal_with(&[("DISPUTE_TOKEN_TTL_SECONDS", "2592000")]).is_ok());
+        for (name, value) in [
+            ("DISPUTE_TOKEN_TTL_SECONDS", "3599"),
+            ("DISPUTE_TOKEN_TTL_SECONDS", "2592001"),
+            ("DISPUTE_PAGE_URL", "http://auth.example.com/secure-account"),
+            ("DISPUTE_LOCK_STATUS", "locked now"),
+        ] {
+            let err = minimal_with(&[(name, value)]).err().unwrap().to_string();
+            assert!(err.contains(name), "{name}={value}: {err}");
+        }
+        // A status the table counts as active, in any case: refused at cold start, naming both.
+        for (active, lock) in [("active", "active"), ("ok, verified", "Verified")] {
+            let err = minimal_with(&[("USER_ACTIVE_STATUSES", active), ("DISPUTE_LOCK_STATUS", lock)]).err().unwrap().to_string();
+            assert!(err.contains("DISPUTE_LOCK_STATUS") && err.contains("USER_ACTIVE_STATUSES"), "{active} / {lock}: {err}");
+        }
     }
 
     #[test]

@@ -378,6 +378,23 @@ pub struct PasswordChange {
     pub event: events::OutboxEvent,
 }
 
+/// The write a dispute makes ("this wasn't me"): the account's status becomes the lock status and
+/// its epoch moves, only if the account still is as the dispute link saw it.
+#[derive(Debug, Clone)]
+pub struct AccountLock {
+    pub user_id: UserId,
+    pub expected_email: String,
+    pub expected_hash: String,
+    /// The status the link was checked against ("" for absent): the write needs it unchanged.
+    pub expected_status: String,
+    /// The status written (`DISPUTE_LOCK_STATUS`): not an active one.
+    pub lock_status: String,
+    /// Unix seconds, the new `password_changed_at`: every link and session issued before it ends.
+    pub locked_at: u64,
+    /// The `Password Change Disputed` event, written in the same transaction as the lock.
+    pub event: events::OutboxEvent,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

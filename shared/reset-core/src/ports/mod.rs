@@ -12,7 +12,7 @@ use reset_token::{HashRing, KeyRing, KeyRingError};
 
 use crate::domain::events::OutboxEvent;
 use crate::domain::mail_job::{Lane, SignedJob};
-use crate::domain::{Email, PasswordChange, User, UserId};
+use crate::domain::{AccountLock, Email, PasswordChange, User, UserId};
 use crate::ports::origin_verify::OriginValues;
 
 /// Looks a user up by normalized email. Eventually consistent is fine: it only decides whether
@@ -37,6 +37,13 @@ pub enum WriteOutcome {
 /// writes the change's event to the outbox in the same transaction: both or neither.
 pub trait SetPassword: Send + Sync {
     fn set_password(&self, change: &PasswordChange) -> impl Future<Output = anyhow::Result<WriteOutcome>> + Send;
+}
+
+/// Locks an account its owner disputes a change of (status and epoch) only if the account still
+/// holds the expected hash, email and status, and writes the `Password Change Disputed` event to
+/// the outbox in the same transaction: both or neither.
+pub trait LockAccount: Send + Sync {
+    fn lock_account(&self, lock: &AccountLock) -> impl Future<Output = anyhow::Result<WriteOutcome>> + Send;
 }
 
 /// A message ready to send: recipient, subject, and the same content as text and HTML.

@@ -21,6 +21,10 @@ pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(30 * 60);
 pub const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(5 * 60);
 /// How long a queued reset mail stays worth sending, unless configured.
 pub const DEFAULT_MAIL_MAX_AGE: Duration = Duration::from_secs(15 * 60);
+/// How long the "this wasn't me" link of a password-changed notice works, unless configured.
+pub const DEFAULT_DISPUTE_TOKEN_TTL: Duration = Duration::from_secs(7 * 86_400);
+/// The status a dispute writes on the account, unless configured (never an active one).
+pub const DEFAULT_DISPUTE_LOCK_STATUS: &str = "locked";
 /// The first retry back-off of a failed mail (doubled per attempt), unless configured.
 pub const DEFAULT_MAIL_RETRY_BASE: Duration = Duration::from_secs(30);
 
@@ -33,6 +37,15 @@ pub struct Settings {
     /// Where a user signs in after a reset, if the application has told us.
     pub login_url: Option<Url>,
     pub token_ttl: Duration,
+    /// The "this wasn't me" page a password-changed notice links to (`DISPUTE_PAGE_URL`, the mail
+    /// worker's). `None`: the notice carries no such link (the template always sets it).
+    pub dispute_page_url: Option<Url>,
+    /// How long that link works.
+    pub dispute_token_ttl: Duration,
+    /// The status a dispute writes on the account (`DISPUTE_LOCK_STATUS`, reset-password's): not
+    /// an active one, so the account gets no reset link and, where the sign-in checks the status,
+    /// no sign-in until support sets an active status again.
+    pub dispute_lock_status: String,
     /// A queued reset mail older than this is dropped (with a metric), not sent.
     pub mail_max_age: Duration,
     /// The back-off before a failed mail is tried again, doubled per attempt.
@@ -170,6 +183,9 @@ impl Settings {
             reset_page_url,
             login_url: None,
             token_ttl: DEFAULT_TOKEN_TTL,
+            dispute_page_url: None,
+            dispute_token_ttl: DEFAULT_DISPUTE_TOKEN_TTL,
+            dispute_lock_status: DEFAULT_DISPUTE_LOCK_STATUS.to_owned(),
             mail_max_age: DEFAULT_MAIL_MAX_AGE,
             mail_retry_base: DEFAULT_MAIL_RETRY_BASE,
             password_policy: PasswordPolicy::default(),
@@ -187,14 +203,25 @@ impl Settings {
     /// the language the mail was written in (`lang`, in place of one the page URL has), so the
     /// page speaks it too.
     pub fn reset_link(&self, token: &str, lang: Option<Locale>) -> String {
-        let mut url = self.reset_page_url.clone();
-        if let Some(lang) = lang {
-            let kept: Vec<(String, String)> = url.query_pairs().filter(|(k, _)| k != "lang").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-            url.query_pairs_mut().clear().extend_pairs(kept).append_pair("lang", lang.tag());
-        }
-        url.query_pairs_mut().append_pair("token", token);
-        url.into()
+        link_to(&self.reset_page_url, token, lang)
     }
+
+    /// The "this wasn't me" link of a password-changed notice, built as [`Settings::reset_link`]
+    /// is, on the dispute page; `None` without one.
+    pub fn dispute_link(&self, token: &str, lang: Option<Locale>) -> Option<String> {
+        self.dispute_page_url.as_ref().map(|page| link_to(page, token, lang))
+    }
+}
+
+/// `page` with the language (`lang`, in place of one the page has) and the token appended.
+fn link_to(page: &Url, token: &str, lang: Option<Locale>) -> String {
+    let mut url = page.clone();
+    if let Some(lang) = lang {
+        let kept: Vec<(String, String)> = url.query_pairs().filter(|(k, _)| k != "lang").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        url.query_pairs_mut().clear().extend_pairs(kept).append_pair("lang", lang.tag());
+    }
+    url.query_pairs_mut().append_pair("token", token);
+    url.into()
 }
 
 #[cfg(test)]

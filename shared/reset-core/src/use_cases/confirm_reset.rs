@@ -5,7 +5,7 @@
 //! many concurrent confirms with one token exactly one wins.
 
 use reset_text::locale;
-use reset_token::TokenError;
+use reset_token::{Purpose, TokenError};
 
 use crate::domain::events::{self, SCHEMA_VERSION};
 use crate::domain::mail_job::{ChangedJob, MailJob, new_job_id};
@@ -68,7 +68,7 @@ impl TokenRejected {
     }
 }
 
-fn rejected(why: impl Into<TokenRejected>) -> ConfirmError {
+pub(crate) fn rejected(why: impl Into<TokenRejected>) -> ConfirmError {
     ConfirmError::InvalidToken(why.into())
 }
 
@@ -128,15 +128,27 @@ pub async fn check_token<A: Adapters<Users: GetUser>, B: BreachedPasswords>(
 }
 
 async fn checked<A: Adapters<Users: GetUser>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, token: &ResetToken) -> Result<CheckedToken, ConfirmError> {
+    verified(deps, Purpose::Reset, token, true).await
+}
+
+/// Verifies a token for `purpose` completely (signature, audience, lifetime, the account exists,
+/// is active if `active_only`, and still matches the binding) and changes nothing. The dispute
+/// page shares it: a change may be disputed on an account the application has disabled since.
+pub(crate) async fn verified<A: Adapters<Users: GetUser>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    purpose: Purpose,
+    token: &ResetToken,
+    active_only: bool,
+) -> Result<CheckedToken, ConfirmError> {
     let ring = deps.signing.get().await.map_err(ConfirmError::Unavailable)?;
     let now = unix_now();
     let fresh;
-    let unbound = match ring.verify(token.as_ref(), now) {
+    let unbound = match ring.verify_for(purpose, token.as_ref(), now) {
         // Signed with a key newer than this process's ring (a rotation since the last read)?
         Err(TokenError::UnknownKey) => match deps.signing.refresh_for_unknown_key().await {
             Some(refreshed) => {
                 fresh = refreshed;
-                fresh.verify(token.as_ref(), now)
+                fresh.verify_for(purpose, token.as_ref(), now)
             }
             None => Err(TokenError::UnknownKey),
         },
@@ -149,7 +161,7 @@ async fn checked<A: Adapters<Users: GetUser>, B: BreachedPasswords>(deps: &Confi
 
     let user = deps.users.get_user(&user_id).await.map_err(ConfirmError::Unavailable)?;
     let user = user.ok_or_else(|| rejected(TokenRejected::UserGone))?;
-    if !user.active {
+    if active_only && !user.active {
         return Err(rejected(TokenRejected::Disabled));
     }
     let claims = unbound.bind(user.binding()).map_err(rejected)?;

@@ -22,6 +22,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use reset_text::{Locale, locale};
+use reset_token::Purpose;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
@@ -49,8 +50,9 @@ pub const MAX_NOTICE_AGE_SECS: u64 = 14 * 86_400;
 pub trait ComposeMail: Send + Sync {
     /// The mail that carries a reset link.
     fn reset_link(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail>;
-    /// The notice sent after a password was changed (`changed_at`: Unix seconds).
-    fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64) -> anyhow::Result<Mail>;
+    /// The notice sent after a password was changed (`changed_at`: Unix seconds), with the "this
+    /// wasn't me" link (`dispute`) when there is one.
+    fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64, dispute: Option<&str>) -> anyhow::Result<Mail>;
 }
 
 /// What became of one delivery.
@@ -344,7 +346,8 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: M
             Some(to) => {
                 // The confirm chose the language (the account's, else its request's); else the default.
                 let locale = locale::for_mail(None, job.locale.as_deref(), deps.common.settings.default_locale);
-                match deps.mails.password_changed(&deps.common.settings, locale, to.clone(), job.changed_at) {
+                let dispute = dispute_link(deps, user, locale).await?;
+                match deps.mails.password_changed(&deps.common.settings, locale, to.clone(), job.changed_at, dispute.as_deref()) {
                     // A notice is asked for by a confirm, whose answer tells nothing of the
                     // account anyway: it takes a slot only when it sends.
                     Ok(mail) => {
@@ -363,6 +366,26 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: M
     let active = user.as_ref().map(|u| u.active);
     tracing::info!(audit = "changed_mail", outcome = outcome.as_str(), user_id = %job.user_id, active, "password-changed notice settled");
     Ok((outcome, None))
+}
+
+/// The notice's "this wasn't me" link: signed now, for the account as it is now (the change it
+/// reports made), so it dies with the next change of the account, and lives the dispute lifetime
+/// from the mail. `None` without a dispute page (`DISPUTE_PAGE_URL` unset: the template always
+/// sets it; a worker without it sends the notice without the link). A ring that cannot be read
+/// is retried, as for a reset link.
+async fn dispute_link<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(
+    deps: &DeliveryDeps<A, M>,
+    user: &crate::domain::User,
+    locale: Locale,
+) -> Result<Option<String>, Failed> {
+    let settings = &deps.common.settings;
+    if settings.dispute_page_url.is_none() {
+        return Ok(None);
+    }
+    let ring = deps.signing.get().await.map_err(failed(true))?;
+    let issued = ring.issue_for(Purpose::Dispute, user.binding(), unix_now(), settings.dispute_token_ttl.as_secs()).map_err(|e| failed(true)(e.into()))?;
+    tracing::Span::current().record("token_id", issued.token_id.as_str());
+    Ok(settings.dispute_link(&issued.token, Some(locale)))
 }
 
 /// Sends, sorting failures: for now (retry), or for good (settle, with a metric; the span says
@@ -467,8 +490,8 @@ mod tests {
         fn reset_link(&self, _: &Settings, _: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
             Ok(Mail { to, subject: "reset".into(), text: link.into(), html: String::new() })
         }
-        fn password_changed(&self, _: &Settings, _: Locale, to: Email, _: u64) -> anyhow::Result<Mail> {
-            Ok(Mail { to, subject: "changed".into(), text: String::new(), html: String::new() })
+        fn password_changed(&self, _: &Settings, _: Locale, to: Email, _: u64, dispute: Option<&str>) -> anyhow::Result<Mail> {
+            Ok(Mail { to, subject: "changed".into(), text: dispute.unwrap_or_default().into(), html: String::new() })
         }
     }
 

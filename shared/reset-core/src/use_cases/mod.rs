@@ -4,5 +4,6 @@
 
 pub mod confirm_reset;
 pub mod deliver_mail;
+pub mod dispute_change;
 pub mod publish_events;
 pub mod request_reset;
