@@ -8,7 +8,7 @@
 //! Item ↔ model conversion lives here; the domain never sees an AWS type.
 
 mod dynamodb;
-mod events;
+pub mod events;
 mod ledger;
 mod limits;
 mod pwned;
