@@ -216,3 +216,58 @@ fn the_consumer_examples_match_their_schemas() {
     all.sort();
     assert_eq!(kinds, all, "one example per kind of event");
 }
+
+/// "This wasn't me" over moto, on the shipped wiring: a reset, the notice with its dispute link,
+/// the page (which changes nothing), the button: the item's status is the lock status, its epoch
+/// moved past the change, and the `Password Change Disputed` event (written in the lock's own
+/// transaction) reaches the bus as its schema says. A second press changes nothing, and the
+/// locked account gets no reset mail.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_disputed_change_locks_the_account_and_publishes_its_event_as_its_schema_says() {
+    use crate::dispute::{dispute_page, dispute_press};
+    let app = MotoApp::start().await;
+    let token = mailed_token(&app).await;
+    assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200);
+    let mails = app.mails().await;
+    let link = mails.iter().find_map(|m| m.dispute_link()).expect("the notice carries a dispute link");
+    assert!(link.starts_with(&format!("{}?lang=en&token=", app.stack.dispute_page_url())), "{link}");
+    let dispute = link.split("token=").nth(1).unwrap().to_owned();
+    let epoch = |item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>| -> u64 {
+        item[&app.stack.table.password_changed_at].as_n().unwrap().parse().unwrap()
+    };
+    let changed = app.stack.user_item(DEMO_USER_ID).await.unwrap().unwrap();
+
+    let page = app.call(&dispute_page("GET", Some(&dispute))).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(app.stack.user_item(DEMO_USER_ID).await.unwrap().unwrap(), changed, "the page changes nothing");
+
+    let reply = app.call(&dispute_press(Some(&dispute), "same-origin")).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.contains("Your account is locked"), "{}", reply.body);
+    let locked = app.stack.user_item(DEMO_USER_ID).await.unwrap().unwrap();
+    assert_eq!(locked[&app.stack.table.status].as_s().unwrap(), "locked");
+    assert!(epoch(&locked) > epoch(&changed), "the epoch moved past the change: {} -> {}", epoch(&changed), epoch(&locked));
+    assert_eq!(locked[&app.stack.table.password_hash], changed[&app.stack.table.password_hash], "the hash stays");
+
+    let events = app.events().await;
+    let disputed = of_kind(&events, EventKind::PasswordChangeDisputed);
+    assert_eq!(disputed.len(), 1, "{events:#?}");
+    assert_matches_schema(disputed[0]);
+    let detail = &disputed[0]["detail"];
+    assert_eq!(detail["user_id"], DEMO_USER_ID);
+    assert_eq!(detail["status"], "locked");
+    assert_eq!(detail["disputed_at"], epoch(&locked));
+    assert_eq!(detail["changed_at"], epoch(&changed));
+    assert_eq!(detail["link_id"], link_id(&dispute));
+    let text = disputed[0].to_string();
+    for secret in [DEMO_EMAIL, &dispute, &token, NEW_PASSWORD] {
+        assert!(!text.contains(secret), "the event holds {secret:?}: {text}");
+    }
+
+    assert_eq!(app.call(&dispute_press(Some(&dispute), "same-origin")).await.status, 400, "a second press");
+    assert_eq!(app.stack.user_item(DEMO_USER_ID).await.unwrap().unwrap(), locked, "changes nothing");
+    let sent = app.stack.mails().unwrap().len();
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    assert_eq!(app.mails().await.len(), sent, "a locked account gets no reset mail");
+    assert_eq!(of_kind(&app.events().await, EventKind::PasswordChangeDisputed).len(), 1, "no second event");
+}
