@@ -451,3 +451,102 @@ async fn the_journey_in_german_japanese_and_arabic_on_a_small_phone() {
     let hash = stack.password_hash(DEMO_USER_ID).await.unwrap();
     assert!(password::verify(passwords.last().unwrap(), &hash), "the last journey's password is the account's");
 }
+
+/// Confirms a reset through the JSON API with the token of `link`.
+fn confirm_link(api: &str, link: &str, password: &str) {
+    let token = link.split("token=").nth(1).expect("a token in the link");
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let reply = agent.post(format!("{api}/password-reset/confirm")).send_json(json!({ "token": token, "password": password })).expect("the local API answers");
+    assert_eq!(reply.status().as_u16(), 200);
+}
+
+/// "This wasn't me" (issue 22) clicked through: a reset in the browser, the notice's dispute link
+/// (opened by a mail scanner first, which changes nothing), its page, the button, the locked page,
+/// and the same link again, dead. The screenshots are 15 to 17.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dispute_journey_in_a_real_browser() {
+    let LocalApi { url: api, stack, watch: _watch, pump: _pump } = LocalApi::start(&[]).await;
+    let browser = Browser::start().await;
+    ask_for_link(&api, DEMO_EMAIL);
+    let link = stack.mails_eventually(1).unwrap()[0].reset_link().expect("a reset link");
+    browser.client.goto(&link).await.unwrap();
+    browser.expect_heading("Choose a new password").await;
+    browser.set_passwords(NEW_PASSWORD, NEW_PASSWORD).await;
+    browser.expect_heading("Your password has been changed").await;
+
+    let mails = stack.mails_eventually(2).unwrap();
+    let dispute = mails.iter().find_map(|m| m.dispute_link()).expect("the notice's dispute link");
+    assert!(dispute.starts_with(&format!("{api}/secure-account?lang=en&token=")), "{dispute}");
+    for method in ["HEAD", "GET"] {
+        assert_eq!(scanner_fetch(method, &dispute), 200, "{method}");
+    }
+    let changed = stack.user_item(DEMO_USER_ID).await.unwrap().unwrap();
+
+    browser.client.goto(&dispute).await.unwrap();
+    let page = browser.expect_heading("Was this password change not yours?").await;
+    assert!(page.contains("d\u{2022}\u{2022}\u{2022}@example.com"), "{page}");
+    assert_eq!(stack.user_item(DEMO_USER_ID).await.unwrap().unwrap(), changed, "opening the page changes nothing");
+    browser.screenshot("15-this-wasnt-me").await;
+    browser.click("button[type=submit]").await;
+    let page = browser.expect_heading("Your account is locked").await;
+    assert!(page.contains("contact support@example.com"), "{page}");
+    browser.screenshot("16-account-locked").await;
+    let locked = stack.user_item(DEMO_USER_ID).await.unwrap().unwrap();
+    assert_eq!(locked[&stack.table.status].as_s().unwrap(), "locked");
+
+    browser.client.goto(&dispute).await.unwrap();
+    browser.expect_heading("This link no longer works").await;
+    browser.screenshot("17-dispute-link-no-longer-works").await;
+    assert_eq!(stack.user_item(DEMO_USER_ID).await.unwrap().unwrap(), locked, "nothing changed again");
+    // The old password's owner cannot get a link now.
+    ask_for_link(&api, DEMO_EMAIL);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(stack.mails().unwrap().len(), 2, "no reset mail for a locked account");
+    browser.client.close().await.unwrap();
+}
+
+/// The dispute page, the locked page and the dead-link page in every language, on a 320-pixel
+/// phone: the language and direction, nothing wider than the screen. One account per language
+/// (each is locked once), reset through the JSON API.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dispute_pages_fit_a_small_phone_in_every_language() {
+    let LocalApi { url: api, stack, watch: _watch, pump: _pump } = LocalApi::start(&[]).await;
+    let locales: Vec<reset_text::Locale> = reset_text::Locale::all().collect();
+    for locale in &locales {
+        let tag = locale.tag().to_lowercase();
+        stack.put_user(&format!("u-{tag}"), &format!("{tag}@example.com"), DEMO_PASSWORD, Some("active")).await.unwrap();
+        ask_for_link(&api, &format!("{tag}@example.com"));
+    }
+    let mails = stack.mails_eventually(locales.len()).unwrap();
+    let to = |mail: &reset_local::mail::SentMail, email: &str| mail.destinations.to.iter().any(|to| to == email);
+    for locale in &locales {
+        let email = format!("{}@example.com", locale.tag().to_lowercase());
+        let link = mails.iter().filter(|m| to(m, &email)).find_map(|m| m.reset_link()).expect("a reset link");
+        confirm_link(&api, &link, NEW_PASSWORD);
+    }
+    let mails = stack.mails_eventually(2 * locales.len()).unwrap();
+    let browser = Browser::start().await;
+    browser.client.set_window_size(320, 900).await.unwrap();
+    for locale in &locales {
+        let (tag, dir) = (locale.tag(), locale.dir());
+        let email = format!("{}@example.com", tag.to_lowercase());
+        let dispute = mails.iter().filter(|m| to(m, &email)).find_map(|m| m.dispute_link()).expect("a dispute link");
+        let dispute = dispute.replace("lang=en&", &format!("lang={tag}&"));
+        let heading = |id: &'static str| reset_text::Msg::new(id).text(*locale);
+        for (step, title) in [("1-this-wasnt-me", "dispute-title"), ("2-account-locked", "locked-title"), ("3-link-no-longer-works", "dispute-invalid-title")] {
+            match step {
+                "2-account-locked" => browser.click("button[type=submit]").await,
+                _ => browser.client.goto(&dispute).await.unwrap(),
+            }
+            browser.expect_heading(&heading(title)).await;
+            let seen = layout(&browser).await;
+            assert_eq!((seen["lang"].as_str(), seen["dir"].as_str()), (Some(tag), Some(dir)), "{tag} {step}: {seen}");
+            assert_eq!(seen["overflow"], false, "{tag} {step}: fits 320 px: {seen}");
+            assert_eq!(seen["wide"], json!([]), "{tag} {step}: nothing wider than the screen: {seen}");
+            browser.screenshot(&format!("18-dispute-{tag}-{step}")).await;
+        }
+        let user = stack.user_item(&format!("u-{}", tag.to_lowercase())).await.unwrap().unwrap();
+        assert_eq!(user[&stack.table.status].as_s().unwrap(), "locked", "{tag}");
+    }
+    browser.client.close().await.unwrap();
+}
