@@ -66,13 +66,18 @@ async fn the_flow_at_trace_logs_its_debug_lines_and_no_secret() {
     // A vanity domain names its owner: no part of an address is logged, the domain included.
     let vanity = "owner@jane-doe-family.example";
     app.add_user("u-vanity", vanity, DEMO_PASSWORD, true);
-    let token = async {
+    let (token, dispute) = async {
         assert_eq!(app.call(&request_event(vanity)).await.status, 202);
         app.deliver().await;
         let token = app.token_for_demo().await;
         assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200);
         app.deliver().await;
-        token
+        // "This wasn't me": the notice's link opened, then its button pressed.
+        let notice = app.mailer.sent().pop().expect("the notice");
+        let dispute = crate::helpers::token_in(&notice.text);
+        assert_eq!(app.call(&crate::dispute::dispute_page("GET", Some(&dispute))).await.status, 200);
+        assert_eq!(app.call(&crate::dispute::dispute_press(Some(&dispute), "same-origin")).await.status, 200);
+        (token, dispute)
     }
     .instrument(tracing::info_span!("test", run = %run))
     .await;
@@ -88,11 +93,28 @@ async fn the_flow_at_trace_logs_its_debug_lines_and_no_secret() {
     ] {
         assert!(ours.lines().any(|l| l.contains(level) && l.contains(message)), "no {level} line {message:?}:\n{ours}");
     }
+    // The dispute's audit line names the account and the link, and counts for its alarm.
+    let link_id = crate::helpers::link_id(&dispute);
+    assert!(
+        ours.lines().any(|l| l.contains("audit=\"account_disputed\"")
+            && l.contains("outcome=\"locked\"")
+            && l.contains(&format!("user_id={DEMO_USER_ID}"))
+            && l.contains(&format!("link_id={link_id}"))
+            && l.contains("metric=\"account_disputed\"")),
+        "no dispute audit line:\n{ours}"
+    );
     let logs = captured.text();
     let new_hash = app.user(DEMO_USER_ID).password_hash;
     assert_ne!(new_hash, old_hash, "the confirm changed the hash");
     // `User` and `PasswordChange` print their hashes in Debug: a `debug!(?user)` must fail here.
-    let also = [("the vanity domain", "jane-doe-family"), ("the key", KEY_A), ("the old hash", &old_hash), ("the new hash", &new_hash)];
+    let also = [
+        ("the vanity domain", "jane-doe-family"),
+        ("the key", KEY_A),
+        ("the old hash", &old_hash),
+        ("the new hash", &new_hash),
+        ("the dispute token", &dispute),
+        ("the dispute token's signature", dispute.rsplit_once('.').unwrap().1),
+    ];
     assert_no_reset_secret_logged(&logs, &token, &also);
 }
 
@@ -420,6 +442,11 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     scenarios.push(("mail_job_malformed", json_lines(reset_core::deliver_mail(&app.deps.worker, &unparsable, 1, unparsable.lane())).await));
     let poison: mail_worker::SqsEvent = serde_json::from_value(json!({"Records": [{"messageId": "m-1", "body": "not a mail job"}]})).unwrap();
     scenarios.push(("mail_job_malformed", json_lines(mail_worker::handle(&app.deps.worker, poison)).await));
+
+    let app = MemoryApp::new().await;
+    let (_, dispute) = crate::dispute::disputable(&app).await;
+    let press = crate::dispute::dispute_press(Some(&dispute), "same-origin");
+    scenarios.push(("account_disputed", json_lines(async { assert_eq!(app.call(&press).await.status, 200) }).await));
 
     // Only the DynamoDB adapter can find two accounts on one address.
     {
