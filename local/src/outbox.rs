@@ -120,19 +120,22 @@ impl Outbox {
         Ok((!records.is_empty()).then(|| json!({ "Records": records })))
     }
 
-    /// What the event source does with the publisher's answer: everything up to the first record
-    /// it reports failed is taken; from that one on, the batch comes again. A response that is
-    /// not a batch response fails the whole batch, as in Lambda.
+    /// What the event source does with the publisher's answer, as Lambda's stream event sources
+    /// read a partial batch response: no `batchItemFailures` (or an empty list, or no answer at
+    /// all) takes the whole batch; otherwise everything before the lowest reported record is taken
+    /// and the batch comes again from that record; an identifier that is empty or not one of the
+    /// batch's sequence numbers fails the whole batch.
     pub fn settle(&self, event: &Value, response: &Value) {
-        let records = event["Records"].as_array().map_or(0, Vec::len);
-        let Some(failures) = response["batchItemFailures"].as_array() else { return };
-        // Sequence numbers are places + 1 (a stream's numbers never start at zero).
-        let first_failed = failures.iter().filter_map(|f| f["itemIdentifier"].as_str()).filter_map(|seq| seq.parse::<usize>().ok()).min();
+        let sequence_numbers: Vec<&str> = event["Records"].as_array().into_iter().flatten().filter_map(|r| r["dynamodb"]["SequenceNumber"].as_str()).collect();
+        let failures = response.get("batchItemFailures").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
         let mut stream = self.stream.lock().unwrap_or_else(|p| p.into_inner());
-        let start = stream.taken;
-        stream.taken = match first_failed {
-            Some(seq) => seq.saturating_sub(1).max(start),
-            None => start + records,
+        let first_failed = failures.iter().map(|failure| sequence_numbers.iter().position(|seq| failure["itemIdentifier"].as_str() == Some(*seq))).min();
+        stream.taken += match first_failed {
+            None => sequence_numbers.len(),
+            // Of the batch's records, those before the lowest one reported.
+            Some(Some(index)) => index,
+            // An identifier Lambda cannot place: the whole batch comes again.
+            Some(None) => 0,
         };
     }
 
@@ -221,5 +224,43 @@ impl crate::queue::EventSource for Outbox {
         Fut: Future<Output = anyhow::Result<Value>>,
     {
         Outbox::deliver_with(self, function)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream_at(taken: usize) -> Outbox {
+        let sdk = aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
+        let outbox = Outbox {
+            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+            sqs: aws_sdk_sqs::Client::new(&sdk),
+            tap_url: String::new(),
+            stream: Arc::default(),
+            heard: Arc::default(),
+        };
+        outbox.stream.lock().unwrap().taken = taken;
+        outbox
+    }
+
+    /// The partial batch response as Lambda reads it for a stream (its documentation's rules).
+    #[test]
+    fn the_stream_retries_from_the_lowest_reported_record_and_from_the_start_for_what_it_cannot_place() {
+        let batch = json!({"Records": [
+            {"dynamodb": {"SequenceNumber": "11"}}, {"dynamodb": {"SequenceNumber": "12"}}, {"dynamodb": {"SequenceNumber": "13"}},
+        ]});
+        let after = |response: Value| {
+            let outbox = stream_at(5);
+            outbox.settle(&batch, &response);
+            outbox.taken()
+        };
+        assert_eq!(after(json!({"batchItemFailures": []})), 8, "an empty list: all taken");
+        assert_eq!(after(Value::Null), 8, "no answer: all taken");
+        assert_eq!(after(json!({})), 8, "no list: all taken");
+        assert_eq!(after(json!({"batchItemFailures": [{"itemIdentifier": "13"}, {"itemIdentifier": "12"}]})), 6, "from the lowest reported");
+        assert_eq!(after(json!({"batchItemFailures": [{"itemIdentifier": "11"}]})), 5, "the first: nothing taken");
+        assert_eq!(after(json!({"batchItemFailures": [{"itemIdentifier": ""}]})), 5, "an empty identifier fails the batch");
+        assert_eq!(after(json!({"batchItemFailures": [{"itemIdentifier": "99"}, {"itemIdentifier": "13"}]})), 5, "one not in the batch fails it");
     }
 }

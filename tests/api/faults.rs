@@ -255,11 +255,17 @@ async fn assert_one_failing_operation_changes_nothing(operation: &'static str) {
     assert_eq!((reply.status, reply.error_code().as_deref(), reply.header("retry-after")), (503, Some("service_unavailable"), Some("5")), "{operation} fails");
     assert!(failing.hits.faulted(operation, Some(&app.stack.table.table)) >= 1, "{operation} was reached: {:?}", failing.hits.all());
     assert_eq!(app.stack.user_item(DEMO_USER_ID).await.unwrap(), item_before, "{operation} fails: the item is as it was");
+    let changed = async || {
+        let items = app.stack.events.items().await.unwrap();
+        items.iter().filter_map(reset_aws::outbox_event).filter(|e| e.detail_type == "Password Changed").count()
+    };
+    assert_eq!(changed().await, 0, "{operation} fails: no event for a change that did not happen");
     let mails = app.mails().await;
     let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
     assert_eq!(mails.len(), 1, "{operation} fails: {subjects:?}");
     assert!(mails.iter().all(|m| !m.subject.contains("was changed")), "{operation} fails: a notice for a change that did not happen");
     assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200, "{operation} fails: the link survives");
+    assert_eq!(changed().await, 1, "the change that happened has its event");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -84,6 +84,11 @@ async fn of_twenty_concurrent_confirms_with_one_token_exactly_one_succeeds() {
     let notices: Vec<_> = app.mails().await.into_iter().filter(|m| m.subject.contains("was changed")).collect();
     assert_eq!(notices.len(), 1, "exactly one password-changed mail");
     assert_eq!(notices[0].destinations.to, vec![DEMO_EMAIL.to_string()]);
+    // No event without its change: the confirms that lost at the conditional write (each had
+    // passed every check and built its event) wrote none.
+    let outbox: Vec<_> = app.stack.events.items().await.unwrap().iter().filter_map(reset_aws::outbox_event).collect();
+    let changed: Vec<_> = outbox.iter().filter(|e| e.detail_type == "Password Changed").collect();
+    assert_eq!(changed.len(), winners.len(), "one event per change, none for a lost race: {outbox:#?}");
 }
 
 /// Keys loaded and the limits table up, then the users table and the mail queue become

@@ -64,3 +64,39 @@ fn outbox_event(record: &EventRecord) -> Option<OutboxEvent> {
     let item: OutboxItem = serde_dynamo::from_item(record.change.new_image.clone()).ok()?;
     Some(OutboxEvent { event_id: item.event_id, detail_type: item.detail_type, detail: item.detail, occurred_at: item.occurred_at })
 }
+
+#[cfg(test)]
+mod tests {
+    use reset_core::memory::MemoryBus;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn record(seq: &str, id: &str, detail: Option<&str>) -> Value {
+        let mut image = json!({
+            "event_id": {"S": id}, "detail_type": {"S": "Password Changed"}, "occurred_at": {"N": "1796289164"}, "expires_at": {"N": "1797498764"},
+        });
+        if let Some(detail) = detail {
+            image["detail"] = json!({"S": detail});
+        }
+        json!({
+            "eventID": format!("e-{seq}"), "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+            "dynamodb": {"Keys": {"event_id": {"S": id}}, "NewImage": image, "SequenceNumber": seq, "SizeBytes": 100, "StreamViewType": "NEW_IMAGE"},
+        })
+    }
+
+    /// Of [taken, not an event, refused, taken], only the refused record comes back, named by its
+    /// own sequence number (not by its place among the events, which the skipped record shifts).
+    #[tokio::test]
+    async fn only_the_refused_record_comes_back_by_its_own_sequence_number() {
+        let deps = PublishDeps { bus: MemoryBus::default() };
+        deps.bus.refuse_event("c");
+        let event =
+            json!({"Records": [record("100", "a", Some("{}")), record("200", "b", None), record("300", "c", Some("{}")), record("400", "d", Some("{}"))]});
+        let response = handle(&deps, serde_json::from_value(event).unwrap()).await;
+        let failed: Vec<Option<String>> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
+        assert_eq!(failed, [Some("300".to_owned())]);
+        let taken: Vec<String> = deps.bus.accepted().into_iter().map(|e| e.event_id).collect();
+        assert_eq!(taken, ["a", "d"]);
+    }
+}

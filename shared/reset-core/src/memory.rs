@@ -104,22 +104,40 @@ pub struct MemoryBus {
     pub outage: Outage,
     /// Refuses each entry (the call answers, every entry failed).
     pub refuse: Outage,
+    /// Refuses the entries with these event ids only (the call answers, the others are taken).
+    refused_ids: Arc<Mutex<Vec<String>>>,
 }
 
 impl MemoryBus {
     pub fn accepted(&self) -> Vec<OutboxEvent> {
         lock(&self.accepted).clone()
     }
+    /// From now on, refuses the entry with `event_id` (until [`MemoryBus::take_back`]).
+    pub fn refuse_event(&self, event_id: &str) {
+        lock(&self.refused_ids).push(event_id.to_owned());
+    }
+    /// Takes every entry again.
+    pub fn take_back(&self) {
+        lock(&self.refused_ids).clear();
+    }
 }
 
 impl EventBus for MemoryBus {
     async fn put_events(&self, events: &[OutboxEvent]) -> anyhow::Result<Vec<Result<(), String>>> {
         self.outage.check("the event bus")?;
-        if self.refuse.check("").is_err() {
-            return Ok(events.iter().map(|_| Err("InternalFailure".to_owned())).collect());
-        }
-        lock(&self.accepted).extend(events.iter().cloned());
-        Ok(events.iter().map(|_| Ok(())).collect())
+        let refused = lock(&self.refused_ids).clone();
+        let everything = self.refuse.check("").is_err();
+        let mut accepted = lock(&self.accepted);
+        Ok(events
+            .iter()
+            .map(|event| {
+                if everything || refused.contains(&event.event_id) {
+                    return Err("InternalFailure".to_owned());
+                }
+                accepted.push(event.clone());
+                Ok(())
+            })
+            .collect())
     }
 }
 

@@ -72,4 +72,16 @@ mod tests {
         assert_eq!(publish_events(&deps, &events).await.failed, vec![0, 1]);
         assert_eq!(deps.bus.accepted().len(), 2);
     }
+
+    /// A batch the bus half took: only the refused ones are reported, by their own index.
+    #[tokio::test]
+    async fn of_a_batch_only_what_the_bus_refused_comes_back() {
+        let deps = PublishDeps { bus: MemoryBus::default() };
+        deps.bus.refuse_event("b");
+        deps.bus.refuse_event("d");
+        let events = [event("a"), event("b"), event("c"), event("d")];
+        assert_eq!(publish_events(&deps, &events).await.failed, vec![1, 3]);
+        let taken: Vec<String> = deps.bus.accepted().into_iter().map(|e| e.event_id).collect();
+        assert_eq!(taken, ["a", "c"]);
+    }
 }
