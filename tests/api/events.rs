@@ -73,6 +73,7 @@ const fn page(file: &'static str, status: u16, mails_demo_user: bool, shows: &'s
     Expected { file, status, error: None, mails_demo_user, shows: Some(shows) }
 }
 const INVALID_LINK: &str = "This link is invalid or has expired";
+const DISPUTE_DEAD_LINK: &str = "This link no longer works";
 
 pub const EXPECTED: &[Expected] = &[
     ok("request-reset.json", 202, true),
@@ -114,6 +115,11 @@ pub const EXPECTED: &[Expected] = &[
     // The cookie's token is checked first (the form names its account), and this one is a
     // placeholder; the mismatch itself is in tests/api/pages.rs, with a live token.
     page("reset-password-form-mismatch.json", 400, false, INVALID_LINK),
+    // "This wasn't me" (the password-changed notice's second link): a placeholder token is a dead
+    // link, opened or pressed; a press from another site is refused before anything is read.
+    page("reset-password-secure-account.json", 400, false, DISPUTE_DEAD_LINK),
+    page("reset-password-secure-account-press.json", 400, false, DISPUTE_DEAD_LINK),
+    page("reset-password-secure-account-cross-origin.json", 403, false, "This form was sent from another site"),
     // Through CloudFront and the REST API (payload 1.0, stage `live`, origin path `/live`): the
     // same answers; without a CDN configured the edge headers change nothing (tests/api/rest_api.rs
     // runs them with one).
