@@ -686,7 +686,8 @@ fn the_webhook_exists_only_with_a_url_and_is_wired_as_eventbridge_documents() {
 
 /// Each new parameter's pattern or bounds allow what the functions and EventBridge accept, and
 /// refuse what they would refuse at cold start or at create time (a value the template lets
-/// through but a function refuses deploys, then fails every cold start).
+/// through but a function refuses deploys, then fails every cold start): the dispute settings are
+/// read by reset-password's own configuration code.
 #[test]
 fn the_events_and_dispute_parameters_allow_what_the_code_and_eventbridge_accept() {
     let matches = |parameter_name: &str, value: &str| {
@@ -733,9 +734,35 @@ fn the_events_and_dispute_parameters_allow_what_the_code_and_eventbridge_accept(
     }
     let rule = template()["Rules"]["DisputeLockIsNotActive"]["Assertions"][0]["Assert"].to_string();
     assert!(rule.contains("DisputeLockStatus") && rule.contains("UserActiveStatuses"), "{rule}");
-    // The dispute link's lifetime: an hour to 30 days, a week by default.
+    // What reset-password's cold start makes of them: the lock statuses the pattern allows are
+    // accepted, those it refuses are refused (and the default active status with its default lock).
+    let config = |pairs: &[(&str, String)]| {
+        let mut vars: std::collections::HashMap<String, String> =
+            [("RESET_PAGE_URL", "https://auth.example.com/reset-password"), ("HASHING_KEY_SECRET_ID", "k")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        vars.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        reset_wiring::Config::from_vars(&vars)
+    };
+    for good in ["locked", "DISPUTED", "locked:by-owner"] {
+        assert!(config(&[("DISPUTE_LOCK_STATUS", good.to_owned())]).is_ok(), "DISPUTE_LOCK_STATUS {good:?}: the template allows it, reset-password refuses it");
+    }
+    for bad in ["locked,active", "two words", &"x".repeat(49)] {
+        assert!(config(&[("DISPUTE_LOCK_STATUS", bad.to_string())]).is_err(), "DISPUTE_LOCK_STATUS {bad:?} starts");
+    }
+    let defaults = (parameter("UserActiveStatuses")["Default"].as_str().unwrap(), parameter("DisputeLockStatus")["Default"].as_str().unwrap());
+    assert!(config(&[("USER_ACTIVE_STATUSES", defaults.0.to_owned()), ("DISPUTE_LOCK_STATUS", defaults.1.to_owned())]).is_ok(), "{defaults:?}");
+    assert!(config(&[("DISPUTE_LOCK_STATUS", "active".to_owned())]).is_err(), "a lock that is the active status starts");
+    // The dispute link's lifetime: an hour to 30 days, a week by default, as the config bounds it.
     let ttl = parameter("DisputeTokenTtlSeconds");
-    assert_eq!((ttl["MinValue"].as_u64(), ttl["Default"].as_u64(), ttl["MaxValue"].as_u64()), (Some(3_600), Some(604_800), Some(2_592_000)));
+    let (min, default, max) = (ttl["MinValue"].as_u64().unwrap(), ttl["Default"].as_u64().unwrap(), ttl["MaxValue"].as_u64().unwrap());
+    assert_eq!((min, default, max), (3_600, 604_800, 2_592_000));
+    for ok in [min, default, max] {
+        assert!(config(&[("DISPUTE_TOKEN_TTL_SECONDS", ok.to_string())]).is_ok(), "DisputeTokenTtlSeconds {ok} is allowed by the template but refused");
+    }
+    for bad in [min - 1, max + 1] {
+        assert!(config(&[("DISPUTE_TOKEN_TTL_SECONDS", bad.to_string())]).is_err(), "DisputeTokenTtlSeconds {bad} is refused by the template but accepted");
+    }
+    assert_eq!(config(&[]).unwrap().settings.dispute_token_ttl.as_secs(), default, "the code's default is the template's");
+    assert_eq!(config(&[]).unwrap().settings.dispute_lock_status, parameter("DisputeLockStatus")["Default"]);
 }
 
 /// A REST API resource's path, from its parents.

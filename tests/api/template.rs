@@ -53,8 +53,8 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("POST", DISPUTE_PATH, "ResetPasswordIntegration", "reset-password"),
 ];
 
-/// The dispute page's path, as the mail worker's DISPUTE_PAGE_URL ends.
-const DISPUTE_PATH: &str = "/secure-account";
+/// The dispute page's path (reset-password's), as the mail worker's DISPUTE_PAGE_URL ends.
+const DISPUTE_PATH: &str = reset_password::DISPUTE_PATH;
 
 #[test]
 fn the_template_the_local_router_and_the_handlers_serve_the_same_routes() {
@@ -134,6 +134,11 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     ("BCRYPT_COST", "13", |c| c.settings.password_storage.bcrypt_cost == 13),
     ("PBKDF2_ITERATIONS", "1800000", |c| c.settings.password_storage.pbkdf2_iterations == 1_800_000),
     ("EVENT_OUTBOX_TABLE", "events-x", |c| c.event_outbox_table.as_deref() == Some("events-x")),
+    ("DISPUTE_PAGE_URL", "https://x.example/secure-account", |c| {
+        c.settings.dispute_page_url.as_ref().is_some_and(|u| u.as_str() == "https://x.example/secure-account")
+    }),
+    ("DISPUTE_TOKEN_TTL_SECONDS", "7200", |c| c.settings.dispute_token_ttl == std::time::Duration::from_secs(7200)),
+    ("DISPUTE_LOCK_STATUS", "disputed", |c| c.settings.dispute_lock_status == "disputed"),
 ];
 
 /// The event publisher's whole environment of its own: read by `reset_wiring`'s publisher
@@ -276,6 +281,7 @@ fn the_secrets_generated_at_deploy_time_are_valid_key_rings() {
 const EMITTERS: &[(&str, &[&str])] = &[
     ("shared/reset-core/src/use_cases/request_reset.rs", &["RequestResetLogGroup"]),
     ("shared/reset-core/src/use_cases/confirm_reset.rs", &["ResetPasswordLogGroup"]),
+    ("shared/reset-core/src/use_cases/dispute_change.rs", &["ResetPasswordLogGroup"]),
     ("shared/reset-core/src/ports/breached.rs", &["ResetPasswordLogGroup"]),
     ("shared/reset-core/src/use_cases/deliver_mail.rs", &["MailWorkerLogGroup"]),
     // `KeyCache`: every function.
@@ -1000,9 +1006,15 @@ fn who_may_do_what_with_each_key_secret_is_the_readme_s_table() {
         assert_eq!(computed, [row[2].as_str(), row[3].as_str(), row[4].as_str()], "{principal} on {secret} (read, write, policy)");
     }
     // Every role and secret the template has is in the table.
-    for principal in
-        ["RequestResetFunctionRole", "ResetPasswordFunctionRole", "MailWorkerFunctionRole", "EventPublisherFunctionRole", "OperatorRoleArn", "DeployerRoleArns", "Other"]
-    {
+    for principal in [
+        "RequestResetFunctionRole",
+        "ResetPasswordFunctionRole",
+        "MailWorkerFunctionRole",
+        "EventPublisherFunctionRole",
+        "OperatorRoleArn",
+        "DeployerRoleArns",
+        "Other",
+    ] {
         for secret in ["SigningKeySecret", "HashingKeySecret"] {
             assert!(rows.contains(&(principal.to_owned(), secret.to_owned())), "{principal} on {secret} is not in the README's table");
         }
@@ -1231,7 +1243,9 @@ fn as_authorized(operation: &str, body: &serde_json::Value) -> Vec<(String, serd
 fn outbox_granted(deployment: &Deployment, function: &str, operation: &str) -> bool {
     let policies = deployment.properties(function)["Policies"].clone();
     policies.as_array().into_iter().flatten().flat_map(|p| p["Statement"].as_array().cloned().unwrap_or_default()).any(|s| {
-        s["Effect"] == "Allow" && listed_actions(&s).contains(&format!("dynamodb:{operation}")) && s["Resource"] == serde_json::json!({"Fn::GetAtt": ["EventOutboxTable", "Arn"]})
+        s["Effect"] == "Allow"
+            && listed_actions(&s).contains(&format!("dynamodb:{operation}"))
+            && s["Resource"] == serde_json::json!({"Fn::GetAtt": ["EventOutboxTable", "Arn"]})
     })
 }
 
@@ -1246,7 +1260,10 @@ fn assert_granted(deployment: &Deployment, function: &str, seen: &Seen) -> Vec<S
     let mut calls = Vec::new();
     for (operation, body) in recorded.iter().flat_map(|(operation, body)| as_authorized(operation, body)) {
         if body["TableName"] == reset_local::outbox::OUTBOX_TABLE {
-            assert!(outbox_granted(deployment, function, &operation), "{function} calls {operation} on the outbox, which template.yaml does not grant it: {body}");
+            assert!(
+                outbox_granted(deployment, function, &operation),
+                "{function} calls {operation} on the outbox, which template.yaml does not grant it: {body}"
+            );
             continue;
         }
         calls.push((operation, body));
@@ -1271,8 +1288,8 @@ fn assert_granted(deployment: &Deployment, function: &str, seen: &Seen) -> Vec<S
 /// second after the first has stamped the password's change), stay inside that function's grants
 /// in template.yaml as deployed with the stack's names: with and without a user-language
 /// attribute, on the users table the template creates (its email index projected as the
-/// template projects it). An attribute removed from a policy or from the index's projection
-/// fails here.
+/// template projects it), and then through the last notice's dispute (the page, the button).
+/// An attribute removed from a policy or from the index's projection fails here.
 #[tokio::test(flavor = "multi_thread")]
 async fn each_function_touches_only_the_user_attributes_the_template_grants_it() {
     for language in [None, Some("preferred_language")] {
@@ -1327,6 +1344,18 @@ async fn each_function_touches_only_the_user_attributes_the_template_grants_it()
             deliver_queued(&app.stack.queue, &deps.worker).await;
             worker_calls.extend(assert_granted(&deployment, "MailWorkerFunction", &seen));
         }
+        // The last notice's "this wasn't me": the page only reads; the button locks the account
+        // (the status and the epoch, with its event, in one transaction), inside the same grant.
+        let link = app.stack.mails().unwrap().iter().rev().find_map(|m| m.dispute_link()).expect("the last notice's dispute link");
+        let dispute = link.split("token=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+        let page = call(&deps, &crate::dispute::dispute_page("GET", Some(&dispute))).await;
+        assert_eq!(page.status, 200, "language {language:?}: {}", page.body);
+        let shown = assert_granted(&deployment, "ResetPasswordFunction", &seen);
+        assert!(!shown.iter().any(|c| c == "UpdateItem"), "the page writes nothing: {shown:?}");
+        let pressed = call(&deps, &crate::dispute::dispute_press(Some(&dispute), "same-origin")).await;
+        assert_eq!(pressed.status, 200, "language {language:?}: {}", pressed.body);
+        let locked = assert_granted(&deployment, "ResetPasswordFunction", &seen);
+        assert!(locked.iter().any(|c| c == "UpdateItem"), "the button locked the account: {locked:?}");
         assert!(worker_calls.iter().any(|c| c == "Query"), "the worker looked the address up: {worker_calls:?}");
         // The item is read for each notice (its account, by id: the address it goes to), and for a
         // link only for its language.
