@@ -185,7 +185,7 @@ async fn the_publisher_retries_by_sequence_number_what_the_bus_refused_and_skips
     let accepted = deps.bus.accepted();
     assert_eq!(accepted.iter().map(|e| e.detail_type.as_str()).collect::<Vec<_>>(), ["Password Changed", "Reset Link Sent"]);
     assert_eq!(accepted[0].event_id, "3f1c9a0e5b7d4e2a9c8b6d4f2e0a1b3c");
-    assert_eq!(accepted[0].occurred_at, 1_796_289_164);
+    assert_eq!(accepted[0].occurred_at, 1_796_189_164);
     let detail: Value = serde_json::from_str(&accepted[0].detail).unwrap();
     assert_eq!(detail["link_id"], "b0c3e1f2a4d5968778695a4b3c2d1e0f");
 

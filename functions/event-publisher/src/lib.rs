@@ -27,12 +27,20 @@ pub async fn handle<B: EventBus>(deps: &PublishDeps<B>, event: StreamEvent) -> D
     tracing::debug!(records = event.records.len(), "outbox batch received");
     let mut events = Vec::with_capacity(event.records.len());
     let mut sequence_numbers = Vec::with_capacity(event.records.len());
+    let now = reset_core::unix_now();
     for record in event.records {
         match outbox_event(&record) {
-            Some(event) => {
-                events.push(event);
-                sequence_numbers.push(record.change.sequence_number.clone().unwrap_or_default());
-            }
+            Some(event) => match event.check(now) {
+                Ok(_) => {
+                    events.push(event);
+                    sequence_numbers.push(record.change.sequence_number.clone().unwrap_or_default());
+                }
+                // Not one of the events the service writes (another hand wrote the item): never
+                // published under the service's source, and not retried (it would hold the shard).
+                Err(why) => {
+                    tracing::error!(record_id = %record.event_id, event_id = %event.event_id, why, metric = "event_malformed", "an outbox item that is not the service's event; skipped");
+                }
+            },
             None if record.event_name != "INSERT" => {
                 // The mapping's filter admits only INSERTs; a hand-made event may hold others.
                 tracing::debug!(event_name = %record.event_name, "not a new outbox item; skipped");
@@ -72,17 +80,49 @@ mod tests {
 
     use super::*;
 
-    fn record(seq: &str, id: &str, detail: Option<&str>) -> Value {
+    /// A stream record of a `Password Changed` with `id`; without its detail if `detail` is false.
+    fn record(seq: &str, id: &str, detail: bool) -> Value {
+        let now = reset_core::unix_now();
+        let event = reset_core::domain::events::PasswordChanged {
+            schema_version: reset_core::domain::events::SCHEMA_VERSION,
+            event_id: id.into(),
+            user_id: "u1".into(),
+            changed_at: now,
+            link_id: "l1".into(),
+            request_id: None,
+            requester_network: None,
+            locale: "en".into(),
+        }
+        .into_event()
+        .unwrap();
         let mut image = json!({
-            "event_id": {"S": id}, "detail_type": {"S": "Password Changed"}, "occurred_at": {"N": "1796289164"}, "expires_at": {"N": "1797498764"},
+            "event_id": {"S": id}, "detail_type": {"S": event.detail_type}, "occurred_at": {"N": now.to_string()}, "expires_at": {"N": event.expires_at().to_string()},
         });
-        if let Some(detail) = detail {
-            image["detail"] = json!({"S": detail});
+        if detail {
+            image["detail"] = json!({"S": event.detail});
         }
         json!({
             "eventID": format!("e-{seq}"), "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
             "dynamodb": {"Keys": {"event_id": {"S": id}}, "NewImage": image, "SequenceNumber": seq, "SizeBytes": 100, "StreamViewType": "NEW_IMAGE"},
         })
+    }
+
+    /// An item the service did not write (its detail another kind's, or naming another id) is
+    /// never published under the service's source, and not retried.
+    #[tokio::test]
+    async fn an_item_that_is_not_the_services_event_is_neither_published_nor_retried() {
+        let deps = PublishDeps { bus: MemoryBus::default() };
+        let mut other_kind = record("100", "a", true);
+        other_kind["dynamodb"]["NewImage"]["detail_type"] = json!({"S": "Password Change Disputed"});
+        let mut other_id = record("200", "b", true);
+        other_id["dynamodb"]["NewImage"]["event_id"] = json!({"S": "c"});
+        let mut unknown = record("300", "d", true);
+        unknown["dynamodb"]["NewImage"]["detail_type"] = json!({"S": "Account Deleted"});
+        let event = json!({"Records": [other_kind, other_id, unknown, record("400", "e", true)]});
+        let response = handle(&deps, serde_json::from_value(event).unwrap()).await;
+        assert!(response.batch_item_failures.is_empty());
+        let taken: Vec<String> = deps.bus.accepted().into_iter().map(|e| e.event_id).collect();
+        assert_eq!(taken, ["e"]);
     }
 
     /// Of [taken, not an event, refused, taken], only the refused record comes back, named by its
@@ -91,8 +131,7 @@ mod tests {
     async fn only_the_refused_record_comes_back_by_its_own_sequence_number() {
         let deps = PublishDeps { bus: MemoryBus::default() };
         deps.bus.refuse_event("c");
-        let event =
-            json!({"Records": [record("100", "a", Some("{}")), record("200", "b", None), record("300", "c", Some("{}")), record("400", "d", Some("{}"))]});
+        let event = json!({"Records": [record("100", "a", true), record("200", "b", false), record("300", "c", true), record("400", "d", true)]});
         let response = handle(&deps, serde_json::from_value(event).unwrap()).await;
         let failed: Vec<Option<String>> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
         assert_eq!(failed, [Some("300".to_owned())]);

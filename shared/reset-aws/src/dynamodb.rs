@@ -218,14 +218,15 @@ impl SetPassword for DynamoUsers {
             .set_expression_attribute_values(Some(values))
             .build()
             .map_err(|err| anyhow::anyhow!("the password update could not be built: {err}"))?;
-        // The change and its event, both or neither: an event is as durable as its change.
-        let result = self
+        // The change and its event, both or neither: an event is as durable as its change. (The
+        // SDK gives each send one idempotency token for all its own retries, so a try whose answer
+        // was lost and is sent again is answered as the first.)
+        let write = self
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(TransactWriteItem::builder().put(outbox.put(&change.event)?).build())
-            .send()
-            .await;
+            .transact_items(TransactWriteItem::builder().put(outbox.put(&change.event)?).build());
+        let result = crate::events::send_through_conflicts(write).await;
         match result {
             Ok(_) => Ok(WriteOutcome::Written),
             // The user item (the first) failed its condition: the account changed since it was read.

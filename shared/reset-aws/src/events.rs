@@ -48,6 +48,39 @@ pub fn from_item(item: &HashMap<String, AttributeValue>) -> Option<OutboxEvent> 
     Some(OutboxEvent { event_id: text("event_id")?, detail_type: text("detail_type")?, detail: text("detail")?, occurred_at: number("occurred_at")? })
 }
 
+/// Sends a transaction, again (as a new request) after a short wait when DynamoDB cancelled it
+/// because another transaction held one of its items at that moment (`TransactionConflict`, and
+/// no condition failed): nothing was written, the account may well be as read, and two concurrent
+/// confirms with one link must end as one winner and one `Conflict`, not a 503.
+pub(crate) async fn send_through_conflicts(
+    write: aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder,
+) -> Result<
+    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput,
+    aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, aws_smithy_runtime_api::http::Response>,
+> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    const WAITS_MS: [u64; 2] = [40, 120];
+    let mut tries = 0;
+    loop {
+        let result = write.clone().send().await;
+        let busy = match result.as_ref().err().and_then(|err| err.as_service_error()) {
+            Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                cancelled.cancellation_reasons().iter().any(|reason| reason.code() == Some("TransactionConflict"))
+                    && !cancelled.cancellation_reasons().iter().any(|reason| reason.code() == Some("ConditionalCheckFailed"))
+            }
+            _ => false,
+        };
+        match WAITS_MS.get(tries) {
+            Some(wait) if busy => {
+                tracing::debug!(wait_ms = wait, "transaction met another on the same item; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(*wait)).await;
+                tries += 1;
+            }
+            _ => return result,
+        }
+    }
+}
+
 /// `true` when a transaction was cancelled because the item at `index` failed its condition (the
 /// other items' reasons say `None`).
 pub(crate) fn condition_failed_at<R>(

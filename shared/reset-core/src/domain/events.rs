@@ -63,7 +63,34 @@ pub struct OutboxEvent {
     pub occurred_at: u64,
 }
 
+/// Largest detail the publisher sends: EventBridge takes 256 KB an entry, envelope included.
+pub const MAX_DETAIL_BYTES: usize = 200 * 1024;
+
 impl OutboxEvent {
+    /// Whether this is an event this service writes: a known kind whose detail parses as that
+    /// kind's, names the same `event_id` as the item's key, fits an entry, and happened no later
+    /// than `now` (give or take the functions' clock skew). The publisher sends nothing else: an
+    /// item written to the outbox by another hand cannot borrow the service's `source`.
+    pub fn check(&self, now: u64) -> Result<EventKind, &'static str> {
+        let kind = EventKind::from_detail_type(&self.detail_type).ok_or("an unknown detail-type")?;
+        if self.detail.len() > MAX_DETAIL_BYTES {
+            return Err("a detail too large for an entry");
+        }
+        if self.occurred_at > now.saturating_add(300) {
+            return Err("a time in the future");
+        }
+        let (event_id, version) = match kind {
+            EventKind::PasswordChanged => serde_json::from_str::<PasswordChanged>(&self.detail).map(|d| (d.event_id, d.schema_version)),
+            EventKind::ResetLinkSent => serde_json::from_str::<ResetLinkSent>(&self.detail).map(|d| (d.event_id, d.schema_version)),
+            EventKind::PasswordChangeDisputed => serde_json::from_str::<PasswordChangeDisputed>(&self.detail).map(|d| (d.event_id, d.schema_version)),
+        }
+        .map_err(|_| "a detail that is not its kind's")?;
+        if event_id != self.event_id || version != SCHEMA_VERSION {
+            return Err("a detail whose id or version is not the item's");
+        }
+        Ok(kind)
+    }
+
     /// When the outbox may forget it (Unix seconds).
     pub fn expires_at(&self) -> u64 {
         self.occurred_at.saturating_add(OUTBOX_KEEP_SECS)
@@ -188,5 +215,41 @@ mod tests {
         for kind in EventKind::ALL {
             assert_eq!(EventKind::from_detail_type(kind.detail_type()), Some(kind));
         }
+        assert_eq!(event.check(1_700_000_000), Ok(EventKind::PasswordChanged));
+    }
+
+    /// What the publisher refuses to send under the service's name: anything the service does
+    /// not write.
+    #[test]
+    fn only_the_services_own_events_pass_the_check() {
+        let good = ResetLinkSent {
+            schema_version: SCHEMA_VERSION,
+            event_id: "sent-j1".into(),
+            user_id: "u1".into(),
+            job_id: "j1".into(),
+            link_id: "l1".into(),
+            sent_at: 100,
+            expires_at: 200,
+            request_id: None,
+            locale: "en".into(),
+        }
+        .into_event()
+        .unwrap();
+        assert_eq!(good.check(100), Ok(EventKind::ResetLinkSent));
+        let with = |change: &dyn Fn(&mut OutboxEvent)| {
+            let mut event = good.clone();
+            change(&mut event);
+            event.check(100)
+        };
+        assert!(with(&|e| e.detail_type = "Account Deleted".into()).is_err(), "an unknown kind");
+        assert!(with(&|e| e.detail_type = "Password Changed".into()).is_err(), "a detail of another kind");
+        assert!(with(&|e| e.event_id = "sent-j2".into()).is_err(), "an id that is not the detail's");
+        assert!(with(&|e| e.detail = "[1]".into()).is_err(), "not an object");
+        assert!(with(&|e| e.detail = e.detail.replace("\"schema_version\":1", "\"schema_version\":2")).is_err(), "another version");
+        assert!(with(&|e| e.occurred_at = 100 + 301).is_err(), "from the future");
+        assert!(
+            with(&|e| e.detail = format!("{}{}", e.detail.trim_end_matches('}'), format!(",\"pad\":\"{}\"}}", "x".repeat(MAX_DETAIL_BYTES)))).is_err(),
+            "too large"
+        );
     }
 }

@@ -212,6 +212,9 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
     // Last, and only for a password the local rules accept: the one check that leaves the process.
     crate::ports::breached::check_not_breached(deps.breaches.as_ref(), &password).await?;
     tracing::debug!("new password passed the strength and breach checks");
+    // Everything that may wait on a service, before the hashing and the stamp.
+    let hashing = deps.common.hashing.get().await.map_err(ConfirmError::Unavailable)?;
+    let event_id = events::new_event_id().map_err(ConfirmError::Internal)?;
     let started = std::time::Instant::now();
     let new_hash = password::hash(password, &deps.common.settings.password_storage).await.map_err(ConfirmError::Internal)?;
     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "new password hashed");
@@ -220,10 +223,9 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
     let now = unix_now();
     // The notice's language: the account's, else the request's, else the default.
     let notice_locale = locale::for_mail(user.locale.as_deref(), requester.locale.as_deref(), deps.common.settings.default_locale);
-    let hashing = deps.common.hashing.get().await.map_err(ConfirmError::Unavailable)?;
     let event = events::PasswordChanged {
         schema_version: SCHEMA_VERSION,
-        event_id: events::new_event_id().map_err(ConfirmError::Internal)?,
+        event_id,
         user_id: user.id.as_ref().to_owned(),
         changed_at: now,
         link_id: token_id,

@@ -37,6 +37,9 @@ use crate::{Adapters, DeliveryDeps, unix_now};
 /// overtaken; short enough that a crashed one blocks nothing for long.
 pub const JOB_LEASE_SECS: u64 = 60;
 
+/// The waits between the tries of a settled job's record (with its event).
+const FINISH_RETRY_WAITS: [Duration; 2] = [Duration::from_millis(50), Duration::from_millis(250)];
+
 /// How far ahead of the worker's clock a job's time may lie: the functions' clocks differ a
 /// little, never by minutes.
 pub const MAX_CLOCK_SKEW_SECS: u64 = 5 * 60;
@@ -184,12 +187,22 @@ where
     tracing::debug!(budgets_spent = counted, "mail job claimed");
     match attempt(counted).await {
         Ok((settled, event)) => {
-            if let Err(err) = deps.ledger.finish(job_id, event.as_ref()).await {
-                // The outcome stands (a retry now would send twice); a redelivery after the lease
-                // ends could repeat it, which the log makes visible. So could its event, which
-                // the redelivery writes again under the same id.
-                let lost = event.as_ref().map(|event| event.detail_type.as_str());
-                tracing::error!(error = ?err, event = lost, metric = "mail_job_not_recorded", "mail job settled but not recorded as done");
+            // The mail is out: the record (and its event) is worth a few tries here, since the
+            // message is settled either way (sending it again would mail twice).
+            let mut recorded = deps.ledger.finish(job_id, event.as_ref()).await;
+            for wait in FINISH_RETRY_WAITS {
+                if recorded.is_ok() {
+                    break;
+                }
+                tokio::time::sleep(wait).await;
+                recorded = deps.ledger.finish(job_id, event.as_ref()).await;
+            }
+            if let Err(err) = recorded {
+                // The outcome stands; the job may be handled again once its lease ends (the log
+                // shows it). The event's detail (an id, a job, a link id, times: nothing secret)
+                // is logged whole, for an operator to put on the bus by hand (RUNBOOK.md).
+                let (lost, detail) = event.as_ref().map(|event| (event.detail_type.as_str(), event.detail.as_str())).unzip();
+                tracing::error!(error = ?err, event = lost, event_detail = detail, metric = "mail_job_not_recorded", "mail job settled but not recorded as done");
             }
             Delivery::Settled(settled)
         }

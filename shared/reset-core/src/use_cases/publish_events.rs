@@ -19,6 +19,10 @@ pub struct Published {
     pub failed: Vec<usize>,
 }
 
+/// The per-entry error codes EventBridge gives an entry it will never take (`PutEvents`: the
+/// entry's own fields); every other code (throttling, internal failures, access) is retried.
+const PERMANENT: [&str; 2] = ["MalformedDetail", "InvalidArgument"];
+
 #[tracing::instrument(name = "publish_events", skip_all, fields(events = events.len()))]
 pub async fn publish_events<B: EventBus>(deps: &PublishDeps<B>, events: &[OutboxEvent]) -> Published {
     if events.is_empty() {
@@ -36,6 +40,11 @@ pub async fn publish_events<B: EventBus>(deps: &PublishDeps<B>, events: &[Outbox
         match outcomes.get(index) {
             Some(Ok(())) => {
                 tracing::info!(audit = "event_published", detail_type = %event.detail_type, event_id = %event.event_id, "event published");
+            }
+            // The bus refuses the entry itself (EventBridge's own validation): the same entry would
+            // be refused again, and retrying would hold the stream up behind it for its whole age.
+            Some(Err(code)) if PERMANENT.contains(&code.as_str()) => {
+                tracing::error!(detail_type = %event.detail_type, event_id = %event.event_id, code = %code, metric = "event_malformed", "the bus refuses this event for good; skipped");
             }
             Some(Err(code)) => {
                 tracing::warn!(detail_type = %event.detail_type, event_id = %event.event_id, code = %code, metric = "event_publish_failed", "the bus refused an event; it comes back");
@@ -71,6 +80,19 @@ mod tests {
         deps.bus.outage.set(true);
         assert_eq!(publish_events(&deps, &events).await.failed, vec![0, 1]);
         assert_eq!(deps.bus.accepted().len(), 2);
+    }
+
+    /// An entry the bus refuses for good (its own fields) is skipped, not retried forever.
+    #[tokio::test]
+    async fn what_the_bus_refuses_for_good_is_not_retried() {
+        struct Refusing;
+        impl EventBus for Refusing {
+            async fn put_events(&self, events: &[OutboxEvent]) -> anyhow::Result<Vec<Result<(), String>>> {
+                Ok(events.iter().map(|e| if e.event_id == "bad" { Err("MalformedDetail".to_owned()) } else { Err("ThrottlingException".to_owned()) }).collect())
+            }
+        }
+        let deps = PublishDeps { bus: Refusing };
+        assert_eq!(publish_events(&deps, &[event("bad"), event("busy")]).await.failed, vec![1]);
     }
 
     /// A batch the bus half took: only the refused ones are reported, by their own index.
