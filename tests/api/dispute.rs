@@ -268,3 +268,20 @@ async fn a_locked_account_gets_no_reset_link_and_its_earlier_links_die() {
     assert!(!password::verify("a takeover passphrase here", &app.user(DEMO_USER_ID).password_hash));
     assert!(!password::verify(DEMO_PASSWORD, &app.user(DEMO_USER_ID).password_hash));
 }
+
+/// The dispute page spends the source's per-IP budget like every page that does work: over it,
+/// the "too many requests" page, and nothing is read or changed.
+#[tokio::test]
+async fn the_dispute_page_and_its_button_spend_the_per_ip_budget() {
+    let mut app = MemoryApp::new().await;
+    let (_, token) = disputable(&app).await;
+    let before = app.user(DEMO_USER_ID);
+    app.deps.configure(|settings| settings.rate_limits.ip_per_minute = 0);
+    for event in [dispute_page("GET", Some(&token)), dispute_press(Some(&token), "same-origin")] {
+        let reply = app.call(&event).await;
+        assert_eq!(reply.status, 429, "{}", reply.body);
+        assert!(reply.body.contains("Too many requests from your network"), "{}", reply.body);
+    }
+    assert_eq!(app.user(DEMO_USER_ID), before, "nothing changed");
+    assert!(disputes(&app).is_empty());
+}
