@@ -285,3 +285,56 @@ async fn the_dispute_page_and_its_button_spend_the_per_ip_budget() {
     assert_eq!(app.user(DEMO_USER_ID), before, "nothing changed");
     assert!(disputes(&app).is_empty());
 }
+
+/// A REST API event (payload 1.0, stage `live` in the URI) for the dispute page, through
+/// CloudFront: `template` with its path moved to the dispute page.
+fn through_the_cdn(template: &str, method: &str) -> Value {
+    let mut event = events::load(template);
+    event["resource"] = "/secure-account".into();
+    event["path"] = "/secure-account".into();
+    event["httpMethod"] = method.into();
+    event["requestContext"]["resourcePath"] = "/secure-account".into();
+    event["requestContext"]["path"] = "/live/secure-account".into();
+    event["requestContext"]["httpMethod"] = method.into();
+    for map in ["headers", "multiValueHeaders"] {
+        if let Some(headers) = event[map].as_object_mut() {
+            headers.retain(|name, _| !name.eq_ignore_ascii_case("cookie"));
+        }
+    }
+    event
+}
+
+/// Behind CloudFront and the REST API (the template's `EdgeProtection`): the same page and the
+/// same lock, the stage in the URI notwithstanding; without the CDN's header, nothing.
+#[tokio::test]
+async fn a_dispute_through_the_cdn_and_the_rest_api_locks_the_account() {
+    use reset_core::memory::MemoryOriginVerify;
+    use reset_core::ports::origin_verify::OriginVerify;
+    let mut app = MemoryApp::new().await;
+    let (_, token) = disputable(&app).await;
+    let edge = reset_core::settings::Edge::new(OriginVerify::load(MemoryOriginVerify::new("example-origin-verify-value")).await.unwrap());
+    app.deps.configure(|settings| settings.edge = Some(edge.clone()));
+
+    let mut page = through_the_cdn("reset-password-page-from-link-rest-api.json", "GET");
+    page["queryStringParameters"] = json!({ "token": token });
+    page["multiValueQueryStringParameters"] = json!({ "token": [token] });
+    let reply = app.call(&page).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.contains("action=\"/secure-account\""), "{}", reply.body);
+
+    let mut press = through_the_cdn("reset-password-form-rest-api.json", "POST");
+    press["body"] = form_urlencoded::Serializer::new(String::new()).append_pair("token", &token).finish().into();
+    press["headers"]["Sec-Fetch-Site"] = "same-origin".into();
+    press["multiValueHeaders"]["Sec-Fetch-Site"] = json!(["same-origin"]);
+    let mut bypass = press.clone();
+    for map in ["headers", "multiValueHeaders"] {
+        bypass[map].as_object_mut().unwrap().remove("x-origin-verify");
+    }
+    assert_eq!(app.call(&bypass).await.status, 403, "around the CDN");
+    assert_eq!(app.user(DEMO_USER_ID).status, "active");
+    let reply = app.call(&press).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(app.user(DEMO_USER_ID).status, "locked");
+    let detail: Value = serde_json::from_str(&disputes(&app)[0].detail).unwrap();
+    assert_eq!(detail["request_id"], "9f1c2b3a-4d5e-4f60-8a7b-0c1d2e3f4a5b", "the REST API's request id");
+}
