@@ -87,6 +87,9 @@ Stack ready.
                         if let Some(link) = mail.reset_link() {
                             println!("  reset link: {link}");
                         }
+                        if let Some(link) = mail.dispute_link() {
+                            println!("  \"this wasn't me\" link: {link}");
+                        }
                     }
                 }
                 let events = stack.events.heard().await.unwrap_or_default();
