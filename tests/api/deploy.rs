@@ -738,7 +738,10 @@ fn the_events_and_dispute_parameters_allow_what_the_code_and_eventbridge_accept(
     // accepted, those it refuses are refused (and the default active status with its default lock).
     let config = |pairs: &[(&str, String)]| {
         let mut vars: std::collections::HashMap<String, String> =
-            [("RESET_PAGE_URL", "https://auth.example.com/reset-password"), ("HASHING_KEY_SECRET_ID", "k")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            [("RESET_PAGE_URL", "https://auth.example.com/reset-password"), ("HASHING_KEY_SECRET_ID", "k")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
         vars.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())));
         reset_wiring::Config::from_vars(&vars)
     };
