@@ -5,7 +5,7 @@
 
 mod config;
 
-pub use config::{BreachCheck, Config, ConfigError, NOTICE_SHARE_TENTHS, send_intervals};
+pub use config::{BreachCheck, Config, ConfigError, NOTICE_SHARE_TENTHS, event_bus, send_intervals};
 pub use reset_aws::Aws;
 
 use reset_aws::{
