@@ -412,8 +412,10 @@ async fn submit_dispute<A: Adapters<Users: GetUser + SetPassword + LockAccount>,
 ) -> Response<Body> {
     let settings = &deps.common.settings;
     let reader = reset_http::reader(req, settings);
-    // The page is served beside the reset page: the same origin (the mail worker's
-    // DISPUTE_PAGE_URL, where a worker's settings give it).
+    // The origin a post must come from: the dispute page's where this function is told it (the
+    // template tells only the mail worker), else the reset page's, which by default is this API's
+    // own. (Behind a ResetPageUrl on another origin, a browser that sends no Sec-Fetch-Site but
+    // an Origin is refused here; every current browser sends Sec-Fetch-Site.)
     let page = settings.dispute_page_url.as_ref().unwrap_or(&settings.reset_page_url);
     if let Err(refused) = reset_http::check_form_origin(req, page) {
         return refused.into_page(&reader);
