@@ -448,6 +448,29 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     let press = crate::dispute::dispute_press(Some(&dispute), "same-origin");
     scenarios.push(("account_disputed", json_lines(async { assert_eq!(app.call(&press).await.status, 200) }).await));
 
+    let app = MemoryApp::new().await;
+    app.ledger.finish_outage.set(true);
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    scenarios.push(("mail_job_not_recorded", json_lines(async { assert_eq!(app.deliver().await.len(), 1) }).await));
+
+    // The event publisher: a bus that cannot be reached, and an outbox item that is not an event.
+    let deps = reset_core::PublishDeps { bus: reset_core::memory::MemoryBus::default() };
+    deps.bus.outage.set(true);
+    let changed = reset_core::domain::events::OutboxEvent {
+        event_id: "e1".into(),
+        detail_type: "Password Changed".into(),
+        detail: "{}".into(),
+        occurred_at: reset_core::unix_now(),
+    };
+    scenarios.push(("event_publish_failed", json_lines(reset_core::publish_events(&deps, std::slice::from_ref(&changed))).await));
+    let stream: event_publisher::StreamEvent = serde_json::from_value(json!({"Records": [{
+        "eventID": "r1", "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+        "dynamodb": {"Keys": {"event_id": {"S": "e1"}}, "SequenceNumber": "1", "SizeBytes": 10, "StreamViewType": "NEW_IMAGE",
+            "NewImage": {"event_id": {"S": "e1"}, "detail_type": {"S": "Password Changed"}, "detail": {"S": "{}"}, "occurred_at": {"N": "1"}}},
+    }]}))
+    .unwrap();
+    scenarios.push(("event_malformed", json_lines(event_publisher::handle(&deps, stream)).await));
+
     // Only the DynamoDB adapter can find two accounts on one address.
     {
         let moto = MotoApp::start().await;

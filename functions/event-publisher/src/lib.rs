@@ -93,8 +93,7 @@ mod tests {
             requester_network: None,
             locale: "en".into(),
         }
-        .into_event()
-        .unwrap();
+        .into_event();
         let mut image = json!({
             "event_id": {"S": id}, "detail_type": {"S": event.detail_type}, "occurred_at": {"N": now.to_string()}, "expires_at": {"N": event.expires_at().to_string()},
         });

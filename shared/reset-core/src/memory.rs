@@ -228,6 +228,8 @@ pub struct MemoryJobLedger {
     jobs: Arc<Mutex<HashMap<String, JobState>>>,
     /// Where a settled job's event goes, in the same write as its record.
     pub outbox: MemoryOutbox,
+    /// Fails only the record of a settled job (its claim works, so the mail goes out first).
+    pub finish_outage: Outage,
     pub outage: Outage,
 }
 
@@ -263,6 +265,7 @@ impl JobLedger for MemoryJobLedger {
 
     async fn finish(&self, job_id: &str, event: Option<&OutboxEvent>) -> anyhow::Result<()> {
         self.outage.check("the job ledger")?;
+        self.finish_outage.check("the job ledger (records)")?;
         lock(&self.jobs).insert(job_id.to_owned(), JobState::Done);
         if let Some(event) = event {
             self.outbox.write(event);

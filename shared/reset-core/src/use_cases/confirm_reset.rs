@@ -240,7 +240,7 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
         expected_status: user.status.clone(),
         new_hash,
         changed_at: now,
-        event: event.into_event().map_err(ConfirmError::Internal)?,
+        event: event.into_event(),
     };
     match deps.users.set_password(&change).await.map_err(ConfirmError::Unavailable)? {
         WriteOutcome::Written => {}

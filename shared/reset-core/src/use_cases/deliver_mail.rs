@@ -274,10 +274,7 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
                         request_id: job.request_id.clone(),
                         locale: locale.tag().to_owned(),
                     };
-                    event = sent
-                        .into_event()
-                        .inspect_err(|err| tracing::error!(error = ?err, metric = "event_not_written", "the Reset Link Sent event could not be written"))
-                        .ok();
+                    event = Some(sent.into_event());
                 }
                 sent
             }

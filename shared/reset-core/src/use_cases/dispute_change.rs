@@ -103,7 +103,7 @@ async fn lock<A: Adapters<Users: GetUser + LockAccount>, B: BreachedPasswords>(
         expected_status: user.status.clone(),
         lock_status: settings.dispute_lock_status.clone(),
         locked_at,
-        event: event.into_event().map_err(ConfirmError::Internal)?,
+        event: event.into_event(),
     };
     match deps.users.lock_account(&change).await.map_err(ConfirmError::Unavailable)? {
         WriteOutcome::Written => {}
