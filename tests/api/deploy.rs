@@ -553,8 +553,9 @@ fn no_variant_has_a_dependency_cycle_or_names_a_resource_it_lacks() {
         json!({"name": "edge with an existing web ACL", "parameters": {"EdgeProtection": "true", "EdgeWebAclArn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", "EdgeWafLogging": "true"}}),
         json!({"name": "regional domain", "parameters": {"DomainName": "auth.example.com", "CertificateArn": regional, "HostedZoneId": "Z0123456789ABCDEFGHIJ"}}),
         json!({"name": "existing table, own page, reservations", "parameters": {"ExistingUsersTable": "accounts", "ResetPageUrl": "https://app.example.com/reset", "SesConfigurationSetName": "set", "UserLocaleAttribute": "language", "RequestResetReservedConcurrency": "5", "ResetPasswordReservedConcurrency": "5", "AlarmEmail": "ops@example.com", "OperatorRoleArn": "arn:aws:iam::123456789012:role/ops"}}),
-        json!({"name": "webhook on an existing bus", "parameters": {"EventBusName": "default", "WebhookUrl": WEBHOOK, "WebhookApiKey": "k3y"}}),
-        json!({"name": "webhook on its own bus, behind the edge", "parameters": {"WebhookUrl": WEBHOOK, "WebhookApiKey": "k3y", "EdgeProtection": "true", "DomainName": "auth.example.com", "EdgeCertificateArn": cert}}),
+        json!({"name": "webhook on an existing bus", "parameters": {"EventBusName": "default", "WebhookUrl": WEBHOOK, "WebhookApiKey": WEBHOOK_KEY}}),
+        json!({"name": "webhook on its own bus, behind the edge", "parameters": {"WebhookUrl": WEBHOOK, "WebhookApiKey": WEBHOOK_KEY, "EdgeProtection": "true", "DomainName": "auth.example.com", "EdgeCertificateArn": cert}}),
+        json!({"name": "webhook on a named bus, with operator and deployers", "parameters": {"EventBusName": "acme-events", "WebhookUrl": WEBHOOK, "WebhookApiKey": WEBHOOK_KEY, "OperatorRoleArn": "arn:aws:iam::123456789012:role/ops", "DeployerRoleArns": "arn:aws:iam::123456789012:role/ci,arn:aws:iam::123456789012:role/cfn"}}),
     ];
     let mut cmd = Command::new(workspace_root().join(".venv-sam/bin/python"));
     let file = std::env::var("RESET_TEMPLATE").unwrap_or_else(|_| "template.yaml".to_owned());
@@ -567,7 +568,7 @@ fn no_variant_has_a_dependency_cycle_or_names_a_resource_it_lacks() {
     assert!(out.status.success(), "tests/cfn_graph.py: {}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    assert_eq!(report.as_object().unwrap().len(), 8);
+    assert_eq!(report.as_object().unwrap().len(), 9);
     for (name, graph) in report.as_object().unwrap() {
         assert!(graph["resources"].as_u64().unwrap() > 80, "{name}: {graph}");
         assert_eq!(graph["missing"], json!([]), "{name}: references to resources that do not exist");
@@ -579,7 +580,9 @@ fn no_variant_has_a_dependency_cycle_or_names_a_resource_it_lacks() {
         for resource in WEBHOOK_RESOURCES {
             assert_eq!(has(resource), webhook, "{name}: {resource}");
         }
-        assert_eq!(has("EventBus"), name != "webhook on an existing bus", "{name}: the stack's own bus");
+        let own_bus = !name.starts_with("webhook on an existing bus") && !name.starts_with("webhook on a named bus");
+        assert_eq!(has("EventBus"), own_bus, "{name}: the stack's own bus");
+        assert_eq!(has("EventBusPolicy"), own_bus, "{name}: the bus's policy, exactly with the stack's own bus");
         for resource in ["EventOutboxTable", "EventPublisherFunction", "EventPublisherEvents", "EventDeadLetterQueue", "EventDeadLetterAlarm"] {
             assert!(has(resource), "{name}: {resource}");
         }
@@ -588,6 +591,9 @@ fn no_variant_has_a_dependency_cycle_or_names_a_resource_it_lacks() {
 
 /// A webhook endpoint the parameter's pattern accepts.
 const WEBHOOK: &str = "https://hooks.example.com/password-reset?tenant=a1";
+
+/// A webhook key the parameter's pattern accepts (32 characters, as `openssl rand -hex 16` makes).
+const WEBHOOK_KEY: &str = "0123456789abcdef0123456789abcdef";
 
 /// Everything the webhook adds, each only with `WebhookUrl`.
 const WEBHOOK_RESOURCES: &[&str] = &[
@@ -684,6 +690,122 @@ fn the_webhook_exists_only_with_a_url_and_is_wired_as_eventbridge_documents() {
     }
 }
 
+/// Finding 2 of the events' review: a receiver trusts the key, so the key is long. `WebhookApiKey`
+/// is empty (no webhook) or 32 to 512 characters without control characters; not `MinLength`,
+/// which the empty default would fail for every stack without a webhook. The Rule still refuses a
+/// URL without a key.
+#[test]
+fn the_webhook_key_is_at_least_32_characters() {
+    let p = parameter("WebhookApiKey");
+    assert_eq!(p["Default"], "");
+    assert!(p.get("MinLength").is_none(), "MinLength would refuse the empty default: {p}");
+    let pattern = p["AllowedPattern"].as_str().unwrap().to_owned();
+    let matches = |value: &str| {
+        Command::new(venv_tool("python"))
+            .args(["-c", "import re,sys; sys.exit(0 if re.fullmatch(sys.argv[1], sys.argv[2]) else 1)", &pattern, value])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    for good in ["", WEBHOOK_KEY, &"k".repeat(32), &"K3y/+= ~!".repeat(20), &"x".repeat(512)] {
+        assert!(matches(good), "WebhookApiKey of {} characters refused", good.len());
+    }
+    for bad in ["k3y", &"k".repeat(31), &format!("{}\n", "k".repeat(31)), &format!("{WEBHOOK_KEY}\t")] {
+        assert!(!matches(bad), "WebhookApiKey {bad:?} ({} characters) accepted", bad.len());
+    }
+    assert!(p["MaxLength"].as_u64().is_some_and(|m| m <= 512), "EventBridge's ApiKeyValue holds at most 512 characters");
+    assert!(p["ConstraintDescription"].as_str().unwrap().contains("32"), "{p}");
+    let rule = &template()["Rules"]["WebhookNeedsApiKey"];
+    assert_eq!(rule["Assertions"][0]["Assert"], json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "WebhookApiKey"}, ""]}]}));
+}
+
+/// What CloudFormation makes of `value` for a stack named `password-reset` in us-east-1 with
+/// `given` parameters (the rest at their defaults): the intrinsics the webhook's names use (Ref of
+/// a parameter, a pseudo parameter or the stack's own bus, Fn::Sub with or without variables,
+/// Fn::Select, Fn::Split, Fn::Join, Fn::If with the template's own conditions).
+fn evaluated(value: &Value, given: &BTreeMap<&str, &str>) -> Value {
+    let text = |v: &Value| evaluated(v, given).as_str().unwrap_or_else(|| panic!("not a string: {v}")).to_owned();
+    let reference = |name: &str| -> String {
+        match name {
+            "AWS::Partition" => "aws".into(),
+            "AWS::Region" => "us-east-1".into(),
+            "AWS::AccountId" => "123456789012".into(),
+            "AWS::StackName" => "password-reset".into(),
+            "AWS::StackId" => "arn:aws:cloudformation:us-east-1:123456789012:stack/password-reset/0f1e2d3c-aaaa-bbbb-cccc-111122223333".into(),
+            "EventBus" => text(&resources()["EventBus"]["Properties"]["Name"]),
+            parameter_name => given.get(parameter_name).map_or_else(|| parameter(parameter_name)["Default"].as_str().unwrap().to_owned(), |v| (*v).to_owned()),
+        }
+    };
+    let holds = |condition: &str| evaluated(&template()["Conditions"][condition], given) == json!(true);
+    let Some((function, args)) = value.as_object().filter(|m| m.len() == 1).and_then(|m| m.iter().next()) else {
+        return value.clone();
+    };
+    match function.as_str() {
+        "Ref" => json!(reference(args.as_str().unwrap())),
+        "Condition" => json!(holds(args.as_str().unwrap())),
+        "Fn::Equals" => json!(evaluated(&args[0], given) == evaluated(&args[1], given)),
+        "Fn::Not" => json!(evaluated(&args[0], given) != json!(true)),
+        "Fn::And" => json!(args.as_array().unwrap().iter().all(|a| evaluated(a, given) == json!(true))),
+        "Fn::Or" => json!(args.as_array().unwrap().iter().any(|a| evaluated(a, given) == json!(true))),
+        "Fn::If" => evaluated(if holds(args[0].as_str().unwrap()) { &args[1] } else { &args[2] }, given),
+        "Fn::Select" => evaluated(&args[1], given)[args[0].as_u64().or_else(|| args[0].as_str().and_then(|s| s.parse().ok())).unwrap() as usize].clone(),
+        "Fn::Split" => json!(text(&args[1]).split(args[0].as_str().unwrap()).collect::<Vec<_>>()),
+        "Fn::Join" => json!(args[1].as_array().unwrap().iter().map(text).collect::<Vec<_>>().join(args[0].as_str().unwrap())),
+        "Fn::Sub" => {
+            let (pattern, variables) = match args {
+                Value::String(pattern) => (pattern.clone(), serde_json::Map::new()),
+                list => (list[0].as_str().unwrap().to_owned(), list[1].as_object().unwrap().clone()),
+            };
+            let mut out = String::new();
+            let mut rest = pattern.as_str();
+            while let Some(start) = rest.find("${") {
+                out.push_str(&rest[..start]);
+                let end = rest[start..].find('}').unwrap() + start;
+                let name = &rest[start + 2..end];
+                assert!(!name.contains('.'), "an attribute this test cannot compute: {name}");
+                out.push_str(&variables.get(name).map_or_else(|| reference(name), text));
+                rest = &rest[end + 1..];
+            }
+            out.push_str(rest);
+            json!(out)
+        }
+        other => panic!("an intrinsic this test cannot compute: {other}"),
+    }
+}
+
+/// Finding 2: EventBridge assumes the webhook's role for the webhook's rule only. The trust policy
+/// names the rule's ARN (`aws:SourceArn`, which EventBridge sets to the ARN of the rule that sends
+/// the event) besides this account (`aws:SourceAccount`). The rule cannot be named there by
+/// `!GetAtt` (it names the role: a cycle), so it has a name of its own and the role builds its
+/// ARN: computed here for the stack's own bus, the default bus (whose rules' ARNs have no bus
+/// name) and another named bus, it is the rule's ARN as EventBridge forms it.
+#[test]
+fn the_webhook_role_is_assumed_for_the_webhook_rule_only() {
+    let r = resources();
+    let trust = &r["WebhookRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"];
+    assert_eq!(trust.as_array().unwrap().len(), 1);
+    let condition = &trust[0]["Condition"];
+    assert_eq!(condition["StringEquals"], json!({"aws:SourceAccount": {"Ref": "AWS::AccountId"}}));
+    assert_eq!(condition["ArnEquals"].as_object().unwrap().keys().collect::<Vec<_>>(), ["aws:SourceArn"], "{condition}");
+    let rule = &r["WebhookRule"]["Properties"];
+    for bus in ["", "default", "acme-events"] {
+        let given: BTreeMap<&str, &str> = [("EventBusName", bus), ("WebhookUrl", WEBHOOK), ("WebhookApiKey", WEBHOOK_KEY)].into_iter().collect();
+        let name = evaluated(&rule["Name"], &given);
+        let name = name.as_str().unwrap_or_else(|| panic!("the rule has a name: {rule}"));
+        assert!(name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)), "EventBridge's rule names: {name:?}");
+        let on = evaluated(&rule["EventBusName"], &given);
+        let on = on.as_str().unwrap();
+        let rule_arn = if on == "default" {
+            format!("arn:aws:events:us-east-1:123456789012:rule/{name}")
+        } else {
+            format!("arn:aws:events:us-east-1:123456789012:rule/{on}/{name}")
+        };
+        assert_eq!(evaluated(&condition["ArnEquals"]["aws:SourceArn"], &given), json!(rule_arn), "EventBusName {bus:?}: the trust names the webhook's rule");
+    }
+    assert_eq!(evaluated(&rule["EventBusName"], &BTreeMap::new()), json!("password-reset-password-reset"), "the stack's own bus");
+}
+
 /// Each new parameter's pattern or bounds allow what the functions and EventBridge accept, and
 /// refuse what they would refuse at cold start or at create time (a value the template lets
 /// through but a function refuses deploys, then fails every cold start): the dispute settings are
@@ -723,7 +845,8 @@ fn the_events_and_dispute_parameters_allow_what_the_code_and_eventbridge_accept(
     }
     assert!(matches("WebhookApiKeyHeader", "x-api-key") && matches("WebhookApiKeyHeader", "Authorization"));
     assert!(!matches("WebhookApiKeyHeader", "x api key") && !matches("WebhookApiKeyHeader", "x-api-key:"));
-    assert!(matches("WebhookApiKey", "") && matches("WebhookApiKey", "s3cr3t/+=") && !matches("WebhookApiKey", "line\nbreak"));
+    let long = "s3cr3t/+=".repeat(4);
+    assert!(matches("WebhookApiKey", "") && matches("WebhookApiKey", &long) && !matches("WebhookApiKey", &format!("{long}line\nbreak")));
     // The lock status: one plain status token, like those UserActiveStatuses lists.
     assert_eq!(parameter("DisputeLockStatus")["Default"], "locked");
     for good in ["locked", "DISPUTED", "locked:by-owner"] {

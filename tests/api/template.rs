@@ -600,21 +600,38 @@ fn listed_actions(statement: &serde_json::Value) -> Vec<String> {
     }
 }
 
+/// The outbox table's ARN as the writers' grants and the table's own policy name it: from the
+/// table's fixed name, since the table's policy names the writers' roles and so cannot be named by
+/// them through `!GetAtt` (a dependency cycle).
+fn outbox_arn() -> serde_json::Value {
+    serde_json::json!({"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${AWS::StackName}-event-outbox"})
+}
+
+/// Whether a statement's resource is the outbox (the table, by either form, or its streams).
+fn on_the_outbox(statement: &serde_json::Value) -> bool {
+    let resource = statement["Resource"].to_string();
+    resource.contains("EventOutboxTable") || statement["Resource"] == outbox_arn()
+}
+
 /// The outbox holds what the application will hear, so only the two functions whose changes
 /// make events may write it, each only `PutItem` on the table (a transaction's put is
 /// authorized as a `PutItem`), and each is told the table; request-reset is neither granted nor
 /// told it; the publisher only reads the table's streams. No function may do anything with
-/// DynamoDB on every resource.
+/// DynamoDB on every resource. The grants name the table by the ARN of its fixed name.
 #[test]
 fn only_reset_password_and_the_mail_worker_may_write_events() {
     let parsed = reset_local::template::template();
     let functions: Vec<&String> =
         parsed["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function").map(|(id, _)| id).collect();
     assert_eq!(functions.len(), 4, "{functions:?}");
-    let table_arn = serde_json::json!({"Fn::GetAtt": ["EventOutboxTable", "Arn"]});
+    assert_eq!(
+        parsed["Resources"]["EventOutboxTable"]["Properties"]["TableName"],
+        serde_json::json!({"Fn::Sub": "${AWS::StackName}-event-outbox"}),
+        "the name the grants' ARN is built from"
+    );
+    let table_arn = outbox_arn();
     for function in functions {
-        let on_outbox: Vec<serde_json::Value> =
-            statements_of(function).into_iter().filter(|s| s["Resource"].to_string().contains("EventOutboxTable")).collect();
+        let on_outbox: Vec<serde_json::Value> = statements_of(function).into_iter().filter(on_the_outbox).collect();
         let writer = function == "ResetPasswordFunction" || function == "MailWorkerFunction";
         match function.as_str() {
             "ResetPasswordFunction" | "MailWorkerFunction" => {
@@ -643,6 +660,157 @@ fn only_reset_password_and_the_mail_worker_may_write_events() {
         }
     }
     assert!(parsed["Globals"]["Function"]["Environment"]["Variables"].get("EVENT_OUTBOX_TABLE").is_none(), "Globals would tell request-reset");
+}
+
+/// Every way to write an item into a DynamoDB table (a transaction's items are authorized as
+/// these, item by item).
+const OUTBOX_WRITES: &[&str] = &[
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+];
+const OUTBOX_POLICY_CHANGES: &[&str] = &["dynamodb:PutResourcePolicy", "dynamodb:DeleteResourcePolicy"];
+
+/// Whom the outbox table's own policy, with `conditions` true, lets do `action`: `None` when no
+/// statement refuses it to anyone, else the principals (a role resource's or a parameter's name)
+/// the statements that refuse it to everyone exempt. Each such statement must refuse to everyone
+/// (`Principal: "*"`) on the table, on no condition but `aws:PrincipalArn`.
+fn outbox_exempt(template: &serde_json::Value, action: &str, conditions: &[&str]) -> Option<Vec<String>> {
+    let policy = resolved(&template["Resources"]["EventOutboxTable"]["Properties"]["ResourcePolicy"]["PolicyDocument"], conditions);
+    let denies: Vec<&serde_json::Value> = policy["Statement"]
+        .as_array()
+        .expect("the outbox has a resource policy")
+        .iter()
+        .filter(|s| s["Effect"] == "Deny" && listed(&s["Action"]).iter().any(|a| a == action))
+        .collect();
+    if denies.is_empty() {
+        return None;
+    }
+    let mut exempt: Option<Vec<String>> = None;
+    for deny in denies {
+        assert_eq!(deny["Principal"], "*", "{action}: a deny for everyone, with exceptions");
+        assert_eq!(deny["Resource"], outbox_arn(), "{action}: on the outbox itself");
+        assert_eq!(
+            deny["Condition"].as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["ArnNotEquals"],
+            "{action}: no other condition that would narrow the deny: {deny}"
+        );
+        assert_eq!(deny["Condition"]["ArnNotEquals"].as_object().unwrap().keys().collect::<Vec<_>>(), ["aws:PrincipalArn"]);
+        let mut names = principal_names(&deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]);
+        names.sort();
+        // Two denies of one action exempt only whom both exempt.
+        exempt = Some(match exempt {
+            None => names,
+            Some(before) => before.into_iter().filter(|n| names.contains(n)).collect(),
+        });
+    }
+    exempt
+}
+
+/// Finding 1 of the events' review: an item in the outbox becomes an event on the bus under the
+/// service's own `source` (and the webhook forwards it with its key), so the outbox's own resource
+/// policy refuses every write (every item operation, PartiQL's too) to every principal but the two
+/// functions whose changes make events, reset-password's and the mail worker's roles (exactly
+/// those granted `PutItem` on it), and `OperatorRoleArn` when set, whatever identity policies in
+/// the account allow. Changing that policy is refused, with `DeployerRoleArns`, to all but those
+/// and the operator; without it there is no such deny, as for the key secrets (CloudFormation
+/// puts the policy as the deploying identity, which it would otherwise lock out), while the item
+/// writes stay refused (CloudFormation writes no item).
+#[test]
+fn the_outbox_refuses_writes_to_all_but_the_functions_that_make_events() {
+    let template = reset_local::template::template();
+    let writers = |conditions: &[&str]| -> Vec<String> {
+        let mut roles: Vec<String> = ["RequestResetFunction", "ResetPasswordFunction", "MailWorkerFunction", "EventPublisherFunction"]
+            .into_iter()
+            .filter(|function| {
+                let policies = resolved(&template["Resources"][*function]["Properties"]["Policies"], conditions);
+                policies.as_array().unwrap().iter().flat_map(|p| p["Statement"].as_array().cloned().unwrap_or_default()).any(|s| {
+                    s["Effect"] == "Allow" && s["Resource"] == outbox_arn() && listed(&s["Action"]).iter().any(|a| OUTBOX_WRITES.contains(&a.as_str()))
+                })
+            })
+            .map(|function| format!("{function}Role"))
+            .collect();
+        roles.sort();
+        roles
+    };
+    let all = ["HasOperatorRole", "HasDeployerRoles"];
+    assert_eq!(writers(&all), ["MailWorkerFunctionRole", "ResetPasswordFunctionRole"], "the functions granted a write on the outbox");
+    for conditions in [&all[..], &["HasOperatorRole"], &["HasDeployerRoles"], &[]] {
+        let mut expected = writers(conditions);
+        if conditions.contains(&"HasOperatorRole") {
+            expected.push("OperatorRoleArn".to_owned());
+            expected.sort();
+        }
+        for action in OUTBOX_WRITES {
+            assert_eq!(outbox_exempt(template, action, conditions), Some(expected.clone()), "{action} with {conditions:?}: who may write the outbox");
+        }
+        for action in OUTBOX_POLICY_CHANGES {
+            let exempt = outbox_exempt(template, action, conditions);
+            if conditions.contains(&"HasDeployerRoles") {
+                let mut expected = vec!["DeployerRoleArns".to_owned()];
+                if conditions.contains(&"HasOperatorRole") {
+                    expected.push("OperatorRoleArn".to_owned());
+                }
+                assert_eq!(exempt, Some(expected), "{action} with {conditions:?}: who may change the outbox's policy");
+            } else {
+                assert_eq!(exempt, None, "{action} refused without DeployerRoleArns: the next update would lock itself out");
+            }
+        }
+    }
+    // No function is granted a change of the table's policy.
+    for function in ["RequestResetFunction", "ResetPasswordFunction", "MailWorkerFunction", "EventPublisherFunction"] {
+        for statement in statements_of(function) {
+            for action in listed_actions(&statement) {
+                assert!(!OUTBOX_POLICY_CHANGES.contains(&action.as_str()) && action != "dynamodb:*", "{function}: {action}");
+            }
+        }
+    }
+}
+
+/// Finding 1, the bus: on the bus the stack creates (and only then: another bus's policy is its
+/// owner's), the bus's policy refuses `events:PutEvents` of an event with the service's `source`
+/// to every principal but the publisher's role (and `OperatorRoleArn` when set, for the runbook's
+/// republishing), whatever identity policies allow; and it refuses nothing else (other sources on
+/// the bus are other applications'). A policy resource of its own, as the key secrets' are: the
+/// publisher's role names the bus, so the bus's own `Policy` could not name the role.
+#[test]
+fn only_the_publisher_may_put_the_services_events_on_the_stacks_own_bus() {
+    let template = reset_local::template::template();
+    let resources = template["Resources"].as_object().unwrap();
+    let policies: Vec<(&String, &serde_json::Value)> = resources.iter().filter(|(_, r)| r["Type"] == "AWS::Events::EventBusPolicy").collect();
+    assert_eq!(policies.len(), 1, "one policy on the stack's bus: {policies:?}");
+    let (name, policy) = policies[0];
+    assert_eq!(resources["EventBus"]["Condition"], "CreateEventBus");
+    assert_eq!(policy["Condition"], "CreateEventBus", "{name} exists exactly when the stack creates the bus");
+    assert_eq!(template["Conditions"]["CreateEventBus"], serde_json::json!({"Fn::Equals": [{"Ref": "EventBusName"}, ""]}));
+    assert!(resources["EventBus"]["Properties"].get("Policy").is_none(), "one place for the bus's policy");
+    let p = &policy["Properties"];
+    assert_eq!(p["EventBusName"], serde_json::json!({"Ref": "EventBus"}), "on the stack's own bus");
+    for (conditions, expected) in
+        [(&["HasOperatorRole"][..], vec!["EventPublisherFunctionRole", "OperatorRoleArn"]), (&[][..], vec!["EventPublisherFunctionRole"])]
+    {
+        let statement = resolved(&p["Statement"], conditions);
+        assert_eq!(statement["Effect"], "Deny");
+        assert_eq!(statement["Principal"], "*", "refused to every principal, with exceptions");
+        assert_eq!(listed(&statement["Action"]), ["events:PutEvents"]);
+        assert_eq!(statement["Resource"], serde_json::json!({"Fn::GetAtt": ["EventBus", "Arn"]}));
+        let mut keys: Vec<&String> = statement["Condition"].as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["ArnNotEquals", "StringEquals"], "no other condition that would narrow the deny: {statement}");
+        assert_eq!(statement["Condition"]["StringEquals"], serde_json::json!({"events:source": {"Ref": "EventSource"}}), "the service's source only");
+        assert_eq!(statement["Condition"]["ArnNotEquals"].as_object().unwrap().keys().collect::<Vec<_>>(), ["aws:PrincipalArn"]);
+        assert_eq!(principal_names(&statement["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]), expected, "{conditions:?}: who may put the service's events");
+    }
+    // The exempt role is the one that holds the PutEvents grant.
+    let put = statements_of("EventPublisherFunction").into_iter().filter(|s| listed_actions(s).iter().any(|a| a.starts_with("events:"))).count();
+    assert_eq!(put, 1);
+    for function in ["RequestResetFunction", "ResetPasswordFunction", "MailWorkerFunction"] {
+        assert!(statements_of(function).iter().all(|s| listed_actions(s).iter().all(|a| !a.starts_with("events:"))), "{function} may put events");
+    }
 }
 
 /// Whether a Lambda event filter pattern admits `record`: each key's value among the listed
@@ -731,7 +899,14 @@ fn the_publisher_hears_each_new_outbox_item_and_retries_until_the_stream_would_f
     assert_eq!(put["Resource"]["Fn::If"][0], "CreateEventBus");
     assert_eq!(put["Resource"]["Fn::If"][1], serde_json::json!({"Fn::GetAtt": ["EventBus", "Arn"]}), "the stack's own bus");
     assert!(put["Resource"]["Fn::If"][2]["Fn::Sub"].as_str().unwrap().ends_with(":event-bus/${EventBusName}"), "or the one named: {put}");
-    assert_eq!(put["Condition"], serde_json::json!({"StringEquals": {"events:source": {"Ref": "EventSource"}}}), "only as its own source");
+    // Only as its own source, and only the service's own kinds (`events:detail-type`: each of
+    // the code's kinds, nothing else).
+    let kinds: Vec<&str> = reset_core::domain::events::EventKind::ALL.iter().map(|k| k.detail_type()).collect();
+    assert_eq!(
+        put["Condition"],
+        serde_json::json!({"StringEquals": {"events:source": {"Ref": "EventSource"}, "events:detail-type": kinds}}),
+        "only as its own source, only its own kinds"
+    );
     let vars = &publisher["Properties"]["Environment"]["Variables"];
     assert_eq!(vars["EVENT_BUS_NAME"], serde_json::json!({"Fn::If": ["CreateEventBus", {"Ref": "EventBus"}, {"Ref": "EventBusName"}]}));
     assert_eq!(vars["EVENT_SOURCE"], serde_json::json!({"Ref": "EventSource"}));
@@ -1242,11 +1417,12 @@ fn as_authorized(operation: &str, body: &serde_json::Value) -> Vec<(String, serd
 /// outbox table.
 fn outbox_granted(deployment: &Deployment, function: &str, operation: &str) -> bool {
     let policies = deployment.properties(function)["Policies"].clone();
-    policies.as_array().into_iter().flatten().flat_map(|p| p["Statement"].as_array().cloned().unwrap_or_default()).any(|s| {
-        s["Effect"] == "Allow"
-            && listed_actions(&s).contains(&format!("dynamodb:{operation}"))
-            && s["Resource"] == serde_json::json!({"Fn::GetAtt": ["EventOutboxTable", "Arn"]})
-    })
+    policies
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["Statement"].as_array().cloned().unwrap_or_default())
+        .any(|s| s["Effect"] == "Allow" && listed_actions(&s).contains(&format!("dynamodb:{operation}")) && s["Resource"] == outbox_arn())
 }
 
 /// Takes what `seen` holds as `function`'s calls, and fails unless each is one that
