@@ -20,7 +20,8 @@ use crate::stack::REGION;
 
 pub const OUTBOX_TABLE: &str = "password-reset-events";
 pub const EVENT_BUS: &str = "password-reset";
-pub const EVENT_SOURCE: &str = "password-reset";
+/// Not the bus's name, so a test can tell them apart (the template's default source is `password-reset`).
+pub const EVENT_SOURCE: &str = "com.example.auth";
 const TAP_QUEUE: &str = "password-reset-events-tap";
 /// The template's batch size for the stream.
 pub const BATCH: usize = 10;
