@@ -301,7 +301,9 @@ async fn a_disputed_change_locks_the_account_and_publishes_its_event_as_its_sche
     let locked = app.stack.user_item(DEMO_USER_ID).await.unwrap().unwrap();
     assert_eq!(locked[&app.stack.table.status].as_s().unwrap(), "locked");
     assert!(epoch(&locked) > epoch(&changed), "the epoch moved past the change: {} -> {}", epoch(&changed), epoch(&locked));
-    assert_eq!(locked[&app.stack.table.password_hash], changed[&app.stack.table.password_hash], "the hash stays");
+    let scrambled = locked[&app.stack.table.password_hash].as_s().unwrap();
+    assert_ne!(Some(scrambled), changed[&app.stack.table.password_hash].as_s().ok(), "the disputed password is replaced");
+    assert!(!password::verify(NEW_PASSWORD, scrambled), "and no longer signs in");
 
     let events = app.events().await;
     let disputed = of_kind(&events, EventKind::PasswordChangeDisputed);

@@ -153,7 +153,18 @@ async fn pressing_the_button_locks_the_account_moves_the_epoch_and_writes_the_ev
     assert_eq!((locked.status.as_str(), locked.active), ("locked", false));
     let locked_at: u64 = locked.epoch.parse().unwrap();
     assert!(locked_at > changed_at, "the epoch moved past the disputed change ({changed_at} -> {locked_at}): its sessions end");
-    assert_eq!(locked.password_hash, changed.password_hash, "the password itself is not touched");
+    // The password whoever disputed did not set stops working at every sign-in, whether or not
+    // it checks the status: a hash of a random secret, in the configured format, replaces it.
+    assert_ne!(locked.password_hash, changed.password_hash, "the disputed password is replaced");
+    assert!(!password::verify(NEW_PASSWORD, &locked.password_hash), "the disputed password no longer signs in");
+    assert!(locked.password_hash.starts_with("$argon2id$"), "a hash every verifier reads: {}", locked.password_hash);
+    // A notice sent again after the lock carries a link bound to the locked account: pressing it
+    // changes nothing and writes no second event.
+    let ring = app.keys_ring().await;
+    let again = ring.issue_for(reset_core::reset_token::Purpose::Dispute, locked.binding(), reset_core::unix_now(), 3600).unwrap().token;
+    assert_eq!(app.call(&dispute_press(Some(&again), "same-origin")).await.status, 400, "a locked account is not locked again");
+    let after = app.user(DEMO_USER_ID);
+    assert_eq!((after.epoch, after.password_hash), (locked.epoch.clone(), locked.password_hash.clone()), "nothing changed");
 
     let events = disputes(&app);
     assert_eq!(events.len(), 1, "one event, written with the lock");
@@ -337,4 +348,23 @@ async fn a_dispute_through_the_cdn_and_the_rest_api_locks_the_account() {
     assert_eq!(app.user(DEMO_USER_ID).status, "locked");
     let detail: Value = serde_json::from_str(&disputes(&app)[0].detail).unwrap();
     assert_eq!(detail["request_id"], "9f1c2b3a-4d5e-4f60-8a7b-0c1d2e3f4a5b", "the REST API's request id");
+}
+
+/// A notice sent after a later change (here the application changed the password again before
+/// the notice left the queue) carries no dispute link: it would dispute a change it does not
+/// report. The notice itself still goes out.
+#[tokio::test]
+async fn a_notice_sent_after_a_later_change_carries_no_dispute_link() {
+    let app = MemoryApp::new().await;
+    let token = app.token_for_demo().await;
+    assert_eq!(app.call(&confirm_event(&token, NEW_PASSWORD)).await.status, 200);
+    let mut later = app.user(DEMO_USER_ID);
+    later.epoch = (later.epoch.parse::<u64>().unwrap() + 5).to_string();
+    later.password_hash = password::hash_blocking("changed again by the application").unwrap();
+    app.users.insert(later);
+    let before = app.mailer.sent().len();
+    app.deliver().await;
+    let mails = app.mailer.sent();
+    assert_eq!(mails.len(), before + 1, "the notice still goes out");
+    assert_eq!(dispute_link_in(&mails[before].text), None, "{}", mails[before].text);
 }

@@ -247,16 +247,18 @@ impl LockAccount for DynamoUsers {
             (":hash".to_owned(), AttributeValue::S(lock.expected_hash.clone())),
             (":email".to_owned(), AttributeValue::S(lock.expected_email.clone())),
             (":locked_at".to_owned(), AttributeValue::N(lock.locked_at.to_string())),
+            (":new_hash".to_owned(), AttributeValue::S(lock.new_hash.clone())),
         ]);
         if !lock.expected_status.is_empty() {
             values.insert(":status".to_owned(), AttributeValue::S(lock.expected_status.clone()));
         }
         // Only the attributes the password write touches (the template's IAM condition names
-        // them): the status and the epoch, on the hash, email and status the dispute link saw.
+        // them): the hash (scrambled), the status and the epoch, on the hash, email and status
+        // the dispute link saw.
         let update = Update::builder()
             .table_name(&t.table)
             .key(&t.id, AttributeValue::S(lock.user_id.as_ref().to_owned()))
-            .update_expression("SET #status = :locked, #changed = :locked_at")
+            .update_expression("SET #status = :locked, #changed = :locked_at, #hash = :new_hash")
             .condition_expression(if lock.expected_status.is_empty() {
                 "#hash = :hash AND #email = :email AND attribute_not_exists(#status)"
             } else {
@@ -270,13 +272,12 @@ impl LockAccount for DynamoUsers {
             .build()
             .map_err(|err| anyhow::anyhow!("the lock update could not be built: {err}"))?;
         // The lock and its event, both or neither.
-        let result = self
+        let write = self
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(TransactWriteItem::builder().put(outbox.put(&lock.event)?).build())
-            .send()
-            .await;
+            .transact_items(TransactWriteItem::builder().put(outbox.put(&lock.event)?).build());
+        let result = crate::events::send_through_conflicts(write).await;
         match result {
             Ok(_) => Ok(WriteOutcome::Written),
             // The user item failed its condition: the account changed since the link was checked.

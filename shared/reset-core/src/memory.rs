@@ -207,6 +207,7 @@ impl LockAccount for MemoryUsers {
                 // The lock status is never an active one (the configuration refuses it).
                 u.active = false;
                 u.epoch = change.locked_at.to_string();
+                u.password_hash = change.new_hash.clone();
                 self.outbox.write(&change.event);
                 Ok(WriteOutcome::Written)
             }

@@ -13,9 +13,10 @@ Signing keys (the secret: --secret-id ID, else $SIGNING_KEY_SECRET_ID):
   add                       add a new current signing key; the older keys stay, verify-only
   retire [--stack STACK_NAME] [--min-age-seconds N] [--force]
                             keep only the current key; refused until it is N seconds old.
-                            With --stack: the stack's SigningKeySecret, and N its deployed token
-                            lifetime (TokenTtlSeconds) plus the key cache (300 s); without, N is
-                            2100 (the default lifetime plus the cache). --force retires at once
+                            With --stack: the stack's SigningKeySecret, and N the longest lifetime
+                            of the links it signs (TokenTtlSeconds, DisputeTokenTtlSeconds) plus the
+                            key cache (300 s); without, N is 605100 (the dispute links'
+                            default 7 days plus the cache). --force retires at once
                             (a leaked key): running functions refuse its links for password
                             changes within a minute, whatever their cache
 

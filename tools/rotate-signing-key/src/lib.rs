@@ -24,18 +24,25 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use aws_sdk_secretsmanager::Client;
 use reset_core::reset_token::{KeyRing, add_current_key, retire_old_keys};
-use reset_core::settings::{DEFAULT_KEY_CACHE_TTL, DEFAULT_TOKEN_TTL};
+use reset_core::settings::{DEFAULT_DISPUTE_TOKEN_TTL, DEFAULT_KEY_CACHE_TTL};
 
-/// Default wait before `retire`: the default token TTL plus the default key cache.
-pub const DEFAULT_MIN_AGE: Duration = DEFAULT_TOKEN_TTL.saturating_add(DEFAULT_KEY_CACHE_TTL);
+/// Default wait before `retire`: the longest default lifetime of a link the key signs (the "this
+/// wasn't me" link in a password-changed notice, 7 days; a reset link lives 30 minutes) plus the
+/// default key cache. A routine retirement that came sooner would kill the dispute links of
+/// notices still in their owners' inboxes.
+pub const DEFAULT_MIN_AGE: Duration = DEFAULT_DISPUTE_TOKEN_TTL.saturating_add(DEFAULT_KEY_CACHE_TTL);
 
 /// The wait before `retire` for a deployed stack (its parameters, as DescribeStacks gives them,
-/// defaults included): the links' lifetime it deployed (`TokenTtlSeconds`, up to a day) plus the
-/// key cache (the template leaves `KEY_CACHE_SECONDS` at its default).
+/// defaults included): the longest lifetime of the links it signs (`TokenTtlSeconds`, up to a
+/// day; `DisputeTokenTtlSeconds`, up to 30 days, in stacks that have it) plus the key cache (the
+/// template leaves `KEY_CACHE_SECONDS` at its default).
 pub fn min_age_for_stack(parameters: &std::collections::BTreeMap<String, String>) -> anyhow::Result<Duration> {
-    let ttl = parameters.get("TokenTtlSeconds").context("the stack has no TokenTtlSeconds parameter: is it this service's stack?")?;
-    let ttl: u64 = ttl.parse().map_err(|_| anyhow::anyhow!("the stack's TokenTtlSeconds is not a number of seconds: {ttl:?}"))?;
-    Ok(Duration::from_secs(ttl).saturating_add(DEFAULT_KEY_CACHE_TTL))
+    let seconds = |name: &str| -> anyhow::Result<Option<u64>> {
+        parameters.get(name).map(|v| v.parse().map_err(|_| anyhow::anyhow!("the stack's {name} is not a number of seconds: {v:?}"))).transpose()
+    };
+    let ttl = seconds("TokenTtlSeconds")?.context("the stack has no TokenTtlSeconds parameter: is it this service's stack?")?;
+    let dispute = seconds("DisputeTokenTtlSeconds")?.unwrap_or(0);
+    Ok(Duration::from_secs(ttl.max(dispute)).saturating_add(DEFAULT_KEY_CACHE_TTL))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +106,15 @@ mod tests {
     fn the_wait_before_retire_is_the_deployed_link_lifetime_plus_the_cache() {
         let parameters = |ttl: &str| [("TokenTtlSeconds".to_owned(), ttl.to_owned())].into_iter().collect();
         assert_eq!(min_age_for_stack(&parameters("86400")).unwrap(), Duration::from_secs(86_400 + 300));
-        assert_eq!(min_age_for_stack(&parameters("1800")).unwrap(), DEFAULT_MIN_AGE);
+        assert_eq!(min_age_for_stack(&parameters("1800")).unwrap(), Duration::from_secs(1800 + 300), "a stack from before the dispute links");
+        // The dispute links' lifetime, when longer, sets the wait: a routine retirement keeps
+        // the links in notices still unread.
+        let with_disputes = |dispute: &str| {
+            [("TokenTtlSeconds".to_owned(), "1800".to_owned()), ("DisputeTokenTtlSeconds".to_owned(), dispute.to_owned())].into_iter().collect()
+        };
+        assert_eq!(min_age_for_stack(&with_disputes("604800")).unwrap(), DEFAULT_MIN_AGE);
+        assert_eq!(min_age_for_stack(&with_disputes("3600")).unwrap(), Duration::from_secs(3600 + 300));
+        assert!(min_age_for_stack(&with_disputes("a week")).unwrap_err().to_string().contains("DisputeTokenTtlSeconds"));
         assert!(min_age_for_stack(&parameters("soon")).unwrap_err().to_string().contains("TokenTtlSeconds"));
         assert!(min_age_for_stack(&Default::default()).unwrap_err().to_string().contains("no TokenTtlSeconds"));
     }

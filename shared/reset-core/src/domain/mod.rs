@@ -389,6 +389,9 @@ pub struct AccountLock {
     pub expected_status: String,
     /// The status written (`DISPUTE_LOCK_STATUS`): not an active one.
     pub lock_status: String,
+    /// The hash written over the disputed one: of a random secret (`password::scrambled`), so the
+    /// password whoever disputed did not set stops working at every sign-in.
+    pub new_hash: String,
     /// Unix seconds, the new `password_changed_at`: every link and session issued before it ends.
     pub locked_at: u64,
     /// The `Password Change Disputed` event, written in the same transaction as the lock.

@@ -157,6 +157,23 @@ pub async fn hash(password: NewPassword, storage: &PasswordStorage) -> anyhow::R
     tokio::task::spawn_blocking(move || span.in_scope(|| hash_in(password.expose(), &storage))).await.context("the hashing task did not finish")?
 }
 
+/// A hash of 32 random bytes in the configured format, which nobody knows the password of: what a
+/// dispute writes over the password someone else set, so that password stops working even where
+/// the sign-in does not check the status. (A format, not a marker, so every verifier reads it and
+/// refuses every password; the account stays resettable once support makes it active again.)
+pub async fn scrambled(storage: &PasswordStorage) -> anyhow::Result<String> {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|err| anyhow::anyhow!("no randomness for a scrambled password: {err}"))?;
+    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let _turn = TURNS.acquire().await.context("the hashing turns were closed")?;
+    if tokio::runtime::Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread {
+        return hash_in(&secret, storage);
+    }
+    let storage = storage.clone();
+    tokio::task::spawn_blocking(move || hash_in(&secret, &storage)).await.context("the hashing task did not finish")?
+}
+
 /// True when `password`, as typed, matches the stored hash (any format the service writes, with
 /// whatever parameters it names): what a sign-in does, by the rule in `login_password`.
 pub fn verify(password: &str, stored: &str) -> bool {

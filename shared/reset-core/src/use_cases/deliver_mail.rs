@@ -356,7 +356,7 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: M
             Some(to) => {
                 // The confirm chose the language (the account's, else its request's); else the default.
                 let locale = locale::for_mail(None, job.locale.as_deref(), deps.common.settings.default_locale);
-                let dispute = dispute_link(deps, user, locale).await?;
+                let dispute = dispute_link(deps, user, job.changed_at, locale).await?;
                 match deps.mails.password_changed(&deps.common.settings, locale, to.clone(), job.changed_at, dispute.as_deref()) {
                     // A notice is asked for by a confirm, whose answer tells nothing of the
                     // account anyway: it takes a slot only when it sends.
@@ -386,10 +386,17 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: M
 async fn dispute_link<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(
     deps: &DeliveryDeps<A, M>,
     user: &crate::domain::User,
+    changed_at: u64,
     locale: Locale,
 ) -> Result<Option<String>, Failed> {
     let settings = &deps.common.settings;
     if settings.dispute_page_url.is_none() {
+        return Ok(None);
+    }
+    // Only while the account is as this change left it: a notice sent after a later change (or
+    // after a lock) would otherwise carry a link to dispute something else than it reports.
+    if user.epoch != changed_at.to_string() {
+        tracing::info!(outcome = "no_dispute_link", "the account changed since this notice's change: the notice goes without a dispute link");
         return Ok(None);
     }
     let ring = deps.signing.get().await.map_err(failed(true))?;

@@ -12,8 +12,8 @@
 
 use reset_token::Purpose;
 
-use crate::domain::ResetToken;
 use crate::domain::events::{self, PasswordChangeDisputed, SCHEMA_VERSION};
+use crate::domain::{ResetToken, password};
 use crate::ports::breached::BreachedPasswords;
 use crate::ports::{GetUser, LockAccount, WriteOutcome};
 use crate::use_cases::confirm_reset::{CheckedToken, ConfirmError, KEYS_FRESH_FOR_A_CHANGE, TokenRejected, rejected, verified};
@@ -79,12 +79,18 @@ async fn lock<A: Adapters<Users: GetUser + LockAccount>, B: BreachedPasswords>(
         return Err(rejected(TokenRejected::KeyRetired));
     }
     let settings = &deps.common.settings;
+    // Locked already (a notice sent again after the lock carries a link bound to the locked
+    // account): nothing more to do, and no second event.
+    if user.status.eq_ignore_ascii_case(&settings.dispute_lock_status) {
+        return Err(rejected(TokenRejected::LostRace));
+    }
     let changed_at = user.epoch.parse::<u64>().ok();
-    // The epoch moves past the disputed change's second even when the dispute comes within it:
-    // a session issued in that second (whoever changed the password, signing in at once) stands
-    // under the session rule until the epoch is later than its second.
-    let locked_at = unix_now().max(changed_at.map_or(0, |at| at.saturating_add(1)));
     let hashing = deps.common.hashing.get().await.map_err(ConfirmError::Unavailable)?;
+    let new_hash = password::scrambled(&settings.password_storage).await.map_err(ConfirmError::Internal)?;
+    // Stamped last, right before the write. The epoch moves past the disputed change's second
+    // even when the dispute comes within it: a session issued in that second (whoever changed the
+    // password, signing in at once) stands under the session rule until the epoch is later.
+    let locked_at = unix_now().saturating_add(1).max(changed_at.map_or(0, |at| at.saturating_add(1)));
     let event = PasswordChangeDisputed {
         schema_version: SCHEMA_VERSION,
         event_id: events::new_event_id().map_err(ConfirmError::Internal)?,
@@ -102,6 +108,7 @@ async fn lock<A: Adapters<Users: GetUser + LockAccount>, B: BreachedPasswords>(
         expected_hash: user.password_hash.clone(),
         expected_status: user.status.clone(),
         lock_status: settings.dispute_lock_status.clone(),
+        new_hash,
         locked_at,
         event: event.into_event(),
     };
