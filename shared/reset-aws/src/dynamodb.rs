@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use crate::events::Outbox;
+use reset_core::domain::events::OutboxEvent;
 use reset_core::domain::{AccountLock, Email, PasswordChange, StoredEmail, User, UserId, password};
 use reset_core::ports::{FindUserByEmail, GetUser, LockAccount, SetPassword, WriteOutcome};
 
@@ -190,23 +191,60 @@ impl GetUser for DynamoUsers {
 
 impl SetPassword for DynamoUsers {
     async fn set_password(&self, change: &PasswordChange) -> anyhow::Result<WriteOutcome> {
+        let expected = Expected { user_id: &change.user_id, hash: &change.expected_hash, email: &change.expected_email, status: &change.expected_status };
+        let values = [(":new_hash", AttributeValue::S(change.new_hash.clone())), (":changed_at", AttributeValue::N(change.changed_at.to_string()))];
+        self.write_with_event(expected, "SET #hash = :new_hash, #changed = :changed_at", values, &change.event, "the password and its event").await
+    }
+}
+
+impl LockAccount for DynamoUsers {
+    async fn lock_account(&self, lock: &AccountLock) -> anyhow::Result<WriteOutcome> {
+        let expected = Expected { user_id: &lock.user_id, hash: &lock.expected_hash, email: &lock.expected_email, status: &lock.expected_status };
+        let values = [
+            (":new_hash", AttributeValue::S(lock.new_hash.clone())),
+            (":changed_at", AttributeValue::N(lock.locked_at.to_string())),
+            (":locked", AttributeValue::S(lock.lock_status.clone())),
+        ];
+        let set = "SET #hash = :new_hash, #changed = :changed_at, #status = :locked";
+        self.write_with_event(expected, set, values, &lock.event, "the account's lock and its event").await
+    }
+}
+
+/// What a write of a user expects the account to hold: the hash, email and status it read
+/// (`status` "" for absent).
+struct Expected<'a> {
+    user_id: &'a UserId,
+    hash: &'a str,
+    email: &'a str,
+    status: &'a str,
+}
+
+impl DynamoUsers {
+    /// One user write and its event, both or neither: `set` (an update expression over `#hash`,
+    /// `#changed` and `#status`, with `values`) applies only while the account holds what
+    /// `expected` says, so a confirm or a lock racing a disable, an email change or another
+    /// change does not write. Only the attributes the template's IAM condition names are touched.
+    async fn write_with_event<const N: usize>(
+        &self,
+        expected: Expected<'_>,
+        set: &str,
+        values: [(&str, AttributeValue); N],
+        event: &OutboxEvent,
+        what: &str,
+    ) -> anyhow::Result<WriteOutcome> {
         let t = &self.table;
         let outbox = self.outbox.as_deref().context("this function was given no outbox: it may not write users")?;
-        let mut values = HashMap::from([
-            (":new_hash".to_owned(), AttributeValue::S(change.new_hash.clone())),
-            (":old_hash".to_owned(), AttributeValue::S(change.expected_hash.clone())),
-            (":email".to_owned(), AttributeValue::S(change.expected_email.clone())),
-            (":changed_at".to_owned(), AttributeValue::N(change.changed_at.to_string())),
-        ]);
-        if !change.expected_status.is_empty() {
-            values.insert(":status".to_owned(), AttributeValue::S(change.expected_status.clone()));
+        let mut values: HashMap<String, AttributeValue> = values.into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+        values.insert(":old_hash".to_owned(), AttributeValue::S(expected.hash.to_owned()));
+        values.insert(":email".to_owned(), AttributeValue::S(expected.email.to_owned()));
+        if !expected.status.is_empty() {
+            values.insert(":status".to_owned(), AttributeValue::S(expected.status.to_owned()));
         }
         let update = Update::builder()
             .table_name(&t.table)
-            .key(&t.id, AttributeValue::S(change.user_id.as_ref().to_owned()))
-            .update_expression("SET #hash = :new_hash, #changed = :changed_at")
-            // The status too: a confirm racing a disable must not write.
-            .condition_expression(if change.expected_status.is_empty() {
+            .key(&t.id, AttributeValue::S(expected.user_id.as_ref().to_owned()))
+            .update_expression(set)
+            .condition_expression(if expected.status.is_empty() {
                 "#hash = :old_hash AND #email = :email AND attribute_not_exists(#status)"
             } else {
                 "#hash = :old_hash AND #email = :email AND #status = :status"
@@ -217,7 +255,7 @@ impl SetPassword for DynamoUsers {
             .expression_attribute_names("#email", &t.email)
             .set_expression_attribute_values(Some(values))
             .build()
-            .map_err(|err| anyhow::anyhow!("the password update could not be built: {err}"))?;
+            .map_err(|err| anyhow::anyhow!("the user update could not be built ({what}): {err}"))?;
         // The change and its event, both or neither: an event is as durable as its change. (The
         // SDK gives each send one idempotency token for all its own retries, so a try whose answer
         // was lost and is sent again is answered as the first.)
@@ -225,64 +263,14 @@ impl SetPassword for DynamoUsers {
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(TransactWriteItem::builder().put(outbox.put(&change.event)?).build());
-        let result = crate::events::send_through_conflicts(write).await;
-        match result {
+            .transact_items(TransactWriteItem::builder().put(outbox.put(event)?).build());
+        match crate::events::send_through_conflicts(write).await {
             Ok(_) => Ok(WriteOutcome::Written),
             // The user item (the first) failed its condition: the account changed since it was read.
             Err(err) if crate::events::condition_failed_at(&err, 0) => Ok(WriteOutcome::Conflict),
-            // Anything else (another transaction on the item at the same moment, a throttle, the
-            // outbox): nothing was written, and a retry may succeed.
-            Err(err) => Err(crate::sdk_failure("DynamoDB TransactWriteItems (the password and its event)", &err)),
-        }
-    }
-}
-
-impl LockAccount for DynamoUsers {
-    async fn lock_account(&self, lock: &AccountLock) -> anyhow::Result<WriteOutcome> {
-        let t = &self.table;
-        let outbox = self.outbox.as_deref().context("this function was given no outbox: it may not write users")?;
-        let mut values = HashMap::from([
-            (":locked".to_owned(), AttributeValue::S(lock.lock_status.clone())),
-            (":hash".to_owned(), AttributeValue::S(lock.expected_hash.clone())),
-            (":email".to_owned(), AttributeValue::S(lock.expected_email.clone())),
-            (":locked_at".to_owned(), AttributeValue::N(lock.locked_at.to_string())),
-            (":new_hash".to_owned(), AttributeValue::S(lock.new_hash.clone())),
-        ]);
-        if !lock.expected_status.is_empty() {
-            values.insert(":status".to_owned(), AttributeValue::S(lock.expected_status.clone()));
-        }
-        // Only the attributes the password write touches (the template's IAM condition names
-        // them): the hash (scrambled), the status and the epoch, on the hash, email and status
-        // the dispute link saw.
-        let update = Update::builder()
-            .table_name(&t.table)
-            .key(&t.id, AttributeValue::S(lock.user_id.as_ref().to_owned()))
-            .update_expression("SET #status = :locked, #changed = :locked_at, #hash = :new_hash")
-            .condition_expression(if lock.expected_status.is_empty() {
-                "#hash = :hash AND #email = :email AND attribute_not_exists(#status)"
-            } else {
-                "#hash = :hash AND #email = :email AND #status = :status"
-            })
-            .expression_attribute_names("#status", &t.status)
-            .expression_attribute_names("#hash", &t.password_hash)
-            .expression_attribute_names("#changed", &t.password_changed_at)
-            .expression_attribute_names("#email", &t.email)
-            .set_expression_attribute_values(Some(values))
-            .build()
-            .map_err(|err| anyhow::anyhow!("the lock update could not be built: {err}"))?;
-        // The lock and its event, both or neither.
-        let write = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(TransactWriteItem::builder().put(outbox.put(&lock.event)?).build());
-        let result = crate::events::send_through_conflicts(write).await;
-        match result {
-            Ok(_) => Ok(WriteOutcome::Written),
-            // The user item failed its condition: the account changed since the link was checked.
-            Err(err) if crate::events::condition_failed_at(&err, 0) => Ok(WriteOutcome::Conflict),
-            Err(err) => Err(crate::sdk_failure("DynamoDB TransactWriteItems (the account's lock and its event)", &err)),
+            // Anything else (a throttle, the outbox, conflicts that outlasted the retries):
+            // nothing was written, and a retry may succeed.
+            Err(err) => Err(crate::sdk_failure(&format!("DynamoDB TransactWriteItems ({what})"), &err)),
         }
     }
 }
