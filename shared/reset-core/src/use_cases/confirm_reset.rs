@@ -195,6 +195,14 @@ pub async fn confirm_checked<A: Adapters<Users: GetUser + SetPassword>, B: Breac
     change_password(deps, checked, password, requester).await.inspect_err(audit_refusal)
 }
 
+/// The token verified against this process's cached ring, which may predate an emergency
+/// retirement by the whole cache time: a write (a password change, a dispute's lock) needs the
+/// key in a ring read within a minute.
+pub(crate) async fn key_still_held<A: Adapters, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, key_id: &str) -> Result<(), ConfirmError> {
+    let ring = deps.signing.get_fresh(KEYS_FRESH_FOR_A_CHANGE).await.map_err(ConfirmError::Unavailable)?;
+    if ring.holds(key_id) { Ok(()) } else { Err(rejected(TokenRejected::KeyRetired)) }
+}
+
 async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     checked: CheckedToken,
@@ -202,12 +210,7 @@ async fn change_password<A: Adapters<Users: GetUser + SetPassword>, B: BreachedP
     requester: &Requester,
 ) -> Result<UserId, ConfirmError> {
     let CheckedToken { user, key_id, token_id, .. } = checked;
-    // The token verified against this process's cached ring, which may predate an emergency
-    // retirement by the whole cache time: a change needs the key in a ring read within a minute.
-    let ring = deps.signing.get_fresh(KEYS_FRESH_FOR_A_CHANGE).await.map_err(ConfirmError::Unavailable)?;
-    if !ring.holds(&key_id) {
-        return Err(rejected(TokenRejected::KeyRetired));
-    }
+    key_still_held(deps, &key_id).await?;
     password.check_strength(deps.common.settings.password_policy, &user.email, &deps.common.settings.app_name)?;
     // Last, and only for a password the local rules accept: the one check that leaves the process.
     crate::ports::breached::check_not_breached(deps.breaches.as_ref(), &password).await?;

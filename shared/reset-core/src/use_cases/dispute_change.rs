@@ -16,7 +16,7 @@ use crate::domain::events::{self, PasswordChangeDisputed, SCHEMA_VERSION};
 use crate::domain::{ResetToken, password};
 use crate::ports::breached::BreachedPasswords;
 use crate::ports::{GetUser, LockAccount, WriteOutcome};
-use crate::use_cases::confirm_reset::{CheckedToken, ConfirmError, KEYS_FRESH_FOR_A_CHANGE, TokenRejected, rejected, verified};
+use crate::use_cases::confirm_reset::{CheckedToken, ConfirmError, TokenRejected, key_still_held, rejected, verified};
 use crate::use_cases::request_reset::Requester;
 use crate::{Adapters, ConfirmDeps, unix_now};
 
@@ -74,10 +74,7 @@ async fn lock<A: Adapters<Users: GetUser + LockAccount>, B: BreachedPasswords>(
 ) -> Result<Locked, ConfirmError> {
     let CheckedToken { user, key_id, token_id, .. } = checked;
     // As for a password change: a key retired in an emergency locks nothing a minute later.
-    let ring = deps.signing.get_fresh(KEYS_FRESH_FOR_A_CHANGE).await.map_err(ConfirmError::Unavailable)?;
-    if !ring.holds(&key_id) {
-        return Err(rejected(TokenRejected::KeyRetired));
-    }
+    key_still_held(deps, &key_id).await?;
     let settings = &deps.common.settings;
     // Locked already (a notice sent again after the lock carries a link bound to the locked
     // account): nothing more to do, and no second event.
