@@ -20,6 +20,18 @@ const PBKDF2_LEN: usize = 32;
 /// for an account that signs in another way (single sign-on, a social login).
 pub const UNUSABLE_PREFIX: char = '!';
 
+/// What an operator's forced reset with "block sign-in" writes over the password hash: no
+/// verifier accepts it ([`crate::verify`] matches nothing; Django reads any `!` string as an
+/// unusable password; bcrypt and argon2 libraries refuse it as malformed), and a reset link sent
+/// to the account replaces it. The sign-in should tell its user to check their mail for the link
+/// (docs/existing-users-table.md).
+pub const RESET_REQUIRED: &str = "!password-reset-required";
+
+/// True for the marker a forced reset with "block sign-in" wrote ([`RESET_REQUIRED`]).
+pub fn is_reset_required(stored: &str) -> bool {
+    stored == RESET_REQUIRED
+}
+
 /// False for a stored string that marks an account without a password: empty, or Django's
 /// unusable marker. Such an account is treated as one with no hash at all (it gets no link), so
 /// that a reset cannot give a password to an account that signs in another way.

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use crate::events::Outbox;
 use reset_core::domain::events::OutboxEvent;
-use reset_core::domain::{AccountLock, Email, PasswordChange, StoredEmail, User, UserId, password};
+use reset_core::domain::{AccountLock, Email, PasswordChange, StoredEmail, User, UserId};
 use reset_core::ports::{FindUserByEmail, GetUser, LockAccount, SetPassword, WriteOutcome};
 
 type Item = HashMap<String, AttributeValue>;
@@ -75,13 +75,14 @@ impl DynamoUsers {
         item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
     }
 
-    /// Item → model. `None` when the item lacks what a reset needs (no password hash: nothing a
-    /// token could be bound to; or an empty or unusable one, an account that signs in another
-    /// way, which a reset must not give a password).
+    /// Item → model. `None` when the item lacks an id or an address. The hash is kept as stored
+    /// ("" when absent): what it means (a password, the forced reset's marker, none) is
+    /// [`User::credential`], which each use case checks (an account with no password gets no
+    /// reset link, only an invitation).
     fn user(&self, item: &Item) -> anyhow::Result<Option<User>> {
         let t = &self.table;
-        let hash = self.string(item, &t.password_hash).filter(|hash| password::is_usable(hash));
-        let (Some(id), Some(email), Some(hash)) = (self.string(item, &t.id), self.string(item, &t.email), hash) else {
+        let hash = self.string(item, &t.password_hash).unwrap_or_default();
+        let (Some(id), Some(email)) = (self.string(item, &t.id), self.string(item, &t.email)) else {
             return Ok(None);
         };
         let active = match self.string(item, &t.status) {
@@ -244,10 +245,12 @@ impl DynamoUsers {
             .table_name(&t.table)
             .key(&t.id, AttributeValue::S(expected.user_id.as_ref().to_owned()))
             .update_expression(set)
-            .condition_expression(if expected.status.is_empty() {
-                "#hash = :old_hash AND #email = :email AND attribute_not_exists(#status)"
-            } else {
-                "#hash = :old_hash AND #email = :email AND #status = :status"
+            .condition_expression(match (expected.hash.is_empty(), expected.status.is_empty()) {
+                // No password as read: absent, or stored empty (an invitation's first password).
+                (true, true) => "(attribute_not_exists(#hash) OR #hash = :old_hash) AND #email = :email AND attribute_not_exists(#status)",
+                (true, false) => "(attribute_not_exists(#hash) OR #hash = :old_hash) AND #email = :email AND #status = :status",
+                (false, true) => "#hash = :old_hash AND #email = :email AND attribute_not_exists(#status)",
+                (false, false) => "#hash = :old_hash AND #email = :email AND #status = :status",
             })
             .expression_attribute_names("#status", &t.status)
             .expression_attribute_names("#hash", &t.password_hash)

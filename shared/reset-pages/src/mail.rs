@@ -116,6 +116,14 @@ impl ComposeMail for Mails {
     fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64, dispute: Option<&str>) -> anyhow::Result<Mail> {
         password_changed(settings, locale, to, changed_at, dispute)
     }
+
+    fn forced_reset(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+        reset_link(settings, locale, to, link)
+    }
+
+    fn invitation(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+        reset_link(settings, locale, to, link)
+    }
 }
 
 #[cfg(test)]

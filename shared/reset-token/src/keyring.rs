@@ -74,6 +74,8 @@ pub struct KeyRing {
     pub(crate) validation: jsonwebtoken::Validation,
     /// The same for dispute tokens (their own audience).
     pub(crate) dispute_validation: jsonwebtoken::Validation,
+    /// The same for invitations ([`crate::Purpose::Invitation`]).
+    pub(crate) invitation_validation: jsonwebtoken::Validation,
 }
 
 impl fmt::Debug for KeyRing {
@@ -121,6 +123,7 @@ impl KeyRing {
             job_key: None,
             validation: crate::validation(crate::Purpose::Reset),
             dispute_validation: crate::validation(crate::Purpose::Dispute),
+            invitation_validation: crate::validation(crate::Purpose::Invitation),
         })
     }
 

@@ -46,6 +46,13 @@ pub const MAX_CLOCK_SKEW: u64 = 60;
 pub const MAX_TTL: u64 = 24 * 60 * 60;
 /// No dispute token lives longer than this (30 days): its owner may read the notice late.
 pub const DISPUTE_MAX_TTL: u64 = 30 * 24 * 60 * 60;
+/// The `aud` claim of every invitation token (the "set your first password" link an operator
+/// sends to an account with no password): its own, so an invitation never passes as a reset
+/// link for an account that has one, nor the other way round.
+pub const INVITATION_AUDIENCE: &str = "password-reset-invitation";
+/// No invitation token lives longer than this (30 days): an invited person may read the mail
+/// days later, yet a link that never ends is a standing password for whoever finds the mail.
+pub const INVITATION_MAX_TTL: u64 = 30 * 24 * 60 * 60;
 
 /// What a token is for: each purpose has its own audience and its own longest lifetime, and a
 /// token verifies only for the purpose it was issued for.
@@ -55,6 +62,8 @@ pub enum Purpose {
     Reset,
     /// A "this wasn't me" link in a password-changed notice: locks the account once.
     Dispute,
+    /// An invitation: sets the first password of an account that has none, once.
+    Invitation,
 }
 
 impl Purpose {
@@ -62,6 +71,7 @@ impl Purpose {
         match self {
             Purpose::Reset => AUDIENCE,
             Purpose::Dispute => DISPUTE_AUDIENCE,
+            Purpose::Invitation => INVITATION_AUDIENCE,
         }
     }
 
@@ -69,6 +79,7 @@ impl Purpose {
         match self {
             Purpose::Reset => MAX_TTL,
             Purpose::Dispute => DISPUTE_MAX_TTL,
+            Purpose::Invitation => INVITATION_MAX_TTL,
         }
     }
 }
@@ -216,6 +227,7 @@ impl KeyRing {
         let validation = match purpose {
             Purpose::Reset => &self.validation,
             Purpose::Dispute => &self.dispute_validation,
+            Purpose::Invitation => &self.invitation_validation,
         };
         let payload = jsonwebtoken::decode::<Payload>(token, &key.decoding, validation).map_err(|err| classify(err.kind()))?.claims;
 

@@ -231,6 +231,32 @@ fn a_dispute_token_lives_at_most_thirty_days_and_binds_like_a_reset_token() {
     assert_eq!(r.verify_for(Purpose::Dispute, &t, NOW).unwrap_err(), TokenError::BadLifetime);
 }
 
+/// An invitation (an account's first password, set through an operator's mail) is neither a reset
+/// link nor a dispute link, and none of those passes as an invitation: each purpose its audience.
+#[test]
+fn an_invitation_token_verifies_only_as_an_invitation_and_lives_at_most_thirty_days() {
+    let r = ring("k1", &[("k1", K1)]);
+    let no_password = Binding { password_hash: "", ..alice() };
+    let invitation = r.issue_for(Purpose::Invitation, no_password, NOW, 72 * 3600).unwrap();
+    assert_eq!(r.verify(&invitation.token, NOW + 1).unwrap_err(), TokenError::WrongAudience, "an invitation as a reset token");
+    assert_eq!(r.verify_for(Purpose::Dispute, &invitation.token, NOW + 1).unwrap_err(), TokenError::WrongAudience, "as a dispute token");
+    for purpose in [Purpose::Reset, Purpose::Dispute] {
+        let other = r.issue_for(purpose, no_password, NOW, 3600).unwrap();
+        assert_eq!(r.verify_for(Purpose::Invitation, &other.token, NOW + 1).unwrap_err(), TokenError::WrongAudience, "{purpose:?} as an invitation");
+    }
+    let claims = r.verify_for(Purpose::Invitation, &invitation.token, NOW + 71 * 3600).unwrap().bind(no_password).unwrap();
+    assert_eq!(claims.expires_at, NOW + 72 * 3600);
+    // Dead once a password is set (the binding holds the hash, "" before).
+    assert_eq!(r.verify_for(Purpose::Invitation, &invitation.token, NOW + 1).unwrap().bind(alice()).unwrap_err(), TokenError::Superseded);
+    let capped = r.issue_for(Purpose::Invitation, no_password, NOW, 10 * INVITATION_MAX_TTL).unwrap();
+    assert_eq!(capped.expires_at, NOW + INVITATION_MAX_TTL);
+    let mut p = real_payload(&r);
+    p["aud"] = json!(INVITATION_AUDIENCE);
+    p["exp"] = json!(p["iat"].as_u64().unwrap() + INVITATION_MAX_TTL + 1);
+    let t = forge(header(Algorithm::HS256, Some("k1")), &p, K1);
+    assert_eq!(r.verify_for(Purpose::Invitation, &t, NOW).unwrap_err(), TokenError::BadLifetime);
+}
+
 #[test]
 fn missing_extra_or_mistyped_claims_are_refused() {
     let r = ring("k1", &[("k1", K1)]);

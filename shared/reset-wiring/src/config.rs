@@ -12,8 +12,8 @@ use reset_core::domain::PasswordPolicy;
 use reset_core::domain::password::{HashFormat, PasswordStorage};
 use reset_core::settings::branding::{Accent, Branding, Logo, parse_footer};
 use reset_core::settings::{
-    DEFAULT_DISPUTE_LOCK_STATUS, DEFAULT_DISPUTE_TOKEN_TTL, DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE, DEFAULT_MAIL_RETRY_BASE, DEFAULT_TOKEN_TTL,
-    RateLimits, forgot_page_beside, parse_page_url,
+    DEFAULT_DISPUTE_LOCK_STATUS, DEFAULT_DISPUTE_TOKEN_TTL, DEFAULT_INVITATION_TTL, DEFAULT_KEY_CACHE_TTL, DEFAULT_MAIL_MAX_AGE, DEFAULT_MAIL_RETRY_BASE,
+    DEFAULT_TOKEN_TTL, RateLimits, forgot_page_beside, parse_page_url,
 };
 use reset_text::Locale;
 use url::Url;
@@ -214,6 +214,17 @@ impl Config {
         let dispute_page_url = r.url("DISPUTE_PAGE_URL", false);
         let dispute_token_ttl = Duration::from_secs(r.number("DISPUTE_TOKEN_TTL_SECONDS", DEFAULT_DISPUTE_TOKEN_TTL.as_secs(), 3600, 2_592_000));
         let dispute_lock_status = r.text("DISPUTE_LOCK_STATUS", DEFAULT_DISPUTE_LOCK_STATUS);
+        // Operators' invitations (the mail worker signs them) and, for the forgot page, whether an
+        // account with no password may get a link (the worker sends it, reset-password accepts it).
+        let invitation_ttl = Duration::from_secs(r.number("INVITATION_TTL_SECONDS", DEFAULT_INVITATION_TTL.as_secs(), 3600, 2_592_000));
+        let passwordless_may_request = match r.text("PASSWORDLESS_USERS_MAY_REQUEST", "false").as_str() {
+            "true" => true,
+            "false" => false,
+            _ => {
+                r.problems.push("PASSWORDLESS_USERS_MAY_REQUEST must be true or false".into());
+                false
+            }
+        };
         if dispute_lock_status.len() > 48 || !dispute_lock_status.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b)) {
             r.problems.push("DISPUTE_LOCK_STATUS must be 1 to 48 letters, digits or _ . : -".into());
         }
@@ -299,6 +310,8 @@ impl Config {
                 dispute_page_url,
                 dispute_token_ttl,
                 dispute_lock_status,
+                invitation_ttl,
+                passwordless_may_request,
                 mail_max_age,
                 mail_retry_base,
                 password_policy: PasswordPolicy { min_chars, max_chars, min_score, max_bytes: None },

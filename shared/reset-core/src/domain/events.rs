@@ -23,10 +23,13 @@ pub enum EventKind {
     PasswordChanged,
     ResetLinkSent,
     PasswordChangeDisputed,
+    ResetForced,
+    InvitationSent,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 3] = [EventKind::PasswordChanged, EventKind::ResetLinkSent, EventKind::PasswordChangeDisputed];
+    pub const ALL: [EventKind; 5] =
+        [EventKind::PasswordChanged, EventKind::ResetLinkSent, EventKind::PasswordChangeDisputed, EventKind::ResetForced, EventKind::InvitationSent];
 
     /// The `detail-type`, in EventBridge's convention (words, title case, as AWS's own events).
     pub fn detail_type(self) -> &'static str {
@@ -34,6 +37,8 @@ impl EventKind {
             EventKind::PasswordChanged => "Password Changed",
             EventKind::ResetLinkSent => "Reset Link Sent",
             EventKind::PasswordChangeDisputed => "Password Change Disputed",
+            EventKind::ResetForced => "Reset Forced",
+            EventKind::InvitationSent => "Invitation Sent",
         }
     }
 
@@ -43,6 +48,8 @@ impl EventKind {
             EventKind::PasswordChanged => "PasswordChanged",
             EventKind::ResetLinkSent => "ResetLinkSent",
             EventKind::PasswordChangeDisputed => "PasswordChangeDisputed",
+            EventKind::ResetForced => "ResetForced",
+            EventKind::InvitationSent => "InvitationSent",
         }
     }
 
@@ -83,6 +90,8 @@ impl OutboxEvent {
             EventKind::PasswordChanged => serde_json::from_str::<PasswordChanged>(&self.detail).map(|d| (d.event_id, d.schema_version)),
             EventKind::ResetLinkSent => serde_json::from_str::<ResetLinkSent>(&self.detail).map(|d| (d.event_id, d.schema_version)),
             EventKind::PasswordChangeDisputed => serde_json::from_str::<PasswordChangeDisputed>(&self.detail).map(|d| (d.event_id, d.schema_version)),
+            EventKind::ResetForced => serde_json::from_str::<ResetForced>(&self.detail).map(|d| (d.event_id, d.schema_version)),
+            EventKind::InvitationSent => serde_json::from_str::<InvitationSent>(&self.detail).map(|d| (d.event_id, d.schema_version)),
         }
         .map_err(|_| "a detail that is not its kind's")?;
         if event_id != self.event_id || version != SCHEMA_VERSION {
@@ -158,6 +167,68 @@ pub struct PasswordChangeDisputed {
     pub link_id: String,
     pub request_id: Option<String>,
     pub requester_network: Option<String>,
+}
+
+/// An operator forced a reset of the account (the admin API or the operator tool): its mail is
+/// queued; when it goes out, a `Reset Link Sent` with the same `job_id` follows. Written with the
+/// account's change (sign-in blocked, sessions ended) in one transaction, or alone if none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetForced {
+    pub schema_version: u32,
+    pub event_id: String,
+    pub user_id: String,
+    /// The mail job's id: the `Reset Link Sent` that reports the mail names it too.
+    pub job_id: String,
+    /// Who asked: the caller's IAM ARN, or the operator tool's identity.
+    pub operator: String,
+    /// The bulk campaign, if the reset is part of one.
+    pub campaign: Option<String>,
+    /// Whether the stored hash was replaced by the unusable marker: no sign-in works until the reset.
+    pub blocked_sign_in: bool,
+    /// Whether `password_changed_at` moved to `forced_at`: sessions issued before it end.
+    pub ended_sessions: bool,
+    /// Unix seconds.
+    pub forced_at: u64,
+}
+
+/// An invitation ("choose your password") was mailed to an account with no password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationSent {
+    pub schema_version: u32,
+    pub event_id: String,
+    pub user_id: String,
+    pub job_id: String,
+    /// The link's `jti`: the `Password Changed` that sets the first password names it.
+    pub link_id: String,
+    /// Unix seconds.
+    pub sent_at: u64,
+    /// When the link stops working (Unix seconds).
+    pub expires_at: u64,
+    pub operator: String,
+    pub campaign: Option<String>,
+    pub locale: String,
+}
+
+impl ResetForced {
+    pub fn into_event(self) -> OutboxEvent {
+        OutboxEvent::new(EventKind::ResetForced, self.event_id.clone(), self.forced_at, &self)
+    }
+}
+
+impl InvitationSent {
+    pub fn into_event(self) -> OutboxEvent {
+        OutboxEvent::new(EventKind::InvitationSent, self.event_id.clone(), self.sent_at, &self)
+    }
+}
+
+/// The event id of a forced reset's `Reset Forced`: derived from its job.
+pub fn forced_id(job_id: &str) -> String {
+    format!("forced-{job_id}")
+}
+
+/// The event id of an invitation's `Invitation Sent`: derived from its job.
+pub fn invitation_sent_id(job_id: &str) -> String {
+    format!("invited-{job_id}")
 }
 
 impl PasswordChanged {

@@ -43,6 +43,50 @@ pub enum MailJob {
     ResetLink(ResetLinkJob),
     /// A password was changed: tell the account's owner.
     PasswordChanged(ChangedJob),
+    /// An operator asked for a mail to an account (the admin API, or the operator tool's `reset`,
+    /// `invite` and `bulk`): a forced reset or an invitation. On the links' queue, whose share of
+    /// the send rate paces it; a bulk campaign keeps that queue's backlog short (it yields to
+    /// ordinary reset mail, docs/operations.md).
+    Operator(OperatorJob),
+}
+
+/// What an operator asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperatorAction {
+    /// A reset link the account's owner did not ask for: "an operator requires a new password".
+    ForcedReset,
+    /// A "choose your password" link for an account with no password.
+    Invitation,
+}
+
+impl OperatorAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperatorAction::ForcedReset => "forced_reset",
+            OperatorAction::Invitation => "invitation",
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorJob {
+    /// Random for a single call; derived from the campaign and the user for a bulk campaign
+    /// ([`campaign_job_id`]), so a rerun queues the same id and the ledger sends one mail.
+    pub id: String,
+    /// The account, by id: the worker reads its stored address (consistently), never one a job names.
+    pub user_id: String,
+    pub action: OperatorAction,
+    /// When the operator asked (Unix seconds).
+    pub requested_at: u64,
+    /// Who asked: the caller's IAM ARN (admin API) or the operator tool's identity.
+    pub operator: String,
+    /// The bulk campaign this job belongs to, if any.
+    #[serde(default)]
+    pub campaign: Option<String>,
+    /// The mail's language (a BCP 47 tag) when the account has none of its own.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +129,7 @@ impl MailJob {
         match self {
             MailJob::ResetLink(job) => &job.id,
             MailJob::PasswordChanged(job) => &job.id,
+            MailJob::Operator(job) => &job.id,
         }
     }
 
@@ -92,13 +137,14 @@ impl MailJob {
         match self {
             MailJob::ResetLink(_) => "reset_link",
             MailJob::PasswordChanged(_) => "password_changed",
+            MailJob::Operator(job) => job.action.as_str(),
         }
     }
 
     /// The queue this job is put on.
     pub fn lane(&self) -> Lane {
         match self {
-            MailJob::ResetLink(_) => Lane::Links,
+            MailJob::ResetLink(_) | MailJob::Operator(_) => Lane::Links,
             MailJob::PasswordChanged(_) => Lane::Notices,
         }
     }
@@ -202,6 +248,21 @@ pub fn new_job_id() -> anyhow::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// The job id of `user_id`'s mail in bulk campaign `campaign`: a SHA-256 of the two (length
+/// prefixed), so the same campaign run again, from any machine and across a hashing-key rotation,
+/// queues the same id and the ledger sends one mail. (User ids are not secrets: events carry them.)
+pub fn campaign_job_id(campaign: &str, user_id: &str) -> String {
+    use sha2::Digest as _;
+    let mut hash = sha2::Sha256::new();
+    for part in [campaign, user_id] {
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part.as_bytes());
+    }
+    let digest = hash.finalize();
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("c-{hex}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +342,28 @@ mod tests {
         // And the new kind still opens with the signing ring given.
         let signed = job().sign(&ring(KEY)).unwrap();
         assert_eq!(MailJob::open(signed.body(), &ring(KEY), Some(&signing(OTHER_KEY))).unwrap(), job());
+    }
+
+    #[test]
+    fn a_campaign_job_id_is_the_same_on_every_run_and_differs_per_user_and_campaign() {
+        let id = campaign_job_id("breach-2026-12", "u1");
+        assert_eq!(id, campaign_job_id("breach-2026-12", "u1"));
+        assert_eq!(id.len(), 34);
+        assert_ne!(id, campaign_job_id("breach-2026-12", "u2"));
+        assert_ne!(id, campaign_job_id("breach-2026-11", "u1"));
+        // Length-prefixed: moving characters between the two parts changes the id.
+        assert_ne!(campaign_job_id("ab", "c"), campaign_job_id("a", "bc"));
+        let job = MailJob::Operator(OperatorJob {
+            id,
+            user_id: "u1".into(),
+            action: OperatorAction::Invitation,
+            requested_at: 1,
+            operator: "arn:aws:iam::123456789012:role/ops".into(),
+            campaign: Some("breach-2026-12".into()),
+            locale: None,
+        });
+        assert_eq!(MailJob::from_json(&job.to_json().unwrap()).unwrap(), job);
+        assert_eq!((job.kind(), job.lane()), ("invitation", Lane::Links));
     }
 
     #[test]

@@ -337,7 +337,8 @@ pub struct User {
     pub id: UserId,
     /// The stored address; mail goes here, never to what a client typed.
     pub email: StoredEmail,
-    /// The current PHC hash string; reset tokens are bound to it.
+    /// The password hash exactly as stored ("" when absent); tokens are bound to it. What it
+    /// means for a reset: [`User::credential`].
     pub password_hash: String,
     /// False for accounts the table marks as disabled: they never get a link.
     pub active: bool,
@@ -351,7 +352,47 @@ pub struct User {
     pub locale: Option<String>,
 }
 
+/// What an account holds as its password, as a reset sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A password hash: a reset link replaces it.
+    Password,
+    /// The marker an operator's forced reset with "block sign-in" wrote
+    /// ([`login_password::formats::RESET_REQUIRED`]): no sign-in accepts it; a reset link replaces it.
+    ResetRequired,
+    /// No password: absent, empty, or an unusable marker such as Django's `!…` (an invited or
+    /// imported account, or one that signs in another way). Only an invitation gives it one,
+    /// or the forgot page when `PasswordlessUsersMayRequest` is set.
+    None,
+}
+
+impl Credential {
+    /// What a stored hash string ("" for absent) means.
+    pub fn of(stored: &str) -> Self {
+        if login_password::formats::is_reset_required(stored) {
+            Credential::ResetRequired
+        } else if password::is_usable(stored) {
+            Credential::Password
+        } else {
+            Credential::None
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credential::Password => "password",
+            Credential::ResetRequired => "reset_required",
+            Credential::None => "none",
+        }
+    }
+}
+
 impl User {
+    /// What the account holds as its password.
+    pub fn credential(&self) -> Credential {
+        Credential::of(&self.password_hash)
+    }
+
     pub fn binding(&self) -> reset_token::Binding<'_> {
         reset_token::Binding {
             user_id: self.id.as_ref(),

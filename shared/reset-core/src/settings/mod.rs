@@ -25,6 +25,8 @@ pub const DEFAULT_MAIL_MAX_AGE: Duration = Duration::from_secs(15 * 60);
 pub const DEFAULT_DISPUTE_TOKEN_TTL: Duration = Duration::from_secs(7 * 86_400);
 /// The status a dispute writes on the account, unless configured (never an active one).
 pub const DEFAULT_DISPUTE_LOCK_STATUS: &str = "locked";
+/// How long an invitation's link works, unless configured (`INVITATION_TTL_SECONDS`): 72 hours.
+pub const DEFAULT_INVITATION_TTL: Duration = Duration::from_secs(72 * 3600);
 /// The first retry back-off of a failed mail (doubled per attempt), unless configured.
 pub const DEFAULT_MAIL_RETRY_BASE: Duration = Duration::from_secs(30);
 
@@ -46,6 +48,12 @@ pub struct Settings {
     /// an active one, so the account gets no reset link and, where the sign-in checks the status,
     /// no sign-in until support sets an active status again.
     pub dispute_lock_status: String,
+    /// How long an invitation's link works (`INVITATION_TTL_SECONDS`, at most 30 days).
+    pub invitation_ttl: Duration,
+    /// Whether an account with no password may get a reset link from the forgot page
+    /// (`PASSWORDLESS_USERS_MAY_REQUEST`): off by default, so an account that signs in another way
+    /// (a social login) does not gain a password by surprise. Invitations work either way.
+    pub passwordless_may_request: bool,
     /// A queued reset mail older than this is dropped (with a metric), not sent.
     pub mail_max_age: Duration,
     /// The back-off before a failed mail is tried again, doubled per attempt.
@@ -186,6 +194,8 @@ impl Settings {
             dispute_page_url: None,
             dispute_token_ttl: DEFAULT_DISPUTE_TOKEN_TTL,
             dispute_lock_status: DEFAULT_DISPUTE_LOCK_STATUS.to_owned(),
+            invitation_ttl: DEFAULT_INVITATION_TTL,
+            passwordless_may_request: false,
             mail_max_age: DEFAULT_MAIL_MAX_AGE,
             mail_retry_base: DEFAULT_MAIL_RETRY_BASE,
             password_policy: PasswordPolicy::default(),

@@ -10,7 +10,7 @@ use reset_token::{Purpose, TokenError};
 use crate::domain::events::{self, SCHEMA_VERSION};
 use crate::domain::mail_job::{ChangedJob, MailJob, new_job_id};
 use crate::domain::password;
-use crate::domain::{InvalidToken, NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
+use crate::domain::{Credential, InvalidToken, NewPassword, PasswordChange, ResetToken, User, UserId, WeakPassword};
 use crate::ports::breached::BreachedPasswords;
 use crate::ports::{GetUser, MailQueue as _, SetPassword, WriteOutcome};
 use crate::use_cases::request_reset::Requester;
@@ -51,6 +51,12 @@ pub enum TokenRejected {
     /// process last read the secret.
     #[error("the token's signing key was retired")]
     KeyRetired,
+    /// A reset link for an account with no password, while the forgot page may not give one.
+    #[error("the account has no password to reset")]
+    NoPassword,
+    /// An invitation for an account that has a password by now.
+    #[error("the account has a password already")]
+    HasPassword,
 }
 
 impl TokenRejected {
@@ -64,6 +70,8 @@ impl TokenRejected {
             TokenRejected::Disabled => "disabled",
             TokenRejected::LostRace => "lost_race",
             TokenRejected::KeyRetired => "key_retired",
+            TokenRejected::NoPassword => "no_password",
+            TokenRejected::HasPassword => "has_password",
         }
     }
 }
@@ -115,6 +123,8 @@ pub struct CheckedToken {
     pub token_id: String,
     /// The id of the key that signed it, checked again against a fresh ring before a change.
     pub key_id: String,
+    /// What the link is: a reset link, or an invitation (the page says "choose your password").
+    pub purpose: Purpose,
 }
 
 /// Verifies a token completely (signature, lifetime, account exists, is active, still matches)
@@ -127,8 +137,19 @@ pub async fn check_token<A: Adapters<Users: GetUser>, B: BreachedPasswords>(
     checked(deps, token).await.inspect_err(audit_refusal)
 }
 
+/// A reset link, or an invitation (its own audience): the reset page and the confirm take both.
+/// A reset link needs an account with a password (or the forced reset's marker), unless
+/// `PasswordlessUsersMayRequest`; an invitation needs one without.
 async fn checked<A: Adapters<Users: GetUser>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, token: &ResetToken) -> Result<CheckedToken, ConfirmError> {
-    verified(deps, Purpose::Reset, token, true).await
+    let checked = match verified(deps, Purpose::Reset, token, true).await {
+        Err(ConfirmError::InvalidToken(TokenRejected::Token(TokenError::WrongAudience))) => verified(deps, Purpose::Invitation, token, true).await?,
+        other => other?,
+    };
+    match (checked.purpose, checked.user.credential()) {
+        (Purpose::Invitation, Credential::Password | Credential::ResetRequired) => Err(rejected(TokenRejected::HasPassword)),
+        (Purpose::Reset, Credential::None) if !deps.common.settings.passwordless_may_request => Err(rejected(TokenRejected::NoPassword)),
+        _ => Ok(checked),
+    }
 }
 
 /// Verifies a token for `purpose` completely (signature, audience, lifetime, the account exists,
@@ -167,7 +188,7 @@ pub(crate) async fn verified<A: Adapters<Users: GetUser>, B: BreachedPasswords>(
     let claims = unbound.bind(user.binding()).map_err(rejected)?;
     tracing::Span::current().record("token_id", claims.token_id.as_str());
     tracing::debug!(expires_in_secs = claims.expires_at.saturating_sub(now), "token matches the account");
-    Ok(CheckedToken { user, expires_at: claims.expires_at, token_id: claims.token_id, key_id: claims.key_id })
+    Ok(CheckedToken { user, expires_at: claims.expires_at, token_id: claims.token_id, key_id: claims.key_id, purpose })
 }
 
 #[tracing::instrument(name = "confirm_reset", skip_all, fields(user_id, token_id))]

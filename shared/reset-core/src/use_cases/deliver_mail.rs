@@ -26,9 +26,11 @@ use reset_token::Purpose;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use crate::domain::events::{InvitationSent, invitation_sent_id};
 use crate::domain::events::{OutboxEvent, ResetLinkSent, SCHEMA_VERSION, link_sent_id};
 use crate::domain::mail_job::{ChangedJob, Lane, MailJob, ResetLinkJob};
-use crate::domain::{Email, UserId};
+use crate::domain::mail_job::{OperatorAction, OperatorJob};
+use crate::domain::{Credential, Email, User, UserId};
 use crate::ports::{Claim, CountHits as _, FindUserByEmail, GetUser, Hit, JobLedger as _, Mail, MailError, Mailer};
 use crate::settings::Settings;
 use crate::{Adapters, DeliveryDeps, unix_now};
@@ -56,6 +58,12 @@ pub trait ComposeMail: Send + Sync {
     /// The notice sent after a password was changed (`changed_at`: Unix seconds), with the "this
     /// wasn't me" link (`dispute`) when there is one.
     fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64, dispute: Option<&str>) -> anyhow::Result<Mail>;
+    /// The mail of a reset an operator forced: "an operator requires a new password", with the
+    /// link (which lives `settings.token_ttl`, as any reset link).
+    fn forced_reset(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail>;
+    /// An invitation to an account with no password: "choose your password", with the link
+    /// (which lives `settings.invitation_ttl`).
+    fn invitation(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail>;
 }
 
 /// What became of one delivery.
@@ -84,6 +92,11 @@ pub enum Settled {
     Refused,
     /// The message is not a job this worker can read.
     Malformed,
+    /// The account has no password (absent, empty or unusable): a reset link would give it one.
+    /// Only an invitation may (or, when set, the forgot page).
+    NoPassword,
+    /// An invitation to an account that has a password by now: a reset is what it needs.
+    HasPassword,
 }
 
 impl Settled {
@@ -98,6 +111,8 @@ impl Settled {
             Settled::UnusableAddress => "unusable_address",
             Settled::Refused => "refused",
             Settled::Malformed => "malformed",
+            Settled::NoPassword => "no_password",
+            Settled::HasPassword => "has_password",
         }
     }
 }
@@ -127,6 +142,7 @@ pub async fn deliver_mail<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mail
     match job {
         MailJob::ResetLink(job) => deliver_reset_link(deps, job, pace).await,
         MailJob::PasswordChanged(job) => deliver_changed_notice(deps, job, pace).await,
+        MailJob::Operator(job) => deliver_operator_job(deps, job, pace).await,
     }
 }
 
@@ -245,6 +261,7 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
     let outcome = match user {
         None => Settled::UnknownAccount,
         Some(user) if !user.active => Settled::DisabledAccount,
+        Some(user) if user.credential() == Credential::None && !deps.common.settings.passwordless_may_request => Settled::NoPassword,
         Some(user) => match user.email.mailbox() {
             None => Settled::UnusableAddress,
             // The daily cap counts mails, not requests: spent here, where a mail is about to go
@@ -378,6 +395,127 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: M
     Ok((outcome, None))
 }
 
+/// The oldest operator job the worker still sends (Unix seconds of age): the queue keeps a
+/// message 4 days, and a forced reset or an invitation is still wanted days later (its link is
+/// signed now, so it lives its full lifetime from the mail).
+pub const MAX_OPERATOR_JOB_AGE_SECS: u64 = 4 * 86_400;
+
+async fn deliver_operator_job<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &OperatorJob, pace: &Pace) -> Delivery {
+    let now = unix_now();
+    let audit = job.action.as_str();
+    if in_the_future(job.requested_at, now) {
+        return malformed(audit, "requested_at lies in the future");
+    }
+    if job.requested_at < now.saturating_sub(MAX_OPERATOR_JOB_AGE_SECS) {
+        return malformed(audit, "requested_at is older than any queued message can be");
+    }
+    let Ok(user_id) = UserId::parse(&job.user_id) else {
+        return malformed(audit, "user_id is not a user id");
+    };
+    claimed(deps, &job.id, |_| send_operator_mail(deps, job, &user_id, pace)).await
+}
+
+/// An operator's mail goes to the address the account holds now, read by id, and only while the
+/// account still is what the operator's call found: active, and for a forced reset with a
+/// password (or the forced reset's marker), for an invitation without one. No address budget is
+/// spent: an authenticated operator asked, and the campaign paces itself.
+async fn send_operator_mail<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(
+    deps: &DeliveryDeps<A, M>,
+    job: &OperatorJob,
+    user_id: &UserId,
+    pace: &Pace,
+) -> Result<(Settled, Option<OutboxEvent>), Failed> {
+    let ring = deps.signing.get().await.map_err(failed(true))?;
+    pace.slot().await;
+    let user = deps.users.get_user(user_id).await.map_err(failed(true))?;
+    let mut event = None;
+    let outcome = match &user {
+        None => Settled::UnknownAccount,
+        Some(user) if !user.active => Settled::DisabledAccount,
+        Some(user) => match (job.action, user.credential(), user.email.mailbox()) {
+            (OperatorAction::ForcedReset, Credential::None, _) => Settled::NoPassword,
+            (OperatorAction::Invitation, Credential::Password | Credential::ResetRequired, _) => Settled::HasPassword,
+            (_, _, None) => Settled::UnusableAddress,
+            (action, _, Some(to)) => {
+                let (sent, sent_event) = send_operator_link(deps, job, action, user, to, &ring).await?;
+                event = sent_event;
+                sent
+            }
+        },
+    };
+    tracing::info!(
+        audit = job.action.as_str(),
+        outcome = outcome.as_str(),
+        user_id = %job.user_id,
+        operator = %job.operator,
+        campaign = job.campaign.as_deref().unwrap_or("-"),
+        "operator mail settled"
+    );
+    if outcome != Settled::Sent {
+        tracing::warn!(metric = "operator_mail_not_sent", reason = outcome.as_str(), "an operator's mail was not sent");
+    }
+    Ok((outcome, event))
+}
+
+/// Signs the operator's link (a reset link, or an invitation with its own audience and lifetime)
+/// for the account as it is now, writes the mail and sends it; the event reports the mail.
+async fn send_operator_link<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(
+    deps: &DeliveryDeps<A, M>,
+    job: &OperatorJob,
+    action: OperatorAction,
+    user: &User,
+    to: &Email,
+    ring: &reset_token::KeyRing,
+) -> Result<(Settled, Option<OutboxEvent>), Failed> {
+    let settings = &deps.common.settings;
+    let (purpose, ttl) = match action {
+        OperatorAction::ForcedReset => (Purpose::Reset, settings.token_ttl),
+        OperatorAction::Invitation => (Purpose::Invitation, settings.invitation_ttl),
+    };
+    let issued_at = unix_now();
+    let issued = ring.issue_for(purpose, user.binding(), issued_at, ttl.as_secs()).map_err(|e| failed(true)(e.into()))?;
+    tracing::Span::current().record("token_id", issued.token_id.as_str());
+    let locale = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), settings.default_locale);
+    let link = settings.reset_link(&issued.token, Some(locale));
+    let mail = match action {
+        OperatorAction::ForcedReset => deps.mails.forced_reset(settings, locale, to.clone(), &link),
+        OperatorAction::Invitation => deps.mails.invitation(settings, locale, to.clone(), &link),
+    }
+    .map_err(failed(true))?;
+    let sent = send(deps, &mail).await?;
+    if sent != Settled::Sent {
+        return Ok((sent, None));
+    }
+    let event = match action {
+        OperatorAction::ForcedReset => ResetLinkSent {
+            schema_version: SCHEMA_VERSION,
+            event_id: link_sent_id(&job.id),
+            user_id: user.id.as_ref().to_owned(),
+            job_id: job.id.clone(),
+            link_id: issued.token_id.clone(),
+            sent_at: issued_at,
+            expires_at: issued.expires_at,
+            request_id: None,
+            locale: locale.tag().to_owned(),
+        }
+        .into_event(),
+        OperatorAction::Invitation => InvitationSent {
+            schema_version: SCHEMA_VERSION,
+            event_id: invitation_sent_id(&job.id),
+            user_id: user.id.as_ref().to_owned(),
+            job_id: job.id.clone(),
+            link_id: issued.token_id.clone(),
+            sent_at: issued_at,
+            expires_at: issued.expires_at,
+            operator: job.operator.clone(),
+            campaign: job.campaign.clone(),
+            locale: locale.tag().to_owned(),
+        }
+        .into_event(),
+    };
+    Ok((sent, Some(event)))
+}
+
 /// The notice's "this wasn't me" link: signed now, for the account as it is now (the change it
 /// reports made), so it dies with the next change of the account, and lives the dispute lifetime
 /// from the mail. `None` without a dispute page (`DISPUTE_PAGE_URL` unset: the template always
@@ -509,6 +647,12 @@ mod tests {
         }
         fn password_changed(&self, _: &Settings, _: Locale, to: Email, _: u64, dispute: Option<&str>) -> anyhow::Result<Mail> {
             Ok(Mail { to, subject: "changed".into(), text: dispute.unwrap_or_default().into(), html: String::new() })
+        }
+        fn forced_reset(&self, _: &Settings, _: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+            Ok(Mail { to, subject: "forced".into(), text: link.into(), html: String::new() })
+        }
+        fn invitation(&self, _: &Settings, _: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+            Ok(Mail { to, subject: "invitation".into(), text: link.into(), html: String::new() })
         }
     }
 
