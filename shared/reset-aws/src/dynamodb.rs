@@ -10,8 +10,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use crate::events::Outbox;
 use reset_core::domain::events::OutboxEvent;
-use reset_core::domain::{AccountLock, Email, PasswordChange, StoredEmail, User, UserId};
-use reset_core::ports::{FindUserByEmail, GetUser, LockAccount, SetPassword, WriteOutcome};
+use reset_core::domain::{AccountLock, Email, ForcedChange, PasswordChange, StoredEmail, User, UserId};
+use reset_core::ports::{FindUserByEmail, ForceReset, GetUser, LockAccount, SetPassword, WriteOutcome};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -211,6 +211,42 @@ impl LockAccount for DynamoUsers {
     }
 }
 
+impl ForceReset for DynamoUsers {
+    async fn force_reset(&self, change: &ForcedChange) -> anyhow::Result<WriteOutcome> {
+        let expected = Expected { user_id: &change.user_id, hash: &change.expected_hash, email: &change.expected_email, status: &change.expected_status };
+        let mut sets = Vec::new();
+        let mut values = Vec::new();
+        if let Some(hash) = &change.new_hash {
+            sets.push("#hash = :new_hash");
+            values.push((":new_hash", AttributeValue::S(hash.clone())));
+        }
+        if let Some(epoch) = change.new_epoch {
+            sets.push("#changed = :changed_at");
+            values.push((":changed_at", AttributeValue::N(epoch.to_string())));
+        }
+        if sets.is_empty() {
+            // Nothing of the account changes: the event alone (put once: a rerun finds it).
+            return self.event_alone(&change.event).await;
+        }
+        let set = format!("SET {}", sets.join(", "));
+        self.write_with_event(expected, &set, values, &change.event, "the forced reset and its event").await
+    }
+}
+
+impl DynamoUsers {
+    /// An event with no change of the account beside it (a forced reset that neither blocks
+    /// sign-in nor ends sessions): put once; an event already there was put by an earlier run.
+    async fn event_alone(&self, event: &OutboxEvent) -> anyhow::Result<WriteOutcome> {
+        let outbox = self.outbox.as_deref().context("this function was given no outbox: it may not write events")?;
+        let write = self.client.transact_write_items().transact_items(TransactWriteItem::builder().put(outbox.put(event)?).build());
+        match crate::events::send_through_conflicts(write).await {
+            Ok(_) => Ok(WriteOutcome::Written),
+            Err(err) if crate::events::condition_failed_at(&err, 0) => Ok(WriteOutcome::Written),
+            Err(err) => Err(crate::sdk_failure("DynamoDB TransactWriteItems (an event)", &err)),
+        }
+    }
+}
+
 /// What a write of a user expects the account to hold: the hash, email and status it read
 /// (`status` "" for absent).
 struct Expected<'a> {
@@ -225,11 +261,11 @@ impl DynamoUsers {
     /// `#changed` and `#status`, with `values`) applies only while the account holds what
     /// `expected` says, so a confirm or a lock racing a disable, an email change or another
     /// change does not write. Only the attributes the template's IAM condition names are touched.
-    async fn write_with_event<const N: usize>(
+    async fn write_with_event<'v>(
         &self,
         expected: Expected<'_>,
         set: &str,
-        values: [(&str, AttributeValue); N],
+        values: impl IntoIterator<Item = (&'v str, AttributeValue)>,
         event: &OutboxEvent,
         what: &str,
     ) -> anyhow::Result<WriteOutcome> {
@@ -269,6 +305,10 @@ impl DynamoUsers {
             .transact_items(TransactWriteItem::builder().put(outbox.put(event)?).build());
         match crate::events::send_through_conflicts(write).await {
             Ok(_) => Ok(WriteOutcome::Written),
+            // The event (the second) is in the outbox already: the transaction that put it made
+            // the change too (an operator's campaign run again after a crash; event ids of the
+            // other writes are random, so it never happens to them).
+            Err(err) if crate::events::condition_failed_at(&err, 1) => Ok(WriteOutcome::Written),
             // The user item (the first) failed its condition: the account changed since it was read.
             Err(err) if crate::events::condition_failed_at(&err, 0) => Ok(WriteOutcome::Conflict),
             // Anything else (a throttle, the outbox, conflicts that outlasted the retries):

@@ -1,11 +1,12 @@
 //! The mail worker's job ledger, in the service's own DynamoDB table beside the rate-limit
 //! counters: a job record (`job#<id>`) holds `state` (S), `lease_until` (N), `counted` (BOOL)
-//! and `expires_at` (N, the table's TTL).
+//! and `expires_at` (N, the table's TTL). A bulk campaign's job is noted `queued` by the operator
+//! tool before the worker claims it ([`CampaignLedger`]).
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use reset_core::domain::events::OutboxEvent;
-use reset_core::ports::{Claim, JobLedger};
+use reset_core::ports::{CampaignLedger, Claim, JobLedger};
 
 use crate::events::Outbox;
 
@@ -60,8 +61,9 @@ impl JobLedger for DynamoJobLedger {
             .table_name(&self.table)
             .key("key", job_key(job_id))
             .update_expression("SET #state = :working, lease_until = :lease, expires_at = :expires REMOVE counted")
-            .condition_expression("attribute_not_exists(#state) OR #state = :retry OR (#state = :working AND lease_until < :now)")
+            .condition_expression("attribute_not_exists(#state) OR #state = :retry OR #state = :queued OR (#state = :working AND lease_until < :now)")
             .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":queued", AttributeValue::S("queued".into()))
             .expression_attribute_values(":working", AttributeValue::S("working".into()))
             .expression_attribute_values(":retry", AttributeValue::S("retry".into()))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
@@ -131,5 +133,44 @@ impl JobLedger for DynamoJobLedger {
             .await
             .map_err(|err| crate::sdk_failure("DynamoDB UpdateItem (releasing a mail job)", &err))?;
         Ok(())
+    }
+}
+
+impl CampaignLedger for DynamoJobLedger {
+    async fn knows(&self, job_id: &str) -> anyhow::Result<bool> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("key", job_key(job_id))
+            .consistent_read(true)
+            .projection_expression("#state")
+            .expression_attribute_names("#state", "state")
+            .send()
+            .await
+            .map_err(|err| crate::sdk_failure("DynamoDB GetItem (a campaign's job)", &err))?;
+        Ok(out.item.is_some_and(|item| item.contains_key("state")))
+    }
+
+    async fn note_queued(&self, job_id: &str, now: u64) -> anyhow::Result<()> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("key", job_key(job_id))
+            .item("state", AttributeValue::S("queued".into()))
+            .item("expires_at", AttributeValue::N((now + JOB_RECORD_KEEP_SECS).to_string()))
+            // The worker may have claimed it already: its record stands.
+            .condition_expression("attribute_not_exists(#state)")
+            .expression_attribute_names("#state", "state")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if matches!(err.as_service_error(), Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_))) => {
+                Ok(())
+            }
+            Err(err) => Err(crate::sdk_failure("DynamoDB PutItem (noting a campaign's job)", &err)),
+        }
     }
 }

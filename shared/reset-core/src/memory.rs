@@ -11,11 +11,11 @@ use reset_token::{HashRing, KeyRing};
 
 use crate::domain::events::OutboxEvent;
 use crate::domain::mail_job::{Lane, MailJob, SignedJob};
-use crate::domain::{AccountLock, Email, PasswordChange, User, UserId, password};
+use crate::domain::{AccountLock, Email, ForcedChange, PasswordChange, User, UserId};
 use crate::ports::origin_verify::OriginValues;
 use crate::ports::{
-    Claim, CountHits, EventBus, FindUserByEmail, GetUser, Hit, JobLedger, KeySource, LockAccount, Mail, MailError, MailQueue, Mailer, OriginVerifySource, Ring,
-    SetPassword, WriteOutcome, window,
+    CampaignLedger, Claim, CountHits, EventBus, FindUserByEmail, ForceReset, GetUser, Hit, JobLedger, KeySource, LockAccount, Mail, MailError, MailQueue,
+    Mailer, OriginVerifySource, Ring, SetPassword, WriteOutcome, window,
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -167,15 +167,16 @@ impl MemoryUsers {
 impl FindUserByEmail for MemoryUsers {
     async fn find_by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
         self.outage.check("the user store")?;
-        Ok(lock(&self.users).values().find(|u| u.email.as_stored() == email.as_ref()).filter(|u| password::is_usable(&u.password_hash)).cloned())
+        // As the DynamoDB adapter reads an item: whatever its password; the use cases check it.
+        Ok(lock(&self.users).values().find(|u| u.email.as_stored() == email.as_ref()).cloned())
     }
 }
 
 impl GetUser for MemoryUsers {
     async fn get_user(&self, id: &UserId) -> anyhow::Result<Option<User>> {
         self.outage.check("the user store")?;
-        // As the DynamoDB adapter reads an item: no usable password, no account to reset.
-        Ok(self.get(id).filter(|u| password::is_usable(&u.password_hash)))
+        // As the DynamoDB adapter reads an item: whatever its password; the use cases check it.
+        Ok(self.get(id))
     }
 }
 
@@ -188,6 +189,31 @@ impl SetPassword for MemoryUsers {
             Some(u) if u.password_hash == change.expected_hash && u.email.as_stored() == change.expected_email && u.status == change.expected_status => {
                 u.password_hash = change.new_hash.clone();
                 u.epoch = change.changed_at.to_string();
+                self.outbox.write(&change.event);
+                Ok(WriteOutcome::Written)
+            }
+            _ => Ok(WriteOutcome::Conflict),
+        }
+    }
+}
+
+impl ForceReset for MemoryUsers {
+    async fn force_reset(&self, change: &ForcedChange) -> anyhow::Result<WriteOutcome> {
+        self.outage.check("the user store")?;
+        self.write_outage.check("the user store (writes)")?;
+        if self.outbox.events().iter().any(|e| e.event_id == change.event.event_id) {
+            // Made by an earlier run of the same campaign job, with this event.
+            return Ok(WriteOutcome::Written);
+        }
+        let mut users = lock(&self.users);
+        match users.get_mut(&change.user_id) {
+            Some(u) if u.password_hash == change.expected_hash && u.email.as_stored() == change.expected_email && u.status == change.expected_status => {
+                if let Some(hash) = &change.new_hash {
+                    u.password_hash = hash.clone();
+                }
+                if let Some(epoch) = change.new_epoch {
+                    u.epoch = epoch.to_string();
+                }
                 self.outbox.write(&change.event);
                 Ok(WriteOutcome::Written)
             }
@@ -236,15 +262,34 @@ pub struct MemoryJobLedger {
 
 #[derive(Clone, Copy)]
 enum JobState {
-    Working { lease_until: u64 },
-    Retry { counted: bool },
+    Working {
+        lease_until: u64,
+    },
+    Retry {
+        counted: bool,
+    },
+    /// Queued by a campaign, not claimed yet.
+    Queued,
     Done,
 }
 
 impl MemoryJobLedger {
     /// How many jobs were ever claimed (a job dropped before its claim, as stale, is not).
     pub fn claimed(&self) -> usize {
-        lock(&self.jobs).len()
+        lock(&self.jobs).values().filter(|state| !matches!(state, JobState::Queued)).count()
+    }
+}
+
+impl CampaignLedger for MemoryJobLedger {
+    async fn knows(&self, job_id: &str) -> anyhow::Result<bool> {
+        self.outage.check("the job ledger")?;
+        Ok(lock(&self.jobs).contains_key(job_id))
+    }
+
+    async fn note_queued(&self, job_id: &str, _now: u64) -> anyhow::Result<()> {
+        self.outage.check("the job ledger")?;
+        lock(&self.jobs).entry(job_id.to_owned()).or_insert(JobState::Queued);
+        Ok(())
     }
 }
 
@@ -253,7 +298,7 @@ impl JobLedger for MemoryJobLedger {
         self.outage.check("the job ledger")?;
         let mut jobs = lock(&self.jobs);
         let counted = match jobs.get(job_id).copied() {
-            None => false,
+            None | Some(JobState::Queued) => false,
             Some(JobState::Retry { counted }) => counted,
             // A crashed attempt: whether it spent the budget is unknown, so it counts again.
             Some(JobState::Working { lease_until, .. }) if lease_until < now => false,

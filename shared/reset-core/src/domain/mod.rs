@@ -439,6 +439,25 @@ pub struct AccountLock {
     pub event: events::OutboxEvent,
 }
 
+/// The write an operator's forced reset makes, only if the account still is as the call read it:
+/// the unusable marker over the hash ("block sign-in"), a new epoch ("end sessions"), either or
+/// both or neither, and the `Reset Forced` event in the same transaction.
+#[derive(Debug, Clone)]
+pub struct ForcedChange {
+    pub user_id: UserId,
+    pub expected_email: String,
+    pub expected_hash: String,
+    /// The status as read ("" for absent).
+    pub expected_status: String,
+    /// [`login_password::formats::RESET_REQUIRED`] when sign-in is blocked.
+    pub new_hash: Option<String>,
+    /// Unix seconds, the new `password_changed_at`, when sessions and links are ended.
+    pub new_epoch: Option<u64>,
+    /// The `Reset Forced` event (its id derived from the job: written once however often the
+    /// call is repeated).
+    pub event: events::OutboxEvent,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

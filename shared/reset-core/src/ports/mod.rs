@@ -12,7 +12,7 @@ use reset_token::{HashRing, KeyRing, KeyRingError};
 
 use crate::domain::events::OutboxEvent;
 use crate::domain::mail_job::{Lane, SignedJob};
-use crate::domain::{AccountLock, Email, PasswordChange, User, UserId};
+use crate::domain::{AccountLock, Email, ForcedChange, PasswordChange, User, UserId};
 use crate::ports::origin_verify::OriginValues;
 
 /// Looks a user up by normalized email. Eventually consistent is fine: it only decides whether
@@ -44,6 +44,24 @@ pub trait SetPassword: Send + Sync {
 /// the outbox in the same transaction: both or neither.
 pub trait LockAccount: Send + Sync {
     fn lock_account(&self, lock: &AccountLock) -> impl Future<Output = anyhow::Result<WriteOutcome>> + Send;
+}
+
+/// Applies an operator's forced reset ([`ForcedChange`]) only if the account still holds the
+/// expected hash, email and status, with its `Reset Forced` event in the outbox in the same
+/// transaction: both or neither. A change whose event is in the outbox already (the same campaign
+/// job, run again after a crash) was made by that earlier run: `Written`, nothing written again.
+pub trait ForceReset: Send + Sync {
+    fn force_reset(&self, change: &ForcedChange) -> impl Future<Output = anyhow::Result<WriteOutcome>> + Send;
+}
+
+/// What a bulk campaign remembers of its jobs, in the job ledger: a job the operator tool queued
+/// is noted, so a rerun of the campaign (after a crash or Ctrl-C) skips it, whatever the worker
+/// has done with it since (working, sent, settled).
+pub trait CampaignLedger: Send + Sync {
+    /// Whether the ledger knows this job (queued by an earlier run, or claimed by the worker).
+    fn knows(&self, job_id: &str) -> impl Future<Output = anyhow::Result<bool>> + Send;
+    /// Notes that the job is on the queue (if the ledger does not know it yet).
+    fn note_queued(&self, job_id: &str, now: u64) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
 /// A message ready to send: recipient, subject, and the same content as text and HTML.

@@ -717,6 +717,91 @@ mod tests {
         assert_eq!((start.elapsed(), mailer.sent().len()), (Duration::ZERO, 1));
     }
 
+    fn operator_job(n: u32, user: &str, action: OperatorAction) -> MailJob {
+        let operator = "arn:aws:sts::123456789012:assumed-role/Ops/alice".into();
+        MailJob::Operator(OperatorJob { id: format!("op-{n}"), user_id: user.into(), action, requested_at: unix_now(), operator, campaign: None, locale: None })
+    }
+
+    /// The link in a mail `PlainMails` wrote, as the token it carries.
+    fn token_of(mail: &Mail) -> String {
+        mail.text.split("token=").nth(1).unwrap().to_owned()
+    }
+
+    /// A forced reset mails a reset link, an invitation an invitation link (its own audience and
+    /// lifetime), each to the account as it is now and with its event; neither goes to an account
+    /// that is no longer what the operator found.
+    #[tokio::test]
+    async fn operator_jobs_mail_their_own_link_to_the_account_as_it_is_now() {
+        let (deps, mailer) = worker(Duration::ZERO).await;
+        let invited = User {
+            id: UserId::parse("u-invited").unwrap(),
+            email: crate::domain::StoredEmail::new("invited@example.com"),
+            password_hash: String::new(),
+            active: true,
+            status: "active".into(),
+            epoch: String::new(),
+            locale: None,
+        };
+        deps.users.insert(invited.clone());
+        let ring = deps.signing.get().await.unwrap();
+        let now = unix_now();
+
+        assert_eq!(deliver_mail(&deps, &operator_job(1, "u-known", OperatorAction::ForcedReset), 1, Lane::Links).await, Delivery::Settled(Settled::Sent));
+        let forced = mailer.sent().pop().unwrap();
+        assert_eq!((forced.subject.as_str(), forced.to.as_ref()), ("forced", "known@example.com"));
+        let known = deps.users.get(&UserId::parse("u-known").unwrap()).unwrap();
+        let claims = ring.verify_for(Purpose::Reset, &token_of(&forced), now).unwrap().bind(known.binding()).unwrap();
+        assert_eq!(claims.expires_at, now + deps.common.settings.token_ttl.as_secs());
+
+        assert_eq!(deliver_mail(&deps, &operator_job(2, "u-invited", OperatorAction::Invitation), 1, Lane::Links).await, Delivery::Settled(Settled::Sent));
+        let invitation = mailer.sent().pop().unwrap();
+        assert_eq!((invitation.subject.as_str(), invitation.to.as_ref()), ("invitation", "invited@example.com"));
+        assert!(ring.verify_for(Purpose::Reset, &token_of(&invitation), now).is_err(), "an invitation is no reset link");
+        let claims = ring.verify_for(Purpose::Invitation, &token_of(&invitation), now).unwrap().bind(invited.binding()).unwrap();
+        assert_eq!(claims.expires_at, now + deps.common.settings.invitation_ttl.as_secs());
+
+        let events = deps.ledger.outbox.events();
+        let kinds: Vec<&str> = events.iter().map(|e| e.detail_type.as_str()).collect();
+        assert_eq!(kinds, ["Reset Link Sent", "Invitation Sent"]);
+        assert!(events[1].detail.contains("\"job_id\":\"op-2\"") && events[1].detail.contains("assumed-role/Ops/alice"), "{}", events[1].detail);
+
+        // What the operator found no longer holds: nothing is sent.
+        let cases = [
+            (operator_job(3, "u-invited", OperatorAction::ForcedReset), Settled::NoPassword),
+            (operator_job(4, "u-known", OperatorAction::Invitation), Settled::HasPassword),
+            (operator_job(5, "u-disabled", OperatorAction::ForcedReset), Settled::DisabledAccount),
+            (operator_job(6, "u-gone", OperatorAction::Invitation), Settled::UnknownAccount),
+        ];
+        for (job, outcome) in cases {
+            assert_eq!(deliver_mail(&deps, &job, 1, Lane::Links).await, Delivery::Settled(outcome), "{job:?}");
+        }
+        assert_eq!(mailer.sent().len(), 2);
+        // The same job again is a duplicate: one mail.
+        assert_eq!(deliver_mail(&deps, &operator_job(1, "u-known", OperatorAction::ForcedReset), 2, Lane::Links).await, Delivery::Settled(Settled::Duplicate));
+    }
+
+    /// The forgot page does not give a password to an account that has none (one that signs in
+    /// another way), unless the setting says it may; the answer and the slot are the same.
+    #[tokio::test]
+    async fn a_forgot_page_request_for_an_account_with_no_password_sends_nothing_unless_allowed() {
+        for allowed in [false, true] {
+            let (mut deps, mailer) = worker(Duration::ZERO).await;
+            deps.common.settings.passwordless_may_request = allowed;
+            deps.users.insert(User {
+                id: UserId::parse("u-social").unwrap(),
+                email: crate::domain::StoredEmail::new("social@example.com"),
+                password_hash: "!social-login-only".into(),
+                active: true,
+                status: "active".into(),
+                epoch: String::new(),
+                locale: None,
+            });
+            let outcome = deliver_mail(&deps, &link_job(1, "social@example.com"), 1, Lane::Links).await;
+            let expected = if allowed { Settled::Sent } else { Settled::NoPassword };
+            assert_eq!((outcome, mailer.sent().len()), (Delivery::Settled(expected), usize::from(allowed)), "allowed: {allowed}");
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn slots_come_one_interval_apart() {
         let pace = Pace::new(Duration::from_millis(500));

@@ -1,9 +1,11 @@
 //! The use cases, one per function: a reset requested ([`request_reset`]), a queued mail
 //! delivered ([`deliver_mail`]), a token checked and a password changed ([`confirm_reset`]), new
-//! outbox events put on the bus ([`publish_events`]).
+//! outbox events put on the bus ([`publish_events`]), an operator's reset or invitation started
+//! ([`operator_reset`]).
 
 pub mod confirm_reset;
 pub mod deliver_mail;
 pub mod dispute_change;
+pub mod operator_reset;
 pub mod publish_events;
 pub mod request_reset;
