@@ -13,7 +13,7 @@ use reset_aws::{
 };
 use reset_core::ports::origin_verify::OriginVerify;
 use reset_core::settings::Edge;
-use reset_core::{ConfirmDeps, DeliveryDeps, Deps, KeyCache, Paces, PublishDeps};
+use reset_core::{ConfirmDeps, DeliveryDeps, Deps, KeyCache, OperatorDeps, Paces, PublishDeps};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -90,6 +90,26 @@ pub async fn mail_worker(config: Config, sdk: &aws_config::SdkConfig) -> anyhow:
     Ok(DeliveryDeps { common, signing, users, ledger, mails: &reset_pages::MAILS, mailer, paces })
 }
 
+/// The admin API's and the operator tool's (`reset_core::start_operator_reset`): what every
+/// function holds (the reset links' queue, where operator jobs go; the hashing keys, for their
+/// MACs), the users table (read by id, written with the outbox) and, for the operator tool's
+/// campaigns (`campaigns`), the job ledger. No signing key: an operator starts a reset, the mail
+/// worker signs its link.
+pub async fn operator(config: Config, sdk: &aws_config::SdkConfig, campaigns: bool) -> anyhow::Result<OperatorDeps<Aws>> {
+    let mut problems = Vec::new();
+    let outbox = outbox(&config, "an operator's forced reset writes its event there").map_err(|ConfigError(more)| problems.extend(more)).ok();
+    let needs = Needs { links: Some("operators' mail jobs go on the reset links' queue"), notices: None };
+    let queue = queues(&config, sdk, needs).map_err(|ConfigError(more)| problems.extend(more)).ok();
+    let (Some(outbox), Some(queue)) = (outbox, queue) else {
+        return Err(ConfigError(problems).into());
+    };
+    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+    let users = DynamoUsers::writing(dynamodb.clone(), config.table.clone(), outbox.clone());
+    let ledger = campaigns.then(|| DynamoJobLedger::new(dynamodb.clone(), config.rate_limit_table.clone(), outbox));
+    let common = common(config, sdk, dynamodb, queue).await?;
+    Ok(OperatorDeps { common, users, ledger })
+}
+
 /// The events' outbox, which only the functions that write a change are given.
 fn outbox(config: &Config, why: &str) -> Result<Outbox, ConfigError> {
     config.event_outbox_table.clone().map(|table| Outbox { table }).ok_or_else(|| ConfigError(vec![format!("EVENT_OUTBOX_TABLE is required: {why}")]))
@@ -149,6 +169,8 @@ const OWN_TARGETS: &[&str] = &[
     "reset_password",
     "mail_worker",
     "event_publisher",
+    "admin_api",
+    "reset_operator",
     "reset_core",
     "reset_text",
     "reset_pages",
