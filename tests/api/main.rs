@@ -26,6 +26,7 @@ mod login;
 mod mail_delivery;
 mod moto;
 mod observatory;
+mod operator_resets;
 mod origin_verify;
 mod pages;
 mod pre_traffic;

@@ -1,0 +1,121 @@
+//! Operators' resets end to end on moto, through the production wiring: the use case as the
+//! admin API and the operator tool run it (`reset_wiring::operator`), the real mail worker, SES
+//! (moto), the confirm, the events on the bus, and the sign-in rule (`login_password`).
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use reset_core::domain::UserId;
+use reset_core::domain::mail_job::OperatorAction;
+use reset_core::{OperatorRequest, start_operator_reset};
+use serde_json::Value;
+
+use crate::helpers::{MotoApp, confirm_event, link_event, unique};
+
+const OLD: &str = "an old password of the owner";
+const NEW: &str = "a brand new passphrase for this account";
+const OPERATOR: &str = "arn:aws:sts::123456789012:assumed-role/ResetOperators/alice";
+
+fn request(user: &str, action: OperatorAction, block: bool, end: bool) -> OperatorRequest {
+    OperatorRequest {
+        user_id: UserId::parse(user).unwrap(),
+        action,
+        block_sign_in: block,
+        end_sessions: end,
+        operator: OPERATOR.into(),
+        campaign: None,
+        locale: None,
+    }
+}
+
+async fn start(app: &MotoApp, request: &OperatorRequest) -> reset_core::Started {
+    let deps = reset_wiring::operator(app.stack.config(), &app.stack.sdk, false).await.expect("the operator's wiring builds on the stack");
+    start_operator_reset(&deps, request).await.expect("the operator's request is accepted")
+}
+
+fn of_type<'a>(events: &'a [Value], detail_type: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["detail-type"] == detail_type).collect()
+}
+
+/// Without blocking, the old password keeps working until the owner uses the link; with it, the
+/// old password stops working at once (before any mail), the sign-in reads the marker as no
+/// password, and the link still sets a new one. Events: Reset Forced, Reset Link Sent (same job),
+/// Password Changed.
+#[tokio::test]
+async fn a_forced_reset_mails_a_working_link_and_blocks_sign_in_only_when_asked() {
+    let app = MotoApp::start().await;
+    for block in [false, true] {
+        let (id, email) = (unique("forced"), format!("{}@example.com", unique("forced")));
+        app.stack.put_user(&id, &email, OLD, Some("active")).await.unwrap();
+        let started = start(&app, &request(&id, OperatorAction::ForcedReset, block, block)).await;
+        assert_eq!((started.blocked_sign_in, started.ended_sessions), (block, block));
+        let stored = app.stack.password_hash(&id).await.unwrap();
+        assert_eq!(login_password::verify(OLD, &stored), !block, "block: {block}: the old password {} sign in", if block { "may not" } else { "still may" });
+        if block {
+            assert_eq!(stored, login_password::formats::RESET_REQUIRED);
+            let epoch = app.stack.user_item(&id).await.unwrap().unwrap()["password_changed_at"].as_n().unwrap().parse::<u64>().unwrap();
+            assert!(epoch >= reset_core::unix_now() - 60, "sessions end: the epoch moved to now");
+        }
+
+        let mails = app.mails().await;
+        let mail = mails.iter().rev().find(|m| m.destinations.to.contains(&email)).expect("the forced reset's mail");
+        let token = mail.token().expect("a link in the mail");
+        let page = app.call(&link_event(&token, "GET", None)).await;
+        assert_eq!(page.status, 200, "the link opens the form: {}", page.body);
+        let confirmed = app.call(&confirm_event(&token, NEW)).await;
+        assert_eq!(confirmed.status, 200, "the link works like any other: {}", confirmed.body);
+        let stored = app.stack.password_hash(&id).await.unwrap();
+        assert!(login_password::verify(NEW, &stored) && !login_password::verify(OLD, &stored));
+
+        let events = app.events().await;
+        let forced: Vec<_> = of_type(&events, "Reset Forced").into_iter().filter(|e| e["detail"]["user_id"] == id.as_str()).collect();
+        assert_eq!(forced.len(), 1, "{events:#?}");
+        assert_eq!((forced[0]["detail"]["operator"].as_str(), forced[0]["detail"]["blocked_sign_in"].as_bool()), (Some(OPERATOR), Some(block)));
+        let sent: Vec<_> = of_type(&events, "Reset Link Sent").into_iter().filter(|e| e["detail"]["job_id"] == started.job_id.as_str()).collect();
+        assert_eq!(sent.len(), 1, "the mail's event names the operator's job");
+        assert_eq!(of_type(&events, "Password Changed").iter().filter(|e| e["detail"]["user_id"] == id.as_str()).count(), 1);
+    }
+}
+
+/// An account with no password attribute at all (an invited or imported user) gets a "choose
+/// your password" mail; its link opens the form and sets the first password, conditional on the
+/// account still having none. The same account gets nothing from the forgot page.
+#[tokio::test]
+async fn an_invitation_sets_the_first_password_of_an_account_that_has_none() {
+    let app = MotoApp::start().await;
+    let (id, email) = (unique("invited"), format!("{}@example.com", unique("invited")));
+    let t = app.stack.config().table;
+    app.stack
+        .dynamodb()
+        .put_item()
+        .table_name(&t.table)
+        .item(&t.id, AttributeValue::S(id.clone()))
+        .item(&t.email, AttributeValue::S(email.clone()))
+        .item(&t.status, AttributeValue::S("active".into()))
+        .send()
+        .await
+        .unwrap();
+
+    // The forgot page: the same answer as for anyone, and no mail (the setting is off).
+    let asked = app.call(&crate::helpers::request_event(&email)).await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    assert!(app.mails().await.iter().all(|m| !m.destinations.to.contains(&email)), "no link from the forgot page for an account with no password");
+
+    let started = start(&app, &request(&id, OperatorAction::Invitation, false, false)).await;
+    let mails = app.mails().await;
+    let mail = mails.iter().find(|m| m.destinations.to.contains(&email)).expect("the invitation");
+    let token = mail.token().expect("a link in the invitation");
+    let confirmed = app.call(&confirm_event(&token, NEW)).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert!(login_password::verify(NEW, &app.stack.password_hash(&id).await.unwrap()));
+    // Used once: the account has a password now, so the invitation is dead.
+    let again = app.call(&confirm_event(&token, "yet another passphrase to try")).await;
+    assert_eq!(again.status, 400, "{}", again.body);
+
+    let events = app.events().await;
+    let invited: Vec<_> = of_type(&events, "Invitation Sent").into_iter().filter(|e| e["detail"]["job_id"] == started.job_id.as_str()).collect();
+    assert_eq!(invited.len(), 1, "{events:#?}");
+    assert_eq!(invited[0]["detail"]["user_id"], id.as_str());
+    assert!(
+        of_type(&events, "Password Changed").iter().any(|e| e["detail"]["link_id"] == invited[0]["detail"]["link_id"]),
+        "the first password names the invitation's link"
+    );
+}
