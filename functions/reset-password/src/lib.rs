@@ -2,6 +2,9 @@
 //! hosted reset page (`GET`/`HEAD`/`POST /reset-password`), and the "this wasn't me" page
 //! (`GET`/`HEAD`/`POST /secure-account`) the password-changed notice links to.
 //!
+//! An operator's invitation (a token with its own audience, for an account with no password)
+//! opens the same page and form; they then say "choose your password" ([`pages::Wording`]).
+//!
 //! The "this wasn't me" page: `GET` (and `HEAD`) verifies the dispute link (its own audience; the
 //! account exists and still matches it) and shows one button, a form that posts the token back
 //! (a hidden field: no cookie, the page is `no-store`), and changes nothing (mail scanners open
@@ -59,7 +62,7 @@ use reset_core::ports::breached::BreachedPasswords;
 use reset_core::ports::{GetUser, LockAccount, SetPassword};
 use reset_core::{Adapters, CheckedToken, ConfirmDeps, ConfirmError, unix_now};
 use reset_http::{ApiError, ErrorCode, html_response, json_response, limit_source_ip, read_form, read_json};
-use reset_pages::pages::{self, Reader};
+use reset_pages::pages::{self, Reader, Wording};
 use reset_text::Locale;
 use reset_text::Msg;
 use secrecy::{ExposeSecret, SecretString};
@@ -237,7 +240,10 @@ async fn show<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: Breach
     let query = |name: &str| req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_owned);
     let Some(link) = query("token") else {
         return match cookie_token(deps, req, &reader).await {
-            Ok((_, checked)) => html_response(settings, StatusCode::OK, pages::reset_form(&reader, &account(&checked, &reader), &checked.token_id, &[])),
+            Ok((_, checked)) => {
+                let form = pages::reset_form(&reader, checked.purpose.into(), &account(&checked, &reader), &checked.token_id, &[]);
+                html_response(settings, StatusCode::OK, form)
+            }
             Err(page) => page,
         };
     };
@@ -252,7 +258,7 @@ async fn show<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: Breach
         // carry a live reset's cookie, so it sets none and hops to the link again, same-site.
         // Back here still unproven (no `Referer` on a refresh): no refresh again, no loop.
         let refresh = query("hop").is_none();
-        let page = pages::continue_to_form(&reader, &format!("{again}&hop=1"), refresh);
+        let page = pages::continue_to_form(&reader, checked.purpose.into(), &format!("{again}&hop=1"), refresh);
         return referring_origin(html_response(settings, StatusCode::OK, page));
     }
     // A live reset for another account in this browser is not replaced without asking (an
@@ -319,6 +325,8 @@ async fn submit<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: Brea
         Err(page) => return page,
     };
     let account = account(&checked, &reader);
+    // An invitation's form and its outcome say "your password", not "a new password".
+    let wording = Wording::from(checked.purpose);
     let form = match read_form(req) {
         Ok(form) => form,
         Err(err) => return ApiError::from_body(err, FORM_SHAPE).into_page(&reader),
@@ -338,26 +346,26 @@ async fn submit<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: Brea
     let (password, again) = (SecretString::from(password), SecretString::from(again));
     if password.expose_secret() != again.expose_secret() {
         let differ = ApiError::passwords_differ();
-        return html_response(settings, differ.status(), pages::reset_form(&reader, &account, &link_id, &[reader.text(&differ.message)]));
+        return html_response(settings, differ.status(), pages::reset_form(&reader, wording, &account, &link_id, &[reader.text(&differ.message)]));
     }
     let password = match NewPassword::parse(password.expose_secret(), settings.password_policy) {
         Ok(password) => password,
-        Err(weak) => return weak_password_form(&reader, &account, &link_id, refused(weak.into())),
+        Err(weak) => return weak_password_form(&reader, wording, &account, &link_id, refused(weak.into())),
     };
     // The token was checked above (to name the account): no second read of the user.
     let requester = reset_http::requester(req, settings, reader.locale);
     match reset_core::confirm_checked(deps, checked, password, &requester).await {
-        Ok(_) => clear_cookie(html_response(settings, StatusCode::OK, pages::password_changed(&reader, &account))),
-        Err(ConfirmError::WeakPassword(weak)) => weak_password_form(&reader, &account, &link_id, ApiError::from(weak)),
+        Ok(_) => clear_cookie(html_response(settings, StatusCode::OK, pages::password_changed(&reader, wording, &account))),
+        Err(ConfirmError::WeakPassword(weak)) => weak_password_form(&reader, wording, &account, &link_id, ApiError::from(weak)),
         Err(err) => failure_page(&reader, ApiError::from(err), Source::Cookie),
     }
 }
 
 /// The form again, with the reasons the password was refused.
-fn weak_password_form(reader: &Reader, account: &str, link_id: &str, refused: ApiError) -> Response<Body> {
+fn weak_password_form(reader: &Reader, wording: Wording, account: &str, link_id: &str, refused: ApiError) -> Response<Body> {
     let status = refused.status();
     let errors: Vec<String> = refused.reasons.iter().map(|p| p.message(reader.locale)).collect();
-    html_response(reader.settings, status, pages::reset_form(reader, account, link_id, &errors))
+    html_response(reader.settings, status, pages::reset_form(reader, wording, account, link_id, &errors))
 }
 
 /// A dispute link as the page takes it (the query's or the form's), checked completely.

@@ -5,6 +5,7 @@
 //! show-password toggle.
 
 use askama::Template;
+use reset_core::reset_token::Purpose;
 use reset_core::settings::Settings;
 use reset_core::settings::branding::Logo;
 use reset_text::{Locale, Msg, duration};
@@ -55,6 +56,44 @@ impl Reader<'_> {
     }
 }
 
+/// What the link that opened the page is for, which sets the words of the form and of the pages
+/// around it: a reset ("choose a new password"), or an invitation ("choose your password") for
+/// an account that never had one, which never reads "reset" or "change".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wording {
+    Reset,
+    Invitation,
+}
+
+impl From<Purpose> for Wording {
+    /// An invitation's token gets the invitation's words; every other link that opens the form
+    /// is a reset link (a dispute link never opens it).
+    fn from(purpose: Purpose) -> Self {
+        match purpose {
+            Purpose::Invitation => Wording::Invitation,
+            Purpose::Reset | Purpose::Dispute => Wording::Reset,
+        }
+    }
+}
+
+/// The form's words that differ between a reset and an invitation: message ids.
+struct FormWords {
+    title: &'static str,
+    password_label: &'static str,
+    submit: &'static str,
+    not_changed: &'static str,
+}
+
+impl Wording {
+    fn form(self) -> FormWords {
+        let (title, password_label, submit, not_changed) = match self {
+            Wording::Reset => ("reset-title", "reset-password-label", "reset-submit", "reset-not-changed"),
+            Wording::Invitation => ("invite-title", "invite-password-label", "invite-submit", "invite-not-set"),
+        };
+        FormWords { title, password_label, submit, not_changed }
+    }
+}
+
 struct Brand<'a> {
     app_name: &'a str,
     /// "Need help? Contact ...", in the reader's language.
@@ -93,6 +132,7 @@ struct Reset<'a> {
     brand: Brand<'a>,
     locale: Locale,
     assets: &'a Assets,
+    words: FormWords,
     action: &'a str,
     /// "For the account of j•••@example.com...", the account masked.
     account: &'a str,
@@ -131,6 +171,9 @@ struct Message<'a> {
 struct Continue<'a> {
     brand: Brand<'a>,
     locale: Locale,
+    /// The page's heading and text: message ids.
+    title: &'static str,
+    text: &'static str,
     next: &'a str,
     /// Whether the page moves on by itself (a meta refresh); without it, only the Continue link.
     refresh: bool,
@@ -151,13 +194,14 @@ pub fn forgot(reader: &Reader, email: &str, error: Option<&Msg>) -> String {
 }
 
 /// The new-password form for `account` (masked), shown for the token whose id (`jti`) is
-/// `link_id`, with the reasons the last try was refused.
-pub fn reset_form(reader: &Reader, account: &str, link_id: &str, errors: &[String]) -> String {
+/// `link_id`, in the words of the link's `wording`, with the reasons the last try was refused.
+pub fn reset_form(reader: &Reader, wording: Wording, account: &str, link_id: &str, errors: &[String]) -> String {
     let policy = reader.settings.password_policy;
     render(Reset {
         brand: brand(reader),
         locale: reader.locale,
         assets: &ASSETS,
+        words: wording.form(),
         action: &reader.action(&reader.settings.reset_page_url),
         account: &reader.text(&Msg::new("reset-account").with("account", account)),
         link_id,
@@ -196,8 +240,12 @@ pub fn check_inbox(reader: &Reader) -> String {
 /// A same-site hop to `next` (the link again), for links clicked on another site: browsers do
 /// not send a `SameSite=Strict` cookie on a navigation that began on another site, but they do on
 /// one this page starts (a meta refresh when `refresh`, or the Continue link).
-pub fn continue_to_form(reader: &Reader, next: &str, refresh: bool) -> String {
-    render(Continue { brand: brand(reader), locale: reader.locale, next, refresh })
+pub fn continue_to_form(reader: &Reader, wording: Wording, next: &str, refresh: bool) -> String {
+    let (title, text) = match wording {
+        Wording::Reset => ("continue-title", "continue-text"),
+        Wording::Invitation => ("invite-continue-title", "invite-continue-text"),
+    };
+    render(Continue { brand: brand(reader), locale: reader.locale, title, text, next, refresh })
 }
 
 pub fn invalid_link(reader: &Reader) -> String {
@@ -206,9 +254,14 @@ pub fn invalid_link(reader: &Reader) -> String {
     message(reader, "invalid-title", &[Msg::new("invalid-text").with("lifetime", lifetime)], Some((&again, "new-link")))
 }
 
-pub fn password_changed(reader: &Reader, account: &str) -> String {
+/// After the form: the password of `account` (masked) is changed, or for an invitation, set.
+pub fn password_changed(reader: &Reader, wording: Wording, account: &str) -> String {
     let login = reader.settings.login_url.as_ref().map(Url::as_str);
-    message(reader, "changed-title", &[Msg::new("changed-text").with("account", account)], login.map(|url| (url, "sign-in")))
+    let (title, text) = match wording {
+        Wording::Reset => ("changed-title", Msg::new("changed-text")),
+        Wording::Invitation => ("invite-done-title", Msg::new("invite-done-text")),
+    };
+    message(reader, title, &[text.with("account", account)], login.map(|url| (url, "sign-in")))
 }
 
 /// A link for one account opened while this browser holds another account's reset (the other
@@ -260,4 +313,60 @@ pub fn unavailable(reader: &Reader) -> String {
 pub fn bad_request(reader: &Reader, what: &Msg) -> String {
     let again = reader.link(&reader.settings.forgot_page_url);
     message(reader, "failed-title", std::slice::from_ref(what), Some((&again, "start-again")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page_words(page: &str) -> String {
+        page.replace("&#39;", "'").replace("&#x27;", "'")
+    }
+
+    /// A page's `<title>` and `<h1>` carry `title`.
+    fn titled(page: &str, title: &str, app: &str) -> bool {
+        page.contains(&format!("<title>{title} · {app}</title>")) && page.contains(&format!("<h1>{title}</h1>"))
+    }
+
+    /// An invitation's form, its hop page and its outcome speak of "your password", in every
+    /// language: the invitation's title, label, button and outcome, none of the reset's; a reset
+    /// link's keep the reset's words.
+    #[test]
+    fn an_invitation_opens_the_choose_your_password_form_in_every_language() {
+        let settings = Settings::for_reset_page("https://example.com/reset-password".parse().unwrap());
+        let app = settings.app_name.as_str();
+        for locale in Locale::all() {
+            let tag = locale.tag();
+            let reader = Reader { settings: &settings, locale, chosen: false };
+            let errors = ["too short".to_owned()];
+            let reset_ids = ["reset-title", "reset-password-label", "reset-submit", "reset-not-changed"];
+            let invite_ids = ["invite-title", "invite-password-label", "invite-submit", "invite-not-set"];
+
+            let invitation = page_words(&reset_form(&reader, Wording::from(Purpose::Invitation), "a•••@example.com", "jti", &errors));
+            assert!(titled(&invitation, &locale.get("invite-title"), app), "{tag}: {invitation}");
+            assert!(!invitation.contains(&locale.get("reset-title")), "{tag}: the invitation's form has the reset heading: {invitation}");
+            for id in invite_ids {
+                assert!(invitation.contains(&locale.get(id)), "{tag}: the invitation's form lacks {id}");
+            }
+            for id in reset_ids {
+                assert!(!invitation.contains(&format!(">{}<", locale.get(id))), "{tag}: the invitation's form says {id}: {invitation}");
+            }
+
+            let reset = page_words(&reset_form(&reader, Wording::from(Purpose::Reset), "a•••@example.com", "jti", &errors));
+            assert!(titled(&reset, &locale.get("reset-title"), app), "{tag}: {reset}");
+            for id in invite_ids {
+                assert!(!reset.contains(&format!(">{}<", locale.get(id))), "{tag}: the reset form says {id}");
+            }
+
+            let done = page_words(&password_changed(&reader, Wording::Invitation, "a•••@example.com"));
+            assert!(titled(&done, &locale.get("invite-done-title"), app), "{tag}: {done}");
+            assert!(!done.contains(&locale.get("changed-title")), "{tag}: {done}");
+            let done = page_words(&password_changed(&reader, Wording::Reset, "a•••@example.com"));
+            assert!(titled(&done, &locale.get("changed-title"), app), "{tag}: {done}");
+
+            let hop = page_words(&continue_to_form(&reader, Wording::Invitation, "/reset-password?token=t&hop=1", true));
+            assert!(titled(&hop, &locale.get("invite-continue-title"), app), "{tag}: {hop}");
+            assert!(hop.contains(&locale.get("invite-continue-text")) && !hop.contains(&locale.get("continue-text")), "{tag}: {hop}");
+        }
+    }
 }

@@ -50,10 +50,19 @@ reset-show = Passwörter anzeigen
 reset-hide = Passwörter verbergen
 reset-submit = Passwort ändern
 
+## Das Formular für eine Einladung (ein Konto noch ohne Passwort): nie „zurücksetzen“
+
+invite-title = Ihr Passwort festlegen
+invite-password-label = Passwort
+invite-submit = Passwort festlegen
+invite-not-set = Ihr Passwort wurde nicht festgelegt:
+
 ## The hop page a link clicked in webmail passes through
 
 continue-title = Weiter zu Ihrem neuen Passwort
 continue-text = Ihr Link ist gültig. Fahren Sie fort, um ein neues Passwort festzulegen.
+invite-continue-title = Weiter zu Ihrem Passwort
+invite-continue-text = Ihr Link ist gültig. Fahren Sie fort, um Ihr Passwort festzulegen.
 
 ## Outcomes
 
@@ -61,6 +70,8 @@ invalid-title = Dieser Link ist ungültig oder abgelaufen
 invalid-text = Links zum Zurücksetzen funktionieren einmal, { $lifetime } lang, und werden ungültig, sobald sich das Passwort ändert. Fordern Sie einen neuen an und verwenden Sie die neueste E-Mail.
 changed-title = Ihr Passwort wurde geändert
 changed-text = Das Passwort für { $account } ist geändert. Sie können sich jetzt damit anmelden. Wir haben eine Bestätigung an diese Adresse geschickt.
+invite-done-title = Ihr Passwort ist festgelegt
+invite-done-text = Das Passwort für { $account } ist festgelegt. Sie können sich jetzt damit anmelden. Wir haben eine Bestätigung an diese Adresse geschickt.
 switch-title = Passwort eines anderen Kontos zurücksetzen?
 switch-current = In diesem Browser wird gerade ein neues Passwort für { $current } festgelegt. Der geöffnete Link gehört zu { $new }.
 switch-warning = Fahren Sie nur fort, wenn Sie einen Link für { $new } angefordert haben. Andernfalls schließen Sie diese Seite: Vielleicht versucht jemand, Sie dazu zu bringen, sein Passwort statt Ihres zu ändern.
@@ -149,6 +160,22 @@ reset-mail-button = Neues Passwort festlegen
 reset-mail-copy = Falls die Schaltfläche nicht funktioniert, kopieren Sie diese Adresse in Ihren Browser:
 reset-mail-ignore = Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren: Ihr Passwort bleibt, wie es ist, und der Link nützt niemandem ohne Zugriff auf Ihr Postfach.
 reset-mail-worried = Wenn Sie beunruhigt sind, wenden Sie sich an { $support }.
+
+## Die Mails, die ein Administrator auslöst: ein erzwungenes neues Passwort, eine Einladung
+
+mail-link-only = Nur dieser Link legt Ihr Passwort fest: Wir schicken Ihnen nie ein Passwort per E-Mail und fragen Sie nie danach, und Sie müssen nicht antworten.
+forced-mail-subject = { $app }: Ein neues Passwort ist erforderlich
+forced-mail-heading = Für Ihr Konto bei { $app } ist ein neues Passwort erforderlich
+forced-mail-intro = Ein Administrator von { $app } verlangt, dass Sie ein neues Passwort für Ihr Konto festlegen. Nicht Sie haben das angefordert, sondern die Administration. Legen Sie über die Schaltfläche unten ein neues Passwort fest. Der Link funktioniert einmal und läuft in { $lifetime } ab.
+forced-mail-intro-text = Ein Administrator von { $app } verlangt, dass Sie ein neues Passwort für Ihr Konto festlegen. Nicht Sie haben das angefordert, sondern die Administration. Öffnen Sie diesen Link, um ein neues Passwort festzulegen. Er funktioniert einmal und läuft in { $lifetime } ab:
+forced-mail-unexpected = Wenn Sie diese E-Mail nicht erwartet haben, wenden Sie sich an { $support }.
+invite-mail-subject = { $app }: Legen Sie Ihr Passwort fest
+invite-mail-heading = Ihre Einladung zu { $app }
+invite-mail-intro = Für Sie wurde ein Konto bei { $app } angelegt. Legen Sie Ihr Passwort über die Schaltfläche unten fest; der Link funktioniert einmal und { $lifetime } lang.
+invite-mail-intro-text = Für Sie wurde ein Konto bei { $app } angelegt. Legen Sie Ihr Passwort über diesen Link fest; er funktioniert einmal und { $lifetime } lang:
+invite-mail-button = Mein Passwort festlegen
+invite-mail-ignore = Wenn Sie diese Einladung nicht erwartet haben, können Sie diese E-Mail ignorieren: Das Konto hat kein Passwort, bis Sie eines festlegen, und der Link nützt niemandem ohne Zugriff auf Ihr Postfach.
+mail-questions = Fragen? Wenden Sie sich an { $support }.
 
 ## The mail after a password was changed
 

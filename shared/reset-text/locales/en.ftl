@@ -53,10 +53,19 @@ reset-show = Show passwords
 reset-hide = Hide passwords
 reset-submit = Change my password
 
+## The reset form, for an invitation (an account with no password yet): never "reset"
+
+invite-title = Choose your password
+invite-password-label = Password
+invite-submit = Set my password
+invite-not-set = Your password was not set:
+
 ## The hop page a link clicked in webmail passes through
 
 continue-title = Continue to your new password
 continue-text = Your link is good. Continue to choose a new password.
+invite-continue-title = Continue to choose your password
+invite-continue-text = Your link is good. Continue to choose your password.
 
 ## Outcomes
 
@@ -64,6 +73,8 @@ invalid-title = This link is invalid or has expired
 invalid-text = Reset links work once, for { $lifetime }, and stop working when the password changes. Ask for a new one and use the newest email.
 changed-title = Your password has been changed
 changed-text = The password for { $account } is changed. You can sign in with it now. We have sent a confirmation to that address.
+invite-done-title = Your password is set
+invite-done-text = The password for { $account } is set. You can sign in with it now. We have sent a confirmation to that address.
 switch-title = Reset another account's password?
 switch-current = This browser is already choosing a new password for { $current }. The link you opened is for { $new }.
 switch-warning = Continue only if you asked for a link for { $new }. If you did not, close this page: someone may be trying to make you change their password instead of yours.
@@ -152,6 +163,23 @@ reset-mail-button = Choose a new password
 reset-mail-copy = If the button does not work, copy this address into your browser:
 reset-mail-ignore = If you did not ask for this, you can ignore this email: your password stays as it is, and the link is of no use to anyone without access to your inbox.
 reset-mail-worried = If you are worried, contact { $support }.
+
+## The mails an operator starts: a forced reset, an invitation (never "reset")
+
+# Below every operator's mail: nothing but the link sets the password.
+mail-link-only = Only this link sets your password: we will never send you a password by email or ask you for one, and there is no need to reply.
+forced-mail-subject = { $app }: a new password is required
+forced-mail-heading = A new password is required for your { $app } account
+forced-mail-intro = An administrator of { $app } requires you to choose a new password for your account. You did not ask for this: the request comes from the administrator. Choose a new password with the button below. The link works once and expires in { $lifetime }.
+forced-mail-intro-text = An administrator of { $app } requires you to choose a new password for your account. You did not ask for this: the request comes from the administrator. Open this link to choose a new password. It works once and expires in { $lifetime }:
+forced-mail-unexpected = If you did not expect this email, contact { $support }.
+invite-mail-subject = { $app }: choose your password
+invite-mail-heading = You're invited to { $app }
+invite-mail-intro = An account was created for you at { $app }. Choose your password with the button below; the link works once, for { $lifetime }.
+invite-mail-intro-text = An account was created for you at { $app }. Choose your password with this link; it works once, for { $lifetime }:
+invite-mail-button = Choose my password
+invite-mail-ignore = If you did not expect this invitation, you can ignore this email: the account has no password until you choose one, and the link is of no use to anyone without access to your inbox.
+mail-questions = Questions? Contact { $support }.
 
 ## The mail after a password was changed
 

@@ -50,10 +50,19 @@ reset-show = Mostrar contraseñas
 reset-hide = Ocultar contraseñas
 reset-submit = Cambiar mi contraseña
 
+## El formulario de una invitación (una cuenta aún sin contraseña): nunca «restablecer»
+
+invite-title = Elige tu contraseña
+invite-password-label = Contraseña
+invite-submit = Guardar mi contraseña
+invite-not-set = Tu contraseña no se ha guardado:
+
 ## The hop page a link clicked in webmail passes through
 
 continue-title = Continúa para elegir tu contraseña nueva
 continue-text = Tu enlace es válido. Continúa para elegir una contraseña nueva.
+invite-continue-title = Continúa para elegir tu contraseña
+invite-continue-text = Tu enlace es válido. Continúa para elegir tu contraseña.
 
 ## Outcomes
 
@@ -61,6 +70,8 @@ invalid-title = Este enlace no es válido o ha caducado
 invalid-text = Los enlaces para restablecer la contraseña funcionan una sola vez, durante { $lifetime }, y dejan de funcionar cuando cambia la contraseña. Pide uno nuevo y usa el correo más reciente.
 changed-title = Tu contraseña se ha cambiado
 changed-text = La contraseña de { $account } se ha cambiado. Ya puedes iniciar sesión con ella. Hemos enviado una confirmación a esa dirección.
+invite-done-title = Tu contraseña está lista
+invite-done-text = La contraseña de { $account } está lista. Ya puedes iniciar sesión con ella. Hemos enviado una confirmación a esa dirección.
 switch-title = ¿Restablecer la contraseña de otra cuenta?
 switch-current = Este navegador ya está eligiendo una contraseña nueva para { $current }. El enlace que has abierto es para { $new }.
 switch-warning = Continúa solo si pediste un enlace para { $new }. Si no fue así, cierra esta página: puede que alguien intente que cambies su contraseña en lugar de la tuya.
@@ -149,6 +160,22 @@ reset-mail-button = Elegir una contraseña nueva
 reset-mail-copy = Si el botón no funciona, copia esta dirección en tu navegador:
 reset-mail-ignore = Si no lo has pedido tú, puedes ignorar este correo: tu contraseña sigue igual y el enlace no le sirve a nadie que no tenga acceso a tu bandeja de entrada.
 reset-mail-worried = Si te preocupa, escribe a { $support }.
+
+## Los correos que inicia un administrador: una contraseña nueva obligatoria, una invitación
+
+mail-link-only = Solo este enlace establece tu contraseña: nunca te enviaremos una contraseña por correo ni te la pediremos, y no hace falta que respondas.
+forced-mail-subject = { $app }: se necesita una contraseña nueva
+forced-mail-heading = Tu cuenta de { $app } necesita una contraseña nueva
+forced-mail-intro = Un administrador de { $app } requiere que elijas una contraseña nueva para tu cuenta. No lo has pedido tú: la petición viene del administrador. Elige una contraseña nueva con el botón de abajo. El enlace funciona una sola vez y caduca en { $lifetime }.
+forced-mail-intro-text = Un administrador de { $app } requiere que elijas una contraseña nueva para tu cuenta. No lo has pedido tú: la petición viene del administrador. Abre este enlace para elegir una contraseña nueva. Funciona una sola vez y caduca en { $lifetime }:
+forced-mail-unexpected = Si no esperabas este correo, escribe a { $support }.
+invite-mail-subject = { $app }: elige tu contraseña
+invite-mail-heading = Tu invitación a { $app }
+invite-mail-intro = Se ha creado una cuenta para ti en { $app }. Elige tu contraseña con el botón de abajo; el enlace funciona una sola vez, durante { $lifetime }.
+invite-mail-intro-text = Se ha creado una cuenta para ti en { $app }. Elige tu contraseña con este enlace; funciona una sola vez, durante { $lifetime }:
+invite-mail-button = Elegir mi contraseña
+invite-mail-ignore = Si no esperabas esta invitación, puedes ignorar este correo: la cuenta no tiene contraseña hasta que elijas una, y el enlace no le sirve a nadie que no tenga acceso a tu bandeja de entrada.
+mail-questions = ¿Tienes preguntas? Escribe a { $support }.
 
 ## The mail after a password was changed
 

@@ -51,10 +51,19 @@ reset-show = Afficher les mots de passe
 reset-hide = Masquer les mots de passe
 reset-submit = Modifier mon mot de passe
 
+## Le formulaire d’une invitation (un compte encore sans mot de passe) : jamais « réinitialiser »
+
+invite-title = Choisissez votre mot de passe
+invite-password-label = Mot de passe
+invite-submit = Enregistrer mon mot de passe
+invite-not-set = Votre mot de passe n’a pas été défini :
+
 ## The hop page a link clicked in webmail passes through
 
 continue-title = Continuer vers votre nouveau mot de passe
 continue-text = Votre lien est valide. Continuez pour choisir un nouveau mot de passe.
+invite-continue-title = Continuer vers votre mot de passe
+invite-continue-text = Votre lien est valide. Continuez pour choisir votre mot de passe.
 
 ## Outcomes
 
@@ -62,6 +71,8 @@ invalid-title = Ce lien n’est pas valide ou a expiré
 invalid-text = Les liens de réinitialisation ne fonctionnent qu’une fois, pendant { $lifetime }, et cessent de fonctionner dès que le mot de passe change. Demandez-en un nouveau et utilisez l’e-mail le plus récent.
 changed-title = Votre mot de passe a été modifié
 changed-text = Le mot de passe de { $account } est modifié. Vous pouvez dès maintenant vous connecter avec. Nous avons envoyé une confirmation à cette adresse.
+invite-done-title = Votre mot de passe est défini
+invite-done-text = Le mot de passe de { $account } est défini. Vous pouvez dès maintenant vous connecter avec. Nous avons envoyé une confirmation à cette adresse.
 switch-title = Réinitialiser le mot de passe d’un autre compte ?
 switch-current = Ce navigateur est déjà en train de choisir un nouveau mot de passe pour { $current }. Le lien que vous avez ouvert concerne { $new }.
 switch-warning = Ne continuez que si vous avez demandé un lien pour { $new }. Sinon, fermez cette page : quelqu’un essaie peut-être de vous faire changer son mot de passe à la place du vôtre.
@@ -150,6 +161,22 @@ reset-mail-button = Choisir un nouveau mot de passe
 reset-mail-copy = Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :
 reset-mail-ignore = Si vous n’êtes pas à l’origine de cette demande, vous pouvez ignorer cet e-mail : votre mot de passe reste inchangé, et le lien ne sert à rien à qui n’a pas accès à votre boîte de réception.
 reset-mail-worried = En cas de doute, contactez { $support }.
+
+## Les e-mails qu’un administrateur déclenche : un nouveau mot de passe exigé, une invitation
+
+mail-link-only = Seul ce lien définit votre mot de passe : nous ne vous enverrons jamais de mot de passe par e-mail et ne vous en demanderons jamais, et il est inutile de répondre.
+forced-mail-subject = { $app } : un nouveau mot de passe est requis
+forced-mail-heading = Un nouveau mot de passe est requis pour votre compte { $app }
+forced-mail-intro = Un administrateur de { $app } exige que vous choisissiez un nouveau mot de passe pour votre compte. Vous ne l’avez pas demandé : la demande vient de l’administrateur. Choisissez un nouveau mot de passe avec le bouton ci-dessous. Le lien ne fonctionne qu’une fois et expire dans { $lifetime }.
+forced-mail-intro-text = Un administrateur de { $app } exige que vous choisissiez un nouveau mot de passe pour votre compte. Vous ne l’avez pas demandé : la demande vient de l’administrateur. Ouvrez ce lien pour choisir un nouveau mot de passe. Il ne fonctionne qu’une fois et expire dans { $lifetime } :
+forced-mail-unexpected = Si vous ne vous attendiez pas à cet e-mail, contactez { $support }.
+invite-mail-subject = { $app } : choisissez votre mot de passe
+invite-mail-heading = Votre invitation à { $app }
+invite-mail-intro = Un compte a été créé pour vous sur { $app }. Choisissez votre mot de passe avec le bouton ci-dessous ; le lien ne fonctionne qu’une fois, pendant { $lifetime }.
+invite-mail-intro-text = Un compte a été créé pour vous sur { $app }. Choisissez votre mot de passe avec ce lien ; il ne fonctionne qu’une fois, pendant { $lifetime } :
+invite-mail-button = Choisir mon mot de passe
+invite-mail-ignore = Si vous n’attendiez pas cette invitation, vous pouvez ignorer cet e-mail : le compte n’a pas de mot de passe tant que vous n’en avez pas choisi, et le lien ne sert à rien à qui n’a pas accès à votre boîte de réception.
+mail-questions = Des questions ? Contactez { $support }.
 
 ## The mail after a password was changed
 

@@ -41,10 +41,19 @@ reset-show = パスワードを表示
 reset-hide = パスワードを隠す
 reset-submit = パスワードを変更する
 
+## 招待の設定フォーム（まだパスワードのないアカウント）：「再設定」とは言わない
+
+invite-title = パスワードを設定してください
+invite-password-label = パスワード
+invite-submit = パスワードを保存する
+invite-not-set = パスワードは設定されていません：
+
 ## The hop page a link clicked in webmail passes through
 
 continue-title = 新しいパスワードの設定へ進む
 continue-text = リンクは有効です。続けて新しいパスワードを設定してください。
+invite-continue-title = パスワードの設定へ進む
+invite-continue-text = リンクは有効です。続けてパスワードを設定してください。
 
 ## Outcomes
 
@@ -52,6 +61,8 @@ invalid-title = このリンクは無効か、有効期限が切れています
 invalid-text = 再設定用のリンクは 1 回だけ、{ $lifetime }のあいだ使え、パスワードが変わると無効になります。新しいリンクを請求し、いちばん新しいメールのものをお使いください。
 changed-title = パスワードを変更しました
 changed-text = { $account } のパスワードを変更しました。新しいパスワードですぐにログインできます。確認のメールをこのアドレスにお送りしました。
+invite-done-title = パスワードを設定しました
+invite-done-text = { $account } のパスワードを設定しました。このパスワードですぐにログインできます。確認のメールをこのアドレスにお送りしました。
 switch-title = 別のアカウントのパスワードを再設定しますか？
 switch-current = このブラウザーでは、すでに { $current } の新しいパスワードを設定しようとしています。開いたリンクは { $new } のものです。
 switch-warning = { $new } のリンクをご自身で請求した場合にだけ続けてください。そうでない場合はこのページを閉じてください。誰かが、あなたのパスワードではなくその人のパスワードを変更させようとしている可能性があります。
@@ -137,6 +148,22 @@ reset-mail-button = 新しいパスワードを設定する
 reset-mail-copy = ボタンが機能しない場合は、次のアドレスをブラウザーにコピーしてください：
 reset-mail-ignore = 心当たりがない場合は、このメールを無視してください。パスワードはそのままで、このリンクはあなたの受信トレイを見られない人には役に立ちません。
 reset-mail-worried = ご不安な場合は { $support } までご連絡ください。
+
+## 管理者が送るメール：パスワード変更の要請、招待
+
+mail-link-only = パスワードを設定できるのはこのリンクだけです。メールでパスワードをお送りしたり、お尋ねしたりすることはありません。このメールへの返信も不要です。
+forced-mail-subject = { $app }：新しいパスワードの設定が必要です
+forced-mail-heading = { $app } のアカウントに新しいパスワードが必要です
+forced-mail-intro = { $app } の管理者が、あなたのアカウントに新しいパスワードを設定するよう求めています。これはあなたからの請求ではなく、管理者からの要請です。下のボタンから新しいパスワードを設定してください。リンクは 1 回だけ使え、{ $lifetime }後に無効になります。
+forced-mail-intro-text = { $app } の管理者が、あなたのアカウントに新しいパスワードを設定するよう求めています。これはあなたからの請求ではなく、管理者からの要請です。次のリンクを開いて新しいパスワードを設定してください。リンクは 1 回だけ使え、{ $lifetime }後に無効になります。
+forced-mail-unexpected = お心当たりがない場合は { $support } までご連絡ください。
+invite-mail-subject = { $app }：パスワードを設定してください
+invite-mail-heading = { $app } へのご招待
+invite-mail-intro = { $app } にあなたのアカウントが作成されました。下のボタンからパスワードを設定してください。リンクは 1 回だけ、{ $lifetime }の間使えます。
+invite-mail-intro-text = { $app } にあなたのアカウントが作成されました。次のリンクからパスワードを設定してください。リンクは 1 回だけ、{ $lifetime }の間使えます。
+invite-mail-button = パスワードを設定する
+invite-mail-ignore = 心当たりのない招待であれば、このメールは無視してください。パスワードを設定するまでアカウントにはパスワードがなく、このリンクはあなたの受信トレイを見られない人には役に立ちません。
+mail-questions = ご不明な点は { $support } までお問い合わせください。
 
 ## The mail after a password was changed
 

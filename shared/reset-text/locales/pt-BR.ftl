@@ -50,10 +50,19 @@ reset-show = Mostrar senhas
 reset-hide = Ocultar senhas
 reset-submit = Alterar minha senha
 
+## O formulário de um convite (uma conta ainda sem senha): nunca "redefinir"
+
+invite-title = Crie sua senha
+invite-password-label = Senha
+invite-submit = Salvar minha senha
+invite-not-set = Sua senha não foi definida:
+
 ## The hop page a link clicked in webmail passes through
 
 continue-title = Continue para criar sua nova senha
 continue-text = Seu link é válido. Continue para criar uma nova senha.
+invite-continue-title = Continue para criar sua senha
+invite-continue-text = Seu link é válido. Continue para criar sua senha.
 
 ## Outcomes
 
@@ -61,6 +70,8 @@ invalid-title = Este link é inválido ou expirou
 invalid-text = Os links de redefinição funcionam uma única vez, por { $lifetime }, e deixam de funcionar quando a senha muda. Peça um novo e use o e-mail mais recente.
 changed-title = Sua senha foi alterada
 changed-text = A senha de { $account } foi alterada. Você já pode entrar com ela. Enviamos uma confirmação para esse endereço.
+invite-done-title = Sua senha está definida
+invite-done-text = A senha de { $account } está definida. Você já pode entrar com ela. Enviamos uma confirmação para esse endereço.
 switch-title = Redefinir a senha de outra conta?
 switch-current = Este navegador já está criando uma nova senha para { $current }. O link que você abriu é de { $new }.
 switch-warning = Continue somente se você pediu um link para { $new }. Se não pediu, feche esta página: alguém pode estar tentando fazer você alterar a senha dessa pessoa em vez da sua.
@@ -149,6 +160,22 @@ reset-mail-button = Criar uma nova senha
 reset-mail-copy = Se o botão não funcionar, copie este endereço no seu navegador:
 reset-mail-ignore = Se não foi você que pediu, pode ignorar este e-mail: sua senha continua a mesma, e o link não serve para ninguém sem acesso à sua caixa de entrada.
 reset-mail-worried = Se estiver preocupado, fale com { $support }.
+
+## Os e-mails que um administrador envia: uma nova senha obrigatória, um convite
+
+mail-link-only = Só este link define sua senha: nunca vamos enviar uma senha por e-mail nem pedir a sua, e não é preciso responder.
+forced-mail-subject = { $app }: é necessária uma nova senha
+forced-mail-heading = Sua conta do { $app } precisa de uma nova senha
+forced-mail-intro = Um administrador do { $app } exige que você crie uma nova senha para sua conta. Não foi você que pediu: o pedido vem do administrador. Crie uma nova senha pelo botão abaixo. O link funciona uma única vez e expira em { $lifetime }.
+forced-mail-intro-text = Um administrador do { $app } exige que você crie uma nova senha para sua conta. Não foi você que pediu: o pedido vem do administrador. Abra este link para criar uma nova senha. Ele funciona uma única vez e expira em { $lifetime }:
+forced-mail-unexpected = Se você não esperava este e-mail, fale com { $support }.
+invite-mail-subject = { $app }: crie sua senha
+invite-mail-heading = Seu convite para o { $app }
+invite-mail-intro = Uma conta foi criada para você no { $app }. Crie sua senha pelo botão abaixo; o link funciona uma única vez, durante { $lifetime }.
+invite-mail-intro-text = Uma conta foi criada para você no { $app }. Crie sua senha por este link; ele funciona uma única vez, durante { $lifetime }:
+invite-mail-button = Criar minha senha
+invite-mail-ignore = Se você não esperava este convite, pode ignorar este e-mail: a conta não tem senha até você criar uma, e o link não serve para ninguém sem acesso à sua caixa de entrada.
+mail-questions = Dúvidas? Fale com { $support }.
 
 ## The mail after a password was changed
 
