@@ -93,10 +93,13 @@ fn what_is_kept_is_deleted_when_its_own_create_rolls_back() {
         "EventPublisherLogGroup",
         "ApiAccessLogGroup",
         "DataKey",
+        // The admin API's audit: its function's log and its access log.
+        "AdminApiLogGroup",
+        "AdminApiAccessLogGroup",
     ] {
         assert_eq!(resources()[name]["DeletionPolicy"], "RetainExceptOnCreate", "{name} is kept");
     }
-    assert!(kept >= 9, "{kept}");
+    assert!(kept >= 11, "{kept}");
 }
 
 /// Worst-case lengths of what CloudFormation substitutes, from the AWS limits of each.
@@ -435,26 +438,36 @@ fn waf_keeps_no_sample_and_logs_no_secret() {
     assert!(!destination.ends_with(":*"), "WAF refuses a log group ARN ending in :*");
 }
 
-/// With EdgeProtection, the edge is the only door: a REST API (which takes a regional web ACL)
-/// serves the same paths as the HTTP API, to the same functions, and its web ACL blocks by default
-/// and allows only CloudFront's secret header, the value CloudFront sends (and during a rotation
-/// the previous one). No HTTP API exists then; CloudFront's origin is the REST API's stage.
+/// With EdgeProtection, the edge is the only door for the public API: a REST API (which takes a
+/// regional web ACL) serves the same paths as the HTTP API, to the same functions, and its web ACL
+/// blocks by default and allows only CloudFront's secret header, the value CloudFront sends (and
+/// during a rotation the previous one). No public HTTP API exists then; CloudFront's origin is the
+/// REST API's stage. The admin API (with AdminCallerArns) is the one other door, in either front:
+/// an HTTP API of its own whose every route takes SigV4-signed calls only (AWS_IAM), never on the
+/// REST API or behind CloudFront, which a signature would not survive.
 #[test]
 fn with_edge_protection_only_cloudfronts_requests_reach_the_api() {
     let r = resources();
-    // The HTTP API and everything on it exist only without the edge.
+    // The HTTP API and everything on it exist only without the edge; the admin API only with callers.
     for (name, resource) in r {
         let kind = resource["Type"].as_str().unwrap();
-        if kind.starts_with("AWS::ApiGatewayV2::") && !name.starts_with("ApiDomain") {
+        if kind.starts_with("AWS::ApiGatewayV2::") && name.starts_with("Admin") {
+            assert_eq!(resource["Condition"], "HasAdminApi", "{name} exists without AdminCallerArns");
+            if kind == "AWS::ApiGatewayV2::Route" {
+                assert_eq!(resource["Properties"]["AuthorizationType"], "AWS_IAM", "{name} takes unsigned calls");
+                assert_eq!(resource["Properties"]["ApiId"], json!({"Ref": "AdminHttpApi"}), "{name}");
+            }
+        } else if kind.starts_with("AWS::ApiGatewayV2::") && !name.starts_with("ApiDomain") {
             assert_eq!(resource["Condition"], "HttpApiFront", "{name} exists behind the edge");
         }
         if kind.starts_with("AWS::ApiGateway::") || kind.starts_with("AWS::WAFv2::WebACLAssociation") {
             assert_eq!(resource["Condition"], "UseEdge", "{name}");
         }
     }
-    // Same paths to the same functions as the HTTP API routes.
+    // Same paths to the same functions as the public HTTP API's routes.
     let mut http: Vec<(String, String)> = resources_of("AWS::ApiGatewayV2::Route")
         .iter()
+        .filter(|(_, route)| route["Properties"]["ApiId"] == json!({"Ref": "HttpApi"}))
         .map(|(_, route)| {
             let path = route["Properties"]["RouteKey"].as_str().unwrap().split_once(' ').unwrap().1.to_owned();
             let integration = route["Properties"]["Target"]["Fn::Sub"].as_str().unwrap().trim_start_matches("integrations/${").trim_end_matches('}').to_owned();
@@ -477,6 +490,7 @@ fn with_edge_protection_only_cloudfronts_requests_reach_the_api() {
         .collect();
     rest.sort();
     assert_eq!(rest, http, "the REST API and the HTTP API serve the same paths to the same functions");
+    assert!(rest.iter().all(|(path, function)| !path.starts_with("/admin") && function != "AdminApiFunction"), "the admin API behind CloudFront: {rest:?}");
 
     // An unrouted path gets the functions' 404 body, not API Gateway's 403 "Missing Authentication Token".
     let not_found = &r["EdgeRestNotFoundResponse"]["Properties"];
@@ -556,6 +570,8 @@ fn no_variant_has_a_dependency_cycle_or_names_a_resource_it_lacks() {
         json!({"name": "webhook on an existing bus", "parameters": {"EventBusName": "default", "WebhookUrl": WEBHOOK, "WebhookApiKey": WEBHOOK_KEY}}),
         json!({"name": "webhook on its own bus, behind the edge", "parameters": {"WebhookUrl": WEBHOOK, "WebhookApiKey": WEBHOOK_KEY, "EdgeProtection": "true", "DomainName": "auth.example.com", "EdgeCertificateArn": cert}}),
         json!({"name": "webhook on a named bus, with operator and deployers", "parameters": {"EventBusName": "acme-events", "WebhookUrl": WEBHOOK, "WebhookApiKey": WEBHOOK_KEY, "OperatorRoleArn": "arn:aws:iam::123456789012:role/ops", "DeployerRoleArns": "arn:aws:iam::123456789012:role/ci,arn:aws:iam::123456789012:role/cfn"}}),
+        json!({"name": "admin API", "parameters": {"AdminCallerArns": ADMIN_CALLERS}}),
+        json!({"name": "admin API behind the edge, everything optional", "parameters": {"AdminCallerArns": ADMIN_CALLERS, "EdgeProtection": "true", "DomainName": "auth.example.com", "EdgeCertificateArn": cert, "CustomerManagedKey": "true", "Tracing": "true", "ExistingUsersTable": "accounts", "UserLocaleAttribute": "language", "OperatorRoleArn": "arn:aws:iam::123456789012:role/ops", "DeployerRoleArns": "arn:aws:iam::123456789012:role/ci"}}),
     ];
     let mut cmd = Command::new(workspace_root().join(".venv-sam/bin/python"));
     let file = std::env::var("RESET_TEMPLATE").unwrap_or_else(|_| "template.yaml".to_owned());
@@ -568,7 +584,7 @@ fn no_variant_has_a_dependency_cycle_or_names_a_resource_it_lacks() {
     assert!(out.status.success(), "tests/cfn_graph.py: {}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    assert_eq!(report.as_object().unwrap().len(), 9);
+    assert_eq!(report.as_object().unwrap().len(), 11);
     for (name, graph) in report.as_object().unwrap() {
         assert!(graph["resources"].as_u64().unwrap() > 80, "{name}: {graph}");
         assert_eq!(graph["missing"], json!([]), "{name}: references to resources that do not exist");
@@ -586,8 +602,39 @@ fn no_variant_has_a_dependency_cycle_or_names_a_resource_it_lacks() {
         for resource in ["EventOutboxTable", "EventPublisherFunction", "EventPublisherEvents", "EventDeadLetterQueue", "EventDeadLetterAlarm"] {
             assert!(has(resource), "{name}: {resource}");
         }
+        // The admin API and everything SAM makes of its function (role, version, alias, CodeDeploy
+        // group) exist exactly with AdminCallerArns.
+        let admin = name.starts_with("admin API");
+        for resource in ADMIN_RESOURCES {
+            assert_eq!(has(resource), admin, "{name}: {resource}");
+        }
+        let generated = graph["names"].as_array().unwrap().iter().filter(|n| n.as_str().unwrap().starts_with("AdminApiFunction")).count();
+        assert_eq!(generated, if admin { 5 } else { 0 }, "{name}: the admin function, its role, version, alias and deployment group: {graph}");
     }
 }
+
+/// Role ARNs the AdminCallerArns pattern accepts.
+const ADMIN_CALLERS: &str = "arn:aws:iam::123456789012:role/ResetOperators,arn:aws:iam::123456789012:user/ops/alice";
+
+/// What the admin API adds, each only with AdminCallerArns.
+const ADMIN_RESOURCES: &[&str] = &[
+    "AdminHttpApi",
+    "AdminHttpApiStage",
+    "AdminApiAccessLogGroup",
+    "AdminApiIntegration",
+    "AdminResetRoute",
+    "AdminInviteRoute",
+    "AdminApiInvokePermission",
+    "AdminApiFunction",
+    "AdminApiFunctionRole",
+    "AdminApiFunctionAliaslive",
+    "AdminApiFunctionDeploymentGroup",
+    "AdminApiLogGroup",
+    "AdminCallRefusedMetric",
+    "AdminCallRefusedAlarm",
+    "AdminApiErrorsAlarm",
+    "AdminApiThrottlesAlarm",
+];
 
 /// A webhook endpoint the parameter's pattern accepts.
 const WEBHOOK: &str = "https://hooks.example.com/password-reset?tenant=a1";
@@ -889,6 +936,76 @@ fn the_events_and_dispute_parameters_allow_what_the_code_and_eventbridge_accept(
     }
     assert_eq!(config(&[]).unwrap().settings.dispute_token_ttl.as_secs(), default, "the code's default is the template's");
     assert_eq!(config(&[]).unwrap().settings.dispute_lock_status, parameter("DisputeLockStatus")["Default"]);
+}
+
+/// The operators' parameters allow exactly what the functions accept at cold start (a value the
+/// template lets through but a function refuses deploys, then fails every cold start):
+/// `InvitationTtlSeconds` has the config's bounds and default; `PasswordlessUsersMayRequest` the
+/// two values the config reads, off by default as in the code; `AdminCallerArns` takes IAM role and
+/// user ARNs with their paths, comma-separated, and refuses what would not name a caller (an
+/// assumed-role session's ARN, a wildcard, spaces, a trailing comma).
+#[test]
+fn the_operators_parameters_allow_what_the_functions_accept() {
+    let matches = |parameter_name: &str, value: &str| {
+        let pattern = parameter(parameter_name)["AllowedPattern"].as_str().unwrap().to_owned();
+        let out = Command::new(venv_tool("python"))
+            .args(["-c", "import re,sys; sys.exit(0 if re.fullmatch(sys.argv[1], sys.argv[2]) else 1)", &pattern, value])
+            .output()
+            .unwrap();
+        out.status.success()
+    };
+    let config = |pairs: &[(&str, String)]| {
+        let mut vars: std::collections::HashMap<String, String> =
+            [("RESET_PAGE_URL", "https://auth.example.com/reset-password"), ("HASHING_KEY_SECRET_ID", "k")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        vars.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        reset_wiring::Config::from_vars(&vars)
+    };
+    // The invitation's lifetime: an hour to 30 days, 72 hours by default, as the config bounds it.
+    let ttl = parameter("InvitationTtlSeconds");
+    let (min, default, max) = (ttl["MinValue"].as_u64().unwrap(), ttl["Default"].as_u64().unwrap(), ttl["MaxValue"].as_u64().unwrap());
+    assert_eq!((min, default, max), (3_600, 259_200, 2_592_000));
+    for ok in [min, default, max] {
+        assert!(config(&[("INVITATION_TTL_SECONDS", ok.to_string())]).is_ok(), "InvitationTtlSeconds {ok} is allowed by the template but refused");
+    }
+    for bad in [min - 1, max + 1] {
+        assert!(config(&[("INVITATION_TTL_SECONDS", bad.to_string())]).is_err(), "InvitationTtlSeconds {bad} is refused by the template but accepted");
+    }
+    assert_eq!(config(&[]).unwrap().settings.invitation_ttl.as_secs(), default, "the code's default is the template's");
+    assert_eq!(reset_core::settings::DEFAULT_INVITATION_TTL.as_secs(), default);
+    // The passwordless setting: "false" or "true", off by default in both.
+    let allowed: Vec<&str> = parameter("PasswordlessUsersMayRequest")["AllowedValues"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(allowed, ["false", "true"]);
+    for value in &allowed {
+        let c = config(&[("PASSWORDLESS_USERS_MAY_REQUEST", (*value).to_owned())]).unwrap_or_else(|e| panic!("{value}: {e}"));
+        assert_eq!(c.settings.passwordless_may_request, *value == "true", "{value}");
+    }
+    assert!(config(&[("PASSWORDLESS_USERS_MAY_REQUEST", "yes".to_owned())]).is_err(), "a value the template refuses starts");
+    assert_eq!(parameter("PasswordlessUsersMayRequest")["Default"], "false");
+    assert!(!config(&[]).unwrap().settings.passwordless_may_request, "the code's default is the template's");
+    // Who may call the admin API: role or user ARNs with their paths, comma-separated.
+    assert_eq!(parameter("AdminCallerArns")["Default"], "", "no admin API unless someone may call it");
+    for good in [
+        "",
+        "arn:aws:iam::123456789012:role/ResetOperators",
+        "arn:aws:iam::123456789012:role/ops/team-a/ResetOperators,arn:aws:iam::123456789012:user/alice",
+        "arn:aws-us-gov:iam::123456789012:user/ops/bob.smith+admin@example.com",
+    ] {
+        assert!(matches("AdminCallerArns", good), "AdminCallerArns {good:?} refused");
+    }
+    for bad in [
+        "arn:aws:sts::123456789012:assumed-role/ResetOperators/alice",
+        "arn:aws:iam::123456789012:role/a, arn:aws:iam::123456789012:role/b",
+        "arn:aws:iam::123456789012:role/a,",
+        "arn:aws:iam::123456789012:group/admins",
+        "arn:aws:iam::123456789012:root",
+        "arn:aws:iam::123456789012:role/*",
+        "*",
+    ] {
+        assert!(!matches("AdminCallerArns", bad), "AdminCallerArns {bad:?} accepted");
+    }
 }
 
 /// A REST API resource's path, from its parents.

@@ -56,6 +56,10 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
 /// The dispute page's path (reset-password's), as the mail worker's DISPUTE_PAGE_URL ends.
 const DISPUTE_PATH: &str = reset_password::DISPUTE_PATH;
 
+/// The admin API's routes (with AdminCallerArns: an HTTP API of its own, AWS_IAM on each), the
+/// admin function's paths: every method reaches the function, which answers 405 itself.
+const ADMIN_ROUTES: &[(&str, &str)] = &[("ANY", "/admin/reset"), ("ANY", "/admin/invite")];
+
 #[test]
 fn the_template_the_local_router_and_the_handlers_serve_the_same_routes() {
     let template = read("template.yaml");
@@ -72,17 +76,28 @@ fn the_template_the_local_router_and_the_handlers_serve_the_same_routes() {
         };
         assert!(routed, "Cargo.toml router lacks {method} {path} -> {binary}");
     }
-    assert_eq!(template.matches("RouteKey:").count(), ROUTES.len(), "no route without a test");
+    // The admin routes: each signed (AWS_IAM) and on the admin API's own integration.
+    for (method, path) in ADMIN_ROUTES {
+        let route = format!("RouteKey: {method} {path}\n      AuthorizationType: AWS_IAM\n      Target: !Sub \"integrations/${{AdminApiIntegration}}\"");
+        assert!(template.contains(&route), "template.yaml lacks {route}");
+        assert_eq!(router.get(*path).and_then(toml::Value::as_str), Some("admin-api"), "Cargo.toml router lacks {path} -> admin-api (every method, as ANY)");
+    }
+    assert_eq!(template.matches("RouteKey:").count(), ROUTES.len() + ADMIN_ROUTES.len(), "no route without a test");
     for (function, binary) in [
         ("RequestResetFunction", "request-reset"),
         ("ResetPasswordFunction", "reset-password"),
         ("MailWorkerFunction", "mail-worker"),
         ("EventPublisherFunction", "event-publisher"),
+        ("AdminApiFunction", "admin-api"),
     ] {
         assert_eq!(value_of(&template, &format!("  {function}:"), "Binary"), binary, "template binary of {function}");
     }
     // Each integration invokes the function whose binary serves its paths.
-    for (integration, function) in [("RequestResetIntegration", "RequestResetFunction"), ("ResetPasswordIntegration", "ResetPasswordFunction")] {
+    for (integration, function) in [
+        ("RequestResetIntegration", "RequestResetFunction"),
+        ("ResetPasswordIntegration", "ResetPasswordFunction"),
+        ("AdminApiIntegration", "AdminApiFunction"),
+    ] {
         let target = value_of(&template, &format!("  {integration}:"), "IntegrationUri");
         // The alias `live`, which gradual deployments move from version to version.
         assert_eq!(target, format!("!Ref {function}.Alias"), "{integration} invokes {target}");
@@ -139,7 +154,13 @@ const VARIABLE_EFFECTS: &[(&str, &str, fn(&Config) -> bool)] = &[
     }),
     ("DISPUTE_TOKEN_TTL_SECONDS", "7200", |c| c.settings.dispute_token_ttl == std::time::Duration::from_secs(7200)),
     ("DISPUTE_LOCK_STATUS", "disputed", |c| c.settings.dispute_lock_status == "disputed"),
+    ("INVITATION_TTL_SECONDS", "7200", |c| c.settings.invitation_ttl == std::time::Duration::from_secs(7200)),
+    ("PASSWORDLESS_USERS_MAY_REQUEST", "true", |c| c.settings.passwordless_may_request),
 ];
+
+/// The admin function's own: who may call it (`Config` holds the list as written; the admin
+/// function parses and matches it). Only the admin function is told it.
+const ADMIN_VARIABLES: &[&str] = &["ADMIN_CALLER_ARNS"];
 
 /// The event publisher's whole environment of its own: read by `reset_wiring`'s publisher
 /// wiring, not by `Config` (the publisher builds no other deps).
@@ -178,7 +199,7 @@ fn every_variable_the_template_sets_changes_what_the_config_holds() {
     }
     // The AWS SDK's own variable (set only for `sam local invoke`), not the functions' config;
     // and the publisher's own, which it reads without `Config` (below).
-    names.retain(|k| *k != "AWS_ENDPOINT_URL" && !PUBLISHER_VARIABLES.contains(k));
+    names.retain(|k| *k != "AWS_ENDPOINT_URL" && !PUBLISHER_VARIABLES.contains(k) && !ADMIN_VARIABLES.contains(k));
     for (id, resource) in parsed["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function") {
         let own: Vec<&str> = resource["Properties"]["Environment"]["Variables"].as_object().into_iter().flat_map(|v| v.keys()).map(String::as_str).collect();
         for name in PUBLISHER_VARIABLES {
@@ -186,6 +207,9 @@ fn every_variable_the_template_sets_changes_what_the_config_holds() {
         }
         if id == "EventPublisherFunction" {
             assert_eq!(own, PUBLISHER_VARIABLES, "the publisher is told only its bus and source");
+        }
+        for name in ADMIN_VARIABLES {
+            assert_eq!(own.contains(name), id == "AdminApiFunction", "{id}: {name}");
         }
     }
     let mut listed: Vec<&str> = VARIABLE_EFFECTS.iter().map(|(name, _, _)| *name).collect();
@@ -294,6 +318,8 @@ const EMITTERS: &[(&str, &[&str])] = &[
     // `publish_events`, and the publisher's handler: only the event publisher.
     ("shared/reset-core/src/use_cases/publish_events.rs", &["EventPublisherLogGroup"]),
     ("functions/event-publisher/src/lib.rs", &["EventPublisherLogGroup"]),
+    // The admin function's handler: a caller refused (admin_call_refused).
+    ("functions/admin-api/src/lib.rs", &["AdminApiLogGroup"]),
 ];
 
 /// Every `.rs` file under `dir`, recursively.
@@ -566,6 +592,9 @@ fn each_function_may_do_exactly_what_its_code_does() {
             "EventPublisherFunction",
             &["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "events:PutEvents", "sqs:SendMessage"],
         ),
+        // The account by id, a forced reset's write with its Reset Forced (the event's PutItem in
+        // the user update's transaction), the hashing keys (the job's MAC), the operator's job.
+        ("AdminApiFunction", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "secretsmanager:GetSecretValue", "sqs:SendMessage"]),
     ];
     for (function, granted) in expected {
         assert_eq!(actions(resource_block(&template, function)), *granted, "{function}");
@@ -613,17 +642,25 @@ fn on_the_outbox(statement: &serde_json::Value) -> bool {
     resource.contains("EventOutboxTable") || statement["Resource"] == outbox_arn()
 }
 
-/// The outbox holds what the application will hear, so only the two functions whose changes
-/// make events may write it, each only `PutItem` on the table (a transaction's put is
-/// authorized as a `PutItem`), and each is told the table; request-reset is neither granted nor
-/// told it; the publisher only reads the table's streams. No function may do anything with
-/// DynamoDB on every resource. The grants name the table by the ARN of its fixed name.
+/// Every function the template can create (the admin function only with AdminCallerArns).
+const FUNCTIONS: &[&str] = &["RequestResetFunction", "ResetPasswordFunction", "MailWorkerFunction", "EventPublisherFunction", "AdminApiFunction"];
+
+/// The functions whose changes make events: reset-password (Password Changed, Password Change
+/// Disputed), the mail worker (Reset Link Sent, Invitation Sent) and, with AdminCallerArns, the
+/// admin function (Reset Forced).
+const EVENT_WRITERS: &[&str] = &["ResetPasswordFunction", "MailWorkerFunction", "AdminApiFunction"];
+
+/// The outbox holds what the application will hear, so only the functions whose changes make
+/// events may write it, each only `PutItem` on the table (a transaction's put is authorized as a
+/// `PutItem`), and each is told the table; request-reset is neither granted nor told it; the
+/// publisher only reads the table's streams. No function may do anything with DynamoDB on every
+/// resource. The grants name the table by the ARN of its fixed name.
 #[test]
-fn only_reset_password_and_the_mail_worker_may_write_events() {
+fn only_the_functions_that_make_events_may_write_them() {
     let parsed = reset_local::template::template();
     let functions: Vec<&String> =
         parsed["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function").map(|(id, _)| id).collect();
-    assert_eq!(functions.len(), 4, "{functions:?}");
+    assert_eq!(functions.len(), 5, "{functions:?}");
     assert_eq!(
         parsed["Resources"]["EventOutboxTable"]["Properties"]["TableName"],
         serde_json::json!({"Fn::Sub": "${AWS::StackName}-event-outbox"}),
@@ -632,9 +669,9 @@ fn only_reset_password_and_the_mail_worker_may_write_events() {
     let table_arn = outbox_arn();
     for function in functions {
         let on_outbox: Vec<serde_json::Value> = statements_of(function).into_iter().filter(on_the_outbox).collect();
-        let writer = function == "ResetPasswordFunction" || function == "MailWorkerFunction";
+        let writer = EVENT_WRITERS.contains(&function.as_str());
         match function.as_str() {
-            "ResetPasswordFunction" | "MailWorkerFunction" => {
+            "ResetPasswordFunction" | "MailWorkerFunction" | "AdminApiFunction" => {
                 assert_eq!(on_outbox.len(), 1, "{function}: {on_outbox:?}");
                 assert_eq!((listed_actions(&on_outbox[0]), &on_outbox[0]["Resource"]), (vec!["dynamodb:PutItem".to_owned()], &table_arn), "{function}");
                 assert_eq!(on_outbox[0]["Effect"], "Allow");
@@ -713,10 +750,10 @@ fn outbox_exempt(template: &serde_json::Value, action: &str, conditions: &[&str]
 
 /// Finding 1 of the events' review: an item in the outbox becomes an event on the bus under the
 /// service's own `source` (and the webhook forwards it with its key), so the outbox's own resource
-/// policy refuses every write (every item operation, PartiQL's too) to every principal but the two
-/// functions whose changes make events, reset-password's and the mail worker's roles (exactly
-/// those granted `PutItem` on it), and `OperatorRoleArn` when set, whatever identity policies in
-/// the account allow. Changing that policy is refused, with `DeployerRoleArns`, to all but those
+/// policy refuses every write (every item operation, PartiQL's too) to every principal but the
+/// functions whose changes make events, reset-password's, the mail worker's and (with
+/// AdminCallerArns) the admin function's roles (exactly those granted `PutItem` on it), and
+/// `OperatorRoleArn` when set, whatever identity policies in the account allow. Changing that policy is refused, with `DeployerRoleArns`, to all but those
 /// and the operator; without it there is no such deny, as for the key secrets (CloudFormation
 /// puts the policy as the deploying identity, which it would otherwise lock out), while the item
 /// writes stay refused (CloudFormation writes no item).
@@ -724,8 +761,10 @@ fn outbox_exempt(template: &serde_json::Value, action: &str, conditions: &[&str]
 fn the_outbox_refuses_writes_to_all_but_the_functions_that_make_events() {
     let template = reset_local::template::template();
     let writers = |conditions: &[&str]| -> Vec<String> {
-        let mut roles: Vec<String> = ["RequestResetFunction", "ResetPasswordFunction", "MailWorkerFunction", "EventPublisherFunction"]
-            .into_iter()
+        let mut roles: Vec<String> = FUNCTIONS
+            .iter()
+            // The admin function exists only with AdminCallerArns.
+            .filter(|function| **function != "AdminApiFunction" || conditions.contains(&"HasAdminApi"))
             .filter(|function| {
                 let policies = resolved(&template["Resources"][*function]["Properties"]["Policies"], conditions);
                 policies.as_array().unwrap().iter().flat_map(|p| p["Statement"].as_array().cloned().unwrap_or_default()).any(|s| {
@@ -737,9 +776,12 @@ fn the_outbox_refuses_writes_to_all_but_the_functions_that_make_events() {
         roles.sort();
         roles
     };
-    let all = ["HasOperatorRole", "HasDeployerRoles"];
-    assert_eq!(writers(&all), ["MailWorkerFunctionRole", "ResetPasswordFunctionRole"], "the functions granted a write on the outbox");
-    for conditions in [&all[..], &["HasOperatorRole"], &["HasDeployerRoles"], &[]] {
+    let all = ["HasOperatorRole", "HasDeployerRoles", "HasAdminApi"];
+    assert_eq!(writers(&all), ["AdminApiFunctionRole", "MailWorkerFunctionRole", "ResetPasswordFunctionRole"], "the functions granted a write on the outbox");
+    assert_eq!(writers(&[]), ["MailWorkerFunctionRole", "ResetPasswordFunctionRole"], "without the admin API");
+    let variants: [&[&str]; 6] =
+        [&all, &["HasOperatorRole", "HasDeployerRoles"], &["HasOperatorRole"], &["HasDeployerRoles", "HasAdminApi"], &["HasAdminApi"], &[]];
+    for conditions in variants {
         let mut expected = writers(conditions);
         if conditions.contains(&"HasOperatorRole") {
             expected.push("OperatorRoleArn".to_owned());
@@ -762,7 +804,7 @@ fn the_outbox_refuses_writes_to_all_but_the_functions_that_make_events() {
         }
     }
     // No function is granted a change of the table's policy.
-    for function in ["RequestResetFunction", "ResetPasswordFunction", "MailWorkerFunction", "EventPublisherFunction"] {
+    for function in FUNCTIONS {
         for statement in statements_of(function) {
             for action in listed_actions(&statement) {
                 assert!(!OUTBOX_POLICY_CHANGES.contains(&action.as_str()) && action != "dynamodb:*", "{function}: {action}");
@@ -808,7 +850,7 @@ fn only_the_publisher_may_put_the_services_events_on_the_stacks_own_bus() {
     // The exempt role is the one that holds the PutEvents grant.
     let put = statements_of("EventPublisherFunction").into_iter().filter(|s| listed_actions(s).iter().any(|a| a.starts_with("events:"))).count();
     assert_eq!(put, 1);
-    for function in ["RequestResetFunction", "ResetPasswordFunction", "MailWorkerFunction"] {
+    for function in FUNCTIONS.iter().filter(|f| **f != "EventPublisherFunction") {
         assert!(statements_of(function).iter().all(|s| listed_actions(s).iter().all(|a| !a.starts_with("events:"))), "{function} may put events");
     }
 }
@@ -964,7 +1006,7 @@ fn what_must_page_someone_has_an_alarm() {
         let metric = field(filter, "MetricName:");
         assert!(alarmed(&template, "PasswordReset", metric, None), "no alarm on the code's metric {metric}");
     }
-    for function in ["RequestResetFunction", "ResetPasswordFunction", "MailWorkerFunction", "EventPublisherFunction"] {
+    for function in FUNCTIONS {
         for metric in ["Errors", "Throttles"] {
             assert!(alarmed(&template, "AWS/Lambda", metric, Some(&format!("Value: !Ref {function}"))), "no {metric} alarm for {function}");
         }
@@ -1043,6 +1085,8 @@ fn keys_and_users_are_guarded_and_kept() {
         "MailWorkerLogGroup",
         "EventPublisherLogGroup",
         "ApiAccessLogGroup",
+        "AdminApiLogGroup",
+        "AdminApiAccessLogGroup",
     ] {
         let block = resource_block(&template, resource);
         assert!(block.contains("DeletionPolicy: RetainExceptOnCreate\n") && block.contains("UpdateReplacePolicy: Retain\n"), "{resource} is kept");
@@ -1198,9 +1242,9 @@ fn who_may_do_what_with_each_key_secret_is_the_readme_s_table() {
     for secret in ["SigningKeySecret", "HashingKeySecret"] {
         for action in KEY_WRITES.iter().chain(KEY_POLICY_CHANGES) {
             assert!(!refused(template, secret, "Other", action, &["HasOperatorRole"]), "{secret}: {action} refused without DeployerRoleArns");
-            for function in ["RequestResetFunctionRole", "ResetPasswordFunctionRole", "MailWorkerFunctionRole", "EventPublisherFunctionRole"] {
+            for function in FUNCTIONS.iter().map(|f| format!("{f}Role")) {
                 assert!(
-                    !granted(template, function, action, secret, &["HasOperatorRole", "HasDeployerRoles", "UseEdge", "UseCustomerKey"]),
+                    !granted(template, &function, action, secret, &["HasOperatorRole", "HasDeployerRoles", "UseEdge", "UseCustomerKey", "HasAdminApi"]),
                     "{function}: {action}"
                 );
             }
@@ -1246,11 +1290,12 @@ fn regex_lite_match(pattern: &str) -> impl Fn(&str) -> bool + '_ {
     }
 }
 
-/// Only the two HTTP functions' roles (and the operator's, which a dead-letter redrive needs) may
+/// Only the two HTTP functions' roles, the admin function's (an operator's job, with
+/// AdminCallerArns) and the operator's (which a dead-letter redrive and the operator tool need) may
 /// put a job on the mail queue, whatever identity policies in the account allow; the worker only
 /// consumes it.
 #[test]
-fn only_the_http_functions_may_queue_mail() {
+fn only_the_http_and_admin_functions_may_queue_mail() {
     let template = read("template.yaml");
     let policy = resource_block(&template, "MailQueuePolicy");
     assert!(policy.contains("Type: AWS::SQS::QueuePolicy") && policy.contains("Queues: [!Ref MailQueue]"), "{policy}");
@@ -1264,11 +1309,21 @@ fn only_the_http_functions_may_queue_mail() {
             "Sid: OnlyTheHttpFunctionsQueueMail",
             "!GetAtt RequestResetFunctionRole.Arn",
             "!GetAtt ResetPasswordFunctionRole.Arn",
+            "!If [HasAdminApi, !GetAtt AdminApiFunctionRole.Arn, !Ref AWS::NoValue]",
             "!If [HasOperatorRole, !Ref OperatorRoleArn, !Ref AWS::NoValue]"
         ]
     );
     let worker = resource_block(&template, "MailWorkerFunction");
     assert!(!worker.contains("sqs:SendMessage"), "the worker is not granted what the queue would refuse it");
+    // The admin function queues on the links' queue only, and is told of it alone.
+    let admin = statements_of("AdminApiFunction").into_iter().filter(|s| listed_actions(s).iter().any(|a| a.starts_with("sqs:"))).collect::<Vec<_>>();
+    assert_eq!(admin.len(), 1, "{admin:?}");
+    assert_eq!(
+        (listed_actions(&admin[0]), &admin[0]["Resource"]),
+        (vec!["sqs:SendMessage".to_owned()], &serde_json::json!({"Fn::GetAtt": ["MailQueue", "Arn"]}))
+    );
+    let block = resource_block(&template, "AdminApiFunction");
+    assert!(block.contains("MAIL_QUEUE_URL: !Ref MailQueue") && !block.contains("NoticeQueue") && !block.contains("NOTICE_QUEUE_URL"), "{block}");
 }
 
 /// Only reset-password's role (and the operator's, for a redrive) may put a job on the notice
@@ -1536,5 +1591,134 @@ async fn each_function_touches_only_the_user_attributes_the_template_grants_it()
         // The item is read for each notice (its account, by id: the address it goes to), and for a
         // link only for its language.
         assert!(worker_calls.iter().any(|c| c == "GetItem"), "the worker read a notice's account by id: {worker_calls:?}");
+    }
+}
+
+/// The admin API (issue 23) is never reachable without SigV4, and exists only when someone may
+/// call it: everything it adds is conditional on `HasAdminApi` ("AdminCallerArns is not empty");
+/// its routes are the only ones on an HTTP API of its own, each `AWS_IAM` and proxied (payload 2.0,
+/// whose request context carries the signer's identity) to the admin function's alias, which only
+/// that API may invoke and which no other event source, URL or route reaches. Behind the edge no
+/// REST API resource or CloudFront behaviour leads to it (a signature does not survive
+/// CloudFront). The function is told who may call, holds no signing key, and its deployment group
+/// carries its condition (SAM leaves it unconditional otherwise, naming an alarm that may not exist).
+#[test]
+fn the_admin_api_takes_signed_calls_only_and_exists_only_with_callers() {
+    let parsed = reset_local::template::template();
+    let r = parsed["Resources"].as_object().unwrap();
+    assert_eq!(parsed["Conditions"]["HasAdminApi"], serde_json::json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "AdminCallerArns"}, ""]}]}));
+    assert_eq!(parsed["Parameters"]["AdminCallerArns"]["Default"], "");
+    let admin: Vec<&String> = r.keys().filter(|id| id.starts_with("Admin")).collect();
+    assert!(admin.len() >= 12, "{admin:?}");
+    for id in &admin {
+        assert_eq!(r[*id]["Condition"], "HasAdminApi", "{id} exists without AdminCallerArns");
+    }
+    // Any other resource names them only inside `!If [HasAdminApi, ...]` (the policies that list
+    // the admin role), or CloudFormation would refuse the stack without AdminCallerArns.
+    fn names_admin_unguarded(value: &serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Object(o) if o.get("Fn::If").is_some_and(|args| args[0] == "HasAdminApi") => names_admin_unguarded(&o["Fn::If"][2]),
+            serde_json::Value::Object(o) => o.values().any(names_admin_unguarded),
+            serde_json::Value::Array(items) => items.iter().any(names_admin_unguarded),
+            serde_json::Value::String(text) => text.starts_with("Admin") || text.contains("${Admin"),
+            _ => false,
+        }
+    }
+    for (id, resource) in r.iter().filter(|(id, _)| !id.starts_with("Admin")) {
+        assert!(!names_admin_unguarded(resource), "{id} names an admin resource outside `!If [HasAdminApi, ...]`");
+    }
+    for output in ["AdminApiUrl", "AdminApiInvokeArn"] {
+        assert_eq!(parsed["Outputs"][output]["Condition"], "HasAdminApi", "{output}");
+    }
+
+    // Its own API: every route on it signed, to the admin integration; no route on the public one
+    // under /admin, and no REST API resource either.
+    assert_eq!(r["AdminHttpApi"]["Properties"]["ProtocolType"], "HTTP");
+    assert_ne!(r["AdminHttpApi"]["Properties"]["DisableExecuteApiEndpoint"], serde_json::json!(true), "callers sign for execute-api's host");
+    let mut admin_routes = Vec::new();
+    for (id, route) in r.iter().filter(|(_, x)| x["Type"] == "AWS::ApiGatewayV2::Route") {
+        let p = &route["Properties"];
+        let key = p["RouteKey"].as_str().unwrap();
+        if p["ApiId"] == serde_json::json!({"Ref": "AdminHttpApi"}) {
+            assert_eq!(p["AuthorizationType"], "AWS_IAM", "{id}: {key} without SigV4");
+            assert_eq!(p["Target"], serde_json::json!({"Fn::Sub": "integrations/${AdminApiIntegration}"}), "{id}");
+            admin_routes.push(key.to_owned());
+        } else {
+            assert_eq!(p["ApiId"], serde_json::json!({"Ref": "HttpApi"}), "{id}");
+            assert!(!key.contains("/admin"), "{id}: {key} on the public API");
+            assert!(p.get("AuthorizationType").is_none_or(|a| a == "NONE"), "{id}: the public routes take no authorizer");
+        }
+    }
+    admin_routes.sort();
+    let mut expected: Vec<String> = ADMIN_ROUTES.iter().map(|(method, path)| format!("{method} {path}")).collect();
+    expected.sort();
+    assert_eq!(admin_routes, expected, "the admin API's routes");
+    for (id, resource) in r.iter().filter(|(_, x)| x["Type"] == "AWS::ApiGateway::Resource") {
+        assert_ne!(resource["Properties"]["PathPart"], "admin", "{id}: the REST API (behind CloudFront) would serve /admin");
+    }
+    let integration = &r["AdminApiIntegration"]["Properties"];
+    assert_eq!(integration["ApiId"], serde_json::json!({"Ref": "AdminHttpApi"}));
+    assert_eq!(integration["IntegrationType"], "AWS_PROXY");
+    assert_eq!(integration["PayloadFormatVersion"], "2.0", "the IAM identity is in payload 2.0's requestContext.authorizer.iam");
+    assert_eq!(integration["IntegrationUri"], serde_json::json!({"Ref": "AdminApiFunction.Alias"}));
+
+    // Only the admin API may invoke the function, on its two paths; nothing else reaches it.
+    let permissions: Vec<&serde_json::Value> =
+        r.values().filter(|x| x["Type"] == "AWS::Lambda::Permission" && x["Properties"]["FunctionName"].to_string().contains("AdminApiFunction")).collect();
+    assert_eq!(permissions.len(), 1, "{permissions:?}");
+    let p = &permissions[0]["Properties"];
+    assert_eq!((p["Action"].as_str(), p["Principal"].as_str()), (Some("lambda:InvokeFunction"), Some("apigateway.amazonaws.com")));
+    assert_eq!(
+        p["SourceArn"],
+        serde_json::json!({"Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${AdminHttpApi}/*/*/admin/*"})
+    );
+    let function = &r["AdminApiFunction"]["Properties"];
+    for absent in ["Events", "FunctionUrlConfig"] {
+        assert!(function.get(absent).is_none(), "AdminApiFunction: {absent} would reach it without the admin API");
+    }
+    for (id, mapping) in r.iter().filter(|(_, x)| x["Type"] == "AWS::Lambda::EventSourceMapping") {
+        assert!(!mapping["Properties"]["FunctionName"].to_string().contains("AdminApiFunction"), "{id}");
+    }
+
+    // Told who may call; no signing key, neither told nor granted, and refused by the secret.
+    let vars = &function["Environment"]["Variables"];
+    assert_eq!(vars["ADMIN_CALLER_ARNS"], serde_json::json!({"Ref": "AdminCallerArns"}));
+    assert!(vars.get("SIGNING_KEY_SECRET_ID").is_none());
+    assert!(!function["Policies"].to_string().contains("SigningKeySecret"), "the admin function may not read the signing keys");
+    let conditions = ["HasAdminApi", "HasOperatorRole", "HasDeployerRoles"];
+    let may_read = |secret: &str| {
+        granted(parsed, "AdminApiFunctionRole", "secretsmanager:GetSecretValue", secret, &conditions)
+            && !refused(parsed, secret, "AdminApiFunctionRole", "secretsmanager:GetSecretValue", &conditions)
+    };
+    assert!(may_read("HashingKeySecret"), "the admin function MACs its jobs with the hashing keys");
+    assert!(!may_read("SigningKeySecret"), "an operator cannot make a link");
+    assert!(
+        refused(parsed, "SigningKeySecret", "AdminApiFunctionRole", "secretsmanager:GetSecretValue", &conditions),
+        "the signing secret's policy refuses it too"
+    );
+
+    // Its CodeDeploy group goes with it (SAM's PassthroughCondition), and its error alarm rolls it back.
+    let preference = &function["DeploymentPreference"];
+    assert_eq!(preference["PassthroughCondition"], serde_json::json!(true), "{preference}");
+    assert_eq!(preference["Alarms"], serde_json::json!([{"Ref": "AdminApiErrorsAlarm"}]));
+}
+
+/// The users-table grants of the admin function are reset-password's, attribute for attribute: it
+/// reads an account by id as a confirm does (a projection of the same attributes) and writes a
+/// forced reset as a confirm writes a password (the hash and the epoch, on the condition of the
+/// hash, email and status it read, no values back). (Its calls on the wire are watched once the
+/// admin function's wiring runs against moto, as the other functions' are above.)
+#[test]
+fn the_admin_function_touches_the_users_table_as_reset_password_does() {
+    for env in [vec![], vec![("USER_LOCALE_ATTRIBUTE".to_owned(), "language".to_owned())]] {
+        let deployment = Deployment::for_env(&env);
+        for operation in ["GetItem", "UpdateItem"] {
+            let conditions =
+                |function: &str| -> Vec<serde_json::Value> { deployment.users_table_grants(function, operation).into_iter().map(|g| g.condition).collect() };
+            let admin = conditions("AdminApiFunction");
+            assert_eq!(admin.len(), 1, "{operation}: {admin:?}");
+            assert_eq!(admin, conditions("ResetPasswordFunction"), "{operation} with {env:?}");
+        }
+        assert!(deployment.users_table_grants("AdminApiFunction", "Query").is_empty(), "the admin function looks no one up by address");
     }
 }
