@@ -130,3 +130,57 @@ pub const EXPECTED: &[Expected] = &[
     err("reset-password-confirm-rest-api.json", 400, "invalid_or_expired_token"),
     page("reset-password-form-rest-api.json", 400, false, INVALID_LINK),
 ];
+
+/// The admin API's payloads in `events/admin/` (for `sam local invoke AdminApiFunction -e ...`
+/// and the admin handler's tests): each is an HTTP API request (payload 2.0) for one of the admin
+/// routes, with a JSON body naming a user; each carries a SigV4 caller's IAM identity
+/// (`requestContext.authorizer.iam`) unless its name says `without-iam` (as `cargo lambda watch`
+/// hands a request over: no authorizer), and the caller is a role `local/sam-env.json` lets call
+/// unless its name says `unlisted-caller`.
+#[test]
+fn the_admin_events_are_admin_route_requests_with_or_without_an_iam_identity() {
+    use lambda_http::RequestExt as _;
+    use lambda_http::request::RequestContext;
+
+    let sam_env: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(reset_local::workspace_root().join("local/sam-env.json")).unwrap()).unwrap();
+    let listed: Vec<String> =
+        sam_env["Parameters"]["ADMIN_CALLER_ARNS"].as_str().expect("sam-env.json names the admin callers").split(',').map(str::to_owned).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir().join("admin"))
+        .expect("events/admin/ exists")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["admin-api-invite.json", "admin-api-reset-unlisted-caller.json", "admin-api-reset-without-iam.json", "admin-api-reset.json"]);
+    for name in &names {
+        let event = load(&format!("admin/{name}"));
+        let request = to_request(&event);
+        let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else { panic!("{name}: not an HTTP API (payload 2.0) request") };
+        let path = request.uri().path();
+        assert!(["/admin/reset", "/admin/invite"].contains(&path), "{name}: {path}");
+        assert_eq!(request.method(), "POST", "{name}");
+        assert_eq!(context.route_key.as_deref(), Some(format!("POST {path}").as_str()), "{name}");
+        let body: serde_json::Value = serde_json::from_slice(request.body().as_ref()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(body["user_id"].as_str().is_some_and(|id| !id.is_empty()), "{name}: {body}");
+        let iam = context.authorizer.as_ref().and_then(|a| a.iam.as_ref());
+        if name.contains("without-iam") {
+            assert!(context.authorizer.is_none() && !event["headers"].as_object().unwrap().contains_key("authorization"), "{name}: unsigned");
+            continue;
+        }
+        let iam = iam.unwrap_or_else(|| panic!("{name}: no IAM identity"));
+        for (field, value) in [("accessKey", &iam.access_key), ("accountId", &iam.account_id), ("callerId", &iam.caller_id), ("userId", &iam.user_id)] {
+            assert!(value.as_deref().is_some_and(|v| !v.is_empty()), "{name}: {field}");
+        }
+        assert!(iam.principal_org_id.as_deref().is_some_and(|o| o.starts_with("o-")), "{name}: principalOrgId");
+        let arn = iam.user_arn.as_deref().unwrap_or_else(|| panic!("{name}: no userArn"));
+        // arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION signs as ROLE (any path) of ACCOUNT.
+        let (account, role) = arn
+            .strip_prefix("arn:aws:sts::")
+            .and_then(|rest| rest.split_once(":assumed-role/"))
+            .map(|(account, rest)| (account, rest.split('/').next().unwrap()))
+            .unwrap_or_else(|| panic!("{name}: {arn} is not an assumed role's session"));
+        assert_eq!(iam.account_id.as_deref(), Some(account), "{name}");
+        let is_listed = listed.iter().any(|l| l.starts_with(&format!("arn:aws:iam::{account}:role/")) && l.rsplit('/').next() == Some(role));
+        assert_eq!(is_listed, !name.contains("unlisted-caller"), "{name}: {arn} against sam-env.json's {listed:?}");
+    }
+}
