@@ -43,7 +43,7 @@ fn schema_errors(schema: &str, event: &Value) -> Vec<String> {
 /// When the event happened, as its detail says (Unix seconds).
 fn occurred_at(event: &Value) -> u64 {
     let detail = &event["detail"];
-    ["changed_at", "sent_at", "disputed_at"]
+    ["changed_at", "sent_at", "disputed_at", "forced_at"]
         .iter()
         .filter(|field| *field != &"changed_at" || event["detail-type"] == "Password Changed")
         .find_map(|field| detail[*field].as_u64())
