@@ -550,3 +550,83 @@ async fn the_dispute_pages_fit_a_small_phone_in_every_language() {
     }
     browser.client.close().await.unwrap();
 }
+
+/// Issue 23's invitation in Chromium on a 320-pixel phone: an account with no password attribute
+/// (invited by an operator through the production wiring), its "choose your password" mail sent by
+/// the real mail worker through moto's SES, the link from the mail opening the invitation's form
+/// (never the reset's heading, fitting the screen), a too-weak password refused with the reason and
+/// nothing set, a strong one set ("Your password is set"), the sign-in rule (`login_password`)
+/// accepting it, and the same link dead. The screenshots are 19-invitation-*.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invitation_link_opens_choose_your_password_and_sets_the_first_password_on_a_small_phone() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use reset_core::domain::UserId;
+    use reset_core::domain::mail_job::OperatorAction;
+    use reset_core::{OperatorRequest, start_operator_reset};
+
+    let LocalApi { url: api, stack, watch: _watch, pump: _pump } = LocalApi::start(&[("LOGIN_URL", "https://app.example.com/login")]).await;
+    let (id, email) = ("u-invited", "ines@example.com");
+    let t = &stack.table;
+    let invited = [(&t.id, id), (&t.email, email), (&t.status, "active")].map(|(k, v)| (k.clone(), AttributeValue::S(v.into())));
+    stack.dynamodb().put_item().table_name(&t.table).set_item(Some(invited.into_iter().collect())).send().await.unwrap();
+    let no_password = || async { !stack.user_item(id).await.unwrap().unwrap().contains_key(&stack.table.password_hash) };
+    assert!(no_password().await, "the invited account has no password attribute");
+
+    // The operator invites (as the admin API and the operator tool do); the worker under watch
+    // sends the mail through moto's SES.
+    let deps = reset_wiring::operator(stack.config(), &stack.sdk, false).await.expect("the operator's wiring builds on the stack");
+    let request = OperatorRequest {
+        user_id: UserId::parse(id).unwrap(),
+        action: OperatorAction::Invitation,
+        block_sign_in: false,
+        end_sessions: false,
+        operator: "arn:aws:sts::123456789012:assumed-role/ResetOperators/alice".into(),
+        campaign: None,
+        locale: None,
+    };
+    start_operator_reset(&deps, &request).await.expect("the invitation is accepted");
+    let mails = stack.mails_eventually(1).unwrap();
+    let mail = mails.iter().find(|m| m.destinations.to.iter().any(|to| to == email)).expect("the invitation's mail");
+    assert_eq!(mail.subject, "Demo App: choose your password");
+    let link = mail.reset_link().expect("a link in the invitation");
+    assert!(link.starts_with(&format!("{api}/reset-password?lang=en&token=")), "{link}");
+
+    // The link from the mail, on a phone: the invitation's form, not the reset's.
+    let browser = Browser::start().await;
+    browser.client.set_window_size(320, 900).await.unwrap();
+    browser.client.goto(&link).await.unwrap();
+    let form = browser.expect_heading("Choose your password").await;
+    assert_eq!(browser.url().await, format!("{api}/reset-password?lang=en"), "no token in the address bar");
+    assert!(form.contains("i\u{2022}\u{2022}\u{2022}@example.com") && form.contains("Set my password"), "{form}");
+    assert!(!form.contains("Choose a new password") && !form.contains("Change my password"), "the reset's words: {form}");
+    let seen = layout(&browser).await;
+    assert_eq!((seen["overflow"].clone(), seen["wide"].clone()), (json!(false), json!([])), "the invitation's form fits 320 px: {seen}");
+    browser.screenshot("19-invitation-1-choose-your-password").await;
+
+    // A too-weak password: the form again, in the invitation's words, with the reason; nothing set.
+    browser.set_passwords("password1234", "password1234").await;
+    let page = browser.expect_heading("Choose your password").await;
+    assert!(page.contains("This password is too easy to guess.") && page.contains("Your password was not set"), "{page}");
+    assert_eq!(layout(&browser).await["overflow"], false, "the form with its reasons fits 320 px");
+    browser.screenshot("19-invitation-2-password-too-guessable").await;
+    assert!(no_password().await, "a refused password sets nothing");
+
+    // A strong one: set, with the way to sign in; the sign-in rule accepts it.
+    browser.set_passwords(NEW_PASSWORD, NEW_PASSWORD).await;
+    let done = browser.expect_heading("Your password is set").await;
+    assert!(!done.contains("changed"), "{done}");
+    let sign_in = browser.client.find(Locator::Css("a.button")).await.unwrap().attr("href").await.unwrap();
+    assert_eq!(sign_in.as_deref(), Some("https://app.example.com/login"));
+    assert_eq!(layout(&browser).await["overflow"], false, "the outcome fits 320 px");
+    browser.screenshot("19-invitation-3-password-is-set").await;
+    let stored = stack.password_hash(id).await.unwrap();
+    assert!(login_password::verify(NEW_PASSWORD, &stored), "the sign-in accepts the first password");
+    assert!(!login_password::verify("password1234", &stored));
+
+    // The same link again: dead.
+    browser.client.goto(&link).await.unwrap();
+    browser.expect_heading("This link is invalid or has expired").await;
+    browser.screenshot("19-invitation-4-link-invalid-or-expired").await;
+    assert_eq!(stack.password_hash(id).await.unwrap(), stored, "nothing changed again");
+    browser.client.close().await.unwrap();
+}
