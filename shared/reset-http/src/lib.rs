@@ -125,6 +125,21 @@ fn request_id(req: &Request) -> Option<&str> {
     }
 }
 
+/// The IAM principal that signed the request, as API Gateway's `AWS_IAM` authorizer verified its
+/// SigV4 signature: an HTTP API's `requestContext.authorizer.iam.userArn` (payload 2.0), such as
+/// `arn:aws:sts::123456789012:assumed-role/NAME/SESSION` or `arn:aws:iam::123456789012:user/NAME`.
+/// `None` when no IAM authorizer vouched for the caller: a route without it, another authorizer
+/// (JWT, Lambda), `cargo lambda watch` (no authorizer at all), a request built without an event,
+/// and any other event shape (a REST API's: the admin routes are on the HTTP API only).
+pub fn iam_caller(req: &Request) -> Option<&str> {
+    use lambda_http::RequestExt as _;
+    use lambda_http::request::RequestContext;
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref()?.iam.as_ref()?.user_arn.as_deref().filter(|arn| !arn.is_empty()),
+        _ => None,
+    }
+}
+
 /// The client's IP: behind a CDN (whose header [`check_edge`] has verified), the viewer address
 /// it reports; otherwise, or if it reports none, the peer API Gateway saw. Never a header a
 /// client controls: without a CDN, a forged viewer-address header is ignored.

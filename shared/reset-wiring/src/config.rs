@@ -50,6 +50,10 @@ pub struct Config {
     /// The events' outbox table (`EVENT_OUTBOX_TABLE`): reset-password and the mail worker write
     /// each change's event there, in the change's own transaction, and refuse to start without it.
     pub event_outbox_table: Option<String>,
+    /// Who may call the admin API (`ADMIN_CALLER_ARNS`, comma-separated IAM role or user ARNs),
+    /// as written: the admin function parses and matches them (`admin_api::Callers`), and refuses
+    /// to start on an entry that is not one. Empty (the default): no one may call it.
+    pub admin_caller_arns: Vec<String>,
 }
 
 /// The event publisher's whole configuration: the bus (`EVENT_BUS_NAME`, a name or an ARN) and the
@@ -295,6 +299,7 @@ impl Config {
             notice_send_interval,
             origin_verify_secret: r.optional("ORIGIN_VERIFY_SECRET_ID"),
             event_outbox_table: r.optional("EVENT_OUTBOX_TABLE"),
+            admin_caller_arns: r.text("ADMIN_CALLER_ARNS", "").split(',').map(str::trim).filter(|arn| !arn.is_empty()).map(str::to_owned).collect(),
             settings: Settings {
                 forgot_page_url: match (forgot_page_url, &reset_page_url) {
                     (Some(url), _) => url,
@@ -361,6 +366,20 @@ mod tests {
         assert_eq!(c.breached_passwords, None, "the breached-password check is off unless turned on");
         assert_eq!(c.settings.default_locale, Locale::ENGLISH);
         assert_eq!(c.table.locale, None, "no stored user locale unless its attribute is named");
+        assert!(c.admin_caller_arns.is_empty(), "no admin caller unless named");
+    }
+
+    /// The admin API's callers as written, one per comma, blanks dropped; the admin function
+    /// parses each (and refuses to start on one that is not a role or user ARN).
+    #[test]
+    fn admin_callers_are_a_comma_separated_list() {
+        let role = "arn:aws:iam::123456789012:role/ops/ResetOperators";
+        let user = "arn:aws:iam::123456789012:user/alice";
+        let listed = minimal_with(&[("ADMIN_CALLER_ARNS", &format!(" {role} ,, {user},"))]).unwrap();
+        assert_eq!(listed.admin_caller_arns, [role, user]);
+        assert!(minimal_with(&[("ADMIN_CALLER_ARNS", " , ")]).unwrap().admin_caller_arns.is_empty());
+        let err = minimal_with(&[("ADMIN_CALLER_ARNS", &format!("{role}\n{user}"))]).err().unwrap().to_string();
+        assert!(err.contains("ADMIN_CALLER_ARNS must not contain control characters"), "{err}");
     }
 
     #[test]
