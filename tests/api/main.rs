@@ -1,5 +1,6 @@
 //! All integration tests build into this one binary (one link of the AWS SDK).
 
+mod admin;
 mod app_events;
 mod architecture;
 mod breached;
