@@ -17,20 +17,20 @@ use crate::helpers::{HASH_KEY_1, capture_logs, memory_deps, secret, unique};
 const ACCOUNT: &str = "123456789012";
 const OPERATORS: &str = "arn:aws:iam::123456789012:role/ResetOperators";
 const ALICE: &str = "arn:aws:sts::123456789012:assumed-role/ResetOperators/alice";
-const MALLORY: &str = "arn:aws:sts::123456789012:assumed-role/Developers/mallory";
+pub(crate) const MALLORY: &str = "arn:aws:sts::123456789012:assumed-role/Developers/mallory";
 const OLD_PASSWORD: &str = "the owner's old password";
 const EPOCH: &str = "1700000000";
 
 /// The admin function over in-memory stores, with three accounts: `u-pw` (a password), `u-none`
 /// (none yet) and `u-off` (disabled, with a password).
-struct AdminApp {
+pub(crate) struct AdminApp {
     admin: Admin<InMemory>,
     users: MemoryUsers,
     queue: MemoryQueue,
 }
 
 impl AdminApp {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         Self::allowing(&[OPERATORS]).await
     }
 
@@ -69,7 +69,7 @@ impl AdminApp {
         ["u-pw", "u-none", "u-off"].iter().map(|id| self.user(id)).collect()
     }
 
-    async fn call(&self, event: &Value) -> Reply {
+    pub(crate) async fn call(&self, event: &Value) -> Reply {
         admin_api::handle(&self.admin, events::to_request(event)).await.expect("the handler is infallible").into()
     }
 
@@ -118,7 +118,7 @@ fn admin_event(method: &str, path: &str, body: &str, caller: Option<&str>) -> Va
     event
 }
 
-fn reset(body: Value, caller: Option<&str>) -> Value {
+pub(crate) fn reset(body: Value, caller: Option<&str>) -> Value {
     admin_event("POST", admin_api::RESET_PATH, &body.to_string(), caller)
 }
 

@@ -481,6 +481,11 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
         scenarios.push(("duplicate_email", json_lines(async { assert_eq!(moto.deliver().await, 1) }).await));
     }
 
+    // The admin API: a signed caller not in ADMIN_CALLER_ARNS.
+    let admin = crate::admin::AdminApp::new().await;
+    let unlisted = crate::admin::reset(json!({"user_id": "u-pw"}), Some(crate::admin::MALLORY));
+    scenarios.push(("admin_call_refused", json_lines(async { assert_eq!(admin.call(&unlisted).await.status, 403) }).await));
+
     // Last: the key cache's clock is tokio's, paused here to pass MAX_STALE without waiting.
     let app = MemoryApp::new().await;
     tokio::time::pause();
