@@ -193,7 +193,7 @@ async fn a_missing_secret_gives_503_for_every_account() {
 
 #[tokio::test]
 async fn rotation_with_the_tool_keeps_old_links_until_retired_and_reaches_running_functions() {
-    use rotate_signing_key::{Command, run};
+    use reset_operator::{Command, run};
     let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1")]).await;
     let client = app.stack.secrets();
     let secret_id = reset_local::stack::SECRET_ID;
@@ -243,7 +243,7 @@ fn a_taken_port_is_never_mistaken_for_our_moto() {
 /// request's and the mail's audit events.
 #[tokio::test]
 async fn the_tool_prints_the_audit_hash_the_logs_hold_for_an_address() {
-    use rotate_signing_key::hashing::{HashCommand, run};
+    use reset_operator::hashing::{HashCommand, run};
     use tracing::Instrument as _;
     let logs = crate::helpers::capture_logs();
     let trace = crate::helpers::unique("audit-hash");
@@ -317,8 +317,8 @@ async fn an_epoch_bump_ends_links_and_a_confirm_racing_a_disable_does_not_write(
 /// crosses midnight UTC is run again.
 #[tokio::test]
 async fn a_signing_key_rotation_keeps_audit_hashes_and_rate_limit_counters() {
-    use rotate_signing_key::hashing::{HashCommand, run as run_hashing};
-    use rotate_signing_key::{Command, run};
+    use reset_operator::hashing::{HashCommand, run as run_hashing};
+    use reset_operator::{Command, run};
     let (before, after, mails_before, mails_after) = crate::rate_limits::in_one_window(crate::rate_limits::DAY, || async {
         let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1"), ("RATE_LIMIT_EMAIL_PER_DAY", "1")]).await;
         let client = app.stack.secrets();
@@ -351,7 +351,7 @@ async fn a_signing_key_rotation_keeps_audit_hashes_and_rate_limit_counters() {
 /// that is held.
 #[tokio::test]
 async fn a_hashing_key_rotation_keeps_queued_jobs_changes_hashes_and_restarts_counters_once() {
-    use rotate_signing_key::hashing::{HashCommand, run};
+    use reset_operator::hashing::{HashCommand, run};
     let (before, after, mails) = crate::rate_limits::in_one_window(crate::rate_limits::DAY, || async {
         let app = MotoApp::start_with(&[("KEY_CACHE_SECONDS", "1"), ("RATE_LIMIT_EMAIL_PER_DAY", "1")]).await;
         let client = app.stack.secrets();

@@ -1,4 +1,4 @@
-//! `rotate-signing-key origin-verify rotate` against moto's Secrets Manager, with the stack
+//! `reset-operator origin-verify rotate` against moto's Secrets Manager, with the stack
 //! updates played by a stand-in that resolves the template's references as CloudFormation does
 //! (a versionless one to `AWSCURRENT` at each update and at each rollback), changes the web ACL
 //! before the distribution (and, rolling back, puts the web ACL back first), and checks at each
@@ -13,7 +13,7 @@ use std::time::Duration;
 use crate::helpers::AwsFunctions;
 use aws_sdk_secretsmanager::Client as Secrets;
 use reset_core::ports::origin_verify::{MAX_AGE, REREAD_COOLDOWN};
-use rotate_signing_key::origin_verify::{
+use reset_operator::origin_verify::{
     ALLOWED_PREVIOUS, CloudFormation, Pace, Parameter, SECRET_RESOURCE, SENT_VERSION, SETTLE, Sleep, StackState, Stacks, Update, Wait, check_after_put,
     next_version_id, put_new_value, rotate, secret_for, status,
 };

@@ -1,23 +1,34 @@
-//! Signing-key rotation in two steps, so no link ever breaks early:
+//! The operator's command, `reset-operator` (one binary, a subcommand per task; `--help` on each):
 //!
-//! 1. `add`: a new random key becomes the current signing key; older keys stay, verify-only.
-//!    Running functions pick it up within `KEY_CACHE_SECONDS`.
-//! 2. `retire`: once every link signed with an older key has expired (`TOKEN_TTL_SECONDS` plus
-//!    `KEY_CACHE_SECONDS` after step 1: with `--stack`, the deployed lifetime), only the current
-//!    key stays. Refused earlier unless forced; forced, running functions refuse the retired
-//!    key's links for password changes within a minute (`KEYS_FRESH_FOR_A_CHANGE`).
+//! - Signing-key rotation in two steps, so no link ever breaks early (this module):
+//!   1. `signing-key add`: a new random key becomes the current signing key; older keys stay,
+//!      verify-only. Running functions pick it up within `KEY_CACHE_SECONDS`.
+//!   2. `signing-key retire`: once every link signed with an older key has expired
+//!      (`TOKEN_TTL_SECONDS` plus `KEY_CACHE_SECONDS` after step 1: with `--stack`, the deployed
+//!      lifetime), only the current key stays. Refused earlier unless forced; forced, running
+//!      functions refuse the retired key's links for password changes within a minute
+//!      (`KEYS_FRESH_FOR_A_CHANGE`).
 //!
-//! Key ids are `k<unix seconds>`, so the age of the current key is known. Only key ids are printed.
+//!   Key ids are `k<unix seconds>`, so the age of the current key is known. Only key ids are printed.
+//! - The hashing keys (`hashing-key add|retire`, and `audit-hash <email>`, which prints the keyed
+//!   hash the audit log holds for an address under each hashing key) live in a secret of their
+//!   own ([`hashing`]).
+//! - `origin-verify rotate|status` rotates the CDN's origin-verify value ([`origin_verify`]).
+//! - `reset` and `invite` start one operator's reset ([`resets`], over
+//!   `reset_core::start_operator_reset` as `reset_wiring::operator` builds it); `bulk` runs a
+//!   campaign over a file or the whole users table ([`bulk`], [`input`], [`sources`]), paced so
+//!   ordinary reset mail is not starved ([`pace`]).
 //!
-//! The hashing keys (`hashing-key add|retire`, and `audit-hash <email>`, which prints the keyed
-//! hash the audit log holds for an address under each hashing key) live in a secret of their own
-//! ([`hashing`]).
-//!
-//! `origin-verify rotate|status` rotates the CDN's origin-verify value ([`origin_verify`]).
+//! It prints by design (it runs by hand), so it is outside the shipped crates' print lints.
 
+pub mod bulk;
 pub mod cli;
 pub mod hashing;
+pub mod input;
 pub mod origin_verify;
+pub mod pace;
+pub mod resets;
+pub mod sources;
 
 use std::time::Duration;
 

@@ -1,0 +1,251 @@
+//! A campaign's pace: it must not starve the reset mail users ask for themselves.
+//!
+//! Operators' jobs go on the reset links' queue with everyone's requests, and the mail worker
+//! sends that queue at 9/10 of `SES_MAX_SEND_RATE` (the notices have the other tenth). A campaign
+//! therefore
+//! - queues at most `rate` jobs a second (default: half of `SES_MAX_SEND_RATE`, so about 4/9 of the
+//!   links' rate stays free for ordinary requests), spending a slot only for a job it queued (a
+//!   skipped user costs none, so a resumed campaign passes its earlier users at full speed); and
+//! - pauses while the queue holds more than `max_backlog` messages (default: 10 seconds of the
+//!   links' send rate), so a request arriving mid-campaign waits behind at most ~10 s of
+//!   campaign mail, even when the worker is slower than it should be (throttled, SES refusing).
+
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// The reset links' share of the send rate, as the mail worker splits it (tenths).
+pub const LINK_SHARE_TENTHS: u64 = 10 - reset_wiring::NOTICE_SHARE_TENTHS;
+/// How many seconds of the links' send rate a campaign may keep queued.
+pub const BACKLOG_SECONDS: u64 = 10;
+/// How often the queue's depth is read again, at most (one GetQueueAttributes call).
+pub const DEPTH_EVERY: Duration = Duration::from_secs(1);
+
+/// The default pace for `SES_MAX_SEND_RATE` = `send_rate`: half of it (at least 1 a second), and
+/// a backlog of [`BACKLOG_SECONDS`] of the links' share of it.
+pub fn defaults(send_rate: u32) -> (f64, u64) {
+    let rate = (f64::from(send_rate) / 2.0).max(1.0);
+    let backlog = (u64::from(send_rate) * LINK_SHARE_TENTHS * BACKLOG_SECONDS).div_ceil(10);
+    (rate, backlog)
+}
+
+/// `SES_MAX_SEND_RATE` as the functions read it (1 when unset; a whole number from 1 to 100,000).
+pub fn send_rate_from_env() -> anyhow::Result<u32> {
+    match std::env::var("SES_MAX_SEND_RATE").ok().filter(|v| !v.trim().is_empty()) {
+        None => Ok(1),
+        Some(raw) => match raw.trim().parse::<u32>() {
+            Ok(rate) if (1..=100_000).contains(&rate) => Ok(rate),
+            _ => anyhow::bail!("SES_MAX_SEND_RATE must be a whole number from 1 to 100000, not {raw:?}"),
+        },
+    }
+}
+
+/// How many messages wait on the links' queue (SQS's `ApproximateNumberOfMessages`).
+pub trait QueueDepth: Send + Sync {
+    fn depth(&self) -> impl Future<Output = anyhow::Result<u64>> + Send;
+}
+
+/// [`QueueDepth`] over SQS GetQueueAttributes.
+pub struct SqsDepth {
+    pub client: aws_sdk_sqs::Client,
+    pub url: String,
+}
+
+impl QueueDepth for SqsDepth {
+    async fn depth(&self) -> anyhow::Result<u64> {
+        use aws_sdk_sqs::types::QueueAttributeName;
+        let out = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .map_err(|err| anyhow::Error::new(err).context("SQS GetQueueAttributes (the links' queue depth)"))?;
+        let attributes = out.attributes.unwrap_or_default();
+        let depth = attributes.get(&QueueAttributeName::ApproximateNumberOfMessages).and_then(|v| v.parse().ok());
+        depth.ok_or_else(|| anyhow::anyhow!("SQS gave no ApproximateNumberOfMessages"))
+    }
+}
+
+/// No backlog bound (`--max-backlog 0`, and dry runs).
+pub struct NoDepth;
+
+impl QueueDepth for NoDepth {
+    async fn depth(&self) -> anyhow::Result<u64> {
+        Ok(0)
+    }
+}
+
+/// What a wait was for, for the progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// The queue held `depth` messages, above the bound.
+    Backlog { depth: u64, bound: u64 },
+}
+
+/// A token bucket of `rate` slots a second (holding at most one second's worth, at least one
+/// slot), and the backlog bound on top.
+pub struct Pace<D> {
+    rate: f64,
+    capacity: f64,
+    bucket: Mutex<Bucket>,
+    depth: D,
+    max_backlog: u64,
+    seen: tokio::sync::Mutex<Option<(Instant, u64)>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl<D: QueueDepth> Pace<D> {
+    /// `rate` jobs a second at most (`f64::INFINITY`: no limit); `max_backlog` 0: no bound.
+    pub fn new(rate: f64, max_backlog: u64, depth: D) -> Self {
+        let capacity = if rate.is_finite() { rate.max(1.0) } else { f64::MAX };
+        // Start with one slot, not a second's burst: the first second is paced like the rest.
+        let bucket = Mutex::new(Bucket { tokens: 1.0, at: Instant::now() });
+        Pace { rate, capacity, bucket, depth, max_backlog, seen: tokio::sync::Mutex::new(None) }
+    }
+
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+
+    pub fn max_backlog(&self) -> u64 {
+        self.max_backlog
+    }
+
+    /// Waits for a slot: first until the queue is within its bound, then for the bucket.
+    /// `waiting` hears what a long wait is for.
+    pub async fn slot(&self, waiting: &(dyn Fn(Option<Waiting>) + Sync)) -> anyhow::Result<()> {
+        self.below_backlog(waiting).await?;
+        loop {
+            let wait = {
+                let mut bucket = self.bucket.lock().map_err(|_| anyhow::anyhow!("the pace's lock was poisoned"))?;
+                let now = Instant::now();
+                let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
+                bucket.tokens = (bucket.tokens + elapsed * self.rate).min(self.capacity);
+                bucket.at = now;
+                if bucket.tokens >= 1.0 {
+                    bucket.tokens -= 1.0;
+                    return Ok(());
+                }
+                Duration::from_secs_f64((1.0 - bucket.tokens) / self.rate)
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Gives back a slot that queued nothing (a user skipped or refused).
+    pub fn refund(&self) {
+        if let Ok(mut bucket) = self.bucket.lock() {
+            bucket.tokens = (bucket.tokens + 1.0).min(self.capacity);
+        }
+    }
+
+    /// Waits while the queue holds more than the bound; the depth is read at most once per
+    /// [`DEPTH_EVERY`], for all the calls in flight together.
+    async fn below_backlog(&self, waiting: &(dyn Fn(Option<Waiting>) + Sync)) -> anyhow::Result<()> {
+        if self.max_backlog == 0 {
+            return Ok(());
+        }
+        let mut told = false;
+        loop {
+            let depth = {
+                let mut seen = self.seen.lock().await;
+                match *seen {
+                    Some((at, depth)) if at.elapsed() < DEPTH_EVERY => depth,
+                    _ => {
+                        let depth = self.depth.depth().await?;
+                        *seen = Some((Instant::now(), depth));
+                        depth
+                    }
+                }
+            };
+            if depth <= self.max_backlog {
+                if told {
+                    waiting(None);
+                }
+                return Ok(());
+            }
+            waiting(Some(Waiting::Backlog { depth, bound: self.max_backlog }));
+            told = true;
+            tokio::time::sleep(DEPTH_EVERY).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+
+    #[test]
+    fn the_defaults_leave_ordinary_mail_most_of_the_links_rate_and_bound_the_wait_to_ten_seconds() {
+        assert_eq!(defaults(14), (7.0, 126), "14 a second: links at 12.6, the campaign at 7, 10 s of links");
+        assert_eq!(defaults(100), (50.0, 900));
+        assert_eq!(defaults(500), (250.0, 4500));
+        assert_eq!(defaults(1), (1.0, 9), "at least one job a second");
+        for rate in [1, 2, 5, 14, 100, 500] {
+            let (campaign, _) = defaults(rate);
+            let links = f64::from(rate) * 0.9;
+            assert!(rate == 1 || campaign < links, "{rate}: the campaign alone would fill the links' share");
+        }
+    }
+
+    struct Fixed(AtomicU64, AtomicU64);
+
+    impl QueueDepth for Fixed {
+        async fn depth(&self) -> anyhow::Result<u64> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            Ok(self.0.load(Ordering::SeqCst))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn slots_come_at_the_rate_and_refunded_ones_cost_nothing() {
+        let pace = Pace::new(10.0, 0, NoDepth);
+        let start = Instant::now();
+        for _ in 0..21 {
+            pace.slot(&|_| {}).await.unwrap();
+        }
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(1990) && took < Duration::from_millis(2100), "21 slots at 10 a second: {took:?}");
+        let start = Instant::now();
+        for _ in 0..100 {
+            pace.slot(&|_| {}).await.unwrap();
+            pace.refund();
+        }
+        assert!(start.elapsed() < Duration::from_millis(150), "skipped users are not paced: {:?}", start.elapsed());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_backlog_above_the_bound_holds_every_slot_until_it_drains() {
+        let depth = Fixed(AtomicU64::new(50), AtomicU64::new(0));
+        let pace = Pace::new(f64::INFINITY, 20, depth);
+        let heard = Mutex::new(Vec::new());
+        let waiting = |w: Option<Waiting>| heard.lock().unwrap().push(w);
+        let drain = async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            pace.depth.0.store(20, Ordering::SeqCst);
+        };
+        let start = Instant::now();
+        let ((), slot) = tokio::join!(drain, pace.slot(&waiting));
+        slot.unwrap();
+        assert!(start.elapsed() >= Duration::from_secs(5), "{:?}", start.elapsed());
+        let heard = heard.into_inner().unwrap();
+        assert_eq!(heard.first(), Some(&Some(Waiting::Backlog { depth: 50, bound: 20 })));
+        assert_eq!(heard.last(), Some(&None), "the wait is over");
+        // The depth is read at most once a second, whatever the calls in flight.
+        let reads = pace.depth.1.load(Ordering::SeqCst);
+        for _ in 0..50 {
+            pace.slot(&|_| {}).await.unwrap();
+        }
+        assert!(pace.depth.1.load(Ordering::SeqCst) <= reads + 1);
+    }
+}
