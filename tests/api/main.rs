@@ -27,6 +27,7 @@ mod login;
 mod mail_delivery;
 mod moto;
 mod observatory;
+mod operator;
 mod operator_resets;
 mod origin_verify;
 mod pages;
