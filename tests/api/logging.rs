@@ -453,6 +453,19 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
     scenarios.push(("mail_job_not_recorded", json_lines(async { assert_eq!(app.deliver().await.len(), 1) }).await));
 
+    // An operator's job for an account that no longer is what the operator found (gone since).
+    let app = MemoryApp::new().await;
+    let job = reset_core::domain::mail_job::MailJob::Operator(reset_core::domain::mail_job::OperatorJob {
+        id: "op-gone".into(),
+        user_id: "u-gone".into(),
+        action: reset_core::domain::mail_job::OperatorAction::ForcedReset,
+        requested_at: reset_core::unix_now(),
+        operator: "arn:aws:sts::123456789012:assumed-role/Ops/alice".into(),
+        campaign: Some("c".into()),
+        locale: None,
+    });
+    scenarios.push(("operator_mail_not_sent", json_lines(reset_core::deliver_mail(&app.deps.worker, &job, 1, job.lane())).await));
+
     // The event publisher: a bus that cannot be reached, and an outbox item that is not an event.
     let deps = reset_core::PublishDeps { bus: reset_core::memory::MemoryBus::default() };
     deps.bus.outage.set(true);
