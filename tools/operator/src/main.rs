@@ -108,6 +108,7 @@ async fn campaign(args: &BulkArgs) -> anyhow::Result<ExitCode> {
         true => (f64::INFINITY, 0),
         false => (args.rate.unwrap_or(default_rate), args.max_backlog.unwrap_or(default_backlog)),
     };
+    let concurrency = args.concurrency.map_or_else(|| pace::default_concurrency(rate), usize::from);
     let pace = pace::Pace::new(rate, max_backlog, SqsDepth { client: aws_sdk_sqs::Client::new(&sdk), url: queue_url });
 
     let (mut entries, total, from, drain_after_stop) = match &args.file {
@@ -142,7 +143,7 @@ async fn campaign(args: &BulkArgs) -> anyhow::Result<ExitCode> {
         (false, 0) => format!("at most {rate} jobs a second, no backlog bound"),
         (false, bound) => format!("at most {rate} jobs a second, pausing while the links' queue holds more than {bound}"),
     };
-    eprintln!("campaign {}: {what} for {from} ({total} lines); {pacing}", campaign.name);
+    eprintln!("campaign {}: {what} for {from} ({total} lines); {pacing}; {concurrency} users in flight", campaign.name);
 
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     let style = ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} {per_sec} eta {eta} {msg}").map_err(|err| anyhow::anyhow!("{err}"))?;
@@ -173,9 +174,22 @@ async fn campaign(args: &BulkArgs) -> anyhow::Result<ExitCode> {
     // Lines for the person at the terminal: above the bar, or plainly when there is no bar (not a
     // terminal), which indicatif would swallow.
     let say = |line: String| if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) };
+    // Without a bar (not a terminal), a pause is said once when it starts and once when it ends.
+    let paused = std::sync::atomic::AtomicBool::new(false);
     let waiting = |w: Option<Waiting>| match w {
-        Some(Waiting::Backlog { depth, bound }) => bar.set_message(format!("waiting: the links' queue holds {depth} > {bound}")),
-        None => bar.set_message(""),
+        Some(Waiting::Backlog { depth, bound }) => {
+            let line = format!("waiting: the links' queue holds {depth} messages, more than {bound}");
+            if !paused.swap(true, std::sync::atomic::Ordering::SeqCst) && bar.is_hidden() {
+                eprintln!("{line}");
+            }
+            bar.set_message(line);
+        }
+        None => {
+            if paused.swap(false, std::sync::atomic::Ordering::SeqCst) && bar.is_hidden() {
+                eprintln!("the links' queue is back within its bound: going on");
+            }
+            bar.set_message("");
+        }
     };
     let mut sink = |row: Row| {
         tally.add(&row.outcome);
@@ -201,7 +215,7 @@ async fn campaign(args: &BulkArgs) -> anyhow::Result<ExitCode> {
             bar.set_length(bar.position());
         }
     };
-    let ended = bulk::run(&deps, &campaign, &pace, usize::from(args.concurrency), &mut entries, drain_after_stop, &stop, &waiting, &mut sink).await;
+    let ended = bulk::run(&deps, &campaign, &pace, concurrency, &mut entries, drain_after_stop, &stop, &waiting, &mut sink).await;
     interrupt.abort();
     bar.finish_and_clear();
     if let Some(writer) = report.as_mut()

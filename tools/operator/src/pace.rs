@@ -31,6 +31,18 @@ pub fn defaults(send_rate: u32) -> (f64, u64) {
     (rate, backlog)
 }
 
+/// Users in flight at once by default for `rate` jobs a second: each is a few calls one after the
+/// other (two ledger reads, the user's read, a transaction, the job, the note: about 50 ms against
+/// AWS, more across regions), so a tenth of the rate keeps up with it; at least 8, at most 64.
+pub fn default_concurrency(rate: f64) -> usize {
+    if !rate.is_finite() {
+        return 8;
+    }
+    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "clamped to 8..=64 first")]
+    let n = (rate / 10.0).ceil().clamp(8.0, 64.0) as usize;
+    n
+}
+
 /// `SES_MAX_SEND_RATE` as the functions read it (1 when unset; a whole number from 1 to 100,000).
 pub fn send_rate_from_env() -> anyhow::Result<u32> {
     match std::env::var("SES_MAX_SEND_RATE").ok().filter(|v| !v.trim().is_empty()) {
@@ -184,6 +196,15 @@ mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     use super::*;
+
+    #[test]
+    fn enough_users_are_in_flight_to_reach_the_rate() {
+        assert_eq!(default_concurrency(0.5), 8);
+        assert_eq!(default_concurrency(7.0), 8);
+        assert_eq!(default_concurrency(250.0), 25, "SesMaxSendRate 500");
+        assert_eq!(default_concurrency(50_000.0), 64);
+        assert_eq!(default_concurrency(f64::INFINITY), 8);
+    }
 
     #[test]
     fn the_defaults_leave_ordinary_mail_most_of_the_links_rate_and_bound_the_wait_to_ten_seconds() {
