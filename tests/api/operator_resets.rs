@@ -119,3 +119,64 @@ async fn an_invitation_sets_the_first_password_of_an_account_that_has_none() {
         "the first password names the invitation's link"
     );
 }
+
+/// An application's own table whose email index projects only keys: the worker reads the item
+/// itself for every account, so an account with a password, a disabled one and one without a
+/// password each read as what they are (the index item, with no hash and no status, would read as
+/// an active account without a password).
+#[tokio::test]
+async fn a_keys_only_email_index_reads_each_account_as_its_item_says() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
+    };
+    use reset_core::domain::{Credential, Email};
+    use reset_core::ports::FindUserByEmail as _;
+
+    let app = MotoApp::start().await;
+    let db = app.stack.dynamodb();
+    let table = unique("users-keys-only");
+    let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build().unwrap();
+    let string = |name: &str| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build().unwrap();
+    db.create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(string("id"))
+        .attribute_definitions(string("email"))
+        .key_schema(key("id", KeyType::Hash))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("email-index")
+                .key_schema(key("email", KeyType::Hash))
+                .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let hash = reset_core::domain::password::hash_blocking(OLD).unwrap();
+    let accounts = [("k-pw", Some(hash.as_str()), "active"), ("k-off", Some(hash.as_str()), "disabled"), ("k-none", None, "active")];
+    for (id, hash, status) in accounts {
+        let mut put = db
+            .put_item()
+            .table_name(&table)
+            .item("id", AttributeValue::S(id.into()))
+            .item("email", AttributeValue::S(format!("{id}@example.com")))
+            .item("status", AttributeValue::S(status.into()));
+        if let Some(hash) = hash {
+            put = put.item("password_hash", AttributeValue::S(hash.into()));
+        }
+        put.send().await.unwrap();
+    }
+    let users = reset_aws::DynamoUsers::new(db.clone(), reset_aws::UserTable { table, ..reset_aws::UserTable::default() });
+    let read = |id: &'static str| {
+        let users = users.clone();
+        async move { users.find_by_email(&Email::parse(&format!("{id}@example.com")).unwrap()).await.unwrap().expect("the account is found") }
+    };
+    let pw = read("k-pw").await;
+    assert_eq!((pw.active, pw.credential(), pw.password_hash == hash), (true, Credential::Password, true));
+    let off = read("k-off").await;
+    assert_eq!((off.active, off.credential()), (false, Credential::Password), "a disabled account stays disabled");
+    let none = read("k-none").await;
+    assert_eq!((none.active, none.credential()), (true, Credential::None));
+}

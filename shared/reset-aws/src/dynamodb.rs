@@ -159,8 +159,10 @@ impl FindUserByEmail for DynamoUsers {
             return Ok(None);
         }
         let Some(found) = items.first() else { return Ok(None) };
-        // An index that projects only keys gives the id; the item itself gives the rest.
-        if let Some(mut user) = self.user(found)? {
+        // An index that projects only keys gives the id; the item itself gives the rest. Only an
+        // index item that holds the hash attribute is read as the account: without it, a
+        // keys-only projection and an account with no password look alike, and the item decides.
+        if let Some(mut user) = if found.contains_key(&t.password_hash) { self.user(found)? } else { None } {
             // The stored language: from the index if it projects it, else one narrow read (an
             // existing table's index need not be rebuilt to add the attribute).
             // A failed read costs the mail its language, never the mail: it goes out in the
