@@ -84,6 +84,7 @@ impl AdminError {
                     | OperatorRefusal::NoPassword
                     | OperatorRefusal::HasPassword
                     | OperatorRefusal::Changed
+                    | OperatorRefusal::UnusableAddress
                     | OperatorRefusal::AlreadyQueued => StatusCode::CONFLICT,
                     OperatorRefusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 };

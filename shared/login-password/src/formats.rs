@@ -27,9 +27,12 @@ pub const UNUSABLE_PREFIX: char = '!';
 /// (docs/existing-users-table.md).
 pub const RESET_REQUIRED: &str = "!password-reset-required";
 
-/// True for the marker a forced reset with "block sign-in" wrote ([`RESET_REQUIRED`]).
+/// True for the marker a forced reset with "block sign-in" wrote ([`RESET_REQUIRED`]), behind
+/// the configured `{id}` prefix if there is one (Spring's `DelegatingPasswordEncoder` then hands
+/// it to that id's encoder, which refuses it as malformed, rather than throwing on a hash with no
+/// id).
 pub fn is_reset_required(stored: &str) -> bool {
-    stored == RESET_REQUIRED
+    without_id_prefix(stored) == RESET_REQUIRED
 }
 
 /// False for a stored string that marks an account without a password: empty, or Django's

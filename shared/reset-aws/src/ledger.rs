@@ -15,6 +15,16 @@ use crate::events::Outbox;
 /// clock skew), so every redelivery or redrive, and any replay of a captured body, finds it.
 const JOB_RECORD_KEEP_SECS: u64 = 15 * 86_400;
 
+/// How long a bulk campaign's job record is kept (its id starts `c-`): a year, so a campaign run
+/// again within it skips every user it queued, whatever they did since. (Were it forgotten after
+/// 15 days, a rerun would block again, and mail again, users who reset their password since.)
+const CAMPAIGN_RECORD_KEEP_SECS: u64 = 400 * 86_400;
+
+/// How long the record of `job_id` is kept.
+fn keep_secs(job_id: &str) -> u64 {
+    if job_id.starts_with(reset_core::domain::mail_job::CAMPAIGN_JOB_PREFIX) { CAMPAIGN_RECORD_KEEP_SECS } else { JOB_RECORD_KEEP_SECS }
+}
+
 #[derive(Clone)]
 pub struct DynamoJobLedger {
     client: Client,
@@ -68,7 +78,7 @@ impl JobLedger for DynamoJobLedger {
             .expression_attribute_values(":retry", AttributeValue::S("retry".into()))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
             .expression_attribute_values(":lease", AttributeValue::N((now + lease_secs).to_string()))
-            .expression_attribute_values(":expires", AttributeValue::N((now + JOB_RECORD_KEEP_SECS).to_string()))
+            .expression_attribute_values(":expires", AttributeValue::N((now + keep_secs(job_id)).to_string()))
             .return_values(ReturnValue::AllOld)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
@@ -159,7 +169,7 @@ impl CampaignLedger for DynamoJobLedger {
             .table_name(&self.table)
             .item("key", job_key(job_id))
             .item("state", AttributeValue::S("queued".into()))
-            .item("expires_at", AttributeValue::N((now + JOB_RECORD_KEEP_SECS).to_string()))
+            .item("expires_at", AttributeValue::N((now + keep_secs(job_id)).to_string()))
             // The worker may have claimed it already: its record stands.
             .condition_expression("attribute_not_exists(#state)")
             .expression_attribute_names("#state", "state")
@@ -172,5 +182,15 @@ impl CampaignLedger for DynamoJobLedger {
             }
             Err(err) => Err(crate::sdk_failure("DynamoDB PutItem (noting a campaign's job)", &err)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_campaigns_job_record_outlives_any_rerun_and_others_their_redeliveries() {
+        let campaign = reset_core::domain::mail_job::campaign_job_id("breach", "u1");
+        assert_eq!(super::keep_secs(&campaign), 400 * 86_400);
+        assert_eq!(super::keep_secs("0123456789abcdef0123456789abcdef"), 15 * 86_400);
     }
 }

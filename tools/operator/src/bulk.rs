@@ -321,7 +321,11 @@ fn refused(refusal: OperatorRefusal, job_id: String) -> Outcome {
         OperatorRefusal::AlreadyQueued => already_queued(job_id),
         OperatorRefusal::Unavailable(err) => unavailable(&err),
         OperatorRefusal::Changed => Outcome::Failed { reason: "changed", detail: refusal.to_string() },
-        OperatorRefusal::UnknownUser | OperatorRefusal::Disabled | OperatorRefusal::NoPassword | OperatorRefusal::HasPassword => {
+        OperatorRefusal::UnknownUser
+        | OperatorRefusal::Disabled
+        | OperatorRefusal::NoPassword
+        | OperatorRefusal::HasPassword
+        | OperatorRefusal::UnusableAddress => {
             Outcome::Skipped { reason: refusal.code(), detail: refusal.to_string(), job_id: None }
         }
         // The command line keeps the options to forced resets; reported, never expected.
@@ -342,6 +346,7 @@ where
     };
     let refusal = match (campaign.action, account.credential()) {
         _ if !account.active => OperatorRefusal::Disabled,
+        _ if account.email.mailbox().is_none() => OperatorRefusal::UnusableAddress,
         (OperatorAction::ForcedReset, Credential::None) => OperatorRefusal::NoPassword,
         (OperatorAction::Invitation, Credential::Password | Credential::ResetRequired) => OperatorRefusal::HasPassword,
         _ => return Outcome::WouldQueue { job_id },

@@ -260,8 +260,11 @@ pub fn campaign_job_id(campaign: &str, user_id: &str) -> String {
     }
     let digest = hash.finalize();
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("c-{hex}")
+    format!("{CAMPAIGN_JOB_PREFIX}{hex}")
 }
+
+/// How a campaign's job id starts ([`campaign_job_id`]); a random one ([`new_job_id`]) is hex.
+pub const CAMPAIGN_JOB_PREFIX: &str = "c-";
 
 #[cfg(test)]
 mod tests {

@@ -400,6 +400,12 @@ async fn send_changed_notice<A: Adapters<Users: FindUserByEmail + GetUser>, M: M
 /// signed now, so it lives its full lifetime from the mail).
 pub const MAX_OPERATOR_JOB_AGE_SECS: u64 = 4 * 86_400;
 
+/// The most operators' mails one account gets a day, whoever queued them: enough for a forced
+/// reset, an invitation and a few repeats; a bound on what a forged job could do (every function
+/// that holds the hashing key can MAC a job, request-reset included), since operator jobs spend no
+/// address budget.
+pub const OPERATOR_MAILS_PER_ACCOUNT_PER_DAY: u32 = 5;
+
 async fn deliver_operator_job<A: Adapters<Users: FindUserByEmail + GetUser>, M: Mailer>(deps: &DeliveryDeps<A, M>, job: &OperatorJob, pace: &Pace) -> Delivery {
     let now = unix_now();
     let audit = job.action.as_str();
@@ -412,7 +418,7 @@ async fn deliver_operator_job<A: Adapters<Users: FindUserByEmail + GetUser>, M: 
     let Ok(user_id) = UserId::parse(&job.user_id) else {
         return malformed(audit, "user_id is not a user id");
     };
-    claimed(deps, &job.id, |_| send_operator_mail(deps, job, &user_id, pace)).await
+    claimed(deps, &job.id, |counted| send_operator_mail(deps, job, &user_id, counted, pace)).await
 }
 
 /// An operator's mail goes to the address the account holds now, read by id, and only while the
@@ -423,9 +429,18 @@ async fn send_operator_mail<A: Adapters<Users: FindUserByEmail + GetUser>, M: Ma
     deps: &DeliveryDeps<A, M>,
     job: &OperatorJob,
     user_id: &UserId,
+    counted: bool,
     pace: &Pace,
 ) -> Result<(Settled, Option<OutboxEvent>), Failed> {
-    let ring = deps.signing.get().await.map_err(failed(true))?;
+    let ring = deps.signing.get().await.map_err(failed(counted))?;
+    let hashing = deps.common.hashing.get().await.map_err(failed(counted))?;
+    if !counted {
+        let key = format!("operator#{}", hashing.audit_hash(user_id.as_ref()));
+        if spend(deps, &key, OPERATOR_MAILS_PER_ACCOUNT_PER_DAY, DAY).await.map_err(failed(false))? != Hit::Allowed {
+            tracing::warn!(metric = "operator_mail_not_sent", reason = "rate_limited", user_id = %job.user_id, "an account reached its daily cap of operators' mails");
+            return Ok((Settled::RateLimited, None));
+        }
+    }
     pace.slot().await;
     let user = deps.users.get_user(user_id).await.map_err(failed(true))?;
     let mut event = None;
@@ -778,6 +793,23 @@ mod tests {
         assert_eq!(mailer.sent().len(), 2);
         // The same job again is a duplicate: one mail.
         assert_eq!(deliver_mail(&deps, &operator_job(1, "u-known", OperatorAction::ForcedReset), 2, Lane::Links).await, Delivery::Settled(Settled::Duplicate));
+    }
+
+    /// Operator jobs spend no address budget, yet an account gets at most a few of them a day,
+    /// whoever queued them (a forged job's bound); a retry of one job does not count it twice.
+    #[tokio::test]
+    async fn an_account_gets_at_most_its_daily_cap_of_operators_mails() {
+        let (deps, mailer) = worker(Duration::ZERO).await;
+        let cap = OPERATOR_MAILS_PER_ACCOUNT_PER_DAY;
+        for n in 0..cap {
+            let job = operator_job(100 + n, "u-known", OperatorAction::ForcedReset);
+            assert_eq!(deliver_mail(&deps, &job, 1, Lane::Links).await, Delivery::Settled(Settled::Sent), "mail {n}");
+        }
+        let over = operator_job(200, "u-known", OperatorAction::ForcedReset);
+        assert_eq!(deliver_mail(&deps, &over, 1, Lane::Links).await, Delivery::Settled(Settled::RateLimited));
+        assert_eq!(mailer.sent().len(), cap as usize);
+        // Another account has its own cap.
+        assert_eq!(deliver_mail(&deps, &operator_job(201, "u-second", OperatorAction::ForcedReset), 1, Lane::Links).await, Delivery::Settled(Settled::Sent));
     }
 
     /// The forgot page does not give a password to an account that has none (one that signs in

@@ -68,6 +68,10 @@ pub enum OperatorRefusal {
     HasPassword,
     #[error("block_sign_in and end_sessions apply to a forced reset only")]
     OptionsForInvitation,
+    /// The account's stored address is not one a mail can go to: a forced reset would block it
+    /// with no way out, an invitation would never arrive.
+    #[error("the user's stored address cannot take mail: nothing was done (fix the address first)")]
+    UnusableAddress,
     /// A campaign's job the ledger knows: queued by an earlier run of the campaign.
     #[error("already queued by an earlier run of this campaign")]
     AlreadyQueued,
@@ -90,6 +94,7 @@ impl OperatorRefusal {
             OperatorRefusal::NoPassword => "no_password",
             OperatorRefusal::HasPassword => "has_password",
             OperatorRefusal::OptionsForInvitation => "bad_request",
+            OperatorRefusal::UnusableAddress => "unusable_address",
             OperatorRefusal::AlreadyQueued => "already_queued",
             OperatorRefusal::Changed => "changed",
             OperatorRefusal::Unavailable(_) => "unavailable",
@@ -165,6 +170,9 @@ async fn start<A: Adapters<Users: GetUser + ForceReset, Ledger: CampaignLedger>>
     if !user.active {
         return Err(OperatorRefusal::Disabled);
     }
+    if user.email.mailbox().is_none() {
+        return Err(OperatorRefusal::UnusableAddress);
+    }
     match (request.action, user.credential()) {
         (OperatorAction::ForcedReset, Credential::None) => return Err(OperatorRefusal::NoPassword),
         (OperatorAction::Invitation, Credential::Password | Credential::ResetRequired) => return Err(OperatorRefusal::HasPassword),
@@ -188,7 +196,8 @@ async fn start<A: Adapters<Users: GetUser + ForceReset, Ledger: CampaignLedger>>
             expected_email: user.email.as_stored().to_owned(),
             expected_hash: user.password_hash.clone(),
             expected_status: user.status.clone(),
-            new_hash: request.block_sign_in.then(|| login_password::formats::RESET_REQUIRED.to_owned()),
+            // Behind the configured `{id}` prefix, as every hash the service writes.
+            new_hash: request.block_sign_in.then(|| format!("{}{}", deps.common.settings.password_storage.prefix, login_password::formats::RESET_REQUIRED)),
             new_epoch: request.end_sessions.then_some(now),
             event: event.into_event(),
         };
@@ -232,11 +241,18 @@ mod tests {
 
     async fn deps(campaigns: bool) -> OperatorDeps<InMemory> {
         let users = MemoryUsers::default();
-        let accounts = [("u-pw", OLD_HASH, "active"), ("u-none", "", "active"), ("u-django-none", "!unusable", "active"), ("u-off", OLD_HASH, "disabled")];
+        let accounts = [
+            ("u-pw", OLD_HASH, "active"),
+            ("u-none", "", "active"),
+            ("u-django-none", "!unusable", "active"),
+            ("u-off", OLD_HASH, "disabled"),
+            ("u-nomail", OLD_HASH, "active"),
+        ];
         for (id, hash, status) in accounts {
+            let email = if id == "u-nomail" { "not an address".to_owned() } else { format!("{id}@example.com") };
             users.insert(User {
                 id: UserId::parse(id).unwrap(),
-                email: StoredEmail::new(format!("{id}@example.com")),
+                email: StoredEmail::new(email),
                 password_hash: hash.into(),
                 active: status == "active",
                 status: status.into(),
@@ -307,6 +323,20 @@ mod tests {
         assert!(start_operator_reset(&deps, &request("u-pw", OperatorAction::ForcedReset)).await.is_ok());
     }
 
+    /// With a configured `{id}` prefix (Spring), the marker is written behind it, and still read
+    /// as the marker.
+    #[tokio::test]
+    async fn the_marker_is_written_behind_the_configured_prefix() {
+        let mut deps = deps(false).await;
+        deps.common.settings.password_storage.prefix = "{bcrypt}".into();
+        let blocking = OperatorRequest { block_sign_in: true, ..request("u-pw", OperatorAction::ForcedReset) };
+        start_operator_reset(&deps, &blocking).await.unwrap();
+        let after = user(&deps, "u-pw");
+        assert_eq!(after.password_hash, "{bcrypt}!password-reset-required");
+        assert_eq!(after.credential(), Credential::ResetRequired);
+        assert!(!login_password::verify("anything", &after.password_hash));
+    }
+
     #[tokio::test]
     async fn refusals_say_why_and_change_nothing() {
         let deps = deps(false).await;
@@ -317,6 +347,7 @@ mod tests {
             (request("u-none", OperatorAction::ForcedReset), "no_password"),
             (request("u-django-none", OperatorAction::ForcedReset), "no_password"),
             (request("u-pw", OperatorAction::Invitation), "has_password"),
+            (request("u-nomail", OperatorAction::ForcedReset), "unusable_address"),
             (OperatorRequest { block_sign_in: true, ..request("u-none", OperatorAction::Invitation) }, "bad_request"),
             (OperatorRequest { end_sessions: true, ..request("u-none", OperatorAction::Invitation) }, "bad_request"),
         ];
