@@ -138,7 +138,8 @@ async fn ledger_jobs(stack: &Stack) -> BTreeSet<String> {
     let mut jobs = BTreeSet::new();
     let mut start = None;
     loop {
-        let page = stack.dynamodb().scan().table_name(reset_aws::DEFAULT_LIMITS_TABLE).set_exclusive_start_key(start.take()).send().await.unwrap();
+        let page =
+            patient_dynamodb(stack).scan().table_name(reset_aws::DEFAULT_LIMITS_TABLE).limit(1000).set_exclusive_start_key(start.take()).send().await.unwrap();
         for item in page.items.unwrap_or_default() {
             if let Some(job) = item["key"].as_s().unwrap().strip_prefix("job#") {
                 jobs.insert(job.to_owned());
@@ -149,6 +150,17 @@ async fn ledger_jobs(stack: &Stack) -> BTreeSet<String> {
             _ => return jobs,
         }
     }
+}
+
+/// Timeouts as long as moto takes: it answers one call at a time, and a scan of thousands of items
+/// behind a campaign's calls outlasts the SDK's 4 s.
+fn patient() -> aws_sdk_sqs::config::timeout::TimeoutConfig {
+    let config = aws_sdk_sqs::config::timeout::TimeoutConfig::builder();
+    config.operation_attempt_timeout(Duration::from_secs(120)).operation_timeout(Duration::from_secs(240)).build()
+}
+
+fn patient_dynamodb(stack: &Stack) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&stack.sdk).timeout_config(patient()).build())
 }
 
 /// The job id of every message on the links' queue, each as often as it is there; the messages
@@ -539,9 +551,7 @@ async fn enqueue_rate_against_moto() {
 /// as long as moto takes: one that gave up on a receive moto answered later would leave that
 /// batch invisible, uncounted.
 async fn drain(stack: &Stack, seen: &mut BTreeMap<String, usize>) {
-    use aws_sdk_sqs::config::timeout::TimeoutConfig;
-    let patient = TimeoutConfig::builder().operation_attempt_timeout(Duration::from_secs(120)).operation_timeout(Duration::from_secs(240)).build();
-    let client = &aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&stack.sdk).timeout_config(patient).build());
+    let client = &aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&stack.sdk).timeout_config(patient()).build());
     loop {
         let out = client.receive_message().queue_url(&stack.queue.url).max_number_of_messages(10).visibility_timeout(300).send().await.unwrap();
         let messages = out.messages.unwrap_or_default();
