@@ -314,6 +314,31 @@ async fn a_dry_run_counts_what_a_run_would_do_and_changes_nothing() {
     }
 }
 
+/// `--all-users`: a parallel Scan of the ids (three segments here) reaches every account once,
+/// and each gets its outcome as from a file.
+#[tokio::test]
+async fn a_campaign_over_the_whole_table_reaches_every_account_once() {
+    let app = MotoApp::start().await;
+    let ids: Vec<String> = (0..30).map(|i| format!("t-{i:02}")).collect();
+    let mut users: Vec<(&str, Option<&str>, Option<&str>)> = ids.iter().map(|id| (id.as_str(), Some(a_hash()), None)).collect();
+    users.push(("t-off", Some(a_hash()), Some("disabled")));
+    put_users(&app.stack, &users).await;
+    let dir = scratch("campaign-all");
+    let csv = dir.join("report.csv");
+    let ran = run(&app.stack, &["bulk", "--campaign", "all", "--all-users", "--segments", "3", "--end-sessions", "--report", csv.to_str().unwrap()]);
+    assert_eq!(ran.code, Some(0), "{ran}");
+    let rows = report(&csv);
+    let mut seen: Vec<&str> = rows.iter().map(|row| row["user_id"].as_str()).collect();
+    seen.sort();
+    let mut expected: Vec<&str> = ids.iter().map(String::as_str).chain([DEMO_USER_ID, "t-off"]).collect();
+    expected.sort();
+    assert_eq!(seen, expected, "every account once\n{ran}");
+    let queued: BTreeSet<&str> = rows.iter().filter(|row| row["outcome"] == "queued").map(|row| row["user_id"].as_str()).collect();
+    assert_eq!(queued.len(), 31, "{ran}");
+    assert!(rows.iter().any(|row| row["user_id"] == "t-off" && row["reason"] == "user_disabled"), "{ran}");
+    assert_eq!(app.stack.queue.depth().await.unwrap(), 31);
+}
+
 /// Operators' jobs share the links' queue with everyone's requests: while the queue holds more
 /// than the bound, the campaign queues nothing, and it goes on once the worker has drained it.
 #[tokio::test]

@@ -325,9 +325,7 @@ fn refused(refusal: OperatorRefusal, job_id: String) -> Outcome {
         | OperatorRefusal::Disabled
         | OperatorRefusal::NoPassword
         | OperatorRefusal::HasPassword
-        | OperatorRefusal::UnusableAddress => {
-            Outcome::Skipped { reason: refusal.code(), detail: refusal.to_string(), job_id: None }
-        }
+        | OperatorRefusal::UnusableAddress => Outcome::Skipped { reason: refusal.code(), detail: refusal.to_string(), job_id: None },
         // The command line keeps the options to forced resets; reported, never expected.
         OperatorRefusal::OptionsForInvitation => Outcome::Failed { reason: refusal.code(), detail: refusal.to_string() },
     }

@@ -170,7 +170,8 @@ requires a new password, with a link that works like any other (signed when the 
 --block-sign-in replaces the stored hash by an unusable marker until the reset (no verifier
 accepts it); --end-sessions moves the account's epoch, ending sessions and outstanding links.
 Both are written with the Reset Forced event before the mail is queued. Prints the job id, or why
-nothing was done (exit 3: unknown user, disabled account, no password: invite instead).";
+nothing was done (exit 3: unknown user, disabled account, no password: invite instead, an address that cannot
+take mail).";
 
 const INVITE_ABOUT: &str = "\
 Invite one user who has no password, by id: a \"choose your password\" mail with a link that
@@ -234,7 +235,7 @@ a campaign waits behind at most about 10 s of its mail.";
 const BULK_AFTER: &str = "\
 At the end (and at Ctrl-C, after the calls in flight finish) it prints what it did: queued,
 skipped (per reason: already_queued, unknown_user, user_disabled, no_password, has_password,
-duplicate, malformed) and failed (unavailable, changed: run again). --report PATH.csv writes one
+unusable_address, duplicate, malformed) and failed (unavailable, changed: run again). --report PATH.csv writes one
 row per line read: line,user_id,outcome,reason,job_id,detail (outcome queued, would_queue,
 skipped, failed, or not_started for lines a stop left).
 

@@ -75,7 +75,7 @@ async fn single(raw_user: &str, action: OperatorAction, block_sign_in: bool, end
             ExitCode::from(REFUSED)
         }
         Single::Failed(failure) => {
-            let cause = std::error::Error::source(&failure).map(|cause| format!(": {cause:?}")).unwrap_or_default();
+            let cause = std::error::Error::source(&failure).map(|cause| format!(": {cause}")).unwrap_or_default();
             eprintln!("failed: {}: {failure}{cause}", failure.code());
             ExitCode::FAILURE
         }
