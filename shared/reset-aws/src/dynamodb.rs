@@ -292,11 +292,12 @@ impl DynamoUsers {
             })
             .expression_attribute_names("#status", &t.status)
             .expression_attribute_names("#hash", &t.password_hash)
-            .expression_attribute_names("#changed", &t.password_changed_at)
             .expression_attribute_names("#email", &t.email)
-            .set_expression_attribute_values(Some(values))
-            .build()
-            .map_err(|err| anyhow::anyhow!("the user update could not be built ({what}): {err}"))?;
+            .set_expression_attribute_values(Some(values));
+        // DynamoDB refuses a name the expressions do not use (a forced reset that blocks sign-in
+        // without moving the epoch).
+        let update = if set.contains("#changed") { update.expression_attribute_names("#changed", &t.password_changed_at) } else { update };
+        let update = update.build().map_err(|err| anyhow::anyhow!("the user update could not be built ({what}): {err}"))?;
         // The change and its event, both or neither: an event is as durable as its change. (The
         // SDK gives each send one idempotency token for all its own retries, so a try whose answer
         // was lost and is sent again is answered as the first.)
