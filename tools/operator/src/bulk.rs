@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::StreamExt as _;
 use futures_util::stream::FuturesUnordered;
+use reset_core::domain::UserId;
 use reset_core::domain::mail_job::{OperatorAction, campaign_job_id};
-use reset_core::domain::{Credential, UserId};
 use reset_core::ports::{CampaignLedger, ForceReset, GetUser};
 use reset_core::{Adapters, OperatorDeps, OperatorRefusal, OperatorRequest, start_operator_reset};
 use tokio::sync::{Notify, mpsc};
@@ -342,14 +342,10 @@ where
         Ok(None) => return refused(OperatorRefusal::UnknownUser, job_id),
         Err(err) => return unavailable(&err),
     };
-    let refusal = match (campaign.action, account.credential()) {
-        _ if !account.active => OperatorRefusal::Disabled,
-        _ if account.email.mailbox().is_none() => OperatorRefusal::UnusableAddress,
-        (OperatorAction::ForcedReset, Credential::None) => OperatorRefusal::NoPassword,
-        (OperatorAction::Invitation, Credential::Password | Credential::ResetRequired) => OperatorRefusal::HasPassword,
-        _ => return Outcome::WouldQueue { job_id },
-    };
-    refused(refusal, job_id)
+    match reset_core::use_cases::operator_reset::eligible(campaign.action, &account) {
+        Ok(()) => Outcome::WouldQueue { job_id },
+        Err(refusal) => refused(refusal, job_id),
+    }
 }
 
 #[cfg(test)]

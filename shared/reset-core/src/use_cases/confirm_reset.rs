@@ -107,7 +107,7 @@ pub fn audit_refusal(err: &ConfirmError) {
     }
 }
 
-/// The oldest key ring a password change trusts: a key retired (`rotate-signing-key retire
+/// The oldest key ring a password change trusts: a key retired (`reset-operator signing-key retire
 /// --force`) changes no password on any running instance once this has passed, whatever
 /// `KEY_CACHE_SECONDS` says. Costs one read of the secret per instance per minute at most, and
 /// only when passwords are changed.

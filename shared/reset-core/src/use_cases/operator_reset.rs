@@ -16,7 +16,7 @@
 
 use crate::domain::events::{ResetForced, SCHEMA_VERSION, forced_id};
 use crate::domain::mail_job::{MailJob, OperatorAction, OperatorJob, campaign_job_id, new_job_id};
-use crate::domain::{Credential, ForcedChange, UserId};
+use crate::domain::{Credential, ForcedChange, User, UserId};
 use crate::ports::{CampaignLedger, ForceReset, GetUser, MailQueue as _, WriteOutcome};
 use crate::{Adapters, Deps, unix_now};
 
@@ -145,6 +145,23 @@ pub async fn start_operator_reset<A: Adapters<Users: GetUser + ForceReset, Ledge
     started
 }
 
+/// Whether `action` may start on `user` as read: an active account with an address a mail can go
+/// to, and a password to reset (or the forced reset's marker) or none to invite. The operator
+/// tool's dry run asks the same.
+pub fn eligible(action: OperatorAction, user: &User) -> Result<(), OperatorRefusal> {
+    if !user.active {
+        return Err(OperatorRefusal::Disabled);
+    }
+    if user.email.mailbox().is_none() {
+        return Err(OperatorRefusal::UnusableAddress);
+    }
+    match (action, user.credential()) {
+        (OperatorAction::ForcedReset, Credential::None) => Err(OperatorRefusal::NoPassword),
+        (OperatorAction::Invitation, Credential::Password | Credential::ResetRequired) => Err(OperatorRefusal::HasPassword),
+        _ => Ok(()),
+    }
+}
+
 async fn start<A: Adapters<Users: GetUser + ForceReset, Ledger: CampaignLedger>>(
     deps: &OperatorDeps<A>,
     request: &OperatorRequest,
@@ -167,17 +184,7 @@ async fn start<A: Adapters<Users: GetUser + ForceReset, Ledger: CampaignLedger>>
     // The keys before anything is written: without them nothing can be queued.
     let hashing = deps.common.hashing.get().await.map_err(OperatorRefusal::Unavailable)?;
     let user = deps.users.get_user(&request.user_id).await.map_err(OperatorRefusal::Unavailable)?.ok_or(OperatorRefusal::UnknownUser)?;
-    if !user.active {
-        return Err(OperatorRefusal::Disabled);
-    }
-    if user.email.mailbox().is_none() {
-        return Err(OperatorRefusal::UnusableAddress);
-    }
-    match (request.action, user.credential()) {
-        (OperatorAction::ForcedReset, Credential::None) => return Err(OperatorRefusal::NoPassword),
-        (OperatorAction::Invitation, Credential::Password | Credential::ResetRequired) => return Err(OperatorRefusal::HasPassword),
-        _ => {}
-    }
+    eligible(request.action, &user)?;
     let now = unix_now();
     if forced {
         let event = ResetForced {
