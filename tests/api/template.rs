@@ -1211,7 +1211,7 @@ fn who_may_do_what_with_each_key_secret_is_the_readme_s_table() {
         .collect();
     assert!(table.len() >= 14, "the README's table: {table:?}");
     let backticked = |cell: &str| cell.split('`').nth(1).unwrap_or_else(|| panic!("no `name` in {cell:?}")).to_owned();
-    let conditions = ["HasOperatorRole", "HasDeployerRoles"];
+    let conditions = ["HasOperatorRole", "HasDeployerRoles", "HasAdminApi"];
     let may = |principal: &str, secret: &str, actions: &[&str]| {
         actions.iter().all(|a| granted(template, principal, a, secret, &conditions) && !refused(template, secret, principal, a, &conditions))
     };
@@ -1230,6 +1230,7 @@ fn who_may_do_what_with_each_key_secret_is_the_readme_s_table() {
         "ResetPasswordFunctionRole",
         "MailWorkerFunctionRole",
         "EventPublisherFunctionRole",
+        "AdminApiFunctionRole",
         "OperatorRoleArn",
         "DeployerRoleArns",
         "Other",
