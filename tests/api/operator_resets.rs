@@ -181,3 +181,43 @@ async fn a_keys_only_email_index_reads_each_account_as_its_item_says() {
     let none = read("k-none").await;
     assert_eq!((none.active, none.credential()), (true, Credential::None));
 }
+
+/// Puts an account with no password attribute, as an invited or imported user is held.
+async fn put_passwordless(app: &MotoApp, id: &str, email: &str) {
+    let t = app.stack.config().table;
+    app.stack
+        .dynamodb()
+        .put_item()
+        .table_name(&t.table)
+        .item(&t.id, AttributeValue::S(id.into()))
+        .item(&t.email, AttributeValue::S(email.into()))
+        .item(&t.status, AttributeValue::S("active".into()))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// `PasswordlessUsersMayRequest`: off, a reset link for an account with no password is refused at
+/// the confirm too (a link signed before the setting was turned off, or by hand), and nothing is
+/// written; on, the forgot page mails such an account a link that sets its first password.
+#[tokio::test]
+async fn the_passwordless_setting_decides_at_the_confirm_as_at_the_forgot_page() {
+    let off = MotoApp::start().await;
+    let (id, email) = (unique("social"), format!("{}@example.com", unique("social")));
+    put_passwordless(&off, &id, &email).await;
+    let ring = off.stack.key_ring().await.unwrap();
+    let binding = reset_core::reset_token::Binding { user_id: &id, email: &email, password_hash: "", status: "active", epoch: "" };
+    let token = ring.issue(binding, reset_core::unix_now(), 600).unwrap().token;
+    let refused = off.call(&confirm_event(&token, NEW)).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(!off.stack.user_item(&id).await.unwrap().unwrap().contains_key("password_hash"), "nothing written");
+
+    let on = MotoApp::start_with(&[("PASSWORDLESS_USERS_MAY_REQUEST", "true")]).await;
+    put_passwordless(&on, &id, &email).await;
+    assert_eq!(on.call(&crate::helpers::request_event(&email)).await.status, 202);
+    let mails = on.mails().await;
+    let mail = mails.iter().find(|m| m.destinations.to.contains(&email)).expect("a reset link for an account with no password, as the setting allows");
+    let confirmed = on.call(&confirm_event(&mail.token().unwrap(), NEW)).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert!(login_password::verify(NEW, &on.stack.password_hash(&id).await.unwrap()));
+}

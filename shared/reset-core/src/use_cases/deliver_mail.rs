@@ -663,11 +663,11 @@ mod tests {
         fn password_changed(&self, _: &Settings, _: Locale, to: Email, _: u64, dispute: Option<&str>) -> anyhow::Result<Mail> {
             Ok(Mail { to, subject: "changed".into(), text: dispute.unwrap_or_default().into(), html: String::new() })
         }
-        fn forced_reset(&self, _: &Settings, _: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
-            Ok(Mail { to, subject: "forced".into(), text: link.into(), html: String::new() })
+        fn forced_reset(&self, _: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+            Ok(Mail { to, subject: format!("forced:{}", locale.tag()), text: link.into(), html: String::new() })
         }
-        fn invitation(&self, _: &Settings, _: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
-            Ok(Mail { to, subject: "invitation".into(), text: link.into(), html: String::new() })
+        fn invitation(&self, _: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+            Ok(Mail { to, subject: format!("invitation:{}", locale.tag()), text: link.into(), html: String::new() })
         }
     }
 
@@ -763,14 +763,14 @@ mod tests {
 
         assert_eq!(deliver_mail(&deps, &operator_job(1, "u-known", OperatorAction::ForcedReset), 1, Lane::Links).await, Delivery::Settled(Settled::Sent));
         let forced = mailer.sent().pop().unwrap();
-        assert_eq!((forced.subject.as_str(), forced.to.as_ref()), ("forced", "known@example.com"));
+        assert_eq!((forced.subject.as_str(), forced.to.as_ref()), ("forced:en", "known@example.com"));
         let known = deps.users.get(&UserId::parse("u-known").unwrap()).unwrap();
         let claims = ring.verify_for(Purpose::Reset, &token_of(&forced), now).unwrap().bind(known.binding()).unwrap();
         assert_eq!(claims.expires_at, now + deps.common.settings.token_ttl.as_secs());
 
         assert_eq!(deliver_mail(&deps, &operator_job(2, "u-invited", OperatorAction::Invitation), 1, Lane::Links).await, Delivery::Settled(Settled::Sent));
         let invitation = mailer.sent().pop().unwrap();
-        assert_eq!((invitation.subject.as_str(), invitation.to.as_ref()), ("invitation", "invited@example.com"));
+        assert_eq!((invitation.subject.as_str(), invitation.to.as_ref()), ("invitation:en", "invited@example.com"));
         assert!(ring.verify_for(Purpose::Reset, &token_of(&invitation), now).is_err(), "an invitation is no reset link");
         let claims = ring.verify_for(Purpose::Invitation, &token_of(&invitation), now).unwrap().bind(invited.binding()).unwrap();
         assert_eq!(claims.expires_at, now + deps.common.settings.invitation_ttl.as_secs());
@@ -810,6 +810,44 @@ mod tests {
         assert_eq!(mailer.sent().len(), cap as usize);
         // Another account has its own cap.
         assert_eq!(deliver_mail(&deps, &operator_job(201, "u-second", OperatorAction::ForcedReset), 1, Lane::Links).await, Delivery::Settled(Settled::Sent));
+    }
+
+    /// An operator's mail is in the account's own language when it has one, else the job's (the
+    /// caller's `locale`), else the default.
+    #[tokio::test]
+    async fn an_operators_mail_is_in_the_accounts_language_else_the_jobs() {
+        let (deps, mailer) = worker(Duration::ZERO).await;
+        let mut in_german = operator_job(1, "u-known", OperatorAction::ForcedReset);
+        if let MailJob::Operator(job) = &mut in_german {
+            job.locale = Some("de".into());
+        }
+        deliver_mail(&deps, &in_german, 1, Lane::Links).await;
+        assert_eq!(mailer.sent().pop().unwrap().subject, "forced:de", "the job's language, the account having none");
+        let mut known = deps.users.get(&UserId::parse("u-known").unwrap()).unwrap();
+        known.locale = Some("fr".into());
+        deps.users.insert(known);
+        let mut again = in_german.clone();
+        if let MailJob::Operator(job) = &mut again {
+            job.id = "op-2".into();
+        }
+        deliver_mail(&deps, &again, 1, Lane::Links).await;
+        assert_eq!(mailer.sent().pop().unwrap().subject, "forced:fr", "the account's own language first");
+    }
+
+    /// A job that failed after spending the account's cap comes back without spending it again.
+    #[tokio::test]
+    async fn a_retried_operator_job_spends_the_daily_cap_once() {
+        let (deps, mailer) = worker(Duration::ZERO).await;
+        mailer.fail_next(1);
+        let first = operator_job(1, "u-known", OperatorAction::ForcedReset);
+        assert_eq!(deliver_mail(&deps, &first, 1, Lane::Links).await, Delivery::Retry);
+        assert_eq!(deliver_mail(&deps, &first, 2, Lane::Links).await, Delivery::Settled(Settled::Sent));
+        for n in 1..OPERATOR_MAILS_PER_ACCOUNT_PER_DAY {
+            let job = operator_job(10 + n, "u-known", OperatorAction::ForcedReset);
+            assert_eq!(deliver_mail(&deps, &job, 1, Lane::Links).await, Delivery::Settled(Settled::Sent), "mail {n} after the retried one");
+        }
+        let over = operator_job(99, "u-known", OperatorAction::ForcedReset);
+        assert_eq!(deliver_mail(&deps, &over, 1, Lane::Links).await, Delivery::Settled(Settled::RateLimited));
     }
 
     /// The forgot page does not give a password to an account that has none (one that signs in
