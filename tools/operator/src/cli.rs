@@ -230,7 +230,10 @@ reset themselves, and the mail worker sends that queue at 9/10 of SES_MAX_SEND_R
 ordinary request never waits behind the campaign, the tool queues at most --rate jobs a second
 (default: half of SES_MAX_SEND_RATE, at least 1), and pauses while the queue holds more than
 --max-backlog messages (default: 10 seconds of the links' send rate): a reset asked for during
-a campaign waits behind at most about 10 s of its mail.";
+a campaign waits behind at most about 10 s of its mail. It also pauses while the notices' queue
+(NOTICE_QUEUE_URL) holds more than 15 minutes of the notices' share of the rate: users who reset
+faster than their password-changed notices can go out hold the campaign, so no notice waits for
+days. --max-backlog 0 turns both bounds off.";
 
 const BULK_AFTER: &str = "\
 At the end (and at Ctrl-C, after the calls in flight finish) it prints what it did: queued,

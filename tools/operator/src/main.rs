@@ -92,6 +92,8 @@ async fn campaign(args: &BulkArgs) -> anyhow::Result<ExitCode> {
     let send_rate = pace::send_rate_from_env()?;
     let (default_rate, default_backlog) = pace::defaults(send_rate);
     let (table, id_attribute, queue_url) = (config.table.table.clone(), config.table.id.clone(), config.mail_queue_url.clone().unwrap_or_default());
+    // The notices' queue, if the environment names it: a campaign also waits for its notices.
+    let notices_url = config.notice_queue_url.clone();
     let (deps, operator, sdk) = operator_deps(config, true).await?;
     let action = if args.invite { OperatorAction::Invitation } else { OperatorAction::ForcedReset };
     let campaign = Campaign {
@@ -109,7 +111,10 @@ async fn campaign(args: &BulkArgs) -> anyhow::Result<ExitCode> {
         false => (args.rate.unwrap_or(default_rate), args.max_backlog.unwrap_or(default_backlog)),
     };
     let concurrency = args.concurrency.map_or_else(|| pace::default_concurrency(rate), usize::from);
-    let pace = pace::Pace::new(rate, max_backlog, SqsDepth { client: aws_sdk_sqs::Client::new(&sdk), url: queue_url });
+    // The notices' bound goes with the links' (no bound, no notices' bound either: --max-backlog 0).
+    let notice_backlog = if max_backlog == 0 || notices_url.is_none() { 0 } else { pace::notice_backlog(send_rate) };
+    let depth = SqsDepth { client: aws_sdk_sqs::Client::new(&sdk), url: queue_url, notices_url };
+    let pace = pace::Pace::new(rate, max_backlog, depth).with_notice_backlog(notice_backlog);
 
     let (mut entries, total, from, drain_after_stop) = match &args.file {
         Some(path) => {
@@ -141,7 +146,12 @@ async fn campaign(args: &BulkArgs) -> anyhow::Result<ExitCode> {
     let pacing = match (args.dry_run, max_backlog) {
         (true, _) => "dry run: nothing is written or queued".to_owned(),
         (false, 0) => format!("at most {rate} jobs a second, no backlog bound"),
-        (false, bound) => format!("at most {rate} jobs a second, pausing while the links' queue holds more than {bound}"),
+        (false, bound) if notice_backlog > 0 => {
+            format!("at most {rate} jobs a second, pausing while the links' queue holds more than {bound} or the notices' more than {notice_backlog}")
+        }
+        (false, bound) => format!(
+            "at most {rate} jobs a second, pausing while the links' queue holds more than {bound} (no NOTICE_QUEUE_URL: the notices' queue is not watched)"
+        ),
     };
     eprintln!("campaign {}: {what} for {from} ({total} lines); {pacing}; {concurrency} users in flight", campaign.name);
 
@@ -177,8 +187,13 @@ async fn campaign(args: &BulkArgs) -> anyhow::Result<ExitCode> {
     // Without a bar (not a terminal), a pause is said once when it starts and once when it ends.
     let paused = std::sync::atomic::AtomicBool::new(false);
     let waiting = |w: Option<Waiting>| match w {
-        Some(Waiting::Backlog { depth, bound }) => {
-            let line = format!("waiting: the links' queue holds {depth} messages, more than {bound}");
+        Some(wait) => {
+            let line = match wait {
+                Waiting::Backlog { depth, bound } => format!("waiting: the links' queue holds {depth} messages, more than {bound}"),
+                Waiting::Notices { depth, bound } => {
+                    format!("waiting: the notices' queue holds {depth} messages, more than {bound} (users confirm faster than their notices go out)")
+                }
+            };
             if !paused.swap(true, std::sync::atomic::Ordering::SeqCst) && bar.is_hidden() {
                 eprintln!("{line}");
             }
@@ -186,7 +201,7 @@ async fn campaign(args: &BulkArgs) -> anyhow::Result<ExitCode> {
         }
         None => {
             if paused.swap(false, std::sync::atomic::Ordering::SeqCst) && bar.is_hidden() {
-                eprintln!("the links' queue is back within its bound: going on");
+                eprintln!("the queues are back within their bounds: going on");
             }
             bar.set_message("");
         }

@@ -8,7 +8,12 @@
 //!   skipped user costs none, so a resumed campaign passes its earlier users at full speed); and
 //! - pauses while the queue holds more than `max_backlog` messages (default: 10 seconds of the
 //!   links' send rate), so a request arriving mid-campaign waits behind at most ~10 s of
-//!   campaign mail, even when the worker is slower than it should be (throttled, SES refusing).
+//!   campaign mail, even when the worker is slower than it should be (throttled, SES refusing); and
+//! - pauses while the notices' queue holds more than `NOTICE_BACKLOG_SECONDS` of the notices' share
+//!   of the rate: every user who completes a forced reset is sent a "password changed" notice, and
+//!   notices have a tenth of the rate, so a campaign whose users reset faster than a tenth of the
+//!   rate would grow that queue past the four days SQS keeps a message. The campaign then goes at
+//!   the pace its users confirm.
 
 use std::future::Future;
 use std::sync::Mutex;
@@ -22,6 +27,14 @@ pub const LINK_SHARE_TENTHS: u64 = 10 - reset_wiring::NOTICE_SHARE_TENTHS;
 pub const BACKLOG_SECONDS: u64 = 10;
 /// How often the queue's depth is read again, at most (one GetQueueAttributes call).
 pub const DEPTH_EVERY: Duration = Duration::from_secs(1);
+/// How many seconds of the notices' send rate may wait before a campaign pauses: 15 minutes.
+pub const NOTICE_BACKLOG_SECONDS: u64 = 15 * 60;
+
+/// The notices' queue bound for `SES_MAX_SEND_RATE` = `send_rate`: [`NOTICE_BACKLOG_SECONDS`] of
+/// the notices' share of it.
+pub fn notice_backlog(send_rate: u32) -> u64 {
+    (u64::from(send_rate) * reset_wiring::NOTICE_SHARE_TENTHS * NOTICE_BACKLOG_SECONDS).div_ceil(10)
+}
 
 /// The default pace for `SES_MAX_SEND_RATE` = `send_rate`: half of it (at least 1 a second), and
 /// a backlog of [`BACKLOG_SECONDS`] of the links' share of it.
@@ -54,31 +67,51 @@ pub fn send_rate_from_env() -> anyhow::Result<u32> {
     }
 }
 
-/// How many messages wait on the links' queue (SQS's `ApproximateNumberOfMessages`).
+/// How many messages wait on the links' queue and on the notices' (SQS's
+/// `ApproximateNumberOfMessages`).
 pub trait QueueDepth: Send + Sync {
-    fn depth(&self) -> impl Future<Output = anyhow::Result<u64>> + Send;
+    fn depth(&self) -> impl Future<Output = anyhow::Result<Depths>> + Send;
 }
 
-/// [`QueueDepth`] over SQS GetQueueAttributes.
+/// The two queues' depths at one reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Depths {
+    pub links: u64,
+    pub notices: u64,
+}
+
+/// [`QueueDepth`] over SQS GetQueueAttributes: the links' queue, and the notices' when known.
 pub struct SqsDepth {
     pub client: aws_sdk_sqs::Client,
     pub url: String,
+    pub notices_url: Option<String>,
 }
 
-impl QueueDepth for SqsDepth {
-    async fn depth(&self) -> anyhow::Result<u64> {
+impl SqsDepth {
+    async fn of(&self, url: &str, what: &str) -> anyhow::Result<u64> {
         use aws_sdk_sqs::types::QueueAttributeName;
         let out = self
             .client
             .get_queue_attributes()
-            .queue_url(&self.url)
+            .queue_url(url)
             .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
             .send()
             .await
-            .map_err(|err| anyhow::Error::new(err).context("SQS GetQueueAttributes (the links' queue depth)"))?;
+            .map_err(|err| anyhow::Error::new(err).context(format!("SQS GetQueueAttributes ({what} depth)")))?;
         let attributes = out.attributes.unwrap_or_default();
         let depth = attributes.get(&QueueAttributeName::ApproximateNumberOfMessages).and_then(|v| v.parse().ok());
-        depth.ok_or_else(|| anyhow::anyhow!("SQS gave no ApproximateNumberOfMessages"))
+        depth.ok_or_else(|| anyhow::anyhow!("SQS gave no ApproximateNumberOfMessages for {what}"))
+    }
+}
+
+impl QueueDepth for SqsDepth {
+    async fn depth(&self) -> anyhow::Result<Depths> {
+        let links = self.of(&self.url, "the links' queue").await?;
+        let notices = match &self.notices_url {
+            Some(url) => self.of(url, "the notices' queue").await?,
+            None => 0,
+        };
+        Ok(Depths { links, notices })
     }
 }
 
@@ -86,16 +119,19 @@ impl QueueDepth for SqsDepth {
 pub struct NoDepth;
 
 impl QueueDepth for NoDepth {
-    async fn depth(&self) -> anyhow::Result<u64> {
-        Ok(0)
+    async fn depth(&self) -> anyhow::Result<Depths> {
+        Ok(Depths::default())
     }
 }
 
 /// What a wait was for, for the progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Waiting {
-    /// The queue held `depth` messages, above the bound.
+    /// The links' queue held `depth` messages, above the bound.
     Backlog { depth: u64, bound: u64 },
+    /// The notices' queue held `depth` messages, above its bound: users confirm faster than
+    /// their notices can go out.
+    Notices { depth: u64, bound: u64 },
 }
 
 /// A token bucket of `rate` slots a second (holding at most one second's worth, at least one
@@ -106,7 +142,9 @@ pub struct Pace<D> {
     bucket: Mutex<Bucket>,
     depth: D,
     max_backlog: u64,
-    seen: tokio::sync::Mutex<Option<(Instant, u64)>>,
+    /// The notices' queue bound (0: none).
+    notice_backlog: u64,
+    seen: tokio::sync::Mutex<Option<(Instant, Depths)>>,
 }
 
 struct Bucket {
@@ -115,12 +153,19 @@ struct Bucket {
 }
 
 impl<D: QueueDepth> Pace<D> {
-    /// `rate` jobs a second at most (`f64::INFINITY`: no limit); `max_backlog` 0: no bound.
+    /// `rate` jobs a second at most (`f64::INFINITY`: no limit); `max_backlog` 0: no bound (on
+    /// either queue).
     pub fn new(rate: f64, max_backlog: u64, depth: D) -> Self {
         let capacity = if rate.is_finite() { rate.max(1.0) } else { f64::MAX };
         // Start with one slot, not a second's burst: the first second is paced like the rest.
         let bucket = Mutex::new(Bucket { tokens: 1.0, at: Instant::now() });
-        Pace { rate, capacity, bucket, depth, max_backlog, seen: tokio::sync::Mutex::new(None) }
+        Pace { rate, capacity, bucket, depth, max_backlog, notice_backlog: 0, seen: tokio::sync::Mutex::new(None) }
+    }
+
+    /// Also pauses while the notices' queue holds more than `bound` messages (0: never).
+    pub fn with_notice_backlog(mut self, bound: u64) -> Self {
+        self.notice_backlog = bound;
+        self
     }
 
     pub fn rate(&self) -> f64 {
@@ -167,24 +212,31 @@ impl<D: QueueDepth> Pace<D> {
         }
         let mut told = false;
         loop {
-            let depth = {
+            let depths = {
                 let mut seen = self.seen.lock().await;
                 match *seen {
-                    Some((at, depth)) if at.elapsed() < DEPTH_EVERY => depth,
+                    Some((at, depths)) if at.elapsed() < DEPTH_EVERY => depths,
                     _ => {
-                        let depth = self.depth.depth().await?;
-                        *seen = Some((Instant::now(), depth));
-                        depth
+                        let depths = self.depth.depth().await?;
+                        *seen = Some((Instant::now(), depths));
+                        depths
                     }
                 }
             };
-            if depth <= self.max_backlog {
+            let wait = if depths.links > self.max_backlog {
+                Some(Waiting::Backlog { depth: depths.links, bound: self.max_backlog })
+            } else if self.notice_backlog > 0 && depths.notices > self.notice_backlog {
+                Some(Waiting::Notices { depth: depths.notices, bound: self.notice_backlog })
+            } else {
+                None
+            };
+            let Some(wait) = wait else {
                 if told {
                     waiting(None);
                 }
                 return Ok(());
-            }
-            waiting(Some(Waiting::Backlog { depth, bound: self.max_backlog }));
+            };
+            waiting(Some(wait));
             told = true;
             tokio::time::sleep(DEPTH_EVERY).await;
         }
@@ -219,13 +271,41 @@ mod tests {
         }
     }
 
-    struct Fixed(AtomicU64, AtomicU64);
+    /// The links' depth, the reads, and the notices' depth.
+    struct Fixed(AtomicU64, AtomicU64, AtomicU64);
 
     impl QueueDepth for Fixed {
-        async fn depth(&self) -> anyhow::Result<u64> {
+        async fn depth(&self) -> anyhow::Result<Depths> {
             self.1.fetch_add(1, Ordering::SeqCst);
-            Ok(self.0.load(Ordering::SeqCst))
+            Ok(Depths { links: self.0.load(Ordering::SeqCst), notices: self.2.load(Ordering::SeqCst) })
         }
+    }
+
+    /// Users who confirm faster than their notices can go out hold the campaign until the
+    /// notices' queue is within its bound.
+    #[tokio::test(start_paused = true)]
+    async fn a_notice_backlog_above_its_bound_holds_the_campaign_until_it_drains() {
+        assert_eq!(notice_backlog(14), 1260, "15 minutes of 1.4 notices a second");
+        let depth = Fixed(AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(5000));
+        let pace = Pace::new(f64::INFINITY, 20, depth).with_notice_backlog(1260);
+        let heard = Mutex::new(Vec::new());
+        let waiting = |w: Option<Waiting>| heard.lock().unwrap().push(w);
+        let drain = async {
+            tokio::time::sleep(Duration::from_secs(7)).await;
+            pace.depth.2.store(1000, Ordering::SeqCst);
+        };
+        let start = Instant::now();
+        let ((), slot) = tokio::join!(drain, pace.slot(&waiting));
+        slot.unwrap();
+        assert!(start.elapsed() >= Duration::from_secs(7), "{:?}", start.elapsed());
+        let heard = heard.into_inner().unwrap();
+        assert_eq!(heard.first(), Some(&Some(Waiting::Notices { depth: 5000, bound: 1260 })));
+        assert_eq!(heard.last(), Some(&None));
+        // Without a notices' bound, the same depth holds nothing.
+        let free = Pace::new(f64::INFINITY, 20, Fixed(AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(5000)));
+        let start = Instant::now();
+        free.slot(&|_| {}).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]
@@ -247,7 +327,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_backlog_above_the_bound_holds_every_slot_until_it_drains() {
-        let depth = Fixed(AtomicU64::new(50), AtomicU64::new(0));
+        let depth = Fixed(AtomicU64::new(50), AtomicU64::new(0), AtomicU64::new(0));
         let pace = Pace::new(f64::INFINITY, 20, depth);
         let heard = Mutex::new(Vec::new());
         let waiting = |w: Option<Waiting>| heard.lock().unwrap().push(w);
