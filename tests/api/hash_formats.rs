@@ -2,12 +2,14 @@
 //! application in that ecosystem verifies it with (Django's `check_password`, Python `bcrypt`,
 //! `argon2-cffi`, Node's `bcryptjs` and `hash-wasm`, and `login-password`), through the reset
 //! flow with a password full of characters NFKC changes; bcrypt's 72-byte limit refused, never
-//! truncated, in every language; and links that work and die whatever string the account holds.
+//! truncated, in every language; links that work and die whatever string the account holds; and
+//! the marker a forced reset that blocks sign-in writes, accepted by none of those verifiers.
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use login_password::formats::RESET_REQUIRED;
 use reset_core::domain::password::{self, HashFormat, PasswordStorage};
 use reset_local::stack::{DEMO_EMAIL, DEMO_USER_ID};
 use reset_local::{venv_tool, workspace_root};
@@ -24,7 +26,21 @@ const TYPED: &str = "Ｐａｓｓ ﬁne Ⅻ cafe\u{301} sunrise ｏｒｂｉｔ 
 const ANOTHER: &str = "Pass fine XII cafe sunrise orbit flute";
 
 /// Runs `script` (one verification per stdin line, "match" or "no match" per stdout line).
-fn verify_with(mut cmd: Command, what: &str, cases: &[serde_json::Value]) -> Vec<bool> {
+fn verify_with(cmd: Command, what: &str, cases: &[serde_json::Value]) -> Vec<bool> {
+    answers_of(cmd, what, cases)
+        .0
+        .iter()
+        .map(|line| match line.as_str() {
+            "match" => true,
+            "no match" => false,
+            other => panic!("{what}: {other}"),
+        })
+        .collect()
+}
+
+/// Runs `script` on `cases` (one a stdin line): its answers, one a case, as it printed them, after
+/// it exited with success; and what it wrote to stderr.
+fn answers_of(mut cmd: Command, what: &str, cases: &[serde_json::Value]) -> (Vec<String>, String) {
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
     let mut stdin = child.stdin.take().unwrap();
     for case in cases {
@@ -32,17 +48,11 @@ fn verify_with(mut cmd: Command, what: &str, cases: &[serde_json::Value]) -> Vec
     }
     drop(stdin);
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<bool> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|line| match line {
-            "match" => true,
-            "no match" => false,
-            other => panic!("{what}: {other}"),
-        })
-        .collect();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{what}: {stderr}");
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
     assert_eq!(lines.len(), cases.len(), "{what}: one answer per case");
-    lines
+    (lines, stderr)
 }
 
 /// Node with bcryptjs and hash-wasm installed into target/ (once), beside a copy of the script.
@@ -169,6 +179,96 @@ async fn an_id_prefix_is_written_before_the_hash_and_read_past_by_the_sign_in() 
             json!({"format": name, "stored": one_byte_off(hash), "password": TYPED}),
         ];
         assert_eq!(verify_with(python_verifier(), "tests/login/ecosystems.py", &cases), [true, false, false], "{stored}");
+    }
+}
+
+/// One snippet run as a script (`SCRIPT STORED PASSWORD`): what it printed, after a clean exit
+/// (success, nothing on stderr).
+fn snippet_says(mut cmd: Command, what: &str) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.is_empty(), "{what}: {}{stderr}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
+}
+
+/// docs/existing-users-table.md ("Operators' resets"): no verifier accepts what a forced reset
+/// that blocks sign-in writes, bare or behind Spring's `{bcrypt}` id. Every verifier the tests
+/// above run gets both, with a typical password, the marker typed as the password and the stored
+/// string typed, and answers "no match" with a clean exit: each script as these tests call it
+/// (format checks first), the library's own call as the document shows it (no check, nothing
+/// caught: what the library itself says), the document's Python and Node snippets, and the Rust
+/// crate. A library that raises on the malformed string must raise what the snippet calling it
+/// catches.
+#[test]
+fn no_verifier_accepts_the_marker_a_forced_reset_that_blocks_sign_in_writes() {
+    let prefixed = format!("{{bcrypt}}{RESET_REQUIRED}");
+    let mut tried: Vec<(&str, &str)> = Vec::new();
+    for stored in [RESET_REQUIRED, prefixed.as_str()] {
+        for password in [TYPED, RESET_REQUIRED, stored] {
+            if !tried.contains(&(stored, password)) {
+                tried.push((stored, password));
+            }
+        }
+    }
+
+    for &(stored, typed) in &tried {
+        assert!(login_password::formats::is_reset_required(stored), "{stored}: the string the sign-in may look for");
+        assert!(!login_password::verify(typed, stored), "login-password: {typed:?} against {stored}");
+        assert!(!password::verify(typed, stored), "reset-core: {typed:?} against {stored}");
+    }
+
+    // (format, what the library's own call answers for either marker). The ones that raise:
+    // argon2-cffi's InvalidHashError, which the document's snippet (check.py, below) catches;
+    // pyca bcrypt's ValueError ("Invalid salt"), which the document's bare `bcrypt.checkpw` line
+    // does not (the scripts here catch it); hash-wasm's Error, which the document's snippet
+    // (check.mjs, below) catches with all else.
+    let python = [
+        ("argon2id", "raises argon2.exceptions.InvalidHashError"),
+        ("django-argon2", "no match"),
+        ("django-pbkdf2", "no match"),
+        ("bcrypt", "raises builtins.ValueError"),
+        ("bcrypt-2y", "raises builtins.ValueError"),
+    ];
+    let node = [("argon2id", "raises Error: Invalid hash"), ("bcrypt", "no match"), ("bcrypt-2y", "no match")];
+    let php = [("argon2id", "no match"), ("bcrypt-2y", "no match")];
+    let verifiers = [
+        (python_verifier(), "tests/login/ecosystems.py (Django, pyca bcrypt, argon2-cffi)", &python[..]),
+        (node_verifier(), "tests/login/ecosystems.mjs (bcryptjs, hash-wasm)", &node[..]),
+        (php_verifier(), "tests/login/ecosystems.php (password_verify)", &php[..]),
+    ];
+    for (verifier, what, formats) in verifiers {
+        let mut cases = Vec::new();
+        let mut expected = Vec::new();
+        for (format, library_says) in formats {
+            for &(stored, typed) in &tried {
+                cases.push(json!({"format": format, "stored": stored, "password": typed}));
+                expected.push("no match");
+                cases.push(json!({"format": format, "stored": stored, "password": typed, "raw": true}));
+                expected.push(library_says);
+            }
+        }
+        let (answers, stderr) = answers_of(verifier, what, &cases);
+        assert!(stderr.is_empty(), "{what}: a clean exit, not {stderr}");
+        let wrong: Vec<String> = cases
+            .iter()
+            .zip(&answers)
+            .zip(&expected)
+            .filter(|((_, answer), expected)| answer != *expected)
+            .map(|((case, answer), expected)| format!("{case}: {answer}, not {expected}"))
+            .collect();
+        assert!(wrong.is_empty(), "{what}:\n{}", wrong.join("\n"));
+    }
+
+    // The document's snippets, as a sign-in calls them: what the library raised above is caught
+    // there, and read as a failed sign-in.
+    for &(stored, typed) in &tried {
+        let mut python = Command::new(venv_tool("python"));
+        python.arg(workspace_root().join("tests/login/check.py")).args([stored, typed]);
+        let mut node = Command::new("node");
+        node.arg(crate::login::node_check()).args([stored, typed]);
+        for (snippet, what) in [(python, "tests/login/check.py"), (node, "tests/login/check.mjs")] {
+            assert_eq!(snippet_says(snippet, what), "no match", "{what}: {typed:?} against {stored}");
+        }
     }
 }
 

@@ -24,7 +24,7 @@ fn stored() -> String {
 
 /// tests/login/check.mjs, copied beside hash-wasm in target/ so that its import resolves: set up
 /// once per run (the tests that use it may run at the same time).
-fn node_check() -> &'static PathBuf {
+pub(crate) fn node_check() -> &'static PathBuf {
     static SCRIPT: OnceLock<PathBuf> = OnceLock::new();
     SCRIPT.get_or_init(|| {
         let dir = workspace_root().join("target/node-login");

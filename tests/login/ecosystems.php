@@ -4,8 +4,10 @@
 // password_verify, after normalizing the password as typed to NFKC (docs/existing-users-table.md).
 // Used by tests/api/hash_formats.rs; not a snippet to copy.
 //
-// stdin: one JSON object per line, {"format": ..., "stored": ..., "password": ...}
-// stdout: one line per object, "match" or "no match"
+// stdin: one JSON object per line, {"format": ..., "stored": ..., "password": ...}, optionally
+// with "raw": true
+// stdout: one line per object, "match" or "no match"; with "raw", password_verify alone (no
+// password_get_info first), and "raises <class>" when it throws
 //
 // Formats: argon2id (PHP built with argon2), bcrypt-2y. Needs php-cli with intl (Normalizer)
 // or, without intl, refuses to run.
@@ -25,6 +27,14 @@ while (($line = fgets(STDIN)) !== false) {
         exit(2);
     }
     $password = Normalizer::normalize($case['password'], Normalizer::FORM_KC);
+    if (!empty($case['raw'])) {
+        try {
+            echo password_verify($password, $case['stored']) ? "match\n" : "no match\n";
+        } catch (Throwable $e) {
+            echo 'raises ' . get_class($e) . "\n";
+        }
+        continue;
+    }
     $ok = password_get_info($case['stored'])['algoName'] === $algorithms[$case['format']]
         && password_verify($password, $case['stored']);
     echo $ok ? "match\n" : "no match\n";

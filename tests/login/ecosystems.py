@@ -2,8 +2,11 @@
 that application would call it, after normalizing the password as typed to NFKC (the rule in
 docs/existing-users-table.md). Used by tests/api/hash_formats.rs; not a snippet to copy.
 
-stdin: one JSON object per line, {"format": ..., "stored": ..., "password": ...}
-stdout: one line per object, "match" or "no match"
+stdin: one JSON object per line, {"format": ..., "stored": ..., "password": ...}, optionally with
+"raw": true
+stdout: one line per object, "match" or "no match"; with "raw", the library's own call as
+docs/existing-users-table.md shows it (no format check, nothing caught), and "raises
+<module>.<class>" when it raises
 
 Formats (PASSWORD_HASH_FORMAT): argon2id (argon2-cffi), django-argon2 and django-pbkdf2
 (Django's check_password; Django would read either, so the format asked for is held by
@@ -60,6 +63,25 @@ def verify(fmt: str, stored: str, password: str) -> bool:
     raise SystemExit(f"unknown format {fmt}")
 
 
+def raw(fmt: str, stored: str, password: str) -> bool:
+    password = unicodedata.normalize("NFKC", password)
+    if fmt == "argon2id":
+        return argon2.PasswordHasher().verify(stored, password)
+    if fmt in DJANGO_ALGORITHM:
+        return check_password(password, stored)
+    if fmt in ("bcrypt", "bcrypt-2y"):
+        return bcrypt.checkpw(password.encode(), stored.encode())
+    raise SystemExit(f"unknown format {fmt}")
+
+
+def answer(case: dict) -> str:
+    if not case.get("raw"):
+        return "match" if verify(case["format"], case["stored"], case["password"]) else "no match"
+    try:
+        return "match" if raw(case["format"], case["stored"], case["password"]) else "no match"
+    except Exception as e:  # noqa: BLE001 (what the library raises is the answer)
+        return f"raises {type(e).__module__}.{type(e).__qualname__}"
+
+
 for line in sys.stdin:
-    case = json.loads(line)
-    print("match" if verify(case["format"], case["stored"], case["password"]) else "no match", flush=True)
+    print(answer(json.loads(line)), flush=True)
