@@ -51,11 +51,12 @@ async fn sam_build_makes_bootstraps_that_answer_with_the_sam_local_environment()
     let root = workspace_root();
     let build_dir = root.join("target/sam-build");
     let mut build = sam();
-    build.args(["build", "--build-dir"]).arg(&build_dir).args(["--parameter-overrides", "Architecture=x86_64"]);
+    // With an admin caller named, so the admin function (conditional on it) is built and resolved too.
+    build.args(["build", "--build-dir"]).arg(&build_dir).args(["--parameter-overrides", "Architecture=x86_64", ADMIN_CALLERS]);
     run(build, "sam build (x86_64)");
 
     let mut env = Command::new(root.join(".venv-sam/bin/python"));
-    env.arg(root.join("tests/sam_local_env.py")).args(["template.yaml", "local/sam-env.json", "Architecture=x86_64"]).current_dir(&root);
+    env.arg(root.join("tests/sam_local_env.py")).args(["template.yaml", "local/sam-env.json", "Architecture=x86_64", ADMIN_CALLERS]).current_dir(&root);
     let resolved: Value = serde_json::from_str(&run(env, "resolving sam local's environment")).expect("JSON");
 
     let stack = Stack::start(None, "http://127.0.0.1:9000/reset-password").await.expect("moto");
@@ -77,6 +78,7 @@ async fn sam_build_makes_bootstraps_that_answer_with_the_sam_local_environment()
             "RequestResetFunction" => (true, false),
             "ResetPasswordFunction" => (false, true),
             "MailWorkerFunction" => (true, true),
+            "AdminApiFunction" => (true, false),
             _ => (false, false),
         };
         assert_eq!(value("MAIL_QUEUE_URL"), told(links, &stack.queue.url), "{function}: the links' queue");
@@ -87,7 +89,7 @@ async fn sam_build_makes_bootstraps_that_answer_with_the_sam_local_environment()
         let signing = if notices { reset_local::stack::SECRET_ID } else { "" };
         assert_eq!(value("SIGNING_KEY_SECRET_ID"), signing, "{function}: the signing secret, only where the template declares it");
         // The events: the writers are told the outbox, the publisher the bus and source, each as scripts/dev makes them.
-        let writer = function == "ResetPasswordFunction" || function == "MailWorkerFunction";
+        let writer = ["ResetPasswordFunction", "MailWorkerFunction", "AdminApiFunction"].contains(&function);
         assert_eq!(value("EVENT_OUTBOX_TABLE"), if writer { reset_local::outbox::OUTBOX_TABLE } else { "" }, "{function}: the outbox");
         let publisher = function == "EventPublisherFunction";
         assert_eq!(value("EVENT_BUS_NAME"), if publisher { reset_local::outbox::EVENT_BUS } else { "" }, "{function}: the bus");
@@ -115,7 +117,18 @@ async fn sam_build_makes_bootstraps_that_answer_with_the_sam_local_environment()
     assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "the publisher answered {answer}");
     let heard = stack.events.heard().await.unwrap();
     assert!(heard.iter().any(|e| e["detail-type"] == "Reset Link Sent" && e["source"] == reset_local::outbox::EVENT_SOURCE), "{heard:?}");
+
+    // The admin function's bootstrap: a signed call from the role local/sam-env.json lists is
+    // queued (and blocks the demo user's sign-in), the same call without an IAM identity is refused.
+    let answer = invoke("AdminApiFunction", &events::load("admin/admin-api-reset.json"));
+    assert_eq!(answer["statusCode"], 202, "the admin function answered {answer}");
+    assert_eq!(stack.password_hash(reset_local::stack::DEMO_USER_ID).await.unwrap(), login_password::formats::RESET_REQUIRED);
+    let answer = invoke("AdminApiFunction", &events::load("admin/admin-api-reset-without-iam.json"));
+    assert_eq!(answer["statusCode"], 403, "the admin function answered {answer}");
 }
+
+/// The admin caller the sam test builds and resolves with (the role local/sam-env.json lists).
+const ADMIN_CALLERS: &str = "AdminCallerArns=arn:aws:iam::123456789012:role/ResetOperators";
 
 /// Every variable in `local/sam-env.json` is one the template declares (SAM silently ignores any
 /// other), and the file sets every variable the template computes from resources or mappings.
