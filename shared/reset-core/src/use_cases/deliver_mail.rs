@@ -280,24 +280,30 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
                 let mail = deps.mails.reset_link(&deps.common.settings, locale, to.clone(), &link).map_err(failed(true))?;
                 let sent = send(deps, &mail).await?;
                 if sent == Settled::Sent {
-                    let sent = ResetLinkSent {
-                        schema_version: SCHEMA_VERSION,
-                        event_id: link_sent_id(&job.id),
-                        user_id: user.id.as_ref().to_owned(),
-                        job_id: job.id.clone(),
-                        link_id: issued.token_id.clone(),
-                        sent_at: issued_at,
-                        expires_at: issued.expires_at,
-                        request_id: job.request_id.clone(),
-                        locale: locale.tag().to_owned(),
-                    };
-                    event = Some(sent.into_event());
+                    event = Some(link_sent(&job.id, &user, &issued, issued_at, job.request_id.clone(), locale));
                 }
                 sent
             }
         },
     };
     Ok((audit(outcome), event))
+}
+
+/// The `Reset Link Sent` of a link mailed to `user` by job `job_id` (a user's request, or an
+/// operator's forced reset).
+fn link_sent(job_id: &str, user: &User, issued: &reset_token::Issued, issued_at: u64, request_id: Option<String>, locale: Locale) -> OutboxEvent {
+    ResetLinkSent {
+        schema_version: SCHEMA_VERSION,
+        event_id: link_sent_id(job_id),
+        user_id: user.id.as_ref().to_owned(),
+        job_id: job_id.to_owned(),
+        link_id: issued.token_id.clone(),
+        sent_at: issued_at,
+        expires_at: issued.expires_at,
+        request_id,
+        locale: locale.tag().to_owned(),
+    }
+    .into_event()
 }
 
 /// Spends one hit of the budgets a request for an address meets, the requester's own first: a
@@ -502,18 +508,7 @@ async fn send_operator_link<A: Adapters<Users: FindUserByEmail + GetUser>, M: Ma
         return Ok((sent, None));
     }
     let event = match action {
-        OperatorAction::ForcedReset => ResetLinkSent {
-            schema_version: SCHEMA_VERSION,
-            event_id: link_sent_id(&job.id),
-            user_id: user.id.as_ref().to_owned(),
-            job_id: job.id.clone(),
-            link_id: issued.token_id.clone(),
-            sent_at: issued_at,
-            expires_at: issued.expires_at,
-            request_id: None,
-            locale: locale.tag().to_owned(),
-        }
-        .into_event(),
+        OperatorAction::ForcedReset => link_sent(&job.id, user, &issued, issued_at, None, locale),
         OperatorAction::Invitation => InvitationSent {
             schema_version: SCHEMA_VERSION,
             event_id: invitation_sent_id(&job.id),
