@@ -56,25 +56,35 @@ fn answers_of(mut cmd: Command, what: &str, cases: &[serde_json::Value]) -> (Vec
 }
 
 /// Node with bcryptjs and hash-wasm installed into target/ (once), beside a copy of the script.
+/// Prepared once per test process: three tests use it at once, and a second `npm install`, or a
+/// copy of the script over the one another test's node is reading, would race them.
 fn node_verifier() -> Command {
-    let dir = workspace_root().join("target/node-ecosystems");
-    std::fs::create_dir_all(&dir).unwrap();
-    let version = |package: &str| -> Option<String> {
-        let manifest = std::fs::read_to_string(dir.join("node_modules").join(package).join("package.json")).ok()?;
-        serde_json::from_str::<serde_json::Value>(&manifest).ok()?["version"].as_str().map(str::to_owned)
-    };
-    if version("bcryptjs").as_deref() != Some("3.0.2") || version("hash-wasm").as_deref() != Some("4.12.0") {
-        let out = Command::new("npm")
-            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&dir)
-            .args(["bcryptjs@3.0.2", "hash-wasm@4.12.0"])
-            .output()
-            .expect("npm (node and npm come with scripts/setup)");
-        assert!(out.status.success(), "npm install: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    std::fs::copy(workspace_root().join("tests/login/ecosystems.mjs"), dir.join("ecosystems.mjs")).unwrap();
+    static PREPARED: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let script = PREPARED.get_or_init(|| {
+        let dir = workspace_root().join("target/node-ecosystems");
+        std::fs::create_dir_all(&dir).unwrap();
+        let version = |package: &str| -> Option<String> {
+            let manifest = std::fs::read_to_string(dir.join("node_modules").join(package).join("package.json")).ok()?;
+            serde_json::from_str::<serde_json::Value>(&manifest).ok()?["version"].as_str().map(str::to_owned)
+        };
+        if version("bcryptjs").as_deref() != Some("3.0.2") || version("hash-wasm").as_deref() != Some("4.12.0") {
+            let out = Command::new("npm")
+                .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&dir)
+                .args(["bcryptjs@3.0.2", "hash-wasm@4.12.0"])
+                .output()
+                .expect("npm (node and npm come with scripts/setup)");
+            assert!(out.status.success(), "npm install: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        // Written beside node_modules under a temporary name and renamed: a node started by an
+        // earlier test process never reads a half-written script.
+        let partial = dir.join(format!("ecosystems.mjs.{}", std::process::id()));
+        std::fs::copy(workspace_root().join("tests/login/ecosystems.mjs"), &partial).unwrap();
+        std::fs::rename(&partial, dir.join("ecosystems.mjs")).unwrap();
+        dir.join("ecosystems.mjs")
+    });
     let mut cmd = Command::new("node");
-    cmd.arg(dir.join("ecosystems.mjs"));
+    cmd.arg(script);
     cmd
 }
 
