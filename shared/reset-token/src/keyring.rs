@@ -55,6 +55,8 @@ pub(crate) struct Key {
     pub(crate) decoding: DecodingKey,
     /// A subkey for account fingerprints, so the signing key never MACs two kinds of message.
     pub(crate) fingerprint_key: [u8; 32],
+    /// A subkey for the codes mailed beside links ([`crate::Code`]).
+    pub(crate) code_key: [u8; 32],
     /// Legacy: the subkey the previous version MACed mail jobs with (see the module docs).
     job_key: [u8; 32],
 }
@@ -110,6 +112,7 @@ impl KeyRing {
                 encoding: EncodingKey::from_secret(bytes),
                 decoding: DecodingKey::from_secret(bytes),
                 fingerprint_key: subkey(bytes, b"password-reset fingerprint v1"),
+                code_key: subkey(bytes, crate::code::CODE_LABEL),
                 job_key: subkey(bytes, JOB_LABEL),
             };
             ring.insert(kid, key);

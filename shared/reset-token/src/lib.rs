@@ -20,8 +20,11 @@
 //!
 //! This crate knows nothing about AWS or HTTP; time is passed in so tests control it.
 
+mod code;
 mod hashring;
 mod keyring;
+
+pub use code::{CODE_CHARS, Code, CodeShape, LinkRecord};
 
 pub use hashring::{HashRing, add_hash_key, retire_old_hash_keys};
 pub use keyring::{KeyRing, KeyRingError, MIN_KEY_CHARS, add_current_key, retire_old_keys};
@@ -67,6 +70,20 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    /// The purpose's name where it is stored (a code's [`LinkRecord`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Reset => "reset",
+            Purpose::Dispute => "dispute",
+            Purpose::Invitation => "invitation",
+        }
+    }
+
+    /// The purpose [`Purpose::as_str`] names.
+    pub fn parse(name: &str) -> Option<Purpose> {
+        [Purpose::Reset, Purpose::Dispute, Purpose::Invitation].into_iter().find(|p| p.as_str() == name)
+    }
+
     pub fn audience(self) -> &'static str {
         match self {
             Purpose::Reset => AUDIENCE,
@@ -141,18 +158,23 @@ struct Payload {
     fgp: String,
 }
 
-/// A freshly signed token and when it stops working (Unix seconds).
+/// A freshly signed token and when it stops working (Unix seconds), with the code that goes
+/// beside it in a mail.
 #[derive(Clone)]
 pub struct Issued {
     pub token: String,
     /// The token's `jti`: names the link in audit logs without revealing it.
     pub token_id: String,
     pub expires_at: u64,
+    /// The code for the same link: derived, not stored ([`Code`]).
+    pub code: Code,
+    /// What a code check needs to derive the code again (nothing secret).
+    pub record: LinkRecord,
 }
 
 impl std::fmt::Debug for Issued {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Issued").field("token", &"[redacted]").field("expires_at", &self.expires_at).finish()
+        f.debug_struct("Issued").field("token", &"[redacted]").field("code", &self.code).field("expires_at", &self.expires_at).finish()
     }
 }
 
@@ -191,20 +213,50 @@ impl KeyRing {
 
     /// Signs a token for `purpose` (at most its [`Purpose::max_ttl`]).
     pub fn issue_for(&self, purpose: Purpose, binding: Binding<'_>, now: u64, ttl: u64) -> Result<Issued, TokenError> {
+        self.sign(purpose, binding, now, now + ttl.min(purpose.max_ttl()), random_id()?)
+    }
+
+    /// A token for the link `record` names (its purpose, its id, its expiry), signed now with the
+    /// current key: what a right code is exchanged for, so the page goes on as from the link. It
+    /// lives no longer than the link; a link already expired gives [`TokenError::Expired`].
+    pub fn issue_for_link(&self, record: &LinkRecord, binding: Binding<'_>, now: u64) -> Result<Issued, TokenError> {
+        if record.expires_at <= now {
+            return Err(TokenError::Expired);
+        }
+        if record.expires_at - now > record.purpose.max_ttl() {
+            return Err(TokenError::BadLifetime);
+        }
+        self.sign(record.purpose, binding, now, record.expires_at, record.link_id.clone())
+    }
+
+    fn sign(&self, purpose: Purpose, binding: Binding<'_>, now: u64, expires_at: u64, jti: String) -> Result<Issued, TokenError> {
         let key = self.current();
-        let expires_at = now + ttl.min(purpose.max_ttl());
+        let record = LinkRecord { purpose, key_id: key.kid.clone(), issued_at: now, expires_at, link_id: jti };
+        let code = code::derive(&key.code_key, &record, binding);
         let payload = Payload {
             sub: binding.user_id.to_owned(),
             aud: purpose.audience().to_owned(),
             iat: now,
             exp: expires_at,
-            jti: random_id()?,
+            jti: record.link_id.clone(),
             fgp: B64.encode(fingerprint(&key.fingerprint_key, binding)),
         };
         let mut header = Header::new(ALGORITHM);
         header.kid = Some(key.kid.clone());
         let token = jsonwebtoken::encode(&header, &payload, &key.encoding).map_err(TokenError::Signing)?;
-        Ok(Issued { token, token_id: payload.jti, expires_at })
+        Ok(Issued { token, token_id: payload.jti, expires_at, code, record })
+    }
+
+    /// Whether `typed` is the code of the link `record` names, for the account as `binding` holds
+    /// it now, at `now`: false once the link has expired, once the account changed, and once the
+    /// key that made it left the ring. The comparison is constant-time.
+    pub fn code_matches(&self, record: &LinkRecord, binding: Binding<'_>, typed: &Code, now: u64) -> bool {
+        let Some(key) = self.get(&record.key_id) else { return false };
+        let lifetime_ok =
+            record.expires_at > now && record.issued_at <= now + MAX_CLOCK_SKEW && record.expires_at - record.issued_at <= record.purpose.max_ttl();
+        // Derived whatever the record's times say, so an expired record takes the same work.
+        let derived = code::derive(&key.code_key, record, binding);
+        derived.matches(typed) && lifetime_ok
     }
 
     /// Checks what a reset token alone can prove, at time `now` (Unix seconds).

@@ -488,3 +488,88 @@ fn the_signing_ring_checks_the_previous_version_s_job_macs_only() {
     assert_eq!(KeyRing::from_json(&weak).err(), Some(crate::KeyRingError::WeakKey("audit".into())));
     assert!(crate::add_current_key(&secret, "audit", K2).is_err());
 }
+
+// Codes beside links.
+
+#[test]
+fn a_code_is_read_as_people_type_it_and_refused_with_a_control_character_or_another_length() {
+    let r = ring("k1", &[("k1", K1)]);
+    let code = r.issue(alice(), NOW, TTL).unwrap().code;
+    let shown = code.to_string();
+    assert_eq!(shown.len(), CODE_CHARS + 1, "two groups of four: {shown}");
+    assert_eq!(&shown[4..5], "-");
+    assert!(shown.chars().all(|c| c == '-' || "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)), "{shown}");
+    let plain: String = shown.chars().filter(|c| *c != '-').collect();
+    for typed in
+        [shown.clone(), plain.clone(), plain.to_lowercase(), format!(" {} {} ", &plain[..4], &plain[4..]), plain.chars().flat_map(|c| [c, ' ']).collect()]
+    {
+        assert!(Code::parse(&typed).is_ok_and(|read| read.matches(&code)), "{typed:?}");
+    }
+    // The look-alikes: O reads as 0, I and L as 1.
+    assert_eq!(Code::parse("O0O0-ILil").unwrap(), Code::parse("0000-1111").unwrap());
+    for typed in ["", "0000-111", "0000-11111", "0000111U", "0000-111*", "０000-1111", "00000000000000000000000000000000000000000"] {
+        assert_eq!(Code::parse(typed), Err(CodeShape::Malformed), "{typed:?}");
+    }
+    for typed in ["0000-111\u{0}1", "0000\t1111", "0000-1111\n", "0000\u{7f}1111", "0000\u{85}1111"] {
+        assert_eq!(Code::parse(typed), Err(CodeShape::Control), "{typed:?}");
+    }
+    assert_eq!(format!("{code:?}"), "Code([redacted])");
+}
+
+#[test]
+fn a_code_matches_its_link_only_while_the_link_would_verify() {
+    let r = ring("k1", &[("k1", K1)]);
+    let issued = r.issue(alice(), NOW, TTL).unwrap();
+    let (code, record) = (&issued.code, &issued.record);
+    assert_eq!((record.issued_at, record.expires_at, record.link_id.as_str(), record.key_id.as_str()), (NOW, NOW + TTL, issued.token_id.as_str(), "k1"));
+    assert!(r.code_matches(record, alice(), code, NOW + 1));
+    assert!(!r.code_matches(record, alice(), code, NOW + TTL), "expired with the link");
+    // Any change of the account the binding holds ends it, as it ends the link.
+    let changed = [
+        Binding { password_hash: "$argon2id$v=19$new", ..alice() },
+        Binding { email: "alice@example.net", ..alice() },
+        Binding { status: "disabled", ..alice() },
+        Binding { epoch: "1800000100", ..alice() },
+        Binding { user_id: "u-bob", ..alice() },
+    ];
+    for binding in changed {
+        assert!(!r.code_matches(record, binding, code, NOW + 1));
+    }
+    // Another link's record (another id, time or purpose) does not take this code.
+    for other in [
+        LinkRecord { link_id: "another".into(), ..record.clone() },
+        LinkRecord { issued_at: NOW + 1, ..record.clone() },
+        LinkRecord { expires_at: NOW + TTL + 1, ..record.clone() },
+        LinkRecord { purpose: Purpose::Invitation, ..record.clone() },
+    ] {
+        assert!(!r.code_matches(&other, alice(), code, NOW + 1), "{other:?}");
+    }
+    // A record claiming a longer life than its purpose allows is refused whatever the code.
+    let forever = LinkRecord { expires_at: NOW + MAX_TTL + 10, ..record.clone() };
+    let forever_code = crate::code::derive(&r.get("k1").unwrap().code_key, &forever, alice());
+    assert!(!r.code_matches(&forever, alice(), &forever_code, NOW + 1));
+}
+
+#[test]
+fn codes_outlive_a_key_added_and_die_with_the_key_retired() {
+    let before = ring("k1", &[("k1", K1)]);
+    let issued = before.issue(alice(), NOW, TTL).unwrap();
+    let rotated = ring("k2", &[("k1", K1), ("k2", K2)]);
+    assert!(rotated.code_matches(&issued.record, alice(), &issued.code, NOW + 1));
+    let retired = ring("k2", &[("k2", K2)]);
+    assert!(!retired.code_matches(&issued.record, alice(), &issued.code, NOW + 1));
+    // The same record under another key's name is another code.
+    let renamed = LinkRecord { key_id: "k2".into(), ..issued.record.clone() };
+    assert!(!rotated.code_matches(&renamed, alice(), &issued.code, NOW + 1));
+}
+
+#[test]
+fn a_right_code_is_exchanged_for_a_token_of_the_same_link_that_lives_no_longer() {
+    let r = ring("k1", &[("k1", K1)]);
+    let invitation = r.issue_for(Purpose::Invitation, alice(), NOW, 3 * 86_400).unwrap();
+    let exchanged = r.issue_for_link(&invitation.record, alice(), NOW + 600).unwrap();
+    let claims = r.verify_for(Purpose::Invitation, &exchanged.token, NOW + 601).unwrap().bind(alice()).unwrap();
+    assert_eq!((claims.token_id, claims.expires_at, claims.issued_at), (invitation.token_id.clone(), invitation.expires_at, NOW + 600));
+    assert_eq!(r.verify(&exchanged.token, NOW + 601).unwrap_err(), TokenError::WrongAudience);
+    assert_eq!(r.issue_for_link(&invitation.record, alice(), invitation.expires_at).unwrap_err(), TokenError::Expired);
+}
