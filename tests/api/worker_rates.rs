@@ -30,7 +30,7 @@ use mail_worker::{SqsEvent, SqsMessage};
 use reset_core::domain::mail_job::{MailJob, ResetLinkJob};
 use reset_core::domain::{Email, StoredEmail, User, UserId};
 use reset_core::memory::{MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
-use reset_core::ports::{Claim, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, Mail, MailError, Mailer};
+use reset_core::ports::{Claim, CodeLinks, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, Mail, MailError, Mailer};
 use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paces, unix_now};
 use reset_wiring::Config;
 use tokio::time::Instant;
@@ -169,6 +169,17 @@ impl<T: CountHits> CountHits for Slow<T> {
     async fn hit(&self, key: &str, limit: u32, window_secs: u64, now: u64) -> anyhow::Result<Hit> {
         self.wait().await;
         self.inner.hit(key, limit, window_secs, now).await
+    }
+}
+
+impl<T: CodeLinks> CodeLinks for Slow<T> {
+    async fn note_link(&self, key: &str, link: &reset_core::reset_token::LinkRecord, now: u64) -> anyhow::Result<()> {
+        self.wait().await;
+        self.inner.note_link(key, link, now).await
+    }
+    async fn links(&self, key: &str) -> anyhow::Result<Vec<reset_core::reset_token::LinkRecord>> {
+        self.wait().await;
+        self.inner.links(key).await
     }
 }
 

@@ -1,10 +1,15 @@
 //! Rate-limit counters in the service's own DynamoDB table (partition key `key` (S), TTL on
 //! `expires_at` (N)), which also holds the mail worker's job ledger ([`crate::DynamoJobLedger`]).
 //! A counter holds `count` (N). The table never holds an email, only keyed hashes of one.
+//!
+//! The links mailed to an address with a code ([`CodeLinks`]) are one item per address: `links`
+//! (L), each a map of the [`LinkRecord`]'s fields (`purpose`, `kid`, `iat`, `exp`, `jti`: nothing
+//! secret, and no code), kept past the longest link's life by the TTL.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use reset_core::ports::{CountHits, Hit, window};
+use reset_core::ports::{CodeLinks, CountHits, Hit, window};
+use reset_core::reset_token::{INVITATION_MAX_TTL, LinkRecord, Purpose};
 
 /// The default name of the service's table (counters and job ledger).
 pub const DEFAULT_LIMITS_TABLE: &str = "password-reset-rate-limits";
@@ -46,4 +51,69 @@ impl CountHits for DynamoLimits {
             Err(err) => Err(crate::sdk_failure("DynamoDB UpdateItem on the rate-limit table", &err)),
         }
     }
+}
+
+impl CodeLinks for DynamoLimits {
+    async fn note_link(&self, key: &str, link: &LinkRecord, now: u64) -> anyhow::Result<()> {
+        let record = AttributeValue::M(
+            [
+                ("purpose", AttributeValue::S(link.purpose.as_str().to_owned())),
+                ("kid", AttributeValue::S(link.key_id.clone())),
+                ("iat", AttributeValue::N(link.issued_at.to_string())),
+                ("exp", AttributeValue::N(link.expires_at.to_string())),
+                ("jti", AttributeValue::S(link.link_id.clone())),
+            ]
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect(),
+        );
+        // Appended; the TTL outlives any link noted here (an invitation's lifetime is the longest).
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("key", AttributeValue::S(key.to_owned()))
+            .update_expression("SET #links = list_append(if_not_exists(#links, :none), :link), #expires = :expires")
+            .expression_attribute_names("#links", "links")
+            .expression_attribute_names("#expires", "expires_at")
+            .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
+            .expression_attribute_values(":link", AttributeValue::L(vec![record]))
+            .expression_attribute_values(":expires", AttributeValue::N((now + INVITATION_MAX_TTL + 60).to_string()))
+            .send()
+            .await
+            .map_err(|err| crate::sdk_failure("DynamoDB UpdateItem (a code's link) on the rate-limit table", &err))?;
+        Ok(())
+    }
+
+    async fn links(&self, key: &str) -> anyhow::Result<Vec<LinkRecord>> {
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("key", AttributeValue::S(key.to_owned()))
+            .projection_expression("#links")
+            .expression_attribute_names("#links", "links")
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| crate::sdk_failure("DynamoDB GetItem (an address's code links) on the rate-limit table", &err))?;
+        let Some(AttributeValue::L(links)) = item.item.as_ref().and_then(|item| item.get("links")) else {
+            return Ok(Vec::new());
+        };
+        // A record this version cannot read is skipped (its code is refused), never an error for
+        // the whole address.
+        Ok(links.iter().filter_map(read_link).collect())
+    }
+}
+
+fn read_link(value: &AttributeValue) -> Option<LinkRecord> {
+    let map = value.as_m().ok()?;
+    let text = |name: &str| map.get(name).and_then(|v| v.as_s().ok()).cloned();
+    let number = |name: &str| map.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<u64>().ok());
+    Some(LinkRecord {
+        purpose: Purpose::parse(&text("purpose")?)?,
+        key_id: text("kid")?,
+        issued_at: number("iat")?,
+        expires_at: number("exp")?,
+        link_id: text("jti")?,
+    })
 }

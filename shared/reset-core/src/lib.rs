@@ -15,6 +15,7 @@ pub use ports::keys::KeyCache;
 pub use reset_token;
 pub use secrecy;
 pub use settings::Settings;
+pub use use_cases::check_code::{CODE_ATTEMPTS, CodeRejected, check_code, confirm_code};
 pub use use_cases::confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_checked, confirm_reset};
 pub use use_cases::deliver_mail::{ComposeMail, Delivery, Pace, Paces, Settled, deliver_mail};
 pub use use_cases::dispute_change::{Locked, audit_dispute_refusal, check_dispute, dispute_change};
@@ -23,7 +24,7 @@ pub use use_cases::publish_events::{PublishDeps, Published, publish_events};
 pub use use_cases::request_reset::{RequestResetError, Requester, request_reset};
 
 use ports::breached::BreachedPasswords;
-use ports::{CountHits, JobLedger, KeySource, MailQueue, Mailer};
+use ports::{CodeLinks, CountHits, JobLedger, KeySource, MailQueue, Mailer};
 use reset_token::{HashRing, KeyRing};
 
 /// The adapter types one wiring plugs into the ports (AWS in `reset-aws`, [`memory::InMemory`]
@@ -34,8 +35,8 @@ pub trait Adapters {
     /// A user store; each use case says which of its ports it uses (the mail worker finds users
     /// by address, reset-password reads and writes them by id, request-reset reads none).
     type Users: Send + Sync;
-    /// The rate-limit counters.
-    type Limits: CountHits;
+    /// The rate-limit counters, and the links mailed with a code (the service's own table).
+    type Limits: CountHits + CodeLinks;
     /// Which mail jobs were handled (beside the counters, in the service's own table).
     type Ledger: JobLedger;
     type Queue: MailQueue;

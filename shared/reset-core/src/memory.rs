@@ -246,6 +246,7 @@ impl LockAccount for MemoryUsers {
 #[derive(Clone, Default)]
 pub struct MemoryLimits {
     hits: Arc<Mutex<HashMap<String, u32>>>,
+    links: Arc<Mutex<HashMap<String, Vec<reset_token::LinkRecord>>>>,
     pub outage: Outage,
 }
 
@@ -330,6 +331,19 @@ impl MemoryLimits {
     /// Every counter's key, as the store holds it.
     pub fn keys(&self) -> Vec<String> {
         lock(&self.hits).keys().cloned().collect()
+    }
+}
+
+impl crate::ports::CodeLinks for MemoryLimits {
+    async fn note_link(&self, key: &str, link: &reset_token::LinkRecord, _now: u64) -> anyhow::Result<()> {
+        self.outage.check("the limits store")?;
+        lock(&self.links).entry(key.to_owned()).or_default().push(link.clone());
+        Ok(())
+    }
+
+    async fn links(&self, key: &str) -> anyhow::Result<Vec<reset_token::LinkRecord>> {
+        self.outage.check("the limits store")?;
+        Ok(lock(&self.links).get(key).cloned().unwrap_or_default())
     }
 }
 

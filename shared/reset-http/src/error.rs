@@ -21,6 +21,12 @@ pub const RETRY_AFTER_SECS: u32 = 5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     InvalidOrExpiredToken,
+    /// A mailed code that is wrong, expired, or for an address with no account: one answer.
+    InvalidOrExpiredCode,
+    /// Not shaped like a code (another length, a control character): nothing was looked up.
+    MalformedCode,
+    /// The address's code attempts for this window are spent (`Retry-After`).
+    TooManyCodeAttempts,
     InvalidEmail,
     WeakPassword,
     /// The form's two password fields differ (pages only).
@@ -43,6 +49,9 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidOrExpiredToken => "invalid_or_expired_token",
+            ErrorCode::InvalidOrExpiredCode => "invalid_or_expired_code",
+            ErrorCode::MalformedCode => "malformed_code",
+            ErrorCode::TooManyCodeAttempts => "too_many_code_attempts",
             ErrorCode::InvalidEmail => "invalid_email",
             ErrorCode::WeakPassword => "weak_password",
             ErrorCode::PasswordsDiffer => "passwords_differ",
@@ -62,14 +71,19 @@ impl ErrorCode {
     /// The HTTP status of each error: the one mapping.
     pub fn status(self) -> StatusCode {
         match self {
-            ErrorCode::InvalidOrExpiredToken | ErrorCode::InvalidEmail | ErrorCode::InvalidRequest | ErrorCode::MalformedJson => StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidOrExpiredToken
+            | ErrorCode::InvalidOrExpiredCode
+            | ErrorCode::MalformedCode
+            | ErrorCode::InvalidEmail
+            | ErrorCode::InvalidRequest
+            | ErrorCode::MalformedJson => StatusCode::BAD_REQUEST,
             ErrorCode::WeakPassword | ErrorCode::PasswordsDiffer => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyRequests | ErrorCode::TooManyCodeAttempts => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -121,6 +135,22 @@ impl ApiError {
 
     pub fn invalid_token() -> Self {
         Self::new(ErrorCode::InvalidOrExpiredToken, Msg::new("error-invalid-token"))
+    }
+
+    pub fn invalid_code() -> Self {
+        Self::new(ErrorCode::InvalidOrExpiredCode, Msg::new("error-invalid-code"))
+    }
+
+    /// 400 for a code not shaped like one (wrong length, characters no code has, a control
+    /// character): said before anything is looked up, the same for every address.
+    pub fn malformed_code() -> Self {
+        Self::new(ErrorCode::MalformedCode, Msg::new("error-malformed-code"))
+    }
+
+    /// 429 once an address's code attempts are spent, with when they come back.
+    pub fn too_many_code_attempts(retry_after: u64) -> Self {
+        let message = Msg::new("error-code-attempts").with("minutes", retry_after.div_ceil(60).max(1));
+        Self { retry_after: Some(retry_after), ..Self::new(ErrorCode::TooManyCodeAttempts, message) }
     }
 
     pub fn unavailable() -> Self {
@@ -199,7 +229,10 @@ impl ApiError {
         let body = match self.code {
             ErrorCode::InvalidOrExpiredToken => pages::invalid_link(reader),
             ErrorCode::ServiceUnavailable | ErrorCode::InternalError => pages::unavailable(reader),
-            ErrorCode::InvalidEmail
+            ErrorCode::InvalidOrExpiredCode
+            | ErrorCode::MalformedCode
+            | ErrorCode::TooManyCodeAttempts
+            | ErrorCode::InvalidEmail
             | ErrorCode::WeakPassword
             | ErrorCode::PasswordsDiffer
             | ErrorCode::InvalidRequest
@@ -244,6 +277,9 @@ impl From<ConfirmError> for ApiError {
     fn from(err: ConfirmError) -> Self {
         match err {
             ConfirmError::InvalidToken(_) => Self::invalid_token(),
+            ConfirmError::InvalidCode(reset_core::CodeRejected::Malformed) => Self::malformed_code(),
+            ConfirmError::InvalidCode(_) => Self::invalid_code(),
+            ConfirmError::CodeAttemptsSpent { retry_after } => Self::too_many_code_attempts(retry_after),
             ConfirmError::WeakPassword(weak) => weak.into(),
             ConfirmError::Unavailable(_) => Self::unavailable(),
             ConfirmError::Internal(_) => Self::internal(),

@@ -9,6 +9,7 @@ use askama::Template;
 use reset_core::ComposeMail;
 use reset_core::domain::Email;
 use reset_core::ports::Mail;
+use reset_core::reset_token::Code;
 use reset_core::settings::Settings;
 use reset_text::{Locale, Msg, duration};
 
@@ -21,6 +22,8 @@ struct LinkText<'a> {
     app_name: &'a str,
     intro: &'a str,
     link: &'a str,
+    /// The link's code, as mailed (`7KQ4-M2XD`).
+    code: &'a str,
     notes: &'a [String],
 }
 
@@ -33,6 +36,8 @@ struct LinkHtml<'a> {
     /// The button's words: the link's purpose, as the reader should see it.
     button: &'a str,
     link: &'a str,
+    /// The link's code, as mailed (`7KQ4-M2XD`).
+    code: &'a str,
     notes: &'a [String],
     /// The button's colour: a validated `#rrggbb` (`reset_core::settings::branding::Accent`).
     accent: &'a str,
@@ -75,14 +80,25 @@ struct LinkMail {
 
 impl LinkMail {
     /// The mail to `to`: both parts from the same words, with `link` as the button and as text.
-    fn render(self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+    fn render(self, settings: &Settings, locale: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail> {
         let app_name = settings.app_name.as_str();
         let notes = &self.notes;
+        let code = code.to_string();
+        let code = code.as_str();
         Ok(Mail {
             to,
-            text: LinkText { locale, app_name, intro: &self.intro_text, link, notes }.render()?,
-            html: LinkHtml { locale, heading: &self.heading, intro: &self.intro_html, button: &self.button, link, notes, accent: settings.branding.accent() }
-                .render()?,
+            text: LinkText { locale, app_name, intro: &self.intro_text, link, code, notes }.render()?,
+            html: LinkHtml {
+                locale,
+                heading: &self.heading,
+                intro: &self.intro_html,
+                button: &self.button,
+                link,
+                code,
+                notes,
+                accent: settings.branding.accent(),
+            }
+            .render()?,
             subject: self.subject,
         })
     }
@@ -94,7 +110,7 @@ fn about(locale: Locale, id: &'static str, app_name: &str, lifetime: &Msg) -> St
 }
 
 /// The mail that carries a reset link, in `locale`.
-pub fn reset_link(settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+pub fn reset_link(settings: &Settings, locale: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail> {
     let app_name = settings.app_name.as_str();
     let lifetime = duration(settings.token_ttl);
     let ignore = locale.get("reset-mail-ignore");
@@ -110,13 +126,13 @@ pub fn reset_link(settings: &Settings, locale: Locale, to: Email, link: &str) ->
         button: locale.get("reset-mail-button"),
         notes: vec![note],
     }
-    .render(settings, locale, to, link)
+    .render(settings, locale, to, link, code)
 }
 
 /// The mail of a reset an operator forced, in `locale`: an administrator requires a new password
 /// (the owner did not ask), the link (which lives `settings.token_ttl`, as any reset link), and
 /// that nothing but the link sets it.
-pub fn forced_reset(settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+pub fn forced_reset(settings: &Settings, locale: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail> {
     let app_name = settings.app_name.as_str();
     let lifetime = duration(settings.token_ttl);
     let mut notes = vec![locale.get("mail-link-only")];
@@ -129,12 +145,12 @@ pub fn forced_reset(settings: &Settings, locale: Locale, to: Email, link: &str) 
         button: locale.get("reset-mail-button"),
         notes,
     }
-    .render(settings, locale, to, link)
+    .render(settings, locale, to, link, code)
 }
 
 /// An invitation to an account with no password, in `locale`: "choose your password", never the
 /// reset's words, with the link (which lives `settings.invitation_ttl`).
-pub fn invitation(settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
+pub fn invitation(settings: &Settings, locale: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail> {
     let app_name = settings.app_name.as_str();
     let lifetime = duration(settings.invitation_ttl);
     let ignore = locale.get("invite-mail-ignore");
@@ -150,7 +166,7 @@ pub fn invitation(settings: &Settings, locale: Locale, to: Email, link: &str) ->
         button: locale.get("invite-mail-button"),
         notes: vec![locale.get("mail-link-only"), ignore],
     }
-    .render(settings, locale, to, link)
+    .render(settings, locale, to, link, code)
 }
 
 /// The notice sent after a password was changed, in `locale`: when, what to do if it was not you,
@@ -191,20 +207,20 @@ pub struct Mails;
 pub static MAILS: Mails = Mails;
 
 impl ComposeMail for Mails {
-    fn reset_link(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
-        reset_link(settings, locale, to, link)
+    fn reset_link(&self, settings: &Settings, locale: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail> {
+        reset_link(settings, locale, to, link, code)
     }
 
     fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64, dispute: Option<&str>) -> anyhow::Result<Mail> {
         password_changed(settings, locale, to, changed_at, dispute)
     }
 
-    fn forced_reset(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
-        forced_reset(settings, locale, to, link)
+    fn forced_reset(&self, settings: &Settings, locale: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail> {
+        forced_reset(settings, locale, to, link, code)
     }
 
-    fn invitation(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
-        invitation(settings, locale, to, link)
+    fn invitation(&self, settings: &Settings, locale: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail> {
+        invitation(settings, locale, to, link, code)
     }
 }
 
@@ -263,7 +279,15 @@ mod tests {
     /// `locale`.
     fn operator_mails(settings: &Settings, locale: Locale, link: &str) -> [(&'static str, Mail); 2] {
         let to = || Email::parse("a@example.com").unwrap();
-        [("forced", MAILS.forced_reset(settings, locale, to(), link).unwrap()), ("invitation", MAILS.invitation(settings, locale, to(), link).unwrap())]
+        [
+            ("forced", MAILS.forced_reset(settings, locale, to(), link, &code()).unwrap()),
+            ("invitation", MAILS.invitation(settings, locale, to(), link, &code()).unwrap()),
+        ]
+    }
+
+    /// A code as the worker gives one.
+    fn code() -> Code {
+        Code::parse("7KQ4-M2XD").unwrap()
     }
 
     /// The HTML part as a reader sees its words (askama escapes apostrophes).
@@ -337,7 +361,7 @@ mod tests {
             let stems = RESET_WORDS.iter().find(|(t, _)| *t == tag).map(|(_, stems)| *stems).unwrap_or_else(|| panic!("{tag} has its words for reset"));
             // A link without the word: the words around it are what this test reads.
             let link = "https://example.com/welcome?token=a.b.c";
-            let reset_mail = reset_link(&settings, locale, Email::parse("a@example.com").unwrap(), link).unwrap();
+            let reset_mail = reset_link(&settings, locale, Email::parse("a@example.com").unwrap(), link, &code()).unwrap();
             let said = format!("{} {}", reset_mail.subject, reset_mail.text).to_lowercase();
             for stem in stems {
                 assert!(said.contains(stem), "{tag}: {stem:?} is how the reset mail says it: {said}");

@@ -8,7 +8,7 @@ pub mod origin_verify;
 
 use std::future::Future;
 
-use reset_token::{HashRing, KeyRing, KeyRingError};
+use reset_token::{HashRing, KeyRing, KeyRingError, LinkRecord};
 
 use crate::domain::events::OutboxEvent;
 use crate::domain::mail_job::{Lane, SignedJob};
@@ -197,4 +197,16 @@ pub trait CountHits: Send + Sync {
 pub fn window(now: u64, window_secs: u64) -> (u64, u64) {
     let start = now - now % window_secs.max(1);
     (start, start + window_secs - now)
+}
+
+/// The links mailed to an address with a code beside them: what a code check needs to derive
+/// each code again ([`LinkRecord`]: which key, what for, when, which link; nothing secret, and no
+/// code). In the service's own table, beside the counters that bound the guesses; `key` is a
+/// keyed hash of the address, never the address.
+pub trait CodeLinks: Send + Sync {
+    /// Notes a link about to be mailed (before the mail goes out, so its code works as soon as
+    /// it arrives); kept at least as long as any link lives.
+    fn note_link(&self, key: &str, link: &LinkRecord, now: u64) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// The links noted for `key`, expired ones included (the caller checks the times).
+    fn links(&self, key: &str) -> impl Future<Output = anyhow::Result<Vec<LinkRecord>>> + Send;
 }

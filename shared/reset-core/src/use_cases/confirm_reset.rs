@@ -24,6 +24,14 @@ pub enum ConfirmError {
     /// The password is guessable for this account (too common, or built from its email).
     #[error(transparent)]
     WeakPassword(#[from] WeakPassword),
+    /// Every refused code, whatever the cause (an unknown address, a wrong code, an expired
+    /// link): one answer for all of them.
+    #[error("the code is wrong or has expired")]
+    InvalidCode(#[source] crate::CodeRejected),
+    /// The address's code attempts for this window are spent: every code for it is refused until
+    /// the window ends (`retry_after` seconds), whether the address has an account or not.
+    #[error("too many wrong codes for this address")]
+    CodeAttemptsSpent { retry_after: u64 },
     /// The key ring or the user store could not be reached: worth a retry (503).
     #[error("a backing service is unavailable")]
     Unavailable(#[source] anyhow::Error),
@@ -94,6 +102,12 @@ pub fn audit_refusal(err: &ConfirmError) {
         ConfirmError::InvalidToken(why) => {
             tracing::info!(audit = "reset_confirmed", outcome = "token_rejected", reason = why.as_str(), "reset confirm refused");
         }
+        ConfirmError::InvalidCode(why) => {
+            tracing::info!(audit = "reset_confirmed", outcome = "code_rejected", reason = why.as_str(), "reset confirm refused");
+        }
+        ConfirmError::CodeAttemptsSpent { .. } => {
+            tracing::info!(audit = "reset_confirmed", outcome = "code_rejected", reason = "attempts_spent", "reset confirm refused");
+        }
         ConfirmError::WeakPassword(weak) => {
             let codes: Vec<&str> = weak.0.iter().map(|p| p.code).collect();
             tracing::info!(audit = "reset_confirmed", outcome = "weak_password", reasons = ?codes, "reset confirm refused");
@@ -145,6 +159,12 @@ async fn checked<A: Adapters<Users: GetUser>, B: BreachedPasswords>(deps: &Confi
         Err(ConfirmError::InvalidToken(TokenRejected::Token(TokenError::WrongAudience))) => verified(deps, Purpose::Invitation, token, true).await?,
         other => other?,
     };
+    fits_account(deps, checked)
+}
+
+/// A link (or a code, which stands for its link) fits the account as it is now: an invitation
+/// one without a password, a reset link one with (or, when `PasswordlessUsersMayRequest`, any).
+pub(crate) fn fits_account<A: Adapters, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, checked: CheckedToken) -> Result<CheckedToken, ConfirmError> {
     match (checked.purpose, checked.user.credential()) {
         (Purpose::Invitation, Credential::Password | Credential::ResetRequired) => Err(rejected(TokenRejected::HasPassword)),
         (Purpose::Reset, Credential::None) if !deps.common.settings.passwordless_may_request => Err(rejected(TokenRejected::NoPassword)),

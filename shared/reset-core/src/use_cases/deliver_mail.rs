@@ -22,7 +22,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use reset_text::{Locale, locale};
-use reset_token::Purpose;
+use reset_token::{Code, Purpose};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
@@ -31,7 +31,7 @@ use crate::domain::events::{OutboxEvent, ResetLinkSent, SCHEMA_VERSION, link_sen
 use crate::domain::mail_job::{ChangedJob, Lane, MailJob, ResetLinkJob};
 use crate::domain::mail_job::{OperatorAction, OperatorJob};
 use crate::domain::{Credential, Email, User, UserId};
-use crate::ports::{Claim, CountHits as _, FindUserByEmail, GetUser, Hit, JobLedger as _, Mail, MailError, Mailer};
+use crate::ports::{Claim, CodeLinks as _, CountHits as _, FindUserByEmail, GetUser, Hit, JobLedger as _, Mail, MailError, Mailer};
 use crate::settings::Settings;
 use crate::{Adapters, DeliveryDeps, unix_now};
 
@@ -53,17 +53,18 @@ pub const MAX_NOTICE_AGE_SECS: u64 = 14 * 86_400;
 /// Port: writes the two mails the worker sends, in the reader's language. What a mail says
 /// follows from the settings; how it looks (templates, HTML) is presentation: `reset_pages::MAILS`.
 pub trait ComposeMail: Send + Sync {
-    /// The mail that carries a reset link.
-    fn reset_link(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail>;
+    /// The mail that carries a reset link, and beside it the link's code (for a reader who
+    /// resets on another device: [`reset_token::Code`], shown as its `Display` writes it).
+    fn reset_link(&self, settings: &Settings, locale: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail>;
     /// The notice sent after a password was changed (`changed_at`: Unix seconds), with the "this
     /// wasn't me" link (`dispute`) when there is one.
     fn password_changed(&self, settings: &Settings, locale: Locale, to: Email, changed_at: u64, dispute: Option<&str>) -> anyhow::Result<Mail>;
     /// The mail of a reset an operator forced: "an operator requires a new password", with the
     /// link (which lives `settings.token_ttl`, as any reset link).
-    fn forced_reset(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail>;
+    fn forced_reset(&self, settings: &Settings, locale: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail>;
     /// An invitation to an account with no password: "choose your password", with the link
     /// (which lives `settings.invitation_ttl`).
-    fn invitation(&self, settings: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail>;
+    fn invitation(&self, settings: &Settings, locale: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail>;
 }
 
 /// What became of one delivery.
@@ -277,7 +278,8 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
                 tracing::Span::current().record("token_id", issued.token_id.as_str());
                 let locale = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), deps.common.settings.default_locale);
                 let link = deps.common.settings.reset_link(&issued.token, Some(locale));
-                let mail = deps.mails.reset_link(&deps.common.settings, locale, to.clone(), &link).map_err(failed(true))?;
+                let mail = deps.mails.reset_link(&deps.common.settings, locale, to.clone(), &link, &issued.code).map_err(failed(true))?;
+                note_code(deps, &hashing, to, &issued).await?;
                 let sent = send(deps, &mail).await?;
                 if sent == Settled::Sent {
                     event = Some(link_sent(&job.id, &user, &issued, issued_at, job.request_id.clone(), locale));
@@ -287,6 +289,21 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
         },
     };
     Ok((audit(outcome), event))
+}
+
+/// Notes the link about to be mailed to `to` for a code check ([`crate::check_code`]), before the
+/// mail goes out: its code must work as soon as it arrives. Not noted, the mail is not sent now
+/// (the job comes back).
+async fn note_code<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
+    deps: &DeliveryDeps<A, M>,
+    hashing: &reset_token::HashRing,
+    to: &Email,
+    issued: &reset_token::Issued,
+) -> Result<(), Failed> {
+    let key = crate::use_cases::check_code::links_key(&hashing.audit_hash(to.as_ref()));
+    deps.common.limits.note_link(&key, &issued.record, unix_now()).await.map_err(failed(true))?;
+    tracing::trace!("the link's code noted for the address");
+    Ok(())
 }
 
 /// The `Reset Link Sent` of a link mailed to `user` by job `job_id` (a user's request, or an
@@ -458,7 +475,7 @@ async fn send_operator_mail<A: Adapters<Users: FindUserByEmail + GetUser>, M: Ma
             (OperatorAction::Invitation, Credential::Password | Credential::ResetRequired, _) => Settled::HasPassword,
             (_, _, None) => Settled::UnusableAddress,
             (action, _, Some(to)) => {
-                let (sent, sent_event) = send_operator_link(deps, job, action, user, to, &ring).await?;
+                let (sent, sent_event) = send_operator_link(deps, job, action, user, to, &ring, &hashing).await?;
                 event = sent_event;
                 sent
             }
@@ -487,6 +504,7 @@ async fn send_operator_link<A: Adapters<Users: FindUserByEmail + GetUser>, M: Ma
     user: &User,
     to: &Email,
     ring: &reset_token::KeyRing,
+    hashing: &reset_token::HashRing,
 ) -> Result<(Settled, Option<OutboxEvent>), Failed> {
     let settings = &deps.common.settings;
     let (purpose, ttl) = match action {
@@ -499,10 +517,11 @@ async fn send_operator_link<A: Adapters<Users: FindUserByEmail + GetUser>, M: Ma
     let locale = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), settings.default_locale);
     let link = settings.reset_link(&issued.token, Some(locale));
     let mail = match action {
-        OperatorAction::ForcedReset => deps.mails.forced_reset(settings, locale, to.clone(), &link),
-        OperatorAction::Invitation => deps.mails.invitation(settings, locale, to.clone(), &link),
+        OperatorAction::ForcedReset => deps.mails.forced_reset(settings, locale, to.clone(), &link, &issued.code),
+        OperatorAction::Invitation => deps.mails.invitation(settings, locale, to.clone(), &link, &issued.code),
     }
     .map_err(failed(true))?;
+    note_code(deps, hashing, to, &issued).await?;
     let sent = send(deps, &mail).await?;
     if sent != Settled::Sent {
         return Ok((sent, None));
@@ -652,17 +671,17 @@ mod tests {
     struct PlainMails;
 
     impl ComposeMail for PlainMails {
-        fn reset_link(&self, _: &Settings, _: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
-            Ok(Mail { to, subject: "reset".into(), text: link.into(), html: String::new() })
+        fn reset_link(&self, _: &Settings, _: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail> {
+            Ok(Mail { to, subject: "reset".into(), text: format!("{link}\n{code}"), html: String::new() })
         }
         fn password_changed(&self, _: &Settings, _: Locale, to: Email, _: u64, dispute: Option<&str>) -> anyhow::Result<Mail> {
             Ok(Mail { to, subject: "changed".into(), text: dispute.unwrap_or_default().into(), html: String::new() })
         }
-        fn forced_reset(&self, _: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
-            Ok(Mail { to, subject: format!("forced:{}", locale.tag()), text: link.into(), html: String::new() })
+        fn forced_reset(&self, _: &Settings, locale: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail> {
+            Ok(Mail { to, subject: format!("forced:{}", locale.tag()), text: format!("{link}\n{code}"), html: String::new() })
         }
-        fn invitation(&self, _: &Settings, locale: Locale, to: Email, link: &str) -> anyhow::Result<Mail> {
-            Ok(Mail { to, subject: format!("invitation:{}", locale.tag()), text: link.into(), html: String::new() })
+        fn invitation(&self, _: &Settings, locale: Locale, to: Email, link: &str, code: &Code) -> anyhow::Result<Mail> {
+            Ok(Mail { to, subject: format!("invitation:{}", locale.tag()), text: format!("{link}\n{code}"), html: String::new() })
         }
     }
 
@@ -734,7 +753,7 @@ mod tests {
 
     /// The link in a mail `PlainMails` wrote, as the token it carries.
     fn token_of(mail: &Mail) -> String {
-        mail.text.split("token=").nth(1).unwrap().to_owned()
+        mail.text.lines().next().unwrap().split("token=").nth(1).unwrap().to_owned()
     }
 
     /// A forced reset mails a reset link, an invitation an invitation link (its own audience and

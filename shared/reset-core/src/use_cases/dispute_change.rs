@@ -27,7 +27,8 @@ pub fn audit_dispute_refusal(err: &ConfirmError) {
         ConfirmError::InvalidToken(why) => {
             tracing::info!(audit = "account_disputed", outcome = "token_rejected", reason = why.as_str(), "dispute refused");
         }
-        ConfirmError::WeakPassword(_) => {}
+        // A dispute takes no password and no code.
+        ConfirmError::WeakPassword(_) | ConfirmError::InvalidCode(_) | ConfirmError::CodeAttemptsSpent { .. } => {}
         ConfirmError::Unavailable(cause) => {
             tracing::error!(audit = "account_disputed", outcome = "unavailable", error = ?cause, "dispute failed: dependency unavailable");
         }
