@@ -38,6 +38,25 @@ impl Outage {
     }
 }
 
+/// The store operations an adapter was asked for, in order, by name: what a test compares to tell
+/// that two requests took the same store calls. Shared by clones.
+#[derive(Clone, Default)]
+pub struct StoreCalls(Arc<Mutex<Vec<&'static str>>>);
+
+impl StoreCalls {
+    fn record(&self, op: &'static str) {
+        lock(&self.0).push(op);
+    }
+    /// The calls so far, in order.
+    pub fn list(&self) -> Vec<&'static str> {
+        lock(&self.0).clone()
+    }
+    /// Forgets the calls so far.
+    pub fn clear(&self) {
+        lock(&self.0).clear();
+    }
+}
+
 /// The adapters every function holds, in memory; the mailer ([`MemoryMailer`]) and the breach
 /// check ([`MemoryBreaches`]) are given to the one function that uses each.
 pub struct InMemory;
@@ -150,6 +169,8 @@ pub struct MemoryUsers {
     pub outage: Outage,
     /// Fails only the password write: reads work, so the failure comes after the token checked.
     pub write_outage: Outage,
+    /// The reads by address and by id, and the writes, in order.
+    pub calls: StoreCalls,
 }
 
 impl MemoryUsers {
@@ -166,6 +187,7 @@ impl MemoryUsers {
 
 impl FindUserByEmail for MemoryUsers {
     async fn find_by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
+        self.calls.record("users.find_by_email");
         self.outage.check("the user store")?;
         // As the DynamoDB adapter reads an item: whatever its password; the use cases check it.
         Ok(lock(&self.users).values().find(|u| u.email.as_stored() == email.as_ref()).cloned())
@@ -174,6 +196,7 @@ impl FindUserByEmail for MemoryUsers {
 
 impl GetUser for MemoryUsers {
     async fn get_user(&self, id: &UserId) -> anyhow::Result<Option<User>> {
+        self.calls.record("users.get_user");
         self.outage.check("the user store")?;
         // As the DynamoDB adapter reads an item: whatever its password; the use cases check it.
         Ok(self.get(id))
@@ -182,6 +205,7 @@ impl GetUser for MemoryUsers {
 
 impl SetPassword for MemoryUsers {
     async fn set_password(&self, change: &PasswordChange) -> anyhow::Result<WriteOutcome> {
+        self.calls.record("users.set_password");
         self.outage.check("the user store")?;
         self.write_outage.check("the user store (writes)")?;
         let mut users = lock(&self.users);
@@ -248,6 +272,8 @@ pub struct MemoryLimits {
     hits: Arc<Mutex<HashMap<String, u32>>>,
     links: Arc<Mutex<HashMap<String, Vec<reset_token::LinkRecord>>>>,
     pub outage: Outage,
+    /// The hits and the code links' reads and notes, in order.
+    pub calls: StoreCalls,
 }
 
 /// The job ledger, by job id.
@@ -336,12 +362,14 @@ impl MemoryLimits {
 
 impl crate::ports::CodeLinks for MemoryLimits {
     async fn note_link(&self, key: &str, link: &reset_token::LinkRecord, _now: u64) -> anyhow::Result<()> {
+        self.calls.record("limits.note_link");
         self.outage.check("the limits store")?;
         lock(&self.links).entry(key.to_owned()).or_default().push(link.clone());
         Ok(())
     }
 
     async fn links(&self, key: &str) -> anyhow::Result<Vec<reset_token::LinkRecord>> {
+        self.calls.record("limits.links");
         self.outage.check("the limits store")?;
         Ok(lock(&self.links).get(key).cloned().unwrap_or_default())
     }
@@ -349,6 +377,7 @@ impl crate::ports::CodeLinks for MemoryLimits {
 
 impl CountHits for MemoryLimits {
     async fn hit(&self, key: &str, limit: u32, window_secs: u64, now: u64) -> anyhow::Result<Hit> {
+        self.calls.record("limits.hit");
         self.outage.check("the limits store")?;
         let (start, retry_after) = window(now, window_secs);
         let mut hits = lock(&self.hits);

@@ -133,6 +133,11 @@ impl ApiError {
         self.code.status()
     }
 
+    /// The seconds a `Retry-After` says, for the answers that carry one.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
     pub fn invalid_token() -> Self {
         Self::new(ErrorCode::InvalidOrExpiredToken, Msg::new("error-invalid-token"))
     }

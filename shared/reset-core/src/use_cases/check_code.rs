@@ -16,7 +16,7 @@
 
 use reset_token::{Binding, Code, LinkRecord, Purpose};
 
-use crate::domain::{Email, NewPassword, StoredEmail, UserId};
+use crate::domain::{Email, NewPassword, ResetToken, StoredEmail, UserId};
 use crate::ports::breached::BreachedPasswords;
 use crate::ports::{CodeLinks as _, CountHits as _, FindUserByEmail, GetUser, Hit, SetPassword};
 use crate::use_cases::confirm_reset::{CheckedToken, ConfirmError, audit_refusal, confirm_checked, fits_account};
@@ -154,4 +154,206 @@ pub async fn confirm_code<A: Adapters<Users: FindUserByEmail + GetUser + SetPass
         .inspect_err(audit_refusal)?;
     let checked = check_code(deps, email, code).await?;
     confirm_checked(deps, checked, password, requester).await
+}
+
+/// The hosted page's step: a right code is exchanged for a token of the same link (its id, its
+/// purpose, its expiry; signed now with the current key), so the page goes on exactly as from the
+/// link, and the form's retries (a weak password) spend no further attempt.
+#[tracing::instrument(name = "exchange_code", skip_all, fields(user_id, token_id))]
+pub async fn exchange_code<A: Adapters<Users: FindUserByEmail>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    email: &Email,
+    code: &Code,
+) -> Result<(ResetToken, CheckedToken), ConfirmError> {
+    let checked = check_code(deps, email, code).await?;
+    let ring = deps.signing.get().await.map_err(ConfirmError::Unavailable)?;
+    let link = LinkRecord {
+        purpose: checked.purpose,
+        key_id: checked.key_id.clone(),
+        issued_at: unix_now(),
+        expires_at: checked.expires_at,
+        link_id: checked.token_id.clone(),
+    };
+    let issued = ring.issue_for_link(&link, checked.user.binding(), unix_now()).map_err(|err| ConfirmError::Internal(err.into()))?;
+    let token = ResetToken::parse(&issued.token).map_err(|_| ConfirmError::Internal(anyhow::anyhow!("a token this ring signed does not parse")))?;
+    tracing::info!(audit = "code_accepted", user_id = %checked.user.id, link_id = %checked.token_id, "a mailed code was exchanged for its link");
+    // The token now names the current key: the change re-checks that one.
+    Ok((token, CheckedToken { key_id: issued.record.key_id, ..checked }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use reset_token::Issued;
+
+    use super::*;
+    use crate::domain::{User, UserId};
+    use crate::memory::{InMemory, MemoryBreaches, MemoryHashKeys, MemoryKeys, MemoryLimits, MemoryQueue, MemoryUsers};
+    use crate::settings::{Settings, parse_page_url};
+
+    const KEY: &str = r#"{"current": "a", "a": "key-a-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"}"#;
+
+    /// reset-password over memory, with `known@` (active) and `disabled@` (disabled).
+    async fn deps() -> ConfirmDeps<InMemory, MemoryBreaches> {
+        let users = MemoryUsers::default();
+        for (id, email, active) in [("u-known", "known@example.com", true), ("u-disabled", "disabled@example.com", false)] {
+            let status = if active { "active" } else { "disabled" }.to_owned();
+            let (email, epoch) = (StoredEmail::new(email), String::new());
+            users.insert(User { id: UserId::parse(id).unwrap(), email, password_hash: "$argon2id$stand-in".into(), active, status, epoch, locale: None });
+        }
+        let hash_keys = MemoryHashKeys::new(r#"{"current": "h", "h": "hash-h-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponm"}"#);
+        let mut settings = Settings::for_reset_page(parse_page_url("https://auth.example.com/reset-password").unwrap());
+        settings.password_storage.bcrypt_cost = 4;
+        let common = crate::Deps {
+            limits: MemoryLimits::default(),
+            queue: MemoryQueue::default(),
+            hashing: crate::KeyCache::load(hash_keys, Duration::ZERO).await,
+            settings,
+        };
+        let signing = crate::KeyCache::load(MemoryKeys::new(KEY), Duration::ZERO).await;
+        ConfirmDeps { common, signing, users, breaches: None }
+    }
+
+    fn user(deps: &ConfirmDeps<InMemory, MemoryBreaches>, id: &str) -> User {
+        deps.users.get(&UserId::parse(id).unwrap()).unwrap()
+    }
+
+    /// A link mailed to `email` (for the account `id`), noted as the mail worker notes it, issued
+    /// `ago` seconds ago with the reset lifetime.
+    async fn mailed(deps: &ConfirmDeps<InMemory, MemoryBreaches>, id: &str, email: &str, ago: u64) -> Issued {
+        let ring = deps.signing.get().await.unwrap();
+        let issued = ring.issue(user(deps, id).binding(), unix_now() - ago, deps.common.settings.token_ttl.as_secs()).unwrap();
+        let hash = deps.common.hashing.get().await.unwrap().audit_hash(email);
+        deps.common.limits.note_link(&links_key(&hash), &issued.record, unix_now()).await.unwrap();
+        issued
+    }
+
+    fn email(address: &str) -> Email {
+        Email::parse(address).unwrap()
+    }
+
+    /// A code that is not `right` (the last character changed).
+    fn wrong(right: &Code) -> Code {
+        let shown = right.to_string();
+        let last = if shown.ends_with('0') { '1' } else { '0' };
+        Code::parse(&format!("{}{last}", &shown[..shown.len() - 1])).unwrap()
+    }
+
+    fn requester() -> Requester {
+        Requester { network: "198.51.100.0/24".into(), source: "198.51.100.7".into(), request_id: None, locale: None }
+    }
+
+    #[tokio::test]
+    async fn a_right_code_stands_for_its_link_and_changes_the_password_once() {
+        let deps = deps().await;
+        let issued = mailed(&deps, "u-known", "known@example.com", 0).await;
+        let checked = check_code(&deps, &email("known@example.com"), &issued.code).await.unwrap();
+        assert_eq!((checked.user.id.as_ref(), checked.token_id.as_str(), checked.expires_at), ("u-known", issued.token_id.as_str(), issued.expires_at));
+        let password = || NewPassword::parse("correct horse battery staple 93", deps.common.settings.password_policy).unwrap();
+        confirm_code(&deps, &email("known@example.com"), &issued.code, password(), &requester()).await.unwrap();
+        assert_ne!(user(&deps, "u-known").password_hash, "$argon2id$stand-in");
+        // The change moved the binding: the same code (and its link) is dead.
+        let again = confirm_code(&deps, &email("known@example.com"), &issued.code, password(), &requester()).await.unwrap_err();
+        assert!(matches!(again, ConfirmError::InvalidCode(CodeRejected::NoMatch)), "{again:?}");
+    }
+
+    #[tokio::test]
+    async fn the_sixth_attempt_with_the_right_code_after_five_wrong_ones_fails() {
+        let deps = deps().await;
+        let issued = mailed(&deps, "u-known", "known@example.com", 0).await;
+        for _ in 0..CODE_ATTEMPTS {
+            let err = check_code(&deps, &email("known@example.com"), &wrong(&issued.code)).await.unwrap_err();
+            assert!(matches!(err, ConfirmError::InvalidCode(CodeRejected::NoMatch)), "{err:?}");
+        }
+        let err = check_code(&deps, &email("known@example.com"), &issued.code).await.unwrap_err();
+        assert!(matches!(err, ConfirmError::CodeAttemptsSpent { retry_after } if retry_after > 0), "{err:?}");
+        // Spent, nothing else is read.
+        deps.users.calls.clear();
+        let _ = check_code(&deps, &email("known@example.com"), &issued.code).await.unwrap_err();
+        assert!(deps.users.calls.list().is_empty());
+        // Another address keeps its own attempts.
+        let other = mailed(&deps, "u-disabled", "disabled@example.com", 0).await;
+        let err = check_code(&deps, &email("disabled@example.com"), &other.code).await.unwrap_err();
+        assert!(matches!(err, ConfirmError::InvalidCode(CodeRejected::Disabled)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_code_dies_with_its_link() {
+        type Change = fn(&mut User);
+        let changes: [(&str, Change); 4] = [
+            ("password changed", |u| u.password_hash = "$argon2id$another".into()),
+            ("email changed", |u| u.email = StoredEmail::new("known.new@example.com")),
+            ("epoch bumped", |u| u.epoch = "1800000000".into()),
+            ("disabled", |u| {
+                u.active = false;
+                u.status = "disabled".into();
+            }),
+        ];
+        for (what, change) in changes {
+            let deps = deps().await;
+            let issued = mailed(&deps, "u-known", "known@example.com", 0).await;
+            let mut account = user(&deps, "u-known");
+            change(&mut account);
+            deps.users.insert(account);
+            let err = check_code(&deps, &email("known@example.com"), &issued.code).await.unwrap_err();
+            assert!(matches!(err, ConfirmError::InvalidCode(_)), "{what}: {err:?}");
+        }
+        // Expired with its link.
+        let expired = deps().await;
+        let ttl = expired.common.settings.token_ttl.as_secs();
+        let issued = mailed(&expired, "u-known", "known@example.com", ttl + 1).await;
+        let err = check_code(&expired, &email("known@example.com"), &issued.code).await.unwrap_err();
+        assert!(matches!(err, ConfirmError::InvalidCode(CodeRejected::NoMatch)), "expired: {err:?}");
+        // Retired with its key.
+        let mut retired = deps().await;
+        let issued = mailed(&retired, "u-known", "known@example.com", 0).await;
+        let keys = MemoryKeys::new(r#"{"current": "b", "b": "key-b-ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponm"}"#);
+        retired.signing = crate::KeyCache::load(keys, Duration::ZERO).await;
+        let err = check_code(&retired, &email("known@example.com"), &issued.code).await.unwrap_err();
+        assert!(matches!(err, ConfirmError::InvalidCode(CodeRejected::NoMatch)), "retired key: {err:?}");
+    }
+
+    /// An unknown address, a disabled account, an account without a link and a wrong code get
+    /// the same refusal after the same store calls; and each locks after the same attempts.
+    #[tokio::test]
+    async fn unknown_disabled_and_known_addresses_are_refused_alike_after_the_same_store_calls() {
+        let deps = deps().await;
+        let issued = mailed(&deps, "u-known", "known@example.com", 0).await;
+        let _ = mailed(&deps, "u-disabled", "disabled@example.com", 0).await;
+        let typed = wrong(&issued.code);
+        let mut seen = Vec::new();
+        for address in ["nobody@example.com", "disabled@example.com", "known@example.com"] {
+            deps.users.calls.clear();
+            deps.common.limits.calls.clear();
+            let err = check_code(&deps, &email(address), &typed).await.unwrap_err();
+            let answer = format!("{err}");
+            assert!(matches!(err, ConfirmError::InvalidCode(_)), "{address}: {err:?}");
+            seen.push((answer, deps.users.calls.list(), deps.common.limits.calls.list()));
+        }
+        assert_eq!(seen[0].1, ["users.find_by_email"]);
+        assert_eq!(seen[0].2, ["limits.hit", "limits.links"]);
+        assert!(seen.windows(2).all(|pair| pair[0] == pair[1]), "{seen:#?}");
+        for address in ["nobody@example.com", "known@example.com"] {
+            for _ in 1..CODE_ATTEMPTS {
+                let _ = check_code(&deps, &email(address), &typed).await;
+            }
+            let err = check_code(&deps, &email(address), &typed).await.unwrap_err();
+            assert!(matches!(err, ConfirmError::CodeAttemptsSpent { .. }), "{address}: {err:?}");
+        }
+    }
+
+    /// A weak password is refused before the code is looked at: it spends no attempt.
+    #[tokio::test]
+    async fn a_weak_password_spends_no_attempt() {
+        let deps = deps().await;
+        let issued = mailed(&deps, "u-known", "known@example.com", 0).await;
+        let policy = deps.common.settings.password_policy;
+        for _ in 0..CODE_ATTEMPTS + 2 {
+            let weak = NewPassword::parse("knownknownknown", policy).unwrap();
+            let err = confirm_code(&deps, &email("known@example.com"), &issued.code, weak, &requester()).await.unwrap_err();
+            assert!(matches!(err, ConfirmError::WeakPassword(_)), "{err:?}");
+        }
+        check_code(&deps, &email("known@example.com"), &issued.code).await.unwrap();
+    }
 }
