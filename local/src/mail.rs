@@ -78,6 +78,14 @@ impl SentMail {
             .map(|href| href.replace("&amp;", "&").replace("&#38;", "&"))
     }
 
+    /// The code the mail carries beside its link, as shown (`7KQ4-M2XD`): the one text of the
+    /// HTML that is two groups of four Crockford base32 characters.
+    pub fn code(&self) -> Option<String> {
+        const ALPHABET: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        let is_code = |text: &&str| text.len() == 9 && text.char_indices().all(|(at, c)| if at == 4 { c == '-' } else { ALPHABET.contains(c) });
+        self.body.split('>').filter_map(|rest| rest.split('<').next()).map(str::trim).find(is_code).map(str::to_owned)
+    }
+
     /// The token of the reset link.
     pub fn token(&self) -> Option<String> {
         let link = self.reset_link()?;

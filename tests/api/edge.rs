@@ -9,9 +9,9 @@ use std::time::Duration;
 use reset_core::Adapters;
 use reset_core::domain::mail_job::MailJob;
 use reset_core::memory::MemoryOriginVerify;
+use reset_core::ports::Mailer;
 use reset_core::ports::breached::BreachedPasswords;
 use reset_core::ports::origin_verify::{OriginVerify, REREAD_COOLDOWN};
-use reset_core::ports::{GetUser, LockAccount, Mailer, SetPassword};
 use reset_core::settings::Edge;
 use reset_local::events;
 use serde_json::Value;
@@ -40,10 +40,7 @@ pub fn page_via_cdn(value: &str) -> Value {
 }
 
 /// Whether the function lets a request carrying `value` through (200) or refuses it (403).
-pub async fn lets_through<A: Adapters<Users: GetUser + SetPassword + LockAccount>, M: Mailer, B: BreachedPasswords>(
-    deps: &Functions<A, M, B>,
-    value: &str,
-) -> bool {
+pub async fn lets_through<A: Adapters<Users: reset_password::ConfirmUsers>, M: Mailer, B: BreachedPasswords>(deps: &Functions<A, M, B>, value: &str) -> bool {
     let reply = call(deps, &page_via_cdn(value)).await;
     assert!([200, 403].contains(&reply.status), "{}: {}", reply.status, reply.body);
     reply.status == 200

@@ -9,7 +9,7 @@ use reset_core::domain::password;
 use reset_core::domain::{StoredEmail, User, UserId};
 use reset_core::memory::{InMemory, MemoryBreaches, MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryMailer, MemoryQueue, MemoryUsers};
 use reset_core::ports::breached::BreachedPasswords;
-use reset_core::ports::{GetUser, KeySource as _, LockAccount, Mailer, SetPassword};
+use reset_core::ports::{KeySource as _, Mailer};
 use reset_core::reset_token::{HashRing, KeyRing};
 use reset_core::settings::parse_page_url;
 use reset_core::{Adapters, ConfirmDeps, Delivery, DeliveryDeps, Deps, KeyCache, Paces, PublishDeps, Settings};
@@ -90,7 +90,7 @@ pub async fn mail_worker(stack: &Stack) -> DeliveryDeps<Aws, SesMailer> {
 }
 
 /// Sends an event to whichever function serves its path, as API Gateway would.
-pub async fn call<A: Adapters<Users: GetUser + SetPassword + LockAccount>, M: Mailer, B: BreachedPasswords>(deps: &Functions<A, M, B>, event: &Value) -> Reply {
+pub async fn call<A: Adapters<Users: reset_password::ConfirmUsers>, M: Mailer, B: BreachedPasswords>(deps: &Functions<A, M, B>, event: &Value) -> Reply {
     let request = events::to_request(event);
     // An HTTP API event's path is `rawPath`; a REST API event's, `path`.
     let path = event["rawPath"].as_str().or_else(|| event["path"].as_str()).unwrap_or_default();

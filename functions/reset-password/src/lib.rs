@@ -1,6 +1,12 @@
-//! reset-password: `POST /password-reset/confirm` with `{"token": "...", "password": "..."}`, the
-//! hosted reset page (`GET`/`HEAD`/`POST /reset-password`), and the "this wasn't me" page
-//! (`GET`/`HEAD`/`POST /secure-account`) the password-changed notice links to.
+//! reset-password: `POST /password-reset/confirm` with `{"token": "...", "password": "..."}` or,
+//! with the code a mail carries beside its link, `{"email": "...", "code": "...", "password":
+//! "..."}`; the hosted reset page (`GET`/`HEAD`/`POST /reset-password`), and the "this wasn't me"
+//! page (`GET`/`HEAD`/`POST /secure-account`) the password-changed notice links to.
+//!
+//! The code page: `GET /reset-password?code` asks for the address and the code; its post (a
+//! form with a `code` field) checks them ([`reset_core::exchange_code`]) and a right code becomes
+//! the link's own token, set in the cookie as a link's is, then the usual form. Every refused
+//! code (wrong, expired, an unknown or disabled address) gets the same page.
 //!
 //! An operator's invitation (a token with its own audience, for an account with no password)
 //! opens the same page and form; they then say "choose your password" ([`pages::Wording`]).
@@ -57,9 +63,10 @@ use std::convert::Infallible;
 
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
-use reset_core::domain::{NewPassword, ResetToken};
+use reset_core::domain::{Email, NewPassword, ResetToken};
 use reset_core::ports::breached::BreachedPasswords;
-use reset_core::ports::{GetUser, LockAccount, SetPassword};
+use reset_core::ports::{FindUserByEmail, GetUser, LockAccount, SetPassword};
+use reset_core::reset_token::Code;
 use reset_core::{Adapters, CheckedToken, ConfirmDeps, ConfirmError, unix_now};
 use reset_http::{ApiError, ErrorCode, html_response, json_response, limit_source_ip, read_form, read_json};
 use reset_pages::pages::{self, Reader, Wording};
@@ -83,23 +90,41 @@ pub const COOKIE_MAX_AGE: u64 = 15 * 60;
 const JSON_SHAPE: Msg = Msg::new("error-confirm-shape");
 const FORM_SHAPE: Msg = Msg::new("error-reset-form-shape");
 const DISPUTE_FORM_SHAPE: Msg = Msg::new("error-dispute-form-shape");
+const CODE_FORM_SHAPE: Msg = Msg::new("error-code-form-shape");
 
 /// The answer to a successful JSON confirm, in `locale`.
 pub fn changed_body(locale: Locale) -> String {
     reset_http::message_body(&Msg::new("password-changed"), locale)
 }
 
+/// The JSON confirm's two shapes: the link's token, or the address and the mailed code.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ConfirmBody {
+    Token(TokenBody),
+    Code(CodeBody),
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConfirmBody {
+struct TokenBody {
     token: String,
     password: SecretString,
 }
 
-pub async fn handle<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
-    deps: &ConfirmDeps<A, B>,
-    req: Request,
-) -> Result<Response<Body>, Infallible> {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeBody {
+    email: String,
+    code: SecretString,
+    password: SecretString,
+}
+
+/// The users a confirm reads: by id (a link), by address (a code), and the writes.
+pub trait ConfirmUsers: GetUser + FindUserByEmail + SetPassword + LockAccount {}
+impl<T: GetUser + FindUserByEmail + SetPassword + LockAccount> ConfirmUsers for T {}
+
+pub async fn handle<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: Request) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
     // The JSON answers' language; the pages negotiate their own (`reset_http::reader`).
     let locale = || reset_http::json_locale(&req, &deps.common.settings);
@@ -135,18 +160,34 @@ fn refused(err: ConfirmError) -> ApiError {
     err.into()
 }
 
-async fn confirm<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
+async fn confirm<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     req: &Request,
     locale: Locale,
 ) -> Result<Response<Body>, ApiError> {
     limit_source_ip(&deps.common, req, deps.common.settings.rate_limits.ip_per_minute).await?;
     let body: ConfirmBody = read_json(req).map_err(|err| ApiError::from_body(err, JSON_SHAPE))?;
-    let token = ResetToken::parse(&body.token).map_err(|invalid| refused(invalid.into()))?;
-    let password = NewPassword::parse(body.password.expose_secret(), deps.common.settings.password_policy).map_err(|weak| refused(weak.into()))?;
     let requester = reset_http::requester(req, &deps.common.settings, locale);
-    reset_core::confirm_reset(deps, &token, password, &requester).await?;
+    let policy = deps.common.settings.password_policy;
+    match body {
+        ConfirmBody::Token(body) => {
+            let token = ResetToken::parse(&body.token).map_err(|invalid| refused(invalid.into()))?;
+            let password = NewPassword::parse(body.password.expose_secret(), policy).map_err(|weak| refused(weak.into()))?;
+            reset_core::confirm_reset(deps, &token, password, &requester).await?;
+        }
+        ConfirmBody::Code(body) => {
+            let email = Email::parse(&body.email)?;
+            let code = parse_code(body.code.expose_secret())?;
+            let password = NewPassword::parse(body.password.expose_secret(), policy).map_err(|weak| refused(weak.into()))?;
+            reset_core::confirm_code(deps, &email, &code, password, &requester).await?;
+        }
+    }
     Ok(json_response(StatusCode::OK, changed_body(locale)))
+}
+
+/// A code as typed; one not shaped like a code is refused (and audited) before anything is read.
+fn parse_code(typed: &str) -> Result<Code, ApiError> {
+    Code::parse(typed).map_err(|_| refused(ConfirmError::InvalidCode(reset_core::CodeRejected::Malformed)))
 }
 
 /// `Set-Cookie` for the token, scoped to the reset page.
@@ -171,7 +212,7 @@ enum Source {
 
 /// The token a page request's cookie holds, checked; a request without the cookie gets the
 /// "invalid or expired link" answer and no `Set-Cookie`.
-async fn cookie_token<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
+async fn cookie_token<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     req: &Request,
     reader: &Reader<'_>,
@@ -231,13 +272,16 @@ fn referring_origin(mut response: Response<Body>) -> Response<Body> {
 /// the live cookie, move it into the cookie (asking first if the cookie holds another account's
 /// reset); from another site, hop. Without a link, show the form if the cookie's token is still
 /// good. Nothing is written.
-async fn show<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
+async fn show<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
     let settings = &deps.common.settings;
     let reader = reset_http::reader(req, settings);
     if let Err(limited) = limit_source_ip(&deps.common, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(&reader);
     }
     let query = |name: &str| req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_owned);
+    if query("token").is_none() && query("code").is_some() {
+        return html_response(settings, StatusCode::OK, pages::code_form(&reader, "", &[]));
+    }
     let Some(link) = query("token") else {
         return match cookie_token(deps, req, &reader).await {
             Ok((_, checked)) => {
@@ -283,6 +327,13 @@ async fn show<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: Breach
             Err(err) => return failure_page(&reader, err, Source::Link),
         }
     }
+    to_form(&reader, &token, &checked)
+}
+
+/// The token into the cookie, and the browser to the form (`303`): the end of a link's way in,
+/// and of a right code's.
+fn to_form(reader: &Reader, token: &ResetToken, checked: &CheckedToken) -> Response<Body> {
+    let settings = reader.settings;
     let max_age = checked.expires_at.saturating_sub(unix_now()).min(COOKIE_MAX_AGE);
     let mut redirect = html_response(settings, StatusCode::SEE_OTHER, String::new());
     if let Ok(location) = HeaderValue::from_str(&reader.link(&settings.reset_page_url)) {
@@ -298,7 +349,7 @@ fn account(checked: &CheckedToken, reader: &Reader) -> String {
 }
 
 /// A token as the pages take it (the link's or the cookie's), checked completely.
-async fn checked_token<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
+async fn checked_token<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     raw: &str,
 ) -> Result<(ResetToken, reset_core::CheckedToken), ApiError> {
@@ -309,7 +360,7 @@ async fn checked_token<A: Adapters<Users: GetUser + SetPassword + LockAccount>, 
 }
 
 /// POST: the form's new password, applied exactly as the JSON confirm does.
-async fn submit<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
+async fn submit<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
     let settings = &deps.common.settings;
     let reader = reset_http::reader(req, settings);
     if let Err(refused) = reset_http::check_form_origin(req, &settings.reset_page_url) {
@@ -317,6 +368,12 @@ async fn submit<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: Brea
     }
     if let Err(limited) = limit_source_ip(&deps.common, req, settings.rate_limits.ip_per_minute).await {
         return limited.into_page(&reader);
+    }
+    // The code page's form (it alone has a `code` field): no cookie yet.
+    if let Ok(form) = read_form(req)
+        && form.field("code").is_ok()
+    {
+        return submit_code(deps, &reader, &form).await;
     }
     // The form names the account it changes; the token is checked first so the page can say
     // which (whatever else is wrong with the submission).
@@ -361,6 +418,43 @@ async fn submit<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: Brea
     }
 }
 
+/// POST of the code page: the address and the code; a right code becomes its link's token in the
+/// cookie, and the browser goes to the usual form. Anything refused shows the code page again
+/// with why (the address as typed kept in its field), with the status the JSON answer would have.
+async fn submit_code<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(
+    deps: &ConfirmDeps<A, B>,
+    reader: &Reader<'_>,
+    form: &reset_http::Form,
+) -> Response<Body> {
+    let settings = reader.settings;
+    let (typed_email, typed_code) = match form.field("email").and_then(|email| Ok((email, form.field("code")?))) {
+        Ok(fields) => fields,
+        Err(err) => return ApiError::from_body(err, CODE_FORM_SHAPE).into_page(reader),
+    };
+    let again = |err: ApiError| {
+        let mut page = html_response(settings, err.status(), pages::code_form(reader, typed_email, &[reader.text(&err.message)]));
+        if err.code == ErrorCode::TooManyCodeAttempts
+            && let Some(retry_after) = err.retry_after()
+        {
+            page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        page
+    };
+    let email = match Email::parse(typed_email) {
+        Ok(email) => email,
+        Err(invalid) => return again(invalid.into()),
+    };
+    let code = match parse_code(typed_code) {
+        Ok(code) => code,
+        Err(err) => return again(err),
+    };
+    match reset_core::exchange_code(deps, &email, &code).await {
+        Ok((token, checked)) => to_form(reader, &token, &checked),
+        Err(err @ (ConfirmError::InvalidCode(_) | ConfirmError::CodeAttemptsSpent { .. })) => again(err.into()),
+        Err(err) => ApiError::from(err).into_page(reader),
+    }
+}
+
 /// The form again, with the reasons the password was refused.
 fn weak_password_form(reader: &Reader, wording: Wording, account: &str, link_id: &str, refused: ApiError) -> Response<Body> {
     let status = refused.status();
@@ -369,7 +463,7 @@ fn weak_password_form(reader: &Reader, wording: Wording, account: &str, link_id:
 }
 
 /// A dispute link as the page takes it (the query's or the form's), checked completely.
-async fn checked_dispute<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
+async fn checked_dispute<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     raw: Option<&str>,
 ) -> Result<(ResetToken, CheckedToken), ApiError> {
@@ -394,10 +488,7 @@ fn dispute_failure(reader: &Reader, err: ApiError) -> Response<Body> {
 }
 
 /// GET/HEAD: the "this wasn't me" page for a good dispute link. Nothing is written.
-async fn show_dispute<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
-    deps: &ConfirmDeps<A, B>,
-    req: &Request,
-) -> Response<Body> {
+async fn show_dispute<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
     let settings = &deps.common.settings;
     let reader = reset_http::reader(req, settings);
     if let Err(limited) = limit_source_ip(&deps.common, req, settings.rate_limits.ip_per_minute).await {
@@ -414,10 +505,7 @@ async fn show_dispute<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B
 
 /// POST: the button. The link is verified again, then the account is locked (one conditional
 /// write, with its event); a second press finds the account changed and gets the dead-link page.
-async fn submit_dispute<A: Adapters<Users: GetUser + SetPassword + LockAccount>, B: BreachedPasswords>(
-    deps: &ConfirmDeps<A, B>,
-    req: &Request,
-) -> Response<Body> {
+async fn submit_dispute<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(deps: &ConfirmDeps<A, B>, req: &Request) -> Response<Body> {
     let settings = &deps.common.settings;
     let reader = reset_http::reader(req, settings);
     // The origin a post must come from: the dispute page's where this function is told it (the

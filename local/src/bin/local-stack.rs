@@ -87,6 +87,9 @@ Stack ready.
                         if let Some(link) = mail.reset_link() {
                             println!("  reset link: {link}");
                         }
+                        if let Some(code) = mail.code() {
+                            println!("  code (on another device: the reset page's \"Have a code?\"): {code}");
+                        }
                         if let Some(link) = mail.dispute_link() {
                             println!("  \"this wasn't me\" link: {link}");
                         }
