@@ -64,6 +64,15 @@ continue-text = Ihr Link ist gültig. Fahren Sie fort, um ein neues Passwort fes
 invite-continue-title = Weiter zu Ihrem Passwort
 invite-continue-text = Ihr Link ist gültig. Fahren Sie fort, um Ihr Passwort festzulegen.
 
+## The code page: the code mailed beside a link, typed on another device or in an app
+
+code-have-one = Haben Sie einen Code? Hier eingeben
+code-title = Code aus der E-Mail eingeben
+code-intro = E-Mail auf einem anderen Gerät geöffnet? Geben Sie den Code neben dem Link ein, zusammen mit der Adresse, an die die E-Mail ging.
+code-label = Ihr Code
+code-hint = 8 Zeichen, zum Beispiel { $example }
+code-new-email = Neue E-Mail anfordern
+
 ## Outcomes
 
 invalid-title = Dieser Link ist ungültig oder abgelaufen
@@ -86,6 +95,12 @@ failed-title = Das hat nicht funktioniert
 request-accepted = Falls ein Konto diese Adresse verwendet, haben wir ihr einen Link zum Zurücksetzen des Passworts geschickt. Sehen Sie in Ihr Postfach.
 password-changed = Ihr Passwort wurde geändert. Sie können sich jetzt damit anmelden.
 error-invalid-token = Dieser Link zum Zurücksetzen ist ungültig oder abgelaufen. Fordern Sie einen neuen an.
+error-invalid-code = Dieser Code ist falsch oder abgelaufen. Prüfen Sie ihn oder fordern Sie eine neue E-Mail an.
+error-malformed-code = Ein Code hat 8 Zeichen: Ziffern und die Buchstaben A–Z außer I, L, O und U.
+error-code-attempts = { $minutes ->
+    [one] Zu viele falsche Codes für diese Adresse. Versuchen Sie es in 1 Minute noch einmal oder verwenden Sie den Link in der E-Mail.
+   *[other] Zu viele falsche Codes für diese Adresse. Versuchen Sie es in { $minutes } Minuten noch einmal oder verwenden Sie den Link in der E-Mail.
+}
 error-unavailable = Der Dienst ist kurz nicht erreichbar. Versuchen Sie es in ein paar Sekunden noch einmal.
 error-internal = Bei uns ist etwas schiefgegangen. Versuchen Sie es später noch einmal.
 error-invalid-email = Geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@example.com.
@@ -96,10 +111,11 @@ error-form-media-type = Dieses Formular konnte nicht gelesen werden. Gehen Sie z
 error-too-large = Der Request-Body darf höchstens { $bytes } Bytes groß sein.
 error-malformed-json = Der Request-Body ist kein gültiges JSON.
 error-request-shape = Senden Sie ein JSON-Objekt mit einem String-Feld „email“.
-error-confirm-shape = Senden Sie ein JSON-Objekt mit zwei String-Feldern, „token“ und „password“.
+error-confirm-shape = Senden Sie ein JSON-Objekt mit den String-Feldern „token“ und „password“ oder „email“, „code“ und „password“.
 error-forgot-form-shape = Senden Sie das Formular mit einem Feld, email.
 error-reset-form-shape = Senden Sie das Formular mit den Feldern password und confirm.
 error-dispute-form-shape = Senden Sie das Formular mit einem Feld, token.
+error-code-form-shape = Senden Sie das Formular mit den Feldern email und code.
 error-too-many-requests = { $seconds ->
     [one] Zu viele Anfragen aus Ihrem Netzwerk. Versuchen Sie es in 1 Sekunde noch einmal.
    *[other] Zu viele Anfragen aus Ihrem Netzwerk. Versuchen Sie es in { $seconds } Sekunden noch einmal.
@@ -158,12 +174,14 @@ reset-mail-intro = Jemand hat angefordert, das Passwort Ihres Kontos bei { $app 
 reset-mail-intro-text = Jemand hat angefordert, das Passwort Ihres Kontos bei { $app } zurückzusetzen. Wenn Sie das waren, öffnen Sie diesen Link, um ein neues Passwort festzulegen. Er funktioniert einmal und läuft in { $lifetime } ab:
 reset-mail-button = Neues Passwort festlegen
 reset-mail-copy = Falls die Schaltfläche nicht funktioniert, kopieren Sie diese Adresse in Ihren Browser:
-reset-mail-ignore = Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren: Ihr Passwort bleibt, wie es ist, und der Link nützt niemandem ohne Zugriff auf Ihr Postfach.
+mail-code-intro = Auf einem anderen Gerät oder in der App? Geben Sie dort diesen Code mit Ihrer E-Mail-Adresse ein:
+mail-code-note = Er gilt so lange wie der Link. Geben Sie ihn niemandem weiter.
+reset-mail-ignore = Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren: Ihr Passwort bleibt, wie es ist, und Link und Code nützen niemandem ohne Zugriff auf Ihr Postfach.
 reset-mail-worried = Wenn Sie beunruhigt sind, wenden Sie sich an { $support }.
 
 ## Die Mails, die ein Administrator auslöst: ein erzwungenes neues Passwort, eine Einladung
 
-mail-link-only = Nur dieser Link legt Ihr Passwort fest: Wir schicken Ihnen nie ein Passwort per E-Mail und fragen Sie nie danach, und Sie müssen nicht antworten.
+mail-link-only = Nur dieser Link oder der Code daneben legt Ihr Passwort fest: Wir schicken Ihnen nie ein Passwort per E-Mail und fragen Sie nie danach, und Sie müssen nicht antworten.
 forced-mail-subject = { $app }: Ein neues Passwort ist erforderlich
 forced-mail-heading = Für Ihr Konto bei { $app } ist ein neues Passwort erforderlich
 forced-mail-intro = Ein Administrator von { $app } verlangt, dass Sie ein neues Passwort für Ihr Konto festlegen. Nicht Sie haben das angefordert, sondern die Administration. Legen Sie über die Schaltfläche unten ein neues Passwort fest. Der Link funktioniert einmal und läuft in { $lifetime } ab.
@@ -174,7 +192,7 @@ invite-mail-heading = Ihre Einladung zu { $app }
 invite-mail-intro = Für Sie wurde ein Konto bei { $app } angelegt. Legen Sie Ihr Passwort über die Schaltfläche unten fest; der Link funktioniert einmal und { $lifetime } lang.
 invite-mail-intro-text = Für Sie wurde ein Konto bei { $app } angelegt. Legen Sie Ihr Passwort über diesen Link fest; er funktioniert einmal und { $lifetime } lang:
 invite-mail-button = Mein Passwort festlegen
-invite-mail-ignore = Wenn Sie diese Einladung nicht erwartet haben, können Sie diese E-Mail ignorieren: Das Konto hat kein Passwort, bis Sie eines festlegen, und der Link nützt niemandem ohne Zugriff auf Ihr Postfach.
+invite-mail-ignore = Wenn Sie diese Einladung nicht erwartet haben, können Sie diese E-Mail ignorieren: Das Konto hat kein Passwort, bis Sie eines festlegen, und Link und Code nützen niemandem ohne Zugriff auf Ihr Postfach.
 mail-questions = Fragen? Wenden Sie sich an { $support }.
 
 ## The mail after a password was changed

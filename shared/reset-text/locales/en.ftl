@@ -67,6 +67,16 @@ continue-text = Your link is good. Continue to choose a new password.
 invite-continue-title = Continue to choose your password
 invite-continue-text = Your link is good. Continue to choose your password.
 
+## The code page: the code mailed beside a link, typed on another device or in an app
+
+code-have-one = Have a code? Enter it here
+code-title = Enter the code from your email
+code-intro = Opened the email on another device? Enter the code shown beside its link, with the address it was sent to.
+code-label = Your code
+# $example: a code as mailed (7KQ4-M2XD).
+code-hint = 8 characters, like { $example }
+code-new-email = Ask for a new email
+
 ## Outcomes
 
 invalid-title = This link is invalid or has expired
@@ -89,6 +99,12 @@ failed-title = That did not work
 request-accepted = If an account uses this address, we have sent it a link to reset the password. Check your inbox.
 password-changed = Your password has been changed. You can sign in with it now.
 error-invalid-token = This reset link is invalid or has expired. Ask for a new one.
+error-invalid-code = That code is wrong or has expired. Check it, or ask for a new email.
+error-malformed-code = A code has 8 characters: digits and the letters A–Z except I, L, O and U.
+error-code-attempts = { $minutes ->
+    [one] Too many wrong codes for this address. Try again in 1 minute, or use the link in the email.
+   *[other] Too many wrong codes for this address. Try again in { $minutes } minutes, or use the link in the email.
+}
 error-unavailable = The service is briefly unavailable. Try again in a few seconds.
 error-internal = Something went wrong on our side. Try again later.
 error-invalid-email = Enter a valid email address, like name@example.com.
@@ -99,10 +115,11 @@ error-form-media-type = This form could not be read. Go back to the page and sen
 error-too-large = The request body must be at most { $bytes } bytes.
 error-malformed-json = The request body is not valid JSON.
 error-request-shape = Send a JSON object with one string field, "email".
-error-confirm-shape = Send a JSON object with two string fields, "token" and "password".
+error-confirm-shape = Send a JSON object with the string fields "token" and "password", or "email", "code" and "password".
 error-forgot-form-shape = Send the form with one field, email.
 error-reset-form-shape = Send the form with the fields password and confirm.
 error-dispute-form-shape = Send the form with one field, token.
+error-code-form-shape = Send the form with the fields email and code.
 error-too-many-requests = { $seconds ->
     [one] Too many requests from your network. Try again in 1 second.
    *[other] Too many requests from your network. Try again in { $seconds } seconds.
@@ -161,13 +178,16 @@ reset-mail-intro = Someone asked to reset the password of your { $app } account.
 reset-mail-intro-text = Someone asked to reset the password of your { $app } account. If it was you, open this link to choose a new password. It works once and expires in { $lifetime }:
 reset-mail-button = Choose a new password
 reset-mail-copy = If the button does not work, copy this address into your browser:
-reset-mail-ignore = If you did not ask for this, you can ignore this email: your password stays as it is, and the link is of no use to anyone without access to your inbox.
+# Beside the link of every link mail (a reset, a forced reset, an invitation): never "reset".
+mail-code-intro = On another device, or in the app? Enter this code there with your email address:
+mail-code-note = It works as long as the link does. Never give it to anyone.
+reset-mail-ignore = If you did not ask for this, you can ignore this email: your password stays as it is, and the link and the code are of no use to anyone without access to your inbox.
 reset-mail-worried = If you are worried, contact { $support }.
 
 ## The mails an operator starts: a forced reset, an invitation (never "reset")
 
 # Below every operator's mail: nothing but the link sets the password.
-mail-link-only = Only this link sets your password: we will never send you a password by email or ask you for one, and there is no need to reply.
+mail-link-only = Only this link, or the code beside it, sets your password: we will never send you a password by email or ask you for one, and there is no need to reply.
 forced-mail-subject = { $app }: a new password is required
 forced-mail-heading = A new password is required for your { $app } account
 forced-mail-intro = An administrator of { $app } requires you to choose a new password for your account. You did not ask for this: the request comes from the administrator. Choose a new password with the button below. The link works once and expires in { $lifetime }.
@@ -178,7 +198,7 @@ invite-mail-heading = You're invited to { $app }
 invite-mail-intro = An account was created for you at { $app }. Choose your password with the button below; the link works once, for { $lifetime }.
 invite-mail-intro-text = An account was created for you at { $app }. Choose your password with this link; it works once, for { $lifetime }:
 invite-mail-button = Choose my password
-invite-mail-ignore = If you did not expect this invitation, you can ignore this email: the account has no password until you choose one, and the link is of no use to anyone without access to your inbox.
+invite-mail-ignore = If you did not expect this invitation, you can ignore this email: the account has no password until you choose one, and the link and the code are of no use to anyone without access to your inbox.
 mail-questions = Questions? Contact { $support }.
 
 ## The mail after a password was changed

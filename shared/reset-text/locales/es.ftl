@@ -64,6 +64,15 @@ continue-text = Tu enlace es válido. Continúa para elegir una contraseña nuev
 invite-continue-title = Continúa para elegir tu contraseña
 invite-continue-text = Tu enlace es válido. Continúa para elegir tu contraseña.
 
+## The code page: the code mailed beside a link, typed on another device or in an app
+
+code-have-one = ¿Tienes un código? Escríbelo aquí
+code-title = Escribe el código del correo
+code-intro = ¿Has abierto el correo en otro dispositivo? Escribe el código que aparece junto al enlace, con la dirección a la que se envió.
+code-label = Tu código
+code-hint = 8 caracteres, por ejemplo { $example }
+code-new-email = Pedir un correo nuevo
+
 ## Outcomes
 
 invalid-title = Este enlace no es válido o ha caducado
@@ -86,6 +95,12 @@ failed-title = Algo no ha funcionado
 request-accepted = Si alguna cuenta usa esta dirección, le hemos enviado un enlace para restablecer la contraseña. Revisa tu bandeja de entrada.
 password-changed = Tu contraseña se ha cambiado. Ya puedes iniciar sesión con ella.
 error-invalid-token = Este enlace para restablecer la contraseña no es válido o ha caducado. Pide uno nuevo.
+error-invalid-code = Ese código es incorrecto o ha caducado. Revísalo o pide un correo nuevo.
+error-malformed-code = Un código tiene 8 caracteres: cifras y las letras de la A a la Z, salvo la I, la L, la O y la U.
+error-code-attempts = { $minutes ->
+    [one] Demasiados códigos incorrectos para esta dirección. Vuelve a intentarlo en 1 minuto o usa el enlace del correo.
+   *[other] Demasiados códigos incorrectos para esta dirección. Vuelve a intentarlo en { $minutes } minutos o usa el enlace del correo.
+}
 error-unavailable = El servicio no está disponible por un momento. Vuelve a intentarlo en unos segundos.
 error-internal = Algo ha fallado por nuestra parte. Vuelve a intentarlo más tarde.
 error-invalid-email = Escribe una dirección de correo válida, como nombre@example.com.
@@ -96,10 +111,11 @@ error-form-media-type = No hemos podido leer este formulario. Vuelve a la págin
 error-too-large = El cuerpo de la petición no puede superar los { $bytes } bytes.
 error-malformed-json = El cuerpo de la petición no es JSON válido.
 error-request-shape = Envía un objeto JSON con un único campo de texto, "email".
-error-confirm-shape = Envía un objeto JSON con dos campos de texto, "token" y "password".
+error-confirm-shape = Envía un objeto JSON con los campos de texto "token" y "password", o bien "email", "code" y "password".
 error-forgot-form-shape = Envía el formulario con un único campo, email.
 error-reset-form-shape = Envía el formulario con los campos password y confirm.
 error-dispute-form-shape = Envía el formulario con un solo campo, token.
+error-code-form-shape = Envía el formulario con los campos email y code.
 error-too-many-requests = { $seconds ->
     [one] Demasiadas peticiones desde tu red. Vuelve a intentarlo en 1 segundo.
    *[other] Demasiadas peticiones desde tu red. Vuelve a intentarlo en { $seconds } segundos.
@@ -158,12 +174,14 @@ reset-mail-intro = Alguien ha pedido restablecer la contraseña de tu cuenta de 
 reset-mail-intro-text = Alguien ha pedido restablecer la contraseña de tu cuenta de { $app }. Si has sido tú, abre este enlace para elegir una contraseña nueva. Funciona una sola vez y caduca en { $lifetime }:
 reset-mail-button = Elegir una contraseña nueva
 reset-mail-copy = Si el botón no funciona, copia esta dirección en tu navegador:
-reset-mail-ignore = Si no lo has pedido tú, puedes ignorar este correo: tu contraseña sigue igual y el enlace no le sirve a nadie que no tenga acceso a tu bandeja de entrada.
+mail-code-intro = ¿En otro dispositivo o en la aplicación? Escribe allí este código con tu dirección de correo:
+mail-code-note = Sirve mientras sirva el enlace. No se lo des a nadie.
+reset-mail-ignore = Si no lo has pedido tú, puedes ignorar este correo: tu contraseña sigue igual y ni el enlace ni el código le sirven a nadie que no tenga acceso a tu bandeja de entrada.
 reset-mail-worried = Si te preocupa, escribe a { $support }.
 
 ## Los correos que inicia un administrador: una contraseña nueva obligatoria, una invitación
 
-mail-link-only = Solo este enlace establece tu contraseña: nunca te enviaremos una contraseña por correo ni te la pediremos, y no hace falta que respondas.
+mail-link-only = Solo este enlace, o el código que lo acompaña, establece tu contraseña: nunca te enviaremos una contraseña por correo ni te la pediremos, y no hace falta que respondas.
 forced-mail-subject = { $app }: se necesita una contraseña nueva
 forced-mail-heading = Tu cuenta de { $app } necesita una contraseña nueva
 forced-mail-intro = Un administrador de { $app } requiere que elijas una contraseña nueva para tu cuenta. No lo has pedido tú: la petición viene del administrador. Elige una contraseña nueva con el botón de abajo. El enlace funciona una sola vez y caduca en { $lifetime }.
@@ -174,7 +192,7 @@ invite-mail-heading = Tu invitación a { $app }
 invite-mail-intro = Se ha creado una cuenta para ti en { $app }. Elige tu contraseña con el botón de abajo; el enlace funciona una sola vez, durante { $lifetime }.
 invite-mail-intro-text = Se ha creado una cuenta para ti en { $app }. Elige tu contraseña con este enlace; funciona una sola vez, durante { $lifetime }:
 invite-mail-button = Elegir mi contraseña
-invite-mail-ignore = Si no esperabas esta invitación, puedes ignorar este correo: la cuenta no tiene contraseña hasta que elijas una, y el enlace no le sirve a nadie que no tenga acceso a tu bandeja de entrada.
+invite-mail-ignore = Si no esperabas esta invitación, puedes ignorar este correo: la cuenta no tiene contraseña hasta que elijas una, y ni el enlace ni el código le sirven a nadie que no tenga acceso a tu bandeja de entrada.
 mail-questions = ¿Tienes preguntas? Escribe a { $support }.
 
 ## The mail after a password was changed

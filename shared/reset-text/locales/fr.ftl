@@ -65,6 +65,15 @@ continue-text = Votre lien est valide. Continuez pour choisir un nouveau mot de 
 invite-continue-title = Continuer vers votre mot de passe
 invite-continue-text = Votre lien est valide. Continuez pour choisir votre mot de passe.
 
+## The code page: the code mailed beside a link, typed on another device or in an app
+
+code-have-one = Vous avez un code ? Saisissez-le ici
+code-title = Saisissez le code reçu par e-mail
+code-intro = Vous avez ouvert l’e-mail sur un autre appareil ? Saisissez le code indiqué à côté du lien, avec l’adresse à laquelle l’e-mail a été envoyé.
+code-label = Votre code
+code-hint = 8 caractères, par exemple { $example }
+code-new-email = Demander un nouvel e-mail
+
 ## Outcomes
 
 invalid-title = Ce lien n’est pas valide ou a expiré
@@ -87,6 +96,12 @@ failed-title = Cela n’a pas fonctionné
 request-accepted = Si un compte utilise cette adresse, nous lui avons envoyé un lien pour réinitialiser le mot de passe. Consultez votre boîte de réception.
 password-changed = Votre mot de passe a été modifié. Vous pouvez dès maintenant vous connecter avec.
 error-invalid-token = Ce lien de réinitialisation n’est pas valide ou a expiré. Demandez-en un nouveau.
+error-invalid-code = Ce code est erroné ou a expiré. Vérifiez-le, ou demandez un nouvel e-mail.
+error-malformed-code = Un code compte 8 caractères : des chiffres et les lettres de A à Z, sauf I, L, O et U.
+error-code-attempts = { $minutes ->
+    [one] Trop de codes erronés pour cette adresse. Réessayez dans { $minutes } minute, ou utilisez le lien de l’e-mail.
+   *[other] Trop de codes erronés pour cette adresse. Réessayez dans { $minutes } minutes, ou utilisez le lien de l’e-mail.
+}
 error-unavailable = Le service est momentanément indisponible. Réessayez dans quelques secondes.
 error-internal = Un problème est survenu de notre côté. Réessayez plus tard.
 error-invalid-email = Saisissez une adresse e-mail valide, par exemple nom@example.com.
@@ -97,10 +112,11 @@ error-form-media-type = Ce formulaire n’a pas pu être lu. Revenez à la page 
 error-too-large = Le corps de la requête ne doit pas dépasser { $bytes } octets.
 error-malformed-json = Le corps de la requête n’est pas du JSON valide.
 error-request-shape = Envoyez un objet JSON avec un seul champ texte, « email ».
-error-confirm-shape = Envoyez un objet JSON avec deux champs texte, « token » et « password ».
+error-confirm-shape = Envoyez un objet JSON avec les champs texte « token » et « password », ou « email », « code » et « password ».
 error-forgot-form-shape = Envoyez le formulaire avec un seul champ, email.
 error-reset-form-shape = Envoyez le formulaire avec les champs password et confirm.
 error-dispute-form-shape = Envoyez le formulaire avec un seul champ, token.
+error-code-form-shape = Envoyez le formulaire avec les champs email et code.
 error-too-many-requests = { $seconds ->
     [one] Trop de requêtes depuis votre réseau. Réessayez dans { $seconds } seconde.
    *[other] Trop de requêtes depuis votre réseau. Réessayez dans { $seconds } secondes.
@@ -159,12 +175,14 @@ reset-mail-intro = Quelqu’un a demandé la réinitialisation du mot de passe d
 reset-mail-intro-text = Quelqu’un a demandé la réinitialisation du mot de passe de votre compte { $app }. Si c’est vous, ouvrez ce lien pour choisir un nouveau mot de passe. Il ne fonctionne qu’une fois et expire dans { $lifetime } :
 reset-mail-button = Choisir un nouveau mot de passe
 reset-mail-copy = Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :
-reset-mail-ignore = Si vous n’êtes pas à l’origine de cette demande, vous pouvez ignorer cet e-mail : votre mot de passe reste inchangé, et le lien ne sert à rien à qui n’a pas accès à votre boîte de réception.
+mail-code-intro = Sur un autre appareil, ou dans l’application ? Saisissez-y ce code avec votre adresse e-mail :
+mail-code-note = Il est valable aussi longtemps que le lien. Ne le communiquez à personne.
+reset-mail-ignore = Si vous n’êtes pas à l’origine de cette demande, vous pouvez ignorer cet e-mail : votre mot de passe reste inchangé, et le lien comme le code ne servent à rien à qui n’a pas accès à votre boîte de réception.
 reset-mail-worried = En cas de doute, contactez { $support }.
 
 ## Les e-mails qu’un administrateur déclenche : un nouveau mot de passe exigé, une invitation
 
-mail-link-only = Seul ce lien définit votre mot de passe : nous ne vous enverrons jamais de mot de passe par e-mail et ne vous en demanderons jamais, et il est inutile de répondre.
+mail-link-only = Seul ce lien, ou le code qui l’accompagne, définit votre mot de passe : nous ne vous enverrons jamais de mot de passe par e-mail et ne vous en demanderons jamais, et il est inutile de répondre.
 forced-mail-subject = { $app } : un nouveau mot de passe est requis
 forced-mail-heading = Un nouveau mot de passe est requis pour votre compte { $app }
 forced-mail-intro = Un administrateur de { $app } exige que vous choisissiez un nouveau mot de passe pour votre compte. Vous ne l’avez pas demandé : la demande vient de l’administrateur. Choisissez un nouveau mot de passe avec le bouton ci-dessous. Le lien ne fonctionne qu’une fois et expire dans { $lifetime }.
@@ -175,7 +193,7 @@ invite-mail-heading = Votre invitation à { $app }
 invite-mail-intro = Un compte a été créé pour vous sur { $app }. Choisissez votre mot de passe avec le bouton ci-dessous ; le lien ne fonctionne qu’une fois, pendant { $lifetime }.
 invite-mail-intro-text = Un compte a été créé pour vous sur { $app }. Choisissez votre mot de passe avec ce lien ; il ne fonctionne qu’une fois, pendant { $lifetime } :
 invite-mail-button = Choisir mon mot de passe
-invite-mail-ignore = Si vous n’attendiez pas cette invitation, vous pouvez ignorer cet e-mail : le compte n’a pas de mot de passe tant que vous n’en avez pas choisi, et le lien ne sert à rien à qui n’a pas accès à votre boîte de réception.
+invite-mail-ignore = Si vous n’attendiez pas cette invitation, vous pouvez ignorer cet e-mail : le compte n’a pas de mot de passe tant que vous n’en avez pas choisi, et le lien comme le code ne servent à rien à qui n’a pas accès à votre boîte de réception.
 mail-questions = Des questions ? Contactez { $support }.
 
 ## The mail after a password was changed

@@ -55,6 +55,15 @@ continue-text = リンクは有効です。続けて新しいパスワードを�
 invite-continue-title = パスワードの設定へ進む
 invite-continue-text = リンクは有効です。続けてパスワードを設定してください。
 
+## The code page: the code mailed beside a link, typed on another device or in an app
+
+code-have-one = コードをお持ちの場合はこちらから入力
+code-title = メールに記載されたコードを入力
+code-intro = 別の端末でメールを開きましたか？リンクの横に記載されたコードを、メールの送信先アドレスとともに入力してください。
+code-label = コード
+code-hint = 8文字（例：{ $example }）
+code-new-email = 新しいメールを請求する
+
 ## Outcomes
 
 invalid-title = このリンクは無効か、有効期限が切れています
@@ -77,6 +86,9 @@ failed-title = うまくいきませんでした
 request-accepted = このアドレスを使っているアカウントがあれば、パスワード再設定用のリンクをお送りしました。受信トレイをご確認ください。
 password-changed = パスワードを変更しました。新しいパスワードですぐにログインできます。
 error-invalid-token = この再設定用リンクは無効か、有効期限が切れています。新しいリンクを請求してください。
+error-invalid-code = コードが間違っているか、有効期限が切れています。コードを確認するか、新しいメールを請求してください。
+error-malformed-code = コードは8文字で、数字と、I・L・O・Uを除くA～Zの英字でできています。
+error-code-attempts = このアドレスで間違ったコードが多すぎます。{ $minutes }分後にもう一度お試しいただくか、メールのリンクをご利用ください。
 error-unavailable = サービスが一時的に利用できません。数秒後にもう一度お試しください。
 error-internal = こちら側で問題が発生しました。しばらくしてからもう一度お試しください。
 error-invalid-email = 有効なメールアドレスを入力してください（例：name@example.com）。
@@ -87,10 +99,11 @@ error-form-media-type = このフォームを読み取れませんでした。�
 error-too-large = リクエスト本文は { $bytes } バイト以内にしてください。
 error-malformed-json = リクエスト本文が正しい JSON ではありません。
 error-request-shape = 文字列フィールド「email」を 1 つだけ持つ JSON オブジェクトを送信してください。
-error-confirm-shape = 文字列フィールド「token」と「password」の 2 つを持つ JSON オブジェクトを送信してください。
+error-confirm-shape = 文字列フィールド「token」と「password」、または「email」「code」「password」を持つ JSON オブジェクトを送信してください。
 error-forgot-form-shape = フィールド email を 1 つだけ含むフォームを送信してください。
 error-reset-form-shape = フィールド password と confirm を含むフォームを送信してください。
 error-dispute-form-shape = フィールド token を含むフォームを送信してください。
+error-code-form-shape = フィールド email と code を含むフォームを送信してください。
 error-too-many-requests = お使いのネットワークからのリクエストが多すぎます。{ $seconds }秒後にもう一度お試しください。
 error-forbidden = サービスの公開アドレスをご利用ください。
 error-cross-origin = このフォームは別のサイトから送信されました。ページを開き直して、そこから送信してください。
@@ -146,12 +159,14 @@ reset-mail-intro = { $app } のアカウントのパスワード再設定が請�
 reset-mail-intro-text = { $app } のアカウントのパスワード再設定が請求されました。ご本人の場合は、次のリンクを開いて新しいパスワードを設定してください。リンクは 1 回だけ使え、{ $lifetime }後に無効になります。
 reset-mail-button = 新しいパスワードを設定する
 reset-mail-copy = ボタンが機能しない場合は、次のアドレスをブラウザーにコピーしてください：
-reset-mail-ignore = 心当たりがない場合は、このメールを無視してください。パスワードはそのままで、このリンクはあなたの受信トレイを見られない人には役に立ちません。
+mail-code-intro = 別の端末やアプリで手続きする場合は、このコードをメールアドレスとともに入力してください：
+mail-code-note = このコードはリンクと同じ期間だけ有効です。誰にも教えないでください。
+reset-mail-ignore = 心当たりがない場合は、このメールを無視してください。パスワードはそのままで、このリンクとコードは、あなたの受信トレイを見られない人には役に立ちません。
 reset-mail-worried = ご不安な場合は { $support } までご連絡ください。
 
 ## 管理者が送るメール：パスワード変更の要請、招待
 
-mail-link-only = パスワードを設定できるのはこのリンクだけです。メールでパスワードをお送りしたり、お尋ねしたりすることはありません。このメールへの返信も不要です。
+mail-link-only = パスワードを設定できるのは、このリンクとそのコードだけです。メールでパスワードをお送りしたり、お尋ねしたりすることはありません。このメールへの返信も不要です。
 forced-mail-subject = { $app }：新しいパスワードの設定が必要です
 forced-mail-heading = { $app } のアカウントに新しいパスワードが必要です
 forced-mail-intro = { $app } の管理者が、あなたのアカウントに新しいパスワードを設定するよう求めています。これはあなたからの請求ではなく、管理者からの要請です。下のボタンから新しいパスワードを設定してください。リンクは 1 回だけ使え、{ $lifetime }後に無効になります。
@@ -162,7 +177,7 @@ invite-mail-heading = { $app } へのご招待
 invite-mail-intro = { $app } にあなたのアカウントが作成されました。下のボタンからパスワードを設定してください。リンクは 1 回だけ、{ $lifetime }の間使えます。
 invite-mail-intro-text = { $app } にあなたのアカウントが作成されました。次のリンクからパスワードを設定してください。リンクは 1 回だけ、{ $lifetime }の間使えます。
 invite-mail-button = パスワードを設定する
-invite-mail-ignore = 心当たりのない招待であれば、このメールは無視してください。パスワードを設定するまでアカウントにはパスワードがなく、このリンクはあなたの受信トレイを見られない人には役に立ちません。
+invite-mail-ignore = 心当たりのない招待であれば、このメールは無視してください。パスワードを設定するまでアカウントにはパスワードがなく、このリンクとコードは、あなたの受信トレイを見られない人には役に立ちません。
 mail-questions = ご不明な点は { $support } までお問い合わせください。
 
 ## The mail after a password was changed

@@ -64,6 +64,15 @@ continue-text = Seu link é válido. Continue para criar uma nova senha.
 invite-continue-title = Continue para criar sua senha
 invite-continue-text = Seu link é válido. Continue para criar sua senha.
 
+## The code page: the code mailed beside a link, typed on another device or in an app
+
+code-have-one = Tem um código? Digite aqui
+code-title = Digite o código do e-mail
+code-intro = Abriu o e-mail em outro dispositivo? Digite o código que aparece ao lado do link, com o endereço para o qual ele foi enviado.
+code-label = Seu código
+code-hint = 8 caracteres, por exemplo { $example }
+code-new-email = Pedir um novo e-mail
+
 ## Outcomes
 
 invalid-title = Este link é inválido ou expirou
@@ -86,6 +95,12 @@ failed-title = Não deu certo
 request-accepted = Se alguma conta usa este endereço, enviamos para ele um link para redefinir a senha. Confira sua caixa de entrada.
 password-changed = Sua senha foi alterada. Você já pode entrar com ela.
 error-invalid-token = Este link de redefinição é inválido ou expirou. Peça um novo.
+error-invalid-code = Esse código está errado ou expirou. Confira o código ou peça um novo e-mail.
+error-malformed-code = Um código tem 8 caracteres: algarismos e as letras de A a Z, exceto I, L, O e U.
+error-code-attempts = { $minutes ->
+    [one] Muitos códigos errados para este endereço. Tente de novo em { $minutes } minuto ou use o link do e-mail.
+   *[other] Muitos códigos errados para este endereço. Tente de novo em { $minutes } minutos ou use o link do e-mail.
+}
 error-unavailable = O serviço está indisponível por um instante. Tente de novo em alguns segundos.
 error-internal = Algo deu errado do nosso lado. Tente de novo mais tarde.
 error-invalid-email = Digite um e-mail válido, como nome@example.com.
@@ -96,10 +111,11 @@ error-form-media-type = Não foi possível ler este formulário. Volte à págin
 error-too-large = O corpo da requisição pode ter no máximo { $bytes } bytes.
 error-malformed-json = O corpo da requisição não é um JSON válido.
 error-request-shape = Envie um objeto JSON com um único campo de texto, "email".
-error-confirm-shape = Envie um objeto JSON com dois campos de texto, "token" e "password".
+error-confirm-shape = Envie um objeto JSON com os campos de texto "token" e "password", ou então "email", "code" e "password".
 error-forgot-form-shape = Envie o formulário com um único campo, email.
 error-reset-form-shape = Envie o formulário com os campos password e confirm.
 error-dispute-form-shape = Envie o formulário com um único campo, token.
+error-code-form-shape = Envie o formulário com os campos email e code.
 error-too-many-requests = { $seconds ->
     [one] Muitas solicitações vindas da sua rede. Tente de novo em { $seconds } segundo.
    *[other] Muitas solicitações vindas da sua rede. Tente de novo em { $seconds } segundos.
@@ -158,12 +174,14 @@ reset-mail-intro = Alguém pediu para redefinir a senha da sua conta do { $app }
 reset-mail-intro-text = Alguém pediu para redefinir a senha da sua conta do { $app }. Se foi você, abra este link para criar uma nova senha. Ele funciona uma única vez e expira em { $lifetime }:
 reset-mail-button = Criar uma nova senha
 reset-mail-copy = Se o botão não funcionar, copie este endereço no seu navegador:
-reset-mail-ignore = Se não foi você que pediu, pode ignorar este e-mail: sua senha continua a mesma, e o link não serve para ninguém sem acesso à sua caixa de entrada.
+mail-code-intro = Em outro dispositivo ou no aplicativo? Digite lá este código com o seu endereço de e-mail:
+mail-code-note = Ele vale enquanto o link valer. Não o passe para ninguém.
+reset-mail-ignore = Se não foi você que pediu, pode ignorar este e-mail: sua senha continua a mesma, e o link e o código não servem para ninguém sem acesso à sua caixa de entrada.
 reset-mail-worried = Se estiver preocupado, fale com { $support }.
 
 ## Os e-mails que um administrador envia: uma nova senha obrigatória, um convite
 
-mail-link-only = Só este link define sua senha: nunca vamos enviar uma senha por e-mail nem pedir a sua, e não é preciso responder.
+mail-link-only = Só este link, ou o código que vem com ele, define sua senha: nunca vamos enviar uma senha por e-mail nem pedir a sua, e não é preciso responder.
 forced-mail-subject = { $app }: é necessária uma nova senha
 forced-mail-heading = Sua conta do { $app } precisa de uma nova senha
 forced-mail-intro = Um administrador do { $app } exige que você crie uma nova senha para sua conta. Não foi você que pediu: o pedido vem do administrador. Crie uma nova senha pelo botão abaixo. O link funciona uma única vez e expira em { $lifetime }.
@@ -174,7 +192,7 @@ invite-mail-heading = Seu convite para o { $app }
 invite-mail-intro = Uma conta foi criada para você no { $app }. Crie sua senha pelo botão abaixo; o link funciona uma única vez, durante { $lifetime }.
 invite-mail-intro-text = Uma conta foi criada para você no { $app }. Crie sua senha por este link; ele funciona uma única vez, durante { $lifetime }:
 invite-mail-button = Criar minha senha
-invite-mail-ignore = Se você não esperava este convite, pode ignorar este e-mail: a conta não tem senha até você criar uma, e o link não serve para ninguém sem acesso à sua caixa de entrada.
+invite-mail-ignore = Se você não esperava este convite, pode ignorar este e-mail: a conta não tem senha até você criar uma, e o link e o código não servem para ninguém sem acesso à sua caixa de entrada.
 mail-questions = Dúvidas? Fale com { $support }.
 
 ## The mail after a password was changed

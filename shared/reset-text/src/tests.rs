@@ -198,6 +198,13 @@ fn plurals_follow_each_language() {
     let arabic: Vec<String> = [1, 2, 3, 11, 100].iter().map(|n| minutes("ar", *n)).collect();
     let distinct: BTreeSet<&String> = arabic.iter().collect();
     assert_eq!(distinct.len(), 5, "{arabic:?}");
+    // The code attempts' wait, in minutes: each language's forms too.
+    let attempts = |tag: &str, n: u64| Msg::new("error-code-attempts").with("minutes", n).text(locale(tag));
+    assert!(attempts("en", 1).contains("in 1 minute,"), "{}", attempts("en", 1));
+    assert!(attempts("en", 15).contains("in 15 minutes,"), "{}", attempts("en", 15));
+    assert!(attempts("de", 15).contains("in 15 Minuten"), "{}", attempts("de", 15));
+    let arabic: Vec<String> = [1, 2, 3, 11, 100].iter().map(|n| attempts("ar", *n)).collect();
+    assert_eq!(arabic.iter().collect::<BTreeSet<_>>().len(), 5, "{arabic:?}");
     assert_eq!(duration(Duration::from_secs(3600)).text(locale("en")), "1 hour");
     assert_eq!(duration(Duration::from_secs(7200)).text(locale("en")), "2 hours");
     assert_eq!(duration(Duration::from_secs(90)).text(locale("en")), "90 seconds");
