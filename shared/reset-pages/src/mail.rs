@@ -337,6 +337,45 @@ mod tests {
         }
     }
 
+    /// Every link mail (a reset, a forced reset, an invitation), in every language, carries the
+    /// link's code as mailed (two groups of four) in both parts, with the words around it: in the
+    /// text on a line of its own, in the HTML in a block of its own that reads left to right.
+    #[test]
+    fn every_link_mail_carries_its_code_beside_the_link_in_every_language() {
+        let settings = operator_settings(true);
+        // Typed as a person might (lower case, I and L for 1, O for 0): mailed as it displays.
+        let code = Code::parse("oh1j-kmnp").unwrap();
+        let shown = code.to_string();
+        assert_eq!(shown, "0H1J-KMNP");
+        for locale in Locale::all() {
+            let tag = locale.tag();
+            let to = || Email::parse("a@example.com").unwrap();
+            let mails = [
+                ("reset", reset_link(&settings, locale, to(), LINK, &code).unwrap()),
+                ("forced", forced_reset(&settings, locale, to(), LINK, &code).unwrap()),
+                ("invitation", invitation(&settings, locale, to(), LINK, &code).unwrap()),
+            ];
+            let intro = locale.get("mail-code-intro");
+            let note = locale.get("mail-code-note");
+            for (kind, mail) in mails {
+                assert!(mail.text.contains(&format!("\n{LINK}\n\n{intro}\n\n{shown}\n\n{note}\n")), "{tag} {kind}: {}", mail.text);
+                let html = html_words(&mail.html);
+                assert!(html.contains(&format!(">{intro}</p>")), "{tag} {kind}: {html}");
+                assert!(html.contains(&format!(">{note}</p>")), "{tag} {kind}: {html}");
+                let block = html.find(&format!(">{shown}</p>")).unwrap_or_else(|| panic!("{tag} {kind}: the code in a block of its own: {html}"));
+                let opening = html[..block].rfind("<p ").unwrap();
+                assert!(html[opening..block].starts_with("<p dir=\"ltr\""), "{tag} {kind}: {}", &html[opening..block]);
+                assert!(html[opening..block].contains("monospace"), "{tag} {kind}: {}", &html[opening..block]);
+                // Below the link, as the words say, and once.
+                assert!(html.rfind(LINK_ESCAPED).is_some_and(|link| link < block), "{tag} {kind}: the code comes after the link");
+                assert_eq!(mail.text.matches(shown.as_str()).count(), 1, "{tag} {kind}");
+                assert_eq!(html.matches(shown.as_str()).count(), 1, "{tag} {kind}");
+            }
+        }
+    }
+
+    const LINK_ESCAPED: &str = "https://example.com/reset-password?lang=xx&#38;token=a.b.c";
+
     /// How each language says "reset" (stems, of every form the reset mail uses): an invitation
     /// never says it.
     const RESET_WORDS: [(&str, &[&str]); 7] = [
