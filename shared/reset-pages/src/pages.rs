@@ -1,8 +1,8 @@
-//! The hosted pages (forgot-password form, reset form, and one message page for every outcome),
-//! rendered from the same compile-checked, auto-escaping templates as the mails, with the same
-//! branding. No external assets: one inline stylesheet and one small script, allowed by hash in
-//! the Content-Security-Policy. Everything works without the script; it only adds a
-//! show-password toggle.
+//! The hosted pages (forgot-password form, reset form, the form for a code mailed beside a link,
+//! and one message page for every outcome), rendered from the same compile-checked, auto-escaping
+//! templates as the mails, with the same branding. No external assets: one inline stylesheet and
+//! one small script, allowed by hash in the Content-Security-Policy. Everything works without the
+//! script; it only adds a show-password toggle.
 
 use askama::Template;
 use reset_core::reset_token::Purpose;
@@ -36,6 +36,14 @@ impl Reader<'_> {
             url.query_pairs_mut().append_pair("lang", self.locale.tag());
         }
         url.into()
+    }
+
+    /// The page where a reader types the code mailed beside a link (`GET <reset page>?code`, with
+    /// the chosen language), which the reset page serves with [`code_form`].
+    pub fn code_page_link(&self) -> String {
+        let mut url = self.settings.reset_page_url.clone();
+        url.query_pairs_mut().append_key_only("code");
+        self.link(&url)
     }
 
     /// A form's `action`: the page's path (and the chosen language).
@@ -124,6 +132,22 @@ struct Forgot<'a> {
     action: &'a str,
     email: &'a str,
     error: Option<&'a str>,
+    /// "Have a code?": the code page ([`Reader::code_page_link`]).
+    code_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/code.html")]
+struct CodeForm<'a> {
+    brand: Brand<'a>,
+    locale: Locale,
+    action: &'a str,
+    email: &'a str,
+    /// "8 characters, like 7KQ4-M2XD".
+    hint: &'a str,
+    errors: &'a [String],
+    /// The forgot page, for a reader whose mail is lost or whose code has expired.
+    new_email: &'a str,
 }
 
 #[derive(Template)]
@@ -164,6 +188,8 @@ struct Message<'a> {
     title: &'a str,
     paragraphs: &'a [String],
     link: Option<(&'a str, &'a str)>,
+    /// A second way on, as a plain link below the button (href, words).
+    aside: Option<(&'a str, &'a str)>,
 }
 
 #[derive(Template)]
@@ -190,8 +216,28 @@ fn render(template: impl Template) -> String {
 pub fn forgot(reader: &Reader, email: &str, error: Option<&Msg>) -> String {
     let action = reader.action(&reader.settings.forgot_page_url);
     let error = error.map(|error| reader.text(error));
-    render(Forgot { brand: brand(reader), locale: reader.locale, action: &action, email, error: error.as_deref() })
+    let code_link = reader.code_page_link();
+    render(Forgot { brand: brand(reader), locale: reader.locale, action: &action, email, error: error.as_deref(), code_link: &code_link })
 }
+
+/// The form for the code mailed beside a link, typed with the address it was mailed to (on
+/// another device than the mail's, or from an app's instructions): `email` as typed so far, and
+/// the reasons the last try was refused. It posts to the reset page, which tells it from the
+/// password form by its `code` field.
+pub fn code_form(reader: &Reader, email: &str, errors: &[String]) -> String {
+    render(CodeForm {
+        brand: brand(reader),
+        locale: reader.locale,
+        action: &reader.action(&reader.settings.reset_page_url),
+        email,
+        hint: &reader.text(&Msg::new("code-hint").with("example", EXAMPLE_CODE)),
+        errors,
+        new_email: &reader.link(&reader.settings.forgot_page_url),
+    })
+}
+
+/// The code the code page shows as an example (a code as mailed: two groups of four).
+const EXAMPLE_CODE: &str = "7KQ4-M2XD";
 
 /// The new-password form for `account` (masked), shown for the token whose id (`jti`) is
 /// `link_id`, in the words of the link's `wording`, with the reasons the last try was refused.
@@ -219,22 +265,43 @@ pub fn reset_form(reader: &Reader, wording: Wording, account: &str, link_id: &st
 }
 
 fn message(reader: &Reader, title: &'static str, paragraphs: &[Msg], link: Option<(&str, &'static str)>) -> String {
+    message_with_aside(reader, title, paragraphs, link, None)
+}
+
+/// A message page with a second, plainer link below the button (its href and words' id).
+fn message_with_aside(
+    reader: &Reader,
+    title: &'static str,
+    paragraphs: &[Msg],
+    link: Option<(&str, &'static str)>,
+    aside: Option<(&str, &'static str)>,
+) -> String {
     let paragraphs: Vec<String> = paragraphs.iter().map(|p| reader.text(p)).collect();
     let link_text = link.map(|(_, text)| reader.locale.get(text));
+    let aside_text = aside.map(|(_, text)| reader.locale.get(text));
     render(Message {
         brand: brand(reader),
         locale: reader.locale,
         title: &reader.locale.get(title),
         paragraphs: &paragraphs,
         link: link.zip(link_text.as_deref()).map(|((href, _), text)| (href, text)),
+        aside: aside.zip(aside_text.as_deref()).map(|((href, _), text)| (href, text)),
     })
 }
 
-/// The one answer to every well-formed forgot-password submission, whatever the account.
+/// The one answer to every well-formed forgot-password submission, whatever the account: and,
+/// for a reader whose mail arrives on another device, the way to the code page.
 pub fn check_inbox(reader: &Reader) -> String {
     let lifetime = duration(reader.settings.token_ttl);
     let again = reader.link(&reader.settings.forgot_page_url);
-    message(reader, "inbox-title", &[Msg::new("inbox-sent").with("lifetime", lifetime), Msg::new("inbox-nothing")], Some((&again, "new-link")))
+    let code = reader.code_page_link();
+    message_with_aside(
+        reader,
+        "inbox-title",
+        &[Msg::new("inbox-sent").with("lifetime", lifetime), Msg::new("inbox-nothing")],
+        Some((&again, "new-link")),
+        Some((&code, "code-have-one")),
+    )
 }
 
 /// A same-site hop to `next` (the link again), for links clicked on another site: browsers do
@@ -317,6 +384,8 @@ pub fn bad_request(reader: &Reader, what: &Msg) -> String {
 
 #[cfg(test)]
 mod tests {
+    use reset_core::reset_token::Code;
+
     use super::*;
 
     fn page_words(page: &str) -> String {
@@ -326,6 +395,107 @@ mod tests {
     /// A page's `<title>` and `<h1>` carry `title`.
     fn titled(page: &str, title: &str, app: &str) -> bool {
         page.contains(&format!("<title>{title} · {app}</title>")) && page.contains(&format!("<h1>{title}</h1>"))
+    }
+
+    /// The code page is the reset page with the key-only `code` query, with the reader's chosen
+    /// language after it, as every link of the flow carries it.
+    #[test]
+    fn the_code_page_link_is_the_reset_page_with_code_and_the_chosen_language() {
+        let settings = Settings::for_reset_page("https://example.com/reset-password".parse().unwrap());
+        let de = Locale::matching("de").unwrap();
+        assert_eq!(Reader { settings: &settings, locale: de, chosen: false }.code_page_link(), "https://example.com/reset-password?code");
+        assert_eq!(Reader { settings: &settings, locale: de, chosen: true }.code_page_link(), "https://example.com/reset-password?code&lang=de");
+    }
+
+    #[test]
+    fn the_example_code_is_a_code_as_mailed() {
+        let code = Code::parse(EXAMPLE_CODE).unwrap();
+        assert_eq!(code.to_string(), EXAMPLE_CODE);
+    }
+
+    /// The code form, in every language: its own title and words, the hint with the example, an
+    /// email field with the address as typed (escaped) and a code field as phones and password
+    /// managers read a one-time code, posting to the reset page (with the chosen language), the
+    /// errors above the form in the alert, and the way back to the forgot page.
+    #[test]
+    fn the_code_form_asks_for_the_address_and_the_code_in_every_language() {
+        let settings = Settings::for_reset_page("https://example.com/reset-password".parse().unwrap());
+        let app = settings.app_name.as_str();
+        for locale in Locale::all() {
+            for chosen in [false, true] {
+                let tag = locale.tag();
+                let reader = Reader { settings: &settings, locale, chosen };
+                let lang = if chosen { format!("?lang={tag}") } else { String::new() };
+                let page = page_words(&code_form(&reader, "", &[]));
+                assert!(titled(&page, &locale.get("code-title"), app), "{tag}: {page}");
+                for id in ["code-intro", "forgot-email-label", "code-label", "continue", "code-new-email"] {
+                    assert!(page.contains(&locale.get(id)), "{tag}: the code form lacks {id}: {page}");
+                }
+                let hint = Msg::new("code-hint").with("example", EXAMPLE_CODE).text(locale);
+                assert!(hint.contains(EXAMPLE_CODE), "{tag}: {hint}");
+                assert!(page.contains(&format!("<span class=\"hint\" id=\"code-hint\">{hint}</span>")), "{tag}: {page}");
+                assert!(page.contains(&format!("<form method=\"post\" action=\"/reset-password{lang}\" novalidate>")), "{tag}: {page}");
+                assert!(
+                    page.contains("<input id=\"email\" name=\"email\" type=\"email\" dir=\"ltr\" autocomplete=\"email\" inputmode=\"email\" required maxlength=\"254\" value=\"\">"),
+                    "{tag}: {page}"
+                );
+                let code_field =
+                    page.split("<input id=\"code\"").nth(1).and_then(|rest| rest.split('>').next()).unwrap_or_else(|| panic!("{tag}: no code field: {page}"));
+                for attribute in [
+                    "name=\"code\"",
+                    "type=\"text\"",
+                    "autocomplete=\"one-time-code\"",
+                    "autocapitalize=\"characters\"",
+                    "autocorrect=\"off\"",
+                    "spellcheck=\"false\"",
+                    " required",
+                    "dir=\"ltr\"",
+                    "aria-describedby=\"code-hint\"",
+                ] {
+                    assert!(code_field.contains(attribute), "{tag}: the code field lacks {attribute}: {code_field}");
+                }
+                assert!(page.contains(&format!("<a href=\"https://example.com/forgot-password{lang}\">{}</a>", locale.get("code-new-email"))), "{tag}: {page}");
+                assert!(page.contains("<div id=\"form-errors\" class=\"errors\" role=\"alert\" aria-live=\"assertive\"></div>"), "{tag}: {page}");
+                assert!(!page.contains("autofocus"), "{tag}: nothing to point at yet");
+            }
+        }
+    }
+
+    /// After a refused try: the address as typed, escaped; every reason in the alert above the
+    /// form, which both fields point at; the cursor in the code field (or the address, if none).
+    #[test]
+    fn the_code_form_shows_what_was_refused_and_keeps_the_address() {
+        let settings = Settings::for_reset_page("https://example.com/reset-password".parse().unwrap());
+        let reader = Reader { settings: &settings, locale: Locale::ENGLISH, chosen: false };
+        let errors = [Msg::new("error-invalid-code").text(Locale::ENGLISH), "a <b>second</b> reason".to_owned()];
+        let page = page_words(&code_form(&reader, "a\"><script>@example.com", &errors));
+        assert!(page.contains("value=\"a&#34;&#62;&#60;script&#62;@example.com\" aria-describedby=\"form-errors\">"), "{page}");
+        assert!(!page.contains("<script>") && !page.contains("<b>"), "{page}");
+        let alert = page.split("role=\"alert\" aria-live=\"assertive\">").nth(1).and_then(|rest| rest.split("</div>").next()).unwrap();
+        assert!(alert.contains(&format!("<p>{}</p>", errors[0])) && alert.contains("<p>a &#60;b&#62;second&#60;/b&#62; reason</p>"), "{alert}");
+        assert!(page.find("role=\"alert\"").unwrap() < page.find("<form").unwrap(), "the errors come before the form");
+        assert!(page.contains("aria-describedby=\"code-hint form-errors\" autofocus>"), "{page}");
+        let page = code_form(&reader, "", &errors);
+        assert!(page.contains("aria-describedby=\"form-errors\" autofocus>") && page.contains("aria-describedby=\"code-hint form-errors\">"), "{page}");
+    }
+
+    /// The forgot page and the check-your-inbox page lead to the code page, in every language,
+    /// with the chosen language carried on.
+    #[test]
+    fn the_forgot_and_inbox_pages_lead_to_the_code_page_in_every_language() {
+        let settings = Settings::for_reset_page("https://example.com/reset-password".parse().unwrap());
+        for locale in Locale::all() {
+            for chosen in [false, true] {
+                let tag = locale.tag();
+                let reader = Reader { settings: &settings, locale, chosen };
+                let href = reader.code_page_link().replace('&', "&#38;");
+                let link = format!("<p class=\"aside\"><a href=\"{href}\">{}</a></p>", locale.get("code-have-one"));
+                for (page, html) in [("forgot", forgot(&reader, "", None)), ("inbox", check_inbox(&reader))] {
+                    let html = page_words(&html);
+                    assert!(html.contains(&link), "{tag} {page}: {link} in {html}");
+                }
+            }
+        }
     }
 
     /// An invitation's form, its hop page and its outcome speak of "your password", in every

@@ -135,6 +135,7 @@ fn every_message_the_code_uses_exists() {
         include_str!("../../reset-pages/templates/pages/forgot.html"),
         include_str!("../../reset-pages/templates/pages/reset.html"),
         include_str!("../../reset-pages/templates/pages/continue.html"),
+        include_str!("../../reset-pages/templates/pages/code.html"),
         include_str!("../../reset-pages/templates/link_email.html"),
         include_str!("../../reset-pages/templates/link_email.txt"),
         include_str!("../../reset-pages/templates/changed_email.html"),
