@@ -230,7 +230,7 @@ pub fn code_form(reader: &Reader, email: &str, errors: &[String]) -> String {
         locale: reader.locale,
         action: &reader.action(&reader.settings.reset_page_url),
         email,
-        hint: &reader.text(&Msg::new("code-hint").with("example", EXAMPLE_CODE)),
+        hint: &reader.text(&Msg::new("code-hint").with("example", example_code())),
         errors,
         new_email: &reader.link(&reader.settings.forgot_page_url),
     })
@@ -238,6 +238,12 @@ pub fn code_form(reader: &Reader, email: &str, errors: &[String]) -> String {
 
 /// The code the code page shows as an example (a code as mailed: two groups of four).
 const EXAMPLE_CODE: &str = "7KQ4-M2XD";
+
+/// The example as the hint shows it: a word joiner after the hyphen keeps it on one line (a
+/// narrow screen broke it there, which reads as two codes).
+fn example_code() -> String {
+    EXAMPLE_CODE.replace('-', "-\u{2060}")
+}
 
 /// The new-password form for `account` (masked), shown for the token whose id (`jti`) is
 /// `link_id`, in the words of the link's `wording`, with the reasons the last try was refused.
@@ -431,8 +437,8 @@ mod tests {
                 for id in ["code-intro", "forgot-email-label", "code-label", "continue", "code-new-email"] {
                     assert!(page.contains(&locale.get(id)), "{tag}: the code form lacks {id}: {page}");
                 }
-                let hint = Msg::new("code-hint").with("example", EXAMPLE_CODE).text(locale);
-                assert!(hint.contains(EXAMPLE_CODE), "{tag}: {hint}");
+                let hint = Msg::new("code-hint").with("example", example_code()).text(locale);
+                assert!(hint.contains("7KQ4-\u{2060}M2XD"), "{tag}: {hint}");
                 assert!(page.contains(&format!("<span class=\"hint\" id=\"code-hint\">{hint}</span>")), "{tag}: {page}");
                 assert!(page.contains(&format!("<form method=\"post\" action=\"/reset-password{lang}\" novalidate>")), "{tag}: {page}");
                 assert!(
