@@ -306,13 +306,14 @@ const EMITTERS: &[(&str, &[&str])] = &[
     ("shared/reset-core/src/use_cases/request_reset.rs", &["RequestResetLogGroup"]),
     ("shared/reset-core/src/use_cases/confirm_reset.rs", &["ResetPasswordLogGroup"]),
     ("shared/reset-core/src/use_cases/dispute_change.rs", &["ResetPasswordLogGroup"]),
+    ("shared/reset-core/src/use_cases/check_code.rs", &["ResetPasswordLogGroup"]),
     ("shared/reset-core/src/ports/breached.rs", &["ResetPasswordLogGroup"]),
     ("shared/reset-core/src/use_cases/deliver_mail.rs", &["MailWorkerLogGroup"]),
     // `KeyCache`: every function.
     ("shared/reset-core/src/ports/keys.rs", &["RequestResetLogGroup", "ResetPasswordLogGroup", "MailWorkerLogGroup"]),
     ("functions/mail-worker/src/lib.rs", &["MailWorkerLogGroup"]),
-    // `DynamoUsers::find_by_email`: only the mail worker looks users up by email.
-    ("shared/reset-aws/src/dynamodb.rs", &["MailWorkerLogGroup"]),
+    // `DynamoUsers::find_by_email`: the mail worker, and reset-password for a code's address.
+    ("shared/reset-aws/src/dynamodb.rs", &["MailWorkerLogGroup", "ResetPasswordLogGroup"]),
     // `limit_source_ip`: every HTTP function.
     ("shared/reset-http/src/lib.rs", &["RequestResetLogGroup", "ResetPasswordLogGroup"]),
     // `publish_events`, and the publisher's handler: only the event publisher.
@@ -560,8 +561,12 @@ fn each_function_may_do_exactly_what_its_code_does() {
             "ResetPasswordFunction",
             &[
                 "dynamodb:GetItem",
+                // The links the mail worker noted for a code's address (the service's table).
+                "dynamodb:GetItem",
                 // The Password Changed and Password Change Disputed events, in the user update's transaction.
                 "dynamodb:PutItem",
+                // A code's address looked up, as the mail worker does.
+                "dynamodb:Query",
                 "dynamodb:UpdateItem",
                 "dynamodb:UpdateItem",
                 "secretsmanager:DescribeSecret",

@@ -266,7 +266,7 @@ pub async fn run(scenario: &str, repeats: usize) {
             }
             // Three budgets (the requester's, the minute's, the day's cap) and the claim; the account
             // by its address; the mail; the finish with its Reset Link Sent.
-            expect_calls(&calls, before, repeats, &[(Op::UpdateItem, 4), (Op::Query, 1), (Op::SendEmail, 1), (Op::TransactWriteItems, 1)]);
+            expect_calls(&calls, before, repeats, &[(Op::UpdateItem, 5), (Op::Query, 1), (Op::SendEmail, 1), (Op::TransactWriteItems, 1)]);
             before
         }
         "sdk-confirm" => {

@@ -8,7 +8,8 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use reset_core::ports::{CodeLinks, CountHits, Hit, window};
+use aws_sdk_dynamodb::types::ReturnValue;
+use reset_core::ports::{CODE_LINKS_KEPT, CodeLinks, CountHits, Hit, window};
 use reset_core::reset_token::{INVITATION_MAX_TTL, LinkRecord, Purpose};
 
 /// The default name of the service's table (counters and job ledger).
@@ -68,7 +69,8 @@ impl CodeLinks for DynamoLimits {
             .collect(),
         );
         // Appended; the TTL outlives any link noted here (an invitation's lifetime is the longest).
-        self.client
+        let appended = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key("key", AttributeValue::S(key.to_owned()))
@@ -78,9 +80,33 @@ impl CodeLinks for DynamoLimits {
             .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
             .expression_attribute_values(":link", AttributeValue::L(vec![record]))
             .expression_attribute_values(":expires", AttributeValue::N((now + INVITATION_MAX_TTL + 60).to_string()))
+            .return_values(ReturnValue::UpdatedNew)
             .send()
             .await
             .map_err(|err| crate::sdk_failure("DynamoDB UpdateItem (a code's link) on the rate-limit table", &err))?;
+        let held = appended.attributes().and_then(|new| new.get("links")).and_then(|links| links.as_l().ok()).map_or(0, Vec::len);
+        if held > CODE_LINKS_KEPT {
+            // The oldest go, only while the list is as this note left it (a concurrent note drops
+            // its own excess): an address asked for every day never outgrows its item.
+            let excess: Vec<String> = (0..held - CODE_LINKS_KEPT).map(|at| format!("#links[{at}]")).collect();
+            let trimmed = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("key", AttributeValue::S(key.to_owned()))
+                .update_expression(format!("REMOVE {}", excess.join(", ")))
+                .condition_expression("size(#links) = :held")
+                .expression_attribute_names("#links", "links")
+                .expression_attribute_values(":held", AttributeValue::N(held.to_string()))
+                .send()
+                .await;
+            if let Err(err) = trimmed
+                && !err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception())
+            {
+                // The link is noted; the list is trimmed by the next note.
+                tracing::warn!(error = ?crate::sdk_failure("DynamoDB UpdateItem (trimming an address's code links)", &err), "code links not trimmed this time");
+            }
+        }
         Ok(())
     }
 

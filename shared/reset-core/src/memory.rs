@@ -364,7 +364,11 @@ impl crate::ports::CodeLinks for MemoryLimits {
     async fn note_link(&self, key: &str, link: &reset_token::LinkRecord, _now: u64) -> anyhow::Result<()> {
         self.calls.record("limits.note_link");
         self.outage.check("the limits store")?;
-        lock(&self.links).entry(key.to_owned()).or_default().push(link.clone());
+        let mut links = lock(&self.links);
+        let kept = links.entry(key.to_owned()).or_default();
+        kept.push(link.clone());
+        let excess = kept.len().saturating_sub(crate::ports::CODE_LINKS_KEPT);
+        kept.drain(..excess);
         Ok(())
     }
 

@@ -217,8 +217,10 @@ impl KeyRing {
     }
 
     /// A token for the link `record` names (its purpose, its id, its expiry), signed now with the
-    /// current key: what a right code is exchanged for, so the page goes on as from the link. It
-    /// lives no longer than the link; a link already expired gives [`TokenError::Expired`].
+    /// link's own key: what a right code is exchanged for, so the page goes on as from the link.
+    /// It lives no longer than the link and dies with the link's key (a retirement ends it as it
+    /// ends the link); a link already expired gives [`TokenError::Expired`], a key no longer held
+    /// [`TokenError::UnknownKey`].
     pub fn issue_for_link(&self, record: &LinkRecord, binding: Binding<'_>, now: u64) -> Result<Issued, TokenError> {
         if record.expires_at <= now {
             return Err(TokenError::Expired);
@@ -226,11 +228,15 @@ impl KeyRing {
         if record.expires_at - now > record.purpose.max_ttl() {
             return Err(TokenError::BadLifetime);
         }
-        self.sign(record.purpose, binding, now, record.expires_at, record.link_id.clone())
+        let key = self.get(&record.key_id).ok_or(TokenError::UnknownKey)?;
+        self.sign_with(key, record.purpose, binding, now, record.expires_at, record.link_id.clone())
     }
 
     fn sign(&self, purpose: Purpose, binding: Binding<'_>, now: u64, expires_at: u64, jti: String) -> Result<Issued, TokenError> {
-        let key = self.current();
+        self.sign_with(self.current(), purpose, binding, now, expires_at, jti)
+    }
+
+    fn sign_with(&self, key: &keyring::Key, purpose: Purpose, binding: Binding<'_>, now: u64, expires_at: u64, jti: String) -> Result<Issued, TokenError> {
         let record = LinkRecord { purpose, key_id: key.kid.clone(), issued_at: now, expires_at, link_id: jti };
         let code = code::derive(&key.code_key, &record, binding);
         let payload = Payload {

@@ -572,4 +572,11 @@ fn a_right_code_is_exchanged_for_a_token_of_the_same_link_that_lives_no_longer()
     assert_eq!((claims.token_id, claims.expires_at, claims.issued_at), (invitation.token_id.clone(), invitation.expires_at, NOW + 600));
     assert_eq!(r.verify(&exchanged.token, NOW + 601).unwrap_err(), TokenError::WrongAudience);
     assert_eq!(r.issue_for_link(&invitation.record, alice(), invitation.expires_at).unwrap_err(), TokenError::Expired);
+    // Signed with the link's own key, not the current one: retiring it ends what was exchanged.
+    let rotated = ring("k2", &[("k1", K1), ("k2", K2)]);
+    let exchanged = rotated.issue_for_link(&invitation.record, alice(), NOW + 600).unwrap();
+    assert_eq!(exchanged.record.key_id, "k1");
+    let retired = ring("k2", &[("k2", K2)]);
+    assert_eq!(retired.verify_for(Purpose::Invitation, &exchanged.token, NOW + 601).unwrap_err(), TokenError::UnknownKey);
+    assert_eq!(retired.issue_for_link(&invitation.record, alice(), NOW + 600).unwrap_err(), TokenError::UnknownKey);
 }

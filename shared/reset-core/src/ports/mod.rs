@@ -199,13 +199,19 @@ pub fn window(now: u64, window_secs: u64) -> (u64, u64) {
     (start, start + window_secs - now)
 }
 
+/// The most links kept per address for codes: the oldest beyond it are dropped when a new one is
+/// noted (their links still work; their codes do not). At the default budgets (20 mails an
+/// address a day, a reset link living 30 minutes) every live reset link is among them; only an
+/// invitation followed by more than this many mails within its lifetime loses its code.
+pub const CODE_LINKS_KEPT: usize = 32;
+
 /// The links mailed to an address with a code beside them: what a code check needs to derive
 /// each code again ([`LinkRecord`]: which key, what for, when, which link; nothing secret, and no
 /// code). In the service's own table, beside the counters that bound the guesses; `key` is a
 /// keyed hash of the address, never the address.
 pub trait CodeLinks: Send + Sync {
     /// Notes a link about to be mailed (before the mail goes out, so its code works as soon as
-    /// it arrives); kept at least as long as any link lives.
+    /// it arrives); kept as long as any link lives, the newest [`CODE_LINKS_KEPT`] of them.
     fn note_link(&self, key: &str, link: &LinkRecord, now: u64) -> impl Future<Output = anyhow::Result<()>> + Send;
     /// The links noted for `key`, expired ones included (the caller checks the times).
     fn links(&self, key: &str) -> impl Future<Output = anyhow::Result<Vec<LinkRecord>>> + Send;

@@ -75,7 +75,7 @@ const NOBODY: Binding<'static> = Binding { user_id: "", email: "", password_hash
 
 /// Checks `code` for `email` and changes nothing but the attempt it spends: a right code gives
 /// the link it came with, checked against the account as [`crate::check_token`] checks a link.
-#[tracing::instrument(name = "check_code", skip_all, fields(user_id, token_id))]
+#[tracing::instrument(name = "check_code", skip_all, fields(email_hash, user_id, token_id))]
 pub async fn check_code<A: Adapters<Users: FindUserByEmail>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     email: &Email,
@@ -93,6 +93,8 @@ async fn checked<A: Adapters<Users: FindUserByEmail>, B: BreachedPasswords>(
     let hashing = deps.common.hashing.get().await.map_err(ConfirmError::Unavailable)?;
     let ring = deps.signing.get().await.map_err(ConfirmError::Unavailable)?;
     let email_hash = hashing.audit_hash(email.as_ref());
+    // Every refusal's audit line names the address (by its keyed hash), for support.
+    tracing::Span::current().record("email_hash", email_hash.as_str());
     let now = unix_now();
 
     let window = settings.token_ttl.as_secs();
@@ -153,7 +155,12 @@ pub async fn confirm_code<A: Adapters<Users: FindUserByEmail + GetUser + SetPass
         .map_err(ConfirmError::from)
         .inspect_err(audit_refusal)?;
     let checked = check_code(deps, email, code).await?;
-    confirm_checked(deps, checked, password, requester).await
+    // A right code whose change then fails its checks (another change won the race, the key was
+    // retired this minute) is a refused code to its caller, not a refused link.
+    confirm_checked(deps, checked, password, requester).await.map_err(|err| match err {
+        ConfirmError::InvalidToken(_) => ConfirmError::InvalidCode(CodeRejected::NoMatch),
+        other => other,
+    })
 }
 
 /// The hosted page's step: a right code is exchanged for a token of the same link (its id, its
@@ -174,11 +181,15 @@ pub async fn exchange_code<A: Adapters<Users: FindUserByEmail>, B: BreachedPassw
         expires_at: checked.expires_at,
         link_id: checked.token_id.clone(),
     };
-    let issued = ring.issue_for_link(&link, checked.user.binding(), unix_now()).map_err(|err| ConfirmError::Internal(err.into()))?;
+    // Signed with the link's own key (held: the code matched under it), so retiring that key ends
+    // the exchanged token as it ends the link.
+    let issued = ring.issue_for_link(&link, checked.user.binding(), unix_now()).map_err(|err| match err {
+        reset_token::TokenError::Expired | reset_token::TokenError::UnknownKey => ConfirmError::InvalidCode(CodeRejected::NoMatch),
+        other => ConfirmError::Internal(other.into()),
+    })?;
     let token = ResetToken::parse(&issued.token).map_err(|_| ConfirmError::Internal(anyhow::anyhow!("a token this ring signed does not parse")))?;
     tracing::info!(audit = "code_accepted", user_id = %checked.user.id, link_id = %checked.token_id, "a mailed code was exchanged for its link");
-    // The token now names the current key: the change re-checks that one.
-    Ok((token, CheckedToken { key_id: issued.record.key_id, ..checked }))
+    Ok((token, checked))
 }
 
 #[cfg(test)]
