@@ -1,4 +1,4 @@
-//! Token parsing and verification on arbitrary input: never a panic, and nothing but a token
+//! Token (and typed code) parsing and verification on arbitrary input: never a panic, and nothing but a token
 //! this ring signed for this binding ever verifies.
 #![no_main]
 
@@ -18,6 +18,13 @@ fuzz_target!(|data: &[u8]| {
         let _ = unbound.subject();
         // Random bytes cannot carry a valid HMAC for our key: reaching a bound claim is a bug.
         assert!(unbound.bind(binding).is_err(), "a fuzzed token verified and bound");
+    }
+    // A typed code: parsed or refused, never a panic; a parsed one shows as two groups of four
+    // that read back as the same code.
+    if let Ok(code) = reset_token::Code::parse(text) {
+        let shown = code.to_string();
+        assert_eq!(shown.len(), 9, "{shown}");
+        assert!(reset_token::Code::parse(&shown).is_ok_and(|again| again.matches(&code)), "{shown}");
     }
     let _ = KeyRing::from_json(text);
     let _ = reset_token::HashRing::from_json(text);
