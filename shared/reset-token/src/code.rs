@@ -118,7 +118,7 @@ pub(crate) fn derive(code_key: &[u8], link: &LinkRecord, binding: Binding<'_>) -
     }
     mac.update(&link.issued_at.to_be_bytes());
     mac.update(&link.expires_at.to_be_bytes());
-    let full = mac.finalize().into_bytes();
+    let full: [u8; 32] = mac.finalize().into_bytes().into();
     let mut out = [0u8; CODE_BYTES];
     out.copy_from_slice(&full[..CODE_BYTES]);
     Code(out)
