@@ -100,8 +100,8 @@ pub struct LinkRecord {
     pub link_id: String,
 }
 
-pub(crate) fn derive(code_key: &[u8], link: &LinkRecord, binding: Binding<'_>) -> Code {
-    let mut mac = crate::hmac(code_key);
+pub(crate) fn derive(code_mac: &hmac::Hmac<sha2::Sha256>, link: &LinkRecord, binding: Binding<'_>) -> Code {
+    let mut mac = code_mac.clone();
     let fields = [
         link.purpose.audience(),
         link.key_id.as_str(),

@@ -53,10 +53,11 @@ pub(crate) struct Key {
     pub(crate) kid: String,
     pub(crate) encoding: EncodingKey,
     pub(crate) decoding: DecodingKey,
-    /// A subkey for account fingerprints, so the signing key never MACs two kinds of message.
-    pub(crate) fingerprint_key: [u8; 32],
-    /// A subkey for the codes mailed beside links ([`crate::Code`]).
-    pub(crate) code_key: [u8; 32],
+    /// An HMAC keyed with the subkey for account fingerprints (so the signing key never MACs two
+    /// kinds of message), keyed once: each use clones it rather than hashing the key again.
+    pub(crate) fingerprint_mac: hmac::Hmac<sha2::Sha256>,
+    /// The same for the codes mailed beside links ([`crate::Code`]), with its own subkey.
+    pub(crate) code_mac: hmac::Hmac<sha2::Sha256>,
     /// Legacy: the subkey the previous version MACed mail jobs with (see the module docs).
     job_key: [u8; 32],
 }
@@ -111,8 +112,8 @@ impl KeyRing {
                 kid: kid.clone(),
                 encoding: EncodingKey::from_secret(bytes),
                 decoding: DecodingKey::from_secret(bytes),
-                fingerprint_key: subkey(bytes, b"password-reset fingerprint v1"),
-                code_key: subkey(bytes, crate::code::CODE_LABEL),
+                fingerprint_mac: crate::hmac(&subkey(bytes, b"password-reset fingerprint v1")),
+                code_mac: crate::hmac(&subkey(bytes, crate::code::CODE_LABEL)),
                 job_key: subkey(bytes, JOB_LABEL),
             };
             ring.insert(kid, key);

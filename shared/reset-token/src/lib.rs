@@ -182,7 +182,7 @@ impl std::fmt::Debug for Issued {
 /// not yet checked. The subject is readable so the caller can load the account.
 pub struct Unbound<'r> {
     payload: Payload,
-    fingerprint_key: &'r [u8],
+    fingerprint_mac: &'r Hmac<Sha256>,
     kid: &'r str,
 }
 
@@ -238,14 +238,14 @@ impl KeyRing {
 
     fn sign_with(&self, key: &keyring::Key, purpose: Purpose, binding: Binding<'_>, now: u64, expires_at: u64, jti: String) -> Result<Issued, TokenError> {
         let record = LinkRecord { purpose, key_id: key.kid.clone(), issued_at: now, expires_at, link_id: jti };
-        let code = code::derive(&key.code_key, &record, binding);
+        let code = code::derive(&key.code_mac, &record, binding);
         let payload = Payload {
             sub: binding.user_id.to_owned(),
             aud: purpose.audience().to_owned(),
             iat: now,
             exp: expires_at,
             jti: record.link_id.clone(),
-            fgp: B64.encode(fingerprint(&key.fingerprint_key, binding)),
+            fgp: B64.encode(fingerprint(&key.fingerprint_mac, binding)),
         };
         let mut header = Header::new(ALGORITHM);
         header.kid = Some(key.kid.clone());
@@ -261,7 +261,7 @@ impl KeyRing {
         let lifetime_ok =
             record.expires_at > now && record.issued_at <= now + MAX_CLOCK_SKEW && record.expires_at - record.issued_at <= record.purpose.max_ttl();
         // Derived whatever the record's times say, so an expired record takes the same work.
-        let derived = code::derive(&key.code_key, record, binding);
+        let derived = code::derive(&key.code_mac, record, binding);
         derived.matches(typed) && lifetime_ok
     }
 
@@ -295,7 +295,7 @@ impl KeyRing {
         if payload.iat > now + MAX_CLOCK_SKEW || payload.exp <= payload.iat || payload.exp - payload.iat > purpose.max_ttl() {
             return Err(TokenError::BadLifetime);
         }
-        Ok(Unbound { payload, fingerprint_key: &key.fingerprint_key, kid: &key.kid })
+        Ok(Unbound { payload, fingerprint_mac: &key.fingerprint_mac, kid: &key.kid })
     }
 }
 
@@ -312,7 +312,7 @@ impl Unbound<'_> {
         }
         let given = B64.decode(&self.payload.fgp).map_err(|_| TokenError::BadClaims)?;
         // Constant-time comparison of the truncated MAC.
-        fingerprint_mac(self.fingerprint_key, binding)
+        fingerprint_mac(self.fingerprint_mac, binding)
             .verify_truncated_left(&given)
             .ok()
             .filter(|_| given.len() == FINGERPRINT_LEN)
@@ -356,8 +356,8 @@ pub(crate) fn hmac(key: &[u8]) -> Hmac<Sha256> {
     <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length")
 }
 
-fn fingerprint_mac(key: &[u8], binding: Binding<'_>) -> Hmac<Sha256> {
-    let mut mac = hmac(key);
+fn fingerprint_mac(keyed: &Hmac<Sha256>, binding: Binding<'_>) -> Hmac<Sha256> {
+    let mut mac = keyed.clone();
     // Length-prefixed fields, so no two different bindings produce the same input.
     for field in [binding.user_id, binding.email, binding.password_hash, binding.status, binding.epoch] {
         mac.update(&(field.len() as u64).to_be_bytes());
@@ -366,8 +366,8 @@ fn fingerprint_mac(key: &[u8], binding: Binding<'_>) -> Hmac<Sha256> {
     mac
 }
 
-fn fingerprint(key: &[u8], binding: Binding<'_>) -> [u8; FINGERPRINT_LEN] {
-    let full: [u8; 32] = fingerprint_mac(key, binding).finalize().into_bytes().into();
+fn fingerprint(keyed: &Hmac<Sha256>, binding: Binding<'_>) -> [u8; FINGERPRINT_LEN] {
+    let full: [u8; 32] = fingerprint_mac(keyed, binding).finalize().into_bytes().into();
     let mut out = [0u8; FINGERPRINT_LEN];
     out.copy_from_slice(&full[..FINGERPRINT_LEN]);
     out

@@ -363,11 +363,12 @@ fn debug_output_never_shows_key_material_or_tokens() {
     let signature = issued.token.rsplit('.').next().unwrap();
     let payload = issued.token.split('.').nth(1).unwrap();
     assert!(!format!("{issued:?}").contains(signature) && !format!("{issued:?}").contains(payload), "{issued:?}");
-    // A verified but unbound token holds the fingerprint subkey: its Debug must not print it.
+    // A verified but unbound token holds the fingerprint subkey's MAC: its Debug must not print it.
     let unbound = r.verify(&issued.token, NOW).unwrap();
     let shown = format!("{unbound:?}");
-    let subkey_bytes = format!("{:?}", unbound.fingerprint_key);
-    let subkey_hex: String = unbound.fingerprint_key.iter().map(|b| format!("{b:02x}")).collect();
+    let subkey = crate::keyring::subkey(K1.as_bytes(), b"password-reset fingerprint v1");
+    let subkey_bytes = format!("{subkey:?}");
+    let subkey_hex: String = subkey.iter().map(|b| format!("{b:02x}")).collect();
     assert!(shown.contains("u-alice"), "{shown}");
     assert!(!shown.contains(&subkey_bytes[1..subkey_bytes.len() - 1]) && !shown.contains(&subkey_hex), "{shown}");
     assert!(!shown.contains(signature) && !shown.contains(&K1[3..]), "{shown}");
@@ -546,7 +547,7 @@ fn a_code_matches_its_link_only_while_the_link_would_verify() {
     }
     // A record claiming a longer life than its purpose allows is refused whatever the code.
     let forever = LinkRecord { expires_at: NOW + MAX_TTL + 10, ..record.clone() };
-    let forever_code = crate::code::derive(&r.get("k1").unwrap().code_key, &forever, alice());
+    let forever_code = crate::code::derive(&r.get("k1").unwrap().code_mac, &forever, alice());
     assert!(!r.code_matches(&forever, alice(), &forever_code, NOW + 1));
 }
 
