@@ -630,3 +630,112 @@ async fn an_invitation_link_opens_choose_your_password_and_sets_the_first_passwo
     assert_eq!(stack.password_hash(id).await.unwrap(), stored, "nothing changed again");
     browser.client.close().await.unwrap();
 }
+
+/// The href (resolved) of the link whose words are `text`: a test of the words as a reader sees them.
+async fn link_named(browser: &Browser, text: &str) -> String {
+    match browser.client.find(Locator::LinkText(text)).await {
+        Ok(link) => link.prop("href").await.unwrap().unwrap_or_default(),
+        Err(_) => panic!("no link {text:?} at {}", browser.url().await),
+    }
+}
+
+/// How wide the page is against the window: `[scrollWidth, innerWidth]`.
+async fn widths(browser: &Browser) -> (i64, i64) {
+    let seen = browser.client.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
+    (seen[0].as_i64().unwrap(), seen[1].as_i64().unwrap())
+}
+
+/// The code mailed beside a link, typed on another device, on 320-pixel phones: device A asks for
+/// the reset (the check-your-inbox page leads to the code page too); the mail carries the link and
+/// the code; device B, another browser with its own profile and no cookie of A's, follows "Have a
+/// code? Enter it here" from the forgot page, types the address and the code as people do (lower
+/// case, a space for the hyphen), lands on the usual form with the reset cookie, and sets the
+/// password, which the sign-in accepts. Then the mail's link is dead on device A, which never held
+/// a reset cookie, and the same code is refused on B. The code page fits 320 px. The screenshots
+/// are 20-code-on-another-device-*.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_code_typed_on_another_device_sets_the_password_on_a_small_phone() {
+    let LocalApi { url: api, stack, watch: _watch, pump: _pump } = LocalApi::start(&[("LOGIN_URL", "https://app.example.com/login")]).await;
+    let (forgot, code_page) = (format!("{api}/forgot-password"), format!("{api}/reset-password?code"));
+    let (have_a_code, code_title) = ("Have a code? Enter it here", "Enter the code from your email");
+    let demo_mask = "d\u{2022}\u{2022}\u{2022}@example.com";
+
+    // Device A asks for the reset; "check your inbox" offers the code page too.
+    let a = Browser::start().await;
+    a.client.set_window_size(320, 900).await.unwrap();
+    a.client.goto(&forgot).await.unwrap();
+    a.expect_heading("Forgot your password?").await;
+    a.type_into("#email", DEMO_EMAIL).await;
+    a.click("button[type=submit]").await;
+    a.expect_heading("Check your inbox").await;
+    assert_eq!(link_named(&a, have_a_code).await, code_page, "the inbox page leads to the code page");
+    let (scroll, window) = widths(&a).await;
+    assert!(window == 320 && scroll <= 320, "the inbox page at 320 px: {scroll} px wide in a {window} px window");
+
+    // The mail: the link, and the code beside it.
+    let mails = stack.mails_eventually(1).unwrap();
+    assert_eq!(mails.len(), 1, "one mail");
+    let link = mails[0].reset_link().expect("a reset link");
+    let code = mails[0].code().expect("a code beside the link, shown like 7KQ4-M2XD");
+    let typed = code.to_lowercase().replace('-', " ");
+    assert_ne!(typed, code);
+
+    // Device B: its own browser and profile, holding nothing of A's.
+    let b = Browser::start().await;
+    b.client.set_window_size(320, 900).await.unwrap();
+    b.client.goto(&forgot).await.unwrap();
+    b.expect_heading("Forgot your password?").await;
+    assert_eq!(b.reset_cookie().await, None, "device B holds no reset");
+    assert_eq!(link_named(&b, have_a_code).await, code_page, "the forgot page leads to the code page");
+    let (scroll, window) = widths(&b).await;
+    assert!(window == 320 && scroll <= 320, "the forgot page at 320 px: {scroll} px wide in a {window} px window");
+    b.client.find(Locator::LinkText(have_a_code)).await.unwrap().click().await.unwrap();
+    b.expect_heading(code_title).await;
+    assert_eq!(b.url().await, code_page);
+    b.type_into("#email", DEMO_EMAIL).await;
+    b.type_into("#code", &typed).await;
+    let (scroll, window) = widths(&b).await;
+    assert_eq!(window, 320, "the window is a 320-pixel phone's");
+    assert!(scroll <= 320, "the code page scrolls sideways at 320 px: {scroll} px wide");
+    let seen = layout(&b).await;
+    assert_eq!((seen["overflow"].clone(), seen["wide"].clone()), (json!(false), json!([])), "the code page fits 320 px: {seen}");
+    b.screenshot("20-code-on-another-device-1-code-page").await;
+    assert!(password::verify(DEMO_PASSWORD, &stack.password_hash(DEMO_USER_ID).await.unwrap()), "nothing changed yet");
+
+    // The code's post: the reset cookie, and the usual form for the demo account.
+    b.click("button[type=submit]").await;
+    let form = b.expect_heading("Choose a new password").await;
+    assert_eq!(b.url().await, format!("{api}/reset-password"), "the usual form, no code in the address bar");
+    assert!(b.reset_cookie().await.is_some(), "the code's post set the reset cookie");
+    assert!(form.contains(demo_mask), "the form names the account: {form}");
+    let (scroll, _) = widths(&b).await;
+    assert!(scroll <= 320, "the form scrolls sideways at 320 px: {scroll} px wide");
+    b.screenshot("20-code-on-another-device-2-form").await;
+
+    // The password, chosen as from the link; the sign-in accepts it.
+    b.set_passwords(NEW_PASSWORD, NEW_PASSWORD).await;
+    b.expect_heading("Your password has been changed").await;
+    assert_eq!(b.reset_cookie().await, None, "the reset ends with the change");
+    let stored = stack.password_hash(DEMO_USER_ID).await.unwrap();
+    assert!(password::verify(NEW_PASSWORD, &stored) && login_password::verify(NEW_PASSWORD, &stored), "the new password signs in");
+    assert!(!login_password::verify(DEMO_PASSWORD, &stored), "the old one no longer does");
+
+    // Device A: no reset cookie, and the mail's link is dead there.
+    assert_eq!(a.reset_cookie().await, None, "device A never held a reset");
+    a.client.goto(&link).await.unwrap();
+    a.expect_heading("This link is invalid or has expired").await;
+    assert_eq!(a.reset_cookie().await, None, "the dead link sets no cookie on device A");
+
+    // The same code again on B: refused, no cookie, nothing changed.
+    b.client.goto(&code_page).await.unwrap();
+    b.expect_heading(code_title).await;
+    b.type_into("#email", DEMO_EMAIL).await;
+    b.type_into("#code", &typed).await;
+    b.click("button[type=submit]").await;
+    let refused = b.expect_heading(code_title).await;
+    assert!(refused.contains("That code is wrong or has expired."), "{refused}");
+    assert_eq!(b.reset_cookie().await, None, "a spent code sets no cookie");
+    assert_eq!(stack.password_hash(DEMO_USER_ID).await.unwrap(), stored, "nothing changed again");
+    a.client.close().await.unwrap();
+    b.client.close().await.unwrap();
+}
