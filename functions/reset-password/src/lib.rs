@@ -280,7 +280,9 @@ async fn show<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(deps: &Con
     }
     let query = |name: &str| req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_owned);
     if query("token").is_none() && query("code").is_some() {
-        return html_response(settings, StatusCode::OK, pages::code_form(&reader, "", &[]));
+        // Its post must show where it came from (below): `strict-origin`, so that a browser
+        // without `Sec-Fetch-Site` sends this origin, not `null`, as the post's `Origin`.
+        return referring_origin(html_response(settings, StatusCode::OK, pages::code_form(&reader, "", &[])));
     }
     let Some(link) = query("token") else {
         return match cookie_token(deps, req, &reader).await {
@@ -373,6 +375,16 @@ async fn submit<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(deps: &C
     if let Ok(form) = read_form(req)
         && form.field("code").is_ok()
     {
+        if !from_the_code_page(req, &settings.reset_page_url) {
+            tracing::warn!(
+                audit = "form_refused",
+                outcome = "cross_origin",
+                reason = "code_form_unproven",
+                metric = "cross_origin_form",
+                "code form post that did not show it came from this origin refused"
+            );
+            return ApiError::cross_origin_form().into_page(&reader);
+        }
         return submit_code(deps, &reader, &form).await;
     }
     // The form names the account it changes; the token is checked first so the page can say
@@ -418,6 +430,22 @@ async fn submit<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(deps: &C
     }
 }
 
+/// Whether a code form's post shows it came from this origin's own page. Stricter than the
+/// other forms' check (`reset_http::check_form_origin`, which lets a post without either header
+/// through because the Strict cookie it needs cannot come along cross-site): this post needs no
+/// cookie and sets one, so a cross-site post (an old browser's `Origin: null` from a sandboxed
+/// frame or a redirect) could plant the poster's reset in the reader's browser. `Sec-Fetch-Site:
+/// same-origin`, or without it an `Origin` of this page's origin (the code page is sent with
+/// `strict-origin`, so browsers do send it); anything else is refused, and such a browser still
+/// has the link.
+fn from_the_code_page(req: &Request, page: &Url) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    match header("sec-fetch-site") {
+        Some(site) => site == "same-origin",
+        None => header("origin").is_some_and(|origin| origin == page.origin().ascii_serialization()),
+    }
+}
+
 /// POST of the code page: the address and the code; a right code becomes its link's token in the
 /// cookie, and the browser goes to the usual form. Anything refused shows the code page again
 /// with why (the address as typed kept in its field), with the status the JSON answer would have.
@@ -432,7 +460,7 @@ async fn submit_code<A: Adapters<Users: ConfirmUsers>, B: BreachedPasswords>(
         Err(err) => return ApiError::from_body(err, CODE_FORM_SHAPE).into_page(reader),
     };
     let again = |err: ApiError| {
-        let mut page = html_response(settings, err.status(), pages::code_form(reader, typed_email, &[reader.text(&err.message)]));
+        let mut page = referring_origin(html_response(settings, err.status(), pages::code_form(reader, typed_email, &[reader.text(&err.message)])));
         if err.code == ErrorCode::TooManyCodeAttempts
             && let Some(retry_after) = err.retry_after()
         {

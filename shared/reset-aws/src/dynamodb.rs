@@ -181,6 +181,37 @@ impl FindUserByEmail for DynamoUsers {
             None => Ok(None),
         }
     }
+
+    async fn find_id_by_email(&self, email: &Email) -> anyhow::Result<Option<UserId>> {
+        self.id_by_email(email).await
+    }
+}
+
+impl DynamoUsers {
+    /// [`FindUserByEmail::find_id_by_email`]: one Query of the index for the id alone.
+    async fn id_by_email(&self, email: &Email) -> anyhow::Result<Option<UserId>> {
+        let t = &self.table;
+        let out = self
+            .client
+            .query()
+            .table_name(&t.table)
+            .index_name(&t.email_index)
+            .key_condition_expression("#email = :email")
+            .projection_expression("#id")
+            .expression_attribute_names("#email", &t.email)
+            .expression_attribute_names("#id", &t.id)
+            .expression_attribute_values(":email", AttributeValue::S(email.as_ref().to_owned()))
+            .limit(2)
+            .send()
+            .await
+            .map_err(|e| crate::sdk_failure("DynamoDB Query on the email index", &e))?;
+        let items = out.items();
+        if items.len() > 1 {
+            tracing::warn!(metric = "duplicate_email", "several users share one email; no code accepted");
+            return Ok(None);
+        }
+        Ok(items.first().and_then(|found| self.string(found, &t.id)).and_then(|id| UserId::parse(id).ok()))
+    }
 }
 
 impl GetUser for DynamoUsers {

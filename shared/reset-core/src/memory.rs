@@ -192,6 +192,12 @@ impl FindUserByEmail for MemoryUsers {
         // As the DynamoDB adapter reads an item: whatever its password; the use cases check it.
         Ok(lock(&self.users).values().find(|u| u.email.as_stored() == email.as_ref()).cloned())
     }
+
+    async fn find_id_by_email(&self, email: &Email) -> anyhow::Result<Option<UserId>> {
+        self.calls.record("users.find_id_by_email");
+        self.outage.check("the user store")?;
+        Ok(lock(&self.users).values().find(|u| u.email.as_stored() == email.as_ref()).map(|u| u.id.clone()))
+    }
 }
 
 impl GetUser for MemoryUsers {

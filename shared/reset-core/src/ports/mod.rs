@@ -19,6 +19,13 @@ use crate::ports::origin_verify::OriginValues;
 /// to send a link.
 pub trait FindUserByEmail: Send + Sync {
     fn find_by_email(&self, email: &Email) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
+
+    /// The id of the one account the address names (none if several claim it), from the index
+    /// alone: a code's check then reads the account by id, consistently, with the same one read
+    /// whatever the address (no further read for an account the index does not hold whole).
+    fn find_id_by_email(&self, email: &Email) -> impl Future<Output = anyhow::Result<Option<UserId>>> + Send {
+        async { Ok(self.find_by_email(email).await?.map(|user| user.id)) }
+    }
 }
 
 /// Reads a user by id with a strongly consistent read.

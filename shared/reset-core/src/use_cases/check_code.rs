@@ -70,13 +70,18 @@ pub(crate) fn links_key(email_hash: &str) -> String {
     format!("code-links#{email_hash}")
 }
 
+/// The id read for an address no account has: the same one consistent read as for one that has
+/// an account. (Were an account to have this id, its address would still have to be the one
+/// typed.)
+const NO_ACCOUNT: &str = "password-reset: no account has this address";
+
 /// Derived for an address with no account, so that it takes the same work as one with an account.
 const NOBODY: Binding<'static> = Binding { user_id: "", email: "", password_hash: "", status: "", epoch: "" };
 
 /// Checks `code` for `email` and changes nothing but the attempt it spends: a right code gives
 /// the link it came with, checked against the account as [`crate::check_token`] checks a link.
 #[tracing::instrument(name = "check_code", skip_all, fields(email_hash, user_id, token_id))]
-pub async fn check_code<A: Adapters<Users: FindUserByEmail>, B: BreachedPasswords>(
+pub async fn check_code<A: Adapters<Users: FindUserByEmail + GetUser>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     email: &Email,
     code: &Code,
@@ -84,7 +89,7 @@ pub async fn check_code<A: Adapters<Users: FindUserByEmail>, B: BreachedPassword
     checked(deps, email, code).await.inspect_err(audit_refusal)
 }
 
-async fn checked<A: Adapters<Users: FindUserByEmail>, B: BreachedPasswords>(
+async fn checked<A: Adapters<Users: FindUserByEmail + GetUser>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     email: &Email,
     code: &Code,
@@ -110,14 +115,32 @@ async fn checked<A: Adapters<Users: FindUserByEmail>, B: BreachedPasswords>(
         return Err(ConfirmError::CodeAttemptsSpent { retry_after });
     }
 
-    let user = deps.users.find_by_email(email).await.map_err(ConfirmError::Unavailable)?;
+    // The account: its id from the index, then one consistent read by id, of the id found or of
+    // one no account has, so every address costs the same two calls, and the account is as it is
+    // now (the index lags: a binding from it could outlive an epoch bump).
+    let id = deps.users.find_id_by_email(email).await.map_err(ConfirmError::Unavailable)?;
+    let read = match &id {
+        Some(id) => id.clone(),
+        None => UserId::parse(NO_ACCOUNT).map_err(|_| ConfirmError::Internal(anyhow::anyhow!("the stand-in id does not parse")))?,
+    };
+    let user = deps.users.get_user(&read).await.map_err(ConfirmError::Unavailable)?;
+    // Found by the index, and still holding the address (an email change since the index read).
+    let user = user.filter(|user| id.is_some() && user.email.as_stored() == email.as_ref());
     let links = deps.common.limits.links(&links_key(&email_hash)).await.map_err(ConfirmError::Unavailable)?;
     tracing::debug!(found = user.is_some(), links = links.len(), "account and noted links read");
 
+    // A link signed with a key newer than this process's ring (a rotation since the last read):
+    // the ring read again, as for a link.
+    let mut ring = ring;
+    if links.iter().any(|link| link.expires_at > now && !ring.holds(&link.key_id))
+        && let Some(fresh) = deps.signing.refresh_for_unknown_key().await
+    {
+        ring = fresh;
+    }
     let binding = user.as_ref().map_or(NOBODY, |user| user.binding());
-    // Every noted link is derived (at least one, a stand-in, when there is none), so the work does
-    // not tell whether the address has links; the first match wins.
-    let stand_in = [LinkRecord { purpose: Purpose::Reset, key_id: String::new(), issued_at: 0, expires_at: 0, link_id: String::new() }];
+    // Every noted link is derived (at least one, a stand-in under the current key, when there is
+    // none), so the work does not tell whether the address has links; the first match wins.
+    let stand_in = [LinkRecord { purpose: Purpose::Reset, key_id: ring.current_kid().to_owned(), issued_at: 0, expires_at: 0, link_id: String::new() }];
     let candidates = if links.is_empty() { &stand_in[..] } else { &links[..] };
     let mut matched = None;
     for link in candidates {
@@ -164,10 +187,10 @@ pub async fn confirm_code<A: Adapters<Users: FindUserByEmail + GetUser + SetPass
 }
 
 /// The hosted page's step: a right code is exchanged for a token of the same link (its id, its
-/// purpose, its expiry; signed now with the current key), so the page goes on exactly as from the
+/// purpose, its expiry; signed now with the link's own key), so the page goes on exactly as from the
 /// link, and the form's retries (a weak password) spend no further attempt.
 #[tracing::instrument(name = "exchange_code", skip_all, fields(user_id, token_id))]
-pub async fn exchange_code<A: Adapters<Users: FindUserByEmail>, B: BreachedPasswords>(
+pub async fn exchange_code<A: Adapters<Users: FindUserByEmail + GetUser>, B: BreachedPasswords>(
     deps: &ConfirmDeps<A, B>,
     email: &Email,
     code: &Code,
@@ -342,7 +365,7 @@ mod tests {
             assert!(matches!(err, ConfirmError::InvalidCode(_)), "{address}: {err:?}");
             seen.push((answer, deps.users.calls.list(), deps.common.limits.calls.list()));
         }
-        assert_eq!(seen[0].1, ["users.find_by_email"]);
+        assert_eq!(seen[0].1, ["users.find_id_by_email", "users.get_user"]);
         assert_eq!(seen[0].2, ["limits.hit", "limits.links"]);
         assert!(seen.windows(2).all(|pair| pair[0] == pair[1]), "{seen:#?}");
         for address in ["nobody@example.com", "known@example.com"] {

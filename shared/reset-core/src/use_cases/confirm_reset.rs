@@ -168,6 +168,8 @@ pub(crate) fn fits_account<A: Adapters, B: BreachedPasswords>(deps: &ConfirmDeps
     match (checked.purpose, checked.user.credential()) {
         (Purpose::Invitation, Credential::Password | Credential::ResetRequired) => Err(rejected(TokenRejected::HasPassword)),
         (Purpose::Reset, Credential::None) if !deps.common.settings.passwordless_may_request => Err(rejected(TokenRejected::NoPassword)),
+        // A dispute link changes no password, whatever reached here with it.
+        (Purpose::Dispute, _) => Err(rejected(TokenError::WrongAudience)),
         _ => Ok(checked),
     }
 }
