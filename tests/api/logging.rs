@@ -38,6 +38,8 @@ const OWN_VERBOSE_LINES: &[&str] = &[
     "new password passed the strength and breach checks",
     "new password hashed",
     "password-changed notice queued",
+    "the link's code noted for the address",
+    "account and noted links read",
 ];
 
 #[test]
@@ -214,6 +216,9 @@ async fn functions_started_at_trace_log_their_own_debug_lines_and_no_secret() {
     let mails = stack.mails().unwrap();
     assert_eq!(mails.len(), 1, "one link, to the demo user alone");
     let token = mails[0].token().unwrap();
+    // The mail's code, as shown and as typed without its hyphen: a credential like the token.
+    let code = mails[0].code().expect("a code beside the link");
+    let code_typed = code.replace('-', "");
     let mut confirm = Running::start("reset-password", &env(&[("AWS_LAMBDA_LOG_LEVEL", "trace")]));
     let answer = confirm.invoke(&confirm_event(&token, NEW_PASSWORD));
     assert_eq!(answer["statusCode"], 200, "{answer}");
@@ -247,7 +252,14 @@ async fn functions_started_at_trace_log_their_own_debug_lines_and_no_secret() {
     let new_hash = stack.password_hash(DEMO_USER_ID).await.unwrap();
     assert_ne!(new_hash, old_hash, "the confirm changed the hash");
     let all = logs.iter().map(|(_, log, _)| log.as_str()).collect::<Vec<_>>().join("\n");
-    let also = [("the twins' address", twins), ("the key", &key), ("the old hash", &old_hash), ("the new hash", &new_hash)];
+    let also = [
+        ("the twins' address", twins),
+        ("the key", &key),
+        ("the old hash", &old_hash),
+        ("the new hash", &new_hash),
+        ("the code", &code),
+        ("the code as typed", &code_typed),
+    ];
     assert_no_reset_secret_logged(&all, &token, &also);
 }
 
@@ -498,6 +510,20 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     let admin = crate::admin::AdminApp::new().await;
     let unlisted = crate::admin::reset(json!({"user_id": "u-pw"}), Some(crate::admin::MALLORY));
     scenarios.push(("admin_call_refused", json_lines(async { assert_eq!(admin.call(&unlisted).await.status, 403) }).await));
+
+    // An address's code attempts spent: the code after them is refused, with the metric.
+    {
+        let app = MemoryApp::new().await;
+        let code_event = |code: &str| {
+            let mut event = events::load("reset-password-confirm.json");
+            event["body"] = json!({"email": DEMO_EMAIL, "code": code, "password": "a new and long passphrase"}).to_string().into();
+            event
+        };
+        for _ in 0..reset_core::CODE_ATTEMPTS {
+            assert_eq!(app.call(&code_event("0000-0000")).await.status, 400);
+        }
+        scenarios.push(("code_attempts_exhausted", json_lines(async { assert_eq!(app.call(&code_event("0000-0000")).await.status, 429) }).await));
+    }
 
     // Last: the key cache's clock is tokio's, paused here to pass MAX_STALE without waiting.
     let app = MemoryApp::new().await;
