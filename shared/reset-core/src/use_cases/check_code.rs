@@ -3,16 +3,22 @@
 //! The code is checked without being stored: for each link the mail worker noted for the address
 //! (a [`LinkRecord`]), the code is derived again from the key that signed the link and the account
 //! as it is now ([`reset_token::KeyRing::code_matches`]); a right code then stands for its link, and
-//! the confirm or the page goes on exactly as from the link ([`CheckedToken`]).
+//! the confirm or the page goes on exactly as from the link ([`CheckedToken`]). A noted link signed
+//! with a key newer than this process's ring makes the ring be read again, as a link does.
 //!
-//! Guessing: every check spends one of the address's [`CODE_ATTEMPTS`] for the window of a reset
-//! link's lifetime, before anything else is read, whether the address has an account or not;
-//! spent, every code for the address is refused until the window ends, with a metric and an audit
-//! event. The source IP's budget applies before (at the edge).
+//! Guessing: every check spends one of the address's [`CODE_ATTEMPTS`] for its fixed window of
+//! `TokenTtlSeconds` (a reset link's lifetime), before anything else is read, whether the address
+//! has an account or not; spent, every code for the address is refused until the window ends (one
+//! answer for every address), with a metric and an audit event. The source IP's budget applies
+//! before (at the edge), and a code not shaped like one is refused there with its own answer,
+//! before anything is read or spent.
 //!
 //! Enumeration: an unknown address, a disabled account, one without a link and a wrong code all
-//! get the same refusal after the same store calls (the attempt, the account looked up by
-//! address, the links noted for the address) and at least one derivation.
+//! get the same refusal after the same store calls (one UpdateItem, the attempt; one Query of the
+//! email index for the id alone; one consistent GetItem by id, of the id found or of one no account
+//! has; one GetItem of the links noted for the address) and at least one derivation (a stand-in
+//! under the current key when the address has no noted link). The read by id also makes the
+//! binding current: the index lags, and an epoch bump ends the code at once.
 
 use reset_token::{Binding, Code, LinkRecord, Purpose};
 
