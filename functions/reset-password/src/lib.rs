@@ -6,7 +6,9 @@
 //! The code page: `GET /reset-password?code` asks for the address and the code; its post (a
 //! form with a `code` field) checks them ([`reset_core::exchange_code`]) and a right code becomes
 //! the link's own token, set in the cookie as a link's is, then the usual form. Every refused
-//! code (wrong, expired, an unknown or disabled address) gets the same page.
+//! code (wrong, expired, an unknown or disabled address) gets the same page, with the status the
+//! JSON answer would have (a malformed code and spent attempts have their own, the same for every
+//! address). The post must show it came from this origin ([`from_the_code_page`]).
 //!
 //! An operator's invitation (a token with its own audience, for an account with no password)
 //! opens the same page and form; they then say "choose your password" ([`pages::Wording`]).
