@@ -98,6 +98,11 @@ pub const EXPECTED: &[Expected] = &[
     err("reset-password-missing-password.json", 400, "invalid_request"),
     err("reset-password-wrong-content-type.json", 415, "unsupported_media_type"),
     err("reset-password-wrong-method.json", 405, "method_not_allowed"),
+    // The confirm with the code mailed beside the link (`{email, code, password}`): the file's code
+    // is the documented example, which no link of the demo user has; one of another length is
+    // refused before anything is read.
+    err("reset-password-confirm-code.json", 400, "invalid_or_expired_code"),
+    err("reset-password-confirm-code-malformed.json", 400, "malformed_code"),
     // The hosted pages (HTML: no JSON error code).
     page("request-reset-forgot-page.json", 200, false, "Forgot your password?"),
     ok("request-reset-forgot-page-head.json", 200, false),
@@ -115,6 +120,10 @@ pub const EXPECTED: &[Expected] = &[
     // The cookie's token is checked first (the form names its account), and this one is a
     // placeholder; the mismatch itself is in tests/api/pages.rs, with a live token.
     page("reset-password-form-mismatch.json", 400, false, INVALID_LINK),
+    // The code page (`?code`, linked from the forgot and inbox pages) and its form, posted from
+    // the page: the example code is refused with the code page again.
+    page("reset-password-code-page.json", 200, false, "Enter the code from your email"),
+    page("reset-password-code-form.json", 400, false, "That code is wrong or has expired"),
     // "This wasn't me" (the password-changed notice's second link): a placeholder token is a dead
     // link, opened or pressed; a press from another site is refused before anything is read.
     page("reset-password-secure-account.json", 400, false, DISPUTE_DEAD_LINK),
@@ -128,6 +137,7 @@ pub const EXPECTED: &[Expected] = &[
     page("request-reset-forgot-form-rest-api.json", 200, true, "Check your inbox"),
     page("reset-password-page-from-link-rest-api.json", 400, false, INVALID_LINK),
     err("reset-password-confirm-rest-api.json", 400, "invalid_or_expired_token"),
+    err("reset-password-confirm-code-rest-api.json", 400, "invalid_or_expired_code"),
     page("reset-password-form-rest-api.json", 400, false, INVALID_LINK),
 ];
 
@@ -183,4 +193,74 @@ fn the_admin_events_are_admin_route_requests_with_or_without_an_iam_identity() {
         let is_listed = listed.iter().any(|l| l.starts_with(&format!("arn:aws:iam::{account}:role/")) && l.rsplit('/').next() == Some(role));
         assert_eq!(is_listed, !name.contains("unlisted-caller"), "{name}: {arn} against sam-env.json's {listed:?}");
     }
+}
+
+/// `event` without the fields at `paths` (dotted: `headers.sec-fetch-site`).
+fn without(mut event: serde_json::Value, paths: &[&str]) -> serde_json::Value {
+    for path in paths {
+        let (parent, field) = path.rsplit_once('.').map_or(("", *path), |(parent, field)| (parent, field));
+        let at = parent.split('.').filter(|p| !p.is_empty()).fold(&mut event, |at, part| &mut at[part]);
+        at.as_object_mut().unwrap_or_else(|| panic!("{path}: not in an object")).remove(field);
+    }
+    event
+}
+
+/// The code's events are their link twins (the same API Gateway payloads: headers, request
+/// context, source) in the code's shape: the JSON confirm's body `{email, code, password}` with
+/// the code the documents show as the example (one of another length in the malformed one); the
+/// code page's key-only `?code`, raw and parsed with an empty value as API Gateway passes it; its
+/// form posted from the page (`Sec-Fetch-Site: same-origin`), the fields `email` and `code`, no
+/// cookie yet. The REST API one answers exactly as its HTTP API twin.
+#[tokio::test]
+async fn the_code_events_are_their_link_twins_in_the_codes_shape() {
+    use lambda_http::RequestExt as _;
+    use reset_core::reset_token::Code;
+    use reset_local::stack::DEMO_EMAIL;
+
+    const EXAMPLE: &str = "7KQ4-M2XD";
+    let body_of = |event: &serde_json::Value| -> serde_json::Value { serde_json::from_str(event["body"].as_str().unwrap()).unwrap() };
+    for (file, twin, parses) in [
+        ("reset-password-confirm-code.json", "reset-password-confirm.json", true),
+        ("reset-password-confirm-code-rest-api.json", "reset-password-confirm-rest-api.json", true),
+        ("reset-password-confirm-code-malformed.json", "reset-password-confirm.json", false),
+    ] {
+        let (event, twin) = (load(file), load(twin));
+        assert_eq!(without(event.clone(), &["body"]), without(twin.clone(), &["body"]), "{file}: its twin but for the body");
+        let body = body_of(&event);
+        let mut fields: Vec<&String> = body.as_object().unwrap().keys().collect();
+        fields.sort();
+        assert_eq!(fields, ["code", "email", "password"], "{file}");
+        assert_eq!((body["email"].as_str(), &body["password"]), (Some(DEMO_EMAIL), &body_of(&twin)["password"]), "{file}");
+        let code = body["code"].as_str().unwrap();
+        assert_eq!(Code::parse(code).is_ok(), parses, "{file}: {code}");
+        if parses {
+            assert_eq!(code, EXAMPLE, "{file}: the documented example");
+        }
+    }
+    assert_eq!(load("reset-password-confirm-code-rest-api.json")["body"], load("reset-password-confirm-code.json")["body"], "one body for both APIs");
+
+    let page = load("reset-password-code-page.json");
+    let twin = load("reset-password-page-without-token.json");
+    let changed = ["rawQueryString", "queryStringParameters", "headers.sec-fetch-site"];
+    assert_eq!(without(page.clone(), &changed), without(twin, &changed), "the code page: the reset page's GET but for its query");
+    assert_eq!((&page["rawQueryString"], &page["queryStringParameters"]), (&"code".into(), &serde_json::json!({"code": ""})));
+    assert_eq!(page["headers"]["sec-fetch-site"], "same-origin", "followed from the forgot or inbox page");
+    assert_eq!(to_request(&page).query_string_parameters_ref().and_then(|q| q.first("code")), Some(""), "the handler sees the key");
+
+    let form = load("reset-password-code-form.json");
+    let twin = load("reset-password-form.json");
+    let changed = ["body", "cookies", "headers.sec-fetch-site"];
+    assert_eq!(
+        without(form.clone(), &["body", "headers.sec-fetch-site"]),
+        without(twin, &changed),
+        "the code form: the reset form's POST but for its fields, no cookie"
+    );
+    assert_eq!(form["headers"]["sec-fetch-site"], "same-origin", "posted by the code page");
+    let fields: Vec<(String, String)> = form_urlencoded::parse(form["body"].as_str().unwrap().as_bytes()).into_owned().collect();
+    assert_eq!(fields, [("email".to_owned(), DEMO_EMAIL.to_owned()), ("code".to_owned(), EXAMPLE.to_owned())]);
+
+    let app = crate::helpers::MemoryApp::new().await;
+    let rest = app.call(&load("reset-password-confirm-code-rest-api.json")).await;
+    let http = app.call(&load("reset-password-confirm-code.json")).await;
+    assert_eq!((rest.status, &rest.headers, &rest.body), (http.status, &http.headers, &http.body), "the REST API event answers as its HTTP API twin");
 }

@@ -51,6 +51,8 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     app.add_user("u-kim", "kim@example.com", "whatever password 4", true);
     app.add_user("u-bucher", "demo@bucher.example", "whatever password 5", true);
     let valid = app.token_for_demo().await;
+    // The code the same mail carried beside the link.
+    let valid_code = crate::codes::code_in(&app.mailer.sent().last().expect("the demo's mail").text);
     let ring = app.keys_ring().await;
     let gone_user = ring.issue(app.user("u-gone").binding(), reset_core::unix_now(), 1800).unwrap().token;
     app.users.remove(&reset_core::domain::UserId::parse("u-gone").unwrap());
@@ -222,6 +224,78 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     );
     add("confirm: 17 KiB", with_body(confirm, JSON, &json!({ "token": valid, "password": "p".repeat(17_000) }).to_string()), 413, Some("payload_too_large"));
 
+    // POST /password-reset/confirm with the mailed code (`{email, code, password}`). A code not
+    // shaped like one is refused before anything is read or spent: all these are the demo
+    // address's, and its right code still works after them (below), which it would not if they
+    // had spent its five attempts.
+    let confirm_code = "reset-password-confirm-code.json";
+    let code_body = |email: &str, code: Value| json!({ "email": email, "code": code, "password": strong }).to_string();
+    let right_but = |last: &str| format!("{}{last}", &valid_code[..valid_code.len() - 1]);
+    for (name, code) in [
+        ("7 characters", valid_code[..valid_code.len() - 1].to_owned()),
+        ("9 characters", format!("{valid_code}7")),
+        ("the right code twice", format!("{valid_code}{valid_code}")),
+        ("empty", String::new()),
+        ("only separators", "---- ----".into()),
+        ("U, outside the alphabet", right_but("U")),
+        ("an underscore", valid_code.replace('-', "_")),
+        ("a dot", valid_code.replace('-', ".")),
+        ("a Cyrillic look-alike", right_but("\u{41a}")),
+        ("a full-width digit", right_but("\u{ff17}")),
+        ("a zero-width space", valid_code.replace('-', "\u{200b}")),
+        ("NUL", valid_code.replace('-', "\u{0}")),
+        ("LF", valid_code.replace('-', "\n")),
+        ("CR/LF", format!("{valid_code}\r\n")),
+        ("tab", valid_code.replace('-', "\t")),
+        ("DEL", valid_code.replace('-', "\u{7f}")),
+        ("5000 characters", "7".repeat(5000)),
+    ] {
+        add(&format!("confirm code: {name}"), with_body(confirm_code, JSON, &code_body(DEMO_EMAIL, code.into())), 400, Some("malformed_code"));
+    }
+    for (name, body) in [
+        ("code is a number", code_body(DEMO_EMAIL, json!(12345678))),
+        ("code is null", code_body(DEMO_EMAIL, Value::Null)),
+        ("code is an array", code_body(DEMO_EMAIL, json!([valid_code]))),
+        ("email is a number", json!({ "email": 42, "code": valid_code, "password": strong }).to_string()),
+        ("both shapes at once", json!({ "token": valid, "email": DEMO_EMAIL, "code": valid_code, "password": strong }).to_string()),
+        ("a token with an email", json!({ "token": valid, "email": DEMO_EMAIL, "password": strong }).to_string()),
+        ("a token with a code", json!({ "token": valid, "code": valid_code, "password": strong }).to_string()),
+        ("neither shape: email and password", json!({ "email": DEMO_EMAIL, "password": strong }).to_string()),
+        ("neither shape: code and password", json!({ "code": valid_code, "password": strong }).to_string()),
+        ("missing password", json!({ "email": DEMO_EMAIL, "code": valid_code }).to_string()),
+        ("extra field", json!({ "email": DEMO_EMAIL, "code": valid_code, "password": strong, "user_id": "u-someone" }).to_string()),
+        ("duplicate code", format!(r#"{{"email":"{DEMO_EMAIL}","code":"7KQ4-M2XD","code":"{valid_code}","password":"{strong}"}}"#)),
+    ] {
+        add(&format!("confirm code: {name}"), with_body(confirm_code, JSON, &body), 400, Some("invalid_request"));
+    }
+    for (name, email) in [("CR/LF in the address", "demo@example.com\r\nBcc: attacker@evil.test"), ("two addresses", "demo@example.com,attacker@evil.test")] {
+        add(&format!("confirm code: {name}"), with_body(confirm_code, JSON, &code_body(email, valid_code.as_str().into())), 400, Some("invalid_email"));
+    }
+    // The right code, for another account's address: that address's attempt, the usual refusal.
+    add(
+        "confirm code: the demo's code for another address",
+        with_body(confirm_code, JSON, &code_body("someone@example.com", valid_code.as_str().into())),
+        400,
+        Some("invalid_or_expired_code"),
+    );
+    // The right code with a password refused by its own rules: checked first, no attempt spent.
+    for (name, password) in [("short", "short"), ("guessable", "password1234"), ("NUL-only", "\u{0}\u{0}\u{0}\u{0}\u{0}")] {
+        let body = json!({ "email": DEMO_EMAIL, "code": valid_code, "password": password }).to_string();
+        add(&format!("confirm code: the right code, a {name} password"), with_body(confirm_code, JSON, &body), 422, Some("weak_password"));
+    }
+    add("confirm code: 20 KiB code", with_body(confirm_code, JSON, &code_body(DEMO_EMAIL, "7".repeat(20_000).into())), 413, Some("payload_too_large"));
+
+    // POST /reset-password with the code page's form (a `code` field, no cookie).
+    let code_form = "reset-password-code-form.json";
+    let code_pair = |email: &str, code: &str| form_urlencoded::Serializer::new(String::new()).append_pair("email", email).append_pair("code", code).finish();
+    for (name, code) in [("NUL in the code", valid_code.replace('-', "\u{0}")), ("U in the code", right_but("U")), ("7 characters", valid_code[..8].to_owned())]
+    {
+        add(&format!("code form: {name}"), with_body(code_form, FORM, &code_pair(DEMO_EMAIL, &code)), 400, None);
+    }
+    add("code form: missing email", with_body(code_form, FORM, &format!("code={valid_code}")), 400, None);
+    add("code form: CR/LF in the address", with_body(code_form, FORM, &code_pair("demo@example.com\r\nBcc: x@evil.test", &valid_code)), 400, None);
+    add("code form: the code twice", with_body(code_form, FORM, &format!("{}&code=7KQ4-M2XD", code_pair(DEMO_EMAIL, &valid_code))), 400, None);
+
     // POST /forgot-password (form)
     let forgot = "request-reset-forgot-form.json";
     add("forgot form: missing field", with_body(forgot, FORM, "mail=demo%40example.com"), 400, None);
@@ -302,6 +376,12 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     ] {
         add(&format!("reset form: from {name}"), from(with_cookie(&pair, &valid), site, origin), 403, None);
         add(&format!("forgot form: from {name}"), from(with_body(forgot, FORM, forgot_pair), site, origin), 403, None);
+        add(&format!("code form: from {name}"), from(with_body(code_form, FORM, &code_pair(DEMO_EMAIL, &valid_code)), site, origin), 403, None);
+    }
+    // The code form needs no cookie and sets one: a post that does not show it came from the page
+    // (neither header, as curl or an old browser's redirect; an opaque `Origin: null`) is refused too.
+    for (name, origin) in [("neither Sec-Fetch-Site nor Origin", None), ("Origin: null, no Sec-Fetch-Site", Some("null"))] {
+        add(&format!("code form: {name}"), from(with_body(code_form, FORM, &code_pair(DEMO_EMAIL, &valid_code)), None, origin), 403, None);
     }
 
     assert!(cases.len() >= 60, "only {} hostile cases", cases.len());
@@ -310,6 +390,10 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
         assert_eq!(reply.status, case.status, "{}: {}", case.name, reply.body.chars().take(200).collect::<String>());
         assert_eq!(reply.error_code().as_deref(), case.code, "{}", case.name);
     }
+    // No malformed code spent one of the demo address's attempts: its right code still goes on
+    // to the form (a check that changes nothing).
+    let exchanged = app.call(&crate::codes::code_form_event(DEMO_EMAIL, &valid_code)).await;
+    assert_eq!(exchanged.status, 303, "the right code after the hostile ones: {}", exchanged.body);
     assert_eq!(app.user(DEMO_USER_ID), before, "no hostile request changed the user");
     let mails = app.mails().await;
     assert_eq!(mails.len(), mails_before, "no hostile request sent mail: {mails:?}");
@@ -318,9 +402,14 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     for (name, token) in hostile_tokens.iter().filter(|(_, t)| t.len() > 20) {
         assert!(!logs.contains(token.as_str()), "a log line holds the {name} token");
     }
-    for (what, secret) in
-        [("the valid token", valid.as_str()), ("the password", strong), ("the demo address", DEMO_EMAIL), ("an injected address", "attacker@evil.test")]
-    {
+    for (what, secret) in [
+        ("the valid token", valid.as_str()),
+        ("the valid code", valid_code.as_str()),
+        ("the valid code without its hyphen", &valid_code.replace('-', "")),
+        ("the password", strong),
+        ("the demo address", DEMO_EMAIL),
+        ("an injected address", "attacker@evil.test"),
+    ] {
         crate::helpers::assert_not_logged(&logs, secret, what);
     }
     println!("{} hostile requests", cases.len());

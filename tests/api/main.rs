@@ -7,6 +7,7 @@ mod breached;
 mod browser;
 mod cargo_lambda;
 mod checkov;
+mod codes;
 mod deploy;
 mod dispute;
 mod edge;
