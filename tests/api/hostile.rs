@@ -288,8 +288,20 @@ async fn sixty_and_more_hostile_requests_get_their_4xx_and_change_nothing() {
     // POST /reset-password with the code page's form (a `code` field, no cookie).
     let code_form = "reset-password-code-form.json";
     let code_pair = |email: &str, code: &str| form_urlencoded::Serializer::new(String::new()).append_pair("email", email).append_pair("code", code).finish();
-    for (name, code) in [("NUL in the code", valid_code.replace('-', "\u{0}")), ("U in the code", right_but("U")), ("7 characters", valid_code[..8].to_owned())]
-    {
+    // More than the address's attempts of them: had any spent one, the right code's exchange
+    // below would be refused.
+    let page_malformed = [
+        ("NUL in the code", valid_code.replace('-', "\u{0}")),
+        ("U in the code", right_but("U")),
+        ("7 characters", valid_code[..8].to_owned()),
+        ("LF in the code", valid_code.replace('-', "\n")),
+        ("CR/LF after the code", format!("{valid_code}\r\n")),
+        ("a tab in the code", valid_code.replace('-', "\t")),
+        ("DEL in the code", valid_code.replace('-', "\u{7f}")),
+        ("an empty code", String::new()),
+        ("40 characters", "7".repeat(40)),
+    ];
+    for (name, code) in page_malformed {
         add(&format!("code form: {name}"), with_body(code_form, FORM, &code_pair(DEMO_EMAIL, &code)), 400, None);
     }
     add("code form: missing email", with_body(code_form, FORM, &format!("code={valid_code}")), 400, None);

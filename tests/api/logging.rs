@@ -511,19 +511,10 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     let unlisted = crate::admin::reset(json!({"user_id": "u-pw"}), Some(crate::admin::MALLORY));
     scenarios.push(("admin_call_refused", json_lines(async { assert_eq!(admin.call(&unlisted).await.status, 403) }).await));
 
-    // An address's code attempts spent: the code after them is refused, with the metric.
-    {
-        let app = MemoryApp::new().await;
-        let code_event = |code: &str| {
-            let mut event = events::load("reset-password-confirm.json");
-            event["body"] = json!({"email": DEMO_EMAIL, "code": code, "password": "a new and long passphrase"}).to_string().into();
-            event
-        };
-        for _ in 0..reset_core::CODE_ATTEMPTS {
-            assert_eq!(app.call(&code_event("0000-0000")).await.status, 400);
-        }
-        scenarios.push(("code_attempts_exhausted", json_lines(async { assert_eq!(app.call(&code_event("0000-0000")).await.status, 429) }).await));
-    }
+    // Codes: a link mailed whose code could not be noted, and an address's attempts spent. Their
+    // own futures, boxed: one more app on this future's stack overflows a debug build's thread.
+    scenarios.push(("code_not_noted", Box::pin(code_not_noted_lines()).await));
+    scenarios.push(("code_attempts_exhausted", Box::pin(code_attempts_exhausted_lines()).await));
 
     // Last: the key cache's clock is tokio's, paused here to pass MAX_STALE without waiting.
     let app = MemoryApp::new().await;
@@ -566,4 +557,27 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     for metric in metrics_in_code() {
         assert!(counted.contains(&metric), "the code logs the metric {metric}: add its event here, so its filter is evaluated against it");
     }
+}
+
+/// The JSON lines of a link mailed whose code could not be noted (the note fails beside the send).
+async fn code_not_noted_lines() -> String {
+    let app = MemoryApp::new().await;
+    assert_eq!(app.call(&request_event(DEMO_EMAIL)).await.status, 202);
+    app.limits.note_outage.set(true);
+    json_lines(async { assert_eq!(app.deliver().await, [reset_core::Delivery::Settled(reset_core::Settled::Sent)]) }).await
+}
+
+/// The JSON lines of a code refused because its address's attempts are spent.
+async fn code_attempts_exhausted_lines() -> String {
+    let app = MemoryApp::new().await;
+    let code_event = |code: &str| {
+        let mut event = events::load("reset-password-confirm.json");
+        event["body"] = json!({"email": DEMO_EMAIL, "code": code, "password": "a new and long passphrase"}).to_string().into();
+        event
+    };
+    crate::codes::clear_of_a_window_end(app.deps.settings().token_ttl.as_secs(), 10).await;
+    for _ in 0..reset_core::CODE_ATTEMPTS {
+        assert_eq!(app.call(&code_event("0000-0000")).await.status, 400);
+    }
+    json_lines(async { assert_eq!(app.call(&code_event("0000-0000")).await.status, 429) }).await
 }

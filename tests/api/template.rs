@@ -307,6 +307,8 @@ const EMITTERS: &[(&str, &[&str])] = &[
     ("shared/reset-core/src/use_cases/confirm_reset.rs", &["ResetPasswordLogGroup"]),
     ("shared/reset-core/src/use_cases/dispute_change.rs", &["ResetPasswordLogGroup"]),
     ("shared/reset-core/src/use_cases/check_code.rs", &["ResetPasswordLogGroup"]),
+    // reset-password's handler: a code form that did not show its origin (cross_origin_form).
+    ("functions/reset-password/src/lib.rs", &["ResetPasswordLogGroup"]),
     ("shared/reset-core/src/ports/breached.rs", &["ResetPasswordLogGroup"]),
     ("shared/reset-core/src/use_cases/deliver_mail.rs", &["MailWorkerLogGroup"]),
     // `KeyCache`: every function.

@@ -278,6 +278,8 @@ pub struct MemoryLimits {
     hits: Arc<Mutex<HashMap<String, u32>>>,
     links: Arc<Mutex<HashMap<String, Vec<reset_token::LinkRecord>>>>,
     pub outage: Outage,
+    /// Fails only the notes of mailed links (the counters work, so the mail goes out).
+    pub note_outage: Outage,
     /// The hits and the code links' reads and notes, in order.
     pub calls: StoreCalls,
 }
@@ -370,6 +372,7 @@ impl crate::ports::CodeLinks for MemoryLimits {
     async fn note_link(&self, key: &str, link: &reset_token::LinkRecord, _now: u64) -> anyhow::Result<()> {
         self.calls.record("limits.note_link");
         self.outage.check("the limits store")?;
+        self.note_outage.check("the limits store (notes)")?;
         let mut links = lock(&self.links);
         let kept = links.entry(key.to_owned()).or_default();
         kept.push(link.clone());

@@ -279,8 +279,7 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
                 let locale = locale::for_mail(user.locale.as_deref(), job.locale.as_deref(), deps.common.settings.default_locale);
                 let link = deps.common.settings.reset_link(&issued.token, Some(locale));
                 let mail = deps.mails.reset_link(&deps.common.settings, locale, to.clone(), &link, &issued.code).map_err(failed(true))?;
-                note_code(deps, &hashing, to, &issued).await?;
-                let sent = send(deps, &mail).await?;
+                let sent = send_noting_code(deps, &hashing, to, &issued, &mail).await?;
                 if sent == Settled::Sent {
                     event = Some(link_sent(&job.id, &user, &issued, issued_at, job.request_id.clone(), locale));
                 }
@@ -291,19 +290,31 @@ async fn send_reset_link<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
     Ok((audit(outcome), event))
 }
 
-/// Notes the link about to be mailed to `to` for a code check ([`crate::check_code`]), before the
-/// mail goes out: its code must work as soon as it arrives. Not noted, the mail is not sent now
-/// (the job comes back).
-async fn note_code<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
+/// Sends a link's mail and, at the same time, notes its link for a code check
+/// ([`crate::check_code`]): the note takes a DynamoDB write's time, and made one after the other
+/// they would slow every worker below its share of the send rate. The note is done in
+/// milliseconds, long before the mail reaches an inbox. A note that fails when the mail went out
+/// cannot be retried (the job would mail twice): the mail's code is refused while its link works,
+/// logged with a metric. When the mail did not go out, the job comes back as for any failure.
+async fn send_noting_code<A: Adapters<Users: FindUserByEmail>, M: Mailer>(
     deps: &DeliveryDeps<A, M>,
     hashing: &reset_token::HashRing,
     to: &Email,
     issued: &reset_token::Issued,
-) -> Result<(), Failed> {
+    mail: &Mail,
+) -> Result<Settled, Failed> {
     let key = crate::use_cases::check_code::links_key(&hashing.audit_hash(to.as_ref()));
-    deps.common.limits.note_link(&key, &issued.record, unix_now()).await.map_err(failed(true))?;
-    tracing::trace!("the link's code noted for the address");
-    Ok(())
+    // Boxed: two futures side by side would double this step's share of every delivery's state.
+    let (noted, sent) = tokio::join!(Box::pin(deps.common.limits.note_link(&key, &issued.record, unix_now())), Box::pin(send(deps, mail)));
+    let sent = sent?;
+    match noted {
+        Ok(()) => tracing::trace!("the link's code noted for the address"),
+        Err(err) if sent == Settled::Sent => {
+            tracing::error!(error = ?err, metric = "code_not_noted", "a link was mailed but its code was not noted: the code is refused, the link works");
+        }
+        Err(err) => tracing::warn!(error = ?err, "the link's code was not noted; its mail was not sent either"),
+    }
+    Ok(sent)
 }
 
 /// The `Reset Link Sent` of a link mailed to `user` by job `job_id` (a user's request, or an
@@ -521,8 +532,7 @@ async fn send_operator_link<A: Adapters<Users: FindUserByEmail + GetUser>, M: Ma
         OperatorAction::Invitation => deps.mails.invitation(settings, locale, to.clone(), &link, &issued.code),
     }
     .map_err(failed(true))?;
-    note_code(deps, hashing, to, &issued).await?;
-    let sent = send(deps, &mail).await?;
+    let sent = send_noting_code(deps, hashing, to, &issued, &mail).await?;
     if sent != Settled::Sent {
         return Ok((sent, None));
     }
