@@ -217,7 +217,7 @@ pub const CODE_LINKS_KEPT: usize = 32;
 /// code). In the service's own table, beside the counters that bound the guesses; `key` is a
 /// keyed hash of the address, never the address.
 pub trait CodeLinks: Send + Sync {
-    /// Notes a link about to be mailed (before the mail goes out, so its code works as soon as
+    /// Notes a link being mailed (beside the send, done long before the mail can arrive, so its code works as soon as
     /// it arrives); kept as long as any link lives, the newest [`CODE_LINKS_KEPT`] of them.
     fn note_link(&self, key: &str, link: &LinkRecord, now: u64) -> impl Future<Output = anyhow::Result<()>> + Send;
     /// The links noted for `key`, expired ones included (the caller checks the times).
