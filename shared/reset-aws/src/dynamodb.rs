@@ -140,25 +140,8 @@ impl DynamoUsers {
 impl FindUserByEmail for DynamoUsers {
     async fn find_by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
         let t = &self.table;
-        let out = self
-            .client
-            .query()
-            .table_name(&t.table)
-            .index_name(&t.email_index)
-            .key_condition_expression("#email = :email")
-            .expression_attribute_names("#email", &t.email)
-            .expression_attribute_values(":email", AttributeValue::S(email.as_ref().to_owned()))
-            .limit(2)
-            .send()
-            .await
-            .map_err(|e| crate::sdk_failure("DynamoDB Query on the email index", &e))?;
-        let items = out.items();
-        if items.len() > 1 {
-            // Two accounts claim one address: sending either a link would be a guess.
-            tracing::warn!(metric = "duplicate_email", "several users share one email; no link sent");
-            return Ok(None);
-        }
-        let Some(found) = items.first() else { return Ok(None) };
+        let Some(found) = self.the_one_indexed(email, false).await? else { return Ok(None) };
+        let found = &found;
         // An index that projects only keys gives the id; the item itself gives the rest. Only an
         // index item that holds the hash attribute is read as the account: without it, a
         // keys-only projection and an account with no password look alike, and the item decides.
@@ -188,29 +171,35 @@ impl FindUserByEmail for DynamoUsers {
 }
 
 impl DynamoUsers {
-    /// [`FindUserByEmail::find_id_by_email`]: one Query of the index for the id alone.
-    async fn id_by_email(&self, email: &Email) -> anyhow::Result<Option<UserId>> {
+    /// The index item of the one account `email` names (one Query; the id alone if `id_only`):
+    /// none when several claim it (a link or a code for either would be a guess: a metric).
+    async fn the_one_indexed(&self, email: &Email, id_only: bool) -> anyhow::Result<Option<Item>> {
         let t = &self.table;
-        let out = self
+        let mut query = self
             .client
             .query()
             .table_name(&t.table)
             .index_name(&t.email_index)
             .key_condition_expression("#email = :email")
-            .projection_expression("#id")
             .expression_attribute_names("#email", &t.email)
-            .expression_attribute_names("#id", &t.id)
             .expression_attribute_values(":email", AttributeValue::S(email.as_ref().to_owned()))
-            .limit(2)
-            .send()
-            .await
-            .map_err(|e| crate::sdk_failure("DynamoDB Query on the email index", &e))?;
-        let items = out.items();
+            .limit(2);
+        if id_only {
+            query = query.projection_expression("#id").expression_attribute_names("#id", &t.id);
+        }
+        let out = query.send().await.map_err(|e| crate::sdk_failure("DynamoDB Query on the email index", &e))?;
+        let mut items = out.items.unwrap_or_default();
         if items.len() > 1 {
-            tracing::warn!(metric = "duplicate_email", "several users share one email; no code accepted");
+            tracing::warn!(metric = "duplicate_email", "several users share one email; no link sent and no code accepted");
             return Ok(None);
         }
-        Ok(items.first().and_then(|found| self.string(found, &t.id)).and_then(|id| UserId::parse(id).ok()))
+        Ok(items.pop())
+    }
+
+    /// [`FindUserByEmail::find_id_by_email`]: one Query of the index for the id alone.
+    async fn id_by_email(&self, email: &Email) -> anyhow::Result<Option<UserId>> {
+        let found = self.the_one_indexed(email, true).await?;
+        Ok(found.as_ref().and_then(|found| self.string(found, &self.table.id)).and_then(|id| UserId::parse(id).ok()))
     }
 }
 
