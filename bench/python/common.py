@@ -6,6 +6,7 @@ import hmac
 import json
 import os
 import time
+import uuid
 
 import boto3
 from itsdangerous import URLSafeTimedSerializer
@@ -18,6 +19,7 @@ NOTICE_QUEUE_URL = os.environ["NOTICE_QUEUE_URL"]
 USERS_TABLE = os.environ["USERS_TABLE"]
 EMAIL_INDEX = os.environ["USERS_EMAIL_INDEX"]
 LIMITS_TABLE = os.environ["RATE_LIMIT_TABLE"]
+OUTBOX_TABLE = os.environ["EVENT_OUTBOX_TABLE"]
 SENDER = os.environ["SENDER_EMAIL"]
 RESET_PAGE_URL = os.environ["RESET_PAGE_URL"]
 TOKEN_TTL = int(os.environ.get("TOKEN_TTL_SECONDS", "1800"))
@@ -47,6 +49,25 @@ def hit(key, limit=GENEROUS, window=60):
         return True
     except DYNAMODB.exceptions.ConditionalCheckFailedException:
         return False
+
+
+def outbox_put(detail_type, detail):
+    """The Put of an event's outbox item, for the transaction that makes the change it reports
+    (as the Rust functions write their events)."""
+    now = int(time.time())
+    return {
+        "Put": {
+            "TableName": OUTBOX_TABLE,
+            "Item": {
+                "event_id": {"S": uuid.uuid4().hex},
+                "detail_type": {"S": detail_type},
+                "detail": {"S": json.dumps(detail)},
+                "occurred_at": {"N": str(now)},
+                "expires_at": {"N": str(now + 14 * 86400)},
+            },
+            "ConditionExpression": "attribute_not_exists(event_id)",
+        }
+    }
 
 
 def source_ip(event):

@@ -1,5 +1,6 @@
 """One hash at the service's default parameters in Python's usual library for each format, the
-median in ms: `hash_bench.py [FORMAT]` (argon2id if none).
+median in ms: `hash_bench.py [FORMAT]` (argon2id if none); `hash_bench.py zxcvbn`, the confirm's
+strength check.
 
 argon2id: libargon2 through argon2-cffi (m = 19456 KiB, t = 2, p = 1); django-pbkdf2: Django's
 own PBKDF2PasswordHasher (hashlib, OpenSSL) at 1,500,000 iterations; bcrypt: pyca bcrypt at 12.
@@ -31,6 +32,13 @@ elif FORMAT == "bcrypt":
 
     hash_one = lambda: bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(12))  # noqa: E731
     RUNS = 11
+elif FORMAT == "zxcvbn":
+    # Not a hash: the confirm's strength check (reset_password.py), for its figures.
+    from zxcvbn import zxcvbn
+
+    CONTEXT = ["bench-python-1@example.com", "bench-python-1", "bench", "python", "example", "demo", "app"]
+    hash_one = lambda: zxcvbn("a new and long passphrase", user_inputs=CONTEXT)  # noqa: E731
+    RUNS = 101
 else:
     raise SystemExit(f"unknown format {FORMAT}")
 

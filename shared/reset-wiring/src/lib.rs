@@ -58,10 +58,10 @@ pub async fn reset_password(config: Config, sdk: &aws_config::SdkConfig) -> anyh
     let breaches = config.breached_passwords.as_ref().map(|check| PwnedPasswords::new(check.range_url.clone(), check.timeout)).transpose()?;
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let users = DynamoUsers::writing(dynamodb.clone(), config.table.clone(), outbox);
-    let key_cache_ttl = config.key_cache_ttl;
-    let common = common(config, sdk, dynamodb, queue).await?;
-    let signing = KeyCache::load(SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), signing_secret), key_cache_ttl).await;
-    Ok(ConfirmDeps { common, signing, users, breaches })
+    let signing = KeyCache::load(SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), signing_secret), config.key_cache_ttl);
+    // Both rings at once: one round trip to Secrets Manager at cold start, not two in a row.
+    let (common, signing) = tokio::join!(common(config, sdk, dynamodb, queue), signing);
+    Ok(ConfirmDeps { common: common?, signing, users, breaches })
 }
 
 /// The mail worker's: what every function holds, the signing keys, both queues (it consumes them
@@ -84,10 +84,9 @@ pub async fn mail_worker(config: Config, sdk: &aws_config::SdkConfig) -> anyhow:
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let users = DynamoUsers::new(dynamodb.clone(), config.table.clone());
     let ledger = DynamoJobLedger::new(dynamodb.clone(), config.rate_limit_table.clone(), outbox);
-    let key_cache_ttl = config.key_cache_ttl;
-    let common = common(config, sdk, dynamodb, queue).await?;
-    let signing = KeyCache::load(SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), signing_secret), key_cache_ttl).await;
-    Ok(DeliveryDeps { common, signing, users, ledger, mails: &reset_pages::MAILS, mailer, paces })
+    let signing = KeyCache::load(SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), signing_secret), config.key_cache_ttl);
+    let (common, signing) = tokio::join!(common(config, sdk, dynamodb, queue), signing);
+    Ok(DeliveryDeps { common: common?, signing, users, ledger, mails: &reset_pages::MAILS, mailer, paces })
 }
 
 /// The admin API's and the operator tool's (`reset_core::start_operator_reset`): what every
@@ -126,14 +125,22 @@ fn signing_secret(config: &Config, why: &str) -> Result<String, ConfigError> {
 /// others, so it does not start).
 async fn common(mut config: Config, sdk: &aws_config::SdkConfig, dynamodb: aws_sdk_dynamodb::Client, queue: SqsQueue) -> anyhow::Result<Deps<Aws>> {
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);
-    if let Some(secret_id) = &config.origin_verify_secret {
-        let source = SecretsOriginVerify::new(secrets.clone(), secret_id.clone());
-        let values = OriginVerify::load(source).await.map_err(|err| err.context("reading the CDN's origin-verify secret"))?;
-        config.settings.edge = Some(Edge::new(values));
-    }
+    let edge = async {
+        match &config.origin_verify_secret {
+            Some(secret_id) => {
+                let source = SecretsOriginVerify::new(secrets.clone(), secret_id.clone());
+                OriginVerify::load(source).await.map(Some).map_err(|err| err.context("reading the CDN's origin-verify secret"))
+            }
+            None => Ok(None),
+        }
+    };
+    let hashing = KeyCache::load(SecretsHashKeys::new(secrets.clone(), config.hashing_key_secret.clone()), config.key_cache_ttl);
+    // The secrets at once (with the signing keys, where a function reads them: its wiring joins
+    // this): each read at cold start is a round trip, and none needs another's answer.
+    let (edge, hashing) = tokio::join!(edge, hashing);
+    config.settings.edge = edge?.map(Edge::new);
     let limits = DynamoLimits::new(dynamodb, config.rate_limit_table);
-    let hashing = SecretsHashKeys::new(secrets, config.hashing_key_secret);
-    Ok(Deps { limits, queue, hashing: KeyCache::load(hashing, config.key_cache_ttl).await, settings: config.settings })
+    Ok(Deps { limits, queue, hashing, settings: config.settings })
 }
 
 /// Libraries whose DEBUG/TRACE output is the wire itself (request and response bodies: recipient
