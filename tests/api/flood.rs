@@ -23,10 +23,10 @@ use mail_worker::{SqsEvent, SqsMessage};
 use reset_core::domain::mail_job::{Lane, SignedJob};
 use reset_core::memory::{MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
 use reset_core::ports::MailQueue;
-use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paces};
+use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache};
 use tokio::time::Instant;
 
-use crate::worker_rates::{AwsTimes, Directory, Sent, Shape, Sim, Slow, StandInSes, account, address};
+use crate::worker_rates::{AwsTimes, Directory, Sent, Shape, Sim, Slow, StandInSes, account, address, paces, shared_slots};
 
 /// The attacker's networks (each one source, in a /16 of its own).
 pub const NETWORKS: usize = 100;
@@ -193,6 +193,7 @@ pub async fn run(rate: u32, label: &'static str, change: impl Fn(&mut reset_core
         settings: settings.clone(),
     };
 
+    let slots = shared_slots(&aws);
     let flooding = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let mut instances = tokio::task::JoinSet::new();
     for worker in 0..shape.concurrency {
@@ -208,7 +209,7 @@ pub async fn run(rate: u32, label: &'static str, change: impl Fn(&mut reset_core
             ledger: Slow { inner: ledger.clone(), each: aws.dynamodb },
             mails: &reset_pages::MAILS,
             mailer: StandInSes { sends: sends.clone(), answer: aws.ses, worker },
-            paces: Paces::new(config.link_send_interval, config.notice_send_interval),
+            paces: paces(&config, config.link_send_interval, &slots, true),
         };
         let (queue, flooding) = (queue.clone(), flooding.clone());
         instances.spawn(async move {

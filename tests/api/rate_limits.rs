@@ -440,3 +440,50 @@ async fn fifty_concurrent_hits_on_one_counter_allow_exactly_one() {
         .expect("the counter");
     assert_eq!(item["count"].as_n().unwrap(), "1", "the counter never passed its limit");
 }
+
+/// The mail workers' shared send slot on DynamoDB (moto): ten workers asking at one moment get one
+/// slot among them, and the others are told how long until the next (the taken one plus the gap,
+/// read from the failed condition's item); a gap later one more is taken. The item holds no address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_workers_asking_for_one_shared_send_slot_at_once_get_one_and_learn_when_the_next_comes() {
+    use reset_core::ports::SharedSlots;
+    let stack = Stack::start(None, RESET_PAGE).await.expect("moto starts and is provisioned");
+    let now = 1_900_000_000_000u64;
+    let barrier = Arc::new(tokio::sync::Barrier::new(10));
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let slots = DynamoLimits::new(aws_sdk_dynamodb::Client::new(&stack.sdk), DEFAULT_LIMITS_TABLE.into());
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                slots.take(1000, now).await.expect("moto answers")
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("a racing take panicked"));
+    }
+    let taken = answers.iter().filter(|a| a.is_none()).count();
+    let told = answers.iter().filter(|a| **a == Some(std::time::Duration::from_millis(1000))).count();
+    assert_eq!((taken, told), (1, 9), "{answers:?}");
+    let slots = DynamoLimits::new(stack.dynamodb(), DEFAULT_LIMITS_TABLE.into());
+    assert_eq!(slots.take(1000, now + 999).await.expect("moto answers"), Some(std::time::Duration::from_millis(1)), "one ms early");
+    assert_eq!(slots.take(1000, now + 1000).await.expect("moto answers"), None, "a gap after the last");
+    assert_eq!(slots.take(1000, now + 1500).await.expect("moto answers"), Some(std::time::Duration::from_millis(500)), "the last is the new one");
+    let item = stack
+        .dynamodb()
+        .get_item()
+        .table_name(DEFAULT_LIMITS_TABLE)
+        .key("key", aws_sdk_dynamodb::types::AttributeValue::S("send-slot".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the slot's item");
+    let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["expires_at", "key", "taken_at"]);
+    assert_eq!(item["taken_at"].as_n().unwrap(), &(now + 1000).to_string());
+}

@@ -448,6 +448,13 @@ fn the_send_rate_mapping_follows_the_documented_arithmetic() {
         // Both queues' workers together: never above the account's rate, and not far below it.
         assert!(links + notices <= f64::from(rate) && links + notices > f64::from(rate) * 0.999_999, "{rate}/s: {links} + {notices} mails/s");
         assert!(notices > 0.0 && links >= notices * 9.0 * 0.999_999, "{rate}/s: notices get a tenth ({notices} of {rate})");
+        // Where the link workers' own paces could put more than the rate in one second (each
+        // up to ceil(1 s / interval) mails in it), they share their slots, 1 / R s apart: at 1 a
+        // second only (two workers, one mail each), and there without fail.
+        let own_most = concurrency * (1.0 / config.link_send_interval.as_secs_f64()).ceil() as u32;
+        let expected_gap = (own_most > rate).then(|| std::time::Duration::from_nanos(1_000_000_000u64.div_ceil(u64::from(rate))));
+        assert_eq!(config.shared_send_gap, expected_gap, "{rate}/s: {own_most} mails in a second from the workers' own paces");
+        assert_eq!(config.shared_send_gap.is_some(), rate == 1, "{rate}/s");
         // A batch's pacing fits the timeout with room for the calls between slots.
         for (what, pacing) in [("links", config.link_send_interval * batch), ("notices", config.notice_send_interval * notice_batch)] {
             assert!(pacing.as_secs_f64() <= 0.75 * f64::from(timeout), "a batch of {what} at {rate}/s paces for {pacing:?}");

@@ -29,8 +29,8 @@ use std::time::Duration;
 use mail_worker::{SqsEvent, SqsMessage};
 use reset_core::domain::mail_job::{MailJob, ResetLinkJob};
 use reset_core::domain::{Email, StoredEmail, User, UserId};
-use reset_core::memory::{MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue};
-use reset_core::ports::{Claim, CodeLinks, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, Mail, MailError, Mailer};
+use reset_core::memory::{MemoryHashKeys, MemoryJobLedger, MemoryKeys, MemoryLimits, MemoryQueue, MemorySharedSlots};
+use reset_core::ports::{Claim, CodeLinks, CountHits, FindUserByEmail, GetUser, Hit, JobLedger, Mail, MailError, Mailer, SharedSlots};
 use reset_core::{Adapters, DeliveryDeps, Deps, KeyCache, Paces, unix_now};
 use reset_wiring::Config;
 use tokio::time::Instant;
@@ -117,6 +117,9 @@ pub struct Scenario {
     pub backlog: Duration,
     pub arrivals_for: Duration,
     pub aws: AwsTimes,
+    /// Whether the workers share their send slots where the configuration says they must (as the
+    /// wiring builds them); off only to show what the checks see without.
+    pub share_slots: bool,
 }
 
 impl Scenario {
@@ -125,7 +128,7 @@ impl Scenario {
     pub fn at(rate: u32, backlog: Duration, arrivals_for: Duration, at_least: u64) -> Scenario {
         let shape = Shape::from_template(rate);
         let arrivals_for = arrivals_for.max(Duration::from_secs((at_least as f64 / shape.link_rate()).ceil() as u64));
-        Scenario { shape, backlog, arrivals_for, aws: AwsTimes::default() }
+        Scenario { shape, backlog, arrivals_for, aws: AwsTimes::default(), share_slots: true }
     }
 
     fn backlog_jobs(&self) -> usize {
@@ -181,6 +184,41 @@ impl<T: CodeLinks> CodeLinks for Slow<T> {
         self.wait().await;
         self.inner.links(key).await
     }
+}
+
+/// The shared send slot as a DynamoDB item would be, on the simulation's clock: each take takes a
+/// DynamoDB call's time, and the item's times are the runtime's (tokio's, paused or not), told
+/// back to the worker on its own clock.
+pub struct SimSlots {
+    inner: MemorySharedSlots,
+    each: Duration,
+    origin: Instant,
+}
+
+impl SharedSlots for SimSlots {
+    fn take(&self, gap_ms: u64, _now_ms: u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<Option<Duration>>> + Send + '_>> {
+        Box::pin(async move {
+            tokio::time::sleep(self.each).await;
+            // The store's time: when the update reaches it, on the runtime's clock.
+            let store_now = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+            self.inner.take(gap_ms, store_now).await
+        })
+    }
+}
+
+/// The paces a worker instance gets from `config` (its links' at `link_interval`), as the wiring
+/// builds them: sharing `slots` where the configuration says the workers must, unless `share` is off.
+pub fn paces(config: &Config, link_interval: Duration, slots: &Arc<dyn SharedSlots>, share: bool) -> Paces {
+    let paces = Paces::new(link_interval, config.notice_send_interval);
+    match config.shared_send_gap.filter(|_| share) {
+        Some(gap) => paces.sharing(slots.clone(), gap),
+        None => paces,
+    }
+}
+
+/// One shared slot item for every instance of a run, each take a DynamoDB call's time.
+pub fn shared_slots(aws: &AwsTimes) -> Arc<dyn SharedSlots> {
+    Arc::new(SimSlots { inner: MemorySharedSlots::default(), each: aws.dynamodb, origin: Instant::now() })
 }
 
 impl<T: JobLedger> JobLedger for Slow<T> {
@@ -436,6 +474,8 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
     let directory = Directory(Arc::new(directory));
     let limits = MemoryLimits::default();
     let ledger = MemoryJobLedger::default();
+    // One shared slot item for every instance, where the configuration asks for it (at 1/s).
+    let shared_slots = shared_slots(&scenario.aws);
     let sends: Arc<Mutex<Vec<Sent>>> = Arc::default();
     let start = Instant::now();
     let queue =
@@ -456,7 +496,7 @@ pub async fn run_with_interval(scenario: Scenario, adjust: impl Fn(Duration) -> 
             ledger: Slow { inner: ledger.clone(), each: scenario.aws.dynamodb },
             mails: &reset_pages::MAILS,
             mailer: StandInSes { sends: sends.clone(), answer: scenario.aws.ses, worker },
-            paces: Paces::new(interval, config.notice_send_interval),
+            paces: paces(&config, interval, &shared_slots, scenario.share_slots),
         };
         let queue = queue.clone();
         instances.spawn(async move {
@@ -623,15 +663,23 @@ mod tests {
     }
 
     /// At 1 mail a second the template runs 2 workers (an SQS event source runs at least 2), each
-    /// paced at one mail per 2 s: 1 a second on average, but two workers in step send their mails
-    /// within the same second, and nothing keeps their phases apart (each paces only itself).
-    /// This pins that known shortfall (docs/figures.md): a fix makes this test fail, on purpose.
+    /// paced at one mail per 2.2 s: under 1 a second on average, but two workers in step would
+    /// send their mails within the same second, since each paces only itself. So at this rate they
+    /// also take each slot from one shared item, a second apart, and no second holds two.
     #[tokio::test(start_paused = true)]
-    async fn at_1_a_second_two_workers_in_step_send_two_mails_within_one_second() {
+    async fn at_1_a_second_two_workers_share_their_slots_and_never_send_two_within_one_second() {
         let f = run(scenario(1)).await;
         println!("{}\n{}", Figures::HEADER, f.row());
-        assert_eq!((f.shape.concurrency, f.max_in_a_second), (2, 2), "two workers at one mail per 2 s each");
+        assert_eq!((f.shape.concurrency, f.max_in_a_second), (2, 1), "two workers, one mail in any second");
         assert_sends_at_its_rate(&f);
+    }
+
+    /// Without the shared slots the same two workers, in step, put two mails in one second: the
+    /// check above sees what sharing prevents.
+    #[tokio::test(start_paused = true)]
+    async fn at_1_a_second_without_shared_slots_two_workers_send_two_within_one_second() {
+        let f = run(Scenario { share_slots: false, ..scenario(1) }).await;
+        assert_eq!((f.shape.concurrency, f.max_in_a_second), (2, 2), "{}", f.row());
     }
 
     /// The staleness rule is live in the simulation, and the deepest-backlog column means what it

@@ -5,11 +5,19 @@
 //! The links mailed to an address with a code ([`CodeLinks`]) are one item per address: `links`
 //! (L), each a map of the [`LinkRecord`]'s fields (`purpose`, `kid`, `iat`, `exp`, `jti`: nothing
 //! secret, and no code), kept past the longest link's life by the TTL.
+//!
+//! Where the mail workers share their send slots ([`SharedSlots`]), one item, `send-slot`, holds
+//! when the last was taken (`taken_at`, Unix ms).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::types::ReturnValue;
-use reset_core::ports::{CODE_LINKS_KEPT, CodeLinks, CountHits, Hit, window};
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+use reset_core::ports::{CODE_LINKS_KEPT, CodeLinks, CountHits, Hit, SharedSlots, window};
 use reset_core::reset_token::{INVITATION_MAX_TTL, LinkRecord, Purpose};
 
 /// The default name of the service's table (counters and job ledger).
@@ -51,6 +59,44 @@ impl CountHits for DynamoLimits {
             Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(Hit::Limited { retry_after }),
             Err(err) => Err(crate::sdk_failure("DynamoDB UpdateItem on the rate-limit table", &err)),
         }
+    }
+}
+
+/// The shared send slot's item in the rate-limit table: when the last slot was taken (Unix ms).
+const SEND_SLOT_KEY: &str = "send-slot";
+
+impl SharedSlots for DynamoLimits {
+    fn take(&self, gap_ms: u64, now_ms: u64) -> Pin<Box<dyn Future<Output = anyhow::Result<Option<Duration>>> + Send + '_>> {
+        Box::pin(async move {
+            // One conditional update: of workers asking at once, one moves the time and the others
+            // are told it (the item as it was, with the failed condition), so they wait for it.
+            // TTL removes the item an hour after the last send.
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("key", AttributeValue::S(SEND_SLOT_KEY.to_owned()))
+                .update_expression("SET taken_at = :now, expires_at = :expires")
+                .condition_expression("attribute_not_exists(taken_at) OR taken_at <= :latest")
+                .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
+                .expression_attribute_values(":latest", AttributeValue::N(now_ms.saturating_sub(gap_ms).to_string()))
+                .expression_attribute_values(":expires", AttributeValue::N((now_ms / 1000 + 3600).to_string()))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .send()
+                .await;
+            match result {
+                Ok(_) => Ok(None),
+                Err(err) => match err.as_service_error() {
+                    Some(UpdateItemError::ConditionalCheckFailedException(taken)) => {
+                        let last = taken.item().and_then(|item| item.get("taken_at")).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<u64>().ok());
+                        // Without the item (never seen from DynamoDB), a whole gap from now.
+                        let free_at = last.unwrap_or(now_ms).saturating_add(gap_ms);
+                        Ok(Some(Duration::from_millis(free_at.saturating_sub(now_ms))))
+                    }
+                    _ => Err(crate::sdk_failure("DynamoDB UpdateItem of the shared send slot", &err)),
+                },
+            }
+        })
     }
 }
 

@@ -92,6 +92,15 @@ pub fn prepare_confirms(settings: &Settings) {
     }
 }
 
+/// Milliseconds since the Unix epoch ([`unix_now`]'s clock, finer).
+pub fn unix_now_ms() -> u64 {
+    #[cfg(feature = "sim-clock")]
+    if let Some(now) = memory::virtual_now_ms() {
+        return now;
+    }
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// Seconds since the Unix epoch (in tests, a simulation's clock where one runs:
 /// `memory::follow_tokio_clock`).
 pub fn unix_now() -> u64 {

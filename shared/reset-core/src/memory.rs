@@ -284,6 +284,32 @@ pub struct MemoryLimits {
     pub calls: StoreCalls,
 }
 
+/// Shared send slots in memory: the last one taken, by any worker holding a clone.
+#[derive(Clone, Default)]
+pub struct MemorySharedSlots {
+    last: Arc<Mutex<Option<u64>>>,
+    pub outage: Outage,
+    /// Slots taken, in all.
+    pub taken: Arc<AtomicU32>,
+}
+
+impl crate::ports::SharedSlots for MemorySharedSlots {
+    fn take(&self, gap_ms: u64, now_ms: u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<Option<std::time::Duration>>> + Send + '_>> {
+        Box::pin(async move {
+            self.outage.check("the shared send slot")?;
+            let mut last = lock(&self.last);
+            match *last {
+                Some(at) if now_ms < at.saturating_add(gap_ms) => Ok(Some(std::time::Duration::from_millis(at.saturating_add(gap_ms) - now_ms))),
+                _ => {
+                    *last = Some(now_ms);
+                    self.taken.fetch_add(1, Ordering::SeqCst);
+                    Ok(None)
+                }
+            }
+        })
+    }
+}
+
 /// The job ledger, by job id.
 #[derive(Clone, Default)]
 pub struct MemoryJobLedger {
@@ -645,4 +671,10 @@ thread_local! {
 #[cfg(feature = "sim-clock")]
 pub(crate) fn virtual_now() -> Option<u64> {
     VIRTUAL_NOW.with(|now| now.get().map(|(from, at)| from + at.elapsed().as_secs()))
+}
+
+/// The same, in milliseconds.
+#[cfg(feature = "sim-clock")]
+pub(crate) fn virtual_now_ms() -> Option<u64> {
+    VIRTUAL_NOW.with(|now| now.get().map(|(from, at)| from * 1000 + u64::try_from(at.elapsed().as_millis()).unwrap_or(u64::MAX)))
 }

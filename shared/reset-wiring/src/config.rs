@@ -43,6 +43,9 @@ pub struct Config {
     pub link_send_interval: Duration,
     /// The same for notices, from their own part of the rate.
     pub notice_send_interval: Duration,
+    /// Where the workers' own paces are not enough, the least time between any two sends of all
+    /// of them ([`shared_send_gap`]).
+    pub shared_send_gap: Option<Duration>,
     /// The secret holding the CDN's `x-origin-verify` value, when the API sits behind one.
     pub origin_verify_secret: Option<String>,
     /// Where new passwords are looked up among breached ones (`BREACHED_PASSWORD_CHECK=on`).
@@ -151,6 +154,16 @@ pub fn send_intervals(rate: u32, link_workers: u32, notice_workers: u32) -> (Dur
     // workers / (rate × tenths / 10) seconds.
     let interval = |workers: u32, tenths: u64| Duration::from_nanos((u64::from(workers) * 10_000_000_000).div_ceil(u64::from(rate.max(1)) * tenths));
     (interval(link_workers, 10 - NOTICE_SHARE_TENTHS), interval(notice_workers, NOTICE_SHARE_TENTHS))
+}
+
+/// The least time between any two sends of all workers together, where each worker's own pace
+/// cannot keep one second within `rate`: `link_workers` workers, each sending up to ⌈1 s /
+/// `link_interval`⌉ mails within one second, may put more than `rate` in it (of the template's
+/// rows, only 1 a second: two workers, one mail each). Then every worker also takes each slot
+/// from one shared item ([`reset_core::ports::SharedSlots`]), 1 / `rate` s apart.
+pub fn shared_send_gap(rate: u32, link_workers: u32, link_interval: Duration) -> Option<Duration> {
+    let per_worker = Duration::from_secs(1).as_nanos().div_ceil(link_interval.as_nanos().max(1));
+    (u128::from(link_workers) * per_worker > u128::from(rate)).then(|| Duration::from_nanos(1_000_000_000u64.div_ceil(u64::from(rate.max(1)))))
 }
 
 /// The stored hash's format (`PASSWORD_HASH_FORMAT`), its parameters (`BCRYPT_COST`,
@@ -297,6 +310,7 @@ impl Config {
             notice_queue_url: r.optional("NOTICE_QUEUE_URL"),
             link_send_interval,
             notice_send_interval,
+            shared_send_gap: shared_send_gap(send_rate, link_workers, link_send_interval),
             origin_verify_secret: r.optional("ORIGIN_VERIFY_SECRET_ID"),
             event_outbox_table: r.optional("EVENT_OUTBOX_TABLE"),
             admin_caller_arns: r.text("ADMIN_CALLER_ARNS", "").split(',').map(str::trim).filter(|arn| !arn.is_empty()).map(str::to_owned).collect(),

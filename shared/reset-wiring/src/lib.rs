@@ -80,8 +80,12 @@ pub async fn mail_worker(config: Config, sdk: &aws_config::SdkConfig) -> anyhow:
         return Err(ConfigError(problems).into());
     };
     let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), sender, config.ses_configuration_set.clone());
-    let paces = Paces::new(config.link_send_interval, config.notice_send_interval);
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+    let paces = Paces::new(config.link_send_interval, config.notice_send_interval);
+    let paces = match config.shared_send_gap {
+        Some(gap) => paces.sharing(std::sync::Arc::new(DynamoLimits::new(dynamodb.clone(), config.rate_limit_table.clone())), gap),
+        None => paces,
+    };
     let users = DynamoUsers::new(dynamodb.clone(), config.table.clone());
     let ledger = DynamoJobLedger::new(dynamodb.clone(), config.rate_limit_table.clone(), outbox);
     let signing = KeyCache::load(SecretsKeys::new(aws_sdk_secretsmanager::Client::new(sdk), signing_secret), config.key_cache_ttl);

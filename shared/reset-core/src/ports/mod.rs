@@ -206,6 +206,17 @@ pub fn window(now: u64, window_secs: u64) -> (u64, u64) {
     (start, start + window_secs - now)
 }
 
+/// Send slots shared by every worker process: the last slot taken, by anyone, in one item. Only
+/// where each process's own pace cannot keep a second within the account's rate (the template's
+/// rate of 1 a second: two workers, each at one mail per 2 s, may send within the same second).
+/// Object-safe (a boxed future): a worker's `Pace` holds it only at those rates.
+pub trait SharedSlots: Send + Sync {
+    /// Takes the next slot if at least `gap_ms` has passed since the last one anyone took (both
+    /// in Unix milliseconds): `Ok(None)`; otherwise `Ok(Some(wait))`, how long from `now_ms` until
+    /// the last one allows another. Of concurrent takers with room for one, exactly one gets it.
+    fn take(&self, gap_ms: u64, now_ms: u64) -> std::pin::Pin<Box<dyn Future<Output = anyhow::Result<Option<std::time::Duration>>> + Send + '_>>;
+}
+
 /// The most links kept per address for codes: the oldest beyond it are dropped when a new one is
 /// noted (their links still work; their codes do not). At the default budgets (20 mails an
 /// address a day, a reset link living 30 minutes) every live reset link is among them; only an

@@ -19,6 +19,7 @@
 //! notice takes one when it sends.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reset_text::{Locale, locale};
@@ -31,7 +32,7 @@ use crate::domain::events::{OutboxEvent, ResetLinkSent, SCHEMA_VERSION, link_sen
 use crate::domain::mail_job::{ChangedJob, Lane, MailJob, ResetLinkJob};
 use crate::domain::mail_job::{OperatorAction, OperatorJob};
 use crate::domain::{Credential, Email, User, UserId};
-use crate::ports::{Claim, CodeLinks as _, CountHits as _, FindUserByEmail, GetUser, Hit, JobLedger as _, Mail, MailError, Mailer};
+use crate::ports::{Claim, CodeLinks as _, CountHits as _, FindUserByEmail, GetUser, Hit, JobLedger as _, Mail, MailError, Mailer, SharedSlots};
 use crate::settings::Settings;
 use crate::{Adapters, DeliveryDeps, unix_now};
 
@@ -617,15 +618,30 @@ pub fn retry_delay(base: Duration, attempt: u32) -> Duration {
 pub struct Pace {
     interval: Duration,
     next: Mutex<Option<Instant>>,
+    /// Slots shared with every other worker, at least `gap` apart, where the template needs them.
+    shared: Option<(Arc<dyn SharedSlots>, Duration)>,
 }
+
+/// How often a worker asks for a shared slot before it sends on its own pace alone (each ask
+/// after the first waits for the moment the last answer named, at most a gap: so at most five gaps
+/// of waiting, 5 s at 1 mail a second, which a batch's pacing leaves room for in the timeout).
+const SHARED_SLOT_TRIES: u32 = 5;
 
 impl Pace {
     pub fn new(interval: Duration) -> Self {
-        Pace { interval, next: Mutex::new(None) }
+        Pace { interval, next: Mutex::new(None), shared: None }
+    }
+
+    /// Besides this process's own interval, every slot is also one of `slots`, at least `gap` after
+    /// the last one any worker took.
+    pub fn sharing(mut self, slots: Arc<dyn SharedSlots>, gap: Duration) -> Self {
+        self.shared = Some((slots, gap));
+        self
     }
 
     /// Waits for this process's next slot and takes it: the first at once, each later one an
-    /// interval after the one before (or at once, if that has passed).
+    /// interval after the one before (or at once, if that has passed); where slots are shared,
+    /// then also the next shared one.
     pub async fn slot(&self) {
         if self.interval.is_zero() {
             return;
@@ -634,8 +650,31 @@ impl Pace {
         if let Some(at) = *next {
             tokio::time::sleep_until(at).await;
         }
+        if let Some((slots, gap)) = &self.shared {
+            take_shared(slots.as_ref(), *gap).await;
+        }
         *next = Some(Instant::now() + self.interval);
     }
+}
+
+/// Waits for a shared slot. If the store fails, or the slot stays taken through every try (other
+/// workers keep taking them first), the worker sends on its own pace: a mail is never held back
+/// for the store's sake, and at worst two go out within one second, which SES may throttle (that
+/// send is then retried after its back-off, not lost).
+async fn take_shared(slots: &dyn SharedSlots, gap: Duration) {
+    let gap_ms = u64::try_from(gap.as_millis()).unwrap_or(u64::MAX);
+    for _ in 0..SHARED_SLOT_TRIES {
+        match slots.take(gap_ms, crate::unix_now_ms()).await {
+            Ok(None) => return,
+            // Counted from the ask: the answer's own time makes the wait a little longer, never shorter.
+            Ok(Some(wait)) => tokio::time::sleep(wait.clamp(Duration::from_millis(1), gap)).await,
+            Err(err) => {
+                tracing::warn!(error = ?err, metric = "send_slot_unshared", "the shared send slot could not be taken; sending on this worker's own pace");
+                return;
+            }
+        }
+    }
+    tracing::warn!(metric = "send_slot_unshared", tries = SHARED_SLOT_TRIES, "no shared send slot came free; sending on this worker's own pace");
 }
 
 /// A worker process's paces, one per queue: each queue's event source runs at most its own number
@@ -649,6 +688,12 @@ pub struct Paces {
 impl Paces {
     pub fn new(links: Duration, notices: Duration) -> Self {
         Paces { links: Pace::new(links), notices: Pace::new(notices) }
+    }
+
+    /// Both queues' slots also taken from `slots`, at least `gap` apart (one over the account's
+    /// rate): links and notices together, from every worker, never two within `gap`.
+    pub fn sharing(self, slots: Arc<dyn SharedSlots>, gap: Duration) -> Self {
+        Paces { links: self.links.sharing(slots.clone(), gap), notices: self.notices.sharing(slots, gap) }
     }
 
     /// No waiting at all (tests that are not about pacing).
@@ -910,5 +955,47 @@ mod tests {
         pace.slot().await;
         pace.slot().await;
         assert_eq!(later.elapsed(), Duration::from_millis(500));
+    }
+
+    /// Two workers' paces sharing their slots (on the real clock: the slots' times are Unix
+    /// milliseconds): however the two ask, no two slots are closer than the gap, and each worker
+    /// still keeps its own interval.
+    #[tokio::test]
+    async fn workers_sharing_slots_never_take_two_within_the_gap() {
+        use crate::memory::MemorySharedSlots;
+        let slots = MemorySharedSlots::default();
+        let gap = Duration::from_millis(60);
+        let worker = || Pace::new(Duration::from_millis(1)).sharing(Arc::new(slots.clone()), gap);
+        let (a, b) = (worker(), worker());
+        let taken = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let run = |pace: Pace| {
+            let taken = taken.clone();
+            async move {
+                for _ in 0..4 {
+                    pace.slot().await;
+                    taken.lock().unwrap().push(crate::unix_now_ms());
+                }
+            }
+        };
+        tokio::join!(run(a), run(b));
+        let mut at = taken.lock().unwrap().clone();
+        at.sort_unstable();
+        assert_eq!((at.len(), slots.taken.load(std::sync::atomic::Ordering::SeqCst)), (8, 8));
+        for pair in at.windows(2) {
+            assert!(pair[1] - pair[0] >= 60, "slots {} ms apart: {at:?}", pair[1] - pair[0]);
+        }
+    }
+
+    /// A store that cannot be reached holds no mail back: the worker takes its own slot at once.
+    #[tokio::test(start_paused = true)]
+    async fn a_shared_slot_store_that_fails_leaves_the_worker_on_its_own_pace() {
+        use crate::memory::MemorySharedSlots;
+        let slots = MemorySharedSlots::default();
+        slots.outage.set(true);
+        let pace = Pace::new(Duration::from_secs(2)).sharing(Arc::new(slots.clone()), Duration::from_secs(1));
+        let start = Instant::now();
+        pace.slot().await;
+        pace.slot().await;
+        assert_eq!(start.elapsed(), Duration::from_secs(2), "the worker's own interval, no more");
     }
 }
