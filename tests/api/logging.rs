@@ -516,6 +516,18 @@ async fn every_metric_filter_counts_the_json_lines_of_its_metric_and_no_other() 
     scenarios.push(("code_not_noted", Box::pin(code_not_noted_lines()).await));
     scenarios.push(("code_attempts_exhausted", Box::pin(code_attempts_exhausted_lines()).await));
 
+    // At 1 mail a second: the shared send slot's store failing, so the worker sends on its own pace.
+    scenarios.push((
+        "send_slot_unshared",
+        json_lines(async {
+            let slots = reset_core::memory::MemorySharedSlots::default();
+            slots.outage.set(true);
+            let pace = reset_core::Pace::new(Duration::from_millis(1)).sharing(std::sync::Arc::new(slots), Duration::from_millis(1));
+            pace.slot().await;
+        })
+        .await,
+    ));
+
     // Last: the key cache's clock is tokio's, paused here to pass MAX_STALE without waiting.
     let app = MemoryApp::new().await;
     tokio::time::pause();

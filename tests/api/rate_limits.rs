@@ -471,6 +471,9 @@ async fn ten_workers_asking_for_one_shared_send_slot_at_once_get_one_and_learn_w
     assert_eq!(slots.take(1000, now + 999).await.expect("moto answers"), Some(std::time::Duration::from_millis(1)), "one ms early");
     assert_eq!(slots.take(1000, now + 1000).await.expect("moto answers"), None, "a gap after the last");
     assert_eq!(slots.take(1000, now + 1500).await.expect("moto answers"), Some(std::time::Duration::from_millis(500)), "the last is the new one");
+    // An item dated an hour ahead (a clock ahead, or written from outside) is taken over at once.
+    assert_eq!(slots.take(1000, now - 3_600_000).await.expect("moto answers"), None, "a slot dated ahead does not hold");
+    assert_eq!(slots.take(1000, now + 1000).await.expect("moto answers"), None, "and the hour-old clock's slot is the last");
     let item = stack
         .dynamodb()
         .get_item()
@@ -486,4 +489,5 @@ async fn ten_workers_asking_for_one_shared_send_slot_at_once_get_one_and_learn_w
     names.sort_unstable();
     assert_eq!(names, ["expires_at", "key", "taken_at"]);
     assert_eq!(item["taken_at"].as_n().unwrap(), &(now + 1000).to_string());
+    assert!(item["expires_at"].as_n().unwrap().parse::<u64>().unwrap() > (now + 1000) / 1000, "TTL in seconds, after the slot");
 }

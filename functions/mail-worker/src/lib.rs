@@ -1,5 +1,6 @@
 //! mail-worker: fed by two queues (SQS, partial batch responses, one event source mapping each):
-//! reset links, and password-changed notices, which never wait behind links. Each message is one
+//! reset links, and password-changed notices, which never wait behind a backlog of links (at 1
+//! mail a second, a notice may wait for the one shared send slot a second). Each message is one
 //! [`MailJob`]; [`reset_core::deliver_mail`] decides and sends, paced by the share of the send
 //! rate of the queue the record came from (its `eventSourceARN`). A message that failed for now is
 //! reported in `batchItemFailures` and made to come back after a growing back-off; every other

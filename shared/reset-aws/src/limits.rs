@@ -77,9 +77,12 @@ impl SharedSlots for DynamoLimits {
                 .table_name(&self.table)
                 .key("key", AttributeValue::S(SEND_SLOT_KEY.to_owned()))
                 .update_expression("SET taken_at = :now, expires_at = :expires")
-                .condition_expression("attribute_not_exists(taken_at) OR taken_at <= :latest")
+                // Free a gap after the last slot; an item dated beyond a gap ahead (a clock ahead,
+                // or a write from outside) does not hold.
+                .condition_expression("attribute_not_exists(taken_at) OR taken_at <= :latest OR taken_at > :ahead")
                 .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
                 .expression_attribute_values(":latest", AttributeValue::N(now_ms.saturating_sub(gap_ms).to_string()))
+                .expression_attribute_values(":ahead", AttributeValue::N(now_ms.saturating_add(gap_ms).to_string()))
                 .expression_attribute_values(":expires", AttributeValue::N((now_ms / 1000 + 3600).to_string()))
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .send()

@@ -289,20 +289,38 @@ pub struct MemoryLimits {
 pub struct MemorySharedSlots {
     last: Arc<Mutex<Option<u64>>>,
     pub outage: Outage,
-    /// Slots taken, in all.
-    pub taken: Arc<AtomicU32>,
+    /// When each slot was taken (the takers' milliseconds), in order.
+    pub taken: Arc<Mutex<Vec<u64>>>,
+    /// Every ask, taken or not, failed or not.
+    pub asks: Arc<AtomicU32>,
+}
+
+impl MemorySharedSlots {
+    /// Sets the last slot's time, as a writer with another clock (or from outside) would.
+    pub fn set_last(&self, at: u64) {
+        *lock(&self.last) = Some(at);
+    }
+
+    pub fn taken(&self) -> Vec<u64> {
+        lock(&self.taken).clone()
+    }
 }
 
 impl crate::ports::SharedSlots for MemorySharedSlots {
     fn take(&self, gap_ms: u64, now_ms: u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<Option<std::time::Duration>>> + Send + '_>> {
         Box::pin(async move {
+            self.asks.fetch_add(1, Ordering::SeqCst);
             self.outage.check("the shared send slot")?;
             let mut last = lock(&self.last);
             match *last {
-                Some(at) if now_ms < at.saturating_add(gap_ms) => Ok(Some(std::time::Duration::from_millis(at.saturating_add(gap_ms) - now_ms))),
+                // Taken within the gap; one dated after `now + gap` is a clock ahead (or a write
+                // from outside), and is overwritten rather than waited for.
+                Some(at) if now_ms < at.saturating_add(gap_ms) && at <= now_ms.saturating_add(gap_ms) => {
+                    Ok(Some(std::time::Duration::from_millis(at.saturating_add(gap_ms) - now_ms)))
+                }
                 _ => {
                     *last = Some(now_ms);
-                    self.taken.fetch_add(1, Ordering::SeqCst);
+                    lock(&self.taken).push(now_ms);
                     Ok(None)
                 }
             }

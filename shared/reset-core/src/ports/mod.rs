@@ -214,6 +214,8 @@ pub trait SharedSlots: Send + Sync {
     /// Takes the next slot if at least `gap_ms` has passed since the last one anyone took (both
     /// in Unix milliseconds): `Ok(None)`; otherwise `Ok(Some(wait))`, how long from `now_ms` until
     /// the last one allows another. Of concurrent takers with room for one, exactly one gets it.
+    /// A last slot dated more than `gap_ms` after `now_ms` (a writer whose clock is ahead, or a
+    /// write from outside) does not hold: it is overwritten, so no such item stops every sender.
     fn take(&self, gap_ms: u64, now_ms: u64) -> std::pin::Pin<Box<dyn Future<Output = anyhow::Result<Option<std::time::Duration>>> + Send + '_>>;
 }
 

@@ -622,11 +622,6 @@ pub struct Pace {
     shared: Option<(Arc<dyn SharedSlots>, Duration)>,
 }
 
-/// How often a worker asks for a shared slot before it sends on its own pace alone (each ask
-/// after the first waits for the moment the last answer named, at most a gap: so at most five gaps
-/// of waiting, 5 s at 1 mail a second, which a batch's pacing leaves room for in the timeout).
-const SHARED_SLOT_TRIES: u32 = 5;
-
 impl Pace {
     pub fn new(interval: Duration) -> Self {
         Pace { interval, next: Mutex::new(None), shared: None }
@@ -641,7 +636,9 @@ impl Pace {
 
     /// Waits for this process's next slot and takes it: the first at once, each later one an
     /// interval after the one before (or at once, if that has passed); where slots are shared,
-    /// then also the next shared one.
+    /// then also the next shared one, waiting for it at most one interval. The next slot is
+    /// counted from this one's own moment, not from the end of its shared wait, so the shared
+    /// waits never stretch a batch's pacing past its own (the worker's timeout allows for that).
     pub async fn slot(&self) {
         if self.interval.is_zero() {
             return;
@@ -650,31 +647,46 @@ impl Pace {
         if let Some(at) = *next {
             tokio::time::sleep_until(at).await;
         }
+        let own = Instant::now();
         if let Some((slots, gap)) = &self.shared {
-            take_shared(slots.as_ref(), *gap).await;
+            take_shared(slots.as_ref(), *gap, own + self.interval).await;
         }
-        *next = Some(Instant::now() + self.interval);
+        *next = Some(own + self.interval);
     }
 }
 
-/// Waits for a shared slot. If the store fails, or the slot stays taken through every try (other
-/// workers keep taking them first), the worker sends on its own pace: a mail is never held back
-/// for the store's sake, and at worst two go out within one second, which SES may throttle (that
-/// send is then retried after its back-off, not lost).
-async fn take_shared(slots: &dyn SharedSlots, gap: Duration) {
+/// Waits for a shared slot until `by`. If the store fails or is slow, or no slot comes free by
+/// then (other workers keep taking them first, or an item cannot be beaten), the worker sends on
+/// its own pace at once, with `send_slot_unshared` logged (a filter and an alarm count it): a mail
+/// is held back at most one interval for the store's sake, and then at worst goes out within the
+/// same second as another, which SES may throttle (that send is retried after its back-off, not
+/// lost).
+async fn take_shared(slots: &dyn SharedSlots, gap: Duration, by: Instant) {
     let gap_ms = u64::try_from(gap.as_millis()).unwrap_or(u64::MAX);
-    for _ in 0..SHARED_SLOT_TRIES {
-        match slots.take(gap_ms, crate::unix_now_ms()).await {
-            Ok(None) => return,
-            // Counted from the ask: the answer's own time makes the wait a little longer, never shorter.
-            Ok(Some(wait)) => tokio::time::sleep(wait.clamp(Duration::from_millis(1), gap)).await,
-            Err(err) => {
+    loop {
+        let left = by.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, slots.take(gap_ms, crate::unix_now_ms())).await {
+            Ok(Ok(None)) => return,
+            // Counted from the ask: the answer's own time makes the wait a little longer, never
+            // shorter. A wait past `by` is not waited for.
+            Ok(Ok(Some(wait))) if Instant::now() + wait < by => tokio::time::sleep(wait.clamp(Duration::from_millis(1), gap)).await,
+            Ok(Ok(Some(_))) => {
+                tracing::warn!(metric = "send_slot_unshared", "no shared send slot came free within this worker's interval; sending on its own pace");
+                return;
+            }
+            Ok(Err(err)) => {
                 tracing::warn!(error = ?err, metric = "send_slot_unshared", "the shared send slot could not be taken; sending on this worker's own pace");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!(
+                    metric = "send_slot_unshared",
+                    "the shared send slot's store did not answer within this worker's interval; sending on its own pace"
+                );
                 return;
             }
         }
     }
-    tracing::warn!(metric = "send_slot_unshared", tries = SHARED_SLOT_TRIES, "no shared send slot came free; sending on this worker's own pace");
 }
 
 /// A worker process's paces, one per queue: each queue's event source runs at most its own number
@@ -958,35 +970,30 @@ mod tests {
     }
 
     /// Two workers' paces sharing their slots (on the real clock: the slots' times are Unix
-    /// milliseconds): however the two ask, no two slots are closer than the gap, and each worker
-    /// still keeps its own interval.
+    /// milliseconds): however the two ask, the store takes no two slots closer than the gap.
     #[tokio::test]
     async fn workers_sharing_slots_never_take_two_within_the_gap() {
         use crate::memory::MemorySharedSlots;
         let slots = MemorySharedSlots::default();
         let gap = Duration::from_millis(60);
-        let worker = || Pace::new(Duration::from_millis(1)).sharing(Arc::new(slots.clone()), gap);
-        let (a, b) = (worker(), worker());
-        let taken = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let run = |pace: Pace| {
-            let taken = taken.clone();
-            async move {
-                for _ in 0..4 {
-                    pace.slot().await;
-                    taken.lock().unwrap().push(crate::unix_now_ms());
-                }
+        // Each worker's own interval leaves room for the other's slot and its wait.
+        let worker = || Pace::new(Duration::from_millis(400)).sharing(Arc::new(slots.clone()), gap);
+        let run = |pace: Pace| async move {
+            for _ in 0..3 {
+                pace.slot().await;
             }
         };
-        tokio::join!(run(a), run(b));
-        let mut at = taken.lock().unwrap().clone();
-        at.sort_unstable();
-        assert_eq!((at.len(), slots.taken.load(std::sync::atomic::Ordering::SeqCst)), (8, 8));
-        for pair in at.windows(2) {
-            assert!(pair[1] - pair[0] >= 60, "slots {} ms apart: {at:?}", pair[1] - pair[0]);
+        tokio::join!(run(worker()), run(worker()));
+        let taken = slots.taken();
+        assert_eq!(taken.len(), 6, "every slot shared: {taken:?}");
+        for pair in taken.windows(2) {
+            assert!(pair[1] >= pair[0] + 60, "slots {} ms apart: {taken:?}", pair[1] - pair[0]);
         }
+        assert!(slots.asks.load(std::sync::atomic::Ordering::SeqCst) > 6, "the workers in step asked, waited and asked again");
     }
 
-    /// A store that cannot be reached holds no mail back: the worker takes its own slot at once.
+    /// A store that cannot be reached holds no mail back: the worker asks once, then takes its
+    /// own slot at once.
     #[tokio::test(start_paused = true)]
     async fn a_shared_slot_store_that_fails_leaves_the_worker_on_its_own_pace() {
         use crate::memory::MemorySharedSlots;
@@ -997,5 +1004,40 @@ mod tests {
         pace.slot().await;
         pace.slot().await;
         assert_eq!(start.elapsed(), Duration::from_secs(2), "the worker's own interval, no more");
+        assert_eq!(slots.asks.load(std::sync::atomic::Ordering::SeqCst), 2, "the store was asked for each slot");
+    }
+
+    /// A slot that never comes free (other workers always first) holds a mail back at most one
+    /// interval, and a batch's slots stay an interval apart: the shared waits do not stretch it.
+    #[tokio::test(start_paused = true)]
+    async fn a_shared_slot_that_never_comes_free_holds_each_slot_back_at_most_one_interval() {
+        struct AlwaysTaken(std::sync::atomic::AtomicU32);
+        impl SharedSlots for AlwaysTaken {
+            fn take(&self, gap_ms: u64, _: u64) -> std::pin::Pin<Box<dyn Future<Output = anyhow::Result<Option<Duration>>> + Send + '_>> {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Box::pin(async move { Ok(Some(Duration::from_millis(gap_ms))) })
+            }
+        }
+        let slots = Arc::new(AlwaysTaken(std::sync::atomic::AtomicU32::new(0)));
+        let pace = Pace::new(Duration::from_millis(2222)).sharing(slots.clone(), Duration::from_secs(1));
+        let start = Instant::now();
+        for _ in 0..10 {
+            pace.slot().await;
+        }
+        // The first slot waits twice (1 s, 2 s), gives up before 3 s would pass its interval; each
+        // later one starts its wait at its own moment, so the tenth is taken by 10 intervals.
+        assert!(start.elapsed() <= Duration::from_millis(10 * 2222), "{:?}", start.elapsed());
+        assert!(slots.0.load(std::sync::atomic::Ordering::SeqCst) >= 20, "asked again while waiting");
+    }
+
+    /// An item dated far ahead (a clock ahead, or a write from outside) does not stop senders.
+    #[tokio::test]
+    async fn a_shared_slot_dated_ahead_is_taken_over() {
+        use crate::memory::MemorySharedSlots;
+        let slots = MemorySharedSlots::default();
+        slots.set_last(crate::unix_now_ms() + 3_600_000);
+        let pace = Pace::new(Duration::from_millis(50)).sharing(Arc::new(slots.clone()), Duration::from_millis(20));
+        pace.slot().await;
+        assert_eq!((slots.taken().len(), slots.asks.load(std::sync::atomic::Ordering::SeqCst)), (1, 1));
     }
 }
