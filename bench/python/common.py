@@ -40,7 +40,7 @@ def hit(key, limit=GENEROUS, window=60):
     try:
         DYNAMODB.update_item(
             TableName=LIMITS_TABLE,
-            Key={"key": {"S": f"{key}#{start}"}},
+            Key={"key": {"S": f"{key}#{window}#{start}"}},
             UpdateExpression="ADD #count :one SET #expires = :expires",
             ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
             ExpressionAttributeNames={"#count": "count", "#expires": "expires_at"},

@@ -79,7 +79,9 @@ def deliver(job):
         note_link(address, token)
         finish(job["id"], user["id"]["S"])
     else:
-        finish(job["id"], None)
+        # The benchmark's jobs are all for the demo user: a job that finds no one did less work
+        # than the Rust worker's, and must not pass unnoticed.
+        raise LookupError("the job's address matched no single account")
 
 
 def handler(event, context):

@@ -58,9 +58,9 @@ def handler(event, context):
             "ExpressionAttributeValues": {":new": {"S": new_hash}, ":old": item["password_hash"], ":now": {"N": str(now)}},
         }
     }
-    event = outbox_put("Password Changed", {"user_id": claims["sub"], "changed_at": now})
+    changed = outbox_put("Password Changed", {"user_id": claims["sub"], "changed_at": now})
     try:
-        DYNAMODB.transact_write_items(TransactItems=[update, event])
+        DYNAMODB.transact_write_items(TransactItems=[update, changed])
     except DYNAMODB.exceptions.TransactionCanceledException:
         return answer(400, "This reset link is invalid or has expired.")
     notice = {"kind": "password_changed", "id": uuid.uuid4().hex, "user_id": claims["sub"], "changed_at": int(time.time())}

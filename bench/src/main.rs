@@ -59,13 +59,36 @@ struct Measured {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let root = workspace_root();
+    // The run names what it measured: the commit (a run's figures are quoted by it) and any
+    // trust-store override the functions inherit.
+    let commit = Command::new("git").args(["rev-parse", "--short", "HEAD"]).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())?;
+    let dirty = Command::new("git").args(["status", "--porcelain", "--untracked-files=no"]).output().map(|o| !o.stdout.is_empty())?;
+    let trust = match std::env::var("BENCH_TRUST").as_deref() {
+        Ok("host") => "the host's trust store as the environment gives it",
+        _ => "the functions' trust store one bundle file, as on Lambda's image (BENCH_TRUST=host: the host's)",
+    };
+    println!("lambda-bench at commit {commit}{}; {trust}", if dirty { " (with uncommitted changes)" } else { "" });
     let mut stack = Stack::start(None, "https://auth.example.com/reset-password").await?;
     stack.overrides = reset_local::stack::generous_limits();
     let env = stack.env();
     let logs = root.join("target/bench-logs");
     std::fs::create_dir_all(&logs)?;
 
-    let binary = |name: &str| -> anyhow::Result<Command> { Ok(Command::new(shipped(&root, name)?)) };
+    // The trust store as on Lambda's image, where the system's store is one bundle file
+    // (/etc/pki/tls/certs/ca-bundle.crt; the directory beside it holds no hashed certificate
+    // files): here the host's bundle alone. Without this, the functions would inherit
+    // SSL_CERT_DIR (set on this machine, or by this process's own TLS set-up) and parse every
+    // certificate twice, once from the bundle and once from the directory's hashed files.
+    // BENCH_TRUST=host keeps the host's store as it is.
+    let lambda_trust = std::env::var("BENCH_TRUST").map_or(true, |t| t != "host");
+    let bundle = Path::new("/etc/ssl/certs/ca-certificates.crt");
+    let binary = |name: &str| -> anyhow::Result<Command> {
+        let mut cmd = Command::new(shipped(&root, name)?);
+        if lambda_trust && bundle.exists() {
+            cmd.env_remove("SSL_CERT_DIR").env("SSL_CERT_FILE", bundle);
+        }
+        Ok(cmd)
+    };
     let python = |module: &str| {
         let mut cmd = Command::new(root.join(".venv/bin/python"));
         cmd.args(["-m", "awslambdaric", &format!("{module}.handler")]).current_dir(root.join("bench/python"));

@@ -471,8 +471,11 @@ async fn ten_workers_asking_for_one_shared_send_slot_at_once_get_one_and_learn_w
     assert_eq!(slots.take(1000, now + 999).await.expect("moto answers"), Some(std::time::Duration::from_millis(1)), "one ms early");
     assert_eq!(slots.take(1000, now + 1000).await.expect("moto answers"), None, "a gap after the last");
     assert_eq!(slots.take(1000, now + 1500).await.expect("moto answers"), Some(std::time::Duration::from_millis(500)), "the last is the new one");
-    // An item dated an hour ahead (a clock ahead, or written from outside) is taken over at once.
-    assert_eq!(slots.take(1000, now - 3_600_000).await.expect("moto answers"), None, "a slot dated ahead does not hold");
+    // An ask that lands late (its time 2 s old, an SDK retry) does not take over the newer slot.
+    assert_eq!(slots.take(1000, now - 1000).await.expect("moto answers"), Some(std::time::Duration::from_millis(3000)), "a late ask waits");
+    // An item dated an hour ahead of the asker (a clock far ahead, or written from outside) is
+    // taken over at once.
+    assert_eq!(slots.take(1000, now - 3_600_000).await.expect("moto answers"), None, "a slot dated far ahead does not hold");
     assert_eq!(slots.take(1000, now + 1000).await.expect("moto answers"), None, "and the hour-old clock's slot is the last");
     let item = stack
         .dynamodb()

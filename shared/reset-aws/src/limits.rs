@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
-use reset_core::ports::{CODE_LINKS_KEPT, CodeLinks, CountHits, Hit, SharedSlots, window};
+use reset_core::ports::{CODE_LINKS_KEPT, CodeLinks, CountHits, Hit, SLOT_AHEAD_MS, SharedSlots, window};
 use reset_core::reset_token::{INVITATION_MAX_TTL, LinkRecord, Purpose};
 
 /// The default name of the service's table (counters and job ledger).
@@ -77,12 +77,13 @@ impl SharedSlots for DynamoLimits {
                 .table_name(&self.table)
                 .key("key", AttributeValue::S(SEND_SLOT_KEY.to_owned()))
                 .update_expression("SET taken_at = :now, expires_at = :expires")
-                // Free a gap after the last slot; an item dated beyond a gap ahead (a clock ahead,
-                // or a write from outside) does not hold.
+                // Free a gap after the last slot; an item dated more than SLOT_AHEAD_MS ahead (a
+                // clock far ahead, or a write from outside) does not hold. Nearer ones do: this
+                // update, resent by the SDK or landing late, must not take over a slot taken since.
                 .condition_expression("attribute_not_exists(taken_at) OR taken_at <= :latest OR taken_at > :ahead")
                 .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
                 .expression_attribute_values(":latest", AttributeValue::N(now_ms.saturating_sub(gap_ms).to_string()))
-                .expression_attribute_values(":ahead", AttributeValue::N(now_ms.saturating_add(gap_ms).to_string()))
+                .expression_attribute_values(":ahead", AttributeValue::N(now_ms.saturating_add(SLOT_AHEAD_MS).to_string()))
                 .expression_attribute_values(":expires", AttributeValue::N((now_ms / 1000 + 3600).to_string()))
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .send()

@@ -17,7 +17,7 @@ pub use secrecy;
 pub use settings::Settings;
 pub use use_cases::check_code::{CODE_ATTEMPTS, CodeRejected, check_code, confirm_code, exchange_code};
 pub use use_cases::confirm_reset::{CheckedToken, ConfirmError, TokenRejected, audit_refusal, check_token, confirm_checked, confirm_reset};
-pub use use_cases::deliver_mail::{ComposeMail, Delivery, Pace, Paces, Settled, deliver_mail};
+pub use use_cases::deliver_mail::{ComposeMail, Delivery, Pace, Paces, SHARED_WAIT_GAPS, Settled, deliver_mail};
 pub use use_cases::dispute_change::{Locked, audit_dispute_refusal, check_dispute, dispute_change};
 pub use use_cases::operator_reset::{OperatorDeps, OperatorRefusal, OperatorRequest, Started, start_operator_reset};
 pub use use_cases::publish_events::{PublishDeps, Published, publish_events};

@@ -313,9 +313,9 @@ impl crate::ports::SharedSlots for MemorySharedSlots {
             self.outage.check("the shared send slot")?;
             let mut last = lock(&self.last);
             match *last {
-                // Taken within the gap; one dated after `now + gap` is a clock ahead (or a write
-                // from outside), and is overwritten rather than waited for.
-                Some(at) if now_ms < at.saturating_add(gap_ms) && at <= now_ms.saturating_add(gap_ms) => {
+                // Taken within the gap; one dated beyond SLOT_AHEAD_MS is a clock far ahead (or a
+                // write from outside), and is overwritten rather than waited for.
+                Some(at) if now_ms < at.saturating_add(gap_ms) && at <= now_ms.saturating_add(crate::ports::SLOT_AHEAD_MS) => {
                     Ok(Some(std::time::Duration::from_millis(at.saturating_add(gap_ms) - now_ms)))
                 }
                 _ => {

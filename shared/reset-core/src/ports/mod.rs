@@ -210,12 +210,18 @@ pub fn window(now: u64, window_secs: u64) -> (u64, u64) {
 /// where each process's own pace cannot keep a second within the account's rate (the template's
 /// rate of 1 a second: two workers, each at one mail per 2 s, may send within the same second).
 /// Object-safe (a boxed future): a worker's `Pace` holds it only at those rates.
+/// How far ahead of a taker's clock a shared slot's time may be and still hold: beyond any
+/// request's life (the SDK gives up on a call within seconds) and any clock skew between hosts.
+pub const SLOT_AHEAD_MS: u64 = 60_000;
+
 pub trait SharedSlots: Send + Sync {
     /// Takes the next slot if at least `gap_ms` has passed since the last one anyone took (both
     /// in Unix milliseconds): `Ok(None)`; otherwise `Ok(Some(wait))`, how long from `now_ms` until
     /// the last one allows another. Of concurrent takers with room for one, exactly one gets it.
-    /// A last slot dated more than `gap_ms` after `now_ms` (a writer whose clock is ahead, or a
-    /// write from outside) does not hold: it is overwritten, so no such item stops every sender.
+    /// A last slot dated more than [`SLOT_AHEAD_MS`] after `now_ms` (a writer whose clock is far
+    /// ahead, or a write from outside) does not hold: it is overwritten, so no such item stops
+    /// every sender. (Nearer than that it holds: an ask that lands late, an SDK retry, must not
+    /// take over a slot taken since.)
     fn take(&self, gap_ms: u64, now_ms: u64) -> std::pin::Pin<Box<dyn Future<Output = anyhow::Result<Option<std::time::Duration>>> + Send + '_>>;
 }
 

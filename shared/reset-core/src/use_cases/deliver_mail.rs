@@ -636,9 +636,11 @@ impl Pace {
 
     /// Waits for this process's next slot and takes it: the first at once, each later one an
     /// interval after the one before (or at once, if that has passed); where slots are shared,
-    /// then also the next shared one, waiting for it at most one interval. The next slot is
-    /// counted from this one's own moment, not from the end of its shared wait, so the shared
-    /// waits never stretch a batch's pacing past its own (the worker's timeout allows for that).
+    /// then also the next shared one, waiting for it at most [`SHARED_WAIT_GAPS`] gaps and never
+    /// more than one interval. The next slot is counted from this one's own moment, not from the
+    /// end of its shared wait, so a batch of B slots is paced for at most B intervals and one
+    /// shared wait (links at 1 a second: 10 × 2.2 s + 2.2 s; a notice: 20 s + 3 s), inside the
+    /// worker's 30 s timeout.
     pub async fn slot(&self) {
         if self.interval.is_zero() {
             return;
@@ -649,11 +651,15 @@ impl Pace {
         }
         let own = Instant::now();
         if let Some((slots, gap)) = &self.shared {
-            take_shared(slots.as_ref(), *gap, own + self.interval).await;
+            take_shared(slots.as_ref(), *gap, own + self.interval.min(*gap * SHARED_WAIT_GAPS)).await;
         }
         *next = Some(own + self.interval);
     }
 }
+
+/// The longest a worker waits for a shared slot, in gaps: room for the other three workers at
+/// 1 a second (two for links, two for notices) to take theirs first.
+pub const SHARED_WAIT_GAPS: u32 = 3;
 
 /// Waits for a shared slot until `by`. If the store fails or is slow, or no slot comes free by
 /// then (other workers keep taking them first, or an item cannot be beaten), the worker sends on
@@ -1030,14 +1036,43 @@ mod tests {
         assert!(slots.0.load(std::sync::atomic::Ordering::SeqCst) >= 20, "asked again while waiting");
     }
 
+    /// A store that does not answer holds a slot back at most the shared wait's limit (here the
+    /// interval, 2 s, under three gaps), then the worker sends on its own pace.
+    #[tokio::test(start_paused = true)]
+    async fn a_shared_slot_store_that_does_not_answer_holds_a_slot_back_at_most_its_limit() {
+        struct Silent;
+        impl SharedSlots for Silent {
+            fn take(&self, _: u64, _: u64) -> std::pin::Pin<Box<dyn Future<Output = anyhow::Result<Option<Duration>>> + Send + '_>> {
+                Box::pin(async {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    Ok(None)
+                })
+            }
+        }
+        let pace = Pace::new(Duration::from_secs(2)).sharing(Arc::new(Silent), Duration::from_secs(1));
+        let start = Instant::now();
+        pace.slot().await;
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        let pace = Pace::new(Duration::from_secs(20)).sharing(Arc::new(Silent), Duration::from_secs(1));
+        let start = Instant::now();
+        pace.slot().await;
+        assert_eq!(start.elapsed(), Duration::from_secs(3), "a notice's interval is long: three gaps, not 20 s");
+    }
+
     /// An item dated far ahead (a clock ahead, or a write from outside) does not stop senders.
     #[tokio::test]
     async fn a_shared_slot_dated_ahead_is_taken_over() {
         use crate::memory::MemorySharedSlots;
         let slots = MemorySharedSlots::default();
-        slots.set_last(crate::unix_now_ms() + 3_600_000);
+        // An item a few seconds ahead holds (a late-landing ask must not take over a newer
+        // slot); one beyond SLOT_AHEAD_MS does not.
+        slots.set_last(crate::unix_now_ms() + 5_000);
+        let waiting = Pace::new(Duration::from_millis(50)).sharing(Arc::new(slots.clone()), Duration::from_millis(20));
+        waiting.slot().await;
+        assert!(slots.taken().is_empty(), "a slot 5 s ahead still holds");
+        slots.set_last(crate::unix_now_ms() + crate::ports::SLOT_AHEAD_MS + 1_000);
         let pace = Pace::new(Duration::from_millis(50)).sharing(Arc::new(slots.clone()), Duration::from_millis(20));
         pace.slot().await;
-        assert_eq!((slots.taken().len(), slots.asks.load(std::sync::atomic::Ordering::SeqCst)), (1, 1));
+        assert_eq!(slots.taken().len(), 1, "a slot dated beyond SLOT_AHEAD_MS is taken over");
     }
 }
