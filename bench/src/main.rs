@@ -24,6 +24,11 @@ const COLD_STARTS: usize = 9;
 /// Warm invocations per function (after the first).
 const WARM_REQUESTS: usize = 100;
 const WARM_CONFIRMS: usize = 100;
+/// The warm confirms are measured in rounds of this many, each beside a hash measured just before
+/// and just after it (`Scenario::hash_probe`): the machine's speed drifts between runs and within
+/// one by more than the confirm's work beyond its hash, so a hash measured once, minutes away,
+/// made that difference swing by a third.
+const CONFIRM_ROUND: usize = 20;
 const NEW_PASSWORD: &str = "a new and long passphrase";
 /// The Python equivalent's itsdangerous key (a benchmark stand-in, not a secret).
 const PYTHON_SIGNING_SECRET: &str = "bench-signing-secret-0123456789abcdef";
@@ -37,6 +42,9 @@ struct Scenario {
     /// The status every answer must have; 0 for the mail worker, whose answer must be a batch
     /// response with no failures.
     status: u16,
+    /// For a confirm: a command printing the median CPU ms of one argon2id hash on that side
+    /// (`bench-hash argon2id`, `hash_bench.py argon2id`), run between its rounds of warm confirms.
+    hash_probe: Option<Box<dyn Fn() -> anyhow::Result<f64>>>,
 }
 
 struct Measured {
@@ -54,6 +62,9 @@ struct Measured {
     /// RSS when init ends (the first poll).
     init_rss_mb: f64,
     peak_rss_mb: f64,
+    /// A confirm's CPU beyond its hash, per round of [`CONFIRM_ROUND`] warm confirms: the round's
+    /// mean CPU less the mean of the hashes measured just before and just after it.
+    beyond_rounds: Vec<f64>,
 }
 
 #[tokio::main]
@@ -105,32 +116,51 @@ async fn main() -> anyhow::Result<()> {
     let rust_confirms = confirms_for_rust(&stack, WARM_CONFIRMS + 1).await?;
     let python_confirms = confirms_for_python(&stack, &env, &root, WARM_CONFIRMS + 1).await?;
 
+    let rust_hash = shipped(&root, "bench-hash")?;
+    let (python_exe, hash_bench) = (root.join(".venv/bin/python"), root.join("bench/python/hash_bench.py"));
     let scenarios = vec![
-        Scenario { name: "floor: bare lambda_http", calls: "none", command: binary("bench-hello")?, events: requests.clone(), status: 200 },
+        Scenario { name: "floor: bare lambda_http", calls: "none", command: binary("bench-hello")?, events: requests.clone(), status: 200, hash_probe: None },
         Scenario {
             name: "request-reset",
             calls: "UpdateItem ×4 (IP limit, 3 job budgets), SendMessage",
             command: binary("request-reset")?,
             events: requests.clone(),
             status: 202,
+            hash_probe: None,
         },
-        Scenario { name: "Python request-reset", calls: "the same", command: python("request_reset"), events: requests, status: 202 },
+        Scenario { name: "Python request-reset", calls: "the same", command: python("request_reset"), events: requests, status: 202, hash_probe: None },
         Scenario {
             name: "mail-worker (one reset link)",
             calls: "UpdateItem ×5 (3 budgets, claim, the code's link), Query, SendEmail, TransactWriteItems (done, event)",
             command: binary("mail-worker")?,
             events: rust_mail_jobs,
             status: 0,
+            hash_probe: None,
         },
-        Scenario { name: "Python mail-worker (one reset link)", calls: "the same", command: python("mail_worker"), events: python_mail_jobs, status: 0 },
+        Scenario {
+            name: "Python mail-worker (one reset link)",
+            calls: "the same",
+            command: python("mail_worker"),
+            events: python_mail_jobs,
+            status: 0,
+            hash_probe: None,
+        },
         Scenario {
             name: "reset-password (confirm)",
             calls: "UpdateItem (IP limit), GetItem, TransactWriteItems (password, event), SendMessage",
             command: binary("reset-password")?,
             events: rust_confirms,
             status: 200,
+            hash_probe: Some(Box::new(move || printed_ms(Command::new(&rust_hash).arg("argon2id")))),
         },
-        Scenario { name: "Python reset-password (confirm)", calls: "the same", command: python("reset_password"), events: python_confirms, status: 200 },
+        Scenario {
+            name: "Python reset-password (confirm)",
+            calls: "the same",
+            command: python("reset_password"),
+            events: python_confirms,
+            status: 200,
+            hash_probe: Some(Box::new(move || printed_ms(Command::new(&python_exe).arg(&hash_bench).arg("argon2id")))),
+        },
     ];
 
     // BENCH_ONLY=request-reset,floor measures only the scenarios whose names hold one of those.
@@ -184,21 +214,8 @@ fn print_memory_sizes(results: &[Measured]) {
 /// each other format a reset can write, at its default parameters, as shipped and in Python's
 /// usual library for it.
 fn print_argon2(root: &Path) -> anyhow::Result<Argon2Times> {
-    let median = |mut cmd: Command| -> anyhow::Result<f64> {
-        let out = cmd.output()?;
-        anyhow::ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        Ok(String::from_utf8(out.stdout)?.trim().parse()?)
-    };
-    let shipped_hash = |format: &str| -> anyhow::Result<f64> {
-        let mut cmd = Command::new(shipped(root, "bench-hash")?);
-        cmd.arg(format);
-        median(cmd)
-    };
-    let python_hash = |format: &str| -> anyhow::Result<f64> {
-        let mut cmd = Command::new(root.join(".venv/bin/python"));
-        cmd.arg(root.join("bench/python/hash_bench.py")).arg(format);
-        median(cmd)
-    };
+    let shipped_hash = |format: &str| printed_ms(Command::new(shipped(root, "bench-hash")?).arg(format));
+    let python_hash = |format: &str| printed_ms(Command::new(root.join(".venv/bin/python")).arg(root.join("bench/python/hash_bench.py")).arg(format));
     let shipped = shipped_hash("argon2id")?;
     let cffi = python_hash("argon2id")?;
     let estimates = root.join("target/criterion/argon2id/hash_m19456_t2_p1/new/estimates.json");
@@ -252,36 +269,32 @@ struct Argon2Times {
 /// moving the preparation's CPU (measured in fresh processes) from init to the first confirm.
 fn print_confirm(results: &[Measured], root: &Path, argon2: Argon2Times) -> anyhow::Result<()> {
     let by = |prefix: &str| results.iter().find(|m| m.name.starts_with(prefix));
-    let run = |mut cmd: Command| -> anyhow::Result<f64> {
-        let out = cmd.output()?;
-        anyhow::ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        Ok(String::from_utf8(out.stdout)?.trim().parse()?)
-    };
-    let strength = run({
-        let mut cmd = Command::new(shipped(root, "bench-hash")?);
-        cmd.arg("strength");
-        cmd
-    })?;
-    let python_strength = run({
-        let mut cmd = Command::new(root.join(".venv/bin/python"));
-        cmd.arg(root.join("bench/python/hash_bench.py")).arg("zxcvbn");
-        cmd
-    })?;
-    let mut prepares = (0..COLD_STARTS)
-        .map(|_| {
-            let mut cmd = Command::new(shipped(root, "bench-hash")?);
-            cmd.arg("prepare");
-            run(cmd)
-        })
-        .collect::<anyhow::Result<Vec<f64>>>()?;
+    let strength = printed_ms(Command::new(shipped(root, "bench-hash")?).arg("strength"))?;
+    let python_strength = printed_ms(Command::new(root.join(".venv/bin/python")).arg(root.join("bench/python/hash_bench.py")).arg("zxcvbn"))?;
+    let mut prepares = (0..COLD_STARTS).map(|_| printed_ms(Command::new(shipped(root, "bench-hash")?).arg("prepare"))).collect::<anyhow::Result<Vec<f64>>>()?;
     prepares.sort_by(f64::total_cmp);
     let prepare = prepares[prepares.len() / 2];
     let (Some(rust), Some(python)) = (by("reset-password"), by("Python reset-password")) else {
         return Ok(());
     };
-    let (rust_beyond, python_beyond) = (rust.cpu_warm_ms - argon2.shipped, python.cpu_warm_ms - argon2.cffi);
-    println!("\nThe confirm beyond argon2id, CPU per warm invoke less one hash (as shipped; argon2-cffi):");
+    let median = |rounds: &[f64]| {
+        let mut sorted = rounds.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let (rust_beyond, python_beyond) = (median(&rust.beyond_rounds), median(&python.beyond_rounds));
+    let rounds = |m: &Measured| m.beyond_rounds.iter().map(|ms| format!("{ms:.2}")).collect::<Vec<_>>().join(", ");
+    println!(
+        "\nThe confirm beyond argon2id, CPU per warm invoke less one hash (as shipped; argon2-cffi), the median of {} rounds of {CONFIRM_ROUND} confirms, each less the hash measured just before and after it:",
+        rust.beyond_rounds.len()
+    );
     println!("- reset-password {rust_beyond:.2} ms, Python {python_beyond:.2} ms: {:.2}x", rust_beyond / python_beyond);
+    println!("- the rounds: reset-password {}; Python {}", rounds(rust), rounds(python));
+    let (once_rust, once_python) = (rust.cpu_warm_ms - argon2.shipped, python.cpu_warm_ms - argon2.cffi);
+    println!(
+        "- (all warm confirms less the hash measured once, after every scenario: {once_rust:.2} ms, Python {once_python:.2} ms: {:.2}x)",
+        once_rust / once_python
+    );
     println!(
         "- of which the strength check (zxcvbn, median of one): {strength:.2} ms; Python's zxcvbn {python_strength:.2} ms ({:.2}x)",
         strength / python_strength
@@ -475,6 +488,9 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
         let mut ticks_after_first = 0.0;
         let mut latencies = Vec::new();
         let mut cpu_after_first = 0.0;
+        // A confirm's rounds: the hash beside each (probes[k] before round k, probes[k + 1] after).
+        let (mut probes, mut round_cpu) = (Vec::new(), Vec::new());
+        let mut round_start = 0.0;
         for (i, event) in scenario.events.iter().enumerate() {
             let (took, answer) = api.invoke(&event.to_string(), Duration::from_secs(60))?;
             let status = answer["statusCode"].as_u64().unwrap_or(0);
@@ -487,7 +503,19 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
                 cpu_after_first = cpu_ms(pid)?;
                 ticks_after_first = utime_stime_ms(pid)?;
             }
+            if let Some(probe) = &scenario.hash_probe {
+                if i == 0 {
+                    probes.push(probe()?);
+                    round_start = cpu_ms(pid)?;
+                } else if i % CONFIRM_ROUND == 0 {
+                    let now = cpu_ms(pid)?;
+                    round_cpu.push((now - round_start) / CONFIRM_ROUND as f64);
+                    probes.push(probe()?);
+                    round_start = cpu_ms(pid)?;
+                }
+            }
         }
+        let beyond_rounds = round_cpu.iter().enumerate().map(|(k, cpu)| cpu - (probes[k] + probes[k + 1]) / 2.0).collect();
         let cpu_end = cpu_ms(pid)?;
         if let Some(mut perf) = perf {
             let _ = Command::new("kill").args(["-INT", &perf.id().to_string()]).status();
@@ -507,6 +535,7 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
             warm,
             init_rss_mb,
             peak_rss_mb: rss_kb(pid, "VmHWM:")? as f64 / 1024.0,
+            beyond_rounds,
         })
     })();
     if std::env::var("BENCH_PERF_INIT").is_ok() {
@@ -532,6 +561,13 @@ fn cpu_ms(pid: u32) -> anyhow::Result<f64> {
         }
     }
     Ok(nanos as f64 / 1e6)
+}
+
+/// The number a measuring command prints (a median, in ms).
+fn printed_ms(cmd: &mut Command) -> anyhow::Result<f64> {
+    let out = cmd.output()?;
+    anyhow::ensure!(out.status.success(), "{:?} failed: {}", cmd.get_program(), String::from_utf8_lossy(&out.stderr));
+    Ok(String::from_utf8(out.stdout)?.trim().parse()?)
 }
 
 /// utime + stime of the whole process (every thread, live or ended), in milliseconds.
