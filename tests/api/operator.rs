@@ -286,6 +286,40 @@ async fn a_campaign_from_a_file_gives_every_line_its_reason_and_loses_nothing() 
     assert_eq!(sent, [DEMO_EMAIL, "u-1@example.com", "u-2@example.com"]);
 }
 
+/// On a terminal (here `script`'s pseudo-terminal, as an operator's shell gives one) a campaign
+/// draws its progress: done of all, the rate and the time left. Off a terminal the bar hides
+/// (the other tests read plain lines), so only a terminal shows whether it is drawn at all.
+#[tokio::test]
+async fn a_campaign_on_a_terminal_shows_done_rate_and_time_left() {
+    let app = MotoApp::start().await;
+    let ids: Vec<String> = (0..6).map(|i| format!("tty-{i}")).collect();
+    let users: Vec<(&str, Option<&str>, Option<&str>)> = ids.iter().map(|id| (id.as_str(), Some(a_hash()), None)).collect();
+    put_users(&app.stack, &users).await;
+    let dir = scratch("campaign-tty");
+    let file = dir.join("ids.txt");
+    std::fs::write(&file, ids.join("\n")).unwrap();
+    let quote = |arg: &str| format!("'{}'", arg.replace('\'', r"'\''"));
+    let tool = operator_binary();
+    let line =
+        [tool.to_str().unwrap(), "bulk", "--campaign", "tty", "--file", file.to_str().unwrap(), "--rate", "3", "--max-backlog", "0"].map(quote).join(" ");
+    let output = Command::new("script")
+        .args(["--quiet", "--return", "--flush", "--command", &line, "/dev/null"])
+        .env_clear()
+        .envs(app.stack.env())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("TERM", "xterm")
+        .output()
+        .expect("script (util-linux) runs the tool on a pseudo-terminal");
+    let ran = Ran::from(output);
+    assert_eq!(ran.code, Some(0), "{ran}");
+    let screen = ran.stdout.replace('\r', "\n");
+    let frames: Vec<&str> = screen.lines().filter(|l| l.contains(" eta ")).collect();
+    let midway = frames.iter().find(|f| (1..6).any(|done| f.contains(&format!(" {done}/6 "))));
+    let midway = midway.unwrap_or_else(|| panic!("no frame with some of the 6 done and the time left:\n{ran}"));
+    assert!(midway.contains("/s"), "the rate: {midway}");
+    assert_eq!(app.stack.queue.depth().await.unwrap(), 6, "the campaign queued every user");
+}
+
 #[tokio::test]
 async fn a_dry_run_counts_what_a_run_would_do_and_changes_nothing() {
     let app = MotoApp::start().await;
