@@ -6,6 +6,11 @@ concurrent conditional updates can both pass (seen in CI: 2 winners of 20). Seri
 restores the per-item atomicity the service relies on; connections are still accepted
 concurrently, so clients behave as against AWS.
 
+MOTO_KEEP_ALIVE=1 serves it with waitress instead of werkzeug's development server, which closes
+every connection after one answer (its handler sends `Connection: close`) where AWS's endpoints keep
+them open for the next call. The benchmark (bench/) sets it: a warm Lambda reuses its connections
+on AWS, so a connect, accept and close per call is not what ships. The tests keep werkzeug's server.
+
 Usage: python moto_serial.py HOST PORT
 """
 
@@ -27,7 +32,15 @@ def main() -> None:
         with lock:
             return list(app(environ, start_response))
 
-    run_simple(host, port, serial, threaded=True, request_handler=MotoRequestHandler)
+    if os.environ.get("MOTO_KEEP_ALIVE") == "1":
+        try:
+            import waitress
+        except ImportError:
+            sys.exit("MOTO_KEEP_ALIVE=1 needs waitress: pip install -r bench/python/requirements.txt")
+        # Connections stay open between requests; the lock still serializes the answers.
+        waitress.serve(serial, host=host, port=port, threads=8, _quiet=True)
+    else:
+        run_simple(host, port, serial, threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":

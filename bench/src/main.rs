@@ -62,8 +62,10 @@ struct Measured {
     /// RSS when init ends (the first poll).
     init_rss_mb: f64,
     peak_rss_mb: f64,
-    /// A confirm's CPU beyond its hash, per round of [`CONFIRM_ROUND`] warm confirms: the round's
-    /// mean CPU less the mean of the hashes measured just before and just after it.
+    /// A confirm's CPU beyond its hash, per round of [`CONFIRM_ROUND`] warm confirms: the median
+    /// of the round's confirms' CPU less the mean of the two hash medians measured just before and
+    /// just after it (medians both: a hash's times lean right, and a mean less a median would add
+    /// the same few tenths of a ms to both sides, flattering the side whose difference is larger).
     beyond_rounds: Vec<f64>,
 }
 
@@ -78,8 +80,16 @@ async fn main() -> anyhow::Result<()> {
         Ok("host") => "the host's trust store as the environment gives it",
         _ => "the functions' trust store one bundle file, as on Lambda's image (BENCH_TRUST=host: the host's)",
     };
-    println!("lambda-bench at commit {commit}{}; {trust}", if dirty { " (with uncommitted changes)" } else { "" });
-    let mut stack = Stack::start(None, "https://auth.example.com/reset-password").await?;
+    // Connections as on AWS, where a warm function's SDK client reuses its connection to each
+    // endpoint: moto keeps them open (werkzeug's server, which the tests use, closes every one
+    // after its answer, so each call also paid a connect, on both sides). BENCH_CONNECTIONS=per-call
+    // measures that way again.
+    let per_call = std::env::var("BENCH_CONNECTIONS").is_ok_and(|c| c == "per-call");
+    let connections =
+        if per_call { "a new connection to moto per call (BENCH_CONNECTIONS=per-call)" } else { "connections to moto kept open, as AWS's endpoints keep them" };
+    println!("lambda-bench at commit {commit}{}; {trust}; {connections}", if dirty { " (with uncommitted changes)" } else { "" });
+    let moto = if per_call { reset_local::stack::Moto::start(None)? } else { reset_local::stack::Moto::start_keeping_connections()? };
+    let mut stack = Stack::provisioned(moto, "https://auth.example.com/reset-password").await?;
     stack.overrides = reset_local::stack::generous_limits();
     let env = stack.env();
     let logs = root.join("target/bench-logs");
@@ -224,15 +234,15 @@ fn print_argon2(root: &Path) -> anyhow::Result<Argon2Times> {
         .and_then(|json| serde_json::from_str::<Value>(&json).ok())
         .and_then(|v| v["median"]["point_estimate"].as_f64())
         .map(|ns| ns / 1e6);
-    println!("\nargon2id (m = 19456 KiB, t = 2, p = 1), median of one hash:");
+    println!("\nargon2id (m = 19456 KiB, t = 2, p = 1), median of one hash, in the thread's CPU time (criterion: wall time):");
     println!("- as shipped (release zip, kept block): {shipped:.2} ms");
     match criterion {
-        Some(c) => println!("- criterion, bench profile: {c:.2} ms (shipped / criterion = {:.2})", shipped / c),
+        Some(c) => println!("- criterion, bench profile, wall time: {c:.2} ms (shipped CPU / criterion wall = {:.2})", shipped / c),
         None => println!("- criterion: no result at {} (run `cargo bench -p reset-core -- argon2id`)", estimates.display()),
     }
     println!("- libargon2 via argon2-cffi: {cffi:.2} ms (shipped / argon2-cffi = {:.2})", shipped / cffi);
 
-    println!("\nEach hash format at its default parameters (PASSWORD_HASH_FORMAT), median of one hash on this machine,");
+    println!("\nEach hash format at its default parameters (PASSWORD_HASH_FORMAT), median CPU of one hash on this machine,");
     println!("and at 512 MB on Lambda (CPU share {:.3}):\n", 512.0 / MB_PER_VCPU);
     println!("| format | parameters | shipped ms | at 512 MB ms | Python ms | shipped / Python |");
     println!("| --- | --- | --- | --- | --- | --- |");
@@ -277,15 +287,10 @@ fn print_confirm(results: &[Measured], root: &Path, argon2: Argon2Times) -> anyh
     let (Some(rust), Some(python)) = (by("reset-password"), by("Python reset-password")) else {
         return Ok(());
     };
-    let median = |rounds: &[f64]| {
-        let mut sorted = rounds.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
-    };
-    let (rust_beyond, python_beyond) = (median(&rust.beyond_rounds), median(&python.beyond_rounds));
+    let (rust_beyond, python_beyond) = (median(rust.beyond_rounds.clone()), median(python.beyond_rounds.clone()));
     let rounds = |m: &Measured| m.beyond_rounds.iter().map(|ms| format!("{ms:.2}")).collect::<Vec<_>>().join(", ");
     println!(
-        "\nThe confirm beyond argon2id, CPU per warm invoke less one hash (as shipped; argon2-cffi), the median of {} rounds of {CONFIRM_ROUND} confirms, each less the hash measured just before and after it:",
+        "\nThe confirm beyond argon2id, CPU per warm invoke less one hash (as shipped; argon2-cffi): the median of {} rounds, each the median CPU of {CONFIRM_ROUND} confirms less the median hash measured just before and just after them:",
         rust.beyond_rounds.len()
     );
     println!("- reset-password {rust_beyond:.2} ms, Python {python_beyond:.2} ms: {:.2}x", rust_beyond / python_beyond);
@@ -488,9 +493,10 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
         let mut ticks_after_first = 0.0;
         let mut latencies = Vec::new();
         let mut cpu_after_first = 0.0;
-        // A confirm's rounds: the hash beside each (probes[k] before round k, probes[k + 1] after).
-        let (mut probes, mut round_cpu) = (Vec::new(), Vec::new());
-        let mut round_start = 0.0;
+        // A confirm's rounds: the hash beside each (probes[k] before round k, probes[k + 1] after),
+        // and each confirm's own CPU, so that a round's confirm is a median as the hash is.
+        let (mut probes, mut rounds, mut round) = (Vec::new(), Vec::new(), Vec::new());
+        let mut last_cpu = 0.0;
         for (i, event) in scenario.events.iter().enumerate() {
             let (took, answer) = api.invoke(&event.to_string(), Duration::from_secs(60))?;
             let status = answer["statusCode"].as_u64().unwrap_or(0);
@@ -504,18 +510,21 @@ fn measure(mut scenario: Scenario, env: &[(String, String)], log: &Path) -> anyh
                 ticks_after_first = utime_stime_ms(pid)?;
             }
             if let Some(probe) = &scenario.hash_probe {
-                if i == 0 {
+                let now = cpu_ms(pid)?;
+                if i > 0 {
+                    round.push(now - last_cpu);
+                }
+                last_cpu = now;
+                if i % CONFIRM_ROUND == 0 {
+                    if i > 0 {
+                        rounds.push(median(std::mem::take(&mut round)));
+                    }
+                    // The function is idle meanwhile: the probe's CPU is not the function's.
                     probes.push(probe()?);
-                    round_start = cpu_ms(pid)?;
-                } else if i % CONFIRM_ROUND == 0 {
-                    let now = cpu_ms(pid)?;
-                    round_cpu.push((now - round_start) / CONFIRM_ROUND as f64);
-                    probes.push(probe()?);
-                    round_start = cpu_ms(pid)?;
                 }
             }
         }
-        let beyond_rounds = round_cpu.iter().enumerate().map(|(k, cpu)| cpu - (probes[k] + probes[k + 1]) / 2.0).collect();
+        let beyond_rounds = rounds.iter().enumerate().map(|(k, cpu)| cpu - (probes[k] + probes[k + 1]) / 2.0).collect();
         let cpu_end = cpu_ms(pid)?;
         if let Some(mut perf) = perf {
             let _ = Command::new("kill").args(["-INT", &perf.id().to_string()]).status();
@@ -561,6 +570,12 @@ fn cpu_ms(pid: u32) -> anyhow::Result<f64> {
         }
     }
     Ok(nanos as f64 / 1e6)
+}
+
+/// The middle value (NaN for none).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// The number a measuring command prints (a median, in ms).

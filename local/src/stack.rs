@@ -57,11 +57,26 @@ impl Moto {
         }
     }
 
+    /// Starts moto as [`Moto::start`] does, but keeping each client's connection open between
+    /// requests, as AWS's endpoints do (werkzeug's server closes it after every answer): for the
+    /// benchmark, which measures warm calls as they run on AWS. Needs waitress in `.venv`
+    /// (bench/python/requirements.txt).
+    pub fn start_keeping_connections() -> anyhow::Result<Moto> {
+        on_a_free_port("moto", |port| Self::start_with(LOOPBACK, port, true))
+    }
+
     /// Starts moto listening on `host` (e.g. `0.0.0.0`, so that containers reach it; clients here
     /// still use loopback).
     pub fn start_on(host: &str, port: u16) -> anyhow::Result<Moto> {
+        Self::start_with(host, port, false)
+    }
+
+    fn start_with(host: &str, port: u16, keep_alive: bool) -> anyhow::Result<Moto> {
         let mut cmd = Command::new(venv_tool("python"));
         cmd.arg(workspace_root().join("local/moto_serial.py")).args([host, &port.to_string()]);
+        if keep_alive {
+            cmd.env("MOTO_KEEP_ALIVE", "1");
+        }
         let log = workspace_root().join(format!("target/test-logs/moto-{port}.log"));
         let mut process = Managed::spawn("moto", cmd, &log)?;
         let url = format!("http://127.0.0.1:{port}");
