@@ -76,6 +76,9 @@ impl Moto {
         cmd.arg(workspace_root().join("local/moto_serial.py")).args([host, &port.to_string()]);
         if keep_alive {
             cmd.env("MOTO_KEEP_ALIVE", "1");
+        } else {
+            // Not inherited from a shell that exports it: the tests' moto is werkzeug's.
+            cmd.env_remove("MOTO_KEEP_ALIVE");
         }
         let log = workspace_root().join(format!("target/test-logs/moto-{port}.log"));
         let mut process = Managed::spawn("moto", cmd, &log)?;
