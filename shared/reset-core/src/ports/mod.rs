@@ -206,14 +206,14 @@ pub fn window(now: u64, window_secs: u64) -> (u64, u64) {
     (start, start + window_secs - now)
 }
 
-/// Send slots shared by every worker process: the last slot taken, by anyone, in one item. Only
-/// where each process's own pace cannot keep a second within the account's rate (the template's
-/// rate of 1 a second: two workers, each at one mail per 2 s, may send within the same second).
-/// Object-safe (a boxed future): a worker's `Pace` holds it only at those rates.
 /// How far ahead of a taker's clock a shared slot's time may be and still hold: beyond any
 /// request's life (the SDK gives up on a call within seconds) and any clock skew between hosts.
 pub const SLOT_AHEAD_MS: u64 = 60_000;
 
+/// Send slots shared by every worker process: the last slot taken, by anyone, in one item. Only
+/// where each process's own pace cannot keep a second within the account's rate (the template's
+/// rate of 1 a second: two workers, each at one mail per 2 s, may send within the same second).
+/// Object-safe (a boxed future): a worker's `Pace` holds it only at those rates.
 pub trait SharedSlots: Send + Sync {
     /// Takes the next slot if at least `gap_ms` has passed since the last one anyone took (both
     /// in Unix milliseconds): `Ok(None)`; otherwise `Ok(Some(wait))`, how long from `now_ms` until
